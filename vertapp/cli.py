@@ -1,0 +1,71 @@
+"""The `vertapp` command line (contract in DESIGN.md).
+
+Each sub-command lives in `vertapp/commands/<name>.py` with two functions:
+`add_arguments(parser)` and `run(args) -> int`. Modules are imported only when
+their command runs, so `vertapp info` never pays for torch or Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from vertapp import __version__
+from vertapp.errors import VertAppError
+
+COMMANDS: dict[str, str] = {
+    "gui": "open the workstation window",
+    "demo": "write the demo project of synthetic phantoms and open it",
+    "info": "describe what a volume or radiograph file holds",
+    "convert": "convert annotations between COCO, VIA and labelme JSON",
+    "preprocess": "CT -> canal detection, spine crop and sagittal MIP",
+    "train": "train a Mask R-CNN (or U-Net baseline) on a dataset",
+    "predict": "run a trained model on images or volumes",
+    "evaluate": "score predictions against ground truth",
+}
+
+
+def _command_module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"vertapp.commands.{name}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vertapp", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"vertapp {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or only == name:
+            _command_module(name).add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `vertapp [PATH]` and `vertapp` alone mean `vertapp gui [PATH]`.
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv.insert(0, "gui")
+    command = argv[0] if argv[0] in COMMANDS else None
+    args = build_parser(only=command).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        build_parser().print_help()
+        return 2
+    try:
+        return int(_command_module(args.command).run(args) or 0)
+    except VertAppError as err:
+        print(f"vertapp {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"vertapp {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Qt front end: widgets, views, undo commands, QThread workers. No algorithms here."""
