@@ -1,0 +1,212 @@
+"""A DICOM folder (or one file of it) read as one CT volume.
+
+Two passes. The header pass reads every file up to its pixel data, skips
+what is not DICOM, and groups images into series. The chosen series (the CT
+series with most slices, or the series of the file the user pointed at) is
+ordered in space (`dicom_geometry`), then the pixel pass decodes only its
+files, straight into one int16 HU array. Both passes yield per-file Progress.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vertapp.errors import InputError, ModalityError
+from vertapp.io.dicom_geometry import SliceLayout, layout_slices, resample_positions, undo_tilt
+from vertapp.io.dicom_headers import (
+    SliceHeader,
+    identifiers,
+    looks_like_dicom,
+    read_header,
+    read_header_and_pixels,
+)
+from vertapp.io.dicom_headers import slice_header as make_slice_header
+from vertapp.io.dicom_pixels import modality_values, native_values
+from vertapp.io.hu import HUConversion
+from vertapp.io.orientation import array_to_lps, orientation_code
+from vertapp.io.report import LoadReport
+from vertapp.io.volume import Volume
+from vertapp.jobs import Job, Progress
+
+HEADER_SHARE = 0.35  # fraction of the progress bar spent on the header pass
+OBLIQUE_DEG = 1.0
+
+
+@dataclass
+class DicomScan:
+    """Every DICOM image found, grouped into series."""
+
+    source: str
+    series: list[list[SliceHeader]] = field(default_factory=list)
+    target: Path | None = None  # the file the user named, when they named one
+    unreadable: int = 0
+
+    def choose(self, require_ct: bool) -> tuple[list[SliceHeader], list[list[SliceHeader]]]:
+        """The series to load and the others."""
+        if self.target is not None:
+            chosen = next(s for s in self.series if any(h.path == self.target for h in s))
+        else:
+            chosen = self._largest(require_ct)
+        if require_ct and chosen[0].modality != "CT":
+            raise ModalityError(
+                f"{self.source}: holds {chosen[0].modality} ({_describe(chosen)}), not CT; "
+                "the CT pipeline needs a CT volume"
+            )
+        return chosen, [s for s in self.series if s is not chosen]
+
+    def _largest(self, require_ct: bool) -> list[SliceHeader]:
+        stacks = [s for s in self.series if not s[0].is_localizer] or self.series
+        ct = [s for s in stacks if s[0].modality == "CT"]
+        if not ct and require_ct:
+            found = "; ".join(_describe(s) for s in stacks[:4])
+            raise ModalityError(
+                f"{self.source}: no CT series found (found {found}); "
+                "the CT pipeline needs a CT volume"
+            )
+        return max(ct or stacks, key=lambda s: len(s) * s[0].frames)
+
+
+def scan_job(path: Path) -> Job[DicomScan]:
+    """Header pass over a folder (recursively) or over the folder of one named file."""
+    target = path if path.is_file() else None
+    folder = path.parent if target is not None else path
+    files = [target] if target is not None else []
+    files += sorted(p for p in _files_in(folder, recursive=target is None) if p != target)
+    scan = DicomScan(source=str(path), target=target)
+    groups: dict[tuple, list[SliceHeader]] = defaultdict(list)
+    for i, file in enumerate(files):
+        yield Progress(
+            "Reading DICOM headers", HEADER_SHARE * i / len(files), f"file {i + 1}/{len(files)}"
+        )
+        header = _image_header(file, scan, is_target=file == target)
+        if header is not None:
+            groups[header.series_key()].append(header)
+    if target is not None and not groups:
+        raise InputError(f"{path}: not a DICOM image (no pixel data; the file may be truncated)")
+    if not groups:
+        what = "no readable DICOM images" if scan.unreadable else "no DICOM files"
+        raise InputError(f"{path}: {what} found in folder")
+    scan.series = list(groups.values())
+    return scan
+
+
+def series_volume_job(
+    scan: DicomScan, *, keep_identifiers: bool = False, require_ct: bool = True
+) -> Job[LoadReport]:
+    """Pixel pass over the chosen series; returns the LPS int16 volume and its report."""
+    chosen, others = scan.choose(require_ct)
+    if len(chosen) < 2:
+        raise ModalityError(
+            f"{scan.source}: a single 2-D {chosen[0].modality} image "
+            f"({chosen[0].cols}x{chosen[0].rows}), a 3-D volume is needed"
+        )
+    layout = layout_slices(chosen, scan.source)
+    stack, conversion = yield from _read_pixels(layout, scan.source)
+    warnings = _geometry_warnings(layout) + conversion.warnings() + layout.warnings
+    if scan.unreadable:
+        warnings.append(f"{scan.unreadable} unreadable DICOM files were skipped")
+    if layout.inplane_shift is not None:
+        undo_tilt(stack, layout.inplane_shift, fill=_fill_value(stack, chosen[0].modality))
+    if layout.targets is not None:
+        stack = resample_positions(stack, layout.positions, layout.targets)
+    volume = _assemble(stack, layout, warnings)
+    volume.modality = chosen[0].modality
+    volume.series_description = chosen[0].description
+    volume.source = scan.source
+    volume.other_series = [_describe(s) for s in others]
+    if keep_identifiers:
+        volume.identifiers = identifiers(read_header(layout.headers[0].path))
+    yield Progress("Reading DICOM", 1.0, "done")
+    return LoadReport(volume, "DICOM series", _stored_code(layout), len(scan.series))
+
+
+def _files_in(folder: Path, recursive: bool) -> list[Path]:
+    entries = folder.rglob("*") if recursive else folder.iterdir()
+    # Hidden files and folders (.git, .DS_Store, our own temporaries) are never images.
+    visible = (
+        p for p in entries if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    return [p for p in visible if p.is_file()]
+
+
+def _image_header(file: Path, scan: DicomScan, is_target: bool) -> SliceHeader | None:
+    """The header of an image file; None for non-DICOM and non-image objects."""
+    if not looks_like_dicom(file):
+        return None
+    try:
+        header = make_slice_header(file, *read_header_and_pixels(file))
+    except InputError:
+        if is_target:
+            raise
+        scan.unreadable += 1
+        return None
+    return header if header.rows > 0 and header.cols > 0 else None
+
+
+def _read_pixels(layout: SliceLayout, source: str) -> Job[tuple[np.ndarray, HUConversion]]:
+    first = layout.headers[0]
+    n = len(layout.headers)
+    stack = np.empty((n, first.rows, first.cols), dtype=np.int16)
+    conversion = HUConversion()
+    for k, header in enumerate(layout.headers):
+        frac = HEADER_SHARE + (0.95 - HEADER_SHARE) * k / n
+        yield Progress("Reading DICOM pixels", frac, f"file {k + 1}/{n}")
+        stored = native_values(header)
+        if stored is not None and header.pixels is not None:
+            loc = header.pixels
+            conversion.store_stored(stored, loc.slope, loc.intercept, stack[k], str(header.path))
+            continue
+        values = modality_values(header.path)
+        if values.shape != stack.shape[1:]:
+            raise InputError(f"{header.path}: image size {values.shape} differs from the series")
+        conversion.store(values, stack[k], str(header.path))
+    return stack, conversion
+
+
+def _assemble(stack: np.ndarray, layout: SliceLayout, warnings: list[str]) -> Volume:
+    first = layout.headers[0]
+    assert first.pixel_spacing is not None and first.position is not None
+    spacing = (first.pixel_spacing[1], first.pixel_spacing[0], layout.step)
+    origin = (float(first.position[0]), float(first.position[1]), float(first.position[2]))
+    array, lps_spacing, lps_origin, direction = array_to_lps(stack, spacing, origin, first.axes())
+    return Volume(
+        np.ascontiguousarray(array), lps_spacing, lps_origin, direction, warnings=warnings
+    )
+
+
+def _geometry_warnings(layout: SliceLayout) -> list[str]:
+    first = layout.headers[0]
+    out = []
+    axis = int(np.argmax(np.abs(layout.normal)))
+    if axis != 2:
+        plane = "sagittal" if axis == 0 else "coronal"
+        out.append(f"non-axial ({plane}) acquisition: reoriented to axial LPS order")
+    axes = first.axes()
+    worst = float(np.degrees(np.arccos(np.clip(np.abs(axes).max(axis=0).min(), -1, 1))))
+    if worst > OBLIQUE_DEG:
+        out.append(
+            f"oblique acquisition ({worst:.1f} deg off the patient axes): "
+            "kept as a rotation in the direction matrix"
+        )
+    return out
+
+
+def _stored_code(layout: SliceLayout) -> str:
+    return orientation_code(layout.headers[0].axes())
+
+
+def _fill_value(stack: np.ndarray, modality: str) -> float:
+    return -1024.0 if modality == "CT" else float(stack.min())
+
+
+def _describe(series: list[SliceHeader]) -> str:
+    """A line naming a series without identifiers: modality, description, image count."""
+    head = series[0]
+    description = head.description or "no description"
+    count = len(series) * head.frames
+    kind = " localizer" if head.is_localizer else ""
+    return f"{head.modality}{kind} '{description}' ({count} images)"

@@ -1,0 +1,147 @@
+"""Radiographs from DICOM (DX/CR/any single frame) and PNG/JPEG/TIFF files.
+
+The result always shows bone bright: MONOCHROME1 data (where low values are
+white) is inverted over its stored range. 16-bit image files keep their full
+depth (OpenCV IMREAD_UNCHANGED, Pillow as a second chance).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pydicom
+import SimpleITK as sitk
+from PIL import Image, UnidentifiedImageError
+
+from vertapp.errors import InputError, ModalityError
+from vertapp.io.dicom_headers import identifiers
+from vertapp.io.dicom_pixels import radiograph_values, read_dataset, rescale_of, stored_range
+from vertapp.io.volume import Radiograph
+
+
+def read_dicom_radiograph(path: Path, *, keep_identifiers: bool = False) -> Radiograph:
+    ds = read_dataset(path)
+    warnings = []
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if frames > 1:
+        warnings.append(f"file holds {frames} frames; the first one was read")
+    values, already_inverted = radiograph_values(path, ds)
+    values = values.astype(np.float32)
+    if _inverted(ds) and not already_inverted:
+        lo, hi = _rescaled_range(ds)
+        values = np.float32(lo + hi) - values
+    spacing, spacing_note = _dicom_spacing(ds)
+    if spacing_note:
+        warnings.append(spacing_note)
+    return Radiograph(
+        values,
+        pixel_spacing=spacing,
+        modality=str(ds.get("Modality", "") or "OT").upper(),
+        bits_stored=int(ds.get("BitsStored", 16) or 16),
+        source=str(path),
+        warnings=warnings,
+        identifiers=identifiers(ds) if keep_identifiers else {},
+    )
+
+
+def read_image_radiograph(path: Path) -> Radiograph:
+    """PNG / JPEG / TIFF (8 or 16 bit, grey or colour) as a grey radiograph."""
+    pixels = _decode_image(path)
+    warnings: list[str] = []
+    bits = 8 if pixels.dtype == np.uint8 else 16 if pixels.dtype == np.uint16 else 32
+    if pixels.ndim == 3:
+        pixels, note = _to_grey(pixels)
+        if note:
+            warnings.append(note)
+    if pixels.ndim != 2:
+        raise InputError(f"{path}: not a 2-D image (shape {pixels.shape})")
+    fmt = path.suffix.lower().lstrip(".") or "image"
+    return Radiograph(
+        pixels.astype(np.float32),
+        pixel_spacing=None,
+        modality="OT",
+        bits_stored=bits,
+        source=str(path),
+        warnings=[*warnings, f"pixel spacing unknown ({fmt} files do not record it)"],
+    )
+
+
+def radiograph_from_image(image: sitk.Image, path: Path) -> Radiograph:
+    """A 2-D SimpleITK image (e.g. a one-slice NIfTI) as a radiograph."""
+    if image.GetNumberOfComponentsPerPixel() != 1:
+        raise ModalityError(f"{path}: colour/vector images are not supported as radiographs")
+    array = np.squeeze(sitk.GetArrayFromImage(image)).astype(np.float32)
+    if array.ndim != 2:
+        raise ModalityError(f"{path}: is not a 2-D image (shape {array.shape})")
+    sx, sy = image.GetSpacing()[:2]
+    return Radiograph(array, pixel_spacing=(float(sy), float(sx)), modality="OT", source=str(path))
+
+
+def _inverted(ds: pydicom.Dataset) -> bool:
+    mono1 = str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1"
+    inverse_lut = str(ds.get("PresentationLUTShape", "")).upper() == "INVERSE"
+    return mono1 != inverse_lut
+
+
+def _rescaled_range(ds: pydicom.Dataset) -> tuple[float, float]:
+    slope, intercept = rescale_of(ds)
+    lo, hi = stored_range(ds)
+    return lo * slope + intercept, hi * slope + intercept
+
+
+def _dicom_spacing(ds: pydicom.Dataset) -> tuple[tuple[float, float] | None, str]:
+    """(row, col) mm: PixelSpacing (patient plane) or ImagerPixelSpacing (detector plane)."""
+    spacing = _pair(ds.get("PixelSpacing"))
+    if spacing is not None:
+        return spacing, ""
+    imager = _pair(ds.get("ImagerPixelSpacing"))
+    if imager is None:
+        return None, "pixel spacing unknown (no PixelSpacing or ImagerPixelSpacing)"
+    try:
+        magnification = float(ds.get("EstimatedRadiographicMagnificationFactor", 0) or 0)
+    except (TypeError, ValueError):
+        magnification = 0.0
+    if magnification > 0:
+        return (imager[0] / magnification, imager[1] / magnification), ""
+    return (
+        imager,
+        "pixel spacing is ImagerPixelSpacing (detector plane, magnification not corrected)",
+    )
+
+
+def _pair(value: object) -> tuple[float, float] | None:
+    try:
+        a, b = (float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    return (a, b) if a > 0 and b > 0 else None
+
+
+def _decode_image(path: Path) -> np.ndarray:
+    # np.fromfile + imdecode instead of imread: imread fails on non-ASCII paths on Windows.
+    pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if pixels is not None:
+        return _bgr_to_rgb(pixels)
+    try:
+        with Image.open(path) as img:
+            return np.array(img)
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise InputError(f"{path}: not a readable image ({type(err).__name__})") from err
+
+
+def _bgr_to_rgb(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 3 and pixels.shape[2] >= 3:
+        return pixels[..., [2, 1, 0]]  # alpha, if any, is dropped
+    return pixels
+
+
+def _to_grey(pixels: np.ndarray) -> tuple[np.ndarray, str]:
+    rgb = pixels[..., :3] if pixels.shape[2] >= 3 else pixels[..., :1]
+    if rgb.shape[2] == 1 or (
+        np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+    ):
+        return rgb[..., 0], ""
+    grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return grey, "colour image converted to grey"
