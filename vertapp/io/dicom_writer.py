@@ -1,7 +1,8 @@
 """Write a `Volume` as a DICOM series (demo data, tests and the I/O benchmark).
 
 One uncompressed file per axial slice, signed 16-bit stored values with a
-rescale intercept, geometry taken from the volume (IPP/IOP in LPS). With
+rescale intercept (unsigned 16-bit when the values fit, as most scanners
+store CT), geometry taken from the volume (IPP/IOP in LPS). With
 `shuffle=True` the file names, the order the files are written in and the
 InstanceNumbers carry no information about slice order, so a reader has to
 sort by ImagePositionPatient as it should.
@@ -30,6 +31,7 @@ def write_dicom_series(
     slope: float = 1.0,
     series_description: str | None = None,
     series_number: int = 1,
+    patient_name: str = "Phantom^Synthetic",
 ) -> list[Path]:
     """Write one file per z slice into `folder`; return the paths in slice order."""
     folder = Path(folder)
@@ -39,8 +41,10 @@ def write_dicom_series(
     order = rng.permutation(nz) if shuffle else np.arange(nz)
     names = _file_names(nz, rng, shuffle)
     description = volume.series_description if series_description is None else series_description
-    template = _series_template(volume, description, series_number, seed)
     stored = _stored_values(volume.array, intercept, slope)
+    template = _series_template(volume, description, series_number, seed)
+    template.PatientName = patient_name
+    template.PixelRepresentation = 0 if stored.dtype == np.uint16 else 1
     paths: list[Path] = [folder / names[k] for k in range(nz)]
     for rank, k in enumerate(order):
         ds = _slice_dataset(template, volume, int(k), stored[k], intercept, slope)
@@ -58,6 +62,8 @@ def _file_names(n: int, rng: np.random.Generator, shuffle: bool) -> list[str]:
 
 def _stored_values(array: np.ndarray, intercept: float, slope: float) -> np.ndarray:
     stored = np.rint((array.astype(np.float64) - intercept) / slope)
+    if stored.min() >= 0 and stored.max() <= 65535:
+        return stored.astype(np.uint16)
     return np.clip(stored, -32768, 32767).astype(np.int16)
 
 

@@ -41,7 +41,9 @@ class HUConversion:
             shift = int(intercept)
             lo, hi = int(stored.min()) + shift, int(stored.max()) + shift
             if lo >= INT16_MIN and hi <= INT16_MAX:
-                np.add(stored, shift, out=out, casting="unsafe")
+                # int32 operands: a negative intercept on uint16 pixels (the usual
+                # scanner encoding) must not be cast to the stored dtype.
+                np.add(stored, np.int32(shift), out=out, casting="unsafe")
                 return
             self.store(stored.astype(np.int32) + shift, out, source)
             return

@@ -1,0 +1,22 @@
+"""Synthetic spine phantoms with exact ground truth (demo data and tests). No Qt.
+
+- `make_ct_phantom`: thoracolumbar CT (LPS Volume) + vertebra/part labels + canal truth.
+- `make_radiograph_pair`: lateral high-/low-dose radiographs with part masks and known
+  per-vertebra motion.
+- `write_nifti`, `write_dicom_series`: writers for phantoms (and any Volume).
+"""
+
+from vertapp.synth.ct_phantom import CTPhantom, make_ct_phantom
+from vertapp.synth.radiograph import PartMask, RadiographPair, VertebraMotion, make_radiograph_pair
+from vertapp.synth.writers import write_dicom_series, write_nifti
+
+__all__ = [
+    "CTPhantom",
+    "PartMask",
+    "RadiographPair",
+    "VertebraMotion",
+    "make_ct_phantom",
+    "make_radiograph_pair",
+    "write_dicom_series",
+    "write_nifti",
+]
