@@ -1,0 +1,91 @@
+"""Format detection and conversion between COCO, VIA 2 and labelme JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from vertapp.annotations import coco, labelme, store, via
+from vertapp.annotations.model import Project
+from vertapp.annotations.validate import read_json
+from vertapp.errors import FormatError
+
+FORMATS = ("coco", "via", "labelme")
+
+
+def detect_format(path: Path) -> str:
+    """ "project" (folder with project.json), "labelme" (folder of labelme files) or by content."""
+    if path.is_dir():
+        if (path / store.PROJECT_FILE).is_file():
+            return "project"
+        return "labelme"
+    return detect_data_format(read_json(path), str(path))
+
+
+def detect_data_format(data: Any, name: str) -> str:
+    if isinstance(data, dict):
+        if "_via_img_metadata" in data:
+            return "via"
+        if "shapes" in data and ("imagePath" in data or "imageHeight" in data):
+            return "labelme"
+        if "images" in data or "annotations" in data:
+            return "coco"
+        if data and all(
+            isinstance(v, dict) and "filename" in v and "regions" in v for v in data.values()
+        ):
+            return "via"
+    raise FormatError(f"{name}: not a COCO, VIA 2 or labelme JSON file")
+
+
+def read_annotations(
+    path: Path | str,
+    *,
+    images_dir: Path | str | None = None,
+    label_map: Mapping[str, str] | None = None,
+) -> tuple[Project, str]:
+    """Read any supported input; returns (project, detected format)."""
+    p = Path(path)
+    fmt = detect_format(p)
+    if fmt == "project":
+        return store.load_project(p), "coco"
+    if fmt == "labelme":
+        return labelme.load_labelme(p, label_map=label_map), fmt
+    if fmt == "via":
+        return via.load_via(p, images_dir=images_dir, label_map=label_map), fmt
+    return coco.load_coco(p, root=images_dir, label_map=label_map), fmt
+
+
+def output_format(out: Path, requested: str | None, input_format: str) -> str:
+    if requested:
+        return requested
+    name = out.name.lower()
+    if "via" in name:
+        return "via"
+    if out.suffix == "" or "labelme" in name:
+        return "labelme"
+    return "coco"
+
+
+def write_annotations(project: Project, out: Path | str, fmt: str) -> list[Path]:
+    """Write `project` as `fmt`; labelme writes one file per image into folder `out`."""
+    out = Path(out)
+    if fmt == "coco":
+        data = coco.project_to_coco(project)
+    elif fmt == "via":
+        data = via.project_to_via(project)
+    elif fmt == "labelme":
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for img in project.images.values():
+            target = out / (Path(img.file_name).stem + ".json")
+            payload = json.dumps(labelme.image_to_labelme(img), indent=1).encode()
+            store.atomic_write_bytes(target, payload)
+            written.append(target)
+        return written
+    else:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store.atomic_write_bytes(out, json.dumps(data).encode())
+    return [out]

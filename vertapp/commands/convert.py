@@ -1,0 +1,38 @@
+"""`vertapp convert INPUT --out OUTPUT`: annotations between COCO, VIA 2 and labelme JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vertapp.annotations.convert import FORMATS, output_format, read_annotations, write_annotations
+from vertapp.annotations.labelmap import parse_map_args
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, help="COCO/VIA/labelme JSON, project or labelme folder")
+    parser.add_argument("--out", type=Path, required=True, help="output file (folder for labelme)")
+    parser.add_argument(
+        "--to", choices=FORMATS, help="output format (default: from the output name; COCO)"
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="rename a label on import (repeatable); names are also normalised, t12 -> T12",
+    )
+    parser.add_argument(
+        "--images-dir", type=Path, help="folder of the images (VIA needs them for image sizes)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    mapping = parse_map_args(args.map)
+    project, in_fmt = read_annotations(args.input, images_dir=args.images_dir, label_map=mapping)
+    fmt = output_format(args.out, args.to, in_fmt)
+    written = write_annotations(project, args.out, fmt)
+    n_inst = sum(len(img.instances) for img in project.images.values())
+    where = written[0] if len(written) == 1 else args.out
+    print(f"{in_fmt} -> {fmt}: {len(project.images)} images, {n_inst} instances -> {where}")
+    return 0
