@@ -27,6 +27,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
+GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose")
+
+
 def _command_module(name: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(f"vertapp.commands.{name}")
 
@@ -45,8 +48,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `vertapp [PATH]` and `vertapp` alone mean `vertapp gui [PATH]`.
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+    # `vertapp [PATH] [--screenshot PNG]` and `vertapp` alone mean `vertapp gui ...`.
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in GLOBAL_OPTIONS):
         argv.insert(0, "gui")
     command = argv[0] if argv[0] in COMMANDS else None
     args = build_parser(only=command).parse_args(argv)

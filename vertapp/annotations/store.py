@@ -46,6 +46,9 @@ from vertapp.annotations.validate import MAX_FILE_BYTES, parse_json
 from vertapp.errors import FormatError, VertAppError
 
 PROJECT_FILE = "project.json"
+IMAGES_DIR = "images"  # the images the annotations are drawn on (MIP / radiograph PNGs)
+SOURCES_DIR = "volumes"  # the CT behind each MIP, as NIfTI, so the project travels whole
+PREPROCESS_DIR = "preprocess"  # per MIP, named by its image stem: MipResult.save() output
 BACKUP_FILE = "project.json.bak"
 STATE_DIR = ".vertapp"
 JOURNAL_FILE = "journal.jsonl"

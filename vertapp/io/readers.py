@@ -124,6 +124,7 @@ def write_volume(volume: Volume, path: PathLike) -> None:
     path = Path(path)
     if not path.name.lower().endswith(VOLUME_SUFFIXES):
         raise InputError(f"{path}: unknown volume format (use .nii, .nii.gz, .mha, .mhd or .nrrd)")
+    path.parent.mkdir(parents=True, exist_ok=True)
     image = sitk.GetImageFromArray(np.ascontiguousarray(volume.array))
     image.SetSpacing(volume.spacing)
     image.SetOrigin(volume.origin)

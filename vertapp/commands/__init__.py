@@ -1,0 +1,1 @@
+"""Sub-commands of the `vertapp` CLI: each module has add_arguments() and run()."""

@@ -1,0 +1,68 @@
+"""`vertapp preprocess INPUT --out DIR`: canal detection, spine crop and sagittal MIP.
+
+Writes DIR/mip.png (8-bit display), DIR/mip.npy (float32 HU), DIR/mip_depth.npy (x index
+of the voxel behind each MIP pixel), DIR/preprocess.json (circles, clusters, crop box,
+MIP -> LPS affine) and, with --overview, DIR/overview.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vertapp.jobs import Progress, run_job
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="CT volume file (NIfTI, MHA, NRRD, DICOM) or DICOM folder")
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument("--rmin", type=float, default=3.5, help="smallest canal radius, mm (3.5)")
+    parser.add_argument("--rmax", type=float, default=15.0, help="largest canal radius, mm (15)")
+    parser.add_argument("--hu-min", type=float, default=100.0, help="bone window low, HU (100)")
+    parser.add_argument("--hu-max", type=float, default=1500.0, help="bone window high, HU (1500)")
+    parser.add_argument("--spacing", type=float, default=1.0, help="isotropic spacing, mm (1)")
+    parser.add_argument("--overview", action="store_true", help="also write overview.png")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _reporter(quiet: bool):  # type: ignore[no-untyped-def]
+    last: list[str] = [""]
+
+    def report(event: Progress) -> None:
+        if quiet or event.stage == last[0] and event.stage != "canal":
+            return
+        last[0] = event.stage
+        pct = "" if event.fraction is None else f"{100 * event.fraction:5.1f}% "
+        print(f"\r{pct}{event.stage}: {event.message}".ljust(60), end="", file=sys.stderr)
+
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    from vertapp.io import read_volume
+    from vertapp.preprocess import PreprocessParams, preprocess_job
+    from vertapp.preprocess.overview import write_overview
+
+    params = PreprocessParams(
+        spacing_mm=args.spacing,
+        hu_min=args.hu_min,
+        hu_max=args.hu_max,
+        rmin_mm=args.rmin,
+        rmax_mm=args.rmax,
+    )
+    volume = read_volume(args.input)
+    result = run_job(preprocess_job(volume, params), _reporter(args.quiet))
+    if not args.quiet:
+        print(file=sys.stderr)
+    json_path = result.save(args.out)
+    if args.overview:
+        write_overview(result, args.out / "overview.png")
+    found = int(result.track_detected.sum())
+    print(
+        f"{json_path}: MIP {result.mip.shape[0]}x{result.mip.shape[1]} px, canal on {found}/"
+        f"{len(result.track)} slices, spine cluster {result.spine_cluster}"
+    )
+    for w in result.warnings + volume.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0

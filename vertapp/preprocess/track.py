@@ -1,0 +1,168 @@
+"""Steps 4 of the paper: k-means on the canal circles, the spine cluster, the canal track.
+
+k-means (k=3, as in the paper) runs on the in-plane centres (x, y) of all circles, so a
+pelvis gives a left hip, a spine and a right hip cluster. Cluster ids are ordered by mean
+x (patient right to left), so with a pelvis the paper's "middle cluster" is id 1.
+
+The paper keeps the middle cluster. That fails without hip bones (k-means then splits the
+spine itself, or picks up rib/sternum noise) and with strong scoliosis (the spine leaves the
+middle). Our rule scores every cluster by
+
+    score = chain_mm * 1 / (1 + (midline_offset_mm / 40)^2)
+
+- chain_mm (continuity along z and vertical extent): the number of slices (times the
+  spacing) in the longest chain of the cluster's uncapped circles in which consecutive
+  circles are at most `gap_max_mm` apart in z and move at most
+  `min(step_base_mm + step_slope * dz, step_max_mm)` in-plane. Gaps are bridged but earn nothing, so a few
+  marrow holes far apart (an osteoporotic vertebral body) cannot outscore a canal seen
+  on many consecutive slices. The canal is a
+  long, smooth tube; hip-bone and rib circles are short or jumpy.
+- midline_offset_mm: median |x - body midline x| along that chain (the spine is close to
+  the body's left-right centre; hips are >= 50 mm off it; 40 mm keeps a scoliotic apex
+  at 30-40 mm competitive).
+
+The best-scoring cluster is `spine_cluster`. Its chain is then grown up and down through the
+uncapped circles of *every* cluster under the same continuity rule (k-means may have cut
+one spine into several clusters), each slice keeps the circle nearest to the track, and
+slices without a circle (discs, foramina) are bridged by linear interpolation along z;
+beyond both ends the track stays constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.vq import kmeans2
+
+from vertapp.preprocess.params import PreprocessParams
+
+MIDLINE_SCALE_MM = 40.0
+
+
+@dataclass
+class TrackResult:
+    cluster: np.ndarray  # (N,) int k-means id per circle
+    on_track: np.ndarray  # (N,) bool
+    spine_cluster: int  # -1 when no circle at all
+    scores: list[float]  # per cluster id
+    track_xy: np.ndarray  # (nz, 2) mm, bridged canal centre per slice
+    detected: np.ndarray  # (nz,) bool: slice has an on-track circle
+
+
+def kmeans_ids(xy: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """k-means labels on (N, 2) points, ids renumbered by increasing mean x."""
+    n = len(xy)
+    if n == 0:
+        return np.zeros(0, int)
+    k = min(k, n, len(np.unique(xy, axis=0)))
+    if k <= 1:
+        return np.zeros(n, int)
+    _, lab = kmeans2(xy.astype(float), k, minit="++", seed=seed)
+    used = np.unique(lab)
+    order = used[np.argsort([xy[lab == c, 0].mean() for c in used])]
+    remap = np.zeros(lab.max() + 1, int)
+    remap[order] = np.arange(len(order))
+    return remap[lab]
+
+
+def _step_ok(dz: np.ndarray, dist: np.ndarray, p: PreprocessParams) -> np.ndarray:
+    tol = np.minimum(p.step_base_mm + p.step_slope * dz, p.step_max_mm)
+    return (dz > 0) & (dz <= p.gap_max_mm) & (dist <= tol)
+
+
+def longest_chain(pts: np.ndarray, p: PreprocessParams) -> np.ndarray:
+    """Indices (into pts sorted by z) of the longest smooth chain; pts is (n, 3) z, x, y."""
+    n = len(pts)
+    if n == 0:
+        return np.zeros(0, int)
+    order = np.argsort(pts[:, 0], kind="stable")
+    z, xy = pts[order, 0], pts[order, 1:]
+    best = np.ones(n)  # circles in the best chain ending here
+    prev = np.full(n, -1)
+    lo = np.searchsorted(z, z - p.gap_max_mm, side="left")
+    for i in range(n):
+        js = np.arange(lo[i], i)
+        if js.size == 0:
+            continue
+        dz = z[i] - z[js]
+        dist = np.hypot(*(xy[i] - xy[js]).T)
+        ok = _step_ok(dz, dist, p)
+        if not ok.any():
+            continue
+        # count detected slices, not z span: a gap bridges but earns nothing
+        gain = np.where(ok, best[js] + 1.0 - 0.05 * dist, -np.inf)
+        j = int(np.argmax(gain))
+        if gain[j] > best[i]:
+            best[i], prev[i] = gain[j], js[j]
+    chain = [int(np.argmax(best))]
+    while prev[chain[-1]] >= 0:
+        chain.append(int(prev[chain[-1]]))
+    return order[np.array(chain[::-1])]
+
+
+def _grow(chain: list[int], pts: np.ndarray, p: PreprocessParams, up: bool) -> list[int]:
+    """Extend a chain (indices into pts, z ascending) beyond its end through any circle."""
+    sign = 1.0 if up else -1.0
+    while True:
+        end = pts[chain[-1] if up else chain[0]]
+        dz = sign * (pts[:, 0] - end[0])
+        dist = np.hypot(pts[:, 1] - end[1], pts[:, 2] - end[2])
+        ok = np.flatnonzero(_step_ok(dz, dist, p))
+        if ok.size == 0:
+            return chain
+        nxt = int(ok[np.argmin(dist[ok] + 0.5 * dz[ok])])
+        chain = chain + [nxt] if up else [nxt] + chain
+
+
+def _bridge(k_idx: np.ndarray, xy: np.ndarray, nz: int) -> np.ndarray:
+    ks = np.arange(nz)
+    order = np.argsort(k_idx)
+    return np.column_stack([np.interp(ks, k_idx[order], xy[order, d]) for d in (0, 1)])
+
+
+def fit_track(
+    circles: np.ndarray, body_mid_x: np.ndarray, nz: int, p: PreprocessParams
+) -> TrackResult:
+    """circles: (N, 6) columns slice, z_mm, x_mm, y_mm, r_mm, capped."""
+    n = len(circles)
+    cluster = kmeans_ids(circles[:, 2:4], p.k_clusters) if n else np.zeros(0, int)
+    free = circles[:, 5] == 0 if n else np.zeros(0, bool)
+    pts = circles[:, 1:4]
+    scores: list[float] = []
+    chains: list[np.ndarray] = []
+    for c in range(int(cluster.max()) + 1 if n else 0):
+        idx = np.flatnonzero((cluster == c) & free)
+        chain = idx[longest_chain(pts[idx], p)] if idx.size else idx
+        chains.append(chain)
+        if chain.size == 0:
+            scores.append(0.0)
+            continue
+        length = len(chain) * p.spacing_mm  # mm of canal actually seen
+        mid = body_mid_x[circles[chain, 0].astype(int)]
+        off = float(np.nanmedian(np.abs(pts[chain, 1] - mid))) if np.isfinite(mid).any() else 0.0
+        scores.append(length / (1.0 + (off / MIDLINE_SCALE_MM) ** 2))
+    on_track = np.zeros(n, bool)
+    if not scores or max(scores) <= 0:
+        return TrackResult(
+            cluster, on_track, -1, scores, np.full((nz, 2), np.nan), np.zeros(nz, bool)
+        )
+    spine = int(np.argmax(scores))
+    free_idx = np.flatnonzero(free)
+    local = {int(g): i for i, g in enumerate(free_idx)}
+    chain = [local[int(g)] for g in chains[spine]]
+    chain = _grow(_grow(chain, pts[free_idx], p, up=True), pts[free_idx], p, up=False)
+    sel = free_idx[chain]
+    track = _bridge(circles[sel, 0], pts[sel, 1:3], nz)
+    # each slice inside the track's span keeps its circle nearest to the bridged track
+    k = circles[:, 0].astype(int)
+    d = np.hypot(*(pts[:, 1:3] - track[k]).T)
+    inside = (k >= circles[sel, 0].min()) & (k <= circles[sel, 0].max())
+    near = np.flatnonzero(free & inside & (d <= p.step_base_mm + 2.0))
+    near = near[np.lexsort((d[near], k[near]))]
+    keep = near[np.r_[True, np.diff(k[near]) > 0]] if near.size else sel
+    on_track[keep] = True
+    track = _bridge(circles[keep, 0], pts[keep, 1:3], nz)
+    detected = np.zeros(nz, bool)
+    detected[k[keep]] = True
+    return TrackResult(cluster, on_track, spine, scores, track, detected)
