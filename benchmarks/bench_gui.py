@@ -1,0 +1,340 @@
+"""GUI responsiveness (offscreen): slice scrolling, vertex drags, a 1500-image project.
+
+    .venv/bin/python benchmarks/bench_gui.py [--quick] [--screenshots DIR]
+
+Each row times what the user waits for, with a baseline measured in the same run:
+- new 512x512 axial slice + canal overlay, repainted   vs  bare ImageItem.setImage + repaint
+- one vertex-drag mouse event, 17 polygons x 200 vertices, repainted
+                                                        vs  the same mouse event over the bare image
+- big project: open / step to the next image / save     vs  json.load / json.dump of project.json
+Target: slice and drag <= 16 ms (60 frames per second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import vertapp.gui  # noqa: E402, F401  (before any Qt object: see its PySide6 guard)
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `fn` in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+# ------------------------------------------------------------------ data
+def synthetic_volume(n: int, nz: int):  # type: ignore[no-untyped-def]
+    from vertapp.io.volume import Volume
+
+    rng = np.random.default_rng(0)
+    arr = rng.normal(40, 30, (nz, n, n)).astype(np.int16)
+    return Volume(arr, spacing=(0.7, 0.7, 1.0))
+
+
+def canal_circles(volume, per_slice: int = 3):  # type: ignore[no-untyped-def]
+    from vertapp.gui.axial_view import CanalCircle
+
+    nz = volume.shape[0]
+    out = []
+    for k in range(nz):
+        z = float(volume.index_to_lps((k, 0, 0))[2])
+        for c in range(per_slice):
+            out.append(CanalCircle(z, 150.0 + 40 * c, 180.0, 8.0, c, c == 1))
+    return out
+
+
+def polygon(cx: float, cy: float, r: float, n: int) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.column_stack([cx + r * np.cos(t), cy + 0.6 * r * np.sin(t)])
+
+
+# ------------------------------------------------------------------ slice scrolling
+def bench_slice(app: QApplication, n: int, nz: int, repeat: int) -> tuple[float, float]:
+    from vertapp.gui.axial_view import AxialView
+
+    vol = synthetic_volume(n, nz)
+    view = AxialView()
+    view.resize(800, 800)
+    view.show()
+    view.set_volume(vol)
+    view.set_canal(canal_circles(vol), 1)
+    app.processEvents()
+    vp = view.canvas.view.viewport()
+    k = iter(range(10**9))
+
+    def ours() -> None:
+        view.set_slice(next(k) % nz)
+        vp.repaint()
+
+    bare_view = pg.GraphicsView()
+    bare_view.resize(800, 800)
+    box = pg.ViewBox(lockAspect=True, invertY=True)
+    bare_view.setCentralItem(box)
+    item = pg.ImageItem(axisOrder="row-major")
+    box.addItem(item)
+    item.setImage(vol.array[0], levels=(-500, 1300))
+    bare_view.show()
+    app.processEvents()
+    box.autoRange(padding=0.02)  # the same framing as ours: the whole slice in view
+    app.processEvents()
+    bare_vp = bare_view.viewport()
+
+    def bare() -> None:
+        item.setImage(vol.array[next(k) % nz], levels=(-500, 1300))
+        bare_vp.repaint()
+
+    ours()
+    bare()
+    return _ms(ours, repeat), _ms(bare, repeat)
+
+
+# ------------------------------------------------------------------ vertex drag
+def _send(widget, kind, pos: QPoint, button, buttons) -> None:  # type: ignore[no-untyped-def]
+    ev = QMouseEvent(
+        kind,
+        QPointF(pos),
+        QPointF(widget.mapToGlobal(pos)),
+        button,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, ev)
+
+
+def bench_drag(
+    app: QApplication, n_polys: int, n_vertices: int, repeat: int
+) -> tuple[float, float]:
+    from vertapp.gui.annotation_view import AnnotationView
+    from vertapp.gui.polygon_layer import Shape
+    from vertapp.labels import VERTEBRAE
+
+    view = AnnotationView()
+    view.resize(900, 900)
+    view.show()
+    h, w = 520, 220
+    view.set_image((np.random.default_rng(1).random((h, w)) * 255).astype(np.uint8))
+    shapes = {
+        i + 1: Shape([polygon(110, 15 + 29 * i, 45, n_vertices)], VERTEBRAE[i % 17])
+        for i in range(n_polys)
+    }
+    view.set_shapes(shapes)
+    app.processEvents()
+    canvas = view.canvas
+    vp = canvas.view.viewport()
+    view.tool.select(9)
+    vx, vy = shapes[9].polygons[0][0]
+    start = canvas.map_to_widget(vx, vy).toPoint()
+    _send(vp, QMouseEvent.Type.MouseButtonPress, start, LEFT, LEFT)
+    step = iter(range(10**9))
+
+    def move() -> None:
+        i = next(step)
+        p = QPoint(start.x() + 12 + (i % 20), start.y() + (i % 7))
+        _send(vp, QMouseEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, LEFT)
+        vp.repaint()
+
+    move()
+    ours = _ms(move, repeat)
+    _send(vp, QMouseEvent.Type.MouseButtonRelease, start, LEFT, Qt.MouseButton.NoButton)
+    assert view.tool._drag is None
+    # baseline: the same mouse move and repaint over the bare image (no polygons, no drag)
+    view.set_shapes({})
+    app.processEvents()
+
+    def bare() -> None:
+        i = next(step)
+        p = QPoint(start.x() + 12 + (i % 20), start.y() + (i % 7))
+        _send(vp, QMouseEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+        vp.repaint()
+
+    bare()
+    return ours, _ms(bare, repeat)
+
+
+# ------------------------------------------------------------------ big project
+def make_big_project(folder: Path, n_images: int, n_polys: int, n_vertices: int) -> None:
+    from PIL import Image
+
+    from vertapp.annotations import store
+    from vertapp.annotations.model import ImageRecord, Instance
+    from vertapp.labels import VERTEBRAE
+
+    project = store.new_project(folder)
+    h, w = 400, 160
+    pixels = (np.add.outer(np.arange(h), np.arange(w)) % 256).astype(np.uint8)
+    for i in range(n_images):
+        name = f"images/mip_{i:05d}.png"
+        Image.fromarray(np.roll(pixels, i, axis=0)).save(folder / name, compress_level=1)
+        rec = ImageRecord(id=i + 1, file_name=name, width=w, height=h)
+        for j in range(n_polys):
+            poly = polygon(80, 12 + 22 * j, 30, n_vertices)
+            rec.instances.append(
+                Instance(id=project.new_instance_id(), label=VERTEBRAE[j % 17], polygons=[poly])
+            )
+        project.add_image(rec)
+    store.save_project(project, folder)
+
+
+def bench_project(
+    app: QApplication, n_images: int, n_polys: int, n_vertices: int, tmp: Path
+) -> list[tuple[str, float, float]]:
+    from vertapp.gui.main_window import MainWindow
+
+    folder = tmp / "big"
+    make_big_project(folder, n_images, n_polys, n_vertices)
+    path = folder / "project.json"
+    win = MainWindow()
+    win.setProperty("headless", True)
+    win.resize(1280, 800)
+    win.show()
+    app.processEvents()
+
+    def open_it() -> None:
+        loop = QEventLoop()
+        win.loaded.connect(loop.quit)
+        win.open_path(folder)  # read in a worker thread: wait for it like a user would
+        loop.exec()
+        win.loaded.disconnect(loop.quit)
+        app.processEvents()
+
+    t_open = _ms(open_it, 1)
+    assert win.doc.current is not None and len(win.doc.image_ids) == n_images
+    t_json_load = _ms(lambda: json.loads(path.read_bytes()), 3)
+    rows = [("open project + show first image", t_open, t_json_load)]
+    vp = win.annot.canvas.view.viewport()
+
+    def next_image() -> None:
+        win.step_image(1)
+        vp.repaint()
+
+    t_next = _ms(next_image, 30)
+    rows.append(("step to next image (decode PNG, paint polygons)", t_next, t_json_load))
+    win.annot.tool.select(win.doc.current.instances[0].id)
+    win.choose_label("L5")  # one edit, so saving has something to write
+
+    def save() -> None:
+        win.doc.save()
+
+    t_save = _ms(save, 1)
+    data = json.loads(path.read_bytes())
+    t_dump = _ms(lambda: (tmp / "plain.json").write_text(json.dumps(data)), 3)
+    rows.append(("save project (atomic, with backup)", t_save, t_dump))
+    win.doc.stack.setClean()
+    win.close()
+    return rows
+
+
+# ------------------------------------------------------------------ screenshots
+def phantom_project(folder: Path, seed: int = 0, first: str = "T1", last: str = "L5") -> Path:
+    """A saved project: a phantom CT (written beside it) and its MIP with true vertebra polygons."""
+    from vertapp.annotations import ops
+    from vertapp.annotations.geometry import mask_to_polygons
+    from vertapp.annotations.model import Instance
+    from vertapp.gui.document import Document
+    from vertapp.gui.open_jobs import OpenedCT
+    from vertapp.io import write_volume
+    from vertapp.labels import ID_VERTEBRA
+    from vertapp.preprocess import preprocess
+    from vertapp.preprocess.label_projection import project_labels
+    from vertapp.synth import make_ct_phantom
+
+    ph = make_ct_phantom(seed=seed, first=first, last=last)
+    ct_path = folder.parent / f"{folder.name}_ct.nii.gz"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    write_volume(ph.volume, ct_path)
+    mip = preprocess(ph.volume)
+    truth = project_labels(ph.vertebra_labels, ph.volume, mip)
+    doc = Document()
+    image_id = doc.new_from_ct(OpenedCT(str(ct_path), ph.volume, mip))
+    for lab in sorted(int(v) for v in np.unique(truth) if v):
+        rings = mask_to_polygons(truth == lab, tolerance=1.0)
+        if rings:
+            inst = Instance(
+                id=doc.project.new_instance_id(), label=ID_VERTEBRA[lab], polygons=rings[:1]
+            )
+            doc.edit(ops.AddInstance(image_id, inst), "Add")
+    doc.save(folder)
+    return folder
+
+
+def screenshots(out_dir: Path, tmp: Path) -> None:
+    folder = phantom_project(tmp / "phantom_project")
+    for w, h in ((1920, 1080), (1280, 800)):
+        png = out_dir / f"gui_{w}x{h}.png"
+        cmd = [
+            sys.executable,
+            "-m",
+            "vertapp",
+            "gui",
+            str(folder),
+            "--screenshot",
+            str(png),
+            "--size",
+            f"{w}x{h}",
+        ]
+        subprocess.run(cmd, check=True)
+        print(f"wrote {png}")
+
+
+# ------------------------------------------------------------------ main
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+    parser.add_argument(
+        "--screenshots", metavar="DIR", help="also write window screenshots of a phantom"
+    )
+    args = parser.parse_args()
+    pg.setConfigOptions(imageAxisOrder="row-major")
+    app = QApplication.instance() or QApplication([])
+    n_images = 150 if args.quick else 1500
+    repeat = 20 if args.quick else 100
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if args.screenshots:
+            screenshots(Path(args.screenshots), tmp)
+        rows = []
+        ours, base = bench_slice(app, 512, 60 if args.quick else 200, repeat)
+        rows.append(("new 512x512 slice + canal overlay", ours, base))
+        ours, base = bench_drag(app, 17, 200, repeat)
+        rows.append(("vertex-drag event, 17 polygons x 200 vertices", ours, base))
+        rows += bench_project(app, n_images, 17, 60, tmp)
+    print(
+        f"\nGUI benchmark ({'quick' if args.quick else 'full'}; {n_images} images x 17 polygons for the project rows)\n"
+    )
+    print(f"| {'what':52s} | {'ours ms':>9s} | {'baseline ms':>11s} | {'ratio':>6s} |")
+    print(f"|{'-' * 54}|{'-' * 11}|{'-' * 13}|{'-' * 8}|")
+    for name, ours, base in rows:
+        print(f"| {name:52s} | {ours:9.2f} | {base:11.2f} | {ours / base:6.2f} |")
+    print(
+        "\nbaselines: bare ImageItem.setImage + repaint; the same mouse move over the bare image;"
+    )
+    print("json.loads / json.dumps of the same project.json (open, browse / save).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Fixtures for the end-to-end GUI tests: a phantom on disk and a fresh main window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def phantom_nifti(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small CT phantom (T12..L2) written as NIfTI."""
+    from vertapp.io import write_volume
+    from vertapp.synth import make_ct_phantom
+
+    ph = make_ct_phantom(seed=3, first="T12", last="L2")
+    path = tmp_path_factory.mktemp("phantom") / "phantom.nii.gz"
+    write_volume(ph.volume, path)
+    return path
+
+
+@pytest.fixture
+def window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
+    import pyqtgraph as pg
+
+    from vertapp.gui.main_window import MainWindow
+
+    pg.setConfigOptions(imageAxisOrder="row-major")
+    win = MainWindow()
+    win.setProperty("headless", True)  # no modal questions during tests
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    if win.worker is not None and win.worker.isRunning():
+        win.worker.cancel()
+        win.worker.wait(10000)
+    win.doc.stack.setClean()
+
+
+@pytest.fixture
+def small_project(tmp_path: Path) -> Path:
+    """A saved project folder: one 120x100 MIP PNG with one L1 square (no CT behind it)."""
+    import numpy as np
+    from PIL import Image
+
+    from vertapp.annotations import store
+    from vertapp.annotations.model import ImageRecord, Instance
+
+    folder = tmp_path / "small"
+    project = store.new_project(folder)
+    pixels = (np.add.outer(np.arange(100), np.arange(120)) % 256).astype(np.uint8)
+    Image.fromarray(pixels).save(folder / "images" / "m.png")
+    project.add_image(ImageRecord(id=1, file_name="images/m.png", width=120, height=100))
+    square = np.array([[30, 30], [70, 30], [70, 60], [30, 60]], dtype=float)
+    project._insert_instance(
+        1, Instance(id=project.new_instance_id(), label="L1", polygons=[square]), None
+    )
+    store.save_project(project, folder)
+    return folder

@@ -1,0 +1,114 @@
+"""Autosave, recovery after a crash, and the prompt on close with unsaved edits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mouse_driver import click
+from PySide6.QtWidgets import QMessageBox
+
+pytestmark = pytest.mark.gui
+Button = QMessageBox.StandardButton
+
+
+def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
+        window.open_path(path)
+    assert blocker.args == [True], window._last_error
+
+
+def _draw_triangle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    window.act_draw.trigger()
+    for x, y in ((10, 10), (40, 10), (40, 40)):
+        click(qtbot, window.annot.canvas, x, y)
+    window.act_finish.trigger()
+    window.act_select.trigger()
+
+
+@pytest.fixture
+def radiograph_png(tmp_path):  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    path = tmp_path / "spine_xray.png"
+    Image.fromarray((np.arange(80 * 60).reshape(80, 60) % 200).astype(np.uint8)).save(path)
+    return path
+
+
+def _new_window(qtbot):  # type: ignore[no-untyped-def]
+    from vertapp.gui.main_window import MainWindow
+
+    win = MainWindow()
+    win.setProperty("headless", True)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_journal_recovers_edits_after_a_crash(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    assert len(window.doc.current.instances) == 2
+    # crash: the window never closes; the journal on disk is all that is left
+    second = _new_window(qtbot)
+    asked = []
+    monkeypatch.setattr(second, "ask", lambda *a: asked.append(a[0]) or Button.Yes)
+    _open(qtbot, second, small_project)
+    assert asked == ["Recover unsaved edits?"]
+    assert len(second.doc.current.instances) == 2
+    assert second.doc.current.instances[1].label == "L2"
+    assert second.isWindowModified()  # recovered edits are not saved yet
+    second.doc.stack.setClean()
+    second.doc._recovered = False
+
+
+def test_declining_recovery_drops_the_journal(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import store
+
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    second = _new_window(qtbot)
+    monkeypatch.setattr(second, "ask", lambda *a: Button.No)
+    _open(qtbot, second, small_project)
+    assert len(second.doc.current.instances) == 1
+    assert not store.has_recovery(small_project)
+
+
+def test_untitled_work_is_autosaved_and_offered_back(
+    qtbot, window, radiograph_png, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, radiograph_png)
+    assert window.labels.labels[0] == "body"  # radiograph: the part palette
+    _draw_triangle(qtbot, window)
+    assert window.doc.autosave()
+    assert not window.doc.autosave()  # nothing new since
+    second = _new_window(qtbot)
+    monkeypatch.setattr(second, "ask", lambda *a: Button.Yes)
+    _open(qtbot, second, radiograph_png)
+    (inst,) = second.doc.current.instances
+    assert inst.label == "body"
+    np.testing.assert_allclose(inst.polygons[0], [[10, 10], [40, 10], [40, 40]], atol=0.6)
+    assert second.isWindowModified()
+    second.doc._recovered = False
+
+
+def test_close_prompt_can_cancel_or_discard(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    answers = [Button.Cancel, Button.Discard]
+    monkeypatch.setattr(window, "ask", lambda *a: answers.pop(0))
+    assert not window.close()  # cancelled: still open, edits kept
+    assert window.isVisible() and len(window.doc.current.instances) == 2
+    assert window.close()
+    assert answers == []
+
+
+def test_close_prompt_save_writes_the_project(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import store
+
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    monkeypatch.setattr(window, "ask", lambda *a: Button.Save)
+    assert window.close()
+    saved = store.load_project(small_project)
+    assert len(saved.images[1].instances) == 2
+    assert not store.has_recovery(small_project)

@@ -1,0 +1,21 @@
+"""Unit tests of the GUI pieces (offscreen Qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vertapp.annotations.model import ImageRecord, Instance, Project
+
+
+@pytest.fixture
+def project() -> Project:
+    """One 100x80 MIP image holding two instances."""
+    p = Project()
+    p.add_image(ImageRecord(id=1, file_name="images/a.png", width=100, height=80))
+    img = p.images[1]
+    for label, x0 in (("L1", 10.0), ("L2", 50.0)):
+        poly = np.array([[x0, 10], [x0 + 30, 10], [x0 + 30, 40], [x0, 40]], dtype=float)
+        inst = Instance(id=p.new_instance_id(), label=label, polygons=[poly])
+        p._insert_instance(img.id, inst, None)
+    return p

@@ -1,0 +1,82 @@
+"""Axial view: slice scrolling, window/level, canal overlay, cursor readout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from vertapp.gui.axial_view import WINDOW_PRESETS, AxialView, CanalCircle
+from vertapp.io.volume import Volume
+
+
+@pytest.fixture
+def view(qtbot):  # type: ignore[no-untyped-def]
+    arr = np.arange(10 * 20 * 30, dtype=np.int16).reshape(10, 20, 30)
+    vol = Volume(arr, spacing=(0.5, 0.8, 2.0), origin=(-10.0, 5.0, 100.0))
+    v = AxialView()
+    qtbot.addWidget(v)
+    v.resize(500, 500)
+    v.show()
+    v.set_volume(vol)
+    return v
+
+
+def test_opens_in_the_middle_and_slider_follows(view) -> None:  # type: ignore[no-untyped-def]
+    assert view.index == 5
+    view.set_slice(8)
+    assert view.slider.value() == 8
+    view.slider.setValue(2)
+    assert view.index == 2
+    view.set_slice(99)
+    assert view.index == 9  # clamped
+
+
+def test_wheel_scrolls_slices(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    vp = view.canvas.view.viewport()
+    pos = QPointF(250, 250)
+    ev = QWheelEvent(
+        pos,
+        QPointF(vp.mapToGlobal(QPoint(250, 250))),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(vp, ev)
+    assert view.index == 6
+
+
+def test_presets_set_levels(view) -> None:  # type: ignore[no-untyped-def]
+    view.preset.setCurrentText("Lung")
+    assert view.wl == WINDOW_PRESETS["Lung"]
+    lo, hi = view.canvas.image_item.getLevels()
+    assert (lo, hi) == (-1350.0, 150.0)
+    view.set_window(100, 10)
+    assert view.preset.currentText() == "Custom"
+
+
+def test_cursor_reports_lps_and_hu(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(view.cursor_info) as info:
+        view._report_cursor(3 * 0.5 + 0.1, 4 * 0.8 + 0.1)  # voxel i=3, j=4 in mm scene units
+    text = info.args[0]
+    hu = int(view.volume.array[5, 4, 3])
+    assert f"HU {hu}" in text
+    assert "L -8.5" in text and "P 8.2" in text and "S 110.0" in text
+
+
+def test_canal_circle_drawn_only_on_its_slice(view) -> None:  # type: ignore[no-untyped-def]
+    z5 = float(view.volume.index_to_lps((5, 0, 0))[2])
+    view.set_canal([CanalCircle(z5, -5.0, 10.0, 3.0, 1, True)], spine_cluster=1)
+    assert len(view.visible_circles()) == 1
+    assert view.warning.text() == ""
+    rect = view.visible_circles()[0].rect()
+    assert rect.width() == pytest.approx(6.0)
+    assert rect.center().x() == pytest.approx(5.0)  # (x_mm - origin) in scene mm
+    view.set_slice(6)
+    assert view.visible_circles() == []
+    assert "no canal circle" in view.warning.text()

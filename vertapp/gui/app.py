@@ -1,0 +1,68 @@
+"""Start the workstation: `run_gui(path, screenshot)` (used by `vertapp gui` and `vertapp demo`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_SIZE = (1920, 1080)
+SETTLE_MS = 400  # let the last repaint land before grabbing
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("VertApp")
+        app.setOrganizationName("VertApp")
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(
+    path: str | None = None,
+    screenshot: str | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """Open the window (on `path` when given) and run the event loop.
+
+    With `screenshot`, the window renders once `path` is loaded and processed,
+    saves itself to that PNG and exits (0 on success, 1 when loading failed).
+    """
+    from vertapp.gui.main_window import MainWindow
+
+    app = _application()
+    window = MainWindow()
+    if screenshot:
+        window.setProperty("headless", True)  # no modal questions in unattended runs
+        window.resize(*(size or SCREENSHOT_SIZE))
+    elif size:
+        window.resize(*size)
+    window.show()
+    status = {"rc": 0}
+    if screenshot:
+
+        def grab() -> None:
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(screenshot)):
+                status["rc"] = 1
+            window.doc.stack.setClean()  # nothing was edited by hand: close without asking
+            window.close()
+            app.quit()
+
+        def on_loaded(ok: bool) -> None:
+            status["rc"] = 0 if ok else 1
+            QTimer.singleShot(SETTLE_MS, grab)
+
+        window.loaded.connect(on_loaded)
+        if not path:
+            QTimer.singleShot(SETTLE_MS, grab)
+    if path:
+        QTimer.singleShot(0, lambda: window.open_path(path))
+    rc = app.exec()
+    return status["rc"] if screenshot else int(rc)

@@ -1,0 +1,95 @@
+"""The list of the project's images with their review status.
+
+A model/view list (not one widget per row) so a 1500-image project opens and
+scrolls instantly: rows are only asked for what is on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
+
+STATUS_COLORS = {
+    "unlabelled": QColor(150, 150, 150),
+    "in progress": QColor(240, 200, 40),
+    "predicted": QColor(80, 160, 255),
+    "reviewed": QColor(60, 200, 90),
+    "flagged": QColor(240, 70, 70),
+}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ImageListModel(QAbstractListModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.status_of: Callable[[int], str] = lambda row: "unlabelled"
+
+    def set_rows(self, names: list[str], status_of: Callable[[int], str]) -> None:
+        self.beginResetModel()
+        self.names = names
+        self.status_of = status_of
+        self.endResetModel()
+
+    def refresh_row(self, row: int) -> None:
+        idx = self.index(row)
+        self.dataChanged.emit(idx, idx)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.names)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = index.row()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{self.status_of(row)}  ·  {self.names[row]}"  # status first: never elided
+        if role == Qt.ItemDataRole.DecorationRole:
+            return STATUS_COLORS.get(self.status_of(row), QColor(150, 150, 150))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{self.names[row]} ({self.status_of(row)})"
+        return None
+
+
+class ProjectPanel(QWidget):
+    """Emits `image_activated(row)` when the user picks an image."""
+
+    image_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ImageListModel()
+        self.list = QListView()
+        self.list.setModel(self.model)
+        self.list.setUniformItemSizes(True)  # constant-time layout for long lists
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary = QLabel("No project")
+        self._syncing = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list, 1)
+        self.list.selectionModel().currentChanged.connect(self._on_current)
+
+    def set_rows(self, names: list[str], status_of: Callable[[int], str], title: str) -> None:
+        self.model.set_rows(names, status_of)
+        self.summary.setText(f"{title}: {len(names)} image{'s' if len(names) != 1 else ''}")
+
+    def select_row(self, row: int) -> None:
+        idx = self.model.index(row)
+        if self.list.currentIndex() != idx:
+            self._syncing = True  # the window chose this row; do not echo it back
+            try:
+                self.list.setCurrentIndex(idx)
+            finally:
+                self._syncing = False
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not self._syncing:
+            self.image_activated.emit(current.row())
