@@ -40,6 +40,8 @@ class CTPhantom:
     """(nz, 3) x, y, r of the canal axis on every slice, enclosed or not (never NaN)."""
     body_centres: dict[str, np.ndarray] = field(default_factory=dict)  # LPS mm per level
     anatomy: Anatomy | None = field(repr=False, default=None)
+    hip_mask: np.ndarray | None = field(repr=False, default=None)
+    """bool (z, y, x): voxels of the two iliac bones (what must never hide a vertebra)."""
 
     @property
     def z_mm(self) -> np.ndarray:
@@ -89,7 +91,7 @@ def make_ct_phantom(
     segments = verts + (list(anatomy.sacrum) if has_pelvis else [])
     axis, sacral = canal_axis(grid, segments)
     paint_canal(canvas.hu, grid, axis[:, :2], axis[:, 2], anatomy.vertebrae[12].center[2])
-    _paint_spine(canvas, anatomy, verts, has_pelvis)
+    hips = _paint_spine(canvas, anatomy, verts, has_pelvis)
     _paint_texture(canvas, rng)
     clean = _blur(canvas.hu, sp, psf_mm)
     canal = enclosed_canal(clean >= BONE_HU, grid, axis, sacral)
@@ -112,6 +114,7 @@ def make_ct_phantom(
         canal_axis=axis,
         body_centres={g.name: g.center.copy() for g in verts},
         anatomy=anatomy,
+        hip_mask=hips,
     )
 
 
@@ -144,7 +147,8 @@ def _make_grid(
 
 def _paint_spine(
     canvas: Canvas, anatomy: Anatomy, verts: list[VertebraGeometry], has_pelvis: bool
-) -> None:
+) -> np.ndarray:
+    """Paint vertebrae, discs, ribs and pelvis; return the mask of the iliac bones."""
     all_v = anatomy.vertebrae
     first, last = verts[0].index, verts[-1].index
     if first > 0:
@@ -163,10 +167,13 @@ def _paint_spine(
         if g.index < 12:
             for side in (-1, 1):
                 paint_rib(canvas, anatomy, g, side)
-    if has_pelvis:
-        paint_sacrum(canvas, anatomy)
-        for side in (-1, 1):
-            paint_ilium(canvas, anatomy, side)
+    if not has_pelvis:
+        return np.zeros(canvas.hu.shape, dtype=bool)
+    paint_sacrum(canvas, anatomy)
+    before = canvas.hu.copy()
+    for side in (-1, 1):
+        paint_ilium(canvas, anatomy, side)
+    return (canvas.hu != before) & (canvas.vertebra == 0)
 
 
 def _shifted(g: VertebraGeometry, up: float) -> VertebraGeometry:

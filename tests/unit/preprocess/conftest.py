@@ -54,26 +54,7 @@ def case(request: pytest.FixtureRequest) -> PhantomCase:
 
 def hip_mask(ph) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Voxels of both iliac wings (the hip bones), on the phantom's grid."""
-    for name in ("hip_mask", "ilium_mask", "pelvis_mask"):
-        if getattr(ph, name, None) is not None:
-            return np.asarray(getattr(ph, name), bool)
-    if not ph.has_pelvis:
-        return np.zeros(ph.volume.shape, bool)
-    from vertapp.synth.grid import Grid
-    from vertapp.synth.pelvis import paint_ilium
-    from vertapp.synth.vertebra import Canvas
-
-    v = ph.volume
-    canvas = Canvas(
-        grid=Grid(v.origin, v.spacing, v.shape),
-        hu=np.zeros(v.shape, np.float32),
-        vertebra=np.zeros(v.shape, np.uint8),
-        part=np.zeros(v.shape, np.uint8),
-        cortical_mm=max(1.5, 1.1 * max(v.spacing[0], v.spacing[1])),
-    )
-    for side in (-1, 1):
-        paint_ilium(canvas, ph.anatomy, side)
-    return canvas.hu != 0
+    return np.asarray(ph.hip_mask, bool)
 
 
 def read_labels_lps(path: Path) -> np.ndarray:

@@ -174,3 +174,15 @@ def test_forced_pelvis_extends_the_field_of_view_down_to_the_sacrum():
     # the sacral canal is closed by bone
     below = ph.z_mm < ph.anatomy.sacrum[0].center[2]
     assert np.isfinite(ph.canal[below, 0]).any()
+
+
+def test_hip_mask_marks_iliac_bone_only_when_pelvis_present() -> None:
+    lumbar = make_ct_phantom(seed=2, first="L3", last="L5")
+    thoracic = make_ct_phantom(seed=2, first="T3", last="T5")
+    assert lumbar.hip_mask is not None and thoracic.hip_mask is not None
+    assert lumbar.hip_mask.sum() > 10_000 and thoracic.hip_mask.sum() == 0
+    assert not (lumbar.hip_mask & (lumbar.vertebra_labels > 0)).any()
+    assert np.median(lumbar.volume.array[lumbar.hip_mask]) > 0  # bone and marrow, not air
+    # Both wings: voxels on each side of the midline.
+    x = np.nonzero(lumbar.hip_mask)[2] * lumbar.volume.spacing[0] + lumbar.volume.origin[0]
+    assert (x < -40).sum() > 1000 and (x > 40).sum() > 1000
