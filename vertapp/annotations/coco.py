@@ -10,12 +10,20 @@ Written per annotation: `segmentation` as polygons (flat lists), or as
 compressed RLE when the instance has holes; `area` and `bbox` from the mask as
 pycocotools computes them; `iscrowd` 0; `score` for predictions.
 Read: polygons, uncompressed RLE and compressed RLE.
+
+project.json is written one record per line (`snapshot_chunks`), still plain
+JSON; `parse_project_json` reads that layout record by record and anything
+else whole, with the same result as json.loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import copy
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,9 +50,15 @@ from vertapp.annotations.validate import (
     need_number,
     need_str,
     opt_str,
+    parse_json,
     points_array,
 )
 from vertapp.errors import FormatError, UnsafePathError
+
+try:  # several times faster than json on floats; json is the fallback
+    import orjson
+except ImportError:  # pragma: no cover (a declared dependency)
+    orjson = None  # type: ignore[assignment]
 
 IMAGE_KEYS = {"id", "file_name", "width", "height", "vertapp"}
 ANN_KEYS = {"id", "image_id", "category_id", "segmentation", "area", "bbox", "iscrowd", "score"}
@@ -53,20 +67,20 @@ TOP_KEYS = {"images", "annotations", "categories", "vertapp"}
 
 
 # =================================================================== writing
+#
+# Saving a big project must not stall the window, so writing has two halves:
+# `take_snapshot` (GUI thread, cheap: the scalar fields of every instance and
+# references to its polygon arrays) and `snapshot_chunks` (any thread: records,
+# area/bbox, JSON). The arrays are shared, not copied: until the writer is done
+# (`Project.share_arrays`), `Project.apply` gives an instance fresh copies before
+# an edit, so what is being written never changes. Area and bbox are pycocotools' own values; they are
+# cached by the exact content of the instance's geometry (a BLAKE2 digest of its
+# coordinates with the image size and ring lengths), so an edit made by any path
+# (an operation, undo, code that mutates the arrays) can never leave a stale value.
 
 
 def instance_rle(inst: Instance, height: int, width: int) -> geo.Rle:
     return geo.polygons_to_rle(inst.polygons, height, width, inst.holes)
-
-
-def _segmentation(inst: Instance, height: int, width: int) -> tuple[Any, float, list[float]]:
-    rle = instance_rle(inst, height, width)
-    seg: Any
-    if inst.holes:
-        seg = geo.rle_to_json(rle)
-    else:
-        seg = [p.ravel().tolist() for p in inst.polygons]
-    return seg, geo.rle_area(rle), geo.rle_bbox(rle)
 
 
 def _image_record(img: ImageRecord) -> dict[str, Any]:
@@ -84,46 +98,205 @@ def _image_record(img: ImageRecord) -> dict[str, Any]:
     return rec
 
 
-def _annotation_record(inst: Instance, img: ImageRecord, category_id: int) -> dict[str, Any]:
-    seg, area, bbox = _segmentation(inst, img.height, img.width)
-    app = dict(inst.extra.get("vertapp", {}))
-    app.update(source=inst.source, reviewed=inst.reviewed)
-    if inst.model_id is not None:
-        app["model_id"] = inst.model_id
-    if inst.order_changed:
+#: Records serialised per orjson call: short calls let the GUI thread take the GIL.
+CHUNK_RECORDS = 256
+_AREA_CACHE_MAX = 250_000  # entries (about 300 bytes each)
+# Values hold only atoms and tuples, so the garbage collector stops tracking them.
+_area_cache: dict[tuple[Any, ...], tuple[float, tuple[float, ...], str | None]] = {}
+_NO_EXTRA: dict[str, Any] = {}  # shared by every instance without extra keys; never mutated
+
+
+class _AnnSnap(NamedTuple):
+    """What one instance contributes to the file (built off the GUI thread)."""
+
+    id: int
+    image_id: int
+    height: int
+    width: int
+    category_id: int
+    source: str
+    reviewed: bool
+    score: float | None
+    model_id: str | None
+    order_changed: bool
+    extra: dict[str, Any] | None  # None: no extra keys (most instances)
+    ring_lens: tuple[int, ...]  # vertex counts: polygons, then holes
+    n_polys: int
+    start: int  # index of its first ring in ProjectSnapshot.rings
+
+
+class ProjectSnapshot(NamedTuple):
+    """A consistent copy of everything project.json holds, independent of later edits."""
+
+    head: dict[str, Any]  # top-level keys other than images / annotations
+    images: list[dict[str, Any]]
+    insts: list[tuple[Any, ...]]  # per instance, as `take_snapshot` captures it
+    rings: list[np.ndarray]  # every ring of every instance, in order (shared arrays)
+    cat_ids: dict[str, int]
+
+
+def take_snapshot(project: Project) -> ProjectSnapshot:
+    """The project's saved state; for the GUI thread, so as little as possible: one
+    tuple of scalars per instance and references to the arrays (see above)."""
+    images: list[dict[str, Any]] = []
+    insts: list[tuple[Any, ...]] = []
+    rings: list[np.ndarray] = []
+    for img in project.images.values():
+        images.append(_image_record(img))
+        image = (img.id, img.height, img.width)
+        for inst in img.instances:
+            insts.append(
+                (
+                    image,
+                    inst.id,
+                    inst.label,
+                    inst.source,
+                    inst.reviewed,
+                    inst.score,
+                    inst.model_id,
+                    inst.order_changed,
+                    # nested values are replaced by edits, never mutated: a shallow copy
+                    dict(inst.extra) if inst.extra else None,
+                    len(inst.polygons),
+                    len(inst.holes),
+                )
+            )
+            rings += inst.polygons
+            if inst.holes:
+                rings += inst.holes
+    app = dict(project.app_extra)
+    app.update(schema_version=SCHEMA_VERSION, label_set=project.label_set)
+    head = copy.deepcopy(project.extra)
+    head.update(categories=copy.deepcopy(project.categories), vertapp=copy.deepcopy(app))
+    cat_ids = {str(c["name"]): int(c["id"]) for c in project.categories}
+    return ProjectSnapshot(head, images, insts, rings, cat_ids)
+
+
+def _ann_snaps(snap: ProjectSnapshot) -> list[_AnnSnap]:
+    lens = [len(r) for r in snap.rings]
+    out, ring = [], 0
+    for image, iid, label, source, reviewed, score, model_id, order, extra, np_, nh in snap.insts:
+        ring_lens = tuple(lens[ring : ring + np_ + nh])
+        image_id, height, width = image
+        out.append(
+            _AnnSnap(
+                iid,
+                image_id,
+                height,
+                width,
+                snap.cat_ids[label],
+                source,
+                reviewed,
+                score,
+                model_id,
+                order,
+                extra,
+                ring_lens,
+                np_,
+                ring,
+            )
+        )
+        ring += np_ + nh
+    return out
+
+
+def _rings_of(snap: ProjectSnapshot, a: _AnnSnap) -> list[np.ndarray]:
+    """The instance's rings as C-contiguous float64 (a copy only if they are not)."""
+    own = snap.rings[a.start : a.start + len(a.ring_lens)]
+    return [np.ascontiguousarray(r, dtype=np.float64).reshape(-1, 2) for r in own]
+
+
+def _area_bbox(a: _AnnSnap, rings: list[np.ndarray]) -> tuple[float, tuple[float, ...], str | None]:
+    """(area, bbox, RLE counts when the instance has holes), pycocotools' values, cached."""
+    digest = hashlib.blake2b(digest_size=16)
+    for r in rings:
+        digest.update(r.data)
+    key = (a.height, a.width, a.n_polys, a.ring_lens, digest.digest())
+    hit = _area_cache.get(key)
+    if hit is not None:
+        return hit
+    polys, holes = rings[: a.n_polys], rings[a.n_polys :]
+    rle = geo.polygons_to_rle(polys, a.height, a.width, holes)
+    counts = geo.rle_to_json(rle)["counts"] if holes else None
+    value = (geo.rle_area(rle), tuple(geo.rle_bbox(rle)), counts)
+    if len(_area_cache) >= _AREA_CACHE_MAX:
+        _area_cache.clear()  # rare; the next save recomputes what it needs
+    _area_cache[key] = value
+    return value
+
+
+def _ann_record(snap: ProjectSnapshot, a: _AnnSnap, as_lists: bool) -> dict[str, Any]:
+    rings = _rings_of(snap, a)
+    area, bbox, counts = _area_bbox(a, rings)
+    flat_rings = [r.ravel().tolist() if as_lists else r.ravel() for r in rings]
+    extra = a.extra or _NO_EXTRA
+    app = dict(extra.get("vertapp", {}))
+    app.update(source=a.source, reviewed=a.reviewed)
+    if a.model_id is not None:
+        app["model_id"] = a.model_id
+    if a.order_changed:
         app["order_changed"] = True
-    if inst.holes:
-        app["polygons"] = [p.ravel().tolist() for p in inst.polygons]
-        app["holes"] = [h.ravel().tolist() for h in inst.holes]
-    rec = {k: v for k, v in inst.extra.items() if k != "vertapp"}
+    if counts is not None:
+        app["polygons"] = flat_rings[: a.n_polys]
+        app["holes"] = flat_rings[a.n_polys :]
+    rec = {k: v for k, v in extra.items() if k != "vertapp"}
     rec.update(
-        id=inst.id,
-        image_id=img.id,
-        category_id=category_id,
-        segmentation=seg,
+        id=a.id,
+        image_id=a.image_id,
+        category_id=a.category_id,
+        segmentation=flat_rings
+        if counts is None
+        else {"size": [a.height, a.width], "counts": counts},
         area=area,
-        bbox=bbox,
-        iscrowd=int(inst.extra.get("iscrowd", 0)),
+        bbox=list(bbox),
+        iscrowd=int(extra.get("iscrowd", 0)),
     )
-    if inst.score is not None:
-        rec["score"] = inst.score
+    if a.score is not None:
+        rec["score"] = a.score
     rec["vertapp"] = app
     return rec
 
 
+def snapshot_to_coco(snap: ProjectSnapshot) -> dict[str, Any]:
+    """The snapshot as one COCO dict of plain Python values."""
+    data = dict(snap.head)
+    data["images"] = snap.images
+    data["annotations"] = [_ann_record(snap, a, True) for a in _ann_snaps(snap)]
+    # The historical key order (COCO keys first), for readers of the dict.
+    order = [*(k for k in data if k not in TOP_KEYS), "images", "annotations", "categories"]
+    return {k: data[k] for k in [*order, "vertapp"]}
+
+
 def project_to_coco(project: Project) -> dict[str, Any]:
     """The whole project as one COCO dict (what project.json holds)."""
-    cat_ids = {str(c["name"]): int(c["id"]) for c in project.categories}
-    images, anns = [], []
-    for img in project.images.values():
-        images.append(_image_record(img))
-        for inst in img.instances:
-            anns.append(_annotation_record(inst, img, cat_ids[inst.label]))
-    app = dict(project.app_extra)
-    app.update(schema_version=SCHEMA_VERSION, label_set=project.label_set)
-    data = dict(project.extra)
-    data.update(images=images, annotations=anns, categories=project.categories, vertapp=app)
-    return data
+    return snapshot_to_coco(take_snapshot(project))
+
+
+def snapshot_chunks(snap: ProjectSnapshot) -> Iterator[bytes]:
+    """project.json as UTF-8 chunks, one record per line (see `parse_project_json`).
+
+    Layout: `{<other keys>,"images":[` / one image per line / `],"annotations":[` /
+    one annotation per line / `]}`. Standard JSON that any reader takes; our own
+    reader parses it line by line, in short calls.
+    """
+    head = _dumps(snap.head)
+    yield head[:-1] + (b"," if len(head) > 2 else b"") + IMAGES_LINE
+    yield from _record_lines(snap.images, lambda r: r)
+    yield ANNOTATIONS_LINE
+    yield from _record_lines(_ann_snaps(snap), lambda a: _ann_record(snap, a, False))
+    yield END_LINE
+
+
+def _record_lines(items: Sequence[Any], build: Callable[[Any], Any]) -> Iterator[bytes]:
+    for i in range(0, len(items), CHUNK_RECORDS):
+        lines = [_dumps(build(x)) for x in items[i : i + CHUNK_RECORDS]]
+        last = i + CHUNK_RECORDS >= len(items)
+        yield b",\n".join(lines) + (b"\n" if last else b",\n")
+
+
+IMAGES_LINE = b'"images":[\n'
+ANNOTATIONS_LINE = b'],"annotations":[\n'
+END_LINE = b"]}\n"
 
 
 def results_from_project(
@@ -153,6 +326,88 @@ def results_from_project(
             }
         )
     return out
+
+
+# =================================================================== JSON
+
+
+def _plain(obj: Any) -> Any:
+    """json.dumps fallback for numpy values (orjson missing or refusing a value)."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def _dumps(obj: Any) -> bytes:
+    """Compact JSON. orjson when installed (NaN written as null); json for what it refuses
+    (integers beyond 64 bits, non-string keys in unknown fields)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError:
+            pass
+    return json.dumps(obj, separators=(",", ":"), default=_plain).encode("utf-8")
+
+
+def _loads(raw: bytes) -> Any:
+    return orjson.loads(raw) if orjson is not None else json.loads(raw)
+
+
+def parse_project_json(raw: bytes, name: str) -> Any:
+    """Parse project.json; FormatError naming `name` when it is not JSON.
+
+    A file in the layout `snapshot_chunks` writes is parsed one record per call, so
+    a worker thread reading a big project never holds the GIL for long (the window
+    keeps painting). Anything else (older or foreign files, a hand edit) is parsed
+    whole; whatever orjson refuses goes to json, which gives the error message.
+    Note: orjson reads integers beyond 64 bits as floats.
+    """
+    try:
+        data = _parse_lines(raw) if orjson is not None else None
+    except (ValueError, TypeError):
+        data = None
+    if data is not None:
+        return data
+    try:
+        return _loads(raw)
+    except (ValueError, RecursionError):
+        return parse_json(raw, name)
+
+
+def _parse_lines(raw: bytes) -> dict[str, Any] | None:
+    """The dict `json.loads(raw)` gives, if `raw` has our line layout; else None."""
+    f = io.BytesIO(raw)
+    first = f.readline()
+    if not (first.startswith(b"{") and first.endswith(IMAGES_LINE)):
+        return None
+    head_json = first[: -len(IMAGES_LINE)]
+    if head_json != b"{" and not head_json.endswith(b","):
+        return None
+    head = _loads((head_json[:-1] if head_json != b"{" else head_json) + b"}")
+    if not isinstance(head, dict) or "images" in head or "annotations" in head:
+        return None  # duplicate keys: leave "last one wins" to the whole-file parser
+    images = _parse_records(f, ANNOTATIONS_LINE)
+    anns = _parse_records(f, END_LINE) if images is not None else None
+    if anns is None or f.read().strip():
+        return None
+    head["images"], head["annotations"] = images, anns
+    return head
+
+
+def _parse_records(f: io.BytesIO, end: bytes) -> list[Any] | None:
+    """Records one per line up to the line `end`; None if the lines are not that."""
+    out: list[Any] = []
+    comma = False  # the previous record ended with a comma: another one must follow
+    for line in f:
+        if line == end:
+            return None if comma else out
+        if out and not comma:
+            return None
+        comma = line.endswith(b",\n")
+        out.append(_loads(line[:-2] if comma else line))
+    return None
 
 
 # =================================================================== reading

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,8 @@ class Project:
         self._image_of: dict[int, int] = {}  # instance id -> image id
         self._next_instance_id = 1
         self._next_image_id = 1
+        self._sharing = 0  # saves in flight reading the polygon arrays (share_arrays)
+        self._sharing_lock = threading.Lock()
 
     # ---------------------------------------------------------------- labels
     @property
@@ -297,10 +300,30 @@ class Project:
         Always edit through here (the GUI's undo and redo too): apply hooks such as
         the autosave journal see every applied operation.
         """
+        if self._sharing:
+            self._unshare(op)
         inverse = op.apply(self)
         for hook in list(self.apply_hooks):
             hook(op)
         return inverse
+
+    def share_arrays(self, on: bool) -> None:
+        """A save in flight reads the polygon arrays from another thread (on=True when it
+        takes its snapshot, False when it has written them). Meanwhile each edit first
+        gives the instance it names (`instance_id`, or those of a Macro's `ops`) fresh
+        copies, so an edit writing into an array (MoveVertex) never reaches the save.
+        Arrays are only ever changed through operations that name their instance."""
+        with self._sharing_lock:
+            self._sharing = max(0, self._sharing + (1 if on else -1))
+
+    def _unshare(self, op: Operation) -> None:
+        for sub in getattr(op, "ops", ()):
+            self._unshare(sub)
+        instance_id = getattr(op, "instance_id", None)
+        if instance_id in self._image_of:
+            inst = self.instance(instance_id)
+            inst.polygons = [p.copy() for p in inst.polygons]
+            inst.holes = [h.copy() for h in inst.holes]
 
     @property
     def modified(self) -> bool:

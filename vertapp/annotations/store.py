@@ -14,6 +14,13 @@ temporary file is renamed over project.json (atomic on POSIX and Windows) and
 the folder is fsynced. A crash at any instant leaves project.json either the old
 or the new file, complete.
 
+A save is three steps so a window can run the slow middle one in a worker
+thread: `prepare_save` (caller's thread: conflict check, a snapshot of the
+project, tens of ms), `write_save` (any thread: JSON, write, fsync) and
+`commit_save` (caller's thread: the project and its journal learn what was
+saved; edits made meanwhile stay unsaved and journalled). `save_project` does
+all three.
+
 Conflicts: the stamp (mtime, size, SHA-256) of project.json as loaded or saved
 is kept; before overwriting, a file whose mtime or size differ and whose hash
 differs is someone else's edit, and `save_project` raises ConflictError unless
@@ -28,17 +35,25 @@ top of the file it started from.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vertapp.annotations.coco import project_from_coco, project_to_coco
+from vertapp.annotations.coco import (
+    ProjectSnapshot,
+    parse_project_json,
+    project_from_coco,
+    snapshot_chunks,
+    take_snapshot,
+)
 from vertapp.annotations.model import Change, ImageRecord, Project
 from vertapp.annotations.opcodec import decode_op, encode_op
 from vertapp.annotations.ops import Operation
@@ -100,13 +115,23 @@ def _keep_backup(path: Path, backup: Path) -> None:
 
 def atomic_write_bytes(path: Path | str, data: bytes, *, backup: Path | str | None = None) -> None:
     """Write `data` to `path` so that a crash leaves either the old or the new file."""
+    atomic_write_chunks(path, (data,), backup=backup)
+
+
+def atomic_write_chunks(
+    path: Path | str, chunks: Iterable[bytes], *, backup: Path | str | None = None
+) -> str:
+    """atomic_write_bytes of the concatenated chunks (never joined in memory); their SHA-256."""
     path = Path(path)
     folder = path.parent
+    digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                digest.update(chunk)
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         if backup is not None and path.exists():
@@ -117,14 +142,35 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, backup: Path | str | No
             tmp.unlink()
         raise
     _fsync_dir(folder)
+    return digest.hexdigest()
 
 
 def dumps_project(project: Project) -> bytes:
-    # json.dumps (C encoder on the whole document) is several times faster than json.dump.
-    return json.dumps(project_to_coco(project), separators=(",", ":")).encode("utf-8")
+    """project.json's content for the project as it is now."""
+    return b"".join(snapshot_chunks(take_snapshot(project)))
 
 
 # =================================================================== load / save
+
+
+@contextlib.contextmanager
+def bulk_objects() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many objects are built at once.
+
+    Parsing or snapshotting a big project allocates hundreds of thousands of lists
+    and dicts; the collector's full passes over them (every parsed float visited)
+    took 100-350 ms each, holding the interpreter lock, so a worker thread doing
+    this froze the window. Paused, garbage is still freed by reference counting,
+    and the next pass sees only what survived. Nesting and threads are safe: it
+    only ever re-enables a collector that was enabled when it started.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def project_file(project_dir: Path | str) -> Path:
@@ -150,7 +196,10 @@ def load_project(project_dir: Path | str, *, require_images: bool = False) -> Pr
     path = project_file(folder)
     raw = _read_bytes(path)
     try:
-        project = project_from_coco(parse_json(raw, str(path)), name=str(path), root=folder)
+        with bulk_objects():
+            data = parse_project_json(raw, str(path))
+            project = project_from_coco(data, name=str(path), root=folder)
+            del data  # freed before the collector runs again
     except RecursionError:
         raise FormatError(f"{path}: nested too deeply") from None
     project.file_stamp = FileStamp.of(path, raw)
@@ -206,24 +255,77 @@ def save_project(
 
     Raises ConflictError if the file changed on disk since load/save, unless force.
     """
+    pending = prepare_save(project, project_dir, force=force)
+    commit_save(project, pending, write_save(pending))
+    return pending.path
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A save under way: what is written and what the project was when it was taken.
+
+    Every prepare_save must be followed by write_save (which ends the sharing of the
+    polygon arrays, even when it fails)."""
+
+    project: Project
+    folder: Path
+    snapshot: ProjectSnapshot
+    revision: int
+    journal_mark: tuple[int, int] | None
+
+    @property
+    def path(self) -> Path:
+        return project_file(self.folder)
+
+
+def prepare_save(
+    project: Project, project_dir: Path | str | None = None, *, force: bool = False
+) -> PendingSave:
+    """Check for conflicts and take a snapshot (on the thread that edits the project)."""
     folder = Path(project_dir) if project_dir is not None else project.root
     if folder is None:
         raise ValueError("save_project needs a folder for a project that has none")
     folder.mkdir(parents=True, exist_ok=True)
-    path = project_file(folder)
     if not force:
-        check_conflict(project, path)
-    data = dumps_project(project)
-    _remove_stale_temp_files(folder)
-    atomic_write_bytes(path, data, backup=folder / BACKUP_FILE)
-    project.root = folder
-    project.file_stamp = FileStamp.of(path, data)
-    project.saved_revision = project.revision
-    if isinstance(project.journal, Journal):
-        project.journal.restart()  # the journal now starts from the file just written
+        check_conflict(project, project_file(folder))
+    journal = project.journal if isinstance(project.journal, Journal) else None
+    mark = journal.mark() if journal is not None and journal.folder == folder else None
+    with bulk_objects():
+        snapshot = take_snapshot(project)
+    project.share_arrays(True)  # until write_save has read them
+    return PendingSave(project, folder, snapshot, project.revision, mark)
+
+
+def write_save(pending: PendingSave) -> FileStamp:
+    """Write the snapshot atomically (any thread; touches no Project). Returns its stamp."""
+    path = pending.path
+    try:
+        _remove_stale_temp_files(pending.folder)
+        with bulk_objects():
+            chunks = snapshot_chunks(pending.snapshot)
+            sha = atomic_write_chunks(path, chunks, backup=pending.folder / BACKUP_FILE)
+    finally:
+        pending.project.share_arrays(False)
+    st = path.stat()
+    return FileStamp(st.st_mtime_ns, st.st_size, sha)
+
+
+def commit_save(project: Project, pending: PendingSave, stamp: FileStamp) -> None:
+    """The file now holds the project as it was at `prepare_save`: record that.
+
+    Edits applied since then keep the project modified, and the journal is restarted
+    on the new file with those edits replayed on top, so a crash loses none of them.
+    """
+    project.root = pending.folder
+    project.file_stamp = stamp
+    project.saved_revision = pending.revision
+    journal = project.journal
+    if isinstance(journal, Journal) and pending.journal_mark is not None:
+        journal.saved(pending.journal_mark)
+    elif isinstance(journal, Journal):
+        journal.restart()
     else:
-        clear_recovery(folder)
-    return path
+        clear_recovery(pending.folder)
 
 
 def _remove_stale_temp_files(folder: Path, min_age_s: float = 60.0) -> None:
@@ -259,6 +361,8 @@ class Journal:
         self._file: Any = None
         self._last_sync = 0.0
         self._unsubscribe: Any = None
+        self._lines: list[str] = []  # recorded since the last restart (for `saved`)
+        self._epoch = 0  # restarts so far
 
     def attach(self) -> Journal:
         """Start recording every project.apply; structural changes trigger a snapshot."""
@@ -283,20 +387,40 @@ class Journal:
         if change.kind in ("image_added", "image_removed", "reset"):
             self.restart()
 
-    def restart(self) -> None:
-        """Begin a new journal on top of project.json as saved now (or a snapshot)."""
+    def restart(self, replay: Sequence[str] | None = None) -> None:
+        """Begin a new journal on top of project.json as saved now (or a snapshot).
+
+        replay: journal lines of edits applied after the state project.json holds
+        (a save that ran while the user kept editing); they start the new journal.
+        """
         self.close()
         _state_dir(self.folder).mkdir(exist_ok=True)
         stamp = self.project.file_stamp
-        if self.project.modified or stamp is None:
+        if stamp is None or (replay is None and self.project.modified):
             self._write_snapshot()
             header = {"journal": 1, "base": AUTOSAVE_FILE}
+            replay = None
         else:
             header = {"journal": 1, "base": PROJECT_FILE, "sha256": stamp.sha256}
             with contextlib.suppress(FileNotFoundError):
                 (_state_dir(self.folder) / AUTOSAVE_FILE).unlink()
-        atomic_write_bytes(self.path, (json.dumps(header) + "\n").encode())
+        lines = list(replay or [])
+        atomic_write_bytes(self.path, (json.dumps(header) + "\n" + "".join(lines)).encode())
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open)
+        self._lines = lines
+        self._epoch += 1
+
+    def mark(self) -> tuple[int, int]:
+        """Where the journal stands now (taken with a save's snapshot)."""
+        return self._epoch, len(self._lines)
+
+    def saved(self, mark: tuple[int, int]) -> None:
+        """project.json now holds the project as it was at `mark`: restart on it."""
+        epoch, n = mark
+        if epoch != self._epoch:  # restarted meanwhile (images added): snapshot as usual
+            self.restart()
+        else:
+            self.restart(self._lines[n:])
 
     def _write_snapshot(self) -> None:
         atomic_write_bytes(_state_dir(self.folder) / AUTOSAVE_FILE, dumps_project(self.project))
@@ -308,8 +432,10 @@ class Journal:
     def record(self, op: Operation) -> None:
         if self._file is None:
             return
-        self._file.write(json.dumps(encode_op(op), separators=(",", ":")) + "\n")
+        line = json.dumps(encode_op(op), separators=(",", ":")) + "\n"
+        self._file.write(line)
         self._file.flush()
+        self._lines.append(line)
         now = time.monotonic()
         if now - self._last_sync >= FSYNC_INTERVAL_S:
             os.fsync(self._file.fileno())
@@ -367,7 +493,8 @@ def _journal_base(folder: Path, header: dict[str, Any], path: Path) -> Project:
     if header.get("base") == AUTOSAVE_FILE:
         snap = _state_dir(folder) / AUTOSAVE_FILE
         raw = _read_bytes(snap)
-        project = project_from_coco(parse_json(raw, str(snap)), name=str(snap), root=folder)
+        data = parse_project_json(raw, str(snap))
+        project = project_from_coco(data, name=str(snap), root=folder)
         main = project_file(folder)
         project.file_stamp = FileStamp.of(main) if main.exists() else None
         return project

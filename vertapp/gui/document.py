@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from vertapp.gui.open_jobs import OpenedCT, OpenedRadiograph
 from vertapp.gui.polygon_layer import Shape
 from vertapp.gui.undo import OpCommand
 from vertapp.io import write_volume
+from vertapp.jobs import Job, Progress
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +236,14 @@ class Document(QObject):
             self._attach_journal()
 
     def save(self, folder: Path | None = None) -> Path:
-        """Save into `folder` (default: the project's own); writes new images first."""
+        """Save into `folder` (default: the project's own), all on this thread."""
+        pending = self.begin_save(folder)
+        return self.finish_save(pending, store.write_save(pending.file))
+
+    def begin_save(self, folder: Path | None = None) -> PendingSave:
+        """First half of a save, on the GUI thread: new images are written and the
+        annotations snapshotted (tens of ms). Then run `save_job(pending)` anywhere
+        and hand its result to `finish_save`; edits may go on meanwhile."""
         target = Path(folder) if folder is not None else self.project.root
         if target is None:
             raise VertAppError("choose a folder to save the project in")
@@ -245,29 +254,44 @@ class Document(QObject):
                 f"{target.name} already holds a project; choose an empty folder"
             )
         self._write_images(target, old_root if moving else None)
-        self._detach_journal()
-        path = store.save_project(self.project, target)
+        if moving:
+            self._detach_journal()  # the new folder gets its own journal when saved
+        return PendingSave(self.project, store.prepare_save(self.project, target), moving)
+
+    def finish_save(self, pending: PendingSave, stamp: store.FileStamp) -> Path:
+        """Second half: the file holds the snapshot. Edits made since keep the window
+        modified (and journalled); without any, the undo stack's clean mark is here."""
+        store.commit_save(pending.project, pending.file, stamp)
+        if pending.project is not self.project:  # another project was opened meanwhile
+            return pending.file.path
         self._pixels.update(self.pending_images)
         self.pending_images.clear()
-        self.stack.setClean()
+        if self.project.revision == pending.file.revision:
+            self.stack.setClean()
+        else:
+            self.stack.resetClean()  # the saved state is not one the stack can point at
         self._recovered = False
-        if moving:
-            self.title = target.name
+        if pending.moving:
+            self.title = pending.file.folder.name
         self._attach_journal()
         self._drop_untitled_autosave()
-        return path
+        return pending.file.path
 
     def _write_images(self, folder: Path, copy_from: Path | None) -> None:
         for image_id, rec in self.project.images.items():
+            opened = self.ct.get(image_id)
+            if image_id not in self.pending_images and copy_from is None and opened is None:
+                continue  # already in the folder (a big project: most images)
             dest = safe_join(folder, rec.file_name, f"image {image_id}")
             if image_id in self.pending_images:
                 _write_png(dest, self.pending_images[image_id])
             elif copy_from is not None and not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(safe_join(copy_from, rec.file_name, f"image {image_id}"), dest)
-            opened = self.ct.get(image_id)
             if opened is not None:  # the canal circles and mapping, to reopen the CT later
-                opened.mip.save(folder / PREPROCESS_DIR / Path(rec.file_name).stem)
+                prep = folder / PREPROCESS_DIR / Path(rec.file_name).stem
+                if not (prep / "preprocess.json").is_file():  # never changes once written
+                    opened.mip.save(prep)
                 self._keep_source_inside(folder, rec, opened)
 
     def _keep_source_inside(self, folder: Path, rec: ImageRecord, opened: OpenedCT) -> None:
@@ -370,6 +394,35 @@ class Document(QObject):
         if root is not None and not self.recovery_pending:  # an unanswered offer stays
             store.clear_recovery(root)
         self._drop_untitled_autosave()
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A save begun by `Document.begin_save`."""
+
+    project: Project
+    file: store.PendingSave  # what goes to project.json
+    moving: bool
+
+
+def save_job(pending: PendingSave) -> Job[store.FileStamp]:
+    """The slow half of a save (JSON, write, fsync) for a worker thread.
+
+    The window keeps painting: the encoder works in short calls. A failure leaves the
+    previous project.json as it was.
+    """
+    try:
+        yield Progress("save", None, f"saving {pending.file.path.parent.name}")
+    except GeneratorExit:  # cancelled before writing: the arrays are no longer read
+        pending.project.share_arrays(False)
+        raise
+    try:
+        return store.write_save(pending.file)
+    except OSError as err:
+        raise VertAppError(
+            f"{pending.file.path}: cannot save ({err.strerror or err}); "
+            "the previous file is unchanged"
+        ) from None
 
 
 def shape_of(inst: Instance) -> Shape:

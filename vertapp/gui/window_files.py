@@ -21,11 +21,11 @@ from vertapp.gui.open_jobs import (
     open_project_job,
     open_radiograph_job,
 )
+from vertapp.gui.worker import JobWorker
 from vertapp.io.volume import display_name
 
 if TYPE_CHECKING:
-    from vertapp.gui.document import Document
-    from vertapp.gui.worker import JobWorker
+    from vertapp.gui.document import Document, PendingSave
 
 MAX_RECENT = 10
 log = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ else:
 class FilesMixin(_Window):
     """File menu commands and prompts; `loaded(ok)` is the window's signal."""
 
+    # A save writing project.json in the background (one at a time; see `save`).
+    _save_worker: JobWorker | None = None
+    _saving: PendingSave | None = None
+    _save_again = False
+
     if TYPE_CHECKING:
         doc: Document
         worker: JobWorker | None
@@ -61,6 +66,7 @@ class FilesMixin(_Window):
     def open_path(self, path: str | Path) -> None:
         """Open a volume, DICOM folder, radiograph or project folder (asynchronously)."""
         path = str(path)
+        self.wait_for_save()
         if not self.confirm_discard():
             return
         try:
@@ -202,10 +208,61 @@ class FilesMixin(_Window):
             self.menu_recent.addAction("(none)").setEnabled(False)
 
     # ================================================================ saving
-    def save(self, folder: Path | None = None) -> bool:
+    def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:
+        """Save the project; False if it failed (the message is shown) or was cancelled.
+
+        Saving in place (Ctrl+S) runs in the background: the window stays usable and
+        edits made meanwhile stay unsaved. `wait` (default: when a new folder is given)
+        saves before returning, for the close prompt and "Save as".
+        """
         if folder is None and self.doc.project.root is None:
             return self.ask_save_as()
-        return self._guarded(lambda: self.doc.save(folder), "Saved")
+        if self._save_worker is not None:
+            if not (wait or folder is not None):
+                self._save_again = True  # Ctrl+S again while saving: once more when done
+                return True
+            self.wait_for_save()
+        if wait or (wait is None and folder is not None):
+            return self._guarded(lambda: self.doc.save(folder), "Saved")
+        return self._save_in_background(folder)
+
+    def _save_in_background(self, folder: Path | None) -> bool:
+        from vertapp.gui.document import save_job
+
+        try:
+            pending = self.doc.begin_save(folder)
+        except (VertAppError, OSError) as err:
+            self.show_error(str(err))
+            return False
+        worker = JobWorker(lambda: save_job(pending), self)
+        worker.finished.connect(self._save_done)
+        self._save_worker, self._saving = worker, pending
+        self.statusBar().showMessage("Saving…")
+        worker.start()
+        return True
+
+    def wait_for_save(self) -> None:
+        """Block until a background save has finished and been recorded."""
+        if self._save_worker is not None:
+            self._save_worker.wait()
+            self._save_done()
+
+    def _save_done(self) -> None:
+        worker, pending = self._save_worker, self._saving
+        if worker is None or pending is None or worker.isRunning():
+            return  # already handled (wait_for_save), or a stale signal
+        worker.wait()
+        worker.deleteLater()  # it holds the snapshot (the window is its parent)
+        self._save_worker = self._saving = None
+        if worker.error is None and not worker.was_cancelled:
+            self._guarded(lambda: self.doc.finish_save(pending, worker.result), "Saved")
+        else:
+            self.show_error(worker.error or "Saving was cancelled; the file is unchanged")
+            self._update_title()
+        if self._save_again:
+            self._save_again = False
+            if self.doc.modified:
+                self.save()
 
     def _guarded(self, fn: Any, done: str) -> bool:
         try:
@@ -261,15 +318,19 @@ class FilesMixin(_Window):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:
-            return self.save()
+            return self.save(wait=True)
         return answer == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.wait_for_save()
         if not self.confirm_discard():
             event.ignore()
             return
         if self.worker is not None and self.worker.isRunning():
             self.worker.cancel()
             self.worker.wait(5000)
+        workflow = getattr(self, "model_workflow", None)
+        if workflow is not None:  # training/prediction threads must end before the window
+            workflow.shutdown()
         self.doc.close_session()
         event.accept()
