@@ -1,0 +1,80 @@
+"""Top-to-bottom label re-assignment (dynamic programming) and duplicate suppression."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from vertapp.ml.ordering import increasing_labels, reorder_labels
+from vertapp.ml.predict import finish
+
+
+def test_dp_matches_brute_force():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        n, k = int(rng.integers(1, 5)), int(rng.integers(4, 7))
+        lp = np.log(rng.dirichlet(np.ones(k), size=n))
+        best = max(
+            itertools.combinations(range(k), n),
+            key=lambda c: sum(lp[i, j] for i, j in enumerate(c)),
+        )
+        got = increasing_labels(lp)
+        assert list(got - 1) == list(best)
+        assert np.all(np.diff(got) > 0)
+
+
+def _raw(rows: list[int], labels: list[int], probs: np.ndarray, scores=None) -> dict:
+    masks = np.zeros((len(rows), 100, 40), bool)
+    for i, r in enumerate(rows):
+        masks[i, r : r + 8, 10:30] = True
+    k = probs.shape[1]
+    full = np.concatenate([np.zeros((len(rows), 1)), probs], axis=1)  # background column
+    return {
+        "masks": masks,
+        "labels": np.array(labels),
+        "scores": np.array(scores or [0.95] * len(rows), np.float32),
+        "class_probs": full.astype(np.float32),
+        "k": k,
+    }
+
+
+def test_swapped_neighbours_are_put_back_in_order_and_flagged():
+    k = 17
+    probs = np.full((4, k), 0.01)
+    probs[0, 0] = 0.9  # T1
+    probs[1, 2], probs[1, 1] = 0.55, 0.40  # says T3, could be T2
+    probs[2, 1], probs[2, 2] = 0.50, 0.45  # says T2, could be T3
+    probs[3, 3] = 0.9  # T4
+    raw = _raw([10, 30, 50, 70], [1, 3, 2, 4], probs)
+    pred = finish(raw, 0.5, order=True)
+    assert list(pred.labels) == [1, 2, 3, 4]
+    assert list(pred.order_changed) == [False, True, True, False]
+    assert list(pred.original_labels) == [1, 3, 2, 4]
+    unordered = finish(raw, 0.5, order=False)
+    assert list(unordered.labels) == [1, 3, 2, 4]
+
+
+def test_repeated_label_becomes_one_instance_per_label():
+    probs = np.full((3, 17), 0.01)
+    probs[:, 4] = 0.8  # all three say T5
+    probs[0, 3] = probs[2, 5] = 0.15
+    pred = finish(_raw([10, 30, 50], [5, 5, 5], probs), 0.5, order=True)
+    assert list(pred.labels) == [4, 5, 6]
+    assert len(set(pred.labels)) == 3
+
+
+def test_duplicate_masks_of_one_vertebra_are_merged_and_low_scores_dropped():
+    probs = np.full((3, 17), 0.01)
+    probs[:, 0] = 0.9
+    raw = _raw([10, 11, 60], [1, 1, 2], probs, scores=[0.97, 0.93, 0.4])
+    pred = finish(raw, 0.9, order=True)
+    assert len(pred) == 1 and pred.scores[0] == np.float32(0.97)
+
+
+def test_more_instances_than_labels_keeps_the_best_scores():
+    rows = np.arange(5, dtype=float)
+    probs = np.full((5, 3), 1 / 3)
+    kept, labels = reorder_labels(rows, probs, np.array([0.9, 0.2, 0.8, 0.95, 0.7]))
+    assert list(kept) == [0, 2, 3]
+    assert list(labels) == [1, 2, 3]

@@ -1,0 +1,34 @@
+"""`vertapp evaluate GT.json PRED.json [--json]`: Dice, identification rate, COCO AP."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("gt", help="ground-truth COCO file or project folder")
+    parser.add_argument(
+        "pred", help="predictions: COCO file from `vertapp predict` or a COCO results list"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--spacing", type=float, help="mm per pixel (default: each image's record, else 1 mm)"
+    )
+    parser.add_argument(
+        "--score", type=float, default=0.0, help="ignore predictions scoring below this"
+    )
+    parser.add_argument("--no-ap", action="store_true", help="skip COCO AP")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vertapp.ml.metrics import evaluate, format_table
+
+    result = evaluate(
+        args.gt, args.pred, spacing_mm=args.spacing, score_thresh=args.score, coco_ap=not args.no_ap
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        print(format_table(result))
+    return 0

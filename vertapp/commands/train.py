@@ -1,0 +1,122 @@
+"""`vertapp train DATASET --out MODEL.pt ...`: train Mask R-CNN (or the U-Net baseline).
+
+Runs under `torchrun --nproc_per_node=N -m vertapp train ...` for multi-GPU DDP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+from typing import Any
+
+from vertapp.errors import VertAppError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dataset", help="project folder (project.json) or COCO .json")
+    parser.add_argument("--out", required=True, help="model checkpoint to write (MODEL.pt)")
+    parser.add_argument(
+        "--preset",
+        choices=("paper", "fast"),
+        default="fast",
+        help="paper: ResNet-101, 1024 px, lr 0.001, batch 5; fast: CPU-friendly",
+    )
+    parser.add_argument("--arch", choices=("maskrcnn", "unet"))
+    parser.add_argument(
+        "--backbone", help="resnet50 | resnet50_v2 | resnet101 | resnet34 | resnet18"
+    )
+    parser.add_argument(
+        "--weights",
+        help="local pretrained weights file; 'none' for random "
+        "init (default: torch's local cache if it holds them)",
+    )
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--batch", type=int, dest="batch_size")
+    parser.add_argument("--device", help="auto | cpu | cuda")
+    parser.add_argument("--resume", help="continue from this checkpoint (e.g. MODEL.last.pt)")
+    parser.add_argument("--val-fraction", type=float, help="share of patients for validation")
+    parser.add_argument("--min-size", type=int)
+    parser.add_argument("--max-size", type=int)
+    parser.add_argument(
+        "--max-iters",
+        type=int,
+        dest="max_iterations",
+        help="stop after this many iterations (smoke tests)",
+    )
+    parser.add_argument("--workers", type=int, help="data-loading processes")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any training setting, e.g. --set views_per_image=4",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print epochs only")
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    from vertapp.ml.config import TrainConfig
+
+    known = {f.name for f in fields(TrainConfig)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in known:
+            raise VertAppError(
+                f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(known))}"
+            )
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    from vertapp.ml.config import preset
+
+    keys = (
+        "arch",
+        "backbone",
+        "weights",
+        "epochs",
+        "lr",
+        "batch_size",
+        "device",
+        "val_fraction",
+        "min_size",
+        "max_size",
+        "max_iterations",
+        "workers",
+        "seed",
+    )
+    overrides = {k: getattr(args, k, None) for k in keys}
+    overrides.update(_parse_sets(args.set))
+    return preset(args.preset, **overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vertapp.jobs import run_job
+    from vertapp.ml.train import train_job
+
+    cfg = config_from_args(args)
+    main = int(os.environ.get("RANK", "0")) == 0
+
+    def show(event: Any) -> None:
+        if not main or (args.quiet and event.stage == "train" and event.data):
+            return
+        print(event.message, file=sys.stderr, flush=True)
+
+    result = run_job(train_job(cfg, args.dataset, args.out, resume=args.resume), show)
+    if main:
+        best = result.best_val_mean_dice
+        print(
+            f"model: {result.out} (epochs: {result.epochs}, best validation mean Dice: "
+            f"{'n/a' if best is None else f'{best:.4f}'}); last epoch: {result.last}"
+        )
+    return 0

@@ -1,0 +1,89 @@
+"""Checkpoints: plain dicts of tensors and JSON-like values, loadable with weights_only=True."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from vertapp.errors import ModelError
+from vertapp.ml.config import TrainConfig
+from vertapp.ml.model import build_model
+
+FORMAT = "vertapp-checkpoint"
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for prediction, with what it was trained for."""
+
+    model: nn.Module
+    config: TrainConfig
+    class_names: list[str]
+    epoch: int = 0
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arch(self) -> str:
+        return self.config.arch
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write atomically (temp file + os.replace) so a crash never leaves half a file."""
+    payload = {"format": FORMAT, "schema_version": SCHEMA_VERSION, **state}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """The raw checkpoint dict; ModelError for a missing, corrupt or foreign file."""
+    p = Path(path)
+    if not p.is_file():
+        raise ModelError(f"{p}: checkpoint not found")
+    try:
+        data = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as err:  # zip, pickle, EOF, unsafe-global errors all mean "not ours"
+        raise ModelError(f"{p}: not a readable checkpoint ({type(err).__name__})") from err
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelError(f"{p}: not a VertApp checkpoint (trained elsewhere or another file)")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise ModelError(f"{p}: checkpoint schema {version!r} is newer than this VertApp")
+    for key in ("model", "config", "class_names"):
+        if key not in data:
+            raise ModelError(f"{p}: checkpoint lacks {key!r}")
+    return data
+
+
+def model_from_checkpoint(data: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
+    cfg = TrainConfig.from_dict(data["config"])
+    model = build_model(cfg, load_weights=False)
+    try:
+        model.load_state_dict(data["model"])
+    except (RuntimeError, TypeError, KeyError) as err:
+        first = str(err).splitlines()[0][:200]
+        raise ModelError(f"{path}: weights do not fit the stored model config ({first})") from err
+    return model
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> LoadedModel:
+    """Read a training checkpoint and rebuild its model in eval mode on `device`."""
+    data = read_checkpoint(path)
+    cfg = TrainConfig.from_dict(data["config"])
+    model = model_from_checkpoint(data, path).to(device).eval()
+    return LoadedModel(
+        model=model,
+        config=cfg,
+        class_names=[str(n) for n in data["class_names"]],
+        epoch=int(data.get("epoch", 0)),
+        path=Path(path),
+        extra={k: data[k] for k in ("best_val_mean_dice", "history") if k in data},
+    )

@@ -1,0 +1,139 @@
+"""Training/prediction settings: one dataclass, two presets, every field overridable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from vertapp.errors import ModelError
+from vertapp.labels import VERTEBRAE
+
+ARCHS = ("maskrcnn", "unet")
+BACKBONES = ("resnet50", "resnet50_v2", "resnet101", "resnet34", "resnet18")
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs besides the data. Stored in every checkpoint as a plain dict."""
+
+    arch: str = "maskrcnn"
+    backbone: str = "resnet18"
+    class_names: list[str] = field(default_factory=lambda: list(VERTEBRAE))
+    # "auto": torchvision checkpoint from torch's local hub cache if present, else random;
+    # "none": random init; anything else: path of a local weights file.
+    weights: str = "auto"
+    trainable_layers: int | None = None  # None: 3 with pretrained weights, 5 from scratch
+    frozen_bn: bool | None = None  # None: frozen with pretrained weights (set when built)
+    min_size: int = 384
+    max_size: int = 512
+    epochs: int = 12
+    batch_size: int = 2
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    warmup_iters: int = 50
+    lr_schedule: str = "cosine"  # "cosine" or "constant" after warm-up
+    score_thresh: float = 0.9
+    detections_per_img: int = 40
+    # Width of the FPN and mask head (torchvision: 256; COCO checkpoints need 256).
+    fpn_channels: int = 256
+    mask_head_channels: int = 256
+    # Sampling sizes of the RPN / ROI heads (torchvision: 256 / 512); smaller is faster on CPU.
+    rpn_batch_size_per_image: int = 128
+    box_batch_size_per_image: int = 128
+    # Proposals kept after NMS (torchvision: 2000 train / 1000 test). A spine view has at
+    # most 17 objects; fewer proposals cut the ROI heads' cost, the bulk of CPU time.
+    rpn_post_nms_train: int = 600
+    rpn_post_nms_test: int = 300
+    views_per_image: int = 8  # partial views drawn from each image per epoch
+    partial_view_prob: float = 0.8
+    min_vertebrae: int = 4
+    max_vertebrae: int = 17
+    augment: bool = True
+    rotate_deg: float = 5.0
+    scale_range: float = 0.08
+    translate_frac: float = 0.04
+    val_fraction: float = 0.2
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # mixed precision, CUDA only
+    workers: int = 0
+    max_iterations: int | None = None  # stop early (smoke tests, benchmarks)
+    unet_width: int = 16
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build from a dict, ignoring unknown keys (newer files) and keeping defaults."""
+        if not isinstance(data, dict):
+            raise ModelError("training config is not a dict")
+        known = {f.name for f in fields(cls)}
+        cfg = cls(**{k: v for k, v in data.items() if k in known})
+        cfg.validate()
+        return cfg
+
+    def override(self, **changes: Any) -> TrainConfig:
+        """A copy with the non-None `changes` applied."""
+        cfg = replace(self, **{k: v for k, v in changes.items() if v is not None})
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if self.arch not in ARCHS:
+            raise ModelError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        if self.arch == "maskrcnn" and self.backbone not in BACKBONES:
+            raise ModelError(
+                f"unknown backbone {self.backbone!r}; choose one of {', '.join(BACKBONES)}"
+            )
+        if self.batch_size < 1 or self.epochs < 1 or self.lr <= 0:
+            raise ModelError("batch size and epochs must be >= 1 and lr > 0")
+        if not self.class_names:
+            raise ModelError("no class names")
+
+    @property
+    def num_classes(self) -> int:
+        """Including background."""
+        return len(self.class_names) + 1
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The CT paper: ResNet-101 + FPN, 1024 input, lr 0.001, batch 5, min confidence 0.9.
+    "paper": dict(
+        backbone="resnet101",
+        rpn_batch_size_per_image=256,
+        box_batch_size_per_image=512,
+        rpn_post_nms_train=2000,
+        rpn_post_nms_test=1000,
+        min_size=1024,
+        max_size=1024,
+        lr=0.001,
+        batch_size=5,
+        score_thresh=0.9,
+        epochs=20,
+        warmup_iters=200,
+    ),
+    # Light enough to train on a laptop CPU in minutes (demos, tests, phantoms).
+    "fast": dict(
+        backbone="resnet18",
+        fpn_channels=128,
+        mask_head_channels=128,
+        box_batch_size_per_image=128,
+        rpn_batch_size_per_image=128,
+        min_size=384,
+        max_size=512,
+        lr=0.01,
+        batch_size=2,
+        score_thresh=0.9,
+        epochs=12,
+        warmup_iters=50,
+    ),
+}
+
+
+def preset(name: str, **overrides: Any) -> TrainConfig:
+    """The named preset with `overrides` (None values ignored)."""
+    if name not in PRESETS:
+        raise ModelError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return TrainConfig(**PRESETS[name]).override(**overrides)

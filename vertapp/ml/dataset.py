@@ -1,0 +1,263 @@
+"""Training data: images + instance masks read from a project folder or COCO file.
+
+A project folder holds `project.json` (COCO with "vertapp" keys) and its images.
+Samples keep the patient key so the train/validation split is by patient.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vertapp.errors import FormatError, InputError, UnsafePathError
+from vertapp.labels import VERTEBRAE
+from vertapp.ml.masks import segmentation_to_mask
+
+log = logging.getLogger(__name__)
+
+PROJECT_FILE = "project.json"
+
+
+@dataclass
+class Sample:
+    """One image with its instances. `image` is 2D uint8 (a MIP or radiograph)."""
+
+    image: np.ndarray
+    masks: np.ndarray  # (N, H, W) bool
+    labels: np.ndarray  # (N,) int64 class index, 1-based (0 = background)
+    patient: str = ""
+    image_id: int = 0
+    file_name: str = ""
+    spacing_mm: tuple[float, float] = (1.0, 1.0)
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_dataset_path(path: str | Path) -> tuple[Path, Path]:
+    """(COCO json, image root) for a project folder or a COCO file."""
+    p = Path(path)
+    if p.is_dir():
+        coco = p / PROJECT_FILE
+        if not coco.is_file():
+            raise InputError(f"{p}: no {PROJECT_FILE} in this folder")
+        return coco, p
+    if p.is_file():
+        return p, p.parent
+    raise InputError(f"{p}: no such dataset (expected a project folder or COCO .json)")
+
+
+def read_coco(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FormatError(f"{path}: not a readable JSON file ({err})") from err
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        raise FormatError(f"{path}: not a COCO file (no 'images' list)")
+    data.setdefault("annotations", [])
+    data.setdefault("categories", [])
+    return data
+
+
+def class_names_from_coco(coco: dict[str, Any]) -> list[str]:
+    """The vertebra vocabulary if every category is a vertebra, else the file's own."""
+    cats = sorted(coco.get("categories", []), key=lambda c: int(c["id"]))
+    names = [str(c["name"]) for c in cats]
+    if not names or all(n in VERTEBRAE for n in names):
+        return list(VERTEBRAE)
+    return names
+
+
+def image_spacing(record: dict[str, Any]) -> tuple[float, float]:
+    """(row, col) mm per pixel from the image's "vertapp" record; 1 mm (the MIP grid) if none."""
+    meta = record.get("vertapp") or {}
+    for key in ("spacing_mm", "pixel_spacing", "spacing"):
+        if key in meta:
+            value = meta[key]
+            if isinstance(value, int | float):
+                return float(value), float(value)
+            if isinstance(value, list | tuple) and len(value) >= 2:
+                return float(value[0]), float(value[1])
+    return 1.0, 1.0
+
+
+def patient_key(record: dict[str, Any]) -> str:
+    """Patient of an image: the "vertapp" patient key, else its source volume, else itself."""
+    meta = record.get("vertapp") or {}
+    for key in ("patient", "patient_key", "patient_id", "source_volume", "source", "volume"):
+        if meta.get(key):
+            return str(meta[key])
+    return f"image:{record.get('file_name', record.get('id'))}"
+
+
+def safe_image_path(root: Path, file_name: str) -> Path:
+    path = (root / file_name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise UnsafePathError(f"image path {file_name!r} escapes {root}")
+    return path
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A grey image as uint8 (16-bit PNGs are rescaled to their range)."""
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise InputError(f"{path}: cannot read image")
+    if img.ndim == 3:
+        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+    if img.dtype != np.uint8:
+        f = img.astype(np.float32)
+        lo, hi = float(f.min()), float(f.max())
+        img = ((f - lo) / max(hi - lo, 1e-6) * 255).round().astype(np.uint8)
+    return img
+
+
+def load_samples(
+    path: str | Path, class_names: list[str] | None = None, *, with_images: bool = True
+) -> list[Sample]:
+    """Every image of a project folder / COCO file with its masks."""
+    coco_path, root = resolve_dataset_path(path)
+    coco = read_coco(coco_path)
+    names = class_names or class_names_from_coco(coco)
+    return samples_from_coco(coco, root, names, source=str(coco_path), with_images=with_images)
+
+
+def samples_from_coco(
+    coco: dict[str, Any],
+    root: Path,
+    class_names: list[str],
+    *,
+    source: str = "COCO",
+    with_images: bool = True,
+) -> list[Sample]:
+    cat_to_class = _category_map(coco, class_names, source)
+    by_image: dict[int, list[dict[str, Any]]] = {}
+    for ann in coco["annotations"]:
+        by_image.setdefault(int(ann["image_id"]), []).append(ann)
+    samples = []
+    for rec in coco["images"]:
+        try:
+            h, w = int(rec["height"]), int(rec["width"])
+            image_id = int(rec["id"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise FormatError(f"{source}: image record {rec!r} lacks id/width/height") from err
+        image = (
+            read_image(safe_image_path(root, str(rec["file_name"])))
+            if with_images
+            else np.zeros((h, w), np.uint8)
+        )
+        if image.shape != (h, w):
+            raise FormatError(
+                f"{source}: image {rec['file_name']} is {image.shape[1]}x{image.shape[0]}, "
+                f"record says {w}x{h}"
+            )
+        masks, labels = [], []
+        for ann in by_image.get(image_id, []):
+            cls = cat_to_class.get(int(ann["category_id"]))
+            if cls is None:
+                continue
+            m = segmentation_to_mask(ann.get("segmentation"), h, w)
+            if m.any():
+                masks.append(m)
+                labels.append(cls)
+        samples.append(
+            Sample(
+                image=image,
+                masks=np.array(masks, bool).reshape(len(masks), h, w),
+                labels=np.array(labels, np.int64),
+                patient=patient_key(rec),
+                image_id=image_id,
+                file_name=str(rec.get("file_name", "")),
+                spacing_mm=image_spacing(rec),
+                record=rec,
+            )
+        )
+    return samples
+
+
+def _category_map(coco: dict[str, Any], class_names: list[str], source: str) -> dict[int, int]:
+    index = {n: i + 1 for i, n in enumerate(class_names)}
+    out: dict[int, int] = {}
+    for cat in coco.get("categories", []):
+        name = str(cat.get("name"))
+        if name in index:
+            out[int(cat["id"])] = index[name]
+        else:
+            log.warning(
+                "%s: category %r is not a model class; its annotations are skipped", source, name
+            )
+    return out
+
+
+def split_by_patient(
+    samples: list[Sample], val_fraction: float, seed: int = 0
+) -> tuple[list[Sample], list[Sample]]:
+    """Train/validation split with every patient's images on one side only."""
+    patients = sorted({s.patient for s in samples})
+    if val_fraction <= 0 or len(patients) < 2:
+        return list(samples), []
+    rng = np.random.default_rng(seed)
+    order = [patients[i] for i in rng.permutation(len(patients))]
+    n_val = min(len(patients) - 1, max(1, round(val_fraction * len(patients))))
+    val_patients = set(order[:n_val])
+    train = [s for s in samples if s.patient not in val_patients]
+    val = [s for s in samples if s.patient in val_patients]
+    return train, val
+
+
+def samples_to_coco(samples: list[Sample], class_names: list[str]) -> dict[str, Any]:
+    """A COCO dataset (polygon masks) describing `samples`; file names as stored in them."""
+    from vertapp.labels import supercategory
+    from vertapp.ml.masks import mask_to_coco_polygons, mask_to_rle
+
+    images: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    for s in samples:
+        h, w = s.image.shape
+        rec = {
+            "id": s.image_id,
+            "file_name": s.file_name,
+            "width": w,
+            "height": h,
+            "vertapp": {"patient": s.patient, "spacing_mm": list(s.spacing_mm)},
+        }
+        images.append(rec)
+        for m, lab in zip(s.masks, s.labels, strict=True):
+            polys = mask_to_coco_polygons(m, tolerance=0.0)
+            rows, cols = np.nonzero(m)
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": s.image_id,
+                    "category_id": int(lab),
+                    "segmentation": polys or mask_to_rle(m),
+                    "iscrowd": 0,
+                    "area": float(m.sum()),
+                    "bbox": [
+                        float(cols.min()),
+                        float(rows.min()),
+                        float(np.ptp(cols) + 1),
+                        float(np.ptp(rows) + 1),
+                    ],
+                }
+            )
+    cats = [
+        {"id": i + 1, "name": n, "supercategory": supercategory(n)}
+        for i, n in enumerate(class_names)
+    ]
+    return {"images": images, "annotations": anns, "categories": cats}
+
+
+def write_samples(folder: str | Path, samples: list[Sample], class_names: list[str]) -> Path:
+    """Write PNGs + project.json (COCO) for `samples`; returns the JSON path."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for s in samples:
+        if not cv2.imwrite(str(out / s.file_name), s.image):
+            raise InputError(f"{out / s.file_name}: cannot write image")
+    path = out / PROJECT_FILE
+    path.write_text(json.dumps(samples_to_coco(samples, class_names)), encoding="utf-8")
+    return path

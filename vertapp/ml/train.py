@@ -1,0 +1,405 @@
+"""Training as a job: a generator yielding `Progress` per iteration and per epoch.
+
+Cancelling (closing the generator) takes effect at the next yield, i.e. within one
+iteration. Checkpoints are written every epoch to `<out>.last.pt`; the best one by
+validation mean Dice to `<out>.best.pt`; at the end the best is copied to `out`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+from vertapp.errors import ModelError, VertAppError
+from vertapp.jobs import Job, Progress, run_job
+from vertapp.ml import distributed as dist_utils
+from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint
+from vertapp.ml.config import TrainConfig
+from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
+from vertapp.ml.dataset import (
+    Sample,
+    class_names_from_coco,
+    load_samples,
+    read_coco,
+    resolve_dataset_path,
+    split_by_patient,
+)
+from vertapp.ml.metrics import score_image, union_by_label
+from vertapp.ml.model import build_model
+from vertapp.ml.predict import predict_job
+from vertapp.ml.unet import unet_loss
+
+log = logging.getLogger(__name__)
+
+
+class TrainingError(VertAppError):
+    """Training cannot go on (non-finite loss, out of memory at batch 1, no data...)."""
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    last: Path
+    best: Path | None
+    epochs: int
+    best_val_mean_dice: float | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def checkpoint_paths(out: Path) -> tuple[Path, Path]:
+    """(last, best) checkpoint paths next to `out`."""
+    stem = out.name[:-3] if out.name.endswith(".pt") else out.name
+    return out.with_name(stem + ".last.pt"), out.with_name(stem + ".best.pt")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError("--device cuda asked for, but no CUDA GPU is available")
+    if name not in ("cpu",) and not name.startswith("cuda"):
+        raise TrainingError(f"unknown device {name!r} (auto, cpu or cuda)")
+    return torch.device(name)
+
+
+def lr_factor(cfg: TrainConfig, it: int, total: int) -> float:
+    """Linear warm-up from 0.001x, then constant or cosine down to 5% of lr."""
+    if it < cfg.warmup_iters:
+        alpha = it / max(cfg.warmup_iters, 1)
+        return 0.001 * (1 - alpha) + alpha
+    if cfg.lr_schedule == "constant":
+        return 1.0
+    t = (it - cfg.warmup_iters) / max(total - cfg.warmup_iters, 1)
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def _samples(data: str | Path | list[Sample], cfg: TrainConfig) -> list[Sample]:
+    if isinstance(data, str | Path):
+        return load_samples(data, cfg.class_names)
+    return list(data)
+
+
+def default_class_names(data: str | Path | list[Sample]) -> list[str] | None:
+    """The dataset's own vocabulary (vertebrae or radiograph parts), when it is a file."""
+    if isinstance(data, str | Path):
+        return class_names_from_coco(read_coco(resolve_dataset_path(data)[0]))
+    return None
+
+
+@dataclass
+class _State:
+    model: nn.Module
+    net: nn.Module  # `model`, or its DDP wrapper
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler
+    epoch: int = 0
+    iteration: int = 0
+    best: float | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _build_state(cfg: TrainConfig, device: torch.device, total: int, ctx: Any) -> _State:
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg).to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(cfg, it, total))
+    scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp and device.type == "cuda")
+    net = dist_utils.wrap(model, device, ctx)
+    return _State(model, net, opt, sched, scaler)
+
+
+def _restore(state: _State, ckpt: dict[str, Any]) -> None:
+    try:
+        state.model.load_state_dict(ckpt["model"])
+        state.optimizer.load_state_dict(ckpt["optimizer"])
+        state.scheduler.load_state_dict(ckpt["scheduler"])
+        if ckpt.get("scaler"):
+            state.scaler.load_state_dict(ckpt["scaler"])
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise ModelError(f"cannot resume: checkpoint does not fit ({err})") from err
+    state.epoch = int(ckpt.get("epoch", 0))
+    state.iteration = int(ckpt.get("iteration", 0))
+    state.best = ckpt.get("best_val_mean_dice")
+    state.history = list(ckpt.get("history", []))
+
+
+def _checkpoint(state: _State, cfg: TrainConfig) -> dict[str, Any]:
+    return {
+        "arch": cfg.arch,
+        "model": state.model.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "scheduler": state.scheduler.state_dict(),
+        "scaler": state.scaler.state_dict() if state.scaler.is_enabled() else {},
+        "epoch": state.epoch,
+        "iteration": state.iteration,
+        "config": cfg.to_dict(),
+        "class_names": list(cfg.class_names),
+        "best_val_mean_dice": state.best,
+        "history": state.history,
+    }
+
+
+def _losses(net: nn.Module, cfg: TrainConfig, batch: Any, device: torch.device) -> dict[str, Any]:
+    images, targets = batch
+    with torch.autocast(device.type, enabled=cfg.amp and device.type == "cuda"):
+        if cfg.arch == "unet":
+            x, y = pad_unet_batch(images, targets)
+            return unet_loss(net(x.to(device)), y.to(device))
+        imgs = [im.to(device, non_blocking=True) for im in images]
+        tgts = [{k: v.to(device, non_blocking=True) for k, v in t.items()} for t in targets]
+        return net(imgs, tgts)
+
+
+def _step(state: _State, cfg: TrainConfig, batch: Any, device: torch.device) -> dict[str, float]:
+    loss_dict = _losses(state.net, cfg, batch, device)
+    total = sum(loss_dict.values())
+    values = {k: float(v.detach()) for k, v in loss_dict.items()}
+    values["total"] = float(total.detach())
+    if not math.isfinite(values["total"]):
+        bad = ", ".join(f"{k}={v:.3g}" for k, v in values.items())
+        raise TrainingError(
+            f"loss became non-finite at epoch {state.epoch + 1}, iteration "
+            f"{state.iteration + 1} ({bad}); try a lower --lr"
+        )
+    state.optimizer.zero_grad(set_to_none=True)
+    state.scaler.scale(total).backward()
+    state.scaler.step(state.optimizer)
+    state.scaler.update()
+    state.scheduler.step()
+    state.iteration += 1
+    return values
+
+
+def validate(model: nn.Module, cfg: TrainConfig, samples: list[Sample]) -> tuple[float, float]:
+    """(mean Dice, identification rate) of `model` on `samples` (DESIGN definitions)."""
+    loaded = LoadedModel(model, cfg, list(cfg.class_names))
+    was_training = model.training
+    preds = run_job(predict_job(loaded, [s.image for s in samples]))
+    model.train(was_training)
+    scores = []
+    for s, p in zip(samples, preds, strict=True):
+        names = list(cfg.class_names)
+        shape = s.image.shape
+        gt = union_by_label(list(s.masks), [names[i - 1] for i in s.labels], shape)
+        pr = union_by_label(list(p.masks), [names[i - 1] for i in p.labels], shape)
+        scores += score_image(gt, pr, s.spacing_mm)[0]
+    if not scores:
+        return 0.0, 0.0
+    return float(np.mean([v.dice for v in scores])), float(np.mean([v.identified for v in scores]))
+
+
+def _loader(ds: ViewDataset, cfg: TrainConfig, batch: int, ctx: Any) -> DataLoader:
+    sampler: DistributedSampler | None = (
+        DistributedSampler(ds, ctx.world_size, ctx.rank, shuffle=True, seed=cfg.seed)
+        if ctx.world_size > 1
+        else None
+    )
+    gen = torch.Generator().manual_seed(cfg.seed + ds.epoch)
+    return DataLoader(
+        ds,
+        batch_size=batch,
+        shuffle=sampler is None,
+        sampler=sampler,
+        generator=gen,
+        collate_fn=collate,
+        num_workers=cfg.workers,
+        drop_last=len(ds) > batch,
+    )
+
+
+def train_job(
+    config: TrainConfig,
+    data: str | Path | list[Sample],
+    out: str | Path,
+    *,
+    resume: str | Path | None = None,
+    val_data: list[Sample] | None = None,
+) -> Job[TrainResult]:
+    """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
+
+    With `resume`, the model, optimizer, scheduler, epoch and history come from that
+    checkpoint and training continues up to `config.epochs`.
+    """
+    out = Path(out)
+    ckpt = read_checkpoint(resume) if resume else None
+    cfg = _resolve_config(config, data, ckpt)
+    ctx = dist_utils.setup(cfg.device)
+    try:
+        result = yield from _train(cfg, data, out, ckpt, val_data, ctx)
+    finally:
+        dist_utils.teardown(ctx)
+    return result
+
+
+def _resolve_config(
+    config: TrainConfig, data: str | Path | list[Sample], ckpt: dict[str, Any] | None
+) -> TrainConfig:
+    if ckpt is None:
+        names = default_class_names(data)
+        cfg = config.override(class_names=names) if names else config.override()
+        return cfg
+    stored = TrainConfig.from_dict(ckpt["config"])
+    # Resuming keeps the stored model and data settings; only the run length,
+    # device and worker count may change.
+    return stored.override(
+        epochs=config.epochs,
+        device=config.device,
+        workers=config.workers,
+        max_iterations=config.max_iterations,
+    )
+
+
+def _train(
+    cfg: TrainConfig,
+    data: str | Path | list[Sample],
+    out: Path,
+    ckpt: dict[str, Any] | None,
+    val_data: list[Sample] | None,
+    ctx: Any,
+) -> Job[TrainResult]:
+    device = ctx.device
+    yield Progress("load", None, "reading dataset")
+    samples = _samples(data, cfg)
+    if val_data is None:
+        train_s, val_s = split_by_patient(samples, cfg.val_fraction, cfg.seed)
+    else:
+        train_s, val_s = samples, list(val_data)
+    if not train_s or not any(len(s.labels) for s in train_s):
+        raise TrainingError("no annotated training images in the dataset")
+    ds = ViewDataset(train_s, cfg)
+    batch = cfg.batch_size
+    per_epoch = max(1, len(ds) // (batch * ctx.world_size))
+    total = cfg.epochs * per_epoch
+    state = _build_state(cfg, device, total, ctx)
+    if ckpt is not None:
+        _restore(state, ckpt)
+    last, best_path = checkpoint_paths(out)
+    yield Progress(
+        "train",
+        None,
+        f"{len(train_s)} train / {len(val_s)} validation images, "
+        f"{ctx.world_size} process(es) on {device}",
+    )
+    t_iter: list[float] = []
+    while state.epoch < cfg.epochs:
+        ds.epoch = state.epoch
+        loader = _loader(ds, cfg, batch, ctx)
+        if isinstance(loader.sampler, DistributedSampler):
+            loader.sampler.set_epoch(state.epoch)
+        state.net.train()
+        epoch_losses: list[float] = []
+        t0 = time.perf_counter()
+        try:
+            for i, b in enumerate(loader):
+                losses = _step(state, cfg, b, device)
+                # wall time per iteration, data loading included
+                t_iter.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                epoch_losses.append(losses["total"])
+                mean_t = float(np.mean(t_iter[-20:]))
+                done = state.epoch * per_epoch + i + 1
+                yield Progress(
+                    "train",
+                    min(done / total, 1.0),
+                    f"epoch {state.epoch + 1}/{cfg.epochs} it {i + 1}/{per_epoch} "
+                    f"loss {losses['total']:.3f}",
+                    {
+                        "iteration": state.iteration,
+                        "epoch": state.epoch + 1,
+                        "losses": losses,
+                        "lr": state.optimizer.param_groups[0]["lr"],
+                        "images_per_s": len(b[0]) * ctx.world_size / mean_t,
+                        "eta_s": mean_t * max(total - done, 0),
+                    },
+                )
+                if cfg.max_iterations and state.iteration >= cfg.max_iterations:
+                    break
+        except torch.OutOfMemoryError as err:
+            batch = _smaller_batch(batch, ctx, err)
+            per_epoch = max(1, len(ds) // (batch * ctx.world_size))
+            total = cfg.epochs * per_epoch  # progress only; the lr schedule keeps its length
+            state.optimizer.zero_grad(set_to_none=True)
+            yield Progress(
+                "train", None, f"CUDA out of memory: retrying the epoch with batch {batch}"
+            )
+            continue
+        state.epoch += 1
+        summary = yield from _end_epoch(state, cfg, val_s, epoch_losses, last, best_path, ctx)
+        yield Progress("epoch", state.epoch / cfg.epochs, summary["message"], summary)
+        if cfg.max_iterations and state.iteration >= cfg.max_iterations:
+            break
+    if ctx.is_main:
+        src = best_path if best_path.is_file() else last
+        shutil.copyfile(src, out)
+    return TrainResult(
+        out,
+        last,
+        best_path if best_path.is_file() else None,
+        state.epoch,
+        state.best,
+        state.history,
+    )
+
+
+def _smaller_batch(batch: int, ctx: Any, err: Exception) -> int:
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    if batch <= 1 or ctx.world_size > 1:
+        raise TrainingError(
+            f"CUDA out of memory at batch {batch}; use a smaller --batch, a smaller "
+            "image size (preset fast) or --device cpu"
+        ) from err
+    return max(1, batch // 2)
+
+
+def _end_epoch(
+    state: _State,
+    cfg: TrainConfig,
+    val_s: list[Sample],
+    epoch_losses: list[float],
+    last: Path,
+    best_path: Path,
+    ctx: Any,
+) -> Job[dict[str, Any]]:
+    """Validate, record, checkpoint (main process only); returns the epoch summary."""
+    summary: dict[str, Any] = {
+        "epoch": state.epoch,
+        "train_loss": float(np.mean(epoch_losses)) if epoch_losses else None,
+        "val_mean_dice": None,
+        "val_identification_rate": None,
+    }
+    if ctx.is_main:
+        if val_s:
+            yield Progress("validate", None, f"validating epoch {state.epoch}")
+            dice, ident = validate(state.model, cfg, val_s)
+            summary["val_mean_dice"], summary["val_identification_rate"] = dice, ident
+        state.history.append(dict(summary))
+        improved = summary["val_mean_dice"] is not None and (
+            state.best is None or summary["val_mean_dice"] > state.best
+        )
+        if improved:
+            state.best = summary["val_mean_dice"]
+        ckpt = _checkpoint(state, cfg)
+        save_checkpoint(last, ckpt)
+        if improved:
+            save_checkpoint(best_path, ckpt)
+        summary["checkpoint"] = str(last)
+        summary["best_val_mean_dice"] = state.best
+    dist_utils.barrier(ctx)
+    vd = summary["val_mean_dice"]
+    summary["message"] = f"epoch {state.epoch}/{cfg.epochs} done" + (
+        f", validation mean Dice {vd:.3f}" if vd is not None else ""
+    )
+    return summary

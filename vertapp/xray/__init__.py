@@ -1,0 +1,1 @@
+"""vertapp.xray"""
