@@ -35,9 +35,11 @@ def run_gui(
     saves itself to that PNG and exits (0 on success, 1 when loading failed).
     """
     from vertapp.gui.main_window import MainWindow
+    from vertapp.gui.ml_integration import install_model_workflow
 
     app = _application()
     window = MainWindow()
+    install_model_workflow(window)  # Model menu: train, predict, review, compare
     if screenshot:
         window.setProperty("headless", True)  # no modal questions in unattended runs
         window.resize(*(size or SCREENSHOT_SIZE))

@@ -1,0 +1,142 @@
+"""Predict panel (fake runs: no model) and Compare panel (the engine's real evaluation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vertapp.annotations import geometry as geo
+from vertapp.gui.compare_panel import ComparePanel, overlay_rgba
+from vertapp.gui.ml_engine import PredictedShape, PredictRun
+from vertapp.gui.predict_panel import PredictPanel
+
+
+def square(x0: float, y0: float, size: float) -> np.ndarray:
+    return np.array([[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size]], float)
+
+
+def run_for(image_ids: list[int], coco: dict | None = None) -> PredictRun:
+    shapes = {
+        i: [
+            PredictedShape("T1", 0.93, [square(10, 10, 10)]),
+            PredictedShape("T2", 0.4, [square(10, 30, 10)], True, "T4"),
+        ]
+        for i in image_ids
+    }
+    return PredictRun(
+        "m@e2:123", Path("m.pt"), shapes, coco or {"images": [], "annotations": []}, 0.3
+    )
+
+
+def fake_factory(run: PredictRun):
+    def factory(path, snaps, floor):
+        assert floor == pytest.approx(0.5)  # min(SCORE_FLOOR, threshold 0.9)
+        yield from ()
+        return run
+
+    return factory
+
+
+def test_predict_all_is_one_undo_step_and_spares_ground_truth(qtbot, review_doc, tmp_path) -> None:
+    project = review_doc.project
+    before = {i: [x.id for x in img.instances] for i, img in project.images.items()}
+    panel = PredictPanel(review_doc, fake_factory(run_for([1, 2, 3])))
+    qtbot.addWidget(panel)
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    panel.set_model_path(model)
+    with qtbot.waitSignal(panel.run_finished, timeout=5000):
+        panel.predict_all()
+    # Undecided predictions of images 1 and 2 are replaced; image 3 (ground truth) is kept.
+    assert [i.label for i in project.images[1].instances] == ["T1", "T2"]
+    assert [i.score for i in project.images[2].instances] == [0.93, 0.4]
+    assert [x.id for x in project.images[3].instances] == before[3]
+    t2 = project.images[1].instances[1]
+    assert t2.order_changed and t2.extra["vertapp"]["original_label"] == "T4"
+    assert t2.model_id == "m@e2:123" and t2.source == "predicted"
+    assert panel.skipped_ground_truth == [3]
+    assert "see Compare" in panel.status.text()
+    assert review_doc.stack.count() == 1
+    review_doc.stack.undo()
+    assert {i: [x.id for x in img.instances] for i, img in project.images.items()} == before
+
+
+def test_predict_without_model_says_so(qtbot, review_doc) -> None:
+    panel = PredictPanel(review_doc, fake_factory(run_for([1])))
+    qtbot.addWidget(panel)
+    panel.set_model_path("/nonexistent/model.pt")
+    panel.predict_current()
+    assert not panel.is_running()
+    assert panel.status.text() == "Model file not found: /nonexistent/model.pt"
+
+
+def coco_of(masks: dict[str, tuple[np.ndarray, float]], image_id: int) -> dict:
+    anns = []
+    for k, (mask, score) in enumerate(masks.values()):
+        anns.append(
+            {
+                "id": k + 1,
+                "image_id": image_id,
+                "category_id": 1 + ["T1", "T2", "T3"].index(list(masks)[k]),
+                "segmentation": geo.rle_to_json(geo.mask_to_rle(mask)),
+                "score": score,
+            }
+        )
+    cats = [{"id": i + 1, "name": n} for i, n in enumerate(["T1", "T2", "T3"])]
+    return {
+        "images": [{"id": image_id, "file_name": "images/im3.png", "width": 64, "height": 64}],
+        "annotations": anns,
+        "categories": cats,
+    }
+
+
+def test_compare_scores_against_ground_truth(qtbot, review_doc) -> None:
+    # Ground truth of image 3: T1 = square(10, 10, 10) -> rows/cols 10..19 (100 px).
+    truth = geo.polygons_to_mask([square(10, 10, 10)], 64, 64)
+    assert truth.sum() == 100
+    shifted = np.roll(truth, 5, axis=0)  # half overlap -> Dice 0.5
+    extra = np.zeros((64, 64), bool)
+    extra[40:50, 40:50] = True
+    coco = coco_of({"T1": (shifted, 0.95), "T2": (extra, 0.92)}, 3)
+    panel = ComparePanel(review_doc)
+    qtbot.addWidget(panel)
+    panel.set_threshold(0.9)
+    review_doc.set_current(3)
+    panel.set_run(run_for([3], coco))
+    result = panel.result
+    assert [(v.label, round(v.dice, 6)) for v in result.vertebrae] == [("T1", 0.5)]
+    assert result.false_positives == [(3, "T2")]
+    assert panel.table.item(0, 1).text() == "0.500"
+    assert "mean Dice <b>0.500</b>" in panel.summary.text()
+    t, p = panel.masks(3)
+    assert t.sum() == 100 and p.sum() == 200 and (t & p).sum() == 50  # T1 shifted + T2
+    panel.set_threshold(0.99)  # nothing predicted any more: the vertebra scores 0
+    assert [round(v.dice, 6) for v in panel.result.vertebrae] == [0.0]
+    review_doc.set_current(1)  # no ground truth there
+    assert panel.result is None and panel.table.rowCount() == 0
+
+
+def test_overlay_colours() -> None:
+    t = np.array([[True, True, False]])
+    p = np.array([[False, True, True]])
+    rgba = overlay_rgba(t, p)
+    assert rgba[0, 0, :3].tolist() == [0, 220, 0]
+    assert rgba[0, 1, :3].tolist() == [255, 255, 255]
+    assert rgba[0, 2, :3].tolist() == [230, 0, 230]
+
+
+def test_model_for_other_labels_is_refused(qtbot, review_doc, tmp_path) -> None:
+    run = run_for([1])
+    run.shapes[1][0].label = "pedicle"
+    panel = PredictPanel(review_doc, fake_factory(run))
+    qtbot.addWidget(panel)
+    model = tmp_path / "parts.pt"
+    model.write_bytes(b"x")
+    panel.set_model_path(model)
+    panel.predict_current()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=5000)
+    qtbot.waitUntil(lambda: "pedicle" in panel.status.text(), timeout=5000)
+    assert panel.status.text().startswith("m.pt predicts pedicle")
+    assert review_doc.stack.count() == 0

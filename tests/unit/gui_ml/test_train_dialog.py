@@ -1,0 +1,150 @@
+"""Train dialog driven by fake job generators (no engine, no torch training)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from vertapp.errors import ModelError  # noqa: E402
+from vertapp.gui.ml_engine import DataImage, TrainRequest, split_by_patient  # noqa: E402
+from vertapp.gui.train_dialog import (  # noqa: E402
+    TrainDialog,
+    describe_progress,
+    format_duration,
+    friendly_error,
+)
+from vertapp.jobs import Progress  # noqa: E402
+
+IMAGES = [
+    DataImage(1, "a_view1", "patA", 5),
+    DataImage(2, "a_view2", "patA", 6),
+    DataImage(3, "b_view1", "patB", 4),
+    DataImage(4, "c_view1", "patC", 7),
+    DataImage(5, "empty", "patD", 0),
+]
+
+
+def fake_train(n_epochs: int = 3, iters: int = 4, delay: float = 0.0):
+    def factory(request: TrainRequest):
+        it = 0
+        for epoch in range(1, n_epochs + 1):
+            for _ in range(iters):
+                it += 1
+                if delay:
+                    time.sleep(delay)
+                losses = {"loss_classifier": 1.0 / it, "loss_mask": 0.5 / it}
+                yield Progress(
+                    "train",
+                    it / (n_epochs * iters),
+                    data={
+                        "iteration": it,
+                        "epoch": epoch,
+                        "losses": losses,
+                        "lr": 0.01,
+                        "images_per_s": 3.0,
+                        "eta_s": 12.0,
+                    },
+                )
+            request.out_path.write_bytes(b"checkpoint")
+            yield Progress(
+                "validate",
+                it / (n_epochs * iters),
+                data={"iteration": it, "epoch": epoch, "val_mean_dice": 0.2 * epoch},
+            )
+        return {"checkpoint": str(request.out_path)}
+
+    return factory
+
+
+def test_split_keeps_patients_together() -> None:
+    train, val = split_by_patient(IMAGES[:4], 0.34, seed=1)
+    assert sorted(train + val) == [1, 2, 3, 4]
+    assert len(val) >= 1 and len(train) >= 1
+    # Both images of patient A land on the same side.
+    assert ({1, 2} <= set(train)) or ({1, 2} <= set(val))
+
+
+def test_dialog_trains_and_plots(qtbot, tmp_path: Path) -> None:
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train())
+    qtbot.addWidget(dlg)
+    # The unlabelled image starts unticked; the split covers the four others.
+    train, val = dlg.split()
+    assert sorted(train + val) == [1, 2, 3, 4]
+    assert dlg.preset.currentText() == "fast"
+    with qtbot.waitSignal(dlg.trained, timeout=10_000) as blocker:
+        dlg.start()
+    assert blocker.args[0] == {"checkpoint": str(tmp_path / "m.pt")}
+    assert dlg.loss_plot.curve_points("loss_classifier") == 12
+    assert dlg.loss_plot.curve_points("total") == 12
+    assert dlg.loss_plot.dice_points() == 3
+    assert dlg.progress_bar.value() == 1000
+    assert "Finished" in dlg.eta_label.text()
+
+
+def test_preset_fills_settings(qtbot, tmp_path: Path) -> None:
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train())
+    qtbot.addWidget(dlg)
+    dlg.preset.setCurrentText("paper")
+    assert dlg.backbone.currentText() == "resnet101"
+    assert dlg.settings.values()["lr"] == pytest.approx(0.001)
+    assert dlg.settings.values()["batch_size"] == 5
+    dlg.settings.widget("epochs").setValue(2)
+    req = dlg.request()
+    assert req.config.epochs == 2 and req.config.backbone == "resnet101"
+
+
+def test_empty_data_and_missing_weights_are_sentences(qtbot, tmp_path: Path) -> None:
+    dlg = TrainDialog(IMAGES[4:], tmp_path / "m.pt", fake_train())
+    qtbot.addWidget(dlg)
+    dlg.start()
+    assert not dlg.is_running()
+    assert "No training data" in dlg.error_label.text()
+    dlg2 = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train())
+    qtbot.addWidget(dlg2)
+    dlg2.weights.setText(str(tmp_path / "missing.pth"))
+    dlg2.start()
+    assert "weights file not found" in dlg2.error_label.text()
+
+
+def test_engine_error_shown_in_words(qtbot, tmp_path: Path) -> None:
+    def bad(request: TrainRequest):
+        yield Progress("load")
+        raise ModelError("weights.pth: not a PyTorch state dict")
+
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", bad)
+    qtbot.addWidget(dlg)
+    dlg.start()
+    qtbot.waitUntil(lambda: not dlg.is_running() and dlg.error_label.isVisibleTo(dlg), timeout=5000)
+    assert dlg.error_label.text() == "weights.pth: not a PyTorch state dict"
+    assert dlg.start_button.isEnabled()
+
+
+def test_cancel_keeps_checkpoint(qtbot, tmp_path: Path) -> None:
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train(n_epochs=50, delay=0.01))
+    qtbot.addWidget(dlg)
+    dlg.start()
+    qtbot.waitUntil(lambda: (tmp_path / "m.pt").exists(), timeout=5000)
+    with qtbot.waitSignal(dlg.worker.cancelled, timeout=5000):
+        dlg.cancel()
+    assert "last checkpoint is kept" in dlg.eta_label.text()
+    assert dlg.result is None
+
+
+def test_text_helpers() -> None:
+    assert format_duration(3725) == "1 h 02 min"
+    assert format_duration(65) == "1 min 05 s"
+    assert "ran out of memory" in friendly_error(
+        "Unexpected error: OutOfMemoryError: CUDA out of memory. Tried"
+    )
+    text = describe_progress(
+        Progress(
+            "train",
+            0.5,
+            data={"epoch": 2, "iteration": 7, "losses": {"a": 1.0, "b": 0.5}, "eta_s": 90},
+        )
+    )
+    assert text == "epoch 2 · iteration 7 · loss 1.500 · about 1 min 30 s left"

@@ -1,0 +1,216 @@
+"""Review of predicted instances, as annotation-layer operations (no Qt here).
+
+A prediction lives in the project as an `Instance` with source "predicted", its score
+and model id. Review decisions are edits of the annotation layer, so they undo:
+accept = `AcceptPrediction` (reviewed), reject = `RejectPrediction` (removed), geometry
+or label edits mark it "corrected" (ops.py keeps score and model id for audit).
+
+Status of a vertebra (one instance), derived from its fields:
+  not_started  a prediction nobody looked at yet
+  in_progress  a prediction edited (corrected) but not yet accepted
+  completed    accepted, or drawn by hand
+  flagged      marked for an expert (`extra["vertapp"]["flagged"]`, saved in the COCO
+               annotation's "vertapp" block like every app-specific field)
+The image status (ImageRecord.status, saved in the project) follows its vertebrae
+unless the image was flagged for an expert, which only the user clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vertapp.annotations.model import Change, ImageRecord, Instance, Project
+from vertapp.annotations.ops import (
+    AcceptPrediction,
+    AddInstance,
+    DeleteInstance,
+    EditError,
+    Macro,
+    Operation,
+    RejectPrediction,
+    Relabel,
+    SetImageStatus,
+    SetReviewed,
+)
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, FLAGGED = "not_started", "in_progress", "completed", "flagged"
+STATUS_TEXT = {
+    NOT_STARTED: "not started",
+    IN_PROGRESS: "in progress",
+    COMPLETED: "completed",
+    FLAGGED: "flagged for expert",
+}
+FLAG_KEY = "flagged"
+ORIGINAL_LABEL_KEY = "original_label"
+APP = "vertapp"
+
+
+def app_field(inst: Instance, key: str, default: Any = None) -> Any:
+    """An app-specific field of an instance (kept under extra["vertapp"])."""
+    return (inst.extra.get(APP) or {}).get(key, default)
+
+
+@dataclass(frozen=True)
+class FlagInstance(Operation):
+    """Flag (or unflag) one instance for an expert; kept in `Instance.extra`."""
+
+    instance_id: int
+    flagged: bool = True
+    text = "Flag for expert"
+
+    def apply(self, project: Project) -> Operation:
+        if not project.has_instance(self.instance_id):
+            raise EditError(f"no instance with id {self.instance_id}")
+        inst = project.instance(self.instance_id)
+        inverse = FlagInstance(inst.id, bool(app_field(inst, FLAG_KEY, False)))
+        app = dict(inst.extra.get(APP) or {})
+        if self.flagged:
+            app[FLAG_KEY] = True
+        else:
+            app.pop(FLAG_KEY, None)
+        if app:
+            inst.extra[APP] = app
+        else:
+            inst.extra.pop(APP, None)
+        image_id = project.image_of(inst.id).id
+        project._changed(Change("instance_changed", image_id, inst.id))
+        return inverse
+
+
+def instance_status(inst: Instance) -> str:
+    if app_field(inst, FLAG_KEY):
+        return FLAGGED
+    if inst.source == "manual" or inst.reviewed:
+        return COMPLETED
+    if inst.source == "corrected":
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
+def is_pending(inst: Instance) -> bool:
+    """A prediction that still needs a decision."""
+    return inst.source in ("predicted", "corrected") and not inst.reviewed
+
+
+def derived_image_status(img: ImageRecord) -> str:
+    """What an image's status should be after a review decision."""
+    if img.status == FLAGGED:
+        return FLAGGED
+    predicted = [i for i in img.instances if i.source != "manual"]
+    if not img.instances:
+        return img.status if img.status != IN_PROGRESS else NOT_STARTED
+    statuses = [instance_status(i) for i in img.instances]
+    if all(s == COMPLETED for s in statuses):
+        return COMPLETED
+    if predicted and all(s == NOT_STARTED for s in (instance_status(i) for i in predicted)):
+        return img.status if img.status != COMPLETED else NOT_STARTED
+    return IN_PROGRESS
+
+
+def apply_with_status(project: Project, ops: Sequence[Operation], image_id: int) -> Operation:
+    """Apply `ops` then bring the image status up to date; returns one inverse (a Macro).
+
+    All or nothing: if an op is refused, those already applied are rolled back.
+    """
+    inverse = Macro(tuple(ops), "Review").apply(project)
+    img = project.images[image_id]
+    status = derived_image_status(img)
+    if status == img.status:
+        return inverse
+    status_inverse = SetImageStatus(image_id, status).apply(project)
+    return Macro((status_inverse, inverse), "Review")
+
+
+# -- decisions ---------------------------------------------------------------------------------
+def _predictions(project: Project, instance_ids: Sequence[int]) -> list[int]:
+    """The ids that are model output (hand-drawn outlines are not accepted or rejected)."""
+    return [
+        i
+        for i in instance_ids
+        if project.has_instance(i) and project.instance(i).source != "manual"
+    ]
+
+
+def accept_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
+    return [AcceptPrediction(i, True) for i in _predictions(project, instance_ids)]
+
+
+def reject_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
+    return [RejectPrediction(i) for i in _predictions(project, instance_ids)]
+
+
+def relabel_ops(project: Project, instance_id: int, label: str) -> list[Operation]:
+    """Relabel (marks a prediction corrected) and count it as reviewed."""
+    ops: list[Operation] = []
+    if project.instance(instance_id).label != label:
+        ops.append(Relabel(instance_id, label))
+    ops.append(SetReviewed(instance_id, True))
+    return ops
+
+
+def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:
+    """Accept every pending prediction of the image whose score reaches `threshold`."""
+    return [
+        AcceptPrediction(i.id, True)
+        for i in img.instances
+        if is_pending(i) and i.score is not None and i.score >= threshold
+    ]
+
+
+# -- navigation --------------------------------------------------------------------------------
+def needs_review(img: ImageRecord) -> bool:
+    return img.status != COMPLETED and any(is_pending(i) for i in img.instances)
+
+
+def is_flagged(img: ImageRecord) -> bool:
+    return img.status == FLAGGED or any(app_field(i, FLAG_KEY) for i in img.instances)
+
+
+def next_image(
+    project: Project, order: Sequence[int], current: int | None, *, flagged: bool = False
+) -> int | None:
+    """The next image after `current` (wrapping) that needs review (or is flagged)."""
+    test = is_flagged if flagged else needs_review
+    ids = list(order)
+    start = ids.index(current) + 1 if current in ids else 0
+    for k in range(len(ids)):
+        image_id = ids[(start + k) % len(ids)]
+        if image_id != current and test(project.images[image_id]):
+            return image_id
+    return None
+
+
+# -- predictions -> project --------------------------------------------------------------------
+def prediction_instances(project: Project, shapes: Sequence[Any], model_id: str) -> list[Instance]:
+    """New predicted Instances (fresh ids) from a run's PredictedShapes of one image."""
+    out: list[Instance] = []
+    for shape in shapes:
+        extra: dict[str, Any] = {}
+        if shape.order_changed and shape.original_label:
+            extra[APP] = {ORIGINAL_LABEL_KEY: shape.original_label}
+        out.append(
+            Instance(
+                id=project.new_instance_id(),
+                label=shape.label,
+                polygons=[np.asarray(p, np.float64) for p in shape.polygons],
+                source="predicted",
+                score=float(shape.score),
+                model_id=model_id,
+                order_changed=bool(shape.order_changed),
+                extra=extra,
+            )
+        )
+    return out
+
+
+def replace_prediction_ops(img: ImageRecord, new: Sequence[Instance]) -> list[Operation]:
+    """Drop the image's undecided predictions and add `new` ones (reviewed work is kept)."""
+    ops: list[Operation] = [
+        DeleteInstance(i.id) for i in img.instances if i.source == "predicted" and not i.reviewed
+    ]
+    ops.extend(AddInstance(img.id, inst) for inst in new)
+    return ops
