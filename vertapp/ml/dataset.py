@@ -15,7 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from vertapp.errors import FormatError, InputError, UnsafePathError
+from vertapp.annotations.paths import safe_join
+from vertapp.errors import FormatError, InputError
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.masks import segmentation_to_mask
 
@@ -82,6 +83,14 @@ def image_spacing(record: dict[str, Any]) -> tuple[float, float]:
                 return float(value), float(value)
             if isinstance(value, list | tuple) and len(value) >= 2:
                 return float(value[0]), float(value[1])
+    affine = meta.get("mip_affine")  # (row, col, 1) -> LPS mm: its columns are the pixel steps
+    if isinstance(affine, list) and len(affine) == 3:
+        try:
+            steps = np.linalg.norm(np.asarray(affine, dtype=float)[:, :2], axis=0)
+        except (TypeError, ValueError):
+            steps = np.zeros(2)
+        if np.all(np.isfinite(steps)) and np.all(steps > 0):
+            return float(steps[0]), float(steps[1])
     return 1.0, 1.0
 
 
@@ -92,13 +101,6 @@ def patient_key(record: dict[str, Any]) -> str:
         if meta.get(key):
             return str(meta[key])
     return f"image:{record.get('file_name', record.get('id'))}"
-
-
-def safe_image_path(root: Path, file_name: str) -> Path:
-    path = (root / file_name).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise UnsafePathError(f"image path {file_name!r} escapes {root}")
-    return path
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -145,7 +147,7 @@ def samples_from_coco(
         except (KeyError, TypeError, ValueError) as err:
             raise FormatError(f"{source}: image record {rec!r} lacks id/width/height") from err
         image = (
-            read_image(safe_image_path(root, str(rec["file_name"])))
+            read_image(safe_join(root, rec["file_name"], f"image {rec.get('id')}"))
             if with_images
             else np.zeros((h, w), np.uint8)
         )
