@@ -71,6 +71,7 @@ class ComparePanel(QWidget):
             "<span style='color:#e600e6'>■ prediction</span>  overlap: white.  Distance: "
             "centroid of the same-label prediction to the true centroid."
         )
+        legend.setWordWrap(True)  # a one-line legend would set the dock's minimum width
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.view)
