@@ -27,6 +27,7 @@ OP_TYPES: dict[str, type[ops.Operation]] = {
         ops.ReplacePolygons,
         ops.MovePolygon,
         ops.SetImageStatus,
+        ops.FlagInstance,
         ops.Macro,
     )
 }

@@ -354,6 +354,31 @@ class MovePolygon(Operation):
 
 
 @dataclass(frozen=True)
+class FlagInstance(Operation):
+    """Flag (or unflag) one instance for an expert; saved as `"vertapp": {"flagged": true}`
+    in its COCO annotation (kept in `Instance.extra`)."""
+
+    instance_id: int
+    flagged: bool = True
+    text = "Flag for expert"
+
+    def apply(self, project: Project) -> Operation:
+        inst = _instance(project, self.instance_id)
+        app = dict(inst.extra.get("vertapp") or {})
+        inverse = FlagInstance(inst.id, bool(app.get("flagged", False)))
+        if self.flagged:
+            app["flagged"] = True
+        else:
+            app.pop("flagged", None)
+        if app:
+            inst.extra["vertapp"] = app
+        else:
+            inst.extra.pop("vertapp", None)
+        _changed(project, inst.id)
+        return inverse
+
+
+@dataclass(frozen=True)
 class SetImageStatus(Operation):
     image_id: int
     status: str

@@ -18,17 +18,15 @@ unless the image was flagged for an expert, which only the user clears.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from vertapp.annotations.model import Change, ImageRecord, Instance, Project
+from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.ops import (
     AcceptPrediction,
     AddInstance,
     DeleteInstance,
-    EditError,
     Macro,
     Operation,
     RejectPrediction,
@@ -52,33 +50,6 @@ APP = "vertapp"
 def app_field(inst: Instance, key: str, default: Any = None) -> Any:
     """An app-specific field of an instance (kept under extra["vertapp"])."""
     return (inst.extra.get(APP) or {}).get(key, default)
-
-
-@dataclass(frozen=True)
-class FlagInstance(Operation):
-    """Flag (or unflag) one instance for an expert; kept in `Instance.extra`."""
-
-    instance_id: int
-    flagged: bool = True
-    text = "Flag for expert"
-
-    def apply(self, project: Project) -> Operation:
-        if not project.has_instance(self.instance_id):
-            raise EditError(f"no instance with id {self.instance_id}")
-        inst = project.instance(self.instance_id)
-        inverse = FlagInstance(inst.id, bool(app_field(inst, FLAG_KEY, False)))
-        app = dict(inst.extra.get(APP) or {})
-        if self.flagged:
-            app[FLAG_KEY] = True
-        else:
-            app.pop(FLAG_KEY, None)
-        if app:
-            inst.extra[APP] = app
-        else:
-            inst.extra.pop(APP, None)
-        image_id = project.image_of(inst.id).id
-        project._changed(Change("instance_changed", image_id, inst.id))
-        return inverse
 
 
 def instance_status(inst: Instance) -> str:

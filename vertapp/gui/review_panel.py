@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from vertapp.annotations.model import Instance, Project
-from vertapp.annotations.ops import Operation, SetImageStatus
+from vertapp.annotations.ops import FlagInstance, Operation, SetImageStatus
 from vertapp.errors import VertAppError
 from vertapp.gui import ml_review as rv
 from vertapp.gui.colors import label_color
@@ -281,7 +281,7 @@ class ReviewPanel(QWidget):
     def flag_selected(self) -> None:
         project = self.host.project
         ops: list[Operation] = [
-            rv.FlagInstance(i, not rv.app_field(project.instance(i), rv.FLAG_KEY, False))
+            FlagInstance(i, not rv.app_field(project.instance(i), rv.FLAG_KEY, False))
             for i in self.selected_ids()
         ]
         self.push(ops, "Flag for expert")
