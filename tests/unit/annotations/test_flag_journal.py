@@ -31,3 +31,18 @@ def test_flag_undoes_and_survives_a_crash(tmp_path: Path) -> None:
     journal.close()  # the process "dies" here, unsaved
     recovered = recover(tmp_path)
     assert recovered.instance(inst_id).extra["vertapp"]["flagged"] is True
+
+
+def test_every_operation_can_be_journalled() -> None:
+    """An op the journal cannot encode would fail the edit in any saved project."""
+    import inspect
+
+    from vertapp.annotations import ops
+    from vertapp.annotations.opcodec import OP_TYPES
+
+    defined = {
+        name
+        for name, cls in inspect.getmembers(ops, inspect.isclass)
+        if issubclass(cls, ops.Operation) and cls is not ops.Operation
+    }
+    assert defined - set(OP_TYPES) == set()
