@@ -71,9 +71,11 @@ def output_format(out: Path, requested: str | None, input_format: str) -> str:
 def write_annotations(project: Project, out: Path | str, fmt: str) -> list[Path]:
     """Write `project` as `fmt`; labelme writes one file per image into folder `out`."""
     out = Path(out)
-    if fmt == "coco":
-        data = coco.project_to_coco(project)
-    elif fmt == "via":
+    if fmt == "coco":  # the project file's own fast, streamed writer: same COCO content
+        out.parent.mkdir(parents=True, exist_ok=True)
+        store.atomic_write_chunks(out, coco.snapshot_chunks(coco.take_snapshot(project)))
+        return [out]
+    if fmt == "via":
         data = via.project_to_via(project)
     elif fmt == "labelme":
         out.mkdir(parents=True, exist_ok=True)
