@@ -29,6 +29,7 @@ from vertapp.gui import editing
 from vertapp.gui.annotation_view import AnnotationView
 from vertapp.gui.axial_view import AxialView
 from vertapp.gui.document import Document
+from vertapp.gui.heap import settle_heap
 from vertapp.gui.label_palette import LabelPalette, suggest_next
 from vertapp.gui.open_jobs import OpenedCT, reload_ct_job
 from vertapp.gui.polygon_tool import Mode
@@ -77,6 +78,7 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
         self._update_title()
         self._update_enabled()
         self.resize(1600, 960)
+        settle_heap()  # the imports above are long-lived: keep full GCs from rescanning them
 
     # ================================================================ layout
     def _build_docks(self) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QWidget
 from vertapp.config import config_dir
 from vertapp.gui import ml_engine
 from vertapp.gui.compare_panel import ComparePanel
+from vertapp.gui.heap import settle_heap
 from vertapp.gui.ml_overlay import OrderMarks
 from vertapp.gui.predict_panel import PredictPanel
 from vertapp.gui.review_panel import ACTIONS, ReviewPanel
@@ -203,6 +204,7 @@ class ModelWorkflow(QObject):
         )
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
         self.train_dialog = dialog
+        settle_heap()  # the dialog brought torch in: keep full GCs from rescanning it
         dialog.show()
         return dialog
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from vertapp.errors import VertAppError
 from vertapp.gui import ml_engine
+from vertapp.gui.heap import settle_heap
 from vertapp.gui.loss_plot import LossPlot
 from vertapp.gui.ml_engine import DataImage, TrainRequest
 from vertapp.gui.ml_process import HEARTBEAT
@@ -300,6 +301,7 @@ class TrainDialog(QDialog):
         self.worker.cancelled.connect(self._on_cancelled)
         self._set_running(True)
         self.eta_label.setText("Starting…")
+        settle_heap()  # the training snapshot is built: no full GC should rescan it mid-run
         self.worker.start()
 
     def cancel(self) -> None:
