@@ -9,9 +9,15 @@ collections skip; objects made later (projects, images) are collected as usual.
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 
 def settle_heap() -> None:
     """Call after a burst of long-lived imports/objects (window built, torch loaded)."""
     gc.freeze()
+
+
+# At exit, give frozen objects back so the interpreter tears them down as usual (native
+# extensions such as triton otherwise report "leaked instances" on shutdown).
+atexit.register(gc.unfreeze)
