@@ -11,7 +11,11 @@ Each row times what the user waits for, with a baseline measured in the same run
   Open and save run in worker threads: their rows time how long the user waits for the
   result, how long the GUI thread itself was busy, and the longest gap between two ticks
   of a 10 ms QTimer meanwhile (what a frozen window would show as seconds).
-Target: slice and drag <= 16 ms (60 frames per second); no event-loop stall over 100 ms.
+- live loss plot after a long training run (6 curves x 10^5 iterations): one timer redraw
+  with the new points, repainted              vs  the same curves fed from Python lists
+                                                  (the naive list -> setData, all points drawn)
+Target: slice and drag <= 16 ms (60 frames per second); no event-loop stall over 100 ms;
+the loss-plot redraw under 50 ms at any training length (the #7 stall budget).
 """
 
 from __future__ import annotations
@@ -115,6 +119,68 @@ def bench_slice(app: QApplication, n: int, nz: int, repeat: int) -> tuple[float,
     ours()
     bare()
     return _ms(ours, repeat), _ms(bare, repeat)
+
+
+# ------------------------------------------------------------------ live loss plot
+LOSS_TERMS = (
+    "total",
+    "loss_classifier",
+    "loss_box_reg",
+    "loss_mask",
+    "loss_objectness",
+    "loss_rpn_box_reg",
+)
+
+
+def bench_loss_plot(app: QApplication, iterations: int, repeat: int) -> tuple[float, float]:
+    """One redraw of the training curves after `iterations` iterations (+ one new point)."""
+    from vertapp.gui.loss_plot import LossPlot
+
+    rng = np.random.default_rng(0)
+    values = np.exp(-np.arange(iterations) / iterations)[:, None] * rng.uniform(
+        0.5, 1.5, (iterations, len(LOSS_TERMS))
+    )
+    plot = LossPlot()
+    plot._timer.stop()
+    plot.resize(900, 300)
+    plot.show()
+    for it in range(iterations):
+        plot.add_progress(
+            {"iteration": it + 1, "losses": dict(zip(LOSS_TERMS, values[it], strict=True))}
+        )
+    plot.redraw()
+    app.processEvents()
+    vp = plot.loss_plot.viewport()
+    k = iter(range(iterations + 1, 10**9))
+
+    def ours() -> None:
+        plot.add_progress(
+            {"iteration": next(k), "losses": dict(zip(LOSS_TERMS, values[-1], strict=True))}
+        )
+        plot.redraw()
+        vp.repaint()
+
+    bare = pg.PlotWidget()
+    bare.setLogMode(x=False, y=True)
+    bare.resize(900 * 3 // 5, 300)
+    bare.show()
+    xs: list[float] = list(range(1, iterations + 1))
+    ys = {name: values[:, j].tolist() for j, name in enumerate(LOSS_TERMS)}
+    curves = {name: bare.plot([], [], name=name) for name in LOSS_TERMS}
+    app.processEvents()
+    bare_vp = bare.viewport()
+
+    def naive() -> None:
+        xs.append(float(next(k)))
+        for name in LOSS_TERMS:
+            ys[name].append(float(values[-1, 0]))
+            curves[name].setData(xs, ys[name])
+        bare_vp.repaint()
+
+    ours()
+    naive()
+    app.processEvents()  # let both views range to their data before timing
+    return _ms(ours, repeat), _ms(naive, max(3, repeat // 10))
 
 
 # ------------------------------------------------------------------ vertex drag
@@ -384,6 +450,9 @@ def main() -> int:
         rows.append(("new 512x512 slice + canal overlay", ours, base))
         ours, base = bench_drag(app, 17, 200, repeat)
         rows.append(("vertex-drag event, 17 polygons x 200 vertices", ours, base))
+        n_iter = 10_000 if args.quick else 100_000
+        ours, base = bench_loss_plot(app, n_iter, repeat)
+        rows.append((f"loss-plot redraw, 6 curves x {n_iter} iterations", ours, base))
         rows += bench_project(app, n_images, 17, 200, tmp)
     print(
         f"\nGUI benchmark ({'quick' if args.quick else 'full'}; {n_images} images x 17 polygons for the project rows)\n"
@@ -395,6 +464,7 @@ def main() -> int:
     print(
         "\nbaselines: bare ImageItem.setImage + repaint; the same mouse move over the bare image;"
     )
+    print("the loss curves from Python lists, every point drawn;")
     print("json.loads / json.dumps of the same project.json (open, browse / save).")
     print("stall: longest gap between two ticks of a 10 ms QTimer while the worker ran, against")
     print("the same timer on an idle event loop for as long (what the machine's load alone gives).")

@@ -147,7 +147,7 @@ def test_train_from_dialog_to_completion_keeps_window_responsive(window, qtbot, 
     result = blocker.args[0]
     assert result.epochs == 1 and result.out == tmp_path / "m.pt"
     iterations = (
-        dialog.last_progress.data.get("iteration") or dialog.loss_plot._series["total"][0][-1]
+        dialog.last_progress.data.get("iteration") or dialog.loss_plot.series("total")[0][-1]
     )
     assert dialog.loss_plot.curve_points("total") == int(iterations) >= 1
     assert dialog.loss_plot.curve_points("loss_mask") == int(iterations)
@@ -162,11 +162,12 @@ def test_train_from_dialog_to_completion_keeps_window_responsive(window, qtbot, 
     worst = int(np.argmax(latency.busy))
     print(f"busiest tick: #{worst} at {sum(latency.gaps[:worst]) / 1000:.2f} s")
     assert len(latency.gaps) > 100
-    # The issue asks for stalls < 50 ms. The p99 gap meets it with a wide margin; a rare
-    # full garbage collection on the GUI thread still takes 50-90 ms on this 2-core box,
-    # so the single worst tick is bounded at 100 ms (a frozen loop would show seconds).
+    # The issue asks for stalls < 50 ms. Our own code (GUI-thread CPU time between two
+    # ticks: progress events, curve redraws, garbage collection) never holds the loop that
+    # long. Wall-clock gaps also count the OS giving both cores to the training process and
+    # other jobs, so for them the p99 is asserted.
+    assert latency.max_busy_ms < 50.0
     assert latency.p99_gap_ms < 50.0
-    assert latency.max_busy_ms < 100.0
     # The finished model is handed to the predict panel, which runs it in a worker.
     panel = window.model_workflow.predict_panel
     assert panel.model_path.text() == str(tmp_path / "m.pt")
