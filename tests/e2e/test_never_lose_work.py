@@ -91,6 +91,34 @@ def test_untitled_work_is_autosaved_and_offered_back(
     second.doc._recovered = False
 
 
+def test_untitled_autosave_is_anonymous_per_file_and_gone_once_saved(
+    qtbot, window, radiograph_png, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from vertapp.config import config_dir
+
+    _open(qtbot, window, radiograph_png)
+    _draw_triangle(qtbot, window)
+    assert window.doc.autosave()
+    (folder,) = (config_dir() / "autosave").iterdir()
+    # Named by a digest of the full path: no part of the file name (it may be a patient's).
+    assert "spine" not in folder.name and "xray" not in folder.name
+    assert len(folder.name) == 24 and int(folder.name, 16) >= 0
+    # Another patient's file of the same name and size is not offered these edits.
+    other = tmp_path / "elsewhere" / radiograph_png.name
+    other.parent.mkdir()
+    Image.fromarray(np.full((80, 60), 7, np.uint8)).save(other)
+    second = _new_window(qtbot)
+    monkeypatch.setattr(second, "ask", lambda *a: pytest.fail("offered another file's edits"))
+    _open(qtbot, second, other)
+    assert second.doc.current.instances == [] and not second.isWindowModified()
+    # Saved as a project: the autosave is no longer needed and is removed, so reopening
+    # the radiograph later offers nothing stale.
+    assert window.save(tmp_path / "proj", wait=True)
+    assert not folder.exists()
+
+
 def test_close_prompt_can_cancel_or_discard(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
     _draw_triangle(qtbot, window)

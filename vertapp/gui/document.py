@@ -8,6 +8,7 @@ geometry or reads files itself; it calls the annotation, io and preprocess layer
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -68,6 +69,10 @@ class Document(QObject):
         self._reloaded: list[int] = []
         self.recovery_pending = False
         self._recovered = False
+        # Names the autosave folder of an untitled project: a digest of the opened file's
+        # full path, never the name itself (file names can carry a patient's name, and
+        # two patients' "ct.nii.gz" must not recover into each other).
+        self._autosave_key: str | None = None
         self._autosaved_revision = -1
         self._unsubscribe = self.project.subscribe(self._on_change)
 
@@ -84,6 +89,7 @@ class Document(QObject):
         self._detach_journal()
         self._recovered = False
         self.recovery_pending = False
+        self._autosave_key = None
         self._unsubscribe()
         self.project = project
         self.title = title
@@ -104,6 +110,7 @@ class Document(QObject):
         image_id = self._add_mip(project, opened)
         pending = {image_id: np.asarray(opened.mip.mip_u8)}
         self.set_project(project, Path(opened.path).name, pending=pending, ct={image_id: opened})
+        self._autosave_key = _source_key(opened.path)
         return image_id
 
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
@@ -120,6 +127,7 @@ class Document(QObject):
         )
         project.add_image(rec)
         self.set_project(project, Path(opened.path).name, pending={rec.id: _to_u8(arr)})
+        self._autosave_key = _source_key(opened.path)
         return rec.id
 
     def _add_mip(self, project: Project, opened: OpenedCT) -> int:
@@ -342,7 +350,7 @@ class Document(QObject):
             self._attach_journal()
 
     def untitled_autosave_dir(self) -> Path:
-        return config_dir() / "autosave" / (self.title or "untitled")
+        return config_dir() / "autosave" / (self._autosave_key or "untitled")
 
     def autosave(self) -> bool:
         """Timer tick. A saved project is journalled op by op already; an untitled one
@@ -366,8 +374,10 @@ class Document(QObject):
             saved = store.load_project(folder)
         except VertAppError:
             return None
-        names = sorted(r.file_name for r in saved.images.values())
-        if names != sorted(r.file_name for r in self.project.images.values()):
+        def shapes(project: Project) -> list[tuple[str, int, int]]:
+            return sorted((r.file_name, r.width, r.height) for r in project.images.values())
+
+        if shapes(saved) != shapes(self.project):  # the file changed since: not its edits
             return None
         return saved if any(r.instances for r in saved.images.values()) else None
 
@@ -381,11 +391,14 @@ class Document(QObject):
             for r in saved.images.values()
             if by_name[r.file_name] in self.ct
         }
+        key = self._autosave_key
         self.set_project(saved, self.title, pending=pending, ct=ct)
+        self._autosave_key = key
         self._recovered = True
 
     def _drop_untitled_autosave(self) -> None:
         shutil.rmtree(self.untitled_autosave_dir(), ignore_errors=True)
+        self._autosave_key = None
 
     def close_session(self) -> None:
         """Window closing normally: nothing left to recover (the user saved or discarded)."""
@@ -432,6 +445,11 @@ def shape_of(inst: Instance) -> Shape:
         source=inst.source,
         score=inst.score if inst.source == "predicted" else None,
     )
+
+
+def _source_key(path: str | Path) -> str:
+    """A stable, anonymous name for an opened file: digest of its absolute path."""
+    return hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _stem(path: str | Path) -> str:
