@@ -374,6 +374,7 @@ class Document(QObject):
             saved = store.load_project(folder)
         except VertAppError:
             return None
+
         def shapes(project: Project) -> list[tuple[str, int, int]]:
             return sorted((r.file_name, r.width, r.height) for r in project.images.values())
 
