@@ -7,7 +7,7 @@ Each row times what the user waits for, with a baseline measured in the same run
 - one vertex-drag mouse event, 17 polygons x 200 vertices, repainted
                                                         vs  the same mouse event over the bare image
 - big project (1500 images x 17 polygons x 200 vertices): open / step to the next image / save
-                                                        vs  json.loads / json.dumps of project.json
+  / export COCO and VIA                                 vs  json.loads / json.dumps of project.json
   Open and save run in worker threads: their rows time how long the user waits for the
   result, how long the GUI thread itself was busy, and the longest gap between two ticks
   of a 10 ms QTimer meanwhile (what a frozen window would show as seconds).
@@ -373,6 +373,20 @@ def bench_project(
         rows.append(("  save: GUI thread busy (snapshot), CPU", cpu_call, t_dump))
         idle = idle_gap_ms(app, t_save)
         rows.append(("  save: longest stall (baseline: idle loop)", ticks.max_gap_ms, idle))
+    for fmt in ("coco", "via"):
+        with Ticks() as ticks:
+            t0 = time.perf_counter()
+            assert win.export(tmp / f"export_{fmt}.json", fmt)  # written in a worker thread
+            t_call = (time.perf_counter() - t0) * 1000
+            _wait(app, lambda: win._export_worker is None)
+            t_export = (time.perf_counter() - t0) * 1000
+        assert (tmp / f"export_{fmt}.json").is_file(), win._last_error
+        rows.append((f"export {fmt.upper()}, worker", t_export, t_dump))
+        rows.append((f"  export {fmt.upper()}: GUI thread busy (snapshot)", t_call, t_dump))
+        idle = idle_gap_ms(app, t_export)
+        rows.append(
+            (f"  export {fmt.upper()}: longest stall (baseline: idle)", ticks.max_gap_ms, idle)
+        )
     win.close()
     return rows
 

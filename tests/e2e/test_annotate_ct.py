@@ -79,7 +79,8 @@ def test_open_draw_label_edit_undo_save_reopen(qtbot, window, phantom_nifti, tmp
     again = _only_instance(window)
     assert again.label == "L1"
     np.testing.assert_allclose(again.polygons[0], moved)
-    window.doc.export_coco(tmp_path / "again.json")
+    assert window.export(tmp_path / "again.json", "coco")
+    window.wait_for_export()
     second = json.loads((tmp_path / "again.json").read_text())
     assert second["annotations"] == first["annotations"]
     assert second["categories"] == first["categories"]

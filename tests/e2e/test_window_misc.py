@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
@@ -55,21 +56,45 @@ def test_recent_files_are_remembered(qtbot, window, small_project) -> None:  # t
 def test_export_coco_and_via(qtbot, window, small_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from pycocotools.coco import COCO
 
+    from vertapp.annotations.ops import MoveVertex
     from vertapp.annotations.via import load_via
 
     with qtbot.waitSignal(window.loaded, timeout=30_000):
         window.open_path(small_project)
-    window.doc.export_coco(tmp_path / "out_coco.json")
-    window.doc.export_via(tmp_path / "out_via.json")
+    (inst,) = window.doc.current.instances
+    before = inst.polygons[0].copy()
+    # Exports run in a worker. The file holds the project as it was at the click: a vertex
+    # dragged right after (an in-place edit of the polygon array) neither reaches the
+    # file nor is disturbed.
+    assert window.export(tmp_path / "out_coco.json", "coco")
+    window.doc.edit(MoveVertex(inst.id, 0, 0, (1.0, 2.0)), "Move vertex")
+    window.wait_for_export()
+    assert window.export(tmp_path / "out_via.json", "via")
+    window.wait_for_export()
+    assert "Exported out_via.json" in window.statusBar().currentMessage()
+    assert tuple(window.doc.current.instances[0].polygons[0][0]) == (1.0, 2.0)
     coco = COCO(str(tmp_path / "out_coco.json"))
     (ann,) = coco.loadAnns(coco.getAnnIds())
     assert coco.loadCats(ann["category_id"])[0]["name"] == "L1"
     assert ann["area"] == pytest.approx(40 * 30)
+    np.testing.assert_allclose(np.reshape(ann["segmentation"][0], (-1, 2)), before)
     via = json.loads((tmp_path / "out_via.json").read_text())
     assert via  # VIA JSON written
     back = load_via(tmp_path / "out_via.json", images_dir=small_project)
     (img,) = back.images.values()
     assert [i.label for i in img.instances] == ["L1"]
+    assert tuple(img.instances[0].polygons[0][0]) == (1.0, 2.0)  # exported after the move
+
+
+def test_export_error_is_shown_in_words(qtbot, window, small_project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=30_000):
+        window.open_path(small_project)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert window.export(blocker / "out.json", "coco")  # its folder is a file
+    window.wait_for_export()
+    assert window._last_error.startswith(f"Could not write {blocker / 'out.json'}: ")
+    assert not (blocker / "out.json").exists()
 
 
 def test_bad_input_shows_one_line_and_no_crash(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -279,7 +279,7 @@ def snapshot_chunks(snap: ProjectSnapshot) -> Iterator[bytes]:
     one annotation per line / `]}`. Standard JSON that any reader takes; our own
     reader parses it line by line, in short calls.
     """
-    head = _dumps(snap.head)
+    head = dumps_compact(snap.head)
     yield head[:-1] + (b"," if len(head) > 2 else b"") + IMAGES_LINE
     yield from _record_lines(snap.images, lambda r: r)
     yield ANNOTATIONS_LINE
@@ -289,7 +289,7 @@ def snapshot_chunks(snap: ProjectSnapshot) -> Iterator[bytes]:
 
 def _record_lines(items: Sequence[Any], build: Callable[[Any], Any]) -> Iterator[bytes]:
     for i in range(0, len(items), CHUNK_RECORDS):
-        lines = [_dumps(build(x)) for x in items[i : i + CHUNK_RECORDS]]
+        lines = [dumps_compact(build(x)) for x in items[i : i + CHUNK_RECORDS]]
         last = i + CHUNK_RECORDS >= len(items)
         yield b",\n".join(lines) + (b"\n" if last else b",\n")
 
@@ -340,7 +340,7 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
-def _dumps(obj: Any) -> bytes:
+def dumps_compact(obj: Any) -> bytes:
     """Compact JSON. orjson when installed (NaN written as null); json for what it refuses
     (integers beyond 64 bits, non-string keys in unknown fields)."""
     if orjson is not None:

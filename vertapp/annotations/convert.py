@@ -72,12 +72,12 @@ def write_annotations(project: Project, out: Path | str, fmt: str) -> list[Path]
     """Write `project` as `fmt`; labelme writes one file per image into folder `out`."""
     out = Path(out)
     if fmt == "coco":  # the project file's own fast, streamed writer: same COCO content
-        out.parent.mkdir(parents=True, exist_ok=True)
-        store.atomic_write_chunks(out, coco.snapshot_chunks(coco.take_snapshot(project)))
-        return [out]
+        return export_snapshot(coco.take_snapshot(project), out, fmt)
     if fmt == "via":
-        data = via.project_to_via(project)
-    elif fmt == "labelme":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        store.atomic_write_bytes(out, coco.dumps_compact(via.project_to_via(project)))
+        return [out]
+    if fmt == "labelme":
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for img in project.images.values():
@@ -86,8 +86,25 @@ def write_annotations(project: Project, out: Path | str, fmt: str) -> list[Path]
             store.atomic_write_bytes(target, payload)
             written.append(target)
         return written
-    else:
+    raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+
+
+def export_snapshot(
+    snap: coco.ProjectSnapshot, out: Path | str, fmt: str, *, root: Path | None = None
+) -> list[Path]:
+    """Write a project snapshot (`coco.take_snapshot`, cheap on the GUI thread) as `fmt`.
+
+    Meant for a worker thread: it reads only the snapshot, never the live project (whose
+    arrays the caller keeps from in-place edits with `Project.share_arrays` meanwhile).
+    VIA and labelme are written from a project rebuilt from the snapshot; `root` is the
+    project folder (VIA records each image's file size).
+    """
+    out = Path(out)
+    if fmt == "coco":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        store.atomic_write_chunks(out, coco.snapshot_chunks(snap))
+        return [out]
+    if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    store.atomic_write_bytes(out, json.dumps(data).encode())
-    return [out]
+    project = coco.project_from_coco(coco.snapshot_to_coco(snap), root=root)
+    return write_annotations(project, out, fmt)

@@ -21,8 +21,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from vertapp.annotations import store
-from vertapp.annotations.convert import write_annotations
+from vertapp.annotations import coco, store
+from vertapp.annotations.convert import export_snapshot
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
 from vertapp.annotations.paths import safe_join
@@ -314,11 +314,14 @@ class Document(QObject):
         write_volume(opened.volume, folder / inside)
         rec.source_path = inside
 
-    def export_coco(self, path: Path) -> None:
-        write_annotations(self.project, path, "coco")
-
-    def export_via(self, path: Path) -> None:
-        write_annotations(self.project, path, "via")
+    def export_job(self, path: Path, fmt: str) -> Job[list[Path]]:
+        """Export in a worker: the snapshot is taken now, on this thread (a few ms), and
+        the job writes it; edits made meanwhile are not in the file and are never
+        disturbed (the snapshot's arrays are shared until the job ends)."""
+        project = self.project
+        snap = coco.take_snapshot(project)
+        project.share_arrays(True)
+        return _export_job(snap, project, Path(path), fmt)
 
     # ------------------------------------------------------------ never lose work
     def _attach_journal(self) -> None:
@@ -446,6 +449,18 @@ def shape_of(inst: Instance) -> Shape:
         source=inst.source,
         score=inst.score if inst.source == "predicted" else None,
     )
+
+
+def _export_job(
+    snap: coco.ProjectSnapshot, project: Project, path: Path, fmt: str
+) -> Job[list[Path]]:
+    try:
+        yield Progress("export", None, f"Exporting {path.name}")
+        return export_snapshot(snap, path, fmt, root=project.root)
+    except OSError as err:  # a full disk, a read-only or missing folder: say which
+        raise VertAppError(f"Could not write {path}: {err.strerror or err}") from err
+    finally:
+        project.share_arrays(False)
 
 
 def _source_key(path: str | Path) -> str:

@@ -49,6 +49,8 @@ class FilesMixin(_Window):
     _save_worker: JobWorker | None = None
     _saving: PendingSave | None = None
     _save_again = False
+    # An export writing in the background (one at a time).
+    _export_worker: JobWorker | None = None
 
     if TYPE_CHECKING:
         doc: Document
@@ -180,14 +182,49 @@ class FilesMixin(_Window):
             self, "Export COCO", "annotations.json", "COCO JSON (*.json)"
         )
         if path:
-            self._guarded(lambda: self.doc.export_coco(Path(path)), f"Exported {Path(path).name}")
+            self.export(Path(path), "coco")
 
     def ask_export_via(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, "Export VIA", "via_project.json", "VIA JSON (*.json)"
         )
         if path:
-            self._guarded(lambda: self.doc.export_via(Path(path)), f"Exported {Path(path).name}")
+            self.export(Path(path), "via")
+
+    def export(self, path: Path, fmt: str) -> bool:
+        """Write the project as `fmt` in the background (a 1500-image project takes
+        seconds); the window stays usable and the status bar says when it is written."""
+        if self._export_worker is not None:
+            self.show_error("An export is still being written; try again when it is done.")
+            return False
+        try:
+            job = self.doc.export_job(path, fmt)
+        except (VertAppError, OSError) as err:
+            self.show_error(str(err))
+            return False
+        worker = JobWorker(lambda: job, self)
+        worker.finished.connect(self._export_done)
+        self._export_worker = worker
+        self.statusBar().showMessage(f"Exporting {path.name}…")
+        worker.start()
+        return True
+
+    def wait_for_export(self) -> None:
+        if self._export_worker is not None:
+            self._export_worker.wait()
+            self._export_done()
+
+    def _export_done(self) -> None:
+        worker = self._export_worker
+        if worker is None or worker.isRunning():
+            return  # already handled (wait_for_export), or a stale signal
+        worker.wait()
+        worker.deleteLater()
+        self._export_worker = None
+        if worker.error is not None:
+            self.show_error(worker.error)
+        elif worker.result:
+            self.statusBar().showMessage(f"Exported {Path(worker.result[0]).name}", 5000)
 
     # ------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
@@ -323,6 +360,7 @@ class FilesMixin(_Window):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.wait_for_save()
+        self.wait_for_export()  # let the file be written whole
         if not self.confirm_discard():
             event.ignore()
             return
