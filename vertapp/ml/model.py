@@ -88,13 +88,13 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
         rpn_post_nms_top_n_test=cfg.rpn_post_nms_test,
     )
     if cfg.backbone == "resnet50_v2":  # torchvision's v2 always uses trainable BatchNorm
-        return maskrcnn_resnet50_fpn_v2(
-            weights=None,
-            weights_backbone=None,
-            num_classes=cfg.num_classes,
-            trainable_backbone_layers=trainable,
-            **kw,
+        # Built without weights, torchvision ignores (and warns about) trainable layers,
+        # and ours come later from a file: freeze the stages here, as it would.
+        model = maskrcnn_resnet50_fpn_v2(
+            weights=None, weights_backbone=None, num_classes=cfg.num_classes, **kw
         )
+        _freeze_stages(model.backbone.body, trainable)
+        return model
     norm = misc_ops.FrozenBatchNorm2d if pretrained else nn.BatchNorm2d
     backbone = _resnet_fpn(cfg, norm, trainable)
     ch = cfg.mask_head_channels
@@ -108,6 +108,16 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
     )
 
 
+def _freeze_stages(body: nn.Module, trainable: int) -> None:
+    """Keep only the last `trainable` ResNet stages (of 5, conv1 counting as one) training."""
+    train = ["layer4", "layer3", "layer2", "layer1", "conv1"][:trainable]
+    if trainable == 5:
+        train.append("bn1")
+    for name, param in body.named_parameters():
+        if not any(name.startswith(layer) for layer in train):
+            param.requires_grad_(False)
+
+
 def _resnet_fpn(cfg: TrainConfig, norm: type[nn.Module], trainable: int) -> BackboneWithFPN:
     """torchvision's resnet_fpn_backbone with a configurable FPN width (same key names)."""
     if cfg.fpn_channels == 256:
@@ -115,10 +125,7 @@ def _resnet_fpn(cfg: TrainConfig, norm: type[nn.Module], trainable: int) -> Back
             backbone_name=cfg.backbone, weights=None, norm_layer=norm, trainable_layers=trainable
         )
     body = resnet.__dict__[cfg.backbone](weights=None, norm_layer=norm)
-    frozen = ["layer4", "layer3", "layer2", "layer1", "conv1"][trainable:]
-    for name, p in body.named_parameters():
-        if any(name.startswith(f) for f in frozen):
-            p.requires_grad_(False)
+    _freeze_stages(body, trainable)
     stage = body.inplanes // 8  # channels entering layer1 x expansion
     return BackboneWithFPN(
         body,

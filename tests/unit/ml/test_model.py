@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pytest
 import torch
@@ -33,6 +34,18 @@ def test_big_backbones_build_with_our_classes(backbone):
     model = build_model(TrainConfig(backbone=backbone, weights="none"))
     assert model.roi_heads.box_predictor.cls_score.out_features == 18
     assert model.roi_heads.mask_predictor.mask_fcn_logits.out_channels == 18
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet50_v2"])
+def test_trainable_layers_freeze_the_first_stages(backbone):
+    """As torchvision does on pretrained weights: only the last N of 5 stages train."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torchvision's "has no effect" warning is a bug here
+        model = build_model(TrainConfig(backbone=backbone, weights="none", trainable_layers=3))
+    grads = {n: p.requires_grad for n, p in model.backbone.body.named_parameters()}
+    for name, trains in grads.items():
+        assert trains == name.startswith(("layer2", "layer3", "layer4")), name
+    assert all(p.requires_grad for p in model.backbone.fpn.parameters())
 
 
 def test_whole_model_weights_drop_mismatched_heads(tmp_path, caplog):
