@@ -18,7 +18,7 @@ regions with the same label, so VIA -> COCO -> VIA keeps every polygon.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,40 +213,51 @@ def load_via(
 # =================================================================== writing
 
 
-def _file_size(project: Project, img: ImageRecord) -> int:
-    if project.root is None:
+def file_size(root: Path | None, file_name: str) -> int:
+    """Bytes of an image file for VIA's keys; -1 when unknown (no folder, missing file)."""
+    if root is None:
         return -1
     try:
-        return project.image_path(img).stat().st_size
+        return safe_join(root, file_name, file_name).stat().st_size
     except (OSError, FormatError):
         return -1
 
 
+def polygon_region(xs: Any, ys: Any, label: str, label_key: str = "label") -> dict[str, Any]:
+    """One VIA region (xs/ys: lists, or contiguous numpy arrays for orjson to write)."""
+    return {
+        "shape_attributes": {"name": "polygon", "all_points_x": xs, "all_points_y": ys},
+        "region_attributes": {label_key: label},
+    }
+
+
+def image_entry(file_name: str, size: int, regions: list[dict[str, Any]]) -> tuple[str, Any]:
+    """(key, value) of one image in `_via_img_metadata`."""
+    value = {"filename": file_name, "size": size, "regions": regions, "file_attributes": {}}
+    return f"{file_name}{size}", value
+
+
 def project_to_via(project: Project, *, label_key: str = "label") -> dict[str, Any]:
     """A VIA 2 project dict (loads in VIA 2.0.x via Project > Load)."""
-    meta: dict[str, Any] = {}
-    for img in project.images.values():
-        size = _file_size(project, img)
-        regions = []
-        for inst in img.instances:
-            for poly in inst.polygons:
-                regions.append(
-                    {
-                        "shape_attributes": {
-                            "name": "polygon",
-                            "all_points_x": poly[:, 0].tolist(),
-                            "all_points_y": poly[:, 1].tolist(),
-                        },
-                        "region_attributes": {label_key: inst.label},
-                    }
-                )
-        meta[f"{img.file_name}{size}"] = {
-            "filename": img.file_name,
-            "size": size,
-            "regions": regions,
-            "file_attributes": {},
-        }
-    options = {n: n for n in project.labels}
+    meta = dict(
+        image_entry(
+            img.file_name,
+            file_size(project.root, img.file_name),
+            [
+                polygon_region(p[:, 0].tolist(), p[:, 1].tolist(), i.label, label_key)
+                for i in img.instances
+                for p in i.polygons
+            ],
+        )
+        for img in project.images.values()
+    )
+    return via_document(meta, project.labels, label_key)
+
+
+def via_document(
+    meta: dict[str, Any], labels: Sequence[str], label_key: str = "label"
+) -> dict[str, Any]:
+    """The VIA 2 project around its `_via_img_metadata`: settings and the label attribute."""
     return {
         "_via_settings": {
             "ui": {"annotation_editor_height": 25, "annotation_editor_fontsize": 0.8},
@@ -259,7 +270,7 @@ def project_to_via(project: Project, *, label_key: str = "label") -> dict[str, A
                 label_key: {
                     "type": "dropdown",
                     "description": "vertebra",
-                    "options": options,
+                    "options": {n: n for n in labels},
                     "default_options": {},
                 }
             },
