@@ -162,14 +162,12 @@ def test_train_from_dialog_to_completion_keeps_window_responsive(window, qtbot, 
     worst = int(np.argmax(latency.busy))
     print(f"busiest tick: #{worst} at {sum(latency.gaps[:worst]) / 1000:.2f} s")
     assert len(latency.gaps) > 100
-    # The issue asks for stalls < 50 ms. The p99 gap meets it with a wide margin. The
-    # worst GUI-thread tick is usually 17-37 ms (pyqtgraph repainting both plots), but
-    # clean-clone CI runs measured 65 and 116 ms once each, cause not yet found (a watchdog
-    # run of the same tests showed only repaints), so the single worst tick is only
-    # guarded against a frozen loop (seconds) here. Wall-clock gaps also count the OS
-    # giving the cores to the training process and other jobs, so the p99 is asserted.
+    # The issue asks for stalls < 50 ms: no tick may wait more than 50 ms for our own
+    # code on the GUI thread (loss plots redraw in 2-15 ms, see loss_plot.py). Wall-clock
+    # gaps also count the OS giving the cores to the training process and other jobs
+    # (2 shared cores here), so for them the p99 is asserted.
+    assert latency.max_busy_ms < 50.0
     assert latency.p99_gap_ms < 50.0
-    assert latency.max_busy_ms < 250.0
     # The finished model is handed to the predict panel, which runs it in a worker.
     panel = window.model_workflow.predict_panel
     assert panel.model_path.text() == str(tmp_path / "m.pt")

@@ -6,21 +6,47 @@ arrive and the curves are redrawn by a timer (`REDRAW_MS`), so the cost per even
 constant and tiny. A long run (hours, 10^5 iterations) must not slow the redraw down
 either: the curves are handed views of the buffers (no list -> array copy) and drawn
 clipped to the visible range and peak-downsampled to the plot's width.
+
+Painting is what costs the event loop time (software rendering, tens of ms per full
+repaint with pyqtgraph's autorange). The view therefore follows the data in steps
+(`nice_ceil`: iterations 0..1000, then 0..1200, ...; the log loss axis in half decades)
+instead of re-fitting on every redraw, and the axes (tick labels and grid) are cached as
+pixmaps: a redraw within the current view repaints the curves only. Once the user pans
+or zooms a plot it stays where they put it until its "A" button is clicked.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
 REDRAW_MS = 250
 # Loss terms torchvision's Mask R-CNN returns get fixed colours; others cycle.
 _PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
 TOTAL = "total"
+_DICE_RANGE = (-0.02, 1.02)
+_DICE_EPOCHS = (0.0, 1.05)
+# View extents the curves grow into: at least 5/6 of the width is data, and the range
+# changes a few times per decade of iterations rather than on every redraw.
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest m x 10^k >= value with m in `_NICE_STEPS` (1.0 for value <= 0)."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    k = math.floor(math.log10(value))
+    for step in _NICE_STEPS:
+        # step / 10^-k rather than step * 10^k: 0.3, not 0.30000000000000004
+        nice = step * 10.0**k if k >= 0 else step / 10.0**-k
+        if nice >= value * (1 - 1e-12):
+            return nice
+    return 10.0 ** (k + 1)
 
 
 class Series:
@@ -30,6 +56,8 @@ class Series:
         self._x = np.empty(capacity)
         self._y = np.empty(capacity)
         self.n = 0
+        self.lo = math.inf  # smallest and largest positive finite y (the log axis range)
+        self.hi = -math.inf
 
     def append(self, x: float, y: float) -> None:
         if self.n == len(self._x):
@@ -38,6 +66,9 @@ class Series:
         self._x[self.n] = x
         self._y[self.n] = y
         self.n += 1
+        if 0 < y < math.inf:
+            self.lo = min(self.lo, y)
+            self.hi = max(self.hi, y)
 
     @property
     def x(self) -> np.ndarray:
@@ -50,6 +81,56 @@ class Series:
     def last_x(self) -> float | None:
         return float(self._x[self.n - 1]) if self.n else None
 
+    def first_x(self) -> float | None:
+        return float(self._x[0]) if self.n else None
+
+
+class SteppedView:
+    """Keeps one plot's view on its data, changing the range only in steps.
+
+    pyqtgraph's own autorange re-fits the view to the data before every paint, and a
+    range change re-lays out and repaints both axes with their grid. Here the range is
+    set only when `show(x_range, y_range)` asks for a different one. A pan or zoom by the
+    user stops the following; the plot's "A" (auto-range) button resumes it.
+    """
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.plot = plot
+        self.following = True
+        self._wanted: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._applied: tuple[tuple[float, float], tuple[float, float]] | None = None
+        item = plot.getPlotItem()
+        item.disableAutoRange()
+        item.vb.sigRangeChangedManually.connect(self._taken_over)
+        item.autoBtn.clicked.connect(self.resume)  # after pyqtgraph's own slot
+        for name in ("left", "bottom", "top", "right"):
+            # Tick labels and grid are replayed from a QPicture on every paint (a few ms
+            # with the grid across the view); a pixmap cache blits them until the range
+            # or size changes, which pyqtgraph signals with update().
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def _taken_over(self, *_: object) -> None:
+        self.following = False
+
+    def resume(self, *_: object) -> None:
+        self.following = True
+        self.plot.getPlotItem().disableAutoRange()
+        self._applied = None
+        if self._wanted is not None:
+            self.show(*self._wanted)
+
+    def show(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        self._wanted = (x_range, y_range)
+        if self.following and self._wanted != self._applied:
+            self._applied = self._wanted
+            self.plot.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    @property
+    def range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The view's current ((x0, x1), (y0, y1)), in view coordinates (log10 for log)."""
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().vb.viewRange()
+        return (x0, x1), (y0, y1)
+
 
 class LossPlot(QWidget):
     """Two pyqtgraph plots fed by `add_progress(data)` with the engine's Progress.data."""
@@ -60,6 +141,7 @@ class LossPlot(QWidget):
         self._dice = Series(64)
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._dirty = False
+        self._dice_dirty = False
         self.loss_plot = self._make_plot("Training loss (log scale)", "iteration", "loss")
         # Log scale: loss terms differ by orders of magnitude and a diverging run would
         # flatten every other curve on a linear axis.
@@ -68,9 +150,11 @@ class LossPlot(QWidget):
         # to min/max pairs per pixel column (peak mode keeps every spike visible).
         self.loss_plot.setClipToView(True)
         self.loss_plot.setDownsampling(auto=True, mode="peak")
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 210))
         self.dice_plot = self._make_plot("Validation mean Dice", "epoch", "Dice")
-        self.dice_plot.setYRange(0.0, 1.0)
+        self.loss_view = SteppedView(self.loss_plot)
+        self.dice_view = SteppedView(self.dice_plot)
+        self.dice_view.show(_DICE_EPOCHS, _DICE_RANGE)
         self._dice_curve = self.dice_plot.plot(
             [], [], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
@@ -108,7 +192,7 @@ class LossPlot(QWidget):
         # The engine may repeat the epoch's Dice on later events: keep one point per epoch.
         if dice is not None and epoch is not None and self._dice.last_x() != float(epoch):
             self._dice.append(float(epoch), _finite(dice))
-            self._dirty = True
+            self._dice_dirty = True
 
     def _append(self, name: str, x: float, value: Any) -> None:
         series = self._series.get(name)
@@ -129,7 +213,10 @@ class LossPlot(QWidget):
         legend = self.loss_plot.plotItem.legend
         if legend is not None:
             legend.clear()
-        self._dirty = False
+        self._dirty = self._dice_dirty = False
+        self.loss_view.resume()
+        self.dice_view.resume()
+        self.dice_view.show(_DICE_EPOCHS, _DICE_RANGE)
 
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self, max_new_curves: int | None = None) -> None:
@@ -139,6 +226,11 @@ class LossPlot(QWidget):
         run brings all loss terms at once, so the timer adds at most one new curve per tick
         (`max_new_curves=1`) and the others follow on the next ticks.
         """
+        if self._dice_dirty:
+            self._dice_dirty = False
+            self._dice_curve.setData(self._dice.x, self._dice.y)
+            last = self._dice.last_x() or 0.0
+            self.dice_view.show((0.0, nice_ceil(last) * 1.05), _DICE_RANGE)
         if not self._dirty:
             return
         self._dirty = False
@@ -152,7 +244,28 @@ class LossPlot(QWidget):
                 if max_new_curves is not None:
                     max_new_curves -= 1
             curve.setData(series.x, series.y)
-        self._dice_curve.setData(self._dice.x, self._dice.y)
+        ranges = self._loss_ranges()
+        if ranges is not None:
+            self.loss_view.show(*ranges)
+
+    def _loss_ranges(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The stepped view of all loss curves: x from 0 (or the first iteration of a
+        resumed run), y (log10) in half decades around every positive value."""
+        series = [s for s in self._series.values() if s.n]
+        if not series:
+            return None
+        first = min(s.first_x() or 0.0 for s in series)
+        last = max(s.last_x() or 0.0 for s in series)
+        x0 = 0.0 if first <= last - first else first
+        x1 = x0 + nice_ceil(last - x0)
+        lo = min(s.lo for s in series)
+        hi = max(s.hi for s in series)
+        if not hi > 0:
+            return None
+        y0 = math.floor(2 * math.log10(lo)) / 2
+        y1 = max(math.ceil(2 * math.log10(hi)) / 2, y0 + 0.5)
+        xpad, ypad = 0.02 * (x1 - x0), 0.04 * (y1 - y0)
+        return (x0 - xpad, x1 + xpad), (y0 - ypad, y1 + ypad)
 
     def _new_curve(self, name: str) -> pg.PlotDataItem:
         color = "#000000" if name in (TOTAL, "loss") else _PALETTE[len(self._curves) % 7]

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from vertapp.gui.loss_plot import LossPlot
+from vertapp.gui.loss_plot import LossPlot, nice_ceil
 
 
 def test_points_are_buffered_then_drawn(qtbot) -> None:
@@ -70,3 +70,84 @@ def test_long_run_grows_buffers_and_draws_downsampled(qtbot) -> None:
     assert shown_x[0] <= n / 100 and shown_x[-1] >= n - n / 100  # the whole run is in view
     # Peak mode keeps the extremes (drawn on the log axis): the one-iteration spike too.
     assert np.nanmax(shown_y) == 1.0 and np.nanmin(shown_y) < np.log10(1.0 / (n - 50))
+
+
+def test_nice_ceil_steps() -> None:
+    assert [nice_ceil(v) for v in (0, -3, 1, 7, 101, 119.9, 120, 121, 2600, 9001)] == [
+        1.0,
+        1.0,
+        1.0,
+        8.0,
+        120.0,
+        120.0,
+        120.0,
+        150.0,
+        3000.0,
+        10000.0,
+    ]
+    assert nice_ceil(0.3) == 0.3 and nice_ceil(float("nan")) == 1.0
+
+
+def _feed(plot: LossPlot, iterations: range) -> None:
+    for it in iterations:
+        plot.add_progress({"iteration": it, "losses": {"a": 2.0 / it, "b": 0.05}})
+    plot.redraw()
+
+
+def _wheel(qtbot, widget, delta: int) -> None:
+    """A real mouse-wheel zoom in the middle of a pyqtgraph plot."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    viewport = widget.viewport()
+    pos = QPointF(viewport.width() / 2, viewport.height() / 2)
+    event = QWheelEvent(
+        pos,
+        viewport.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, delta),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, event)
+    qtbot.wait(20)
+
+
+def test_view_follows_the_data_in_steps_until_the_user_zooms(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot._timer.stop()
+    item = plot.loss_plot.getPlotItem()
+    assert item.vb.autoRangeEnabled() == [False, False]  # no re-fit before every paint
+    _feed(plot, range(1, 131))
+    (x0, x1), (y0, y1) = plot.loss_view.range
+    assert x0 < 1 and 130 < x1 <= 150 * 1.03  # 0..nice_ceil(130) = 150, a little padding
+    # log10 of the values 2/130 .. 2 lies inside, in half decades: -2.0 .. 0.5
+    assert -2.2 < y0 <= np.log10(2 / 130) and np.log10(2.0) <= y1 < 0.7
+    qtbot.wait(50)
+    axis = item.getAxis("bottom")
+    picture = axis.picture
+    assert picture is not None
+    _feed(plot, range(131, 146))  # still inside 0..150: same view, axes not re-laid out
+    qtbot.wait(50)
+    assert plot.loss_view.range == ((x0, x1), (y0, y1)) and axis.picture is picture
+    _feed(plot, range(146, 200))  # past it: the next step
+    (_, x1_next), _ = plot.loss_view.range
+    assert 199 < x1_next <= 200 * 1.03
+    # The user zooms in: the view stays where they put it while points keep coming...
+    _wheel(qtbot, plot.loss_plot, 240)
+    zoomed = plot.loss_view.range
+    assert not plot.loss_view.following and zoomed[0][1] - zoomed[0][0] < x1_next * 0.9
+    _feed(plot, range(200, 400))
+    assert plot.loss_view.range == zoomed
+    # ...until the "A" button: following resumes, pyqtgraph's autorange stays off.
+    item.autoBtn.clicked.emit(item.autoBtn)
+    assert plot.loss_view.following and item.vb.autoRangeEnabled() == [False, False]
+    (_, x1), _ = plot.loss_view.range
+    assert 399 < x1 <= 400 * 1.03
