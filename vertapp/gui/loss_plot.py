@@ -30,7 +30,7 @@ REDRAW_MS = 250
 _PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
 TOTAL = "total"
 _DICE_RANGE = (-0.02, 1.02)
-_DICE_EPOCHS = (0.0, 1.05)
+_DICE_EPOCHS = (0.0, 1.5)  # epochs are whole numbers: half an epoch of margin
 # View extents the curves grow into: at least 5/6 of the width is data, and the range
 # changes a few times per decade of iterations rather than on every redraw.
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -222,30 +222,40 @@ class LossPlot(QWidget):
     def redraw(self, max_new_curves: int | None = None) -> None:
         """Push buffered points to the curves (called by the timer; cheap when idle).
 
-        Adding a curve and its legend entry costs a few ms of layout; the first event of a
-        run brings all loss terms at once, so the timer adds at most one new curve per tick
-        (`max_new_curves=1`) and the others follow on the next ticks.
+        Some steps cost several ms of layout and painting: adding a curve with its legend
+        row, a new view range (both axes re-laid out), a Dice point. The first event of a
+        run brings all loss terms at once and the first Dice point comes with new loss
+        points, so the timer (`max_new_curves=1`) spreads them: at most one new curve per
+        tick, the loss view re-ranged on a tick that added none, the Dice plot on a tick
+        of its own. What is left follows on the next ticks (4 per second).
         """
+        spread = max_new_curves is not None
         if self._dice_dirty:
             self._dice_dirty = False
             self._dice_curve.setData(self._dice.x, self._dice.y)
             last = self._dice.last_x() or 0.0
-            self.dice_view.show((0.0, nice_ceil(last) * 1.05), _DICE_RANGE)
+            self.dice_view.show((0.0, nice_ceil(last) + 0.5), _DICE_RANGE)
+            if spread:
+                return
         if not self._dirty:
             return
         self._dirty = False
+        added = 0
         for name, series in self._series.items():
             curve = self._curves.get(name)
             if curve is None:
-                if max_new_curves is not None and max_new_curves <= 0:
+                if spread and added >= (max_new_curves or 0):
                     self._dirty = True  # draw it on a later tick
                     continue
                 curve = self._new_curve(name)
-                if max_new_curves is not None:
-                    max_new_curves -= 1
+                added += 1
             curve.setData(series.x, series.y)
         ranges = self._loss_ranges()
-        if ranges is not None:
+        if ranges is None:
+            return
+        if spread and added:
+            self._dirty = True  # re-range on the next tick
+        else:
             self.loss_view.show(*ranges)
 
     def _loss_ranges(self) -> tuple[tuple[float, float], tuple[float, float]] | None:

@@ -36,11 +36,17 @@ def test_timer_redraws(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
     plot.add_progress({"iteration": 1, "losses": {"a": 1.0, "b": 2.0, "c": 3.0}})
+    before = plot.loss_view.range
     plot.redraw(max_new_curves=1)  # what one timer tick does: one new curve (+ legend row)
     assert plot.curve_points("a") == 1 and plot.curve_points("b") == 0
-    # The timer adds the others on its next ticks (b, c and the summed total).
+    assert plot.loss_view.range == before  # the view is re-ranged on a tick of its own
+    # The timer adds the others on its next ticks (b, c and the summed total), then ranges
+    # the view to them: log10 of 1..6 (the total) within the y range.
     qtbot.waitUntil(lambda: plot.curve_points("total") == 1, timeout=3000)
     assert plot.curve_points("b") == plot.curve_points("c") == 1
+    qtbot.waitUntil(lambda: plot.loss_view.range != before, timeout=3000)
+    (_, _), (y0, y1) = plot.loss_view.range
+    assert y0 <= 0.0 and np.log10(6.0) <= y1
 
 
 def test_long_run_grows_buffers_and_draws_downsampled(qtbot) -> None:
@@ -151,3 +157,9 @@ def test_view_follows_the_data_in_steps_until_the_user_zooms(qtbot) -> None:
     assert plot.loss_view.following and item.vb.autoRangeEnabled() == [False, False]
     (_, x1), _ = plot.loss_view.range
     assert 399 < x1 <= 400 * 1.03
+    # The Dice plot: 0..1 and the epochs so far, with half an epoch of margin.
+    for epoch in (1, 2, 3):
+        plot.add_progress({"epoch": epoch, "val_mean_dice": 0.3 * epoch})
+    plot.redraw()
+    (dx0, dx1), (dy0, dy1) = plot.dice_view.range
+    assert dx0 <= 0 and 3.2 < dx1 <= 3.6 and dy0 < 0 and 1 < dy1 < 1.1
