@@ -35,12 +35,29 @@ class LoadedModel:
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write atomically (temp file + os.replace) so a crash never leaves half a file."""
+    """Write atomically so a crash, a power cut or a full disk never leaves half a file.
+
+    The checkpoint goes to a temp file that is fsynced before it replaces `path`; if the
+    write fails (disk full, folder gone), the temp file is removed, the previous
+    checkpoint at `path` stays as it was and ModelError says why in words.
+    """
     payload = {"format": FORMAT, "schema_version": SCHEMA_VERSION, **state}
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            torch.save(payload, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        reason = err.strerror or str(err)
+        kept = " (the previous one is kept)" if path.exists() else ""
+        raise ModelError(f"{path}: could not write the checkpoint: {reason}{kept}") from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

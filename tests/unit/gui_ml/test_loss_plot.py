@@ -9,6 +9,17 @@ import numpy as np
 from vertapp.gui.loss_plot import LossPlot, nice_ceil
 
 
+def shown_plot(qtbot, width: int) -> LossPlot:
+    """A LossPlot on screen, its redraw timer stopped (the test drives `redraw`)."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot._timer.stop()
+    return plot
+
+
 def test_points_are_buffered_then_drawn(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
@@ -51,12 +62,7 @@ def test_timer_redraws(qtbot) -> None:
 
 def test_long_run_grows_buffers_and_draws_downsampled(qtbot) -> None:
     """10^4 iterations: every point kept in order, drawn reduced to the plot's width."""
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.resize(600, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot._timer.stop()
+    plot = shown_plot(qtbot, 600)
     n = 10_000
     for it in range(1, n + 1):
         spike = it == 5003  # one diverging iteration must stay visible
@@ -123,12 +129,7 @@ def _wheel(qtbot, widget, delta: int) -> None:
 
 
 def test_view_follows_the_data_in_steps_until_the_user_zooms(qtbot) -> None:
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.resize(700, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot._timer.stop()
+    plot = shown_plot(qtbot, 700)
     item = plot.loss_plot.getPlotItem()
     assert item.vb.autoRangeEnabled() == [False, False]  # no re-fit before every paint
     _feed(plot, range(1, 131))

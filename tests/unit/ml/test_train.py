@@ -170,6 +170,29 @@ def test_corrupt_and_foreign_checkpoints_raise_model_error(tmp_path):
         load_checkpoint(tmp_path / "missing.pt")
 
 
+def test_full_disk_keeps_the_previous_checkpoint_and_says_so(tmp_path, monkeypatch):
+    import errno
+
+    from vertapp.errors import ModelError
+    from vertapp.ml import checkpoint
+
+    path = tmp_path / "m.last.pt"
+    checkpoint.save_checkpoint(path, {"epoch": 1, "w": torch.ones(3)})
+    real_save = torch.save
+
+    def disk_fills_up(obj, f):  # half the file is written, then the disk is full
+        f.write(b"x" * 1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.torch, "save", disk_fills_up)
+    with pytest.raises(ModelError, match="No space left on device.*previous one is kept"):
+        checkpoint.save_checkpoint(path, {"epoch": 2, "w": torch.zeros(3)})
+    monkeypatch.setattr(checkpoint.torch, "save", real_save)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.last.pt"]  # no .tmp left
+    kept = torch.load(path, weights_only=True)
+    assert kept["epoch"] == 1 and torch.equal(kept["w"], torch.ones(3))
+
+
 def test_out_of_memory_retries_with_a_smaller_batch(tmp_path, monkeypatch):
     import vertapp.ml.train as train_mod
 
