@@ -49,6 +49,18 @@ def nice_ceil(value: float) -> float:
     return 10.0 ** (k + 1)
 
 
+def epoch_tick_step(last_epoch: float) -> float:
+    """Whole-epoch tick spacing (1, 2, 5, 10, 20, ...) giving at most about 10 ticks."""
+    if not math.isfinite(last_epoch):
+        return 1.0
+    decade = 1
+    while True:
+        for m in (1, 2, 5):
+            if last_epoch <= 10 * m * decade:
+                return float(m * decade)
+        decade *= 10
+
+
 class Series:
     """x/y points in float64 buffers that grow by doubling; `x`/`y` are views, no copy."""
 
@@ -155,6 +167,7 @@ class LossPlot(QWidget):
         self.loss_view = SteppedView(self.loss_plot)
         self.dice_view = SteppedView(self.dice_plot)
         self.dice_view.show(_DICE_EPOCHS, _DICE_RANGE)
+        self.dice_plot.getPlotItem().getAxis("bottom").setTickSpacing(1.0, 1.0)
         self._dice_curve = self.dice_plot.plot(
             [], [], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
@@ -233,8 +246,10 @@ class LossPlot(QWidget):
         if self._dice_dirty:
             self._dice_dirty = False
             self._dice_curve.setData(self._dice.x, self._dice.y)
-            last = self._dice.last_x() or 0.0
-            self.dice_view.show((0.0, nice_ceil(last) + 0.5), _DICE_RANGE)
+            last = nice_ceil(self._dice.last_x() or 0.0)
+            self.dice_view.show((0.0, last + 0.5), _DICE_RANGE)
+            step = epoch_tick_step(last)
+            self.dice_plot.getPlotItem().getAxis("bottom").setTickSpacing(step, step)
             if spread:
                 return
         if not self._dirty:

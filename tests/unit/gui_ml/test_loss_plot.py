@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from vertapp.gui.loss_plot import LossPlot, nice_ceil
+from vertapp.gui.loss_plot import LossPlot, epoch_tick_step, nice_ceil
 
 
 def shown_plot(qtbot, width: int) -> LossPlot:
@@ -164,3 +164,8 @@ def test_view_follows_the_data_in_steps_until_the_user_zooms(qtbot) -> None:
     plot.redraw()
     (dx0, dx1), (dy0, dy1) = plot.dice_view.range
     assert dx0 <= 0 and 3.2 < dx1 <= 3.6 and dy0 < 0 and 1 < dy1 < 1.1
+    # ...labelled at whole epochs only (no "1.5 epochs"), and more sparsely for long runs.
+    axis = plot.dice_plot.getPlotItem().getAxis("bottom")
+    ticks = [v for _, values in axis.tickValues(dx0, dx1, 300) for v in values]
+    assert ticks and all(float(v).is_integer() for v in ticks) and 3 in ticks
+    assert [epoch_tick_step(e) for e in (10, 11, 40, 300, float("nan"))] == [1, 2, 5, 50, 1]
