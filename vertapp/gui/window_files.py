@@ -202,12 +202,19 @@ class FilesMixin(_Window):
         except (VertAppError, OSError) as err:
             self.show_error(str(err))
             return False
-        worker = JobWorker(lambda: job, self)
-        worker.finished.connect(self._export_done)
-        self._export_worker = worker
-        self.statusBar().showMessage(f"Exporting {path.name}…")
-        worker.start()
+        self._export_worker = self._background(
+            lambda: job, self._export_done, f"Exporting {path.name}…"
+        )
         return True
+
+    def _background(self, factory: Any, done: Any, message: str) -> JobWorker:
+        """Save and export run beside the status-bar job (`run_job`): a worker of their
+        own whose `done` slot reads its result on the GUI thread (queued)."""
+        worker = JobWorker(factory, self)
+        worker.finished.connect(done)
+        self.statusBar().showMessage(message)
+        worker.start()
+        return worker
 
     def wait_for_export(self) -> None:
         if self._export_worker is not None:
@@ -271,11 +278,8 @@ class FilesMixin(_Window):
         except (VertAppError, OSError) as err:
             self.show_error(str(err))
             return False
-        worker = JobWorker(lambda: save_job(pending), self)
-        worker.finished.connect(self._save_done)
-        self._save_worker, self._saving = worker, pending
-        self.statusBar().showMessage("Saving…")
-        worker.start()
+        self._saving = pending
+        self._save_worker = self._background(lambda: save_job(pending), self._save_done, "Saving…")
         return True
 
     def wait_for_save(self) -> None:
