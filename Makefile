@@ -20,6 +20,7 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m vertapp.platform_check --install
 	$(BIN)/vertapp demo
 
 test: $(TSTAMP)
