@@ -20,6 +20,7 @@ _EXPORTS = {
     "Sample": "dataset",
     "load_samples": "dataset",
     "split_by_patient": "dataset",
+    "validation_patients": "dataset",
     "train_job": "train",
     "TrainResult": "train",
     "TrainingError": "train",

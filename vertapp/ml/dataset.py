@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,17 +195,22 @@ def _category_map(coco: dict[str, Any], class_names: list[str], source: str) -> 
     return out
 
 
+def validation_patients(patients: Iterable[str], val_fraction: float, seed: int = 0) -> set[str]:
+    """The patient keys held out for validation (at least one kept for training)."""
+    keys = sorted(set(patients))
+    if val_fraction <= 0 or len(keys) < 2:
+        return set()
+    rng = np.random.default_rng(seed)
+    order = [keys[i] for i in rng.permutation(len(keys))]
+    n_val = min(len(keys) - 1, max(1, round(val_fraction * len(keys))))
+    return set(order[:n_val])
+
+
 def split_by_patient(
     samples: list[Sample], val_fraction: float, seed: int = 0
 ) -> tuple[list[Sample], list[Sample]]:
     """Train/validation split with every patient's images on one side only."""
-    patients = sorted({s.patient for s in samples})
-    if val_fraction <= 0 or len(patients) < 2:
-        return list(samples), []
-    rng = np.random.default_rng(seed)
-    order = [patients[i] for i in rng.permutation(len(patients))]
-    n_val = min(len(patients) - 1, max(1, round(val_fraction * len(patients))))
-    val_patients = set(order[:n_val])
+    val_patients = validation_patients((s.patient for s in samples), val_fraction, seed)
     train = [s for s in samples if s.patient not in val_patients]
     val = [s for s in samples if s.patient in val_patients]
     return train, val
