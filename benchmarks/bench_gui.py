@@ -65,7 +65,7 @@ def synthetic_volume(n: int, nz: int):  # type: ignore[no-untyped-def]
 
 
 def canal_circles(volume, per_slice: int = 3):  # type: ignore[no-untyped-def]
-    from vertapp.gui.axial_view import CanalCircle
+    from vertapp.gui.views.axial_view import CanalCircle
 
     nz = volume.shape[0]
     out = []
@@ -83,7 +83,7 @@ def polygon(cx: float, cy: float, r: float, n: int) -> np.ndarray:
 
 # ------------------------------------------------------------------ slice scrolling
 def bench_slice(app: QApplication, n: int, nz: int, repeat: int) -> tuple[float, float]:
-    from vertapp.gui.axial_view import AxialView
+    from vertapp.gui.views.axial_view import AxialView
 
     vol = synthetic_volume(n, nz)
     view = AxialView()
@@ -134,7 +134,7 @@ LOSS_TERMS = (
 
 def bench_loss_plot(app: QApplication, iterations: int, repeat: int) -> tuple[float, float]:
     """One redraw of the training curves after `iterations` iterations (+ one new point)."""
-    from vertapp.gui.loss_plot import LossPlot
+    from vertapp.gui.model.loss_plot import LossPlot
 
     rng = np.random.default_rng(0)
     values = np.exp(-np.arange(iterations) / iterations)[:, None] * rng.uniform(
@@ -199,8 +199,8 @@ def _send(widget, kind, pos: QPoint, button, buttons) -> None:  # type: ignore[n
 def bench_drag(
     app: QApplication, n_polys: int, n_vertices: int, repeat: int
 ) -> tuple[float, float]:
-    from vertapp.gui.annotation_view import AnnotationView
-    from vertapp.gui.polygon_layer import Shape
+    from vertapp.gui.views.annotation_view import AnnotationView
+    from vertapp.gui.views.polygon_layer import Shape
     from vertapp.labels import VERTEBRAE
 
     view = AnnotationView()
@@ -318,7 +318,7 @@ def bench_project(
     app: QApplication, n_images: int, n_polys: int, n_vertices: int, tmp: Path
 ) -> list[tuple[str, float, float]]:
     from vertapp.annotations import coco
-    from vertapp.gui.main_window import MainWindow
+    from vertapp.gui.window.main_window import MainWindow
 
     folder = tmp / "big"
     make_big_project(folder, n_images, n_polys, n_vertices)
@@ -397,8 +397,8 @@ def phantom_project(folder: Path, seed: int = 0, first: str = "T1", last: str = 
     from vertapp.annotations import ops
     from vertapp.annotations.geometry import mask_to_polygons
     from vertapp.annotations.model import Instance
-    from vertapp.gui.document import Document
-    from vertapp.gui.open_jobs import OpenedCT
+    from vertapp.gui.document.document import Document
+    from vertapp.gui.document.open_jobs import OpenedCT
     from vertapp.io import write_volume
     from vertapp.labels import ID_VERTEBRA
     from vertapp.preprocess import preprocess

@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "train": "train a Mask R-CNN (or U-Net baseline) on a dataset",
     "predict": "run a trained model on images or volumes",
     "evaluate": "score predictions against ground truth",
+    "about": "versions, device, folders and third-party licences (Help > About)",
+    "review": "summarize the review of a project: images and vertebrae per status, flags",
 }
 
 

@@ -2,7 +2,7 @@
 
 A job is a generator that yields `Progress` events and *returns* its result.
 It imports no Qt: the CLI drains it with `run_job`, the GUI drives it from a
-QThread (`vertapp.gui.worker.JobWorker`). Cancelling a job means calling its
+QThread (`vertapp.gui.widgets.worker.JobWorker`). Cancelling a job means calling its
 generator's `close()` between events: the `GeneratorExit` raised at the paused
 `yield` unwinds the job's `finally` blocks, so a cancelled job stops within one
 step and cleans up after itself.

@@ -24,7 +24,7 @@ def phantom_nifti(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def window(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
     import pyqtgraph as pg
 
-    from vertapp.gui.main_window import MainWindow
+    from vertapp.gui.window.main_window import MainWindow
 
     pg.setConfigOptions(imageAxisOrder="row-major")
     win = MainWindow()

@@ -35,7 +35,7 @@ def radiograph_png(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def _new_window(qtbot):  # type: ignore[no-untyped-def]
-    from vertapp.gui.main_window import MainWindow
+    from vertapp.gui.window.main_window import MainWindow
 
     win = MainWindow()
     win.setProperty("headless", True)

@@ -60,8 +60,8 @@ def window(qtbot):
     import torch
 
     torch.set_num_threads(1)  # the training process started from the dialog inherits this
-    from vertapp.gui.main_window import MainWindow
-    from vertapp.gui.ml_integration import install_model_workflow
+    from vertapp.gui.model.workflow import install_model_workflow
+    from vertapp.gui.window.main_window import MainWindow
 
     win = MainWindow()
     win.setProperty("headless", True)
@@ -209,7 +209,7 @@ def test_cancel_stops_and_keeps_a_loadable_checkpoint(window, qtbot, tmp_path):
 
 def fake_run(image_id: int):
     """A deterministic prediction run (the review part must not depend on training luck)."""
-    from vertapp.gui.ml_engine import PredictedShape, PredictRun
+    from vertapp.review.prediction import PredictedShape, PredictRun
 
     shapes = [
         PredictedShape("T1", 0.97, [block(0)]),

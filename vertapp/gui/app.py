@@ -34,8 +34,8 @@ def run_gui(
     With `screenshot`, the window renders once `path` is loaded and processed,
     saves itself to that PNG and exits (0 on success, 1 when loading failed).
     """
-    from vertapp.gui.main_window import MainWindow
-    from vertapp.gui.ml_integration import install_model_workflow
+    from vertapp.gui.model.workflow import install_model_workflow
+    from vertapp.gui.window.main_window import MainWindow
 
     app = _application()
     window = MainWindow()

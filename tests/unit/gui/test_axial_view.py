@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from vertapp.gui.axial_view import WINDOW_PRESETS, AxialView, CanalCircle
+from vertapp.gui.views.axial_view import WINDOW_PRESETS, AxialView, CanalCircle
 from vertapp.io.volume import Volume
 
 

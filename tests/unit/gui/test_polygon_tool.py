@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vertapp.gui.annotation_view import AnnotationView
-from vertapp.gui.polygon_layer import Shape
-from vertapp.gui.polygon_tool import Mode
+from vertapp.gui.views.annotation_view import AnnotationView
+from vertapp.gui.views.polygon_layer import Shape
+from vertapp.gui.views.polygon_tool import Mode
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from vertapp.errors import InputError
-from vertapp.gui.colors import label_color
-from vertapp.gui.editing import stroke_mask
-from vertapp.gui.label_palette import VERTEBRA_KEYS, suggest_next
-from vertapp.gui.open_jobs import classify
+from vertapp.gui.annotate.editing import stroke_mask
+from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS, suggest_next
+from vertapp.gui.document.open_jobs import classify
+from vertapp.gui.widgets.colors import label_color
 from vertapp.labels import VERTEBRAE
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtGui import QUndoStack
 
 from vertapp.annotations import ops
-from vertapp.gui.undo import OpCommand
+from vertapp.gui.document.undo import OpCommand
 
 
 def _push(stack: QUndoStack, project, op) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ def square(x0: float, y0: float, size: float) -> np.ndarray:
 @pytest.fixture
 def review_doc(qtbot):
     from vertapp.annotations.model import ImageRecord, Instance, Project
-    from vertapp.gui.document import Document
+    from vertapp.gui.document.document import Document
 
     def pred(iid: int, label: str, y: float, score: float, **kw) -> Instance:
         return Instance(

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from vertapp.gui.loss_plot import LossPlot, epoch_tick_step, nice_ceil
+from vertapp.gui.model.loss_plot import LossPlot, epoch_tick_step, nice_ceil
 
 
 def shown_plot(qtbot, width: int) -> LossPlot:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from vertapp.errors import ModelError, VertAppError
-from vertapp.gui.ml_process import HEARTBEAT, run_in_process
+from vertapp.gui.model.child_process import HEARTBEAT, run_in_process
 from vertapp.jobs import Progress
 
 

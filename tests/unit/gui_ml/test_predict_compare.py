@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from vertapp.annotations import geometry as geo
-from vertapp.gui.compare_panel import ComparePanel, overlay_rgba
-from vertapp.gui.ml_engine import PredictedShape, PredictRun
-from vertapp.gui.predict_panel import PredictPanel
+from vertapp.gui.model.compare_panel import ComparePanel, overlay_rgba
+from vertapp.gui.model.predict_panel import PredictPanel
+from vertapp.review.prediction import PredictedShape, PredictRun
 
 
 def square(x0: float, y0: float, size: float) -> np.ndarray:

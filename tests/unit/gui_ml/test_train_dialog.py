@@ -10,14 +10,15 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from vertapp.errors import ModelError  # noqa: E402
-from vertapp.gui.ml_engine import DataImage, TrainRequest, split_by_patient  # noqa: E402
-from vertapp.gui.train_dialog import (  # noqa: E402
+from vertapp.gui.model.train_dialog import (  # noqa: E402
     TrainDialog,
     describe_progress,
     format_duration,
     friendly_error,
 )
 from vertapp.jobs import Progress  # noqa: E402
+from vertapp.review.snapshot import DataImage, split_by_patient  # noqa: E402
+from vertapp.review.training import TrainRequest  # noqa: E402
 
 IMAGES = [
     DataImage(1, "a_view1", "patA", 5),

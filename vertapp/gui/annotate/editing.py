@@ -1,0 +1,164 @@
+"""Translate gestures into annotation operations, and MIP <-> slice lookups.
+
+Thin glue only: geometry comes from `vertapp.annotations.geometry`, edits are
+`vertapp.annotations.ops`, coordinates come from the preprocessing result's
+own mapping (`MipResult.mip_to_source_index` / `lps_to_mip`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+from vertapp.annotations import geometry as geo
+from vertapp.annotations import ops
+from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.gui.views.axial_view import CanalCircle
+
+# Pixel (r, c) covers [c, c+1) x [r, r+1) (COCO), so its centre is at (c+0.5, r+0.5):
+# scene coordinates minus half a pixel are the continuous indices the mapping expects.
+HALF = 0.5
+
+
+# ------------------------------------------------------------------- edits
+def add_polygon(project: Project, image_id: int, points: np.ndarray, label: str) -> ops.AddInstance:
+    img = project.images[image_id]
+    rings = geo.clean_polygon(points, img.height, img.width)
+    inst = Instance(id=project.new_instance_id(), label=label, polygons=rings, source="manual")
+    return ops.AddInstance(image_id, inst)
+
+
+def move_vertex(key: int, part: int, index: int, xy: Any, gesture: int) -> ops.MoveVertex:
+    return ops.MoveVertex(key, part, index, (float(xy[0]), float(xy[1])), gesture)
+
+
+def insert_vertex(key: int, part: int, index: int, xy: Any) -> ops.InsertVertex:
+    return ops.InsertVertex(key, part, index, (float(xy[0]), float(xy[1])))
+
+
+def delete_vertex(key: int, part: int, index: int) -> ops.DeleteVertex:
+    return ops.DeleteVertex(key, part, index)
+
+
+def move_polygon(key: int, dx: float, dy: float, gesture: int) -> ops.MovePolygon:
+    return ops.MovePolygon(key, float(dx), float(dy), None, gesture)
+
+
+def delete_instance(key: int) -> ops.DeleteInstance:
+    return ops.DeleteInstance(key)
+
+
+def relabel(key: int, label: str) -> ops.Relabel:
+    return ops.Relabel(key, label)
+
+
+def stroke_mask(points: np.ndarray, radius: float, height: int, width: int) -> np.ndarray:
+    """Rasterise a brush stroke (a round pen along the points) with QPainter."""
+    image = QImage(width, height, QImage.Format.Format_Grayscale8)
+    image.fill(0)
+    painter = QPainter(image)
+    pen = QPen(
+        QColor(255, 255, 255),
+        2 * radius,
+        Qt.PenStyle.SolidLine,
+        Qt.PenCapStyle.RoundCap,
+        Qt.PenJoinStyle.RoundJoin,
+    )
+    painter.setPen(pen)
+    pts = [QPointF(float(x) - HALF, float(y) - HALF) for x, y in points]
+    if len(pts) == 1:
+        painter.drawPoint(pts[0])
+    else:
+        for a, b in zip(pts[:-1], pts[1:], strict=True):
+            painter.drawLine(a, b)
+    painter.end()
+    stride = image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return buf.reshape(height, stride)[:, :width] > 127
+
+
+def brush_op(
+    project: Project,
+    img: ImageRecord,
+    key: int | None,
+    points: np.ndarray,
+    radius: float,
+    erase: bool,
+    label: str,
+) -> ops.Operation | None:
+    """Paint onto (or erase from) the selected instance's mask; the result is traced back
+    to polygons by the annotation layer. With nothing selected the brush starts a new one."""
+    stroke = stroke_mask(points, radius, img.height, img.width)
+    if key is None:
+        if erase:
+            return None
+        rings = geo.mask_to_polygons(stroke)
+        if not rings:
+            return None
+        inst = Instance(id=project.new_instance_id(), label=label, polygons=rings)
+        return ops.AddInstance(img.id, inst)
+    inst = project.instance(key)
+    mask = geo.polygons_to_mask(inst.polygons, img.height, img.width, inst.holes)
+    mask = mask & ~stroke if erase else mask | stroke
+    outers, holes = geo.mask_to_rings(mask)
+    if not outers:
+        return ops.DeleteInstance(key)
+    return ops.ReplacePolygons(key, tuple(outers), tuple(holes))
+
+
+# ------------------------------------------------------------------- CT mapping
+def canal_circles(mip: Any) -> tuple[list[CanalCircle], int]:
+    """The preprocessing result's circles for the axial overlay (spine = on the canal track)."""
+    circles = np.asarray(mip.circles, dtype=float).reshape(-1, 5)
+    on_track = np.asarray(getattr(mip, "circle_on_track", np.zeros(len(circles), bool)))
+    out = [
+        CanalCircle(float(z), float(x), float(y), float(r), int(c), bool(t))
+        for (z, x, y, r, c), t in zip(circles, on_track, strict=True)
+    ]
+    return out, int(mip.spine_cluster)
+
+
+def slice_of_mip_point(mip: Any, volume: Any, x: float, y: float) -> int | None:
+    """Axial slice index (in the shown volume) under a MIP point."""
+    k = float(mip.mip_to_source_index(y - HALF, x - HALF)[0])
+    if not np.isfinite(k):
+        return None
+    return int(np.clip(round(k), 0, volume.shape[0] - 1))
+
+
+def slice_row(mip: Any, volume: Any, k: int) -> float | None:
+    """Scene y of the MIP row that axial slice k projects onto."""
+    nz, ny, nx = volume.shape
+    xyz = volume.index_to_lps((k, (ny - 1) / 2, (nx - 1) / 2))
+    row, _ = mip.lps_to_mip(xyz)
+    return float(row) + HALF if np.isfinite(row) else None
+
+
+def rows_without_circle(mip: Any, volume: Any) -> np.ndarray:
+    """MIP rows whose resampled slice has no canal circle on the track (bridged there)."""
+    detected = np.asarray(getattr(mip, "track_detected", []), dtype=bool)
+    track = np.asarray(getattr(mip, "track", np.zeros((0, 3))), dtype=float)
+    if len(track) == 0 or len(detected) != len(track):
+        return np.zeros(0)
+    rows = np.array([mip.lps_to_mip((0.0, 0.0, z))[0] for z in track[~detected, 0]])
+    h = mip.mip_u8.shape[0]
+    return rows[(rows >= 0) & (rows < h)]
+
+
+def describe_mip_point(rec: ImageRecord, opened: Any, x: float, y: float) -> str:
+    """Status-bar text for the cursor on the annotated image (LPS mm and HU when known)."""
+    if not (0 <= x < rec.width and 0 <= y < rec.height):
+        return ""
+    r, c = int(y), int(x)
+    text = f"{rec.kind.upper()}  row {r}  col {c}"
+    if opened is not None:
+        lps = opened.mip.mip_to_lps(y - HALF, x - HALF)
+        hu = float(opened.mip.mip[r, c])
+        text += f"   L {lps[0]:.1f}  P {lps[1]:.1f}  S {lps[2]:.1f} mm   MIP HU {hu:.0f}"
+    elif rec.mip_affine is not None:
+        lps = np.asarray(rec.mip_affine, dtype=float) @ np.array([y - HALF, x - HALF, 1.0])
+        text += f"   P {lps[1]:.1f}  S {lps[2]:.1f} mm"
+    return text

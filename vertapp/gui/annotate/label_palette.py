@@ -1,0 +1,75 @@
+"""Buttons T1..L5 (or the radiograph parts), the current label and the next one suggested."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vertapp.gui.widgets.colors import label_color
+from vertapp.labels import VERTEBRAE
+
+# Number row for T1..T12, Alt+digit for L1..L5: every label has a key, none needs a mouse.
+_T_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "-", "="]
+VERTEBRA_KEYS: dict[str, str] = {
+    **{f"T{i + 1}": k for i, k in enumerate(_T_KEYS)},
+    **{f"L{i}": f"Alt+{i}" for i in range(1, 6)},
+}
+
+
+def suggest_next(used: Iterable[str], last: str | None, labels: tuple[str, ...]) -> str:
+    """The label after `last` in spine order that is not used yet (wrapping), else `last`."""
+    used_set = set(used)
+    start = labels.index(last) + 1 if last in labels else 0
+    for k in range(len(labels)):
+        cand = labels[(start + k) % len(labels)]
+        if cand not in used_set:
+            return cand
+    return last if last in labels else labels[0]
+
+
+class LabelPalette(QWidget):
+    """`label_chosen(name)` when a button is pressed; the window applies it."""
+
+    label_chosen = Signal(str)
+
+    def __init__(self, labels: tuple[str, ...] = VERTEBRAE, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.labels = labels
+        self.current = labels[0]
+        self.buttons: dict[str, QPushButton] = {}
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.next_label = QLabel()
+        grid = QGridLayout()
+        grid.setSpacing(2)
+        for i, name in enumerate(labels):
+            grid.addWidget(self._button(name), i // 6, i % 6)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(grid)
+        layout.addWidget(self.next_label)
+        self.set_current(labels[0])
+
+    def _button(self, name: str) -> QPushButton:
+        btn = QPushButton(name)
+        btn.setCheckable(True)
+        btn.setMinimumWidth(34)
+        color = label_color(name)
+        btn.setStyleSheet(
+            f"QPushButton {{ border-left: 5px solid {color.name()}; padding: 2px; }}"
+            f"QPushButton:checked {{ background: {color.darker(180).name()}; color: white; }}"
+        )
+        key = VERTEBRA_KEYS.get(name)
+        btn.setToolTip(f"Label {name}" + (f" ({key})" if key else ""))
+        btn.clicked.connect(lambda _=False, n=name: self.label_chosen.emit(n))
+        self.group.addButton(btn)
+        self.buttons[name] = btn
+        return btn
+
+    def set_current(self, name: str) -> None:
+        if name in self.buttons:
+            self.current = name
+            self.buttons[name].setChecked(True)
+            self.next_label.setText(f"Next label: {name}  (N)")

@@ -1,0 +1,502 @@
+"""The open project as the window sees it: images, the current one, undo stack, saving.
+
+All annotation changes go through `edit(op)`: the op is applied to the
+`Project` (annotation layer), its inverse is kept in a QUndoCommand, and the
+project's observer tells the views what to repaint. Nothing here computes
+geometry or reads files itself; it calls the annotation, io and preprocess layers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from vertapp.annotations import coco, store
+from vertapp.annotations.convert import export_snapshot
+from vertapp.annotations.model import Change, ImageRecord, Instance, Project
+from vertapp.annotations.ops import Macro
+from vertapp.annotations.paths import safe_join
+from vertapp.annotations.store import PREPROCESS_DIR, SOURCES_DIR
+from vertapp.config import config_dir
+from vertapp.errors import UnsafePathError, VertAppError
+from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
+from vertapp.gui.document.undo import OpCommand
+from vertapp.gui.views.polygon_layer import Shape
+from vertapp.io import write_volume
+from vertapp.jobs import Job, Progress
+
+log = logging.getLogger(__name__)
+
+STATUS_WORDS = {
+    "not_started": "unlabelled",
+    "in_progress": "in progress",
+    "completed": "reviewed",
+    "flagged": "flagged",
+}
+PIXEL_CACHE = 8  # images kept decoded while browsing
+RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory bound)
+
+
+class Document(QObject):
+    """Signals: `reset()` (new project), `image_changed(image_id)`, `instances_changed(image_id)`."""
+
+    reset = Signal()
+    image_changed = Signal(object)
+    instances_changed = Signal(object)
+    status_changed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.stack = QUndoStack(self)
+        self.project = Project()
+        self.title = ""
+        self.image_ids: list[int] = []
+        self.current_id: int | None = None
+        self.ct: dict[int, OpenedCT] = {}
+        self.pending_images: dict[int, np.ndarray] = {}  # not yet written to the folder
+        self._pixels: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._journal: store.Journal | None = None
+        self._reloaded: list[int] = []
+        self.recovery_pending = False
+        self._recovered = False
+        # Names the autosave folder of an untitled project: a digest of the opened file's
+        # full path, never the name itself (file names can carry a patient's name, and
+        # two patients' "ct.nii.gz" must not recover into each other).
+        self._autosave_key: str | None = None
+        self._autosaved_revision = -1
+        self._unsubscribe = self.project.subscribe(self._on_change)
+
+    # ------------------------------------------------------------ projects
+    def set_project(
+        self,
+        project: Project,
+        title: str,
+        *,
+        pending: dict[int, np.ndarray] | None = None,
+        ct: dict[int, OpenedCT] | None = None,
+    ) -> None:
+        """Replace the open project (`pending`: pixels of images not yet in a folder)."""
+        self._detach_journal()
+        self._recovered = False
+        self.recovery_pending = False
+        self._autosave_key = None
+        self._unsubscribe()
+        self.project = project
+        self.title = title
+        self.image_ids = list(project.images)
+        self.ct = dict(ct or {})
+        self.pending_images = dict(pending or {})
+        self._pixels.clear()
+        self._reloaded = []
+        self.stack.clear()
+        self.stack.setClean()
+        self._unsubscribe = project.subscribe(self._on_change)
+        self.current_id = None
+        self.reset.emit()
+
+    def new_from_ct(self, opened: OpenedCT) -> int:
+        """A new unsaved project holding the MIP of one CT."""
+        project = Project(label_set="vertebrae")
+        image_id = self._add_mip(project, opened)
+        pending = {image_id: np.asarray(opened.mip.mip_u8)}
+        self.set_project(project, Path(opened.path).name, pending=pending, ct={image_id: opened})
+        self._autosave_key = _source_key(opened.path)
+        return image_id
+
+    def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
+        project = Project(label_set="parts")
+        stem = _stem(opened.path)
+        arr = opened.radiograph.array
+        rec = ImageRecord(
+            id=project.new_image_id(),
+            file_name=f"images/{stem}.png",
+            width=int(arr.shape[1]),
+            height=int(arr.shape[0]),
+            kind="radiograph",
+            patient_key=stem,
+        )
+        project.add_image(rec)
+        self.set_project(project, Path(opened.path).name, pending={rec.id: _to_u8(arr)})
+        self._autosave_key = _source_key(opened.path)
+        return rec.id
+
+    def _add_mip(self, project: Project, opened: OpenedCT) -> int:
+        mip = np.asarray(opened.mip.mip_u8)
+        stem = _stem(opened.path)
+        rec = ImageRecord(
+            id=project.new_image_id(),
+            file_name=f"images/{stem}_mip.png",
+            width=int(mip.shape[1]),
+            height=int(mip.shape[0]),
+            kind="mip",
+            source_path=None,  # set on save, when the CT is copied into the project
+            mip_affine=np.asarray(opened.mip.affine, dtype=float).tolist(),
+            patient_key=stem,
+        )
+        project.add_image(rec)
+        return rec.id
+
+    # ------------------------------------------------------------- images
+    def set_current(self, image_id: int | None) -> None:
+        if image_id == self.current_id:
+            return
+        self.current_id = image_id
+        self.image_changed.emit(image_id)
+
+    @property
+    def current(self) -> ImageRecord | None:
+        return None if self.current_id is None else self.project.images.get(self.current_id)
+
+    def pixels(self, image_id: int) -> np.ndarray:
+        """The image's pixels (decoded once, a few kept while browsing)."""
+        if image_id in self.pending_images:
+            return self.pending_images[image_id]
+        if image_id in self._pixels:
+            self._pixels.move_to_end(image_id)
+            return self._pixels[image_id]
+        arr = _read_png(self.project.image_path(image_id))
+        self._pixels[image_id] = arr
+        while len(self._pixels) > PIXEL_CACHE:
+            self._pixels.popitem(last=False)
+        return arr
+
+    def ct_source(self, image_id: int) -> tuple[Path, Path] | None:
+        """(source CT path, saved preprocessing folder) of a MIP, when both still exist."""
+        rec = self.project.images[image_id]
+        if rec.kind != "mip" or not rec.source_path or self.project.root is None:
+            return None
+        prep = self.project.root / PREPROCESS_DIR / Path(rec.file_name).stem
+        try:  # a path read from the project file may not lead out of the project
+            src = safe_join(self.project.root, rec.source_path, f"image {image_id} source")
+        except UnsafePathError as err:
+            log.warning("%s", err)
+            return None
+        if not src.exists() or not (prep / "preprocess.json").is_file():
+            return None
+        return src, prep
+
+    def keep_ct(self, image_id: int, opened: OpenedCT) -> None:
+        """Keep a reloaded CT for an image; only a few reloaded ones stay in memory."""
+        self.ct[image_id] = opened
+        self._reloaded.append(image_id)
+        while len(self._reloaded) > RELOADED_CT_CACHE:
+            old = self._reloaded.pop(0)
+            if old != self.current_id:
+                self.ct.pop(old, None)
+
+    def status_word(self, image_id: int) -> str:
+        img = self.project.images[image_id]
+        if img.status == "not_started" and img.instances:
+            if any(i.source == "predicted" and not i.reviewed for i in img.instances):
+                return "predicted"
+            return "in progress"
+        return STATUS_WORDS.get(img.status, img.status)
+
+    def shapes(self, image_id: int) -> dict[int, Shape]:
+        img = self.project.images[image_id]
+        return {inst.id: shape_of(inst) for inst in img.instances}
+
+    def labels_used(self, image_id: int) -> list[str]:
+        return self.project.images[image_id].labels()
+
+    # ---------------------------------------------------------------- edits
+    def edit(self, op: Any, text: str) -> Any:
+        """Apply `op` (raises the annotation layer's error if refused) and push the undo step."""
+        inverse = self.project.apply(op)
+        self.stack.push(OpCommand(self.project.apply, inverse, text))
+        return inverse
+
+    def edit_many(self, ops: list[Any], text: str) -> None:
+        """Several edits as one undo step (all or nothing: the annotation Macro rolls back)."""
+        self.edit(Macro(tuple(ops), text), text)
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind == "reset":
+            return
+        if change.image_id is not None:
+            self.instances_changed.emit(change.image_id)
+            self.status_changed.emit(change.image_id)
+
+    # ---------------------------------------------------------------- files
+    @property
+    def modified(self) -> bool:
+        """Unsaved edits: the undo stack is off its clean index (or edits were recovered)."""
+        return not self.stack.isClean() or self._recovered
+
+    def open_project(self, folder: Path, project: Project | None = None) -> None:
+        """Show a project folder (`project`: already loaded from it in the background)."""
+        if project is None:
+            project = store.load_project(folder)
+        self.set_project(project, folder.name)
+        # A journal left by a crash must be looked at before a new one replaces it.
+        self.recovery_pending = store.has_recovery(folder)
+        if not self.recovery_pending:
+            self._attach_journal()
+
+    def save(self, folder: Path | None = None) -> Path:
+        """Save into `folder` (default: the project's own), all on this thread."""
+        pending = self.begin_save(folder)
+        return self.finish_save(pending, store.write_save(pending.file))
+
+    def begin_save(self, folder: Path | None = None) -> PendingSave:
+        """First half of a save, on the GUI thread: new images are written and the
+        annotations snapshotted (tens of ms). Then run `save_job(pending)` anywhere
+        and hand its result to `finish_save`; edits may go on meanwhile."""
+        target = Path(folder) if folder is not None else self.project.root
+        if target is None:
+            raise VertAppError("choose a folder to save the project in")
+        old_root = self.project.root
+        moving = old_root is None or Path(old_root).resolve() != target.resolve()
+        if moving and (target / store.PROJECT_FILE).exists():
+            raise store.ConflictError(
+                f"{target.name} already holds a project; choose an empty folder"
+            )
+        self._write_images(target, old_root if moving else None)
+        if moving:
+            self._detach_journal()  # the new folder gets its own journal when saved
+        return PendingSave(self.project, store.prepare_save(self.project, target), moving)
+
+    def finish_save(self, pending: PendingSave, stamp: store.FileStamp) -> Path:
+        """Second half: the file holds the snapshot. Edits made since keep the window
+        modified (and journalled); without any, the undo stack's clean mark is here."""
+        store.commit_save(pending.project, pending.file, stamp)
+        if pending.project is not self.project:  # another project was opened meanwhile
+            return pending.file.path
+        self._pixels.update(self.pending_images)
+        self.pending_images.clear()
+        if self.project.revision == pending.file.revision:
+            self.stack.setClean()
+        else:
+            self.stack.resetClean()  # the saved state is not one the stack can point at
+        self._recovered = False
+        if pending.moving:
+            self.title = pending.file.folder.name
+        self._attach_journal()
+        self._drop_untitled_autosave()
+        return pending.file.path
+
+    def _write_images(self, folder: Path, copy_from: Path | None) -> None:
+        for image_id, rec in self.project.images.items():
+            opened = self.ct.get(image_id)
+            if image_id not in self.pending_images and copy_from is None and opened is None:
+                continue  # already in the folder (a big project: most images)
+            dest = safe_join(folder, rec.file_name, f"image {image_id}")
+            if image_id in self.pending_images:
+                _write_png(dest, self.pending_images[image_id])
+            elif copy_from is not None and not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(safe_join(copy_from, rec.file_name, f"image {image_id}"), dest)
+            if opened is not None:  # the canal circles and mapping, to reopen the CT later
+                prep = folder / PREPROCESS_DIR / Path(rec.file_name).stem
+                if not (prep / "preprocess.json").is_file():  # never changes once written
+                    opened.mip.save(prep)
+                self._keep_source_inside(folder, rec, opened)
+
+    def _keep_source_inside(self, folder: Path, rec: ImageRecord, opened: OpenedCT) -> None:
+        """Copy a CT opened from outside into the project (volumes/<stem>.nii.gz).
+
+        The project then travels whole, and the path stored in project.json stays
+        relative to it: paths read back from a project may not escape its folder.
+        """
+        inside = f"{SOURCES_DIR}/{Path(rec.file_name).stem}.nii.gz"
+        if rec.source_path == inside and (folder / inside).is_file():
+            return
+        write_volume(opened.volume, folder / inside)
+        rec.source_path = inside
+
+    def export_job(self, path: Path, fmt: str) -> Job[list[Path]]:
+        """Export in a worker: the snapshot is taken now, on this thread (a few ms), and
+        the job writes it; edits made meanwhile are not in the file and are never
+        disturbed (the snapshot's arrays are shared until the job ends)."""
+        project = self.project
+        snap = coco.take_snapshot(project)
+        project.share_arrays(True)
+        return _export_job(snap, project, Path(path), fmt)
+
+    # ------------------------------------------------------------ never lose work
+    def _attach_journal(self) -> None:
+        if self.project.root is not None and self.project.journal is None:
+            self._journal = store.Journal(self.project).attach()
+
+    def _detach_journal(self) -> None:
+        if self._journal is not None:
+            self._journal.detach()
+            self._journal = None
+
+    def has_recovery(self) -> bool:
+        return self.recovery_pending
+
+    def recover(self) -> None:
+        """Replace the project by the one the journal rebuilds (its edits unsaved)."""
+        root = self.project.root
+        assert root is not None
+        project = store.recover(root)
+        self.set_project(project, root.name)
+        self._recovered = True
+        self._attach_journal()
+
+    def discard_recovery(self) -> None:
+        root = self.project.root
+        if root is not None:
+            store.clear_recovery(root)
+            self.recovery_pending = False
+            self._attach_journal()
+
+    def untitled_autosave_dir(self) -> Path:
+        return config_dir() / "autosave" / (self._autosave_key or "untitled")
+
+    def autosave(self) -> bool:
+        """Timer tick. A saved project is journalled op by op already; an untitled one
+        (a CT just opened) is written to the app's autosave folder."""
+        if self.project.root is not None or not self.image_ids or self.stack.isClean():
+            return False
+        if self.project.revision == self._autosaved_revision:
+            return False
+        folder = self.untitled_autosave_dir()
+        self._write_images(folder, None)
+        store.atomic_write_bytes(folder / store.PROJECT_FILE, store.dumps_project(self.project))
+        self._autosaved_revision = self.project.revision
+        return True
+
+    def untitled_recovery(self) -> Project | None:
+        """An autosaved untitled project for the image just opened, if one was left behind."""
+        folder = self.untitled_autosave_dir()
+        if self.project.root is not None or not (folder / store.PROJECT_FILE).is_file():
+            return None
+        try:
+            saved = store.load_project(folder)
+        except VertAppError:
+            return None
+
+        def shapes(project: Project) -> list[tuple[str, int, int]]:
+            return sorted((r.file_name, r.width, r.height) for r in project.images.values())
+
+        if shapes(saved) != shapes(self.project):  # the file changed since: not its edits
+            return None
+        return saved if any(r.instances for r in saved.images.values()) else None
+
+    def adopt_untitled(self, saved: Project) -> None:
+        """Take the recovered untitled project's annotations (the pixels stay those just read)."""
+        saved.root = None
+        by_name = {r.file_name: r.id for r in self.project.images.values()}
+        pending = {r.id: self.pending_images[by_name[r.file_name]] for r in saved.images.values()}
+        ct = {
+            r.id: self.ct[by_name[r.file_name]]
+            for r in saved.images.values()
+            if by_name[r.file_name] in self.ct
+        }
+        key = self._autosave_key
+        self.set_project(saved, self.title, pending=pending, ct=ct)
+        self._autosave_key = key
+        self._recovered = True
+
+    def _drop_untitled_autosave(self) -> None:
+        shutil.rmtree(self.untitled_autosave_dir(), ignore_errors=True)
+        self._autosave_key = None
+
+    def close_session(self) -> None:
+        """Window closing normally: nothing left to recover (the user saved or discarded)."""
+        root = self.project.root
+        self._detach_journal()
+        if root is not None and not self.recovery_pending:  # an unanswered offer stays
+            store.clear_recovery(root)
+        self._drop_untitled_autosave()
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A save begun by `Document.begin_save`."""
+
+    project: Project
+    file: store.PendingSave  # what goes to project.json
+    moving: bool
+
+
+def save_job(pending: PendingSave) -> Job[store.FileStamp]:
+    """The slow half of a save (JSON, write, fsync) for a worker thread.
+
+    The window keeps painting: the encoder works in short calls. A failure leaves the
+    previous project.json as it was.
+    """
+    try:
+        yield Progress("save", None, f"saving {pending.file.path.parent.name}")
+    except GeneratorExit:  # cancelled before writing: the arrays are no longer read
+        pending.project.share_arrays(False)
+        raise
+    try:
+        return store.write_save(pending.file)
+    except OSError as err:
+        raise VertAppError(
+            f"{pending.file.path}: cannot save ({err.strerror or err}); "
+            "the previous file is unchanged"
+        ) from None
+
+
+def shape_of(inst: Instance) -> Shape:
+    return Shape(
+        polygons=[np.asarray(p, dtype=float) for p in inst.polygons],
+        label=inst.label,
+        source=inst.source,
+        score=inst.score if inst.source == "predicted" else None,
+    )
+
+
+def _export_job(
+    snap: coco.ProjectSnapshot, project: Project, path: Path, fmt: str
+) -> Job[list[Path]]:
+    try:
+        yield Progress("export", None, f"Exporting {path.name}")
+        return export_snapshot(snap, path, fmt, root=project.root)
+    except OSError as err:  # a full disk, a read-only or missing folder: say which
+        raise VertAppError(f"Could not write {path}: {err.strerror or err}") from err
+    finally:
+        project.share_arrays(False)
+
+
+def _source_key(path: str | Path) -> str:
+    """A stable, anonymous name for an opened file: digest of its absolute path."""
+    return hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _stem(path: str | Path) -> str:
+    name = Path(path).name
+    for suffix in (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".png", ".jpg", ".tif", ".dcm"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] or "image"
+    return name or "image"
+
+
+def _to_u8(arr: np.ndarray) -> np.ndarray:
+    """Display scaling only (min..max to 0..255), for showing a radiograph."""
+    a = np.asarray(arr, dtype=np.float32)
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    if hi <= lo:
+        return np.zeros(a.shape, dtype=np.uint8)
+    return ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def _write_png(path: Path, pixels: np.ndarray) -> None:
+    """Write a PNG atomically (temp file + rename), so a crash never leaves half an image."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(tmp, format="PNG")
+    os.replace(tmp, path)
+
+
+def _read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"))

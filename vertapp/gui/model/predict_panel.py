@@ -1,0 +1,235 @@
+"""Predict dock section: choose a model, predict the current image or all, score threshold.
+
+Prediction runs in a JobWorker. Its result becomes predicted instances in the project
+(one undo step for the whole run); images that hold hand-drawn ground truth keep it
+untouched and their predictions go to the Compare panel only. The threshold slider
+only changes what is shown (and what "accept all" takes), so moving it is instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.annotations.ops import Macro, Operation
+from vertapp.errors import VertAppError
+from vertapp.gui.document.undo import OpCommand
+from vertapp.gui.model.child_process import HEARTBEAT
+from vertapp.gui.model.jobs import predict_in_process
+from vertapp.gui.model.review_panel import ReviewHost
+from vertapp.gui.widgets.worker import JobWorker
+from vertapp.jobs import Job, Progress
+from vertapp.review.compare import has_ground_truth
+from vertapp.review.decisions import prediction_instances, replace_prediction_ops
+from vertapp.review.prediction import PredictRun
+from vertapp.review.snapshot import ImageSnapshot, snapshot
+
+PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
+SCORE_FLOOR = 0.5  # the model is asked for everything above min(floor, threshold)
+
+
+class PredictPanel(QWidget):
+    threshold_changed = Signal(float)
+    run_finished = Signal(object)  # PredictRun
+    message = Signal(str)
+
+    def __init__(
+        self,
+        host: ReviewHost,
+        job_factory: PredictJobFactory = predict_in_process,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.host = host
+        self._factory = job_factory
+        self.worker: JobWorker | None = None
+        self.last_run: PredictRun | None = None
+        self.skipped_ground_truth: list[int] = []
+        self._build()
+
+    def _build(self) -> None:
+        self.model_path = QLineEdit()
+        self.model_path.setPlaceholderText("model checkpoint (.pt)")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._pick_model)
+        row = QHBoxLayout()
+        row.addWidget(self.model_path, 1)
+        row.addWidget(browse)
+        self.current_button = QPushButton("Predict current image")
+        self.current_button.clicked.connect(self.predict_current)
+        self.all_button = QPushButton("Predict all images")
+        self.all_button.clicked.connect(self.predict_all)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons = QHBoxLayout()
+        for b in (self.current_button, self.all_button, self.cancel_button):
+            buttons.addWidget(b)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("No prediction yet")
+        self.status.setWordWrap(True)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setValue(90)
+        self.slider.setToolTip("Hide predictions scoring below this (the paper used 0.9)")
+        self.slider.valueChanged.connect(self._on_slider)
+        self.threshold_label = QLabel()
+        srow = QHBoxLayout()
+        srow.addWidget(QLabel("Score threshold"))
+        srow.addWidget(self.slider, 1)
+        srow.addWidget(self.threshold_label)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.addLayout(row)
+        v.addLayout(buttons)
+        v.addWidget(self.progress)
+        v.addWidget(self.status)
+        v.addLayout(srow)
+        self._on_slider(self.slider.value())
+
+    # -- threshold -------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        return self.slider.value() / 100.0
+
+    def set_threshold(self, value: float) -> None:
+        self.slider.setValue(round(value * 100))
+
+    def _on_slider(self, value: int) -> None:
+        self.threshold_label.setText(f"{value / 100:.2f}")
+        self.threshold_changed.emit(value / 100.0)
+
+    # -- model -----------------------------------------------------------------------------
+    def set_model_path(self, path: Path | str) -> None:
+        self.model_path.setText(str(path))
+
+    def _pick_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Model checkpoint", "", "VertApp checkpoint (*.pt);;All files (*)"
+        )
+        if path:
+            self.set_model_path(path)
+
+    # -- running ---------------------------------------------------------------------------
+    def predict_current(self) -> None:
+        if self.host.current_id is None:
+            self.message.emit("Open an image first.")
+            return
+        self.predict([self.host.current_id])
+
+    def predict_all(self) -> None:
+        self.predict(list(self.host.image_ids))
+
+    def predict(self, image_ids: list[int]) -> None:
+        if self.is_running() or not image_ids:
+            return
+        path = Path(self.model_path.text().strip())
+        if not path.is_file():
+            self._fail(
+                f"Model file not found: {path}"
+                if str(path) != "."
+                else "Choose a model file first."
+            )
+            return
+        pending = getattr(self.host, "pending_images", {})
+        try:
+            snaps = snapshot(self.host.project, image_ids, pending)
+        except (VertAppError, ValueError) as err:
+            self._fail(str(err))
+            return
+        floor = min(SCORE_FLOOR, self.threshold)
+        job = self._factory(path, snaps, floor)
+        self.worker = JobWorker(lambda: job, self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished_ok.connect(self._on_finished)
+        self.worker.failed.connect(self._fail)
+        self.worker.cancelled.connect(lambda: self._done("Prediction cancelled; nothing changed."))
+        self._set_running(True)
+        self.status.setText(f"Predicting {len(image_ids)} image(s)…")
+        self.worker.start()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def _set_running(self, running: bool) -> None:
+        self.current_button.setEnabled(not running)
+        self.all_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def _on_progress(self, event: Progress) -> None:
+        if event.stage == HEARTBEAT.stage:
+            return
+        if event.fraction is not None:
+            self.progress.setValue(round(event.fraction * 1000))
+        if event.message:
+            self.status.setText(event.message)
+
+    def _fail(self, message: str) -> None:
+        self._done(message.splitlines()[0] if message else "Prediction failed.")
+        self.status.setStyleSheet("color: #c0392b;")
+
+    def _done(self, text: str) -> None:
+        self._set_running(False)
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+
+    def _on_finished(self, run: PredictRun) -> None:
+        self.last_run = run
+        self.progress.setValue(1000)
+        try:
+            added = self.apply_run(run)
+        except VertAppError as err:
+            self._fail(str(err))
+            return
+        gt = len(self.skipped_ground_truth)
+        text = f"{added} vertebra(e) predicted by {run.model_id}."
+        if gt:
+            text += f" {gt} image(s) with ground truth kept as is: see Compare."
+        self._done(text)
+        self.run_finished.emit(run)
+
+    def apply_run(self, run: PredictRun) -> int:
+        """Put the run's instances into the project as one undo step; returns how many."""
+        project = self.host.project
+        labels = set(project.labels)
+        foreign = {s.label for shapes in run.shapes.values() for s in shapes} - labels
+        if foreign:
+            raise VertAppError(
+                f"{run.model_path.name} predicts {', '.join(sorted(foreign))}, which this "
+                "project does not use (a model for another kind of image?)"
+            )
+        ops: list[Operation] = []
+        self.skipped_ground_truth = []
+        added = 0
+        for image_id, shapes in run.shapes.items():
+            if image_id not in project.images:
+                continue
+            if has_ground_truth(project, image_id):
+                self.skipped_ground_truth.append(image_id)
+                continue
+            new = prediction_instances(project, shapes, run.model_id)
+            ops += replace_prediction_ops(project.images[image_id], new)
+            added += len(new)
+        if ops:
+            text = f"Predict {len(run.shapes)} image(s)"
+            inverse = project.apply(Macro(tuple(ops), text))
+            self.host.stack.push(OpCommand(project.apply, inverse, text))
+        return added

@@ -1,0 +1,343 @@
+"""Review dock: accept, reject, edit, relabel or flag each predicted vertebra of an image.
+
+Every decision is an annotation-layer operation pushed on the window's undo stack (one
+button press = one undo step, the image status update included). "Edit" selects the
+instance in the main view, whose polygon tools do the editing (and mark it corrected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.annotations.model import Instance, Project
+from vertapp.annotations.ops import Operation, SetImageStatus
+from vertapp.errors import VertAppError
+from vertapp.gui.document.undo import OpCommand
+from vertapp.gui.widgets.colors import label_color
+from vertapp.review import decisions
+from vertapp.review import status as rv
+
+COLUMNS = ("Vertebra", "Score", "Source", "Status", "Note")
+STATUS_COLORS = {
+    rv.NOT_STARTED: QColor(120, 120, 120),
+    rv.IN_PROGRESS: QColor(230, 140, 0),
+    rv.COMPLETED: QColor(0, 150, 60),
+    rv.FLAGGED: QColor(200, 30, 30),
+}
+
+
+# name -> (what it does, shortcut). The window turns these into actions (Model > Review) so
+# the keys work wherever the focus is; none collides with the window's own keys.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "accept": ("Accept the selected predictions", "A"),
+    "reject": ("Reject (remove) the selected predictions", "R"),
+    "edit": ("Edit the selected outline with the polygon tools", "Shift+E"),
+    "flag": ("Flag the selected vertebra for an expert", "Shift+F"),
+    "relabel": ("Give the selected vertebra the chosen label", ""),
+    "accept_all": ("Accept every prediction at or above the score threshold", "Shift+A"),
+    "flag_image": ("Flag this image for an expert (or clear the flag)", "Ctrl+Shift+F"),
+    "complete": ("Mark this image's review completed", "Ctrl+Shift+Return"),
+    "next": ("Go to the next image that needs review", "Ctrl+Right"),
+    "next_flagged": ("Go to the next image flagged for an expert", "Ctrl+Shift+Right"),
+}
+
+
+class ReviewHost(Protocol):
+    """What the panel needs from the window's document (vertapp.gui.document.document.Document)."""
+
+    project: Project
+    current_id: int | None
+    image_ids: list[int]
+    stack: QUndoStack
+    image_changed: Any  # Signal(object)
+    instances_changed: Any  # Signal(object)
+    reset: Any  # Signal()
+
+    def set_current(self, image_id: int | None) -> None: ...
+
+
+class ReviewPanel(QWidget):
+    """Table of the current image's instances plus the review actions."""
+
+    instance_selected = Signal(object)  # instance id or None: show it in the main view
+    edit_requested = Signal(int)  # instance id: select it for the main view's polygon tools
+    message = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, host: ReviewHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.threshold = 0.9
+        self._row_ids: list[int] = []
+        self.slots: dict[str, Callable[[], Any]] = {}
+        self._build()
+        host.image_changed.connect(lambda _id: self.refresh())
+        host.instances_changed.connect(self._on_instances_changed)
+        host.reset.connect(self.refresh)
+        self.refresh()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.image_label = QLabel()
+        self.image_label.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.itemSelectionChanged.connect(self._on_row_selected)
+        b = self._button
+        self.accept_button = b("Accept", "accept", self.accept_selected)
+        self.reject_button = b("Reject", "reject", self.reject_selected)
+        self.edit_button = b("Edit", "edit", self.edit_selected)
+        self.flag_button = b("Flag", "flag", self.flag_selected)
+        self.relabel_combo = QComboBox()
+        self.relabel_button = b("Relabel", "relabel", self.relabel_selected)
+        self.accept_all_button = b("Accept all ≥ threshold", "accept_all", self.accept_all_above)
+        self.flag_image_button = b("Flag image for expert", "flag_image", self.toggle_image_flag)
+        self.complete_button = b("Mark image completed", "complete", self.mark_completed)
+        self.next_button = b("Next unreviewed ▶", "next", self.go_next_unreviewed)
+        self.next_flagged_button = b("Next flagged ▶", "next_flagged", self.go_next_flagged)
+        grid = QGridLayout()
+        for i, btn in enumerate(
+            (self.accept_button, self.reject_button, self.edit_button, self.flag_button)
+        ):
+            grid.addWidget(btn, 0, i)
+        relabel = QHBoxLayout()
+        relabel.addWidget(self.relabel_combo, 1)
+        relabel.addWidget(self.relabel_button)
+        grid.addLayout(relabel, 1, 0, 1, 4)
+        grid.addWidget(self.accept_all_button, 2, 0, 1, 4)
+        grid.addWidget(self.flag_image_button, 3, 0, 1, 2)
+        grid.addWidget(self.complete_button, 3, 2, 1, 2)
+        grid.addWidget(self.next_button, 4, 0, 1, 2)
+        grid.addWidget(self.next_flagged_button, 4, 2, 1, 2)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.addWidget(self.image_label)
+        v.addWidget(self.table, 1)
+        v.addLayout(grid)
+
+    def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
+        tip, key = ACTIONS[name]
+        button = QPushButton(text)
+        button.setToolTip(f"{tip} ({key})" if key else tip)
+        button.clicked.connect(lambda _=False: slot())
+        self.slots[name] = slot
+        return button
+
+    # -- showing ---------------------------------------------------------------------------
+    def set_threshold(self, value: float) -> None:
+        self.threshold = float(value)
+        self.refresh()
+
+    def _on_instances_changed(self, image_id: Any) -> None:
+        if image_id == self.host.current_id:
+            self.refresh()
+
+    def refresh(self) -> None:
+        img = self._image()
+        selected = set(self.selected_ids())
+        self.table.blockSignals(True)
+        instances = [] if img is None else self.visible_instances()
+        self.table.setRowCount(len(instances))
+        self._row_ids = [inst.id for inst in instances]
+        for row, inst in enumerate(instances):
+            self._fill_row(row, inst)
+        self.table.clearSelection()
+        for row, inst_id in enumerate(self._row_ids):
+            if inst_id in selected:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self._refresh_labels()
+        self._refresh_header(img)
+
+    def visible_instances(self) -> list[Instance]:
+        """Instances of the current image, hiding undecided predictions below the threshold."""
+        img = self._image()
+        if img is None:
+            return []
+        return [i for i in img.instances if not self.hidden_by_threshold(i)]
+
+    def hidden_by_threshold(self, inst: Instance) -> bool:
+        return (
+            rv.is_pending(inst)
+            and inst.source == "predicted"
+            and inst.score is not None
+            and inst.score < self.threshold
+        )
+
+    def _fill_row(self, row: int, inst: Instance) -> None:
+        status = rv.instance_status(inst)
+        note = ""
+        if inst.order_changed:
+            was = rv.app_field(inst, rv.ORIGINAL_LABEL_KEY)
+            note = f"⚠ label set by order (model said {was})" if was else "⚠ label set by order"
+        cells = (
+            inst.label,
+            "" if inst.score is None else f"{inst.score:.3f}",
+            inst.source,
+            rv.STATUS_TEXT[status],
+            note,
+        )
+        for col, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if col == 0:
+                item.setForeground(QBrush(label_color(inst.label).darker(130)))
+            if col == 3:
+                item.setForeground(QBrush(STATUS_COLORS[status]))
+            if col == 4 and note:
+                item.setForeground(QBrush(QColor(200, 90, 0)))
+            self.table.setItem(row, col, item)
+
+    def _refresh_labels(self) -> None:
+        labels = list(self.host.project.labels)
+        if [self.relabel_combo.itemText(i) for i in range(self.relabel_combo.count())] != labels:
+            self.relabel_combo.clear()
+            self.relabel_combo.addItems(labels)
+
+    def _refresh_header(self, img: Any) -> None:
+        if img is None:
+            self.image_label.setText("No image")
+            return
+        pending = sum(rv.is_pending(i) for i in img.instances)
+        hidden = sum(self.hidden_by_threshold(i) for i in img.instances)
+        text = (
+            f"<b>{img.file_name.split('/')[-1]}</b> — image "
+            f"{rv.STATUS_TEXT.get(img.status, img.status)}; {pending} prediction(s) to review"
+        )
+        if hidden:
+            text += f", {hidden} below the score threshold hidden"
+        self.image_label.setText(text)
+        self.flag_image_button.setText(
+            "Clear expert flag" if img.status == rv.FLAGGED else "Flag image for expert"
+        )
+
+    # -- selection -------------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return [self._row_ids[r] for r in rows if r < len(self._row_ids)]
+
+    def select_instance(self, instance_id: int | None) -> None:
+        """Follow a selection made in the main view."""
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        if instance_id in self._row_ids:
+            self.table.selectRow(self._row_ids.index(instance_id))
+        self.table.blockSignals(False)
+
+    def _on_row_selected(self) -> None:
+        ids = self.selected_ids()
+        self.instance_selected.emit(ids[0] if ids else None)
+
+    # -- decisions -------------------------------------------------------------------------
+    def push(self, ops: Sequence[Operation], text: str) -> bool:
+        """Apply `ops` (plus the image status update) as one undo step on the window's stack."""
+        image_id = self.host.current_id
+        if not ops or image_id is None:
+            return False
+        project = self.host.project
+        try:
+            inverse = decisions.apply_with_status(project, ops, image_id)
+        except VertAppError as err:
+            self.message.emit(str(err))
+            return False
+        self.host.stack.push(OpCommand(project.apply, inverse, text))
+        return True
+
+    def accept_selected(self) -> None:
+        ops = decisions.accept_ops(self.host.project, self.selected_ids())
+        self.push(ops, f"Accept {len(ops)} prediction(s)")
+
+    def reject_selected(self) -> None:
+        ids = self.selected_ids()
+        ops = decisions.reject_ops(self.host.project, ids)
+        if not self.push(ops, f"Reject {len(ops)} prediction(s)") and ids:
+            self.message.emit("Only predictions can be rejected; delete a drawn outline instead.")
+
+    def edit_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.edit_requested.emit(ids[0])
+            self.message.emit("Edit the outline in the image, then press Accept.")
+
+    def flag_selected(self) -> None:
+        project = self.host.project
+        self.push(decisions.flag_ops(project, self.selected_ids()), "Flag for expert")
+
+    def relabel_selected(self) -> None:
+        ids = self.selected_ids()
+        label = self.relabel_combo.currentText()
+        if ids and label:
+            self.push(
+                decisions.relabel_ops(self.host.project, ids[0], label), f"Relabel as {label}"
+            )
+
+    def accept_all_above(self) -> None:
+        img = self._image()
+        if img is None:
+            return
+        ops = decisions.accept_above_ops(img, self.threshold)
+        if not self.push(ops, f"Accept {len(ops)} prediction(s) ≥ {self.threshold:.2f}"):
+            self.message.emit("No prediction at or above the threshold is waiting for review.")
+
+    def toggle_image_flag(self) -> None:
+        img = self._image()
+        if img is None:
+            return
+        status = rv.NOT_STARTED if img.status == rv.FLAGGED else rv.FLAGGED
+        self._set_image_status(status)
+        if status == rv.NOT_STARTED:  # unflagged: fall back to what the vertebrae say
+            derived = rv.derived_image_status(img)
+            if derived != img.status:
+                self._set_image_status(derived)
+
+    def mark_completed(self) -> None:
+        self._set_image_status(rv.COMPLETED)
+
+    def _set_image_status(self, status: str) -> None:
+        image_id = self.host.current_id
+        if image_id is None:
+            return
+        project = self.host.project
+        inverse = project.apply(SetImageStatus(image_id, status))
+        self.host.stack.push(OpCommand(project.apply, inverse, f"Image {rv.STATUS_TEXT[status]}"))
+        self.refresh()
+
+    # -- navigation ------------------------------------------------------------------------
+    def go_next_unreviewed(self) -> None:
+        self._go(flagged=False)
+
+    def go_next_flagged(self) -> None:
+        self._go(flagged=True)
+
+    def _go(self, *, flagged: bool) -> None:
+        host = self.host
+        target = rv.next_image(host.project, host.image_ids, host.current_id, flagged=flagged)
+        if target is None:
+            what = "flagged" if flagged else "needing review"
+            self.message.emit(f"No other image {what}.")
+            return
+        host.set_current(target)
+
+    def _image(self) -> Any:
+        cid = self.host.current_id
+        return None if cid is None else self.host.project.images.get(cid)

@@ -1,0 +1,444 @@
+"""Train dialog: choose data, model and settings, then train in a worker thread.
+
+All heavy work runs in a `JobWorker`; the GUI thread only stores the latest progress
+event and appends loss points (constant cost per event). A timer refreshes the progress
+bar and the curves a few times a second, so the window stays responsive however fast
+the engine reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.errors import VertAppError
+from vertapp.gui.model.child_process import HEARTBEAT
+from vertapp.gui.model.loss_plot import LossPlot
+from vertapp.gui.model.settings_form import SettingsForm
+from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.worker import JobWorker
+from vertapp.jobs import Job, Progress
+from vertapp.review import training
+from vertapp.review.snapshot import DataImage, split_by_patient
+from vertapp.review.training import TrainRequest
+
+TrainJobFactory = Callable[[TrainRequest], Job[Any]]
+UI_REFRESH_MS = 100
+
+
+class TrainDialog(QDialog):
+    """Modeless dialog. `job_factory(request)` is called on the GUI thread and must only
+    snapshot what it needs and return the job generator (which then runs in the worker).
+
+    Signals: `trained(result)` when a run finishes; `checkpoint_ready(Path)` when a usable
+    checkpoint exists after a run (the final model, or the last epoch's after a cancel).
+    """
+
+    trained = Signal(object)
+    checkpoint_ready = Signal(object)
+
+    def __init__(
+        self,
+        images: list[DataImage],
+        out_path: Path,
+        job_factory: TrainJobFactory,
+        *,
+        class_names: list[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Train a model")
+        self._images = images
+        self._factory = job_factory
+        self._class_names = class_names
+        self.worker: JobWorker | None = None
+        self._request: TrainRequest | None = None
+        self.last_progress: Progress | None = None
+        self._latest: dict[str, Any] = {}
+        self.result: Any = None
+        self._build(out_path)
+        self._timer = QTimer(self)
+        self._timer.setInterval(UI_REFRESH_MS)
+        self._timer.timeout.connect(self._refresh_progress)
+        self._apply_preset()
+        self._update_split()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self, out_path: Path) -> None:
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(self._data_group())
+        lv.addWidget(self._model_group(out_path))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(480)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self._run_group())
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.resize(1200, 720)
+
+    def _data_group(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        self.table = QTableWidget(len(self._images), 4)
+        self.table.setHorizontalHeaderLabels(["Image", "Patient", "Vertebrae", "Role"])
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(140)
+        for row, im in enumerate(self._images):
+            item = QTableWidgetItem(im.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            checked = im.n_instances > 0
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.table.setItem(row, 0, item)
+            for col, text in ((1, im.patient), (2, str(im.n_instances)), (3, "")):
+                cell = QTableWidgetItem(text)
+                cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(row, col, cell)
+        self.table.itemChanged.connect(lambda _item: self._update_split())
+        self.val_fraction = QDoubleSpinBox()
+        self.val_fraction.setRange(0.0, 0.9)
+        self.val_fraction.setSingleStep(0.05)
+        self.val_fraction.valueChanged.connect(lambda _v: self._update_split())
+        self.split_label = QLabel()
+        self.split_label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Validation share of patients", self.val_fraction)
+        form.addRow(self.split_label)
+        v = QVBoxLayout(box)
+        v.addWidget(self.table)
+        v.addLayout(form)
+        return box
+
+    def _model_group(self, out_path: Path) -> QGroupBox:
+        box = QGroupBox("Model and settings")
+        self.arch = _combo(training.arch_names(), "arch")
+        self.backbone = _combo(training.backbone_names(), "backbone")
+        self.preset = _combo(training.preset_names(), "preset")
+        self.preset.setCurrentText("fast")
+        self.preset.currentTextChanged.connect(lambda _t: self._apply_preset())
+        self.device = _combo(["auto", "cpu", "cuda"], "device")
+        self.device_label = QLabel(training.detect_device().describe())
+        self.device_label.setWordWrap(True)
+        self.weights = QLineEdit()
+        self.weights.setPlaceholderText("automatic: local torch cache if present, else random")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._pick_weights)
+        wrow = QHBoxLayout()
+        wrow.addWidget(self.weights, 1)
+        wrow.addWidget(browse)
+        self.out_path = QLineEdit(str(out_path))
+        self.settings = SettingsForm()
+        form = QFormLayout(box)
+        form.addRow("Architecture", self.arch)
+        form.addRow("Backbone", self.backbone)
+        form.addRow("Preset", self.preset)
+        form.addRow("Device", self.device)
+        form.addRow(self.device_label)
+        form.addRow("Pretrained weights", wrow)
+        form.addRow("Save checkpoint to", self.out_path)
+        form.addRow(self.settings)
+        return box
+
+    def _run_group(self) -> QWidget:
+        box = QWidget()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setFormat("%p%")
+        self.eta_label = QLabel("Not started")
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.error_label.hide()
+        self.loss_plot = LossPlot()
+        self.start_button = QPushButton("Start training")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        v = QVBoxLayout(box)
+        v.addWidget(self.progress_bar)
+        v.addWidget(self.eta_label)
+        v.addWidget(self.error_label)
+        v.addWidget(self.loss_plot, 1)
+        v.addLayout(buttons)
+        return box
+
+    # -- data split ------------------------------------------------------------------------
+    def selected_images(self) -> list[DataImage]:
+        rows = range(self.table.rowCount())
+        return [
+            im
+            for row, im in zip(rows, self._images, strict=True)
+            if _checked(self.table.item(row, 0))
+        ]
+
+    def split(self) -> tuple[list[int], list[int]]:
+        seed = int(self.settings.values().get("seed", 0) or 0) if self._has_settings() else 0
+        return split_by_patient(self.selected_images(), self.val_fraction.value(), seed)
+
+    def _has_settings(self) -> bool:
+        try:
+            self.settings.values()
+        except ValueError:
+            return False
+        return True
+
+    def _update_split(self) -> None:
+        train, val = self.split()
+        roles = {i: "train" for i in train} | {i: "validation" for i in val}
+        self.table.blockSignals(True)
+        for row, im in enumerate(self._images):
+            cell = self.table.item(row, 3)
+            if cell is not None:
+                cell.setText(roles.get(im.image_id, "—"))
+        self.table.blockSignals(False)
+        patients = {im.patient for im in self.selected_images()}
+        self.split_label.setText(
+            f"{len(train)} training and {len(val)} validation images from "
+            f"{len(patients)} patients (split by patient)"
+        )
+
+    # -- settings --------------------------------------------------------------------------
+    def _apply_preset(self) -> None:
+        values = training.preset_values(self.preset.currentText())
+        self.arch.setCurrentText(str(values.get("arch", self.arch.currentText())))
+        self.backbone.setCurrentText(str(values.get("backbone", self.backbone.currentText())))
+        self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))
+        self.settings.set_values(values)
+
+    def _pick_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Pretrained weights", "", "PyTorch weights (*.pt *.pth);;All files (*)"
+        )
+        if path:
+            self.weights.setText(path)
+
+    def request(self) -> TrainRequest:
+        """The run the dialog describes; raises VertAppError with a sentence when it cannot."""
+        train, val = self.split()
+        if not train:
+            raise VertAppError(
+                "No training data: tick at least one image that has labelled vertebrae."
+            )
+        try:
+            values = self.settings.values()
+        except ValueError as err:
+            raise VertAppError(f"A setting is not a number: {err}") from None
+        weights = self.weights.text().strip()
+        if weights and not Path(weights).is_file():
+            raise VertAppError(f"Pretrained weights file not found: {weights}")
+        values.update(
+            arch=self.arch.currentText(),
+            backbone=self.backbone.currentText(),
+            device=self.device.currentText(),
+            weights=weights or "auto",
+            val_fraction=self.val_fraction.value(),
+        )
+        if self._class_names:
+            values["class_names"] = list(self._class_names)
+        config = training.build_config(self.preset.currentText(), values)
+        out = Path(self.out_path.text().strip() or "model.pt")
+        return TrainRequest(config, train, val, out)
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.is_running():
+            return
+        try:
+            request = self.request()
+            job = self._factory(request)  # snapshot on this thread; the body runs in the worker
+        except VertAppError as err:
+            self.show_error(str(err))
+            return
+        self._request = request
+        self.error_label.hide()
+        self.loss_plot.clear()
+        self.last_progress = None
+        self._latest = {}
+        self.result = None
+        self.worker = JobWorker(lambda: job, self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished_ok.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self._set_running(True)
+        self.eta_label.setText("Starting…")
+        settle_heap()  # the training snapshot is built: no full GC should rescan it mid-run
+        self.worker.start()
+
+    def cancel(self) -> None:
+        if self.worker is not None and self.worker.isRunning():
+            self.eta_label.setText("Cancelling after the current iteration…")
+            self.worker.cancel()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self._timer.start()
+        else:
+            self._timer.stop()
+            self._refresh_progress()
+            self.loss_plot.redraw()
+
+    def _on_progress(self, event: Progress) -> None:
+        # Cheap on purpose: this runs once per engine event on the GUI thread.
+        if event.stage == HEARTBEAT.stage:
+            return
+        self.last_progress = event
+        self._latest.update(event.data)  # epoch events lack the loss: keep the last one
+        self.loss_plot.add_progress(event.data)
+
+    def _refresh_progress(self) -> None:
+        event = self.last_progress
+        if event is None:
+            return
+        if event.fraction is not None:
+            self.progress_bar.setValue(round(1000 * event.fraction))
+        merged = Progress(event.stage, event.fraction, event.message, dict(self._latest))
+        self.eta_label.setText(describe_progress(merged))
+
+    def _on_finished(self, result: Any) -> None:
+        self.result = result
+        self._set_running(False)
+        self.progress_bar.setValue(1000)
+        assert self._request is not None
+        out = Path(getattr(result, "out", self._request.out_path))
+        self.eta_label.setText(f"Finished. Model saved to {out.name}")
+        self.trained.emit(result)
+        if out.is_file():
+            self.checkpoint_ready.emit(out)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_running(False)
+        self.show_error(friendly_error(message))
+
+    def _on_cancelled(self) -> None:
+        self._set_running(False)
+        last = self.checkpoint_after_cancel()
+        if last is None:
+            self.eta_label.setText(
+                "Cancelled before the first epoch ended: no checkpoint was saved."
+            )
+            return
+        self.eta_label.setText(f"Cancelled: the last checkpoint is kept in {last}.")
+        self.checkpoint_ready.emit(last)
+
+    def checkpoint_after_cancel(self) -> Path | None:
+        """The engine's last-epoch checkpoint for this run, if one was written."""
+        if self._request is None:
+            return None
+        out = self._request.out_path
+        for candidate in (training.last_checkpoint(out), out):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        # Closing the dialog does not abandon a thread: cancel and wait for its next yield.
+        if self.is_running() and self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(30_000)
+        super().closeEvent(event)
+
+
+def describe_progress(event: Progress) -> str:
+    """One line: epoch, iteration, loss, speed and remaining time."""
+    d = event.data
+    parts: list[str] = []
+    if "epoch" in d:
+        parts.append(f"epoch {d['epoch']}")
+    if "iteration" in d:
+        parts.append(f"iteration {d['iteration']}")
+    losses = d.get("losses") or {}
+    total = losses.get("loss", losses.get("total"))
+    if total is None and losses:
+        total = sum(float(v) for v in losses.values())
+    if total is not None:
+        parts.append(f"loss {float(total):.3f}")
+    if d.get("val_mean_dice") is not None:
+        parts.append(f"val Dice {float(d['val_mean_dice']):.3f}")
+    if d.get("images_per_s"):
+        parts.append(f"{float(d['images_per_s']):.1f} img/s")
+    if d.get("eta_s") is not None:
+        parts.append(f"about {format_duration(float(d['eta_s']))} left")
+    return " · ".join(parts) or (event.message or event.stage)
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s"
+    return f"{s} s"
+
+
+def friendly_error(message: str) -> str:
+    """A sentence for the user; engine errors are already sentences, a few bugs are not."""
+    low = message.lower()
+    if "out of memory" in low:
+        return (
+            "The GPU ran out of memory. Lower the batch size or the image size "
+            "(min size / max size), or train on the CPU."
+        )
+    return message.splitlines()[0] if message else "Training failed."
+
+
+def _checked(item: QTableWidgetItem | None) -> bool:
+    return item is not None and item.checkState() == Qt.CheckState.Checked
+
+
+def _combo(items: list[str], name: str) -> QComboBox:
+    combo = QComboBox()
+    combo.addItems(items)
+    combo.setObjectName(name)
+    return combo

@@ -1,0 +1,222 @@
+"""Wire the model workflow (train, predict, review, compare) into the main window.
+
+`install_model_workflow(window)` is the only call the window needs. It uses this much of
+the window (vertapp.gui.window.main_window.MainWindow provides all of it):
+
+- `window.doc`: the Document (`project`, `current_id`, `image_ids`, `stack`, `pending_images`,
+  `set_current(id)`, `pixels(id)`, `shapes(id)`, signals `reset`, `image_changed`,
+  `instances_changed`)
+- `window.annot`: the AnnotationView (`canvas.viewbox`, `tool.select(id)`,
+  `tool.selection_changed`, `set_shapes(shapes)`)
+- `window.add_dock_panel(widget, title, area) -> QDockWidget`, `window.add_model_actions(
+  train=, predict=)`, `window.menu_model`, `window.set_mode(Mode)`, `window.statusBar()`
+
+The score threshold hides undecided predictions below it in the main view by filtering
+the shapes handed to `window.annot.set_shapes` (a wrapper installed here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QWidget
+
+from vertapp.config import config_dir
+from vertapp.gui.model.compare_panel import ComparePanel
+from vertapp.gui.model.jobs import project_train_factory
+from vertapp.gui.model.predict_panel import PredictPanel
+from vertapp.gui.model.review_panel import ACTIONS, ReviewPanel
+from vertapp.gui.model.train_dialog import TrainDialog
+from vertapp.gui.views.order_marks import OrderMarks
+from vertapp.gui.widgets.actions import make_action
+from vertapp.gui.widgets.heap import settle_heap
+from vertapp.review.snapshot import data_images
+
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class ModelWorkflow(QObject):
+    """Owns the predict/review/compare panels and the train dialog of one window."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        doc = window.doc
+        self.predict_panel = PredictPanel(doc)
+        self.review_panel = ReviewPanel(doc)
+        self.compare_panel = ComparePanel(doc)
+        self.train_dialog: TrainDialog | None = None
+        box = QSplitter(Qt.Orientation.Vertical)
+        box.addWidget(self.predict_panel)
+        box.addWidget(self.review_panel)
+        box.setStretchFactor(1, 1)
+        # Scroll areas: the panels' natural widths must not force the window wider.
+        self.review_dock = window.add_dock_panel(_scrolled(box), "Predict and review", RIGHT)
+        self.compare_dock = window.add_dock_panel(
+            _scrolled(self.compare_panel), "Compare with truth", RIGHT
+        )
+        if isinstance(window, QMainWindow):
+            # Share the right-hand area with the axial view as tabs: stacked, each would be
+            # too short to use. The axial view shows first; a prediction raises the review.
+            axial = getattr(window, "dock_axial", None)
+            if axial is not None:
+                window.tabifyDockWidget(axial, self.review_dock)
+            window.tabifyDockWidget(self.review_dock, self.compare_dock)
+            (axial or self.review_dock).raise_()
+        self.marks = OrderMarks(window.annot.canvas.viewbox)
+        self._filter_main_view()
+        self._build_actions()
+        self._connect()
+
+    # -- wiring ----------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        w = self.window
+        w.add_model_actions(train=self.open_train_dialog, predict=self.show_review)
+        w.act_train.setShortcut("Ctrl+T")
+        a = make_action
+        self.act_predict_current = a(
+            w, "Predict &current image", self.predict_panel.predict_current, "Ctrl+P"
+        )
+        self.act_predict_all = a(
+            w, "Predict &all images", self.predict_panel.predict_all, "Ctrl+Alt+P"
+        )
+        menu = w.menu_model
+        menu.addActions([self.act_predict_current, self.act_predict_all])
+        review = menu.addMenu("&Review")
+        self.review_actions = {}
+        for name, (tip, key) in ACTIONS.items():
+            slot = self.review_panel.slots[name]
+            act = a(w, tip, slot, key or None)
+            review.addAction(act)
+            self.review_actions[name] = act
+
+    def _connect(self) -> None:
+        w, doc = self.window, self.window.doc
+        p, r, c = self.predict_panel, self.review_panel, self.compare_panel
+        p.threshold_changed.connect(r.set_threshold)
+        p.threshold_changed.connect(c.set_threshold)
+        p.threshold_changed.connect(lambda _t: self.refresh_main_view())
+        p.run_finished.connect(c.set_run)
+        p.run_finished.connect(lambda _run: self.show_review())
+        r.edit_requested.connect(self.edit_instance)
+        r.instance_selected.connect(self._select_in_view)
+        w.annot.tool.selection_changed.connect(r.select_instance)
+        for panel in (p, r):
+            panel.message.connect(lambda text: w.statusBar().showMessage(text, 8000))
+        doc.image_changed.connect(lambda _id: self._update_marks())
+        doc.instances_changed.connect(lambda _id: self._update_marks())
+        doc.reset.connect(self._on_reset)
+        r.set_threshold(p.threshold)
+        c.set_threshold(p.threshold)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def shutdown(self, wait_ms: int = 300_000) -> None:
+        """Cancel running training / prediction / scoring and wait for their threads.
+
+        Call when the window closes for good (connected to QApplication.aboutToQuit too):
+        a QThread destroyed while running aborts the program. A cancelled training keeps
+        the checkpoint of its last finished epoch.
+        """
+        workers = [
+            self.train_dialog.worker if self.train_dialog is not None else None,
+            self.predict_panel.worker,
+            self.compare_panel.worker,
+        ]
+        for worker in workers:
+            if worker is not None and worker.isRunning():
+                worker.cancel()
+        for worker in workers:
+            if worker is not None:
+                worker.wait(wait_ms)
+
+    def _on_reset(self) -> None:
+        self.predict_panel.last_run = None
+        self._update_marks()
+
+    # -- main view -------------------------------------------------------------------------
+    def hidden_ids(self) -> set[int]:
+        img = self.window.doc.current
+        if img is None:
+            return set()
+        return {i.id for i in img.instances if self.review_panel.hidden_by_threshold(i)}
+
+    def _filter_main_view(self) -> None:
+        """Drop below-threshold, undecided predictions from what the main view paints."""
+        annot = self.window.annot
+        original = annot.set_shapes
+
+        def set_shapes(shapes: dict[int, Any]) -> None:
+            hidden = self.hidden_ids()
+            original({k: v for k, v in shapes.items() if k not in hidden})
+
+        annot.set_shapes = set_shapes
+
+    def refresh_main_view(self) -> None:
+        doc = self.window.doc
+        if doc.current_id is not None:
+            self.window.annot.set_shapes(doc.shapes(doc.current_id))
+        self._update_marks()
+
+    def _update_marks(self) -> None:
+        self.marks.show(self.window.doc.current, self.hidden_ids())
+
+    def _select_in_view(self, instance_id: int | None) -> None:
+        tool = self.window.annot.tool
+        if instance_id is not None and instance_id in self.window.annot.layer.shapes:
+            tool.select(instance_id)
+
+    def edit_instance(self, instance_id: int) -> None:
+        """Hand the instance to the window's polygon tools (select mode, selected)."""
+        from vertapp.gui.views.polygon_tool import Mode
+
+        self.window.set_mode(Mode.SELECT)
+        self._select_in_view(instance_id)
+        self.window.annot.setFocus()
+
+    def show_review(self) -> None:
+        self.review_dock.show()
+        self.review_dock.raise_()
+
+    # -- training --------------------------------------------------------------------------
+    def open_train_dialog(self) -> TrainDialog:
+        doc = self.window.doc
+        if self.train_dialog is not None and self.train_dialog.is_running():
+            self.train_dialog.show()
+            self.train_dialog.raise_()
+            return self.train_dialog
+        dialog = TrainDialog(
+            data_images(doc.project),
+            default_model_path(doc.project.root),
+            project_train_factory(doc.project, doc.pending_images),
+            class_names=list(doc.project.labels),
+            parent=self.window,
+        )
+        dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
+        self.train_dialog = dialog
+        settle_heap()  # the dialog brought torch in: keep full GCs from rescanning it
+        dialog.show()
+        return dialog
+
+
+def default_model_path(project_root: Path | None) -> Path:
+    base = project_root / "models" if project_root is not None else config_dir() / "models"
+    return base / "model.pt"
+
+
+def install_model_workflow(window: Any) -> ModelWorkflow:
+    """Add Model menu actions, the review and compare docks to `window`; keep a reference."""
+    workflow = ModelWorkflow(window)
+    window.model_workflow = workflow
+    return workflow

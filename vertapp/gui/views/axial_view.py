@@ -1,0 +1,238 @@
+"""Axial CT slices with window/level, slice scrolling and the canal circle overlay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsEllipseItem,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.gui.views.canvas import ImageCanvas
+from vertapp.gui.widgets.colors import NO_CIRCLE, cluster_color
+from vertapp.io.volume import Volume
+
+# (width, level) in HU, as CT viewers name them.
+WINDOW_PRESETS: dict[str, tuple[float, float]] = {
+    "Bone": (1800.0, 400.0),
+    "Soft tissue": (400.0, 40.0),
+    "Lung": (1500.0, -600.0),
+}
+
+
+@dataclass(frozen=True)
+class CanalCircle:
+    """One canal circle in LPS mm, with its cluster."""
+
+    z_mm: float
+    x_mm: float
+    y_mm: float
+    r_mm: float
+    cluster: int
+    on_track: bool = False  # part of the spine's canal track
+
+
+class WindowLevelDrag:
+    """Right-drag: horizontal changes the width, vertical the level (as CT viewers do)."""
+
+    def __init__(self, view: AxialView) -> None:
+        self.view = view
+        self._start: tuple[float, float] | None = None
+
+    def click(self, ev: Any, pos: QPointF) -> bool:
+        return False
+
+    def drag(self, ev: Any, pos: QPointF) -> bool:
+        if ev.button() != Qt.MouseButton.RightButton:
+            return False
+        if ev.isStart():
+            self._start = self.view.wl
+        if self._start is None:
+            return True
+        delta = ev.screenPos() - ev.buttonDownScreenPos()
+        width = max(1.0, self._start[0] + 4.0 * delta.x())
+        level = self._start[1] - 2.0 * delta.y()
+        self.view.set_window(width, level)
+        if ev.isFinish():
+            self._start = None
+        return True
+
+
+class AxialView(QWidget):
+    """Shows `volume.array[k]` for the current slice k; emits where the cursor is."""
+
+    slice_changed = Signal(int)
+    cursor_info = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.volume: Volume | None = None
+        self.circles: dict[int, list[CanalCircle]] = {}
+        self.spine_cluster = -1
+        self.index = 0
+        self.wl = WINDOW_PRESETS["Bone"]
+        self.canvas = ImageCanvas(self)
+        self.canvas.viewbox.tools.append(WindowLevelDrag(self))
+        self.canvas.viewbox.wheel_handler = self._wheel
+        self.canvas.mouse_moved.connect(self._report_cursor)
+        self.slider = QSlider(Qt.Orientation.Vertical)
+        self.slider.setInvertedAppearance(True)  # head at the top, like the MIP
+        self.slider.valueChanged.connect(self.set_slice)
+        self.preset = QComboBox()
+        self.preset.addItems([*WINDOW_PRESETS, "Custom"])
+        self.preset.setToolTip("Window/level preset (right-drag on the image to adjust)")
+        self.preset.currentTextChanged.connect(self._apply_preset)
+        self.info = QLabel("No volume")
+        self.warning = QLabel("")
+        self.warning.setStyleSheet(f"color: {NO_CIRCLE.name()}; font-weight: bold")
+        self._circle_items: list[QGraphicsEllipseItem] = []
+        self._scene_xy: dict[int, tuple[float, float]] = {}
+        self._build_layout()
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.info, 1)
+        top.addWidget(self.warning)
+        top.addWidget(QLabel("W/L"))
+        top.addWidget(self.preset)
+        body = QHBoxLayout()
+        body.addWidget(self.canvas, 1)
+        body.addWidget(self.slider)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+
+    # -- data -------------------------------------------------------------
+    def set_volume(self, volume: Volume | None) -> None:
+        self.volume = volume
+        self.circles = {}
+        if volume is None:
+            self.canvas.image_item.clear()
+            self.info.setText("No volume")
+            return
+        nz = volume.shape[0]
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, nz - 1)
+        self.slider.blockSignals(False)
+        self.index = -1
+        self.set_slice(nz // 2, reset_view=True)
+
+    def set_canal(self, circles: list[CanalCircle], spine_cluster: int) -> None:
+        """Assign each circle to the nearest axial slice of the shown volume."""
+        self.spine_cluster = spine_cluster
+        self.circles = {}
+        self._scene_xy = {}
+        if self.volume is None:
+            return
+        nz = self.volume.shape[0]
+        sx, sy, _ = self.volume.spacing
+        for c in circles:
+            k, j, i = self.volume.lps_to_index((c.x_mm, c.y_mm, c.z_mm))
+            k = int(round(k))
+            if 0 <= k < nz:
+                self.circles.setdefault(k, []).append(c)
+                self._scene_xy[id(c)] = (float(i * sx), float(j * sy))  # once, not per slice
+        self._draw_circles()
+
+    def set_slice(self, k: int, *, reset_view: bool = False) -> None:
+        if self.volume is None:
+            return
+        k = int(np.clip(k, 0, self.volume.shape[0] - 1))
+        if k == self.index and not reset_view:
+            return
+        self.index = k
+        sx, sy, _ = self.volume.spacing
+        self.canvas.set_image(
+            self.volume.array[k], levels=self._levels(), pixel_size=(sx, sy), reset_view=reset_view
+        )
+        self._draw_circles()
+        if self.slider.value() != k:
+            self.slider.blockSignals(True)
+            self.slider.setValue(k)
+            self.slider.blockSignals(False)
+        z_mm = float(self.volume.index_to_lps((k, 0, 0))[2])
+        self.info.setText(f"Axial {k + 1}/{self.volume.shape[0]}  z = {z_mm:.1f} mm")
+        self.slice_changed.emit(k)
+
+    # -- window / level ------------------------------------------------------
+    def _levels(self) -> tuple[float, float]:
+        width, level = self.wl
+        return (level - width / 2, level + width / 2)
+
+    def set_window(self, width: float, level: float) -> None:
+        self.wl = (float(width), float(level))
+        self.canvas.set_levels(self._levels())
+        name = next((n for n, wl in WINDOW_PRESETS.items() if wl == self.wl), "Custom")
+        if self.preset.currentText() != name:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(name)
+            self.preset.blockSignals(False)
+
+    def _apply_preset(self, name: str) -> None:
+        if name in WINDOW_PRESETS:
+            self.set_window(*WINDOW_PRESETS[name])
+
+    # -- overlay --------------------------------------------------------------
+    def _draw_circles(self) -> None:
+        """Reuse a few ellipse items (adding items to a view box per slice costs a re-layout)."""
+        found = self.circles.get(self.index, []) if self.volume is not None else []
+        self.warning.setText("" if found or not self.circles else "no canal circle on this slice")
+        while len(self._circle_items) < len(found):
+            item = QGraphicsEllipseItem()
+            item.setZValue(5)
+            self.canvas.viewbox.addItem(item, ignoreBounds=True)
+            self._circle_items.append(item)
+        for item in self._circle_items[len(found) :]:
+            item.hide()
+        if self.volume is None:
+            return
+        for item, c in zip(self._circle_items, found, strict=False):
+            cx, cy = self._scene_xy[id(c)]
+            item.setRect(cx - c.r_mm, cy - c.r_mm, 2 * c.r_mm, 2 * c.r_mm)
+            spine = c.on_track or c.cluster == self.spine_cluster
+            pen = QPen(
+                cluster_color(self.spine_cluster if spine else c.cluster, self.spine_cluster)
+            )
+            pen.setCosmetic(True)
+            pen.setWidthF(3.0 if spine else 1.5)
+            item.setPen(pen)
+            item.show()
+
+    def visible_circles(self) -> list[QGraphicsEllipseItem]:
+        return [item for item in self._circle_items if item.isVisible()]
+
+    # -- mouse ------------------------------------------------------------------
+    def _wheel(self, ev: Any) -> bool:
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False  # Ctrl+wheel zooms
+        step = 1 if ev.delta() < 0 else -1
+        self.set_slice(self.index + step)
+        return True
+
+    def _report_cursor(self, x: float, y: float) -> None:
+        vol = self.volume
+        if vol is None:
+            return
+        sx, sy, _ = vol.spacing
+        i, j = int(np.floor(x / sx)), int(np.floor(y / sy))
+        nz, ny, nx = vol.shape
+        if not (0 <= i < nx and 0 <= j < ny):
+            self.cursor_info.emit("")
+            return
+        lps = vol.index_to_lps((self.index, j, i))
+        hu = int(vol.array[self.index, j, i])
+        self.cursor_info.emit(f"Axial  L {lps[0]:.1f}  P {lps[1]:.1f}  S {lps[2]:.1f} mm   HU {hu}")
+
+
+__all__ = ["WINDOW_PRESETS", "AxialView", "CanalCircle"]

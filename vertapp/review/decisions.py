@@ -1,0 +1,126 @@
+"""Review decisions as annotation-layer operations, so each one undoes (no Qt).
+
+accept = `AcceptPrediction` (reviewed), reject = `RejectPrediction` (removed), relabel
+marks a prediction "corrected" and reviewed, flag = `FlagInstance` (for an expert).
+`apply_with_status` applies a decision and brings the image status up to date (see
+`status.py`) as one inverse. New predictions enter the project as "predicted" instances
+with their score and model id, replacing the undecided ones of an earlier run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.annotations.ops import (
+    AcceptPrediction,
+    AddInstance,
+    DeleteInstance,
+    FlagInstance,
+    Macro,
+    Operation,
+    RejectPrediction,
+    Relabel,
+    SetImageStatus,
+    SetReviewed,
+)
+from vertapp.review.status import (
+    APP,
+    FLAG_KEY,
+    ORIGINAL_LABEL_KEY,
+    app_field,
+    derived_image_status,
+    is_pending,
+)
+
+
+def apply_with_status(project: Project, ops: Sequence[Operation], image_id: int) -> Operation:
+    """Apply `ops` then bring the image status up to date; returns one inverse (a Macro).
+
+    All or nothing: if an op is refused, those already applied are rolled back.
+    """
+    inverse = Macro(tuple(ops), "Review").apply(project)
+    img = project.images[image_id]
+    status = derived_image_status(img)
+    if status == img.status:
+        return inverse
+    status_inverse = SetImageStatus(image_id, status).apply(project)
+    return Macro((status_inverse, inverse), "Review")
+
+
+# -- decisions ---------------------------------------------------------------------------------
+def _predictions(project: Project, instance_ids: Sequence[int]) -> list[int]:
+    """The ids that are model output (hand-drawn outlines are not accepted or rejected)."""
+    return [
+        i
+        for i in instance_ids
+        if project.has_instance(i) and project.instance(i).source != "manual"
+    ]
+
+
+def accept_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
+    return [AcceptPrediction(i, True) for i in _predictions(project, instance_ids)]
+
+
+def reject_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
+    return [RejectPrediction(i) for i in _predictions(project, instance_ids)]
+
+
+def flag_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
+    """Toggle the expert flag of each instance."""
+    return [
+        FlagInstance(i, not app_field(project.instance(i), FLAG_KEY, False)) for i in instance_ids
+    ]
+
+
+def relabel_ops(project: Project, instance_id: int, label: str) -> list[Operation]:
+    """Relabel (marks a prediction corrected) and count it as reviewed."""
+    ops: list[Operation] = []
+    if project.instance(instance_id).label != label:
+        ops.append(Relabel(instance_id, label))
+    ops.append(SetReviewed(instance_id, True))
+    return ops
+
+
+def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:
+    """Accept every pending prediction of the image whose score reaches `threshold`."""
+    return [
+        AcceptPrediction(i.id, True)
+        for i in img.instances
+        if is_pending(i) and i.score is not None and i.score >= threshold
+    ]
+
+
+# -- predictions -> project --------------------------------------------------------------------
+def prediction_instances(project: Project, shapes: Sequence[Any], model_id: str) -> list[Instance]:
+    """New predicted Instances (fresh ids) from a run's PredictedShapes of one image."""
+    out: list[Instance] = []
+    for shape in shapes:
+        extra: dict[str, Any] = {}
+        if shape.order_changed and shape.original_label:
+            extra[APP] = {ORIGINAL_LABEL_KEY: shape.original_label}
+        out.append(
+            Instance(
+                id=project.new_instance_id(),
+                label=shape.label,
+                polygons=[np.asarray(p, np.float64) for p in shape.polygons],
+                source="predicted",
+                score=float(shape.score),
+                model_id=model_id,
+                order_changed=bool(shape.order_changed),
+                extra=extra,
+            )
+        )
+    return out
+
+
+def replace_prediction_ops(img: ImageRecord, new: Sequence[Instance]) -> list[Operation]:
+    """Drop the image's undecided predictions and add `new` ones (reviewed work is kept)."""
+    ops: list[Operation] = [
+        DeleteInstance(i.id) for i in img.instances if i.source == "predicted" and not i.reviewed
+    ]
+    ops.extend(AddInstance(img.id, inst) for inst in new)
+    return ops

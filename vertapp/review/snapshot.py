@@ -1,0 +1,123 @@
+"""What a training or prediction job needs of the project, copied quickly (no Qt).
+
+A snapshot is taken on the GUI thread and must be cheap: ids, labels, polygons and where
+the pixels are. Reading images and rasterising masks happen later, in the job. The split
+into training and validation images keeps each patient on one side, by patient key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vertapp.annotations import geometry as geo
+from vertapp.annotations.model import Project
+
+
+@dataclass(frozen=True)
+class DataImage:
+    """One project image offered for training."""
+
+    image_id: int
+    name: str
+    patient: str
+    n_instances: int = 0
+
+
+@dataclass(frozen=True)
+class ImageSnapshot:
+    """What a worker needs of one image, copied on the GUI thread."""
+
+    image_id: int
+    file_name: str
+    height: int
+    width: int
+    patient: str
+    path: Path | None  # read in the worker ...
+    pixels: np.ndarray | None = None  # ... unless the image is not saved yet
+    instances: tuple[tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...]], ...] = ()
+
+    def read(self) -> np.ndarray:
+        from vertapp.ml.dataset import read_image
+
+        if self.pixels is not None:
+            return self.pixels
+        assert self.path is not None
+        return read_image(self.path)
+
+
+def data_images(project: Project) -> list[DataImage]:
+    return [
+        DataImage(
+            img.id, Path(img.file_name).name, img.patient_key or img.file_name, len(img.instances)
+        )
+        for img in project.images.values()
+    ]
+
+
+def snapshot(
+    project: Project, image_ids: Sequence[int], pending: dict[int, np.ndarray] | None = None
+) -> list[ImageSnapshot]:
+    """Copy ids, geometry and where the pixels are (cheap: no image is read here)."""
+    pending = pending or {}
+    out = []
+    for image_id in image_ids:
+        img = project.images[image_id]
+        in_memory = pending.get(image_id)
+        out.append(
+            ImageSnapshot(
+                image_id=img.id,
+                file_name=img.file_name,
+                height=img.height,
+                width=img.width,
+                patient=img.patient_key or img.file_name,
+                path=None if in_memory is not None else project.image_path(img),
+                pixels=None if in_memory is None else np.asarray(in_memory),
+                instances=tuple(
+                    (i.label, tuple(p.copy() for p in i.polygons), tuple(h.copy() for h in i.holes))
+                    for i in img.instances
+                ),
+            )
+        )
+    return out
+
+
+def split_by_patient(
+    images: Sequence[DataImage], val_fraction: float, seed: int = 0
+) -> tuple[list[int], list[int]]:
+    """Training and validation image ids; the engine's patient split on the images' keys."""
+    from vertapp.ml.dataset import validation_patients
+
+    held_out = validation_patients((im.patient for im in images), val_fraction, seed)
+    train = [im.image_id for im in images if im.patient not in held_out]
+    val = [im.image_id for im in images if im.patient in held_out]
+    return train, val
+
+
+def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
+    """An engine Sample (image + masks + 1-based class indices) from a snapshot."""
+    from vertapp.ml import Sample
+
+    index = {n: i + 1 for i, n in enumerate(class_names)}
+    masks, labels = [], []
+    for label, polygons, holes in snap.instances:
+        if label not in index:
+            continue
+        rle = geo.polygons_to_rle(list(polygons), snap.height, snap.width, list(holes))
+        mask = geo.rle_to_mask(rle)
+        if mask.any():
+            masks.append(mask)
+            labels.append(index[label])
+    shape = (len(masks), snap.height, snap.width)
+    return Sample(
+        image=snap.read(),
+        masks=np.array(masks, bool).reshape(shape),
+        labels=np.array(labels, np.int64),
+        patient=snap.patient,
+        image_id=snap.image_id,
+        file_name=snap.file_name,
+    )

@@ -1,0 +1,92 @@
+"""Review status of predicted instances and images, and where review goes next (no Qt).
+
+A prediction lives in the project as an `Instance` with source "predicted", its score
+and model id. Review decisions are edits of the annotation layer, so they undo:
+accept = `AcceptPrediction` (reviewed), reject = `RejectPrediction` (removed), geometry
+or label edits mark it "corrected" (ops.py keeps score and model id for audit).
+
+Status of a vertebra (one instance), derived from its fields:
+  not_started  a prediction nobody looked at yet
+  in_progress  a prediction edited (corrected) but not yet accepted
+  completed    accepted, or drawn by hand
+  flagged      marked for an expert (`extra["vertapp"]["flagged"]`, saved in the COCO
+               annotation's "vertapp" block like every app-specific field)
+The image status (ImageRecord.status, saved in the project) follows its vertebrae
+unless the image was flagged for an expert, which only the user clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from vertapp.annotations.model import ImageRecord, Instance, Project
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, FLAGGED = "not_started", "in_progress", "completed", "flagged"
+STATUS_TEXT = {
+    NOT_STARTED: "not started",
+    IN_PROGRESS: "in progress",
+    COMPLETED: "completed",
+    FLAGGED: "flagged for expert",
+}
+FLAG_KEY = "flagged"
+ORIGINAL_LABEL_KEY = "original_label"
+APP = "vertapp"
+
+
+def app_field(inst: Instance, key: str, default: Any = None) -> Any:
+    """An app-specific field of an instance (kept under extra["vertapp"])."""
+    return (inst.extra.get(APP) or {}).get(key, default)
+
+
+def instance_status(inst: Instance) -> str:
+    if app_field(inst, FLAG_KEY):
+        return FLAGGED
+    if inst.source == "manual" or inst.reviewed:
+        return COMPLETED
+    if inst.source == "corrected":
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
+def is_pending(inst: Instance) -> bool:
+    """A prediction that still needs a decision."""
+    return inst.source in ("predicted", "corrected") and not inst.reviewed
+
+
+def derived_image_status(img: ImageRecord) -> str:
+    """What an image's status should be after a review decision."""
+    if img.status == FLAGGED:
+        return FLAGGED
+    predicted = [i for i in img.instances if i.source != "manual"]
+    if not img.instances:
+        return img.status if img.status != IN_PROGRESS else NOT_STARTED
+    statuses = [instance_status(i) for i in img.instances]
+    if all(s == COMPLETED for s in statuses):
+        return COMPLETED
+    if predicted and all(s == NOT_STARTED for s in (instance_status(i) for i in predicted)):
+        return img.status if img.status != COMPLETED else NOT_STARTED
+    return IN_PROGRESS
+
+
+# -- navigation --------------------------------------------------------------------------------
+def needs_review(img: ImageRecord) -> bool:
+    return img.status != COMPLETED and any(is_pending(i) for i in img.instances)
+
+
+def is_flagged(img: ImageRecord) -> bool:
+    return img.status == FLAGGED or any(app_field(i, FLAG_KEY) for i in img.instances)
+
+
+def next_image(
+    project: Project, order: Sequence[int], current: int | None, *, flagged: bool = False
+) -> int | None:
+    """The next image after `current` (wrapping) that needs review (or is flagged)."""
+    test = is_flagged if flagged else needs_review
+    ids = list(order)
+    start = ids.index(current) + 1 if current in ids else 0
+    for k in range(len(ids)):
+        image_id = ids[(start + k) % len(ids)]
+        if image_id != current and test(project.images[image_id]):
+            return image_id
+    return None

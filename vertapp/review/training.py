@@ -1,0 +1,103 @@
+"""Training as the window asks for it: presets, the device, the request and its job (no Qt).
+
+The job reads images and rasterises masks from snapshots (see `snapshot.py`) in whatever
+thread or process runs it, then hands the samples to the engine's `train_job`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vertapp.jobs import Job, Progress
+from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, preset
+from vertapp.review.snapshot import ImageSnapshot, to_sample
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def arch_names() -> list[str]:
+    return list(ARCHS)
+
+
+def backbone_names() -> list[str]:
+    return list(BACKBONES)
+
+
+def preset_values(name: str) -> dict[str, Any]:
+    """Every setting of the preset `name`, as a flat dict (what the settings form edits)."""
+    return preset(name).to_dict()
+
+
+def build_config(preset_name: str, values: dict[str, Any]) -> TrainConfig:
+    """The preset with the user's values applied; raises ModelError on a bad combination."""
+    base = preset(preset_name).to_dict()
+    base.update(values)
+    return TrainConfig.from_dict(base)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    kind: str  # "cuda" or "cpu"
+    name: str
+    memory_gb: float | None = None
+
+    def describe(self) -> str:
+        if self.kind == "cuda":
+            return f"GPU: {self.name} ({self.memory_gb:.1f} GB)"
+        return f"CPU only: {self.name} (no CUDA GPU found; training will be slow)"
+
+
+def detect_device() -> DeviceInfo:
+    """The device training uses on "auto": the first CUDA GPU, else the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return DeviceInfo("cuda", props.name, props.total_memory / 1024**3)
+    return DeviceInfo("cpu", f"{os.cpu_count() or 1} cores, {torch.get_num_threads()} threads")
+
+
+@dataclass
+class TrainRequest:
+    """What the train dialog asks for: the engine's config plus the split and output file."""
+
+    config: TrainConfig
+    train_ids: list[int]
+    val_ids: list[int]
+    out_path: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def last_checkpoint(out: Path) -> Path:
+    """Where the engine keeps the checkpoint of the last finished epoch for `out`."""
+    from vertapp.ml.train import checkpoint_paths
+
+    return checkpoint_paths(out)[0]
+
+
+def train_job_from_snapshots(
+    request: TrainRequest, train: list[ImageSnapshot], val: list[ImageSnapshot]
+) -> Job[Any]:
+    """Read images and rasterise masks (in the worker), then run the engine's train_job."""
+    from vertapp.ml import train_job
+
+    names = list(request.config.class_names)
+    samples = []
+    for k, snap in enumerate(train + val):
+        yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
+        samples.append(to_sample(snap, names))
+    train_s, val_s = samples[: len(train)], samples[len(train) :]
+    result = yield from train_job(request.config, train_s, request.out_path, val_data=val_s)
+    return result
+
+
+def torch_threads() -> int:
+    """The GUI process's torch thread count, passed on to the child it starts."""
+    import torch
+
+    return int(torch.get_num_threads())
