@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import keyword
 import logging
 import sys
 
@@ -24,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "train": "train a Mask R-CNN (or U-Net baseline) on a dataset",
     "predict": "run a trained model on images or volumes",
     "evaluate": "score predictions against ground truth",
+    "import": "labelled CTs (CT + 3-D vertebra labels, or a dataset folder) into a project",
     "about": "versions, device, folders and third-party licences (Help > About)",
     "review": "summarize the review of a project: images and vertebrae per status, flags",
 }
@@ -33,7 +35,9 @@ GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose")
 
 
 def _command_module(name: str):  # type: ignore[no-untyped-def]
-    return importlib.import_module(f"vertapp.commands.{name}")
+    # `import` is a Python keyword, so its module is import_.py
+    module = f"{name}_" if keyword.iskeyword(name) else name
+    return importlib.import_module(f"vertapp.commands.{module}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

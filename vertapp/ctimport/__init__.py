@@ -1,0 +1,39 @@
+"""vertapp.ctimport: labelled CTs (a CT plus a 3-D vertebra label map) into a project.
+
+Headless (no Qt). Each imported CT becomes a project image: the sagittal MIP from the
+usual preprocessing with one polygon per vertebra, projected from the 3-D labels.
+
+Public API (the window's File > Import labelled CT… and `vertapp import` both call it):
+- CaseSpec(ct, labels, vocabulary="verse", table=None, name=None, patient=None)
+- import_case_job(project, spec, params=None) -> Job[CaseReport]: adds one image to an
+  open project (files written into its folder; saving project.json is the caller's step)
+- find_cases(folder, vocabulary, table) -> DatasetScan(cases, unmatched)
+- import_dataset_job(project, cases, params=None, after_case=None) -> Job[DatasetReport]:
+  every case, failures reported by name while the others go on
+- import_to_folder_job(out, cases, params=None) -> Job[DatasetReport]: open or create the
+  project folder `out`, import, save after every case (the CLI)
+
+Modules: levels (vocabularies, transitional vertebrae), labelfiles (label volume files,
+TotalSegmentator folders, DICOM SEG), alignment (onto the CT grid, overlap check), case
+(one CT), dataset (folders of CTs). See docs/import.md.
+"""
+
+from vertapp.ctimport.case import CaseReport, CaseSpec, import_case_job
+from vertapp.ctimport.dataset import (
+    DatasetReport,
+    DatasetScan,
+    find_cases,
+    import_dataset_job,
+    import_to_folder_job,
+)
+
+__all__ = [
+    "CaseReport",
+    "CaseSpec",
+    "DatasetReport",
+    "DatasetScan",
+    "find_cases",
+    "import_case_job",
+    "import_dataset_job",
+    "import_to_folder_job",
+]

@@ -1,0 +1,231 @@
+"""One labelled CT into a project: the MIP with one polygon per vertebra.
+
+`import_case_job(project, spec)` reads the CT and its labels, puts the labels on the CT's
+grid (alignment.py), maps their ids to the app's classes T1..L5 (levels.py), runs the
+same preprocessing as any scan, projects the labels onto the MIP and traces one polygon
+per vertebra. The image is added to the project in memory (with its files written into
+the project folder: the CT, the class label volume, the MIP and its preprocessing);
+saving project.json is the caller's step, so the window can import into the project it
+has open and save as usual.
+
+Image record fields (under "vertapp"): `source` = "imported", `patient_key` (splits),
+`source_path` (the CT, copied into volumes/), and `import` = {labels description,
+vocabulary, label volume path, levels kept, levels left out with the reason}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vertapp.annotations.model import Project
+from vertapp.annotations.store import IMAGES_DIR, SOURCES_DIR
+from vertapp.ctimport.alignment import labels_on_ct_grid, soft_tissue_warning
+from vertapp.ctimport.labelfiles import LabelMap, read_label_map
+from vertapp.ctimport.levels import class_of, drop_reason
+from vertapp.demo import add_ct_image
+from vertapp.errors import InputError, VertAppError
+from vertapp.io import read_volume_job, write_volume
+from vertapp.io.volume import Volume
+from vertapp.jobs import Job, Progress, sub_job
+from vertapp.labels import ID_VERTEBRA, VERTEBRA_ID
+from vertapp.preprocess import PreprocessParams, preprocess_job
+
+VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")
+CT_SUFFIXES = ("_ct", "-ct", "_image", "_img")
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    """What to import: a CT (file or DICOM folder) and its labels (file, folder or SEG)."""
+
+    ct: Path
+    labels: Path
+    vocabulary: str = "verse"  # verse | totalseg | totalseg_v1 | table (SEG / folders: by name)
+    table: Path | None = None
+    name: str | None = None  # image name in the project (default: from the CT file name)
+    patient: str | None = None  # patient key for splits (default: BIDS subject or name)
+
+
+@dataclass
+class CaseReport:
+    """What one import did: the image it added and what was left out, in words."""
+
+    name: str
+    image_id: int
+    patient: str
+    levels: list[str]  # classes traced on the MIP, head to foot
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # reason -> levels
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_case_job(
+    project: Project, spec: CaseSpec, params: PreprocessParams | None = None
+) -> Job[CaseReport]:
+    """Add one labelled CT to `project` (in memory; files written into its folder)."""
+    if project.root is None:
+        raise VertAppError("the project needs a folder before a CT can be imported")
+    name = unique_name(project, spec.name or case_name(spec.ct))
+    yield Progress("import", 0.0, f"{name}: reading the CT")
+    volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
+    yield Progress("import", 0.25, f"{name}: reading the labels")
+    label_map = read_label_map(spec.labels, spec.vocabulary, spec.table)
+    on_grid = labels_on_ct_grid(label_map.image, volume, spec.labels.name)
+    classes, left_out = to_classes(on_grid, label_map.levels, spec.labels.name)
+    warnings = list(volume.warnings) + _transitional_warnings(left_out)
+    warnings += [w for w in (soft_tissue_warning(on_grid, volume, spec.labels.name),) if w]
+    warnings += order_warnings(classes, volume, spec.labels.name)
+    yield Progress("import", 0.35, f"{name}: preprocessing")
+    result = yield from sub_job(preprocess_job(volume, params), 0.35, 0.9)
+    yield Progress("import", 0.9, f"{name}: projecting the labels onto the MIP")
+    patient = spec.patient or patient_of(spec.ct, name)
+    rec = add_ct_image(project, name, volume, result, patient_key=patient, vertebra_labels=classes)
+    label_file = f"{SOURCES_DIR}/{name}_labels.nii.gz"
+    write_volume(_class_volume(classes, volume), project.root / label_file)
+    traced = [inst.label for inst in rec.instances]
+    warnings += result.warnings + _missing_on_mip(classes, traced, name)
+    rec.extra["vertapp"] = {
+        "source": "imported",
+        "import": _import_record(label_map, spec, label_file, traced, left_out),
+    }
+    yield Progress("import", 1.0, f"{name}: {len(traced)} vertebrae ({', '.join(traced)})")
+    return CaseReport(name, rec.id, patient, traced, left_out, warnings)
+
+
+def to_classes(
+    on_grid: np.ndarray, levels: dict[int, str], name: str
+) -> tuple[np.ndarray, dict[str, list[str]]]:
+    """uint8 class ids (1..17 = T1..L5) from raw ids, and the levels left out by reason."""
+    present = np.unique(on_grid[on_grid > 0])
+    lut = np.zeros(int(present.max(initial=0)) + 1, np.uint8)
+    left_out: dict[str, list[str]] = {}
+    for raw in present.tolist():
+        level = levels.get(int(raw))
+        if level is None:
+            continue  # not a vertebra in this vocabulary (an organ, a rib, ...)
+        cls = class_of(level)
+        if cls is None:
+            left_out.setdefault(drop_reason(level), []).append(level)
+        else:
+            lut[raw] = VERTEBRA_ID[cls]
+    if not lut.any():
+        found = ", ".join(str(v) for v in present[:12].tolist()) or "none"
+        raise InputError(
+            f"{name}: no T1..L5 vertebra among the labels (ids found: {found}); "
+            "is the vocabulary right (--vocabulary verse|totalseg|table)?"
+        )
+    return lut[on_grid], left_out
+
+
+def order_warnings(classes: np.ndarray, volume: Volume, name: str) -> list[str]:
+    """Refuse labels running foot to head (a wrong vocabulary); warn on single swaps."""
+    ids = [int(i) for i in np.unique(classes[classes > 0])]
+    if len(ids) < 2:
+        return []
+    z = []
+    for i in ids:
+        centre = np.argwhere(classes == i).mean(axis=0)
+        z.append(float(volume.index_to_lps(centre)[2]))
+    swapped = [
+        (ID_VERTEBRA[a], ID_VERTEBRA[b])
+        for a, b, za, zb in zip(ids, ids[1:], z, z[1:], strict=False)
+        if zb > za
+    ]
+    if len(swapped) == len(ids) - 1:
+        raise InputError(
+            f"{name}: the vertebra labels run from foot to head ({ID_VERTEBRA[ids[0]]} lies "
+            f"below {ID_VERTEBRA[ids[-1]]}): wrong vocabulary or a flipped label map"
+        )
+    return [f"{name}: {a} lies below {b}: check these labels" for a, b in swapped]
+
+
+def _transitional_warnings(left_out: dict[str, list[str]]) -> list[str]:
+    return [
+        f"{level} is a transitional vertebra, not one of the classes T1..L5: left unlabelled"
+        for level in left_out.get("transitional", [])
+    ]
+
+
+def _missing_on_mip(classes: np.ndarray, traced: list[str], name: str) -> list[str]:
+    in_3d = [ID_VERTEBRA[int(i)] for i in np.unique(classes[classes > 0])]
+    missing = [lvl for lvl in in_3d if lvl not in traced]
+    if not missing:
+        return []
+    return [f"{name}: {', '.join(missing)} labelled in 3-D but not visible on the MIP"]
+
+
+def _class_volume(classes: np.ndarray, volume: Volume) -> Volume:
+    return Volume(
+        classes.astype(np.int16),
+        volume.spacing,
+        volume.origin,
+        volume.direction,
+        modality="SEG",
+    )
+
+
+def _import_record(
+    label_map: LabelMap,
+    spec: CaseSpec,
+    label_file: str,
+    traced: list[str],
+    left_out: dict[str, list[str]],
+) -> dict[str, Any]:
+    return {
+        "labels": label_map.description,
+        "vocabulary": spec.vocabulary if spec.table is None else "table",
+        "label_volume": label_file,
+        "levels": traced,
+        "left_out": left_out,
+        "transitional": left_out.get("transitional", []),
+    }
+
+
+# ------------------------------------------------------------------ names
+
+
+def case_name(ct: Path) -> str:
+    """A file-safe image name from the CT's file name ('sub-verse006_ct.nii.gz' ->
+    'sub-verse006'). A DICOM input gets a digest instead: DICOM folder and file names
+    often carry patient names."""
+    if ct.is_dir() or ct.name.lower().endswith(".dcm") or not _has_volume_suffix(ct):
+        digest = hashlib.blake2s(str(ct.resolve()).encode(), digest_size=4).hexdigest()
+        return f"ct-{digest}"
+    stem = ct.name
+    for ext in VOLUME_SUFFIXES:
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    for suffix in CT_SUFFIXES:
+        if stem.lower().endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "ct"
+
+
+def _has_volume_suffix(path: Path) -> bool:
+    return path.name.lower().endswith(VOLUME_SUFFIXES)
+
+
+def patient_of(ct: Path, name: str) -> str:
+    """BIDS subject ('sub-gl003_dir-ax' -> 'sub-gl003'), so a patient's scans split together."""
+    m = re.match(r"(sub-[A-Za-z0-9]+)", name)
+    return m.group(1) if m else name
+
+
+def unique_name(project: Project, name: str) -> str:
+    """`name`, or `name-2`, `name-3`, ... when the project already has an image of that name."""
+    taken = {Path(img.file_name).name for img in project.images.values()}
+    root = project.root
+    candidate, k = name, 1
+    while f"{candidate}_mip.png" in taken or (
+        root is not None and (root / IMAGES_DIR / f"{candidate}_mip.png").exists()
+    ):
+        k += 1
+        candidate = f"{name}-{k}"
+    return candidate
