@@ -195,6 +195,7 @@ class Project:
         self.file_stamp: Any = None  # store.FileStamp of project.json as loaded/saved
         self.apply_hooks: list[Callable[[Operation], None]] = []  # e.g. the autosave journal
         self.journal: Any = None  # store.Journal while one is attached
+        self.recovered_journal: str | None = None  # id of the journal replayed into it
         self._image_of: dict[int, int] = {}  # instance id -> image id
         self._next_instance_id = 1
         self._next_image_id = 1

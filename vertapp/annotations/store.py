@@ -30,6 +30,18 @@ Journal: every operation applied through `Project.apply` is appended as a JSON
 line and flushed (it survives the app crashing; an fsync at most once per
 `FSYNC_INTERVAL_S` bounds what a power loss can take). `recover()` replays it on
 top of the file it started from.
+
+Save and journal: project.json is renamed into place (write_save) before the
+journal is restarted on it (commit_save), so for a moment the journal names the
+old file. Just before the rename, write_save notes in .vertapp/saving.json which
+file it is about to install and how many journal lines that file already holds;
+recovery replays over either version: the whole journal over the file it names,
+or the lines after the note over the file the save installed. When the file is
+neither (another program rewrote it), the edits are replayed over
+project.json.bak if that is the journal's version, and the project keeps the
+backup's stamp, so saving stops with "changed on disk" instead of overwriting
+the other version. A journal that cannot be replayed is never deleted: it is
+moved to .vertapp/kept/ (see recovery.py).
 """
 
 from __future__ import annotations
@@ -42,7 +54,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +81,8 @@ BACKUP_FILE = "project.json.bak"
 STATE_DIR = ".vertapp"
 JOURNAL_FILE = "journal.jsonl"
 AUTOSAVE_FILE = "autosave.json"
+SAVING_FILE = "saving.json"  # a save in flight: the file it installs, the journal lines it holds
+KEPT_DIR = "kept"  # journals that could not be replayed or were superseded, never deleted
 FSYNC_INTERVAL_S = 1.0
 
 
@@ -119,9 +134,16 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, backup: Path | str | No
 
 
 def atomic_write_chunks(
-    path: Path | str, chunks: Iterable[bytes], *, backup: Path | str | None = None
+    path: Path | str,
+    chunks: Iterable[bytes],
+    *,
+    backup: Path | str | None = None,
+    before_replace: Callable[[str], None] | None = None,
 ) -> str:
-    """atomic_write_bytes of the concatenated chunks (never joined in memory); their SHA-256."""
+    """atomic_write_bytes of the concatenated chunks (never joined in memory); their SHA-256.
+
+    before_replace(sha256) runs once the new content is on disk, before the rename.
+    """
     path = Path(path)
     folder = path.parent
     digest = hashlib.sha256()
@@ -134,6 +156,8 @@ def atomic_write_chunks(
                 f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
+        if before_replace is not None:
+            before_replace(digest.hexdigest())
         if backup is not None and path.exists():
             _keep_backup(path, Path(backup))
         os.replace(tmp, path)
@@ -193,7 +217,14 @@ def load_project(project_dir: Path | str, *, require_images: bool = False) -> Pr
     require_images: also refuse a project whose image files are missing (check_images).
     """
     folder = Path(project_dir)
-    path = project_file(folder)
+    project = _load_file(project_file(folder), folder)
+    if require_images:
+        check_images(project)
+    return project
+
+
+def _load_file(path: Path, folder: Path) -> Project:
+    """A project read from `path` (project.json or a copy of it) with `folder` as its root."""
     raw = _read_bytes(path)
     try:
         with bulk_objects():
@@ -203,8 +234,6 @@ def load_project(project_dir: Path | str, *, require_images: bool = False) -> Pr
     except RecursionError:
         raise FormatError(f"{path}: nested too deeply") from None
     project.file_stamp = FileStamp.of(path, raw)
-    if require_images:
-        check_images(project)
     return project
 
 
@@ -272,6 +301,7 @@ class PendingSave:
     snapshot: ProjectSnapshot
     revision: int
     journal_mark: tuple[int, int] | None
+    journal_id: str | None = None  # the journal the mark counts lines of
 
     @property
     def path(self) -> Path:
@@ -289,11 +319,13 @@ def prepare_save(
     if not force:
         check_conflict(project, project_file(folder))
     journal = project.journal if isinstance(project.journal, Journal) else None
-    mark = journal.mark() if journal is not None and journal.folder == folder else None
+    same = journal is not None and journal.folder == folder
+    mark = journal.mark() if journal is not None and same else None
+    journal_id = journal.id if journal is not None and same else None
     with bulk_objects():
         snapshot = take_snapshot(project)
     project.share_arrays(True)  # until write_save has read them
-    return PendingSave(project, folder, snapshot, project.revision, mark)
+    return PendingSave(project, folder, snapshot, project.revision, mark, journal_id)
 
 
 def write_save(pending: PendingSave) -> FileStamp:
@@ -303,11 +335,28 @@ def write_save(pending: PendingSave) -> FileStamp:
         _remove_stale_temp_files(pending.folder)
         with bulk_objects():
             chunks = snapshot_chunks(pending.snapshot)
-            sha = atomic_write_chunks(path, chunks, backup=pending.folder / BACKUP_FILE)
+            sha = atomic_write_chunks(
+                path,
+                chunks,
+                backup=pending.folder / BACKUP_FILE,
+                before_replace=lambda sha: _note_saving(pending, sha),
+            )
     finally:
         pending.project.share_arrays(False)
     st = path.stat()
     return FileStamp(st.st_mtime_ns, st.st_size, sha)
+
+
+def _note_saving(pending: PendingSave, sha: str) -> None:
+    """Before the rename: which file this save installs and which journal lines it holds.
+
+    Until commit_save restarts the journal on the new file, the journal still names
+    the old one; this note lets recovery replay the remaining lines over the new one.
+    """
+    if pending.journal_id is None or pending.journal_mark is None:
+        return
+    note = {"journal_id": pending.journal_id, "lines": pending.journal_mark[1], "sha256": sha}
+    atomic_write_bytes(_state_dir(pending.folder) / SAVING_FILE, json.dumps(note).encode())
 
 
 def commit_save(project: Project, pending: PendingSave, stamp: FileStamp) -> None:
@@ -325,13 +374,39 @@ def commit_save(project: Project, pending: PendingSave, stamp: FileStamp) -> Non
     elif isinstance(journal, Journal):
         journal.restart()
     else:
-        clear_recovery(pending.folder)
+        _retire_journal(pending.folder, project)
+    with contextlib.suppress(FileNotFoundError):
+        (_state_dir(pending.folder) / SAVING_FILE).unlink()
 
 
-def _remove_stale_temp_files(folder: Path, min_age_s: float = 60.0) -> None:
-    """Temp files of saves killed mid-way (never those of a save running right now)."""
+def _retire_journal(folder: Path, project: Project) -> None:
+    """After a save without a journal: drop the one it was recovered from, keep any other.
+
+    A journal with edits that were never replayed (recovery declined by no one, or
+    failed) is moved to .vertapp/kept/ rather than deleted: the save does not hold them.
+    """
+    _keep_unreplayed(folder, project)
+    clear_recovery(folder)
+
+
+def _keep_unreplayed(folder: Path, project: Project) -> None:
+    """Copy the folder's journal to .vertapp/kept/ unless `project` holds its edits."""
+    header = _journal_header(folder)
+    unreplayed = header is not None and _journal_id(header) != project.recovered_journal
+    if unreplayed and has_recovery(folder):
+        keep_journal(folder)
+
+
+def _journal_id(header: dict[str, Any]) -> str:
+    return str(header.get("id") or "journal without id")
+
+
+def _remove_stale_temp_files(
+    folder: Path, pattern: str = f".{PROJECT_FILE}*.tmp", min_age_s: float = 60.0
+) -> None:
+    """Temp files of writes killed mid-way (never those of a write running right now)."""
     now = time.time()
-    for tmp in folder.glob(f".{PROJECT_FILE}*.tmp"):
+    for tmp in folder.glob(pattern):
         with contextlib.suppress(OSError):
             if now - tmp.stat().st_mtime > min_age_s:
                 tmp.unlink()
@@ -363,6 +438,7 @@ class Journal:
         self._unsubscribe: Any = None
         self._lines: list[str] = []  # recorded since the last restart (for `saved`)
         self._epoch = 0  # restarts so far
+        self.id = ""  # new at every restart; a save's note names the journal it counted
 
     def attach(self) -> Journal:
         """Start recording every project.apply; structural changes trigger a snapshot."""
@@ -370,6 +446,7 @@ class Journal:
             self.project.apply_hooks.append(self.record)
             self._unsubscribe = self.project.subscribe(self._on_change)
         self.project.journal = self
+        _keep_unreplayed(self.folder, self.project)  # never overwrite edits nobody replayed
         self.restart()
         return self
 
@@ -394,14 +471,18 @@ class Journal:
         (a save that ran while the user kept editing); they start the new journal.
         """
         self.close()
-        _state_dir(self.folder).mkdir(exist_ok=True)
+        state = _state_dir(self.folder)
+        state.mkdir(exist_ok=True)
+        _remove_stale_temp_files(state, ".*.tmp")  # of journal writes killed mid-way
         stamp = self.project.file_stamp
+        self.id = uuid.uuid4().hex
+        header: dict[str, Any]
         if stamp is None or (replay is None and self.project.modified):
             self._write_snapshot()
-            header = {"journal": 1, "base": AUTOSAVE_FILE}
+            header = {"journal": 1, "base": AUTOSAVE_FILE, "id": self.id}
             replay = None
         else:
-            header = {"journal": 1, "base": PROJECT_FILE, "sha256": stamp.sha256}
+            header = {"journal": 1, "base": PROJECT_FILE, "sha256": stamp.sha256, "id": self.id}
             with contextlib.suppress(FileNotFoundError):
                 (_state_dir(self.folder) / AUTOSAVE_FILE).unlink()
         lines = list(replay or [])
@@ -462,20 +543,39 @@ def has_recovery(project_dir: Path | str) -> bool:
     return has_ops or header.get("base") == AUTOSAVE_FILE
 
 
+@dataclass
+class Recovery:
+    """A recovered project (its edits unsaved) and what the user should be told."""
+
+    project: Project
+    edits: int  # journal lines replayed
+    notes: list[str]
+
+
 def recover(project_dir: Path | str) -> Project:
     """The project as it was at the last journalled operation (unsaved: `modified` is True).
 
-    Raises FormatError when the journal does not belong to the current project.json.
+    Raises FormatError when the journal fits no version of project.json (it is kept).
+    """
+    return recover_edits(project_dir).project
+
+
+def recover_edits(project_dir: Path | str, state_dir: Path | None = None) -> Recovery:
+    """`recover` with the count of replayed edits and notes for the user.
+
+    state_dir: where the journal lies (default .vertapp; or a .vertapp/kept/ folder).
     """
     folder = Path(project_dir)
-    path = _state_dir(folder) / JOURNAL_FILE
+    state = state_dir if state_dir is not None else _state_dir(folder)
+    path = state / JOURNAL_FILE
     lines = _read_bytes(path).decode("utf-8", errors="replace").split("\n")
     header = parse_json(lines[0], str(path))
     if not isinstance(header, dict) or header.get("journal") != 1:
         raise FormatError(f"{path}: not a VertApp journal")
-    project = _journal_base(folder, header, path)
+    project, skip, notes = _journal_base(folder, state, header, path)
+    replayed = 0
     for n, line in enumerate(lines[1:], start=2):
-        if not line.strip():
+        if not line.strip() or n - 2 < skip:
             continue
         try:
             entry = json.loads(line)
@@ -485,28 +585,90 @@ def recover(project_dir: Path | str) -> Project:
             project.apply(decode_op(entry))
         except VertAppError as err:
             raise FormatError(f"{path}: line {n}: cannot replay ({err})") from None
+        replayed += 1
     project.saved_revision = -1  # recovered edits are unsaved
-    return project
+    project.recovered_journal = _journal_id(header)
+    return Recovery(project, replayed, notes)
 
 
-def _journal_base(folder: Path, header: dict[str, Any], path: Path) -> Project:
+def _journal_base(
+    folder: Path, state: Path, header: dict[str, Any], path: Path
+) -> tuple[Project, int, list[str]]:
+    """The project the journal's lines apply to, how many lines it already holds, notes."""
+    main = project_file(folder)
     if header.get("base") == AUTOSAVE_FILE:
-        snap = _state_dir(folder) / AUTOSAVE_FILE
-        raw = _read_bytes(snap)
-        data = parse_project_json(raw, str(snap))
-        project = project_from_coco(data, name=str(snap), root=folder)
-        main = project_file(folder)
+        project = _load_file(state / AUTOSAVE_FILE, folder)
         project.file_stamp = FileStamp.of(main) if main.exists() else None
-        return project
-    project = load_project(folder)
-    if project.file_stamp.sha256 != header.get("sha256"):
-        raise FormatError(f"{path}: journal belongs to another version of {PROJECT_FILE}")
-    return project
+        return project, 0, []
+    want = header.get("sha256")
+    if main.is_file():
+        project = load_project(folder)
+        if project.file_stamp.sha256 == want:
+            return project, 0, []
+        note = _saving_note(state)
+        if note.get("journal_id") == header.get("id") and note.get("sha256") == (
+            project.file_stamp.sha256
+        ):  # killed between the rename and commit_save: the file holds the first lines
+            return project, int(note.get("lines", 0)), []
+    backup = folder / BACKUP_FILE
+    if backup.is_file() and FileStamp.of(backup).sha256 == want:
+        project = _load_file(backup, folder)  # its stamp: saving asks before overwriting
+        return (
+            project,
+            0,
+            [
+                f"{PROJECT_FILE} was changed by another program after these edits; they were "
+                f"recovered on the previous version ({BACKUP_FILE}), and saving will ask before "
+                f"replacing the other version"
+            ],
+        )
+    kept = keep_journal(folder) if state == _state_dir(folder) else state
+    where = kept.relative_to(folder) if kept is not None else state
+    raise FormatError(
+        f"{path}: journal belongs to another version of {PROJECT_FILE}; "
+        f"its edits are kept in {where}"
+    )
+
+
+def _saving_note(state: Path) -> dict[str, Any]:
+    try:
+        note = json.loads((state / SAVING_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
 
 
 def clear_recovery(project_dir: Path | str) -> None:
     """Drop the journal and snapshot (after a clean save, or when the user declines)."""
     state = _state_dir(Path(project_dir))
-    for name in (JOURNAL_FILE, AUTOSAVE_FILE):
+    for name in (JOURNAL_FILE, AUTOSAVE_FILE, SAVING_FILE):
         with contextlib.suppress(FileNotFoundError):
             (state / name).unlink()
+
+
+def _journal_header(folder: Path) -> dict[str, Any] | None:
+    try:
+        with open(_state_dir(folder) / JOURNAL_FILE, encoding="utf-8") as f:
+            header = json.loads(f.readline() or "null")
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def keep_journal(project_dir: Path | str) -> Path | None:
+    """Copy the journal (and its snapshot and save note) to .vertapp/kept/<time>/; that folder.
+
+    Used wherever a journal would otherwise be overwritten or removed without its
+    edits having been replayed: they stay on disk for a person to recover.
+    """
+    state = _state_dir(Path(project_dir))
+    if not (state / JOURNAL_FILE).is_file():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    dest = state / KEPT_DIR / f"{stamp}-{uuid.uuid4().hex[:6]}"
+    dest.mkdir(parents=True)
+    for name in (JOURNAL_FILE, AUTOSAVE_FILE, SAVING_FILE):
+        if (state / name).is_file():
+            shutil.copy2(state / name, dest / name)
+    _fsync_dir(dest)
+    return dest
