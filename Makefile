@@ -27,6 +27,7 @@ test: $(TSTAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/ruff check vertapp tests benchmarks
 	QT_QPA_PLATFORM=offscreen $(BIN)/ruff format --check vertapp tests benchmarks
 	QT_QPA_PLATFORM=offscreen $(BIN)/mypy
+	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(TSTAMP)
