@@ -57,7 +57,7 @@ TOTALSEG_V1: dict[int, str] = {
 }
 
 _RANGES = {"C": 7, "T": 13, "L": 6, "S": 5}
-_SHORT = re.compile(r"^(?:vertebra[e]?)?(C|TH|T|L|S)(\d{1,2})(?:vertebra[e]?)?$")
+_SHORT = re.compile(r"^(?:VERTEBRAE?)?(C|TH|T|L|S)(\d{1,2})(?:VERTEBRAE?)?$")
 _LONG = re.compile(r"^(CERVICAL|THORACIC|LUMBAR|SACRAL)VERTEBRA[E]?(\d{1,2})$")
 _LONG_LETTER = {"CERVICAL": "C", "THORACIC": "T", "LUMBAR": "L", "SACRAL": "S"}
 
