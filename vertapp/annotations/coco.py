@@ -502,12 +502,18 @@ def _image(rec: Any, where: Where) -> ImageRecord:
         width=w,
         height=h,
         kind=kind,
-        source_path=opt_str(app.get("source_path"), where, "source_path"),
+        source_path=_source_path(app.get("source_path"), where),
         mip_affine=_affine(app.get("mip_affine"), where),
         patient_key=opt_str(app.get("patient_key"), where, "patient_key"),
         status=status,
         extra=extra,
     )
+
+
+def _source_path(obj: Any, where: Where) -> str | None:
+    """The CT behind a MIP: a path inside the project, like every path read from a file."""
+    name = opt_str(obj, where, "source_path")
+    return None if name is None else safe_relpath(name, f"{where}: source_path")
 
 
 def _rings(obj: Any, where: Where, budget: VertexBudget) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ from vertapp.annotations.paths import safe_relpath
 from vertapp.annotations.validate import (
     VertexBudget,
     Where,
+    check_coordinates,
     image_size,
     need_dict,
     need_list,
@@ -54,7 +55,8 @@ def _polygon(shape: dict[str, Any], where: Where) -> np.ndarray | None:
         return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
     r = float(np.hypot(*(b - a)))
     t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
-    return np.stack([a[0] + r * np.cos(t), a[1] + r * np.sin(t)], axis=1)
+    ring = np.stack([a[0] + r * np.cos(t), a[1] + r * np.sin(t)], axis=1)
+    return check_coordinates(ring, where)  # the rim may lie far out: pycocotools crashes
 
 
 def image_from_labelme(

@@ -70,7 +70,7 @@ from vertapp.annotations.coco import (
 from vertapp.annotations.model import Change, ImageRecord, Project
 from vertapp.annotations.opcodec import decode_op, encode_op
 from vertapp.annotations.ops import Operation
-from vertapp.annotations.validate import MAX_FILE_BYTES, parse_json
+from vertapp.annotations.validate import MAX_FILE_BYTES, parse_json, regular_file_size
 from vertapp.errors import FormatError, VertAppError
 
 PROJECT_FILE = "project.json"
@@ -203,7 +203,7 @@ def project_file(project_dir: Path | str) -> Path:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
+        size = regular_file_size(path)
         if size > MAX_FILE_BYTES:
             raise FormatError(f"{path}: file is {size} bytes, more than {MAX_FILE_BYTES}")
         return path.read_bytes()

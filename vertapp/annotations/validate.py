@@ -7,6 +7,7 @@ names the file and the record ("project.json: annotations[12] (id 57): ...").
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,20 @@ class Where:
         return FormatError(f"{self}: {message}")
 
 
+def regular_file_size(path: Path) -> int:
+    """The size of `path`; FormatError for a pipe, device or socket, which are never opened
+    (a named pipe blocks `open` forever, /dev/zero never ends)."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise FormatError(f"{path}: not a regular file (a pipe, device or socket)")
+    return st.st_size
+
+
 def read_json(path: Path | str) -> Any:
     """json.load with size limit; any problem -> FormatError naming the file."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        size = regular_file_size(p)
         if size > MAX_FILE_BYTES:
             raise FormatError(f"{p}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed")
         with open(p, "rb") as f:
@@ -154,11 +164,22 @@ def points_array(obj: Any, where: Where, *, flat: bool) -> np.ndarray:
         arr = arr.reshape(-1, 2)
     elif arr.ndim != 2 or arr.shape[1] != 2:
         raise where.error(f"polygon must be [[x, y], ...], got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all() or np.abs(arr).max() > 10 * MAX_SIDE:
-        raise where.error("polygon has a non-finite or absurd coordinate")
+    arr = check_coordinates(arr.astype(np.float64), where)
     if len(arr) < 3:
         raise where.error(f"polygon has {len(arr)} vertices; at least 3 are needed")
+    return arr
+
+
+def check_coordinates(arr: np.ndarray, where: Where) -> np.ndarray:
+    """`arr` if every coordinate is finite and within 10 image sides of the origin.
+
+    Every shape goes through this before pycocotools rasterises it: huge values
+    (a VIA circle of radius 1e300) crash its C code.
+    """
+    with np.errstate(all="ignore"):
+        bad = not np.isfinite(arr).all() or np.abs(arr).max(initial=0) > 10 * MAX_SIDE
+    if bad:
+        raise where.error("polygon has a non-finite or absurd coordinate")
     return arr
 
 

@@ -30,6 +30,7 @@ from vertapp.annotations.paths import safe_join, safe_relpath
 from vertapp.annotations.validate import (
     VertexBudget,
     Where,
+    check_coordinates,
     image_size,
     need_dict,
     need_list,
@@ -102,6 +103,13 @@ def _label(attrs: Any, where: Where, label_key: str, label_map: Mapping[str, str
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float, theta: float = 0.0) -> np.ndarray:
     t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+    with np.errstate(all="ignore"):  # overflow to inf is caught by check_coordinates
+        return _ellipse_points(t, cx, cy, rx, ry, theta)
+
+
+def _ellipse_points(
+    t: np.ndarray, cx: float, cy: float, rx: float, ry: float, theta: float
+) -> np.ndarray:
     x, y = rx * np.cos(t), ry * np.sin(t)
     c, s = np.cos(theta), np.sin(theta)
     return np.stack([cx + c * x - s * y, cy + s * x + c * y], axis=1)
@@ -121,10 +129,11 @@ def _shape(shape: Any, where: Where) -> np.ndarray | None:
         x, y, w, h = num("x"), num("y"), num("width"), num("height")
         return points_array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], where, flat=False)
     if name == "circle":
-        return _ellipse(num("cx"), num("cy"), num("r"), num("r"))
+        return check_coordinates(_ellipse(num("cx"), num("cy"), num("r"), num("r")), where)
     if name == "ellipse":
         theta = need_number(shape.get("theta", 0.0), where, "theta")
-        return _ellipse(num("cx"), num("cy"), num("rx"), num("ry"), theta)
+        ring = _ellipse(num("cx"), num("cy"), num("rx"), num("ry"), theta)
+        return check_coordinates(ring, where)
     if name in ("point",):
         return None
     raise where.error(f"unknown region shape {name!r:.40}")

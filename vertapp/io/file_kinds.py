@@ -26,6 +26,8 @@ def kind_of(path: Path) -> Kind:
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():
         return Kind.FOLDER
+    if not path.is_file():  # never opened: a named pipe blocks forever, /dev/zero never ends
+        raise InputError(f"{path}: not a regular file (a pipe, device or socket)")
     if looks_like_dicom(path):
         return Kind.DICOM
     head = _head(path, 352)
