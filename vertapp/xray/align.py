@@ -1,0 +1,172 @@
+"""Low-/high-dose alignment: per vertebra (paired by level), the 2D similarity that maps the
+high-dose ZOI onto the low-dose image, with the paper's failure modes handled.
+
+- Paired vertebrae start from the shift between the two ZOI centroids and are refined by
+  `register.register_zoi` (image content, never the outlines' vertices).
+- A vertebra missing on the low-dose image is placed where its aligned neighbours' motions
+  put it, searched around there, refined, and marked `fallback`.
+- A low score marks a vertebra `failed`; torsion checks (`torsion.py`) add warnings.
+
+`align_job` is a job (`vertapp.jobs`): it yields one `Progress` per vertebra and returns an
+`Alignment`; closing it between vertebrae cancels it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vertapp.errors import InputError
+from vertapp.jobs import Job, Progress
+from vertapp.labels import VERTEBRA_ID
+from vertapp.xray.register import register_zoi, translation_search
+from vertapp.xray.similarity import Similarity, apply_matrix
+from vertapp.xray.torsion import torsion_warnings
+from vertapp.xray.zoi import Zoi
+
+FAIL_SCORE = 0.35  # below this correlation a vertebra is `failed`, not aligned
+SEARCH_FRACTION = 0.25  # refinement may move a ZOI this share of its size from the start
+FALLBACK_SEARCH_FRACTION = 0.5  # wider: neighbours only roughly predict a missing one
+
+
+@dataclass
+class VertebraAlignment:
+    level: str
+    matrix: np.ndarray  # 2x3, high-dose (col, row, 1) -> low-dose (col, row)
+    center: tuple[float, float]  # the high-dose ZOI centroid (col, row)
+    score: float
+    status: str  # "aligned" | "fallback" | "failed"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def similarity(self) -> Similarity:
+        return Similarity.from_matrix(self.matrix, self.center)
+
+
+@dataclass
+class Alignment:
+    vertebrae: list[VertebraAlignment]
+    warnings: list[str] = field(default_factory=list)
+
+    def by_level(self) -> dict[str, VertebraAlignment]:
+        return {v.level: v for v in self.vertebrae}
+
+
+def align_job(
+    low: np.ndarray, high: np.ndarray, low_zois: dict[str, Zoi], high_zois: dict[str, Zoi]
+) -> Job[Alignment]:
+    """Align every high-dose ZOI onto the low-dose image; see the module doc."""
+    _check_inputs(low, high, low_zois, high_zois)
+    low_f, high_f = np.asarray(low, np.float32), np.asarray(high, np.float32)
+    levels = sorted(high_zois, key=lambda name: VERTEBRA_ID.get(name, 99))
+    paired = [lv for lv in levels if lv in low_zois]
+    missing = [lv for lv in levels if lv not in low_zois]
+    done: dict[str, VertebraAlignment] = {}
+    total = len(levels)
+    for level in paired:
+        done[level] = _align_paired(low_f, high_f, low_zois[level], high_zois[level])
+        yield Progress("Aligning", len(done) / total, level)
+    for level in missing:
+        done[level] = _align_missing(low_f, high_f, high_zois[level], done)
+        yield Progress("Aligning", len(done) / total, f"{level} (fallback)")
+    result = [done[lv] for lv in levels]
+    for level, notes in torsion_warnings(result, high_zois, low_zois).items():
+        done[level].warnings += notes
+    warnings = [
+        f"{lv}: only on the low-dose image (no high-dose twin to align)"
+        for lv in sorted(set(low_zois) - set(high_zois), key=lambda n: VERTEBRA_ID.get(n, 99))
+    ]
+    warnings += [f"{v.level}: {w}" for v in result for w in v.warnings]
+    return Alignment(result, warnings)
+
+
+def _check_inputs(
+    low: np.ndarray, high: np.ndarray, low_zois: dict[str, Zoi], high_zois: dict[str, Zoi]
+) -> None:
+    if low.shape != high.shape:
+        raise InputError(
+            f"the low-dose image is {low.shape[1]}x{low.shape[0]} pixels and the high-dose one "
+            f"{high.shape[1]}x{high.shape[0]}: alignment needs both at the same size"
+        )
+    if not high_zois or not low_zois:
+        side = "high" if not high_zois else "low"
+        raise InputError(f"no vertebra was found on the {side}-dose image")
+    if not set(low_zois) & set(high_zois):
+        raise InputError(
+            f"no vertebra in common: low-dose {', '.join(low_zois)}; "
+            f"high-dose {', '.join(high_zois)} (two different patients or regions?)"
+        )
+
+
+def _align_paired(low: np.ndarray, high: np.ndarray, lz: Zoi, hz: Zoi) -> VertebraAlignment:
+    hc, lc = hz.centroid, lz.centroid
+    start = Similarity(0.0, 1.0, (lc[0] - hc[0], lc[1] - hc[1]), hc)
+    reg = register_zoi(high, low, hz.mask, start, SEARCH_FRACTION * hz.size_px)
+    status, warnings = "aligned", []
+    if reg.score < FAIL_SCORE:
+        status = "failed"
+        warnings.append(f"alignment score {reg.score:.2f} is below {FAIL_SCORE}: not aligned")
+    return VertebraAlignment(hz.level, reg.matrix, hc, reg.score, status, warnings)
+
+
+def _align_missing(
+    low: np.ndarray, high: np.ndarray, hz: Zoi, done: dict[str, VertebraAlignment]
+) -> VertebraAlignment:
+    hc = hz.centroid
+    guess, used = _from_neighbours(hz, done)
+    if guess is None:
+        return VertebraAlignment(
+            hz.level,
+            Similarity(0.0, 1.0, (0.0, 0.0), hc).matrix,
+            hc,
+            0.0,
+            "failed",
+            ["not found on the low-dose image and no aligned neighbour to place it from"],
+        )
+    search = FALLBACK_SEARCH_FRACTION * hz.size_px
+    found = translation_search(high, low, hz.mask, guess, search)
+    reg = register_zoi(high, low, hz.mask, found, SEARCH_FRACTION * hz.size_px)
+    if reg.score < FAIL_SCORE:
+        return VertebraAlignment(
+            hz.level,
+            reg.matrix,
+            hc,
+            reg.score,
+            "failed",
+            [
+                f"not found on the low-dose image; the search near where {used} place it "
+                f"scored {reg.score:.2f} (below {FAIL_SCORE}): not aligned"
+            ],
+        )
+    note = (
+        f"not found on the low-dose image: placed from its high-dose twin, searched near where "
+        f"{used} put it (score {reg.score:.2f})"
+    )
+    return VertebraAlignment(hz.level, reg.matrix, hc, reg.score, "fallback", [note])
+
+
+def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Similarity | None, str]:
+    """The nearest aligned vertebra above and below, their motions averaged (weighted by
+    closeness) and applied about this ZOI's own centroid."""
+    me = VERTEBRA_ID.get(hz.level, 0)
+    good = [v for v in done.values() if v.status == "aligned"]
+    above = [v for v in good if VERTEBRA_ID.get(v.level, 0) < me]
+    below = [v for v in good if VERTEBRA_ID.get(v.level, 0) > me]
+    near = [max(above, key=_rank)] if above else []
+    near += [min(below, key=_rank)] if below else []
+    if not near:
+        return None, ""
+    weights = np.array([1.0 / abs(_rank(v) - me) for v in near])
+    weights /= weights.sum()
+    hc = np.array(hz.centroid)
+    moved = sum(w * apply_matrix(v.matrix, hc)[0] for w, v in zip(weights, near, strict=True))
+    sims = [v.similarity for v in near]
+    angle = float(sum(w * s.angle_deg for w, s in zip(weights, sims, strict=True)))
+    scale = float(sum(w * s.scale for w, s in zip(weights, sims, strict=True)))
+    guess = Similarity(angle, scale, (moved[0] - hc[0], moved[1] - hc[1]), hz.centroid)
+    return guess, " and ".join(v.level for v in near)
+
+
+def _rank(v: VertebraAlignment) -> int:
+    return VERTEBRA_ID.get(v.level, 0)
