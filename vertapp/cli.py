@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "import": "labelled CTs (CT + 3-D vertebra labels, or a dataset folder) into a project",
     "about": "versions, device, folders and third-party licences (Help > About)",
     "review": "summarize the review of a project: images and vertebrae per status, flags",
+    "xray": "radiographs: vertebra ZOIs and low-/high-dose alignment (X-ray paper)",
 }
 
 

@@ -1,0 +1,127 @@
+"""`vertapp xray`: the radiograph workflow of the X-ray paper (DESIGN.md command contract).
+
+    vertapp xray zoi IMAGE (--model M.pt | --zois COCO) --out DIR
+    vertapp xray align LOW HIGH (--model M.pt | --zois-low COCO --zois-high COCO) --out DIR
+
+`zoi` writes one cut-out PNG per vertebra and `zois.json`; `align` writes
+`alignment.json`, `fused.png` and `check.png` (see docs/xray.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vertapp.errors import InputError
+
+SUBCOMMANDS = {
+    "zoi": "cut one zone of interest (ZOI) per vertebra out of a radiograph",
+    "align": "align the high-dose ZOIs of a patient onto the low-dose radiograph",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="xray_command", metavar="STEP", required=True)
+    zoi = sub.add_parser("zoi", help=SUBCOMMANDS["zoi"], description=SUBCOMMANDS["zoi"])
+    zoi.add_argument("image", help="radiograph (PNG/JPEG/TIFF 8 or 16 bit, or DICOM)")
+    src = zoi.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="checkpoint of a radiograph model (vertebra parts or bodies)")
+    src.add_argument("--zois", help="COCO file of the image's vertebrae or parts")
+    zoi.add_argument("--out", required=True, help="folder for the ZOI images and zois.json")
+    zoi.set_defaults(xray_run=run_zoi)
+    align = sub.add_parser("align", help=SUBCOMMANDS["align"], description=SUBCOMMANDS["align"])
+    align.add_argument("low", help="low-dose radiograph")
+    align.add_argument("high", help="high-dose radiograph of the same patient")
+    align.add_argument("--model", help="checkpoint that finds the ZOIs on both images")
+    align.add_argument("--zois-low", help="COCO file of the low-dose image's vertebrae or parts")
+    align.add_argument("--zois-high", help="COCO file of the high-dose image's vertebrae or parts")
+    align.add_argument(
+        "--out", required=True, help="folder for alignment.json, fused.png, check.png"
+    )
+    align.set_defaults(xray_run=run_align)
+
+
+def run(args: argparse.Namespace) -> int:
+    return int(args.xray_run(args))
+
+
+def _zois(image: np.ndarray, image_path: Path, model: str | None, coco_path: str | None) -> Any:
+    from vertapp.xray.zoi_coco import read_coco_file, zois_from_coco
+
+    if model is not None:
+        try:
+            from vertapp.xray.detect import predict_zoi_coco
+        except ImportError as err:
+            raise InputError(f"--model: radiograph prediction is not available ({err})") from None
+        coco, where = (
+            predict_zoi_coco(Path(model), image_path),
+            f"{Path(model).name} on {image_path.name}",
+        )
+    else:
+        assert coco_path is not None
+        coco, where = read_coco_file(Path(coco_path)), str(coco_path)
+    return zois_from_coco(coco, image.shape[:2], image_path.name, where)
+
+
+def run_zoi(args: argparse.Namespace) -> int:
+    from vertapp.xray.images import read_pixels
+    from vertapp.xray.zoi_files import write_zois
+
+    path = Path(args.image)
+    image = read_pixels(path)
+    zois, warnings = _zois(image, path, args.model, args.zois)
+    index = write_zois(image, zois, path.name, Path(args.out))
+    for w in warnings:
+        print(f"warning: {w}")
+    print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {index}")
+    return 0
+
+
+def run_align(args: argparse.Namespace) -> int:
+    from vertapp.jobs import run_job
+    from vertapp.xray.align import align_job
+    from vertapp.xray.alignment_file import alignment_record
+    from vertapp.xray.fuse import checkerboard, fuse, outline, to_display
+    from vertapp.xray.images import read_pixels
+    from vertapp.xray.zoi_files import write_json, write_png
+
+    if args.model is None and (args.zois_low is None or args.zois_high is None):
+        raise InputError("give --model, or both --zois-low and --zois-high")
+    if args.model is not None and (args.zois_low or args.zois_high):
+        raise InputError("give either --model or --zois-low/--zois-high, not both")
+    low_path, high_path, out = Path(args.low), Path(args.high), Path(args.out)
+    low, high = read_pixels(low_path), read_pixels(high_path)
+    if low.shape != high.shape:
+        raise InputError(
+            f"{low_path.name} is {low.shape[1]}x{low.shape[0]} pixels and {high_path.name} "
+            f"{high.shape[1]}x{high.shape[0]}: alignment needs both at the same size"
+        )
+    low_zois, low_notes = _zois(low, low_path, args.model, args.zois_low)
+    high_zois, high_notes = _zois(high, high_path, args.model, args.zois_high)
+    result = run_job(align_job(low, high, low_zois, high_zois))
+    result.warnings[:0] = [f"low-dose: {w}" for w in low_notes] + [
+        f"high-dose: {w}" for w in high_notes
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "alignment.json", alignment_record(result))
+    fused = fuse(low, high, result, high_zois)
+    bits = 8 if low.dtype == np.uint8 else 16
+    write_png(out / "fused.png", to_display(fused, low, bits))
+    tile = max(8, int(np.median([z.size_px for z in high_zois.values()]) // 3))
+    check = to_display(checkerboard(low, fused, tile), low, 8)
+    write_png(out / "check.png", outline(check, result, high_zois))
+    _print_summary(result, out)
+    return 0
+
+
+def _print_summary(result: Any, out: Path) -> None:
+    counts: dict[str, int] = {}
+    for v in result.vertebrae:
+        counts[v.status] = counts.get(v.status, 0) + 1
+    for w in result.warnings:
+        print(f"warning: {w}")
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    print(f"{len(result.vertebrae)} vertebrae: {summary} -> {out / 'alignment.json'}")
