@@ -1,0 +1,169 @@
+"""The back-projection as one cancellable job, and `BackProjector` for repeated use.
+
+`BackProjector(volume, result)` does the mask-independent work once (rays, candidate bone
+with marrow); `job(footprint)` then labels the vertebrae in 3D, and `slice_preview` gives
+a footprint-only label slice at once (no 3D separation) for a view that must not wait.
+A window re-running the back-projection after each edit keeps one BackProjector per CT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from vertapp.backproject.bone import smoothed_bone, with_marrow
+from vertapp.backproject.footprint import AMBIGUOUS
+from vertapp.backproject.rays import Rays, compute_rays
+from vertapp.backproject.separate import erosion_structure, separate
+from vertapp.errors import InputError
+from vertapp.io.volume import Volume
+from vertapp.jobs import Job, Progress, run_job
+from vertapp.labels import ID_VERTEBRA
+from vertapp.preprocess.result import MipResult
+
+
+@dataclass(frozen=True)
+class BackprojectParams:
+    """Defaults and why: see docs/backproject.md.
+
+    - `bone_hu=None`: the preprocessing's bone threshold (hu_min, 100 HU), the bone the MIP
+      showed; darker marrow comes in through hole filling, not a lower threshold.
+    - `half_width_mm=45`: lumbar transverse processes reach ~45 mm from the canal.
+    - `close_mm=2`: seals cortex gaps up to ~4 mm (basivertebral foramen) before filling.
+    - `max_hole_mm2=2500`: the largest vertebral body cross-section (L5 ~ 50 x 40 mm).
+    - `canal_front_mm=15`: a hole with this much filled bone in front is the canal (the
+      shallowest bodies, upper thoracic, are ~15-18 mm deep; the cortex in front of the
+      marrow is a few mm).
+    - `erode_mm=1`: opens joint spaces and partial-volume contacts between neighbours.
+    - `smooth_mm=0.7`, `min_bone_mm3=30`: noise lifts soft tissue above 100 HU in single
+      voxels; a light blur and dropping specks keep it out, thin cortex stays.
+    - `tolerance_px=1`: footprint edge pixels left to connectivity (mask drawing error).
+    """
+
+    bone_hu: float | None = None
+    half_width_mm: float = 45.0
+    close_mm: float = 2.0
+    max_hole_mm2: float = 2500.0
+    erode_mm: float = 1.0
+    smooth_mm: float = 0.7
+    canal_front_mm: float = 15.0
+    min_bone_mm3: float = 30.0
+    tolerance_px: int = 1
+
+
+@dataclass
+class BackProjection:
+    """3D vertebra labels on the CT's (LPS-reoriented) grid, and what was left over."""
+
+    labels: np.ndarray  # uint8 (z, y, x) like the Volume: 0 or 1..17 = T1..L5
+    voxel_mm3: float
+    unclaimed_voxels: int  # candidate bone on the masks' rays that no vertebra took
+    counts: dict[str, int] = field(default_factory=dict)  # voxels per vertebra
+    warnings: list[str] = field(default_factory=list)
+
+    def volume_ml(self, name: str) -> float:
+        return self.counts.get(name, 0) * self.voxel_mm3 / 1000.0
+
+
+class BackProjector:
+    """Mask-independent preparation for one (CT, preprocessing) pair; see module doc."""
+
+    def __init__(
+        self, volume: Volume, result: MipResult, params: BackprojectParams | None = None
+    ) -> None:
+        self.volume, self.result = volume, result
+        self.params = p = params or BackprojectParams()
+        self.rays: Rays = compute_rays(volume, result, p.half_width_mm)
+        self.hu = volume.array[self.rays.box]
+        bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
+        bone = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
+        bone &= self.rays.inside
+        self.bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2, p.canal_front_mm)
+
+    @property
+    def mip_shape(self) -> tuple[int, int]:
+        return tuple(self.result.mip.shape)  # type: ignore[return-value]
+
+    def check_footprint(self, footprint: np.ndarray) -> None:
+        if footprint.shape != self.mip_shape:
+            rows, cols = self.mip_shape
+            raise InputError(
+                f"the masks are {footprint.shape[1]}x{footprint.shape[0]} px but this CT's MIP "
+                f"is {cols}x{rows} px: the masks belong to another image"
+            )
+
+    def job(self, footprint: np.ndarray) -> Job[BackProjection]:
+        """3D labels for a footprint image (`footprint.py`), yielding Progress per step."""
+        self.check_footprint(footprint)
+        yield Progress("backproject", 0.1, "rays")
+        seed = self.rays.lookup(footprint)
+        union = ndi.binary_dilation(footprint > 0, iterations=self.params.tolerance_px)
+        candidate = self.bone & self.rays.lookup(union.astype(np.uint8)).astype(bool)
+        yield Progress("backproject", 0.3, "separating vertebrae in 3D")
+        structure = erosion_structure(self.volume.spacing, self.params.erode_mm)
+        local = separate(self.hu, candidate, seed, structure)
+        yield Progress("backproject", 0.9, "collecting")
+        return self._collect(local, candidate, footprint)
+
+    def run(self, footprint: np.ndarray) -> BackProjection:
+        return run_job(self.job(footprint))
+
+    def slice_preview(self, footprint: np.ndarray, z: int) -> np.ndarray:
+        """uint8 (y, x) labels of CT slice `z` from the footprint alone (no 3D step), fast."""
+        self.check_footprint(footprint)
+        out = np.zeros(self.volume.shape[1:], np.uint8)
+        bz, by, bx = self.rays.box
+        if not bz.start <= z < bz.stop:
+            return out
+        zz = z - bz.start
+        row, col = self.rays.row[zz], self.rays.col[zz]
+        m = (row >= 0) & self.bone[zz]
+        lab = np.zeros(row.shape, np.uint8)
+        lab[m] = footprint[row[m], col[m]]
+        lab[lab == AMBIGUOUS] = 0
+        out[by, bx] = lab
+        return out
+
+    def _collect(
+        self, local: np.ndarray, candidate: np.ndarray, footprint: np.ndarray
+    ) -> BackProjection:
+        labels = np.zeros(self.volume.shape, np.uint8)
+        labels[self.rays.box] = local
+        counts = np.bincount(local.ravel(), minlength=256)
+        names = {ID_VERTEBRA[v]: int(counts[v]) for v in ID_VERTEBRA if counts[v]}
+        warnings = [
+            f"{ID_VERTEBRA[int(v)]}: no bone found on its mask's rays"
+            for v in np.unique(footprint)
+            if int(v) in ID_VERTEBRA and not counts[int(v)]
+        ]
+        return BackProjection(
+            labels=labels,
+            voxel_mm3=float(np.prod(self.volume.spacing)),
+            unclaimed_voxels=int((candidate & (local == 0)).sum()),
+            counts=names,
+            warnings=warnings,
+        )
+
+
+def backproject_job(
+    volume: Volume,
+    result: MipResult,
+    footprint: np.ndarray,
+    params: BackprojectParams | None = None,
+) -> Job[BackProjection]:
+    """Volume + preprocessing + footprint -> BackProjection, yielding Progress."""
+    yield Progress("backproject", 0.0, "bone and marrow")
+    projector = BackProjector(volume, result, params)
+    return (yield from projector.job(footprint))
+
+
+def backproject(
+    volume: Volume,
+    result: MipResult,
+    footprint: np.ndarray,
+    params: BackprojectParams | None = None,
+) -> BackProjection:
+    """Blocking version of `backproject_job`."""
+    return run_job(backproject_job(volume, result, footprint, params))
