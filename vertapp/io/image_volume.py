@@ -18,6 +18,7 @@ from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.orientation import image_direction, orientation_code, reorient_to_lps
 from vertapp.io.report import LoadReport
 from vertapp.io.volume import Volume
+from vertapp.io.volume_headers import check_volume_file
 
 FORMAT_NAMES = {
     ".nii": "NIfTI",
@@ -37,11 +38,25 @@ def format_name(path: Path) -> str:
     return "DICOM" if name.endswith(".dcm") else "image"
 
 
+WARNINGS_KEY = "vertapp.warnings"  # header warnings travel with the image as metadata
+
+
 def read_sitk_image(path: Path) -> sitk.Image:
+    """The file through SimpleITK, once its header was checked against the file."""
+    warnings = check_volume_file(path)
     try:
-        return sitk.ReadImage(str(path))
+        image = sitk.ReadImage(str(path))
     except RuntimeError as err:
         raise InputError(f"{path}: not a readable image or volume ({_itk_reason(err)})") from err
+    if warnings:
+        image.SetMetaData(WARNINGS_KEY, "\n".join(warnings))
+    return image
+
+
+def header_warnings(image: sitk.Image) -> list[str]:
+    if not image.HasMetaDataKey(WARNINGS_KEY):
+        return []
+    return image.GetMetaData(WARNINGS_KEY).split("\n")
 
 
 def read_image_volume(
@@ -49,6 +64,7 @@ def read_image_volume(
 ) -> LoadReport:
     """A 3-D scalar image file as an LPS int16 Volume (`image`: the file already read)."""
     image = _as_3d(read_sitk_image(path) if image is None else image, path)
+    file_warnings = header_warnings(image)
     if image.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
         bad = count_nonfinite_nifti(path)  # ITK reads NaN in NIfTI as 0
         if bad:
@@ -57,6 +73,7 @@ def read_image_volume(
     image = reorient_to_lps(image)
     values = sitk.GetArrayViewFromImage(image)
     array, warnings = to_int16_hu(values, str(path))
+    warnings = file_warnings + warnings
     if modality == "CT":
         warnings += hu_plausibility_warnings(array)
     volume = Volume(

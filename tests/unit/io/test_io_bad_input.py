@@ -25,7 +25,7 @@ def test_not_an_image(tmp_path):
 
 def test_corrupt_volume_file(tmp_path):
     (tmp_path / "broken.nii.gz").write_bytes(b"\x1f\x8b" + bytes(range(200)))
-    with pytest.raises(InputError, match=r"broken\.nii\.gz: not a readable image or volume \("):
+    with pytest.raises(InputError, match=r"broken\.nii\.gz: corrupt or truncated gzip data \("):
         read_volume(tmp_path / "broken.nii.gz")
 
 
