@@ -31,12 +31,12 @@ def ct_reference(volume: Volume) -> sitk.Image:
 
 
 def labels_on_ct_grid(labels: sitk.Image, volume: Volume, name: str) -> np.ndarray:
-    """(z, y, x) int32 ids on the CT's grid; InputError when they do not overlap it."""
+    """(z, y, x) uint16 ids on the CT's grid; InputError when they do not overlap it."""
     ref = ct_reference(volume)
     if _same_geometry(labels, ref):
-        return sitk.GetArrayFromImage(labels).astype(np.int32, copy=False)
+        return sitk.GetArrayFromImage(labels).astype(np.uint16, copy=False)
     resampled = sitk.Resample(
-        labels, ref, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkInt32
+        labels, ref, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt16
     )
     out = sitk.GetArrayFromImage(resampled)
     check_overlap(labels, out, volume, name)

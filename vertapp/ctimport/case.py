@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from vertapp.annotations.model import Project
 from vertapp.annotations.store import IMAGES_DIR, SOURCES_DIR
@@ -127,10 +128,8 @@ def order_warnings(classes: np.ndarray, volume: Volume, name: str) -> list[str]:
     ids = [int(i) for i in np.unique(classes[classes > 0])]
     if len(ids) < 2:
         return []
-    z = []
-    for i in ids:
-        centre = np.argwhere(classes == i).mean(axis=0)
-        z.append(float(volume.index_to_lps(centre)[2]))
+    centres = ndi.center_of_mass(classes > 0, classes, ids)  # one pass over the volume
+    z = [float(volume.index_to_lps(np.asarray(c))[2]) for c in centres]
     swapped = [
         (ID_VERTEBRA[a], ID_VERTEBRA[b])
         for a, b, za, zb in zip(ids, ids[1:], z, z[1:], strict=False)

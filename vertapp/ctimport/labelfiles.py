@@ -34,7 +34,7 @@ TOTALSEG_PATTERNS = ("vertebrae_*.nii.gz", "vertebrae_*.nii")
 
 @dataclass
 class LabelMap:
-    """An integer label image (LPS, int32) and the level each of its ids stands for."""
+    """An integer label image (LPS, uint16) and the level each of its ids stands for."""
 
     image: sitk.Image
     levels: dict[int, str]  # raw id -> level ("T12", "L6", "sacrum", ...)
@@ -65,7 +65,7 @@ def read_label_map(
 
 
 def read_label_volume(path: Path) -> sitk.Image:
-    """A label volume file as an LPS int32 image; refuses non-integer or vector data."""
+    """A label volume file as an LPS uint16 image; refuses non-integer or vector data."""
     image = read_sitk_image(path)
     if image.GetNumberOfComponentsPerPixel() != 1:
         raise InputError(f"{path}: has several values per voxel; a label map has one integer")
@@ -80,7 +80,7 @@ def read_label_volume(path: Path) -> sitk.Image:
         raise InputError(f"{path}: holds non-integer values; a label map holds integer ids")
     if values.size and (values.min() < 0 or values.max() > 65535):
         raise InputError(f"{path}: label ids must lie in 0..65535 (found {values.min()}..)")
-    return reorient_to_lps(sitk.Cast(image, sitk.sitkInt32))
+    return reorient_to_lps(sitk.Cast(image, sitk.sitkUInt16))
 
 
 def read_totalseg_folder(folder: Path) -> LabelMap:
@@ -92,7 +92,7 @@ def read_totalseg_folder(folder: Path) -> LabelMap:
             f"{folder}: no vertebrae_<level>.nii.gz files (TotalSegmentator's output folder)"
         )
     reference = read_label_volume(named[0][0])
-    combined = np.zeros(sitk.GetArrayViewFromImage(reference).shape, np.int32)
+    combined = np.zeros(sitk.GetArrayViewFromImage(reference).shape, np.uint16)
     levels: dict[int, str] = {}
     for label_id, (file, level) in enumerate(named, start=1):
         image = reference if label_id == 1 else read_label_volume(file)
@@ -162,7 +162,7 @@ def _volume_image(volume) -> sitk.Image:  # type: ignore[no-untyped-def]
     """A highdicom Volume (array axes a0, a1, a2; affine a -> LPS) as an LPS SimpleITK image.
 
     SimpleITK reads a numpy array as (k, j, i), so its index i is the volume's third axis."""
-    array = np.asarray(volume.array, dtype=np.int32)
+    array = np.asarray(volume.array, dtype=np.uint16)
     affine = np.asarray(volume.affine, dtype=float)
     columns = affine[:3, [2, 1, 0]]  # steps of sitk's i, j, k
     spacing = np.linalg.norm(columns, axis=0)

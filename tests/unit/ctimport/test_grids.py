@@ -121,3 +121,21 @@ def test_labels_on_the_ct_grid_are_taken_unchanged(phantom_files: PhantomFiles) 
     ph = phantom_files.phantom
     out = labels_on_ct_grid(label_image(ph), ph.volume, "labels.nii.gz")
     assert np.array_equal(out, verse_ids(ph))
+
+
+def test_a_transitional_vertebra_is_imported_unlabelled_with_a_warning(
+    phantom_files: PhantomFiles, tmp_path: Path
+) -> None:
+    """The phantom's lowest vertebra relabelled L6 (VerSe 25): the rest keep their levels."""
+    ph = phantom_files.phantom
+    ids = verse_ids(ph)
+    lowest = ids[ids > 0].max()  # L2 = VerSe 21
+    ids[ids == lowest] = 25
+    labels = _write(label_image(ph, ids), tmp_path / "l6.nii.gz")
+    project = new_project(tmp_path / "project")
+    report = run_job(import_case_job(project, CaseSpec(phantom_files.ct, labels)))
+    assert report.levels == list(ph.levels[:-1])
+    assert report.left_out == {"transitional": ["L6"]}
+    assert any("L6 is a transitional vertebra" in w for w in report.warnings)
+    record = project.images[report.image_id]
+    assert record.extra["vertapp"]["import"]["transitional"] == ["L6"]
