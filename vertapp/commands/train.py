@@ -20,13 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="model checkpoint to write (MODEL.pt)")
     parser.add_argument(
         "--preset",
-        choices=("paper", "fast"),
+        choices=("paper", "fast", "mobile"),
         default="fast",
-        help="paper: ResNet-101, 1024 px, lr 0.001, batch 5; fast: CPU-friendly",
+        help="paper: ResNet-101, 1024 px, lr 0.001, batch 5; fast: CPU-friendly; "
+        "mobile: MobileNetV3-Large FPN, for CPU training from scratch",
     )
     parser.add_argument("--arch", choices=("maskrcnn", "unet"))
     parser.add_argument(
-        "--backbone", help="resnet50 | resnet50_v2 | resnet101 | resnet34 | resnet18"
+        "--backbone",
+        help="resnet50 | resnet50_v2 | resnet101 | resnet34 | resnet18 | mobilenet_v3_large",
     )
     parser.add_argument(
         "--weights",

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.commands.xray_import import add_parser as add_import_parser
 from vertapp.errors import InputError
 
 SUBCOMMANDS = {
     "zoi": "cut one zone of interest (ZOI) per vertebra out of a radiograph",
     "align": "align the high-dose ZOIs of a patient onto the low-dose radiograph",
+    "import": "import a landmark dataset (4 corners per vertebra) as a radiograph project",
 }
 
 
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", required=True, help="folder for alignment.json, fused.png, check.png"
     )
     align.set_defaults(xray_run=run_align)
+    add_import_parser(sub)  # `vertapp xray import` (landmark datasets), its own module
 
 
 def run(args: argparse.Namespace) -> int:

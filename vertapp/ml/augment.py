@@ -1,7 +1,8 @@
 """On-the-fly augmentation that keeps anatomy: partial views, small warps, intensity.
 
-No flips: a vertical flip would put L5 above T1 and a horizontal one would put
-the spinous processes in front, which would teach the model impossible images.
+No vertical flip: it would put L5 above T1. A left-right flip only where
+`cfg.hflip_prob` asks for it (AP radiographs, where it keeps every level and part
+valid); on a lateral view or a MIP it would put the spinous processes in front.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def augment_sample(
         )
         keep = masks.sum(axis=(1, 2)) >= 4
         masks, labels = masks[keep], labels[keep]
+    if cfg.augment and cfg.hflip_prob > 0 and rng.random() < cfg.hflip_prob:
+        image, masks = image[:, ::-1], masks[:, :, ::-1]
     img = image.astype(np.float32) / 255.0
     if cfg.augment:
         img = random_intensity(img, rng)

@@ -9,7 +9,7 @@ from vertapp.errors import ModelError
 from vertapp.labels import VERTEBRAE
 
 ARCHS = ("maskrcnn", "unet")
-BACKBONES = ("resnet50", "resnet50_v2", "resnet101", "resnet34", "resnet18")
+BACKBONES = ("resnet50", "resnet50_v2", "resnet101", "resnet34", "resnet18", "mobilenet_v3_large")
 
 
 @dataclass
@@ -53,6 +53,13 @@ class TrainConfig:
     rotate_deg: float = 5.0
     scale_range: float = 0.08
     translate_frac: float = 0.04
+    # Left-right mirror probability: right for AP radiographs (levels and parts stay
+    # valid), wrong for lateral views and MIPs (processes would point forwards).
+    hflip_prob: float = 0.0
+    # False: training images go into the net at the size they have (data already scaled,
+    # e.g. radiographs to a fixed long side, whose partial views must not be blown up
+    # to min_size); prediction still resizes by min_size/max_size.
+    resize_in_training: bool = True
     val_fraction: float = 0.2
     seed: int = 0
     device: str = "auto"
@@ -128,6 +135,21 @@ PRESETS: dict[str, dict[str, Any]] = {
         score_thresh=0.9,
         epochs=12,
         warmup_iters=50,
+    ),
+    # CPU training from scratch (issue #14) and radiographs: MobileNetV3-Large + FPN.
+    "mobile": dict(
+        backbone="mobilenet_v3_large",
+        fpn_channels=128,
+        mask_head_channels=128,
+        box_batch_size_per_image=128,
+        rpn_batch_size_per_image=128,
+        min_size=512,
+        max_size=1024,
+        lr=0.02,
+        batch_size=2,
+        score_thresh=0.5,
+        epochs=12,
+        warmup_iters=100,
     ),
 }
 

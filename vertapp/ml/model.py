@@ -12,11 +12,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torchvision.models import resnet
+from torchvision.models import mobilenet, resnet
 from torchvision.models.detection import (
     MaskRCNN,
     maskrcnn_resnet50_fpn_v2,
 )
+from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, resnet_fpn_backbone
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
@@ -36,7 +37,17 @@ HUB_FILES: dict[str, tuple[str, ...]] = {
     "resnet101": ("resnet101-cd907fc2.pth", "resnet101-63fe2227.pth"),
     "resnet34": ("resnet34-b627a593.pth",),
     "resnet18": ("resnet18-f37072fd.pth",),
+    "mobilenet_v3_large": ("mobilenet_v3_large-8738ca79.pth", "mobilenet_v3_large-5c1a4163.pth"),
 }
+
+# MobileNetV3-Large blocks whose outputs feed the FPN: the last block at strides 8, 16
+# and 32 (40, 112 and 960 channels). Stride 8 keeps a vertebra of a 1024 px whole-spine
+# radiograph (~40 x 25 px) several cells wide; torchvision's detection builder uses
+# strides 16 and 32 only, which is made for larger objects.
+MOBILENET_LAYERS = {"6": "0", "12": "1", "16": "2"}
+MOBILENET_CHANNELS = [40, 112, 960]
+# One anchor size pair per FPN level (3 levels + the max-pool level), three aspect ratios.
+MOBILENET_ANCHORS = ((16, 24), (32, 48), (64, 96), (128, 192))
 
 
 def pretrained_path(cfg: TrainConfig) -> Path | None:
@@ -72,8 +83,9 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
     # From scratch every layer trains with real BatchNorm; on pretrained weights BN
     # is frozen and the first stages stay fixed, as torchvision does. "resnet50" is
     # built the way torchvision's maskrcnn_resnet50_fpn is, so its COCO file loads.
+    every = 6 if cfg.backbone == "mobilenet_v3_large" else 5  # stages the backbone has
     trainable = (
-        cfg.trainable_layers if cfg.trainable_layers is not None else (3 if pretrained else 5)
+        cfg.trainable_layers if cfg.trainable_layers is not None else (3 if pretrained else every)
     )
     kw: dict[str, Any] = dict(
         min_size=cfg.min_size,
@@ -86,6 +98,7 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
         rpn_pre_nms_top_n_test=max(cfg.rpn_post_nms_test, 500),
         rpn_post_nms_top_n_train=cfg.rpn_post_nms_train,
         rpn_post_nms_top_n_test=cfg.rpn_post_nms_test,
+        _skip_resize=not cfg.resize_in_training,  # torchvision: skip only while training
     )
     if cfg.backbone == "resnet50_v2":  # torchvision's v2 always uses trainable BatchNorm
         # Built without weights, torchvision ignores (and warns about) trainable layers,
@@ -96,7 +109,13 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
         _freeze_stages(model.backbone.body, trainable)
         return model
     norm = misc_ops.FrozenBatchNorm2d if pretrained else nn.BatchNorm2d
-    backbone = _resnet_fpn(cfg, norm, trainable)
+    if cfg.backbone == "mobilenet_v3_large":
+        backbone = _mobilenet_fpn(cfg, norm, trainable)
+        kw["rpn_anchor_generator"] = AnchorGenerator(
+            MOBILENET_ANCHORS, ((0.5, 1.0, 2.0),) * len(MOBILENET_ANCHORS)
+        )
+    else:
+        backbone = _resnet_fpn(cfg, norm, trainable)
     ch = cfg.mask_head_channels
     return MaskRCNN(
         backbone,
@@ -105,6 +124,27 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
         mask_head=MaskRCNNHeads(backbone.out_channels, [ch] * 4, 1),
         mask_predictor=MaskRCNNPredictor(ch, ch, cfg.num_classes),
         **kw,
+    )
+
+
+def _mobilenet_fpn(cfg: TrainConfig, norm: type[nn.Module], trainable: int) -> BackboneWithFPN:
+    """MobileNetV3-Large + FPN (strides 8, 16, 32 and a max-pool level) for CPU training.
+
+    `trainable` counts the last of its 6 stages (as torchvision's mobilenet_backbone);
+    the body keeps torchvision's `features` numbering, so an ImageNet file loads into it.
+    """
+    features = mobilenet.mobilenet_v3_large(weights=None, norm_layer=norm).features
+    starts = [0] + [i for i, b in enumerate(features) if getattr(b, "_is_cn", False)]
+    starts.append(len(features) - 1)
+    first = len(features) if trainable <= 0 else starts[max(len(starts) - trainable, 0)]
+    for block in features[:first]:
+        block.requires_grad_(False)
+    return BackboneWithFPN(
+        features,
+        return_layers=MOBILENET_LAYERS,
+        in_channels_list=MOBILENET_CHANNELS,
+        out_channels=cfg.fpn_channels,
+        extra_blocks=LastLevelMaxPool(),
     )
 
 
@@ -159,7 +199,12 @@ def load_pretrained(model: nn.Module, path: Path) -> list[str]:
         raise ModelError(f"{path}: cannot read weights ({type(err).__name__}: {err})") from err
     state = _unwrap_state(raw, path)
     if not any(k.startswith(("backbone.", "roi_heads.", "rpn.")) for k in state):
-        state = {f"backbone.body.{k}": v for k, v in state.items() if not k.startswith("fc.")}
+        # ImageNet classifier: ResNet keys ("layer1...") or MobileNet keys ("features.3...")
+        state = {
+            f"backbone.body.{k.removeprefix('features.')}": v
+            for k, v in state.items()
+            if not k.startswith(("fc.", "classifier."))
+        }
     own = model.state_dict()
     dropped = sorted(k for k, v in state.items() if k in own and own[k].shape != v.shape)
     usable = {k: v for k, v in state.items() if k in own and k not in dropped}

@@ -1,0 +1,194 @@
+"""Vertebral bodies and parts on a radiograph with a trained Mask R-CNN, each with its level.
+
+Steps, for one image of any size and bit depth:
+
+1. grey to 8 bit (16-bit windowed to its 0.5-99.5 % range, as in training);
+2. scaled so its long side is the model's (`max_size`: a whole spine of 1000 x 2500
+   px is seen as in training; masks of a big image are never made at full size
+   for every raw detection);
+3. detections above the score threshold; body classes (one per level, T1..L5)
+   merged when two masks overlap (IoU > 0.5) and numbered top to bottom with the
+   ordering step (`vertapp.ml.ordering`: strictly increasing levels that best fit
+   the class probabilities, gaps allowed);
+4. soft masks of the kept detections scaled back to the image and cut at 0.5;
+5. every other part given the level of the body it hangs from (`attach.py`).
+
+`predict_zoi_coco` returns that as COCO for one image, every annotation with
+`vertapp.vertebra`: what `vertapp xray zoi|align --model` reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vertapp.errors import ModelError
+from vertapp.labels import PART_ID, PARTS, VERTEBRAE
+from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
+from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
+from vertapp.ml.ordering import reorder_labels, suppress_duplicates
+from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
+from vertapp.xray.attach import attach_parts
+from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
+from vertapp.xray.training import grey_u8, resize_long_side
+
+
+@dataclass
+class FoundPart:
+    """One predicted vertebra part on the full-size image."""
+
+    part: str  # body, spinous_process, pedicle, transverse_process
+    level: str  # T1..L5 or "unknown"
+    mask: np.ndarray  # bool, the image's shape
+    score: float
+    order_changed: bool = False  # the ordering step gave a body another level
+
+
+def check_radiograph_model(loaded: LoadedModel) -> None:
+    """ModelError unless the checkpoint is a Mask R-CNN over body levels and/or parts."""
+    names = loaded.class_names
+    if loaded.arch != "maskrcnn":
+        raise ModelError(f"{loaded.path}: a {loaded.arch} model cannot find vertebra parts")
+    if not names or not all(n in VERTEBRAE or n in PARTS for n in names):
+        raise ModelError(
+            f"{loaded.path}: trained for {', '.join(names[:5])}..., not for radiograph "
+            "parts (body, spinous_process, pedicle, transverse_process) or levels T1..L5"
+        )
+
+
+def predict_radiograph(
+    loaded: LoadedModel, image: np.ndarray, score_thresh: float | None = None
+) -> list[FoundPart]:
+    """Bodies (top to bottom) then the other parts, each with its level (module docstring)."""
+    check_radiograph_model(loaded)
+    grey = grey_u8(image)
+    small, s = resize_long_side(grey, loaded.config.max_size)
+    model = loaded.model.eval()
+    det = maskrcnn_raw(model, [to_tensor(small).to(model_device(model))])[0]
+    thresh = loaded.config.score_thresh if score_thresh is None else float(score_thresh)
+    keep = (det["scores"] >= thresh).cpu().numpy()
+    soft = det["masks"][:, 0].float().cpu().numpy()[keep]
+    scores = det["scores"].float().cpu().numpy()[keep]
+    labels = det["labels"].cpu().numpy()[keep]
+    probs = det["class_probs"].float().cpu().numpy()[keep][:, 1:]  # drop background
+    names = loaded.class_names
+    kinds = [class_part_level(names[int(lb) - 1]) for lb in labels]
+    is_body = np.array([k[0] == BODY for k in kinds], bool)
+    bodies = _bodies(soft, scores, labels, probs, is_body, names)
+    found = [_full(soft[i], grey.shape, BODY, lv, scores[i], ch) for i, lv, ch in bodies]
+    found = [f for f in found if f.mask.any()]
+    others = [
+        _full(soft[i], grey.shape, kinds[i][0], UNKNOWN, scores[i])
+        for i in np.flatnonzero(~is_body)
+    ]
+    others = [f for f in others if f.mask.any()]
+    levels = attach_parts(
+        [f.mask for f in others], [f.mask for f in found], [f.level for f in found]
+    )
+    for f, lv in zip(others, levels, strict=True):
+        f.level = lv
+    return found + others
+
+
+def _bodies(
+    soft: np.ndarray,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    probs: np.ndarray,
+    is_body: np.ndarray,
+    names: list[str],
+) -> list[tuple[int, str, bool]]:
+    """(detection index, level, order changed) of the kept bodies, top to bottom."""
+    idx = np.flatnonzero(is_body)
+    if not len(idx):
+        return []
+    binary = soft[idx] > 0.5
+    nonempty = binary.reshape(len(idx), -1).any(axis=1)
+    idx, binary = idx[nonempty], binary[nonempty]
+    kept = suppress_duplicates(binary, scores[idx])
+    idx, binary = idx[kept], binary[kept]
+    level_cols = [i for i, n in enumerate(names) if n in VERTEBRAE]
+    rows = np.array([np.flatnonzero(m.any(axis=1)).mean() for m in binary])
+    if len(level_cols) < 2:  # a parts model without levels: top to bottom, level unknown
+        order = np.argsort(rows, kind="stable")
+        return [(int(idx[o]), UNKNOWN, False) for o in order]
+    p = probs[idx][:, level_cols]
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    sel, new = reorder_labels(rows, p, scores[idx])
+    out = []
+    for o, lab in zip(sel, new, strict=True):
+        level = names[level_cols[int(lab) - 1]]
+        raw = names[int(labels[idx[o]]) - 1]
+        out.append((int(idx[o]), level, level != raw))
+    return out
+
+
+def _full(
+    soft: np.ndarray,
+    shape: tuple[int, int],
+    part: str,
+    level: str,
+    score: float,
+    changed: bool = False,
+) -> FoundPart:
+    h, w = shape
+    big = cv2.resize(soft.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return FoundPart(part, level, big > 0.5, float(score), changed)
+
+
+def predictions_coco(
+    found: list[FoundPart], file_name: str, shape: tuple[int, int], model_name: str = ""
+) -> dict[str, Any]:
+    """COCO for one image: part categories (ids 1..4), `vertapp.vertebra` on every annotation."""
+    h, w = shape
+    anns = []
+    for f in found:
+        polys = mask_to_coco_polygons(f.mask)
+        x0, y0, x1, y1 = mask_box(f.mask) or (0.0, 0.0, 0.0, 0.0)
+        app: dict[str, Any] = {"vertebra": f.level, "source": "predicted", "model": model_name}
+        if f.order_changed:
+            app["order_changed"] = True
+        anns.append(
+            {
+                "id": len(anns) + 1,
+                "image_id": 1,
+                "category_id": PART_ID[f.part],
+                "segmentation": polys if polys else mask_to_rle(f.mask),
+                "area": float(f.mask.sum()),
+                "bbox": [x0, y0, x1 - x0, y1 - y0],
+                "iscrowd": 0,
+                "score": round(f.score, 5),
+                "vertapp": app,
+            }
+        )
+    return {
+        "info": {"description": "VertApp radiograph predictions"},
+        "images": [
+            {
+                "id": 1,
+                "file_name": file_name,
+                "width": w,
+                "height": h,
+                "vertapp": {"kind": "radiograph"},
+            }
+        ],
+        "categories": [
+            {"id": PART_ID[n], "name": n, "supercategory": "vertebra_part"} for n in PARTS
+        ],
+        "annotations": anns,
+    }
+
+
+def predict_zoi_coco(checkpoint: Path, image_path: Path) -> dict[str, Any]:
+    """COCO of the bodies and parts `checkpoint` finds on one radiograph file, with levels."""
+    from vertapp.xray.images import read_pixels
+
+    loaded = load_checkpoint(checkpoint)
+    check_radiograph_model(loaded)
+    image = read_pixels(Path(image_path))
+    found = predict_radiograph(loaded, image)
+    return predictions_coco(found, Path(image_path).name, image.shape[:2], Path(checkpoint).name)

@@ -1,0 +1,152 @@
+"""Radiograph training data and settings for the Mask R-CNN engine (`vertapp.ml`).
+
+A whole-spine radiograph is 1000 x 2500 px or more, with 17 vertebrae and up to
+4 parts each: kept at full size, the masks of 200 such images would not fit in
+memory and the net would be too slow on a CPU. Images are therefore scaled to a
+fixed long side when read (polygons are scaled before rasterising, so no
+full-size mask is ever made) and the net trains on them at that size
+(`resize_in_training=False`); prediction scales any new image to the same long
+side (`min_size = max_size = long side`), so a vertebra has the same size in
+pixels in training and in use.
+
+Class lists come from `parts.MODEL_VOCABULARIES`: "bodies" (class = the body's
+level) or "parts" (body levels + the three other parts). Annotations whose level
+is unknown are skipped for body classes (their class would be a guess).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vertapp.annotations.paths import safe_join
+from vertapp.errors import InputError
+from vertapp.ml.config import TrainConfig, preset
+from vertapp.ml.dataset import Sample, patient_key, read_coco, resolve_dataset_path
+from vertapp.ml.masks import segmentation_to_mask
+from vertapp.xray.parts import BODY, MODEL_VOCABULARIES, UNKNOWN, normalise_level, vertebra_of
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LONG_SIDE = 1024
+
+
+def radiograph_config(
+    vocabulary: str = "bodies", long_side: int = DEFAULT_LONG_SIDE, **kw: Any
+) -> TrainConfig:
+    """The mobile preset set up for radiographs of `long_side` px (AP views: mirror allowed)."""
+    if vocabulary not in MODEL_VOCABULARIES:
+        raise InputError(f"vocabulary must be one of {', '.join(MODEL_VOCABULARIES)}")
+    base: dict[str, Any] = dict(
+        class_names=list(MODEL_VOCABULARIES[vocabulary]),
+        min_size=long_side,
+        max_size=long_side,
+        resize_in_training=False,
+        hflip_prob=0.5,
+        partial_view_prob=0.5,
+        views_per_image=1,
+        rotate_deg=4.0,
+        scale_range=0.1,
+        detections_per_img=100 if vocabulary == "parts" else 40,
+    )
+    base.update({k: v for k, v in kw.items() if v is not None})
+    return preset("mobile", **base)
+
+
+def grey_u8(image: np.ndarray) -> np.ndarray:
+    """8- or 16-bit (or float) grey image -> uint8, 16-bit windowed to its 0.5-99.5 % range.
+
+    The percentiles rather than min/max: a burnt-in marker or a collimator edge would
+    otherwise squeeze the bones into a few grey levels.
+    """
+    img = np.asarray(image)
+    if img.ndim == 3:
+        img = cv2.cvtColor(img[..., :3].astype(np.float32), cv2.COLOR_BGR2GRAY)
+    if img.dtype == np.uint8:
+        return img
+    f = img.astype(np.float32)
+    lo, hi = np.percentile(f, (0.5, 99.5))
+    if hi <= lo:
+        lo, hi = float(f.min()), float(f.max())
+    return np.clip((f - lo) / max(hi - lo, 1e-6) * 255.0, 0, 255).round().astype(np.uint8)
+
+
+def read_radiograph(path: Path) -> np.ndarray:
+    """A radiograph file (PNG/JPEG/TIFF 8 or 16 bit, DICOM) as 2D uint8, as prediction reads it."""
+    from vertapp.xray.images import read_pixels
+
+    return grey_u8(read_pixels(path))
+
+
+def scale_for(shape: tuple[int, int], long_side: int) -> float:
+    return long_side / max(shape)
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    """(image scaled so its long side is `long_side`, scale factor)."""
+    s = scale_for(image.shape[:2], long_side)
+    h, w = image.shape[:2]
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interp), s
+
+
+def class_of(ann: dict[str, Any], category: str, names: list[str]) -> int | None:
+    """1-based model class of an annotation, or None if the model has no class for it."""
+    level = vertebra_of(ann, category)
+    if category == BODY or normalise_level(category) != UNKNOWN:
+        return names.index(level) + 1 if level in names else None
+    return names.index(category) + 1 if category in names else None
+
+
+def radiograph_samples(
+    path: str | Path, class_names: list[str], long_side: int = DEFAULT_LONG_SIDE
+) -> list[Sample]:
+    """Every image of a radiograph project / COCO file, scaled to `long_side`, with its masks."""
+    coco_path, root = resolve_dataset_path(path)
+    coco = read_coco(coco_path)
+    cats = {int(c["id"]): str(c["name"]) for c in coco["categories"]}
+    by_image: dict[int, list[dict[str, Any]]] = {}
+    for ann in coco["annotations"]:
+        by_image.setdefault(int(ann["image_id"]), []).append(ann)
+    samples = []
+    for rec in coco["images"]:
+        image = read_radiograph(safe_join(root, rec["file_name"], f"image {rec.get('id')}"))
+        small, s = resize_long_side(image, long_side)
+        masks, labels = [], []
+        for ann in by_image.get(int(rec["id"]), []):
+            cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
+            mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
+            if mask is not None and mask.any():
+                masks.append(mask)
+                labels.append(cls)
+        h, w = small.shape
+        samples.append(
+            Sample(
+                image=small,
+                masks=np.array(masks, bool).reshape(len(masks), h, w),
+                labels=np.array(labels, np.int64),
+                patient=patient_key(rec),
+                image_id=int(rec["id"]),
+                file_name=str(rec["file_name"]),
+                spacing_mm=(1.0 / s, 1.0 / s),  # in source pixels: metrics stay comparable
+                record=rec,
+            )
+        )
+    return samples
+
+
+def _scaled_mask(seg: Any, s: float, shape: tuple[int, int]) -> np.ndarray | None:
+    """Polygons scaled by `s` and rasterised at the small size (RLE: decoded, then resized)."""
+    h, w = shape
+    if isinstance(seg, list):
+        scaled = [(np.asarray(p, np.float64) * s).tolist() for p in seg if len(p) >= 6]
+        return segmentation_to_mask(scaled, h, w) if scaled else None
+    if isinstance(seg, dict) and "size" in seg:
+        full = segmentation_to_mask(seg, int(seg["size"][0]), int(seg["size"][1]))
+        return cv2.resize(full.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return None
