@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+PSTAMP := $(VENV)/.installed-package
+PACKAGE_DIR := dist/package
+WHEELHOUSE  := dist/wheelhouse
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo clean package package-check wheelhouse wheelhouse-check icons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +42,25 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Offline installs (packaging/README.md). Not part of `make test`: the build copies ~4 GB.
+$(PSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[package]"
+	touch $@ $(STAMP)
+
+package: $(PSTAMP)
+	$(BIN)/python -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(PACKAGE_DIR) \
+		--workpath dist/pyinstaller-work packaging/vertapp.spec
+	du -sh $(PACKAGE_DIR)/vertapp
+
+package-check: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/check_package.py $(PACKAGE_DIR)/vertapp/vertapp
+
+wheelhouse: $(STAMP)
+	PYTHON=$(BIN)/python packaging/wheelhouse.sh $(WHEELHOUSE)
+
+wheelhouse-check:
+	packaging/check_wheelhouse.sh $(WHEELHOUSE)
+
+icons: $(STAMP)
+	$(BIN)/python packaging/build_icons.py
