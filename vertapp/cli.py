@@ -12,6 +12,8 @@ import importlib
 import keyword
 import logging
 import sys
+import time
+import traceback
 
 from vertapp import __version__
 from vertapp.errors import VertAppError
@@ -75,6 +77,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"vertapp {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not the user's input: one line, details in the log
+        return _unexpected(args.command, err, args.verbose)
+
+
+def _unexpected(command: str, err: Exception, verbose: bool) -> int:
+    detail = "".join(traceback.format_exception(err))
+    where = _log_traceback(command, detail)
+    from vertapp.logs import redact
+
+    first = redact(str(err).strip().splitlines()[0][:160]) if str(err).strip() else ""
+    what = f"{type(err).__name__}: {first}" if first else type(err).__name__
+    print(
+        f"vertapp {command}: unexpected error ({what}); this is a bug, details are in {where}",
+        file=sys.stderr,
+    )
+    if verbose:
+        print(detail, file=sys.stderr, end="")
+    return 1
+
+
+def _log_traceback(command: str, detail: str) -> str:
+    """Append the traceback (identifiers redacted) to the app's log file; where it went."""
+    try:
+        from vertapp.logs import log_path, redact
+
+        path = log_path()
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} ERROR vertapp.cli: {command} failed\n{redact(detail)}")
+        return str(path)
+    except Exception:  # no log folder (read-only home): the message must still go out
+        return "no log file (it could not be written)"
 
 
 if __name__ == "__main__":

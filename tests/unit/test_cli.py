@@ -33,3 +33,34 @@ def test_user_error_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[st
     assert rc == 1
     assert err.startswith("vertapp info: error:")
     assert "Traceback" not in err
+
+
+def _crash(args) -> int:
+    raise ZeroDivisionError("something in /data/Doe^John/ct.nii went wrong")
+
+
+def test_unexpected_exception_is_one_line_and_logged(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import vertapp.commands.info as info
+
+    monkeypatch.setenv("VERTAPP_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(info, "run", _crash)
+    assert main(["info", "whatever.nii"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("vertapp info: unexpected error (ZeroDivisionError: ")
+    assert "Doe^John" not in err and str(tmp_path / "vertapp.log") in err
+    logged = (tmp_path / "vertapp.log").read_text()
+    assert "Traceback" in logged and "_crash" in logged and "Doe^John" not in logged
+
+
+def test_verbose_shows_the_traceback(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import vertapp.commands.info as info
+
+    monkeypatch.setenv("VERTAPP_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(info, "run", _crash)
+    assert main(["--verbose", "info", "whatever.nii"]) == 1
+    assert "Traceback" in capsys.readouterr().err

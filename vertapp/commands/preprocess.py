@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from vertapp.errors import InputError
 from vertapp.jobs import Progress, run_job
 
 
@@ -39,6 +40,11 @@ def _reporter(quiet: bool):  # type: ignore[no-untyped-def]
     return report
 
 
+def _check_out_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out names an existing file; it must be a folder")
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.io import read_volume
     from vertapp.preprocess import PreprocessParams, preprocess_job
@@ -51,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         rmin_mm=args.rmin,
         rmax_mm=args.rmax,
     )
+    _check_out_folder(args.out)  # before minutes of work, not after
     volume = read_volume(args.input)
     result = run_job(preprocess_job(volume, params), _reporter(args.quiet))
     if not args.quiet:

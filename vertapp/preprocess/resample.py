@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import SimpleITK as sitk
 
+from vertapp.errors import InputError
+from vertapp.io.limits import check_allocation
 from vertapp.io.volume import Volume
 
 AIR_HU = -1024
+# int16 windowed grid + one int16 slab in flight + canal masks of a slab: ~4 bytes a voxel
+GRID_BYTES_PER_VOXEL = 4
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,22 @@ def isotropic_grid(volume: Volume, spacing_mm: float) -> Grid:
     )
     lps = volume.index_to_lps(corners)
     lo, hi = lps.min(axis=0), lps.max(axis=0)
-    size = np.floor((hi - lo) / spacing_mm + 1e-6).astype(int) + 1
+    extent = (hi - lo) / spacing_mm
+    if not np.isfinite(extent).all():
+        raise InputError(f"{_name(volume)}: the volume's geometry is not finite (spacing, origin)")
+    # Checked in floating point before any int conversion or allocation: a 1000 mm
+    # spacing resampled to 1 mm asked for PiB.
+    voxels = float(np.prod(np.floor(extent + 1e-6) + 1))
+    check_allocation(
+        int(min(voxels, 2**62)), GRID_BYTES_PER_VOXEL, f"the {spacing_mm:g} mm grid", _name(volume)
+    )
+    size = np.floor(extent + 1e-6).astype(int) + 1
     origin = (float(lo[0]), float(lo[1]), float(lo[2]))
     return Grid(origin, float(spacing_mm), (int(size[2]), int(size[1]), int(size[0])))
+
+
+def _name(volume: Volume) -> str:
+    return Path(volume.source).name if volume.source else "volume"
 
 
 def to_sitk(array: np.ndarray, volume: Volume) -> sitk.Image:

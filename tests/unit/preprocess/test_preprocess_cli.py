@@ -44,13 +44,52 @@ def test_cli_writes_mip_json_and_overview(
     png = cv2.imread(str(out / "mip.png"), cv2.IMREAD_UNCHANGED)
     assert mip.dtype == np.float32 and png.shape == mip.shape == tuple(data["mip"]["shape"])
     assert mip.max() <= 1500 and png.max() > 100
-    assert cv2.imread(str(out / "overview.png")).shape[2] == 3
+    _assert_overview_shows(cv2.imread(str(out / "overview.png")), png)
+
+
+def _assert_overview_shows(overview: np.ndarray, mip_png: np.ndarray) -> None:
+    """The overview holds the sagittal MIP (right panel), the green canal track, the red crop."""
+    from vertapp.preprocess.overview import CROP_BGR, HEIGHT, TRACK_BGR
+
+    h, w = mip_png.shape
+    f = min(HEIGHT / h, HEIGHT / w)
+    sagittal = cv2.resize(cv2.cvtColor(mip_png, cv2.COLOR_GRAY2BGR), None, fx=f, fy=f)
+    sh, sw = sagittal.shape[:2]
+    x0 = overview.shape[1] - max(sw, 340)  # the title bar pads narrow panels on the right
+    shown = overview[26 : 26 + sh, x0 : x0 + sw].astype(int)
+    assert np.abs(shown - sagittal).mean() < 1.0  # the MIP itself, not a blank image
+    assert sagittal.std() > 10
+    track = np.all(overview == TRACK_BGR, axis=2).sum()
+    crop = np.all(overview == CROP_BGR, axis=2).sum()
+    assert track > 100 and crop > 100  # the canal track and the crop box are drawn
 
 
 def test_cli_reads_a_dicom_folder(real_dicom_dir: Path, tmp_path: Path) -> None:
     assert main(["preprocess", str(real_dicom_dir), "--out", str(tmp_path), "--quiet"]) == 0
     data = json.loads((tmp_path / "preprocess.json").read_text())
     assert sum(s["detected"] for s in data["slices"]) >= 10
+
+
+def test_out_naming_an_existing_file_is_refused_before_work(
+    real_ct_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "taken.txt"
+    out.write_text("mine")
+    assert main(["preprocess", str(real_ct_path), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "taken.txt: --out names an existing file" in err and "Traceback" not in err
+    assert out.read_text() == "mine"
+
+
+def test_absurd_spacing_is_refused_before_allocating(tmp_path: Path) -> None:
+    from vertapp.errors import InputError
+    from vertapp.io.volume import Volume
+    from vertapp.preprocess.resample import isotropic_grid
+
+    volume = Volume(np.zeros((40, 512, 512), np.int16), spacing=(1000.0, 1000.0, 1000.0))
+    with pytest.raises(InputError, match=r"the 1 mm grid .* (GiB of memory|supported)"):
+        isotropic_grid(volume, 1.0)
+    assert isotropic_grid(volume, 1000.0).shape == (40, 512, 512)  # its own spacing: fine
 
 
 def test_cli_reports_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
