@@ -39,6 +39,7 @@ from vertapp.preprocess import PreprocessParams, preprocess_job
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")
 CT_SUFFIXES = ("_ct", "-ct", "_image", "_img")
+GENERIC_STEMS = ("ct", "image", "img", "volume", "scan")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,8 @@ def case_name(ct: Path) -> str:
         if stem.lower().endswith(suffix) and len(stem) > len(suffix):
             stem = stem[: -len(suffix)]
             break
+    if stem.lower() in GENERIC_STEMS:  # TotalSegmentator's <case>/ct.nii.gz: the case names it
+        stem = f"{ct.resolve().parent.name}_{stem}"
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "ct"
 
 

@@ -3,9 +3,12 @@
 Layouts found (`find_cases`):
 - VerSe's BIDS layout: `rawdata/sub-*/…_ct.nii.gz` with the mask of the same name
   `derivatives/sub-*/…_seg-vert_msk.nii.gz`;
+- TotalSegmentator's dataset layout: `<case>/ct.nii.gz` with `<case>/segmentations/`
+  holding `vertebrae_<level>.nii.gz` (the case folder names the image);
 - CT/label pairs matched by name anywhere below the folder: `X_ct.nii.gz` (or `X.nii.gz`)
   beside `X_seg-vert_msk.nii.gz`, `X_seg.nii.gz`, `X_label(s).nii.gz`, `X_mask.nii.gz` or
-  `X_msk.nii.gz` (e.g. VerSe's files copied flat into one folder).
+  `X_msk.nii.gz` (e.g. VerSe's files copied flat into one folder); the label file beside
+  the CT wins, then one in a folder of the same name.
 
 `import_dataset_job` imports each case with `case.import_case_job`, yields progress,
 and returns a report naming every case that failed and why.
@@ -28,6 +31,7 @@ from vertapp.preprocess import PreprocessParams
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (".nii.gz", ".nii", ".mha", ".nrrd")
+TOTALSEG_FOLDER = "segmentations"  # TotalSegmentator's dataset: <case>/ct.nii.gz + this folder
 LABEL_SUFFIXES = ("_seg-vert_msk", "_seg-vert", "_seg", "_labels", "_label", "_mask", "_msk")
 
 
@@ -59,29 +63,61 @@ def _split(path: Path) -> tuple[str, str] | None:
 def find_cases(
     folder: Path | str, vocabulary: str = "verse", table: Path | None = None
 ) -> DatasetScan:
-    """Every CT with a label map below `folder`, BIDS layout or pairs matched by name."""
+    """Every CT with a label map below `folder`: BIDS, TotalSegmentator or name pairs."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder (a dataset is a folder of CTs and labels)")
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and _split(p) is not None)
-    labels = {_label_key(p): p for p in files if _label_key(p) is not None}
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and _split(p) is not None and p.parent.name != TOTALSEG_FOLDER
+    )
+    labels: dict[str, list[Path]] = {}
+    for p in files:
+        key = _label_key(p)
+        if key is not None:
+            labels.setdefault(key, []).append(p)
     scan = DatasetScan([])
     for path in files:
-        if _label_key(path) is not None:
-            continue
-        stem, _ = _split(path)  # type: ignore[misc]
-        base = stem[: -len("_ct")] if stem.lower().endswith("_ct") else stem
-        label = labels.get(base.lower())
-        if label is not None:
-            scan.cases.append(CaseSpec(path, label, vocabulary, table))
-        elif base != stem:
-            scan.unmatched.append(path)
+        if _label_key(path) is None:
+            _add_case(scan, path, labels, vocabulary, table)
     if not scan.cases:
         raise InputError(
             f"{folder}: no CT with a label map found (expected X_ct.nii.gz beside or under "
-            "derivatives/ as X_seg-vert_msk.nii.gz, or X.nii.gz with X_seg.nii.gz)"
+            "derivatives/ as X_seg-vert_msk.nii.gz, X.nii.gz with X_seg.nii.gz, or "
+            "TotalSegmentator's case/ct.nii.gz with case/segmentations/)"
         )
     return scan
+
+
+def _add_case(
+    scan: DatasetScan,
+    path: Path,
+    labels: dict[str, list[Path]],
+    vocabulary: str,
+    table: Path | None,
+) -> None:
+    stem, _ = _split(path)  # type: ignore[misc]
+    segmentations = path.parent / TOTALSEG_FOLDER
+    if stem.lower() == "ct" and any(segmentations.glob("vertebrae_*.nii*")):
+        scan.cases.append(CaseSpec(path, segmentations, vocabulary, table, name=path.parent.name))
+        return
+    base = stem[: -len("_ct")] if stem.lower().endswith("_ct") else stem
+    label = _closest(path, labels.get(base.lower(), []))
+    if label is not None:
+        scan.cases.append(CaseSpec(path, label, vocabulary, table))
+    elif base != stem:
+        scan.unmatched.append(path)
+
+
+def _closest(ct: Path, candidates: list[Path]) -> Path | None:
+    """The label file of a CT: beside it, else in a folder of the same name (BIDS
+    rawdata/sub-x <-> derivatives/sub-x), else the only one; None when ambiguous."""
+    for rule in (lambda p: p.parent == ct.parent, lambda p: p.parent.name == ct.parent.name):
+        near = [p for p in candidates if rule(p)]
+        if len(near) == 1:
+            return near[0]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _label_key(path: Path) -> str | None:

@@ -14,6 +14,7 @@ from vertapp.annotations.store import load_project
 from vertapp.cli import main
 from vertapp.ctimport import find_cases, import_to_folder_job
 from vertapp.jobs import Progress, run_job
+from vertapp.labels import VERTEBRA_ID
 
 
 def _case(ph: PhantomFiles, folder: Path, name: str, labels: sitk.Image | None = None) -> None:
@@ -116,3 +117,23 @@ def test_cli_refuses_labels_that_do_not_overlap_in_words(
     assert rc == 1
     assert "far.nii.gz: the labels do not overlap the CT at all" in err
     assert "Traceback" not in err
+
+
+def test_totalsegmentator_dataset_layout(phantom_files: PhantomFiles, tmp_path: Path) -> None:
+    """<case>/ct.nii.gz + <case>/segmentations/vertebrae_<level>.nii.gz (and organ files)."""
+    ph = phantom_files.phantom
+    for case in ("s0001", "s0002"):
+        seg = tmp_path / "data" / case / "segmentations"
+        seg.mkdir(parents=True)
+        shutil.copy(phantom_files.ct, seg.parent / "ct.nii.gz")
+        for level in ph.levels:
+            mask = (ph.vertebra_labels == VERTEBRA_ID[level]).astype(np.uint8)
+            sitk.WriteImage(label_image(ph, mask), str(seg / f"vertebrae_{level}.nii.gz"))
+        sitk.WriteImage(label_image(ph, np.zeros_like(mask)), str(seg / "liver.nii.gz"))
+    scan = find_cases(tmp_path / "data")
+    assert [(c.name, c.labels.name) for c in scan.cases] == [
+        ("s0001", "segmentations"),
+        ("s0002", "segmentations"),
+    ]
+    report = run_job(import_to_folder_job(tmp_path / "p", scan.cases[:1]))
+    assert report.imported[0].levels == list(ph.levels)
