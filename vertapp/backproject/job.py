@@ -31,11 +31,8 @@ class BackprojectParams:
     - `bone_hu=None`: the preprocessing's bone threshold (hu_min, 100 HU), the bone the MIP
       showed; darker marrow comes in through hole filling, not a lower threshold.
     - `half_width_mm=45`: lumbar transverse processes reach ~45 mm from the canal.
-    - `close_mm=2`: seals cortex gaps up to ~4 mm (basivertebral foramen) before filling.
-    - `max_hole_mm2=2500`: the largest vertebral body cross-section (L5 ~ 50 x 40 mm).
-    - `canal_front_mm=15`: a hole with this much filled bone in front is the canal (the
-      shallowest bodies, upper thoracic, are ~15-18 mm deep; the cortex in front of the
-      marrow is a few mm).
+    - `close_mm=2`: seals cortex and endplate gaps up to ~4 mm before filling.
+    - `max_hole_mm2=2500`: larger than any vertebral body's section (L5 ~ 50 x 40 mm).
     - `erode_mm=1`: opens joint spaces and partial-volume contacts between neighbours.
     - `smooth_mm=0.7`, `min_bone_mm3=30`: noise lifts soft tissue above 100 HU in single
       voxels; a light blur and dropping specks keep it out, thin cortex stays.
@@ -48,7 +45,6 @@ class BackprojectParams:
     max_hole_mm2: float = 2500.0
     erode_mm: float = 1.0
     smooth_mm: float = 0.7
-    canal_front_mm: float = 15.0
     min_bone_mm3: float = 30.0
     tolerance_px: int = 1
 
@@ -80,7 +76,7 @@ class BackProjector:
         bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
         bone = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
         bone &= self.rays.inside
-        self.bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2, p.canal_front_mm)
+        self.bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2)
 
     @property
     def mip_shape(self) -> tuple[int, int]:

@@ -28,7 +28,6 @@ class Rays:
     box: tuple[slice, slice, slice]  # (z, y, x) slices of the CT array
     row: np.ndarray  # int16 (bz, by, bx): MIP row, -1 outside the crop or the lateral window
     col: np.ndarray  # int16 (bz, by, bx): MIP column, -1 likewise
-    canal_zyx: np.ndarray  # (N, 3) found canal centres, box-local CT indices (z, y, x)
 
     @property
     def inside(self) -> np.ndarray:
@@ -75,7 +74,7 @@ def compute_rays(volume: Volume, result: MipResult, half_width_mm: float) -> Ray
     inside &= np.abs(xf * g.spacing + g.origin[0] - centre[row_k]) <= half_width_mm
     row = np.where(inside, c.k[1] - 1 - k, -1).astype(np.int16)
     col = np.where(inside, j - c.j[0], -1).astype(np.int16)
-    return Rays(box, row, col, _canal_points(volume, result, box))
+    return Rays(box, row, col)
 
 
 def spine_centre_x(result: MipResult, bone_hu: float = 200.0) -> np.ndarray:
@@ -131,19 +130,3 @@ def _grid_coords(
         total = acc + sum(m[row, a] * axes[a] for a in range(3))
         out.append(np.broadcast_to(total, (len(zi), len(yi), len(xi))) / g.spacing)
     return out[0], out[1], out[2]
-
-
-def _canal_points(volume: Volume, result: MipResult, box: tuple[slice, slice, slice]) -> np.ndarray:
-    """(N, 3) box-local (z, y, x) indices of the canal centres that preprocessing *found*
-    (circles on the canal track); bridged track points between them are guesses and may
-    lie in a vertebral body, so they are not used."""
-    found = result.circles[result.circle_on_track]
-    if not len(found):
-        return np.zeros((0, 3), int)
-    idx = np.rint(volume.lps_to_index(found[:, [1, 2, 0]])).astype(int)
-    idx -= np.array([box[0].start, box[1].start, box[2].start])
-    shape = np.array(
-        [box[0].stop - box[0].start, box[1].stop - box[1].start, box[2].stop - box[2].start]
-    )
-    keep = np.all((idx >= 0) & (idx < shape), axis=1)
-    return idx[keep]
