@@ -6,7 +6,12 @@ usual preprocessing with one polygon per vertebra, projected from the 3-D labels
 Public API (the window's File > Import labelled CT… and `vertapp import` both call it):
 - CaseSpec(ct, labels, vocabulary="verse", table=None, name=None, patient=None)
 - import_case_job(project, spec, params=None) -> Job[CaseReport]: adds one image to an
-  open project (files written into its folder; saving project.json is the caller's step)
+  open project (files written into its folder; saving project.json is the caller's step).
+  It is the two halves a window runs on two threads:
+    name = unique_name(project, spec.name or case_name(spec.ct))        (GUI thread)
+    prepared = yield from prepare_case_job(spec, project.root, name)    (worker: slow,
+        touches no Project)
+    report = add_case(project, prepared)                                (GUI thread: fast)
 - find_cases(folder, vocabulary, table) -> DatasetScan(cases, unmatched)
 - import_dataset_job(project, cases, params=None, after_case=None) -> Job[DatasetReport]:
   every case, failures reported by name while the others go on
@@ -15,10 +20,19 @@ Public API (the window's File > Import labelled CT… and `vertapp import` both 
 
 Modules: levels (vocabularies, transitional vertebrae), labelfiles (label volume files,
 TotalSegmentator folders, DICOM SEG), alignment (onto the CT grid, overlap check), case
-(one CT), dataset (folders of CTs). See docs/import.md.
+(one CT), casefiles (what a case writes), dataset (folders of CTs). See docs/import.md.
 """
 
-from vertapp.ctimport.case import CaseReport, CaseSpec, import_case_job
+from vertapp.ctimport.case import (
+    CaseReport,
+    CaseSpec,
+    PreparedCase,
+    add_case,
+    case_name,
+    import_case_job,
+    prepare_case_job,
+    unique_name,
+)
 from vertapp.ctimport.dataset import (
     DatasetReport,
     DatasetScan,
@@ -30,6 +44,11 @@ from vertapp.ctimport.dataset import (
 __all__ = [
     "CaseReport",
     "CaseSpec",
+    "PreparedCase",
+    "add_case",
+    "case_name",
+    "prepare_case_job",
+    "unique_name",
     "DatasetReport",
     "DatasetScan",
     "find_cases",

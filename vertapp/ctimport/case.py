@@ -3,10 +3,11 @@
 `import_case_job(project, spec)` reads the CT and its labels, puts the labels on the CT's
 grid (alignment.py), maps their ids to the app's classes T1..L5 (levels.py), runs the
 same preprocessing as any scan, projects the labels onto the MIP and traces one polygon
-per vertebra. The image is added to the project in memory (with its files written into
-the project folder: the CT, the class label volume, the MIP and its preprocessing);
-saving project.json is the caller's step, so the window can import into the project it
-has open and save as usual.
+per vertebra. It has two halves so a window can run the slow one on a worker thread:
+`prepare_case_job` (reading, preprocessing, tracing, writing the case's files into the
+project folder: casefiles.py; no Project touched) and `add_case` (the image record with
+its instances, added to the Project on the thread that owns it). Saving project.json is
+the caller's step, so the window imports into the project it has open and saves as usual.
 
 Image record fields (under "vertapp"): `source` = "imported", `patient_key` (splits),
 `source_path` (the CT, copied into volumes/), and `import` = {labels description,
@@ -24,18 +25,19 @@ from typing import Any
 import numpy as np
 from scipy import ndimage as ndi
 
-from vertapp.annotations.model import Project
-from vertapp.annotations.store import IMAGES_DIR, SOURCES_DIR
+from vertapp.annotations.geometry import clean_polygons, mask_to_rings
+from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.annotations.store import IMAGES_DIR
 from vertapp.ctimport.alignment import labels_on_ct_grid, soft_tissue_warning
+from vertapp.ctimport.casefiles import write_case_files
 from vertapp.ctimport.labelfiles import LabelMap, read_label_map
 from vertapp.ctimport.levels import class_of, drop_reason
-from vertapp.demo import add_ct_image
 from vertapp.errors import InputError, VertAppError
-from vertapp.io import read_volume_job, write_volume
+from vertapp.io import read_volume_job
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, sub_job
 from vertapp.labels import ID_VERTEBRA, VERTEBRA_ID
-from vertapp.preprocess import PreprocessParams, preprocess_job
+from vertapp.preprocess import PreprocessParams, preprocess_job, project_labels
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")
 CT_SUFFIXES = ("_ct", "-ct", "_image", "_img")
@@ -66,6 +68,22 @@ class CaseReport:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PreparedCase:
+    """A case read, mapped, preprocessed, projected, traced and written into the project
+    folder, not yet in the project: `add_case` puts it there (on the project's thread)."""
+
+    name: str
+    patient: str
+    shape: tuple[int, int]  # MIP (rows, cols)
+    affine: list[list[float]]  # MIP (row, col, 1) -> LPS mm
+    files: dict[str, str]  # casefiles.file_names
+    rings: dict[str, tuple[list[np.ndarray], list[np.ndarray]]]  # level -> (outers, holes)
+    import_record: dict[str, Any]
+    left_out: dict[str, list[str]]
+    warnings: list[str]
+
+
 def import_case_job(
     project: Project, spec: CaseSpec, params: PreprocessParams | None = None
 ) -> Job[CaseReport]:
@@ -73,30 +91,88 @@ def import_case_job(
     if project.root is None:
         raise VertAppError("the project needs a folder before a CT can be imported")
     name = unique_name(project, spec.name or case_name(spec.ct))
+    prepared = yield from prepare_case_job(spec, project.root, name, params)
+    return add_case(project, prepared)
+
+
+def prepare_case_job(
+    spec: CaseSpec, root: Path, name: str, params: PreprocessParams | None = None
+) -> Job[PreparedCase]:
+    """Everything slow of an import, touching no Project (run it on a worker thread).
+
+    `name`: a free image name (`unique_name(project, case_name(spec.ct))`)."""
     yield Progress("import", 0.0, f"{name}: reading the CT")
     volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
     yield Progress("import", 0.25, f"{name}: reading the labels")
     label_map = read_label_map(spec.labels, spec.vocabulary, spec.table)
-    on_grid = labels_on_ct_grid(label_map.image, volume, spec.labels.name)
-    classes, left_out = to_classes(on_grid, label_map.levels, spec.labels.name)
+    where = spec.labels.name
+    on_grid = labels_on_ct_grid(label_map.image, volume, where)
+    classes, left_out = to_classes(on_grid, label_map.levels, where)
     warnings = list(volume.warnings) + _transitional_warnings(left_out)
-    warnings += [w for w in (soft_tissue_warning(on_grid, volume, spec.labels.name),) if w]
-    warnings += order_warnings(classes, volume, spec.labels.name)
+    warnings += [w for w in (soft_tissue_warning(on_grid, volume, where),) if w]
+    warnings += order_warnings(classes, volume, where)
+    del on_grid
     yield Progress("import", 0.35, f"{name}: preprocessing")
-    result = yield from sub_job(preprocess_job(volume, params), 0.35, 0.9)
-    yield Progress("import", 0.9, f"{name}: projecting the labels onto the MIP")
-    patient = spec.patient or patient_of(spec.ct, name)
-    rec = add_ct_image(project, name, volume, result, patient_key=patient, vertebra_labels=classes)
-    label_file = f"{SOURCES_DIR}/{name}_labels.nii.gz"
-    write_volume(_class_volume(classes, volume), project.root / label_file)
-    traced = [inst.label for inst in rec.instances]
-    warnings += result.warnings + _missing_on_mip(classes, traced, name)
-    rec.extra["vertapp"] = {
-        "source": "imported",
-        "import": _import_record(label_map, spec, label_file, traced, left_out),
-    }
-    yield Progress("import", 1.0, f"{name}: {len(traced)} vertebrae ({', '.join(traced)})")
-    return CaseReport(name, rec.id, patient, traced, left_out, warnings)
+    result = yield from sub_job(preprocess_job(volume, params), 0.35, 0.85)
+    yield Progress("import", 0.85, f"{name}: projecting the labels onto the MIP")
+    rings = trace_levels(project_labels(classes, volume, result))
+    warnings += result.warnings + _missing_on_mip(classes, list(rings), name)
+    yield Progress("import", 0.9, f"{name}: writing the CT and its MIP")
+    files = write_case_files(root, name, volume, classes, result)
+    record = _import_record(label_map, spec, files["labels"], list(rings), left_out)
+    return PreparedCase(
+        name=name,
+        patient=spec.patient or patient_of(spec.ct, name),
+        shape=(int(result.mip_u8.shape[0]), int(result.mip_u8.shape[1])),
+        affine=np.asarray(result.affine, dtype=float).tolist(),
+        files=files,
+        rings=rings,
+        import_record=record,
+        left_out=left_out,
+        warnings=warnings,
+    )
+
+
+def trace_levels(mip_labels: np.ndarray) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
+    """level -> (outer rings, holes) of each class on the MIP label image, head to foot."""
+    h, w = mip_labels.shape
+    out = {}
+    for class_id in np.unique(mip_labels[mip_labels > 0]).tolist():
+        outers, holes = mask_to_rings(mip_labels == class_id)
+        outers = clean_polygons(outers, h, w) if outers else []
+        if outers:
+            out[ID_VERTEBRA[int(class_id)]] = (outers, holes)
+    return out
+
+
+def add_case(project: Project, prepared: PreparedCase) -> CaseReport:
+    """Put a prepared case into `project`: one image with one instance per vertebra.
+
+    Fast (no pixels); call it on the thread that owns the project. The instances arrive
+    with the image (project set-up, not an undoable edit), like a loaded file's."""
+    rows, cols = prepared.shape
+    instances = [
+        Instance(project.new_instance_id(), level, outers, holes, source="manual")
+        for level, (outers, holes) in prepared.rings.items()
+    ]
+    record = ImageRecord(
+        id=project.new_image_id(),
+        file_name=prepared.files["image"],
+        width=cols,
+        height=rows,
+        kind="mip",
+        source_path=prepared.files["ct"],
+        mip_affine=prepared.affine,
+        patient_key=prepared.patient,
+        status="completed" if instances else "not_started",
+        instances=instances,
+        extra={"vertapp": {"source": "imported", "import": prepared.import_record}},
+    )
+    project.add_image(record)
+    levels = [inst.label for inst in instances]
+    return CaseReport(
+        prepared.name, record.id, prepared.patient, levels, prepared.left_out, prepared.warnings
+    )
 
 
 def to_classes(
@@ -157,16 +233,6 @@ def _missing_on_mip(classes: np.ndarray, traced: list[str], name: str) -> list[s
     if not missing:
         return []
     return [f"{name}: {', '.join(missing)} labelled in 3-D but not visible on the MIP"]
-
-
-def _class_volume(classes: np.ndarray, volume: Volume) -> Volume:
-    return Volume(
-        classes.astype(np.int16),
-        volume.spacing,
-        volume.origin,
-        volume.direction,
-        modality="SEG",
-    )
 
 
 def _import_record(

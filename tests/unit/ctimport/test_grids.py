@@ -23,7 +23,7 @@ from tests.unit.ctimport.conftest import (
     verse_ids,
 )
 from vertapp.annotations.store import new_project
-from vertapp.ctimport import CaseSpec, import_case_job
+from vertapp.ctimport import CaseSpec, add_case, import_case_job, prepare_case_job
 from vertapp.ctimport.alignment import labels_on_ct_grid
 from vertapp.errors import InputError
 from vertapp.jobs import run_job
@@ -139,3 +139,23 @@ def test_a_transitional_vertebra_is_imported_unlabelled_with_a_warning(
     assert any("L6 is a transitional vertebra" in w for w in report.warnings)
     record = project.images[report.image_id]
     assert record.extra["vertapp"]["import"]["transitional"] == ["L6"]
+
+
+def test_preparing_touches_no_project_and_cancelling_adds_nothing(
+    phantom_files: PhantomFiles, tmp_path: Path
+) -> None:
+    """The window prepares on a worker thread and adds on its own; a closed job adds nothing."""
+    labels = _write(label_image(phantom_files.phantom), tmp_path / "labels.nii.gz")
+    project = new_project(tmp_path / "project")
+    spec = CaseSpec(phantom_files.ct, labels)
+    job = import_case_job(project, spec)
+    for _ in range(3):
+        next(job)
+    job.close()  # cancel while preprocessing
+    assert project.images == {} and project.revision == 0
+    assert not any((tmp_path / "project" / "images").iterdir())
+    prepared = run_job(prepare_case_job(spec, tmp_path / "project", "spine"))
+    assert project.images == {} and project.revision == 0
+    report = add_case(project, prepared)
+    assert report.levels == list(phantom_files.phantom.levels)
+    assert project.image_path(report.image_id).is_file()
