@@ -1,13 +1,12 @@
 """Masked, multi-scale 2D similarity registration of one high-dose ZOI onto the low-dose image.
 
-SimpleITK does the work: the high-dose crop is the *fixed* image (ITK transforms map fixed
-points to moving points, so the result maps high-dose pixels to low-dose ones, which is what
-`alignment.json` stores), the low-dose crop the *moving* one, and the fixed mask is the
-high-dose ZOI grown by a few pixels: the clean outline decides which pixels count, never the
-rough low-dose one. The metric is ANTs' neighbourhood correlation: a local normalised
-correlation, blind to the low-dose image's flatter grey scale and, unlike one correlation
-over the whole ZOI, not dominated by static structures (ribs, soft tissue) that overlap the
-vertebra and do not move with it. The pyramid's smoothing averages the grain away.
+The high-dose crop is the template and its mask is the high-dose ZOI grown by a pixel: the
+clean outline decides which pixels count, never the rough low-dose one. The low-dose crop
+around where the start transform puts the ZOI is searched. Each pyramid level (down to a
+ZOI of ~16 px) runs the robust Lucas-Kanade of `lucas_kanade.py` on locally normalised
+images, with "no motion" as the competing explanation of every pixel (ribs and soft tissue
+overlapping the vertebra stay put and would otherwise pull the estimate towards zero).
+The result maps high-dose pixels to low-dose ones, as `alignment.json` stores it.
 """
 
 from __future__ import annotations
@@ -16,12 +15,16 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import SimpleITK as sitk
 
+from vertapp.xray.lucas_kanade import local_normalise, refine
 from vertapp.xray.similarity import Similarity, apply_matrix
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
-GROW_FRACTION = 0.1  # fixed mask = ZOI grown by this share of its size (at least 3 px)
+GROW_FRACTION = 0.02  # fixed mask = ZOI grown by this share of its size ...
+GROW_MIN_PX = 1  # ... and at least this many pixels (static tissue around a vertebra biases it)
+WINDOW_SIGMA = 2.0  # local normalisation window (px of each pyramid level)
+FINE_SIGMA = 1.0  # smoothing (px) at the full-resolution level
+USE_STATIC = True
 COARSEST_PX = 16  # the pyramid stops when the ZOI would be smaller than this
 
 
@@ -40,7 +43,7 @@ def grow_mask(mask: np.ndarray, px: int) -> np.ndarray:
 
 def fixed_mask(mask: np.ndarray) -> np.ndarray:
     size = float(np.sqrt(np.count_nonzero(mask)))
-    return grow_mask(mask, max(3, int(round(GROW_FRACTION * size))))
+    return grow_mask(mask, max(GROW_MIN_PX, int(round(GROW_FRACTION * size))))
 
 
 def mask_box(mask: np.ndarray, pad: int, shape: tuple[int, ...]) -> Box:
@@ -66,66 +69,63 @@ def moved_box(box: Box, matrix: np.ndarray, margin: float, shape: tuple[int, ...
     )
 
 
-def _crop(image: np.ndarray, box: Box) -> sitk.Image:
-    """A crop that keeps full-image pixel coordinates as its physical space."""
-    x0, y0, x1, y1 = box
-    img = sitk.GetImageFromArray(np.ascontiguousarray(image[y0:y1, x0:x1], dtype=np.float32))
-    img.SetOrigin((float(x0), float(y0)))
-    return img
-
-
-def _levels(size_px: float) -> tuple[list[int], list[float]]:
-    """Pyramid shrink factors down to a coarsest ZOI of ~COARSEST_PX, with their smoothing."""
-    shrinks = [1]
-    while size_px / (shrinks[-1] * 2) >= COARSEST_PX and len(shrinks) < 4:
-        shrinks.append(shrinks[-1] * 2)
-    shrinks.reverse()
-    return shrinks, [max(0.5 * s, 1.0) for s in shrinks]
-
-
 def register_zoi(
     high: np.ndarray, low: np.ndarray, high_mask: np.ndarray, initial: Similarity, search_px: float
 ) -> Registration:
     """Refine `initial` (about the ZOI centroid) within ~`search_px`; see the module doc."""
     grown = fixed_mask(high_mask)
-    fbox = mask_box(grown, 2, high.shape)
-    mbox = moved_box(fbox, initial.matrix, search_px, low.shape)
+    size = float(np.sqrt(np.count_nonzero(high_mask)))
+    margin = int(np.ceil(3 * WINDOW_SIGMA * max(1.0, size / COARSEST_PX))) + 2
+    fbox = mask_box(grown, margin, high.shape)
+    mbox = moved_box(fbox, initial.matrix, search_px + margin, low.shape)
     if mbox[2] - mbox[0] < 8 or mbox[3] - mbox[1] < 8:  # placed off the image
         return Registration(initial.matrix, -1.0)
-    fixed, moving = _crop(high, fbox), _crop(low, mbox)
-    fmask = sitk.Cast(_crop(grown.astype(np.float32), fbox), sitk.sitkUInt8)
-    tx = sitk.Similarity2DTransform()
-    tx.SetCenter(initial.center)
-    # ITK's angle turns clockwise as displayed (rows grow downwards): the opposite of ours
-    tx.SetAngle(-np.deg2rad(initial.angle_deg))
-    tx.SetScale(initial.scale)
-    tx.SetTranslation(initial.shift)
-    reg = sitk.ImageRegistrationMethod()
-    reg.SetMetricAsANTSNeighborhoodCorrelation(2)
-    reg.SetMetricFixedMask(fmask)
-    reg.SetInterpolator(sitk.sitkLinear)
-    reg.SetOptimizerAsRegularStepGradientDescent(
-        learningRate=2.0, minStep=1e-3, numberOfIterations=60, relaxationFactor=0.6
+    hx, hy = fbox[0], fbox[1]
+    lx, ly = mbox[0], mbox[1]
+    tcrop = np.asarray(high[fbox[1] : fbox[3], fbox[0] : fbox[2]], np.float32)
+    icrop = np.asarray(low[mbox[1] : mbox[3], mbox[0] : mbox[2]], np.float32)
+    mcrop = grown[fbox[1] : fbox[3], fbox[0] : fbox[2]]
+    # full-image matrix -> crop matrix (template crop coords -> image crop coords)
+    to_crop = _shift(-lx, -ly) @ _as3(initial.matrix) @ _shift(hx, hy)
+    center = (initial.center[0] - hx, initial.center[1] - hy)
+    for k in _shrinks(size):
+        d = np.array([[k, 0, (k - 1) / 2], [0, k, (k - 1) / 2], [0, 0, 1.0]])
+        t, i, m = _level(tcrop, k), _level(icrop, k), _level(mcrop.astype(np.float32), k) > 0.5
+        noise = FINE_SIGMA if k == 1 else 0.5
+        t = local_normalise(t, noise, WINDOW_SIGMA)
+        i = local_normalise(i, noise, WINDOW_SIGMA)
+        c = ((center[0] - (k - 1) / 2) / k, (center[1] - (k - 1) / 2) / k)
+        lvl = np.linalg.inv(d) @ to_crop @ d
+        still = np.linalg.inv(d) @ _shift(hx - lx, hy - ly) @ d
+        lvl2, _ = refine(t, i, m, lvl[:2], c, still[:2] if USE_STATIC else None)
+        to_crop = d @ _as3(lvl2) @ np.linalg.inv(d)
+    matrix = (_shift(lx, ly) @ to_crop @ _shift(-hx, -hy))[:2]
+    return Registration(
+        matrix, match_score(high, low, grown, mask_box(grown, 2, high.shape), matrix)
     )
-    reg.SetOptimizerScalesFromPhysicalShift()
-    shrinks, sigmas = _levels(float(np.sqrt(np.count_nonzero(high_mask))))
-    reg.SetShrinkFactorsPerLevel(shrinks)
-    reg.SetSmoothingSigmasPerLevel(sigmas)
-    reg.SetSmoothingSigmasAreSpecifiedInPhysicalUnits(False)
-    reg.SetInitialTransform(tx, inPlace=True)
-    try:
-        reg.Execute(fixed, moving)
-    except RuntimeError:  # ITK gives up when too few samples stay inside the moving crop
-        return Registration(initial.matrix, -1.0)
-    matrix = _itk_matrix(tx)
-    return Registration(matrix, match_score(high, low, grown, fbox, matrix))
 
 
-def _itk_matrix(tx: sitk.Similarity2DTransform) -> np.ndarray:
-    a = np.array(tx.GetMatrix()).reshape(2, 2)
-    c = np.array(tx.GetCenter())
-    t = np.array(tx.GetTranslation())
-    return np.hstack([a, (c + t - a @ c)[:, None]])
+def _as3(m: np.ndarray) -> np.ndarray:
+    return np.vstack([np.asarray(m, np.float64)[:2], [0.0, 0.0, 1.0]])
+
+
+def _shift(dx: float, dy: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+
+
+def _level(img: np.ndarray, k: int) -> np.ndarray:
+    if k == 1:
+        return img
+    h, w = img.shape
+    return cv2.resize(img, (max(w // k, 1), max(h // k, 1)), interpolation=cv2.INTER_AREA)
+
+
+def _shrinks(size_px: float) -> list[int]:
+    """Pyramid factors, coarse to fine, down to a ZOI of ~COARSEST_PX pixels."""
+    shrinks = [1]
+    while size_px / (shrinks[-1] * 2) >= COARSEST_PX and len(shrinks) < 5:
+        shrinks.append(shrinks[-1] * 2)
+    return shrinks[::-1]
 
 
 def match_score(
