@@ -10,12 +10,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from vertapp.errors import ModelError  # noqa: E402
-from vertapp.gui.model.train_dialog import (  # noqa: E402
-    TrainDialog,
-    describe_progress,
-    format_duration,
-    friendly_error,
-)
+from vertapp.gui.model.train_dialog import TrainDialog  # noqa: E402
 from vertapp.jobs import Progress  # noqa: E402
 from vertapp.review.snapshot import DataImage, split_by_patient  # noqa: E402
 from vertapp.review.training import TrainRequest  # noqa: E402
@@ -133,19 +128,3 @@ def test_cancel_keeps_checkpoint(qtbot, tmp_path: Path) -> None:
         dlg.cancel()
     assert "last checkpoint is kept" in dlg.eta_label.text()
     assert dlg.result is None
-
-
-def test_text_helpers() -> None:
-    assert format_duration(3725) == "1 h 02 min"
-    assert format_duration(65) == "1 min 05 s"
-    assert "ran out of memory" in friendly_error(
-        "Unexpected error: OutOfMemoryError: CUDA out of memory. Tried"
-    )
-    text = describe_progress(
-        Progress(
-            "train",
-            0.5,
-            data={"epoch": 2, "iteration": 7, "losses": {"a": 1.0, "b": 0.5}, "eta_s": 90},
-        )
-    )
-    assert text == "epoch 2 · iteration 7 · loss 1.500 · about 1 min 30 s left"

@@ -1,65 +1,59 @@
-"""Gestures and edit commands turned into annotation operations (via `editing`)."""
+"""Gestures on the MIP and edit commands turned into annotation operations (via `editing`).
+
+Every edit goes through `Document.edit`, so it is one undo step; a refused edit (the
+annotation layer says why) is shown in words and its preview dropped.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import QObject
 
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
-from vertapp.gui.annotate.label_palette import suggest_next
+from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.document.document import Document
+from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_tool import Mode
 
-if TYPE_CHECKING:
-    from PySide6.QtGui import QAction
 
-    from vertapp.gui.annotate.label_palette import LabelPalette
-    from vertapp.gui.document.document import Document
-    from vertapp.gui.views.annotation_view import AnnotationView
+class EditController(QObject):
+    """Edits of the current image. `labels` returns the palette in use (it changes with
+    the project's label set); `show_error` and `show_status` are the window's."""
 
-
-if TYPE_CHECKING:  # type-check the mixin as the window it is mixed into
-    from PySide6.QtWidgets import QMainWindow as _Window
-else:
-    _Window = object
-
-
-class EditingMixin(_Window):
-    if TYPE_CHECKING:
-        doc: Document
-        annot: AnnotationView
-        labels: LabelPalette
-        _gesture: int
-        act_select: QAction
-        act_draw: QAction
-        act_brush: QAction
-        act_eraser: QAction
-        act_finish: QAction
-        act_cancel: QAction
-        act_insert_vertex: QAction
-        act_delete_vertex: QAction
-        act_delete_polygon: QAction
-        act_undo: QAction
-        act_redo: QAction
-
-        def show_error(self, message: str) -> None: ...
-
-    def set_mode(self, mode: Mode) -> None:
-        self.annot.tool.set_mode(mode)
-        {
-            Mode.SELECT: self.act_select,
-            Mode.DRAW: self.act_draw,
-            Mode.BRUSH: self.act_brush,
-            Mode.ERASER: self.act_eraser,
-        }[mode].setChecked(True)
+    def __init__(
+        self,
+        doc: Document,
+        annot: AnnotationView,
+        labels: Callable[[], LabelPalette],
+        show_error: Callable[[str], None],
+        show_status: Callable[[str, int], None],
+    ) -> None:
+        super().__init__(annot)
+        self.doc, self.annot, self.labels = doc, annot, labels
+        self.show_error, self.show_status = show_error, show_status
+        self._gesture = 0
+        t = annot.tool
+        t.polygon_drawn.connect(self._on_polygon_drawn)
+        t.vertex_moved.connect(
+            lambda k, p, i, xy: self.edit(editing.move_vertex(k, p, i, xy, self._next_gesture()))
+        )
+        t.vertex_inserted.connect(self._on_vertex_inserted)
+        t.vertex_deleted.connect(lambda k, p, i: self.edit(editing.delete_vertex(k, p, i)))
+        t.polygon_moved.connect(
+            lambda k, dx, dy: self.edit(editing.move_polygon(k, dx, dy, self._next_gesture()))
+        )
+        t.brush_stroke.connect(self._on_brush_stroke)
 
     def _next_gesture(self) -> int:
+        """One drag = one gesture id, so its many small moves merge into one undo step."""
         self._gesture += 1
         return self._gesture
 
-    def _edit(self, op: Any, text: str | None = None) -> bool:
+    def edit(self, op: Any, text: str | None = None) -> bool:
         try:
             self.doc.edit(op, text or op.text)
         except VertAppError as err:
@@ -73,19 +67,20 @@ class EditingMixin(_Window):
         image_id = self.doc.current_id
         if image_id is None:
             return
-        label = self.labels.current
+        palette = self.labels()
+        label = palette.current
         try:  # the annotation layer repairs or refuses (e.g. a polygon outside the image)
             op = editing.add_polygon(self.doc.project, image_id, points, label)
         except VertAppError as err:
             self.show_error(str(err))
             return
-        if self._edit(op, f"Add {label}"):
+        if self.edit(op, f"Add {label}"):
             self.annot.tool.select(op.instance.id)
             used = self.doc.labels_used(image_id)
-            self.labels.set_current(suggest_next(used, label, self.labels.labels))
+            palette.set_current(suggest_next(used, label, palette.labels))
 
     def _on_vertex_inserted(self, key: int, part: int, index: int, xy: Any) -> None:
-        if self._edit(editing.insert_vertex(key, part, index, xy)):
+        if self.edit(editing.insert_vertex(key, part, index, xy)):
             self.annot.tool.select(key, (part, index))
 
     def _on_brush_stroke(self, points: np.ndarray, radius: float, erase: bool) -> None:
@@ -95,13 +90,17 @@ class EditingMixin(_Window):
         key = self.annot.layer.selected
         try:
             op = editing.brush_op(
-                self.doc.project, rec, key, points, radius, erase, self.labels.current
+                self.doc.project, rec, key, points, radius, erase, self.labels().current
             )
         except VertAppError as err:
             self.show_error(str(err))
             return
-        if op is not None and self._edit(op) and key is None and hasattr(op, "instance"):
+        if op is not None and self.edit(op) and key is None and hasattr(op, "instance"):
             self.annot.tool.select(op.instance.id)
+
+    # -- commands (menu, toolbar, keys) ---------------------------------------------------------
+    def set_mode(self, mode: Mode) -> None:
+        self.annot.tool.set_mode(mode)
 
     def finish_polygon(self) -> None:
         self.annot.tool.finish_draft()
@@ -117,40 +116,23 @@ class EditingMixin(_Window):
 
     def delete_vertex(self) -> None:
         if not self.annot.tool.delete_selected_vertex():
-            self.statusBar().showMessage("Select a vertex first (click on a handle)", 4000)
+            self.show_status("Select a vertex first (click on a handle)", 4000)
 
     def delete_polygon(self) -> None:
         key = self.annot.layer.selected
         if key is not None:
             self.annot.tool.select(None)
-            self._edit(editing.delete_instance(key))
+            self.edit(editing.delete_instance(key))
 
     def choose_label(self, label: str) -> None:
         """Relabel the selected polygon, and make `label` the one for the next polygon."""
-        if label not in self.labels.labels:
+        palette = self.labels()
+        if label not in palette.labels:
             return
         key = self.annot.layer.selected
         if key is not None and self.doc.project.instance(key).label != label:
-            self._edit(editing.relabel(key, label))
-        self.labels.set_current(label)
+            self.edit(editing.relabel(key, label))
+        palette.set_current(label)
 
     def apply_suggested_label(self) -> None:
-        self.choose_label(self.labels.current)
-
-    def _show_context_menu(self, global_pos: Any) -> None:
-        menu = QMenu(self)
-        if self.annot.tool.mode is Mode.DRAW:
-            menu.addActions([self.act_finish, self.act_cancel])
-        else:
-            menu.addActions(
-                [self.act_insert_vertex, self.act_delete_vertex, self.act_delete_polygon]
-            )
-            sub = menu.addMenu("Label")
-            sub.setEnabled(self.annot.layer.selected is not None)
-            for name in self.labels.labels:
-                sub.addAction(name).triggered.connect(lambda _c=False, n=name: self.choose_label(n))
-        menu.addSeparator()
-        menu.addActions([self.act_select, self.act_draw, self.act_brush, self.act_eraser])
-        menu.addSeparator()
-        menu.addActions([self.act_undo, self.act_redo])
-        menu.popup(global_pos)
+        self.choose_label(self.labels().current)

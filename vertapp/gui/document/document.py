@@ -8,12 +8,9 @@ geometry or reads files itself; it calls the annotation, io and preprocess layer
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +19,25 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from vertapp.annotations import coco, store
-from vertapp.annotations.convert import export_snapshot
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
 from vertapp.annotations.paths import safe_join
-from vertapp.annotations.store import PREPROCESS_DIR, SOURCES_DIR
+from vertapp.annotations.store import PREPROCESS_DIR
 from vertapp.config import config_dir
 from vertapp.errors import UnsafePathError, VertAppError
+from vertapp.gui.document.files import (
+    PendingSave,
+    export_snapshot_job,
+    read_png,
+    source_key,
+    stem_of,
+    to_u8,
+    write_images,
+)
 from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.views.polygon_layer import Shape
-from vertapp.io import write_volume
-from vertapp.jobs import Job, Progress
+from vertapp.jobs import Job
 
 log = logging.getLogger(__name__)
 
@@ -110,40 +114,22 @@ class Document(QObject):
         image_id = self._add_mip(project, opened)
         pending = {image_id: np.asarray(opened.mip.mip_u8)}
         self.set_project(project, Path(opened.path).name, pending=pending, ct={image_id: opened})
-        self._autosave_key = _source_key(opened.path)
+        self._autosave_key = source_key(opened.path)
         return image_id
 
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
         project = Project(label_set="parts")
-        stem = _stem(opened.path)
         arr = opened.radiograph.array
-        rec = ImageRecord(
-            id=project.new_image_id(),
-            file_name=f"images/{stem}.png",
-            width=int(arr.shape[1]),
-            height=int(arr.shape[0]),
-            kind="radiograph",
-            patient_key=stem,
-        )
-        project.add_image(rec)
-        self.set_project(project, Path(opened.path).name, pending={rec.id: _to_u8(arr)})
-        self._autosave_key = _source_key(opened.path)
+        rec = _add_record(project, opened.path, arr.shape, "", kind="radiograph")
+        self.set_project(project, Path(opened.path).name, pending={rec.id: to_u8(arr)})
+        self._autosave_key = source_key(opened.path)
         return rec.id
 
     def _add_mip(self, project: Project, opened: OpenedCT) -> int:
         mip = np.asarray(opened.mip.mip_u8)
-        stem = _stem(opened.path)
-        rec = ImageRecord(
-            id=project.new_image_id(),
-            file_name=f"images/{stem}_mip.png",
-            width=int(mip.shape[1]),
-            height=int(mip.shape[0]),
-            kind="mip",
-            source_path=None,  # set on save, when the CT is copied into the project
-            mip_affine=np.asarray(opened.mip.affine, dtype=float).tolist(),
-            patient_key=stem,
-        )
-        project.add_image(rec)
+        affine = np.asarray(opened.mip.affine, dtype=float).tolist()
+        # source_path is set on save, when the CT is copied into the project
+        rec = _add_record(project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine)
         return rec.id
 
     # ------------------------------------------------------------- images
@@ -164,7 +150,7 @@ class Document(QObject):
         if image_id in self._pixels:
             self._pixels.move_to_end(image_id)
             return self._pixels[image_id]
-        arr = _read_png(self.project.image_path(image_id))
+        arr = read_png(self.project.image_path(image_id))
         self._pixels[image_id] = arr
         while len(self._pixels) > PIXEL_CACHE:
             self._pixels.popitem(last=False)
@@ -261,7 +247,9 @@ class Document(QObject):
             raise store.ConflictError(
                 f"{target.name} already holds a project; choose an empty folder"
             )
-        self._write_images(target, old_root if moving else None)
+        write_images(
+            self.project, self.pending_images, self.ct, target, old_root if moving else None
+        )
         if moving:
             self._detach_journal()  # the new folder gets its own journal when saved
         return PendingSave(self.project, store.prepare_save(self.project, target), moving)
@@ -285,35 +273,6 @@ class Document(QObject):
         self._drop_untitled_autosave()
         return pending.file.path
 
-    def _write_images(self, folder: Path, copy_from: Path | None) -> None:
-        for image_id, rec in self.project.images.items():
-            opened = self.ct.get(image_id)
-            if image_id not in self.pending_images and copy_from is None and opened is None:
-                continue  # already in the folder (a big project: most images)
-            dest = safe_join(folder, rec.file_name, f"image {image_id}")
-            if image_id in self.pending_images:
-                _write_png(dest, self.pending_images[image_id])
-            elif copy_from is not None and not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(safe_join(copy_from, rec.file_name, f"image {image_id}"), dest)
-            if opened is not None:  # the canal circles and mapping, to reopen the CT later
-                prep = folder / PREPROCESS_DIR / Path(rec.file_name).stem
-                if not (prep / "preprocess.json").is_file():  # never changes once written
-                    opened.mip.save(prep)
-                self._keep_source_inside(folder, rec, opened)
-
-    def _keep_source_inside(self, folder: Path, rec: ImageRecord, opened: OpenedCT) -> None:
-        """Copy a CT opened from outside into the project (volumes/<stem>.nii.gz).
-
-        The project then travels whole, and the path stored in project.json stays
-        relative to it: paths read back from a project may not escape its folder.
-        """
-        inside = f"{SOURCES_DIR}/{Path(rec.file_name).stem}.nii.gz"
-        if rec.source_path == inside and (folder / inside).is_file():
-            return
-        write_volume(opened.volume, folder / inside)
-        rec.source_path = inside
-
     def export_job(self, path: Path, fmt: str) -> Job[list[Path]]:
         """Export in a worker: the snapshot is taken now, on this thread (a few ms), and
         the job writes it; edits made meanwhile are not in the file and are never
@@ -321,7 +280,7 @@ class Document(QObject):
         project = self.project
         snap = coco.take_snapshot(project)
         project.share_arrays(True)
-        return _export_job(snap, project, Path(path), fmt)
+        return export_snapshot_job(snap, project, Path(path), fmt)
 
     # ------------------------------------------------------------ never lose work
     def _attach_journal(self) -> None:
@@ -363,7 +322,7 @@ class Document(QObject):
         if self.project.revision == self._autosaved_revision:
             return False
         folder = self.untitled_autosave_dir()
-        self._write_images(folder, None)
+        write_images(self.project, self.pending_images, self.ct, folder, None)
         store.atomic_write_bytes(folder / store.PROJECT_FILE, store.dumps_project(self.project))
         self._autosaved_revision = self.project.revision
         return True
@@ -413,33 +372,21 @@ class Document(QObject):
         self._drop_untitled_autosave()
 
 
-@dataclass(frozen=True)
-class PendingSave:
-    """A save begun by `Document.begin_save`."""
-
-    project: Project
-    file: store.PendingSave  # what goes to project.json
-    moving: bool
-
-
-def save_job(pending: PendingSave) -> Job[store.FileStamp]:
-    """The slow half of a save (JSON, write, fsync) for a worker thread.
-
-    The window keeps painting: the encoder works in short calls. A failure leaves the
-    previous project.json as it was.
-    """
-    try:
-        yield Progress("save", None, f"saving {pending.file.path.parent.name}")
-    except GeneratorExit:  # cancelled before writing: the arrays are no longer read
-        pending.project.share_arrays(False)
-        raise
-    try:
-        return store.write_save(pending.file)
-    except OSError as err:
-        raise VertAppError(
-            f"{pending.file.path}: cannot save ({err.strerror or err}); "
-            "the previous file is unchanged"
-        ) from None
+def _add_record(
+    project: Project, path: str | Path, shape: tuple[int, ...], suffix: str, **fields: Any
+) -> ImageRecord:
+    """A new image of `project` read from `path`: images/<stem><suffix>.png, patient = stem."""
+    stem = stem_of(path)
+    rec = ImageRecord(
+        id=project.new_image_id(),
+        file_name=f"images/{stem}{suffix}.png",
+        width=int(shape[1]),
+        height=int(shape[0]),
+        patient_key=stem,
+        **fields,
+    )
+    project.add_image(rec)
+    return rec
 
 
 def shape_of(inst: Instance) -> Shape:
@@ -449,54 +396,3 @@ def shape_of(inst: Instance) -> Shape:
         source=inst.source,
         score=inst.score if inst.source == "predicted" else None,
     )
-
-
-def _export_job(
-    snap: coco.ProjectSnapshot, project: Project, path: Path, fmt: str
-) -> Job[list[Path]]:
-    try:
-        yield Progress("export", None, f"Exporting {path.name}")
-        return export_snapshot(snap, path, fmt, root=project.root)
-    except OSError as err:  # a full disk, a read-only or missing folder: say which
-        raise VertAppError(f"Could not write {path}: {err.strerror or err}") from err
-    finally:
-        project.share_arrays(False)
-
-
-def _source_key(path: str | Path) -> str:
-    """A stable, anonymous name for an opened file: digest of its absolute path."""
-    return hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-
-
-def _stem(path: str | Path) -> str:
-    name = Path(path).name
-    for suffix in (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".png", ".jpg", ".tif", ".dcm"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)] or "image"
-    return name or "image"
-
-
-def _to_u8(arr: np.ndarray) -> np.ndarray:
-    """Display scaling only (min..max to 0..255), for showing a radiograph."""
-    a = np.asarray(arr, dtype=np.float32)
-    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-    if hi <= lo:
-        return np.zeros(a.shape, dtype=np.uint8)
-    return ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
-
-
-def _write_png(path: Path, pixels: np.ndarray) -> None:
-    """Write a PNG atomically (temp file + rename), so a crash never leaves half an image."""
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(tmp, format="PNG")
-    os.replace(tmp, path)
-
-
-def _read_png(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("L"))

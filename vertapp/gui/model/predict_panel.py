@@ -30,6 +30,7 @@ from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.jobs import predict_in_process
 from vertapp.gui.model.review_panel import ReviewHost
+from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
 from vertapp.review.compare import has_ground_truth
@@ -63,11 +64,7 @@ class PredictPanel(QWidget):
     def _build(self) -> None:
         self.model_path = QLineEdit()
         self.model_path.setPlaceholderText("model checkpoint (.pt)")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._pick_model)
-        row = QHBoxLayout()
-        row.addWidget(self.model_path, 1)
-        row.addWidget(browse)
+        row = browse_row(self.model_path, self._pick_model)
         self.current_button = QPushButton("Predict current image")
         self.current_button.clicked.connect(self.predict_current)
         self.all_button = QPushButton("Predict all images")

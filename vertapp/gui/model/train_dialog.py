@@ -39,10 +39,12 @@ from vertapp.errors import VertAppError
 from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.loss_plot import LossPlot
 from vertapp.gui.model.settings_form import SettingsForm
+from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
 from vertapp.review import training
+from vertapp.review.progress_text import describe_progress, friendly_error
 from vertapp.review.snapshot import DataImage, split_by_patient
 from vertapp.review.training import TrainRequest
 
@@ -152,11 +154,7 @@ class TrainDialog(QDialog):
         self.device_label.setWordWrap(True)
         self.weights = QLineEdit()
         self.weights.setPlaceholderText("automatic: local torch cache if present, else random")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._pick_weights)
-        wrow = QHBoxLayout()
-        wrow.addWidget(self.weights, 1)
-        wrow.addWidget(browse)
+        wrow = browse_row(self.weights, self._pick_weights)
         self.out_path = QLineEdit(str(out_path))
         self.settings = SettingsForm()
         form = QFormLayout(box)
@@ -386,51 +384,6 @@ class TrainDialog(QDialog):
             self.worker.cancel()
             self.worker.wait(30_000)
         super().closeEvent(event)
-
-
-def describe_progress(event: Progress) -> str:
-    """One line: epoch, iteration, loss, speed and remaining time."""
-    d = event.data
-    parts: list[str] = []
-    if "epoch" in d:
-        parts.append(f"epoch {d['epoch']}")
-    if "iteration" in d:
-        parts.append(f"iteration {d['iteration']}")
-    losses = d.get("losses") or {}
-    total = losses.get("loss", losses.get("total"))
-    if total is None and losses:
-        total = sum(float(v) for v in losses.values())
-    if total is not None:
-        parts.append(f"loss {float(total):.3f}")
-    if d.get("val_mean_dice") is not None:
-        parts.append(f"val Dice {float(d['val_mean_dice']):.3f}")
-    if d.get("images_per_s"):
-        parts.append(f"{float(d['images_per_s']):.1f} img/s")
-    if d.get("eta_s") is not None:
-        parts.append(f"about {format_duration(float(d['eta_s']))} left")
-    return " · ".join(parts) or (event.message or event.stage)
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m:02d} min"
-    if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
-
-
-def friendly_error(message: str) -> str:
-    """A sentence for the user; engine errors are already sentences, a few bugs are not."""
-    low = message.lower()
-    if "out of memory" in low:
-        return (
-            "The GPU ran out of memory. Lower the batch size or the image size "
-            "(min size / max size), or train on the CPU."
-        )
-    return message.splitlines()[0] if message else "Training failed."
 
 
 def _checked(item: QTableWidgetItem | None) -> bool:

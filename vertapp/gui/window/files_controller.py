@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vertapp.config import config_dir
 from vertapp.errors import VertAppError
+from vertapp.gui.document.document import Document
+from vertapp.gui.document.files import PendingSave, save_job
 from vertapp.gui.document.open_jobs import (
     OpenedCT,
     OpenedRadiograph,
@@ -22,10 +23,10 @@ from vertapp.gui.document.open_jobs import (
     open_radiograph_job,
 )
 from vertapp.gui.widgets.worker import JobWorker
+from vertapp.gui.window.host import WindowHost
+from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.job_runner import JobRunner
 from vertapp.io.volume import display_name
-
-if TYPE_CHECKING:
-    from vertapp.gui.document.document import Document, PendingSave
 
 MAX_RECENT = 10
 log = logging.getLogger(__name__)
@@ -36,34 +37,25 @@ def settings() -> QSettings:
     return QSettings(str(config_dir() / "gui.ini"), QSettings.Format.IniFormat)
 
 
-if TYPE_CHECKING:  # type-check the mixin as the window it is mixed into
-    from PySide6.QtWidgets import QMainWindow as _Window
-else:
-    _Window = object
+class FilesController(QObject):
+    """File menu commands and prompts. Opens run on the `jobs` runner and report through
+    `images.report_loaded`; save and export run on workers of their own."""
 
-
-class FilesMixin(_Window):
-    """File menu commands and prompts; `loaded(ok)` is the window's signal."""
-
-    # A save writing project.json in the background (one at a time; see `save`).
-    _save_worker: JobWorker | None = None
-    _saving: PendingSave | None = None
-    _save_again = False
-    # An export writing in the background (one at a time).
-    _export_worker: JobWorker | None = None
-
-    if TYPE_CHECKING:
-        doc: Document
-        worker: JobWorker | None
-        loaded: Signal
-        menu_recent: QMenu
-        _ct_loading: bool
-        _pending_loaded: bool
-
-        def show_error(self, message: str) -> None: ...
-        def run_job(self, factory: Any, text: str, on_done: Any) -> JobWorker | None: ...
-        def _update_title(self, *_args: object) -> None: ...
-        def property(self, name: str) -> Any: ...
+    def __init__(
+        self,
+        doc: Document,
+        host: WindowHost,
+        jobs: JobRunner,
+        images: ImageController,
+    ) -> None:
+        super().__init__(jobs)
+        self.doc, self.host, self.jobs, self.images = doc, host, jobs, images
+        # A save writing project.json in the background (one at a time; see `save`).
+        self.save_worker: JobWorker | None = None
+        self._saving: PendingSave | None = None
+        self._save_again = False
+        # An export writing in the background (one at a time).
+        self.export_worker: JobWorker | None = None
 
     def open_path(self, path: str | Path) -> None:
         """Open a volume, DICOM folder, radiograph or project folder (asynchronously)."""
@@ -74,28 +66,28 @@ class FilesMixin(_Window):
         try:
             kind = classify(path)
         except VertAppError as err:
-            self.show_error(str(err))
-            self.loaded.emit(False)
+            self.host.show_error(str(err))
+            self.images.report_loaded(False)
             return
         self._remember_recent(path)
         if kind == "project":
             self._open_project(path)
         elif kind == "radiograph":
-            self.run_job(
+            self.jobs.run(
                 lambda: open_radiograph_job(path), f"Reading {display_name(path)}", self._on_opened
             )
         elif kind == "dicom_file":
-            self.run_job(
+            self.jobs.run(
                 lambda: open_any_job(path), f"Reading {display_name(path)}", self._on_opened
             )
         else:
-            self.run_job(
+            self.jobs.run(
                 lambda: open_ct_job(path), f"Opening {display_name(path)}", self._on_opened
             )
 
     def _open_project(self, path: str) -> None:
         folder = Path(path).parent if Path(path).is_file() else Path(path)
-        self.run_job(
+        self.jobs.run(
             lambda: open_project_job(str(folder)),
             f"Opening {folder.name}",
             lambda project: self._on_project_loaded(folder, project),
@@ -105,14 +97,11 @@ class FilesMixin(_Window):
         try:
             self.doc.open_project(folder, project)
         except (VertAppError, OSError) as err:
-            self.show_error(str(err))
-            self.loaded.emit(False)
+            self.host.show_error(str(err))
+            self.images.report_loaded(False)
             return
         self._offer_recovery()
-        if self._ct_loading:
-            self._pending_loaded = True  # the source CT is being read: "loaded" after it
-        else:
-            self.loaded.emit(True)
+        self.images.report_loaded(True)  # after the source CT if it is being read
 
     def _on_opened(self, opened: OpenedCT | OpenedRadiograph) -> None:
         if isinstance(opened, OpenedCT):
@@ -122,15 +111,15 @@ class FilesMixin(_Window):
         self.doc.set_current(image_id)
         self._offer_untitled_recovery()
         for warning in getattr(getattr(opened, "mip", None), "warnings", []) or []:
-            self.statusBar().showMessage(warning, 15000)
-        self.loaded.emit(True)
+            self.host.show_status(warning, 15000)
+        self.images.report_loaded(True)
 
     def _offer_untitled_recovery(self) -> None:
         saved = self.doc.untitled_recovery()
         if saved is None:
             return
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = self.ask(
+        answer = self.host.ask(
             "Recover unsaved edits?",
             f"Unsaved annotations of {self.doc.title} from a previous session were found. "
             "Recover them?",
@@ -141,11 +130,11 @@ class FilesMixin(_Window):
             current = self.doc.current_id
             self.doc.adopt_untitled(saved)
             self.doc.set_current(current if current in self.doc.image_ids else None)
-            self._update_title()
+            self.host.update_title()
 
     def ask_open_volume(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self,
+            self.host.dialog_parent(),
             "Open CT volume",
             "",
             "Volumes (*.nii *.nii.gz *.mha *.mhd *.nrrd *.dcm);;All files (*)",
@@ -154,13 +143,13 @@ class FilesMixin(_Window):
             self.open_path(path)
 
     def ask_open_dicom(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
+        path = QFileDialog.getExistingDirectory(self.host.dialog_parent(), "Open DICOM folder")
         if path:
             self.open_path(path)
 
     def ask_open_radiograph(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self,
+            self.host.dialog_parent(),
             "Open radiograph",
             "",
             "Radiographs (*.png *.jpg *.jpeg *.tif *.tiff *.dcm);;All files (*)",
@@ -169,24 +158,26 @@ class FilesMixin(_Window):
             self.open_path(path)
 
     def ask_open_project(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open project folder")
+        path = QFileDialog.getExistingDirectory(self.host.dialog_parent(), "Open project folder")
         if path:
             self.open_path(path)
 
     def ask_save_as(self) -> bool:
-        path = QFileDialog.getExistingDirectory(self, "Save project into folder")
+        path = QFileDialog.getExistingDirectory(
+            self.host.dialog_parent(), "Save project into folder"
+        )
         return bool(path) and self.save(Path(path))
 
     def ask_export_coco(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export COCO", "annotations.json", "COCO JSON (*.json)"
+            self.host.dialog_parent(), "Export COCO", "annotations.json", "COCO JSON (*.json)"
         )
         if path:
             self.export(Path(path), "coco")
 
     def ask_export_via(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export VIA", "via_project.json", "VIA JSON (*.json)"
+            self.host.dialog_parent(), "Export VIA", "via_project.json", "VIA JSON (*.json)"
         )
         if path:
             self.export(Path(path), "via")
@@ -194,44 +185,44 @@ class FilesMixin(_Window):
     def export(self, path: Path, fmt: str) -> bool:
         """Write the project as `fmt` in the background (a 1500-image project takes
         seconds); the window stays usable and the status bar says when it is written."""
-        if self._export_worker is not None:
-            self.show_error("An export is still being written; try again when it is done.")
+        if self.export_worker is not None:
+            self.host.show_error("An export is still being written; try again when it is done.")
             return False
         try:
             job = self.doc.export_job(path, fmt)
         except (VertAppError, OSError) as err:
-            self.show_error(str(err))
+            self.host.show_error(str(err))
             return False
-        self._export_worker = self._background(
+        self.export_worker = self._background(
             lambda: job, self._export_done, f"Exporting {path.name}…"
         )
         return True
 
     def _background(self, factory: Any, done: Any, message: str) -> JobWorker:
-        """Save and export run beside the status-bar job (`run_job`): a worker of their
+        """Save and export run beside the status-bar job (`JobRunner.run`): a worker of their
         own whose `done` slot reads its result on the GUI thread (queued)."""
-        worker = JobWorker(factory, self)
+        worker = JobWorker(factory, self.host.dialog_parent())
         worker.finished.connect(done)
-        self.statusBar().showMessage(message)
+        self.host.show_status(message)
         worker.start()
         return worker
 
     def wait_for_export(self) -> None:
-        if self._export_worker is not None:
-            self._export_worker.wait()
+        if self.export_worker is not None:
+            self.export_worker.wait()
             self._export_done()
 
     def _export_done(self) -> None:
-        worker = self._export_worker
+        worker = self.export_worker
         if worker is None or worker.isRunning():
             return  # already handled (wait_for_export), or a stale signal
         worker.wait()
         worker.deleteLater()
-        self._export_worker = None
+        self.export_worker = None
         if worker.error is not None:
-            self.show_error(worker.error)
+            self.host.show_error(worker.error)
         elif worker.result:
-            self.statusBar().showMessage(f"Exported {Path(worker.result[0]).name}", 5000)
+            self.host.show_status(f"Exported {Path(worker.result[0]).name}", 5000)
 
     # ------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
@@ -242,14 +233,14 @@ class FilesMixin(_Window):
         items = [p for p in self.recent_files() if p != path]
         settings().setValue("recent", [path, *items][:MAX_RECENT])
 
-    def _fill_recent(self) -> None:
-        self.menu_recent.clear()
+    def fill_recent(self, menu: QMenu) -> None:
+        menu.clear()
         for path in self.recent_files():
-            act = self.menu_recent.addAction(display_name(path))
+            act = menu.addAction(display_name(path))
             act.setToolTip(path)
             act.triggered.connect(lambda _c=False, p=path: self.open_path(p))
-        if not self.menu_recent.actions():
-            self.menu_recent.addAction("(none)").setEnabled(False)
+        if not menu.actions():
+            menu.addAction("(none)").setEnabled(False)
 
     # ================================================================ saving
     def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:
@@ -261,7 +252,7 @@ class FilesMixin(_Window):
         """
         if folder is None and self.doc.project.root is None:
             return self.ask_save_as()
-        if self._save_worker is not None:
+        if self.save_worker is not None:
             if not (wait or folder is not None):
                 self._save_again = True  # Ctrl+S again while saving: once more when done
                 return True
@@ -271,35 +262,33 @@ class FilesMixin(_Window):
         return self._save_in_background(folder)
 
     def _save_in_background(self, folder: Path | None) -> bool:
-        from vertapp.gui.document.document import save_job
-
         try:
             pending = self.doc.begin_save(folder)
         except (VertAppError, OSError) as err:
-            self.show_error(str(err))
+            self.host.show_error(str(err))
             return False
         self._saving = pending
-        self._save_worker = self._background(lambda: save_job(pending), self._save_done, "Saving…")
+        self.save_worker = self._background(lambda: save_job(pending), self._save_done, "Saving…")
         return True
 
     def wait_for_save(self) -> None:
         """Block until a background save has finished and been recorded."""
-        if self._save_worker is not None:
-            self._save_worker.wait()
+        if self.save_worker is not None:
+            self.save_worker.wait()
             self._save_done()
 
     def _save_done(self) -> None:
-        worker, pending = self._save_worker, self._saving
+        worker, pending = self.save_worker, self._saving
         if worker is None or pending is None or worker.isRunning():
             return  # already handled (wait_for_save), or a stale signal
         worker.wait()
         worker.deleteLater()  # it holds the snapshot (the window is its parent)
-        self._save_worker = self._saving = None
+        self.save_worker = self._saving = None
         if worker.error is None and not worker.was_cancelled:
             self._guarded(lambda: self.doc.finish_save(pending, worker.result), "Saved")
         else:
-            self.show_error(worker.error or "Saving was cancelled; the file is unchanged")
-            self._update_title()
+            self.host.show_error(worker.error or "Saving was cancelled; the file is unchanged")
+            self.host.update_title()
         if self._save_again:
             self._save_again = False
             if self.doc.modified:
@@ -309,10 +298,10 @@ class FilesMixin(_Window):
         try:
             fn()
         except (VertAppError, OSError) as err:
-            self.show_error(str(err))
+            self.host.show_error(str(err))
             return False
-        self.statusBar().showMessage(done, 5000)
-        self._update_title()
+        self.host.show_status(done, 5000)
+        self.host.update_title()
         return True
 
     def autosave(self) -> None:
@@ -321,17 +310,11 @@ class FilesMixin(_Window):
         except (VertAppError, OSError) as err:
             log.warning("autosave failed: %s", err)
 
-    def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
-        """A question to the user; unattended runs (screenshots) get `default` without asking."""
-        if self.property("headless"):
-            return default
-        return QMessageBox.question(self, title, text, buttons)
-
     def _offer_recovery(self) -> None:
         if not self.doc.has_recovery():
             return
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = self.ask(
+        answer = self.host.ask(
             "Recover unsaved edits?",
             "VertApp found edits to this project that were not saved (the app did not "
             "close normally). Recover them?",
@@ -352,7 +335,7 @@ class FilesMixin(_Window):
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel
         )
-        answer = self.ask(
+        answer = self.host.ask(
             "Unsaved edits",
             f"Save the edits to {self.doc.title or 'this project'}?",
             buttons,
@@ -361,18 +344,3 @@ class FilesMixin(_Window):
         if answer == QMessageBox.StandardButton.Save:
             return self.save(wait=True)
         return answer == QMessageBox.StandardButton.Discard
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
-        self.wait_for_save()
-        self.wait_for_export()  # let the file be written whole
-        if not self.confirm_discard():
-            event.ignore()
-            return
-        if self.worker is not None and self.worker.isRunning():
-            self.worker.cancel()
-            self.worker.wait(5000)
-        workflow = getattr(self, "model_workflow", None)
-        if workflow is not None:  # training/prediction threads must end before the window
-            workflow.shutdown()
-        self.doc.close_session()
-        event.accept()

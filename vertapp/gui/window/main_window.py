@@ -1,22 +1,29 @@
 """The workstation window: project list, MIP with polygons, axial CT, labels, status.
 
-The window wires widgets together and turns gestures into annotation
-operations; the annotation, io and preprocess layers do the work.
+The window lays out the views and composes small controllers, each given what it works
+on (the document, views, the job runner) and the window only as a `WindowHost`:
+  ImageController  the image on screen, its source CT, slice/cursor sync, `loaded`
+  EditController   gestures and edit commands -> annotation operations (undoable)
+  FilesController  open, save, export, recent files, the never-lose-work prompts
+  commands.py      every QAction, menu, toolbar and the context menu
+The annotation, io and preprocess layers do the work.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSlider,
     QSpinBox,
@@ -24,31 +31,66 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vertapp.errors import VertAppError
-from vertapp.gui.annotate import editing
-from vertapp.gui.annotate.edit_controller import EditingMixin
-from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.annotate.edit_controller import EditController
+from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.document.document import Document
-from vertapp.gui.document.open_jobs import OpenedCT, reload_ct_job
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.progress_box import ProgressBox
 from vertapp.gui.widgets.worker import JobWorker
-from vertapp.gui.window.commands import CommandsMixin
-from vertapp.gui.window.files_controller import FilesMixin
-from vertapp.io.volume import display_name
+from vertapp.gui.window import commands
+from vertapp.gui.window.files_controller import FilesController
+from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.project_panel import ProjectPanel
 from vertapp.labels import PARTS, VERTEBRAE
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 30_000
 
 
-class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """`loaded(ok)` fires when an open (and its preprocessing) has finished."""
 
     loaded = Signal(bool)
+    # built by commands.build_actions / build_menus
+    act_open_volume: QAction
+    act_open_dicom: QAction
+    act_open_radiograph: QAction
+    act_open_project: QAction
+    act_save: QAction
+    act_save_as: QAction
+    act_export_coco: QAction
+    act_export_via: QAction
+    act_quit: QAction
+    act_undo: QAction
+    act_redo: QAction
+    act_select: QAction
+    act_draw: QAction
+    act_brush: QAction
+    act_eraser: QAction
+    act_finish: QAction
+    act_cancel: QAction
+    act_insert_vertex: QAction
+    act_delete_vertex: QAction
+    act_delete_polygon: QAction
+    act_next_label: QAction
+    act_next_slice: QAction
+    act_prev_slice: QAction
+    act_next_image: QAction
+    act_prev_image: QAction
+    act_fit: QAction
+    act_load_ct: QAction
+    act_toggle_polygons: QAction
+    act_train: QAction
+    act_predict: QAction
+    label_actions: dict[str, QAction]
+    preset_actions: list[QAction]
+    menu_recent: QMenu
+    menu_view: QMenu
+    menu_model: QMenu
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,32 +100,41 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
         self.labels = LabelPalette(VERTEBRAE)
         self.progress = ProgressBox()
         self.cursor_label = QLabel()
-        self.worker: JobWorker | None = None
-        self._gesture = 0
         self._last_error = ""
-        self._pending_loaded = False
-        self._job_done = True
-        self._ct_loading = False
         self.setCentralWidget(self.annot)
         self._build_docks()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbars()
+        self.jobs = JobRunner(self.progress, self, self)
+        self.images = ImageController(
+            self.doc,
+            self.annot,
+            self.axial,
+            self.dock_axial,
+            self.panel,
+            lambda: self.labels,
+            self.cursor_label,
+            self.jobs,
+            self,
+        )
+        self.editor = EditController(
+            self.doc, self.annot, lambda: self.labels, self.show_error, self.show_status
+        )
+        self.files = FilesController(self.doc, self, self.jobs, self.images)
+        commands.build_actions(self, self.files, self.editor, self.images)
+        commands.build_menus(self, self.files)
+        commands.build_toolbars(self)
         self._build_status_bar()
         self._connect()
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.timeout.connect(self.files.autosave)
         self.autosave_timer.start()
-        self._update_title()
+        self.update_title()
         self._update_enabled()
         self.resize(1600, 960)
         settle_heap()  # the imports above are long-lived: keep full GCs from rescanning them
 
     # ================================================================ layout
     def _build_docks(self) -> None:
-        from vertapp.gui.window.project_panel import ProjectPanel
-
         self.panel = ProjectPanel()
         self.dock_project = self._dock("Project", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock_labels = self._dock(
@@ -108,6 +159,10 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
         dock = self._dock(title, widget, area or Qt.DockWidgetArea.BottomDockWidgetArea)
         self.menu_view.addAction(dock.toggleViewAction())
         return dock
+
+    def add_model_actions(self, train: Any = None, predict: Any = None) -> None:
+        """Hook for the ML GUI: connect and enable Model > Train… / Predict…."""
+        commands.connect_model_actions(self, train, predict)
 
     def _labels_box(self) -> QWidget:
         box = QWidget()
@@ -145,80 +200,23 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
     def _connect(self) -> None:
         d, t = self.doc, self.annot.tool
         d.reset.connect(self._on_reset)
-        d.image_changed.connect(self._show_image)
-        d.instances_changed.connect(self._on_instances_changed)
-        d.stack.cleanChanged.connect(self._update_title)
-        d.stack.indexChanged.connect(self._update_title)
-        self.panel.image_activated.connect(self._activate_row)
-        self.labels.label_chosen.connect(self.choose_label)
+        d.image_changed.connect(self._update_enabled)
+        d.instances_changed.connect(self._update_enabled)
+        d.stack.cleanChanged.connect(self.update_title)
+        d.stack.indexChanged.connect(self.update_title)
+        self.images.loaded.connect(self.loaded)
+        self.labels.label_chosen.connect(self.editor.choose_label)
         self.opacity.valueChanged.connect(lambda v: self.annot.set_opacity(v / 100))
         self.show_polygons.toggled.connect(self.annot.set_polygons_visible)
         self.show_polygons.toggled.connect(self.act_toggle_polygons.setChecked)
-        self.axial.slice_changed.connect(self._on_slice_changed)
-        self.axial.cursor_info.connect(self.cursor_label.setText)
-        self.annot.canvas.mouse_moved.connect(self._report_mip_cursor)
-        t.clicked.connect(self._on_mip_click)
-        t.polygon_drawn.connect(self._on_polygon_drawn)
-        t.vertex_moved.connect(
-            lambda k, p, i, xy: self._edit(editing.move_vertex(k, p, i, xy, self._next_gesture()))
-        )
-        t.vertex_inserted.connect(self._on_vertex_inserted)
-        t.vertex_deleted.connect(lambda k, p, i: self._edit(editing.delete_vertex(k, p, i)))
-        t.polygon_moved.connect(
-            lambda k, dx, dy: self._edit(editing.move_polygon(k, dx, dy, self._next_gesture()))
-        )
-        t.brush_stroke.connect(self._on_brush_stroke)
-        t.context_menu.connect(self._show_context_menu)
+        t.context_menu.connect(lambda pos: commands.show_context_menu(self, self.editor, pos))
         t.selection_changed.connect(lambda _k: self._update_enabled())
         t.mode_changed.connect(lambda _m: self._update_enabled())
-        self.progress.cancel_button.clicked.connect(self.cancel_job)
 
-    def run_job(self, factory: Any, text: str, on_done: Any) -> JobWorker | None:
-        """Run a core job in a worker thread with the status-bar progress and Cancel."""
-        if self.busy():
-            self.show_error("Another task is still running; wait for it or cancel it.")
-            return None
-        if self.worker is not None:
-            self.worker.wait()  # it has delivered its result; the thread is just ending
-        worker = JobWorker(factory, self)
-        worker.finished_ok.connect(self._mark_job_done)  # first: runs before on_done
-        worker.failed.connect(self._mark_job_done)
-        worker.cancelled.connect(self._mark_job_done)
-        worker.progress.connect(self.progress.update_progress)
-        worker.finished_ok.connect(on_done)
-        worker.failed.connect(self._on_job_failed)
-        worker.cancelled.connect(self._on_job_cancelled)
-        worker.finished.connect(self.progress.finish)
-        self.worker = worker
-        self._job_done = False
-        self.progress.start(text)
-        worker.start()
-        return worker
+    def _set_brush_radius(self, value: int) -> None:
+        self.annot.tool.brush_radius = float(value)
 
-    def busy(self) -> bool:
-        """A background job is running and has not delivered its outcome yet."""
-        return self.worker is not None and self.worker.isRunning() and not self._job_done
-
-    def _mark_job_done(self, *_args: object) -> None:
-        self._job_done = True
-
-    def cancel_job(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.progress.cancel_button.setEnabled(False)
-
-    def _on_job_failed(self, message: str) -> None:
-        self._ct_loading = False
-        self.show_error(message)
-        self._pending_loaded = True
-        self._finish_pending_load(False)
-
-    def _on_job_cancelled(self) -> None:
-        self._ct_loading = False
-        self.statusBar().showMessage("Cancelled", 5000)
-        self._pending_loaded = True
-        self._finish_pending_load(False)
-
+    # ================================================================ WindowHost
     def show_error(self, message: str) -> None:
         """Errors go to the status bar and a non-blocking message box (never a traceback)."""
         self._last_error = message
@@ -229,11 +227,75 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
             box.setModal(False)
             box.show()
 
-    # ------------------------------------------------------------ file dialogs
-    def _set_brush_radius(self, value: int) -> None:
-        self.annot.tool.brush_radius = float(value)
+    def show_status(self, message: str, ms: int = 0) -> None:
+        self.statusBar().showMessage(message, ms)
 
-    # ================================================================ showing
+    def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
+        """A question to the user; unattended runs (screenshots) get `default` without asking."""
+        if self.property("headless"):
+            return default
+        return QMessageBox.question(self, title, text, buttons)
+
+    def update_title(self, *_args: object) -> None:
+        name = self.doc.title or "no project"
+        self.setWindowTitle(f"{name}[*] — VertApp")
+        self.setWindowModified(self.doc.modified)
+
+    def dialog_parent(self) -> QWidget:
+        return self
+
+    # ================================================================ what others call
+    # (tests, the model workflow, benchmarks): thin doors to the controllers
+    @property
+    def worker(self) -> JobWorker | None:
+        return self.jobs.worker
+
+    def busy(self) -> bool:
+        return self.jobs.busy()
+
+    def open_path(self, path: str | Path) -> None:
+        self.files.open_path(path)
+
+    def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:
+        return self.files.save(folder, wait=wait)
+
+    def export(self, path: Path, fmt: str) -> bool:
+        return self.files.export(path, fmt)
+
+    def wait_for_export(self) -> None:
+        self.files.wait_for_export()
+
+    @property
+    def _save_worker(self) -> JobWorker | None:
+        return self.files.save_worker
+
+    @property
+    def _export_worker(self) -> JobWorker | None:
+        return self.files.export_worker
+
+    def recent_files(self) -> list[str]:
+        return self.files.recent_files()
+
+    def _fill_recent(self) -> None:
+        self.files.fill_recent(self.menu_recent)
+
+    def set_mode(self, mode: Mode) -> None:
+        self.editor.set_mode(mode)
+        actions = {
+            Mode.SELECT: self.act_select,
+            Mode.DRAW: self.act_draw,
+            Mode.BRUSH: self.act_brush,
+            Mode.ERASER: self.act_eraser,
+        }
+        actions[mode].setChecked(True)
+
+    def choose_label(self, label: str) -> None:
+        self.editor.choose_label(label)
+
+    def step_image(self, step: int) -> None:
+        self.images.step_image(step)
+
+    # ================================================================ state
     def _on_reset(self) -> None:
         ids = self.doc.image_ids
         names = [self.doc.project.images[i].file_name.rsplit("/", 1)[-1] for i in ids]
@@ -241,133 +303,20 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
             names, lambda row: self.doc.status_word(self.doc.image_ids[row]), self.doc.title
         )
         self._set_label_set()
-        self._update_title()
+        self.update_title()
         if ids and self.doc.current_id is None:
             self.doc.set_current(ids[0])
 
     def _set_label_set(self) -> None:
-        parts = self.doc.project.label_set == "parts"
-        labels = PARTS if parts else VERTEBRAE
+        labels = PARTS if self.doc.project.label_set == "parts" else VERTEBRAE
         if self.labels.labels != labels:
             new = LabelPalette(labels)
-            new.label_chosen.connect(self.choose_label)
+            new.label_chosen.connect(self.editor.choose_label)
             self._labels_layout.replaceWidget(self.labels, new)
             self.labels.deleteLater()
             self.labels = new
 
-    def _activate_row(self, row: int) -> None:
-        if 0 <= row < len(self.doc.image_ids):
-            self.doc.set_current(self.doc.image_ids[row])
-
-    def step_image(self, step: int) -> None:
-        ids = self.doc.image_ids
-        if not ids:
-            return
-        row = ids.index(self.doc.current_id) if self.doc.current_id in ids else -1
-        self._activate_row(int(np.clip(row + step, 0, len(ids) - 1)))
-
-    def _show_image(self, image_id: int | None) -> None:
-        if image_id is None:
-            self.annot.set_image(None)
-            self.axial.set_volume(None)
-            return
-        rec = self.doc.project.images[image_id]
-        try:
-            pixels = self.doc.pixels(image_id)
-        except (OSError, VertAppError) as err:
-            self.show_error(f"{rec.file_name}: cannot read the image ({err})")
-            pixels = np.zeros((rec.height, rec.width), dtype=np.uint8)
-        self.annot.set_image(pixels, f"{rec.file_name.rsplit('/', 1)[-1]}  ({rec.kind})")
-        self.annot.set_shapes(self.doc.shapes(image_id))
-        self.panel.select_row(self.doc.image_ids.index(image_id))
-        self._show_ct(image_id)
-        used = self.doc.labels_used(image_id)
-        self.labels.set_current(suggest_next(used, used[-1] if used else None, self.labels.labels))
-        self._update_enabled()
-
-    def _show_ct(self, image_id: int) -> None:
-        opened = self.doc.ct.get(image_id)
-        self.dock_axial.setVisible(opened is not None or self.doc.project.label_set == "vertebrae")
-        if opened is None:
-            self.axial.set_volume(None)
-            self.axial.set_canal([], -1)
-            self.axial.info.setText("Source CT not loaded for this image")
-            self.load_source_ct(image_id)
-            return
-        self.axial.set_volume(opened.volume)
-        circles, spine = editing.canal_circles(opened.mip)
-        self.axial.set_canal(circles, spine)
-        self.annot.set_missing_rows(editing.rows_without_circle(opened.mip, opened.volume))
-        self._on_slice_changed(self.axial.index)
-
-    def load_source_ct(self, image_id: int | None = None) -> bool:
-        """Re-read the CT behind a saved MIP (in the background) for the axial view."""
-        image_id = self.doc.current_id if image_id is None else image_id
-        if image_id is None or image_id in self.doc.ct:
-            return False
-        source = self.doc.ct_source(image_id)
-        if source is None:
-            return False
-        path, prep = str(source[0]), str(source[1])
-
-        def done(opened: OpenedCT) -> None:
-            self._ct_loading = False
-            self.doc.keep_ct(image_id, opened)
-            if self.doc.current_id == image_id:
-                self._show_ct(image_id)
-            self._finish_pending_load(True)
-
-        if self.busy():
-            return False  # browsing fast: View > Load source CT reads it later
-        worker = self.run_job(
-            lambda: reload_ct_job(path, prep), f"Reading {display_name(path)}", done
-        )
-        self._ct_loading = worker is not None
-        return self._ct_loading
-
-    def _finish_pending_load(self, ok: bool) -> None:
-        if self._pending_loaded:
-            self._pending_loaded = False
-            self.loaded.emit(ok)
-
-    def fit_views(self) -> None:
-        self.annot.canvas.viewbox.autoRange(padding=0.02)
-        self.axial.canvas.viewbox.autoRange(padding=0.02)
-
-    def _on_instances_changed(self, image_id: int) -> None:
-        if image_id == self.doc.current_id:
-            self.annot.set_shapes(self.doc.shapes(image_id))
-            self._update_enabled()
-        if image_id in self.doc.image_ids:
-            self.panel.model.refresh_row(self.doc.image_ids.index(image_id))
-
-    def _on_slice_changed(self, k: int) -> None:
-        opened = self.doc.ct.get(self.doc.current_id) if self.doc.current_id is not None else None
-        if opened is None:
-            return
-        self.annot.set_slice_row(editing.slice_row(opened.mip, opened.volume, k))
-
-    def _on_mip_click(self, x: float, y: float) -> None:
-        opened = self.doc.ct.get(self.doc.current_id) if self.doc.current_id is not None else None
-        if opened is None:
-            return
-        k = editing.slice_of_mip_point(opened.mip, opened.volume, x, y)
-        if k is not None:
-            self.axial.set_slice(k)
-
-    def _report_mip_cursor(self, x: float, y: float) -> None:
-        rec = self.doc.current
-        if rec is None:
-            return
-        text = editing.describe_mip_point(rec, self.doc.ct.get(rec.id), x, y)
-        self.cursor_label.setText(text)
-
-    def _update_title(self, *_args: object) -> None:
-        name = self.doc.title or "no project"
-        self.setWindowTitle(f"{name}[*] — VertApp")
-        self.setWindowModified(self.doc.modified)
-
-    def _update_enabled(self) -> None:
+    def _update_enabled(self, *_args: object) -> None:
         has_image = self.doc.current is not None
         t = self.annot.tool
         selected = self.annot.layer.selected is not None
@@ -381,3 +330,16 @@ class MainWindow(FilesMixin, EditingMixin, CommandsMixin, QMainWindow):
         has_images = bool(self.doc.image_ids)
         for act in (self.act_save, self.act_save_as, self.act_export_coco, self.act_export_via):
             act.setEnabled(has_images)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.files.wait_for_save()
+        self.files.wait_for_export()  # let the file be written whole
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.jobs.stop()
+        workflow = getattr(self, "model_workflow", None)
+        if workflow is not None:  # training/prediction threads must end before the window
+            workflow.shutdown()
+        self.doc.close_session()
+        event.accept()

@@ -1,0 +1,145 @@
+"""The document's files, without Qt: the save and export jobs and the images it writes.
+
+`Document` (document.py) decides what to save and when; this module writes it: the
+project's images (PNG, atomically), preprocessing and source volumes of CT-derived images,
+and the slow halves of saving and exporting, which run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vertapp.annotations import coco, store
+from vertapp.annotations.convert import export_snapshot
+from vertapp.annotations.model import ImageRecord, Project
+from vertapp.annotations.paths import safe_join
+from vertapp.annotations.store import PREPROCESS_DIR, SOURCES_DIR
+from vertapp.errors import VertAppError
+from vertapp.gui.document.open_jobs import OpenedCT
+from vertapp.io import write_volume
+from vertapp.jobs import Job, Progress
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A save begun by `Document.begin_save`."""
+
+    project: Project
+    file: store.PendingSave  # what goes to project.json
+    moving: bool
+
+
+def save_job(pending: PendingSave) -> Job[store.FileStamp]:
+    """The slow half of a save (JSON, write, fsync) for a worker thread.
+
+    The window keeps painting: the encoder works in short calls. A failure leaves the
+    previous project.json as it was.
+    """
+    try:
+        yield Progress("save", None, f"saving {pending.file.path.parent.name}")
+    except GeneratorExit:  # cancelled before writing: the arrays are no longer read
+        pending.project.share_arrays(False)
+        raise
+    try:
+        return store.write_save(pending.file)
+    except OSError as err:
+        raise VertAppError(
+            f"{pending.file.path}: cannot save ({err.strerror or err}); "
+            "the previous file is unchanged"
+        ) from None
+
+
+def export_snapshot_job(
+    snap: coco.ProjectSnapshot, project: Project, path: Path, fmt: str
+) -> Job[list[Path]]:
+    try:
+        yield Progress("export", None, f"Exporting {path.name}")
+        return export_snapshot(snap, path, fmt, root=project.root)
+    except OSError as err:  # a full disk, a read-only or missing folder: say which
+        raise VertAppError(f"Could not write {path}: {err.strerror or err}") from err
+    finally:
+        project.share_arrays(False)
+
+
+def source_key(path: str | Path) -> str:
+    """A stable, anonymous name for an opened file: digest of its absolute path."""
+    return hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def stem_of(path: str | Path) -> str:
+    name = Path(path).name
+    for suffix in (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".png", ".jpg", ".tif", ".dcm"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] or "image"
+    return name or "image"
+
+
+def to_u8(arr: np.ndarray) -> np.ndarray:
+    """Display scaling only (min..max to 0..255), for showing a radiograph."""
+    a = np.asarray(arr, dtype=np.float32)
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    if hi <= lo:
+        return np.zeros(a.shape, dtype=np.uint8)
+    return ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def write_png(path: Path, pixels: np.ndarray) -> None:
+    """Write a PNG atomically (temp file + rename), so a crash never leaves half an image."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(tmp, format="PNG")
+    os.replace(tmp, path)
+
+
+def read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"))
+
+
+def write_images(
+    project: Project,
+    pending: dict[int, np.ndarray],
+    ct: dict[int, OpenedCT],
+    folder: Path,
+    copy_from: Path | None,
+) -> None:
+    """Write what `folder` lacks: images only in memory, copies from the old folder on a
+    "save as", and for CT-derived images their preprocessing and source volume."""
+    for image_id, rec in project.images.items():
+        opened = ct.get(image_id)
+        if image_id not in pending and copy_from is None and opened is None:
+            continue  # already in the folder (a big project: most images)
+        dest = safe_join(folder, rec.file_name, f"image {image_id}")
+        if image_id in pending:
+            write_png(dest, pending[image_id])
+        elif copy_from is not None and not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(safe_join(copy_from, rec.file_name, f"image {image_id}"), dest)
+        if opened is not None:  # the canal circles and mapping, to reopen the CT later
+            prep = folder / PREPROCESS_DIR / Path(rec.file_name).stem
+            if not (prep / "preprocess.json").is_file():  # never changes once written
+                opened.mip.save(prep)
+            _keep_source_inside(folder, rec, opened)
+
+
+def _keep_source_inside(folder: Path, rec: ImageRecord, opened: OpenedCT) -> None:
+    """Copy a CT opened from outside into the project (volumes/<stem>.nii.gz).
+
+    The project then travels whole, and the path stored in project.json stays
+    relative to it: paths read back from a project may not escape its folder.
+    """
+    inside = f"{SOURCES_DIR}/{Path(rec.file_name).stem}.nii.gz"
+    if rec.source_path == inside and (folder / inside).is_file():
+        return
+    write_volume(opened.volume, folder / inside)
+    rec.source_path = inside

@@ -1,0 +1,187 @@
+"""The image on screen: MIP and polygons, the axial CT behind it, slice and cursor sync.
+
+It also says when an open has finished (`loaded`): after the project, and after the
+source CT when one is being read for the first image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDockWidget, QLabel
+
+from vertapp.errors import VertAppError
+from vertapp.gui.annotate import editing
+from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.document.document import Document
+from vertapp.gui.document.open_jobs import OpenedCT, reload_ct_job
+from vertapp.gui.views.annotation_view import AnnotationView
+from vertapp.gui.views.axial_view import AxialView
+from vertapp.gui.window.host import WindowHost
+from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.project_panel import ProjectPanel
+from vertapp.io.volume import display_name
+
+
+class ImageController(QObject):
+    loaded = Signal(bool)
+
+    def __init__(
+        self,
+        doc: Document,
+        annot: AnnotationView,
+        axial: AxialView,
+        dock_axial: QDockWidget,
+        panel: ProjectPanel,
+        labels: Callable[[], LabelPalette],
+        cursor_label: QLabel,
+        jobs: JobRunner,
+        host: WindowHost,
+    ) -> None:
+        super().__init__(jobs)
+        self.doc, self.annot, self.axial, self.dock_axial = doc, annot, axial, dock_axial
+        self.panel, self.labels, self.cursor_label = panel, labels, cursor_label
+        self.jobs, self.host = jobs, host
+        self.ct_loading = False
+        self._pending_loaded = False
+        doc.image_changed.connect(self.show_image)
+        doc.instances_changed.connect(self._on_instances_changed)
+        panel.image_activated.connect(self.activate_row)
+        axial.slice_changed.connect(self._on_slice_changed)
+        axial.cursor_info.connect(cursor_label.setText)
+        annot.canvas.mouse_moved.connect(self._report_mip_cursor)
+        annot.tool.clicked.connect(self._on_mip_click)
+        jobs.failed.connect(self._on_job_failed)
+        jobs.cancelled.connect(self._on_job_cancelled)
+
+    # -- "loaded" ------------------------------------------------------------------------------
+    def report_loaded(self, ok: bool) -> None:
+        """An open finished; if the source CT is still being read, say so after it."""
+        if ok and self.ct_loading:
+            self._pending_loaded = True
+        else:
+            self.loaded.emit(ok)
+
+    def _finish_pending_load(self, ok: bool) -> None:
+        if self._pending_loaded:
+            self._pending_loaded = False
+            self.loaded.emit(ok)
+
+    def _on_job_failed(self, message: str) -> None:
+        self.ct_loading = False
+        self.host.show_error(message)
+        self._pending_loaded = True
+        self._finish_pending_load(False)
+
+    def _on_job_cancelled(self) -> None:
+        self.ct_loading = False
+        self.host.show_status("Cancelled", 5000)
+        self._pending_loaded = True
+        self._finish_pending_load(False)
+
+    # -- browsing ------------------------------------------------------------------------------
+    def activate_row(self, row: int) -> None:
+        if 0 <= row < len(self.doc.image_ids):
+            self.doc.set_current(self.doc.image_ids[row])
+
+    def step_image(self, step: int) -> None:
+        ids = self.doc.image_ids
+        if not ids:
+            return
+        row = ids.index(self.doc.current_id) if self.doc.current_id in ids else -1
+        self.activate_row(int(np.clip(row + step, 0, len(ids) - 1)))
+
+    def show_image(self, image_id: int | None) -> None:
+        if image_id is None:
+            self.annot.set_image(None)
+            self.axial.set_volume(None)
+            return
+        rec = self.doc.project.images[image_id]
+        try:
+            pixels = self.doc.pixels(image_id)
+        except (OSError, VertAppError) as err:
+            self.host.show_error(f"{rec.file_name}: cannot read the image ({err})")
+            pixels = np.zeros((rec.height, rec.width), dtype=np.uint8)
+        self.annot.set_image(pixels, f"{rec.file_name.rsplit('/', 1)[-1]}  ({rec.kind})")
+        self.annot.set_shapes(self.doc.shapes(image_id))
+        self.panel.select_row(self.doc.image_ids.index(image_id))
+        self._show_ct(image_id)
+        used = self.doc.labels_used(image_id)
+        palette = self.labels()
+        palette.set_current(suggest_next(used, used[-1] if used else None, palette.labels))
+
+    def _show_ct(self, image_id: int) -> None:
+        opened = self.doc.ct.get(image_id)
+        self.dock_axial.setVisible(opened is not None or self.doc.project.label_set == "vertebrae")
+        if opened is None:
+            self.axial.set_volume(None)
+            self.axial.set_canal([], -1)
+            self.axial.info.setText("Source CT not loaded for this image")
+            self.load_source_ct(image_id)
+            return
+        self.axial.set_volume(opened.volume)
+        circles, spine = editing.canal_circles(opened.mip)
+        self.axial.set_canal(circles, spine)
+        self.annot.set_missing_rows(editing.rows_without_circle(opened.mip, opened.volume))
+        self._on_slice_changed(self.axial.index)
+
+    def load_source_ct(self, image_id: int | None = None) -> bool:
+        """Re-read the CT behind a saved MIP (in the background) for the axial view."""
+        image_id = self.doc.current_id if image_id is None else image_id
+        if image_id is None or image_id in self.doc.ct:
+            return False
+        source = self.doc.ct_source(image_id)
+        if source is None:
+            return False
+        path, prep = str(source[0]), str(source[1])
+
+        def done(opened: OpenedCT) -> None:
+            self.ct_loading = False
+            self.doc.keep_ct(image_id, opened)
+            if self.doc.current_id == image_id:
+                self._show_ct(image_id)
+            self._finish_pending_load(True)
+
+        if self.jobs.busy():
+            return False  # browsing fast: View > Load source CT reads it later
+        worker = self.jobs.run(
+            lambda: reload_ct_job(path, prep), f"Reading {display_name(path)}", done
+        )
+        self.ct_loading = worker is not None
+        return self.ct_loading
+
+    def fit_views(self) -> None:
+        self.annot.canvas.viewbox.autoRange(padding=0.02)
+        self.axial.canvas.viewbox.autoRange(padding=0.02)
+
+    def _on_instances_changed(self, image_id: int) -> None:
+        if image_id == self.doc.current_id:
+            self.annot.set_shapes(self.doc.shapes(image_id))
+        if image_id in self.doc.image_ids:
+            self.panel.model.refresh_row(self.doc.image_ids.index(image_id))
+
+    # -- MIP <-> axial -------------------------------------------------------------------------
+    def _current_ct(self) -> OpenedCT | None:
+        cid = self.doc.current_id
+        return self.doc.ct.get(cid) if cid is not None else None
+
+    def _on_slice_changed(self, k: int) -> None:
+        opened = self._current_ct()
+        if opened is not None:
+            self.annot.set_slice_row(editing.slice_row(opened.mip, opened.volume, k))
+
+    def _on_mip_click(self, x: float, y: float) -> None:
+        opened = self._current_ct()
+        if opened is None:
+            return
+        k = editing.slice_of_mip_point(opened.mip, opened.volume, x, y)
+        if k is not None:
+            self.axial.set_slice(k)
+
+    def _report_mip_cursor(self, x: float, y: float) -> None:
+        rec = self.doc.current
+        if rec is not None:
+            text = editing.describe_mip_point(rec, self.doc.ct.get(rec.id), x, y)
+            self.cursor_label.setText(text)
