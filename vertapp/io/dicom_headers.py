@@ -7,13 +7,17 @@ identifying is copied out of a header unless the caller asks for it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from vertapp.errors import InputError
@@ -115,11 +119,13 @@ def read_header(path: Path) -> pydicom.Dataset:
 def read_header_and_pixels(path: Path) -> tuple[pydicom.Dataset, PixelLocation | None]:
     """The dataset without pixel data, and where its native pixels are (when simple)."""
     try:
-        with open(path, "rb") as fp:
+        with open(path, "rb") as fp, quiet_pydicom():
             ds = pydicom.dcmread(fp, stop_before_pixels=True, force=not _has_preamble(path))
             # pydicom stops right before the (7FE0,0010) tag: the pixel element header is next.
             return ds, _pixel_location(ds, fp.tell(), fp.read(12))
-    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError) as err:
+    except RescaleError as err:
+        raise InputError(f"{path}: {err}") from None
+    except Exception as err:  # pydicom raises many types on damaged files (bit flips)
         raise InputError(f"{path}: not a readable DICOM file ({_short(err)})") from err
 
 
@@ -138,15 +144,71 @@ def _pixel_location(ds: pydicom.Dataset, pos: int, element: bytes) -> PixelLocat
     signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
     if bits not in (8, 16) or int(ds.get("SamplesPerPixel", 1) or 1) != 1 or length == 0xFFFFFFFF:
         return None
-    slope = _float_or_none(ds.get("RescaleSlope")) or 1.0
+    slope, intercept = rescale_pair(ds)
     return PixelLocation(
         offset=offset,
         length=length,
         dtype=f"<{'i' if signed else 'u'}{bits // 8}",
         bits_stored=int(ds.get("BitsStored", bits) or bits),
         slope=slope,
-        intercept=_float_or_none(ds.get("RescaleIntercept")) or 0.0,
+        intercept=intercept,
     )
+
+
+class RescaleError(ValueError):
+    """A rescale value that is present but is no number: the values would be wrong HU."""
+
+
+def rescale_pair(ds: pydicom.Dataset) -> tuple[float, float]:
+    """RescaleSlope (1 when absent or 0) and RescaleIntercept (0 when absent).
+
+    Present but unreadable ('abc', NaN) is refused: reading it as 0 would label
+    wrong values as HU.
+    """
+    out = []
+    for tag, default in (("RescaleSlope", 1.0), ("RescaleIntercept", 0.0)):
+        value = ds.get(tag)
+        if value is None or value == "":
+            out.append(default)
+            continue
+        number = _float_or_none(value)
+        if number is None or not np.isfinite(number):
+            raise RescaleError(f"{tag} {str(value)[:20]!r} is not a number")
+        out.append(number)
+    return (out[0] or 1.0), out[1]
+
+
+_PYDICOM_LOG = logging.getLogger("pydicom")
+# pydicom warns (UserWarning on stderr) for every value that breaks its VR's rules when
+# reading; damaged headers are judged by our own checks and reported in words instead.
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom\.")
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_loud_level = logging.NOTSET
+
+
+@contextlib.contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """Silence pydicom's logger around our decode attempts.
+
+    Its decoders log a traceback for every plugin that fails before another one
+    succeeds or the read fails; we report the outcome in words instead. Reentrant
+    and thread-safe: the logger is restored when the last user leaves.
+    """
+    global _quiet_depth, _loud_level
+    with _quiet_lock:
+        if _quiet_depth == 0:  # a level, not `disabled`: it reaches the child loggers too
+            _loud_level = _PYDICOM_LOG.level
+            _PYDICOM_LOG.setLevel(logging.CRITICAL + 1)
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                _PYDICOM_LOG.setLevel(_loud_level)
 
 
 def slice_header(

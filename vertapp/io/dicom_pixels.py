@@ -9,6 +9,11 @@ pydicom's own decoders as a second chance.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +27,8 @@ from pydicom.uid import (
 )
 
 from vertapp.errors import InputError
-from vertapp.io.dicom_headers import SliceHeader
+from vertapp.io.dicom_headers import SliceHeader, quiet_pydicom, rescale_pair
+from vertapp.io.limits import check_allocation
 
 _UNCOMPRESSED = {ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian}
 _DTYPES = {(8, 0): np.uint8, (8, 1): np.int8, (16, 0): np.uint16, (16, 1): np.int16}
@@ -32,7 +38,8 @@ _DTYPES.update({(32, 0): np.uint32, (32, 1): np.int32})
 def read_dataset(path: Path) -> pydicom.Dataset:
     """The whole file (pixel bytes included, not decoded)."""
     try:
-        return pydicom.dcmread(path)
+        with quiet_pydicom():
+            return pydicom.dcmread(path)
     except Exception as err:  # pydicom raises many types on damaged files
         raise InputError(f"{path}: truncated or corrupt DICOM file ({_first_line(err)})") from err
 
@@ -42,6 +49,7 @@ def modality_values(path: Path, ds: pydicom.Dataset | None = None) -> np.ndarray
     ds = read_dataset(path) if ds is None else ds
     if "PixelData" not in ds:
         raise InputError(f"{path}: DICOM file has no pixel data (not an image)")
+    check_image_size(ds, path)
     stored = _uncompressed_frame(path, ds)
     if stored is None:
         return _compressed_frame(path, ds)
@@ -59,6 +67,12 @@ def native_values(header: SliceHeader) -> np.ndarray | None:
     count = header.rows * header.cols
     need = count * np.dtype(loc.dtype).itemsize
     size = header.path.stat().st_size
+    if loc.length > need + 1:  # DICOM pads odd lengths by one byte; more means another layout
+        raise InputError(
+            f"{header.path}: pixel data holds {loc.length} bytes where {header.rows} x "
+            f"{header.cols} pixels of {loc.dtype[2:]} bytes need {need} "
+            "(BitsAllocated or the image size is wrong)"
+        )
     if loc.length < need or size < loc.offset + need:
         have = max(0, min(loc.length, size - loc.offset))
         raise InputError(
@@ -73,8 +87,12 @@ def native_values(header: SliceHeader) -> np.ndarray | None:
 
 
 def rescale_of(ds: pydicom.Dataset) -> tuple[float, float]:
-    slope = _float(ds.get("RescaleSlope"), 1.0) or 1.0
-    return slope, _float(ds.get("RescaleIntercept"), 0.0)
+    """RescaleSlope and RescaleIntercept; InputError when one is present but not a number."""
+    where = getattr(ds, "filename", None) or "DICOM file"
+    try:
+        return rescale_pair(ds)
+    except ValueError as err:
+        raise InputError(f"{where}: {err}") from None
 
 
 def apply_rescale(stored: np.ndarray, ds: pydicom.Dataset) -> np.ndarray:
@@ -112,6 +130,12 @@ def _uncompressed_frame(path: Path, ds: pydicom.Dataset) -> np.ndarray | None:
         raise InputError(
             f"{path}: truncated DICOM file (pixel data has {len(raw)} of {need} bytes)"
         )
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if len(raw) > need * frames + 1:
+        raise InputError(
+            f"{path}: pixel data holds {len(raw)} bytes where {frames} x {rows} x {cols} "
+            f"pixels of {bits} bits need {need * frames} (BitsAllocated or the size is wrong)"
+        )
     frame = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder(">" if big_endian else "<"))
     frame = frame[: rows * cols].reshape(rows, cols)
     return _mask_unused_bits(frame.astype(dtype, copy=False), ds, bits)
@@ -145,6 +169,7 @@ def radiograph_values(path: Path, ds: pydicom.Dataset) -> tuple[np.ndarray, bool
     """
     if "PixelData" not in ds:
         raise InputError(f"{path}: DICOM file has no pixel data (not an image)")
+    check_image_size(ds, path)
     stored = _uncompressed_frame(path, ds)
     if stored is not None:
         return apply_rescale(stored, ds), False
@@ -161,7 +186,8 @@ def radiograph_values(path: Path, ds: pydicom.Dataset) -> tuple[np.ndarray, bool
 def _gdcm_frame(path: Path) -> np.ndarray | None:
     """Decoded by GDCM, rescale applied; None when GDCM cannot read it or it is colour."""
     try:
-        image = sitk.ReadImage(str(path), imageIO="GDCMImageIO")
+        with _quiet_native_stderr():
+            image = sitk.ReadImage(str(path), imageIO="GDCMImageIO")
     except RuntimeError:
         return None
     if image.GetNumberOfComponentsPerPixel() != 1:
@@ -172,7 +198,8 @@ def _gdcm_frame(path: Path) -> np.ndarray | None:
 
 def _pydicom_frame(path: Path, ds: pydicom.Dataset) -> np.ndarray:
     try:
-        pixels = ds.pixel_array
+        with quiet_pydicom():  # its decoders log tracebacks before we report in words
+            pixels = ds.pixel_array
     except Exception as err:
         raise InputError(
             f"{path}: truncated or undecodable DICOM pixel data ({_first_line(err)})"
@@ -183,13 +210,49 @@ def _pydicom_frame(path: Path, ds: pydicom.Dataset) -> np.ndarray:
     return apply_rescale(frame, ds)
 
 
-def _float(value: object, default: float) -> float:
+def check_image_size(ds: pydicom.Dataset, path: Path) -> None:
+    """Rows, Columns and frames at least 1 and fitting in memory, before any decoding."""
     try:
-        return default if value in (None, "") else float(value)  # type: ignore[arg-type]
+        rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
     except (TypeError, ValueError):
-        return default
+        raise InputError(f"{path}: DICOM Rows, Columns or NumberOfFrames is not a number") from None
+    if rows < 1 or cols < 1 or frames < 1:
+        raise InputError(
+            f"{path}: DICOM image of {rows} rows x {cols} columns x {frames} frames is empty"
+        )
+    check_allocation(rows * cols * frames, 12, "the image", str(path))
 
 
 def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0][:120] if lines else type(err).__name__
+    lines = [ln.strip() for ln in str(err).strip().splitlines() if ln.strip()]
+    if not lines:
+        return type(err).__name__
+    if lines[0].endswith(":") and len(lines) > 1:  # pydicom: "... by all plugins:" + causes
+        return f"{lines[0]} {lines[1]}"[:200]
+    return lines[0][:120]
+
+
+_stderr_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """GDCM's codecs (libjpeg, OpenJPEG) print to the C stderr before failing or falling
+    back; the outcome is reported in words instead, so fd 2 points at /dev/null meanwhile."""
+    with _stderr_lock:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all (a windowed app): nothing to silence
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                sys.stderr.flush()
+                os.dup2(null.fileno(), 2)
+                try:
+                    yield
+                finally:
+                    os.dup2(saved, 2)
+        finally:
+            os.close(saved)

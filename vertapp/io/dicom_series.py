@@ -144,7 +144,11 @@ def _image_header(file: Path, scan: DicomScan, is_target: bool) -> SliceHeader |
             raise
         scan.unreadable += 1
         return None
-    return header if header.rows > 0 and header.cols > 0 else None
+    if header.rows > 0 and header.cols > 0:
+        return header
+    if header.pixels is not None:  # pixel data of 0 rows or columns: a damaged image
+        scan.unreadable += 1
+    return None  # no image at all (a report, a presentation state)
 
 
 def _read_pixels(layout: SliceLayout, source: str) -> Job[tuple[np.ndarray, HUConversion]]:

@@ -18,7 +18,11 @@ from PIL import Image, UnidentifiedImageError
 from vertapp.errors import InputError, ModalityError
 from vertapp.io.dicom_headers import identifiers
 from vertapp.io.dicom_pixels import radiograph_values, read_dataset, rescale_of, stored_range
+from vertapp.io.limits import check_allocation
+from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.volume import Radiograph
+
+MAX_SIDE = 100_000  # pixels; the largest detectors are about 4 300
 
 
 def read_dicom_radiograph(path: Path, *, keep_identifiers: bool = False) -> Radiograph:
@@ -28,7 +32,7 @@ def read_dicom_radiograph(path: Path, *, keep_identifiers: bool = False) -> Radi
     if frames > 1:
         warnings.append(f"file holds {frames} frames; the first one was read")
     values, already_inverted = radiograph_values(path, ds)
-    values = values.astype(np.float32)
+    values = finite_pixels(values.astype(np.float32), path)
     if _inverted(ds) and not already_inverted:
         lo, hi = _rescaled_range(ds)
         values = np.float32(lo + hi) - values
@@ -59,7 +63,7 @@ def read_image_radiograph(path: Path) -> Radiograph:
         raise InputError(f"{path}: not a 2-D image (shape {pixels.shape})")
     fmt = path.suffix.lower().lstrip(".") or "image"
     return Radiograph(
-        pixels.astype(np.float32),
+        finite_pixels(pixels.astype(np.float32), path),
         pixel_spacing=None,
         modality="OT",
         bits_stored=bits,
@@ -75,6 +79,10 @@ def radiograph_from_image(image: sitk.Image, path: Path) -> Radiograph:
     array = np.squeeze(sitk.GetArrayFromImage(image)).astype(np.float32)
     if array.ndim != 2:
         raise ModalityError(f"{path}: is not a 2-D image (shape {array.shape})")
+    bad = count_nonfinite_nifti(path)  # ITK reads NaN in NIfTI as 0
+    if bad:
+        raise InputError(f"{path}: image contains {bad} NaN or infinite pixel values")
+    finite_pixels(array, path)
     sx, sy = image.GetSpacing()[:2]
     return Radiograph(array, pixel_spacing=(float(sy), float(sx)), modality="OT", source=str(path))
 
@@ -119,16 +127,53 @@ def _pair(value: object) -> tuple[float, float] | None:
     return (a, b) if a > 0 and b > 0 else None
 
 
+def finite_pixels(values: np.ndarray, path: Path) -> np.ndarray:
+    """`values`, refused when any is NaN or infinite (no brightness can stand for them)."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = int(values.size - np.count_nonzero(finite))
+        raise InputError(f"{path}: image contains {bad} NaN or infinite pixel values")
+    return values
+
+
 def _decode_image(path: Path) -> np.ndarray:
+    _check_declared_size(path)
     # np.fromfile + imdecode instead of imread: imread fails on non-ASCII paths on Windows.
-    pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        pixels = None  # OpenCV refuses some headers outright; Pillow gets a chance
     if pixels is not None:
         return _bgr_to_rgb(pixels)
     try:
         with Image.open(path) as img:
             return np.array(img)
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise InputError(f"{path}: not a readable image ({type(err).__name__})") from err
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+        raise InputError(f"{path}: not a readable image ({_reason(err)})") from err
+
+
+def _check_declared_size(path: Path) -> None:
+    """The size the header declares, checked before a decoder allocates it.
+
+    Pillow reads only the header here; a PNG or TIFF claiming 100 000 x 100 000
+    pixels is refused in words (OpenCV and Pillow raised their own errors).
+    """
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            channels = max(len(img.getbands()), 1)
+    except Image.DecompressionBombError as err:
+        raise InputError(f"{path}: image header declares an absurd size ({_reason(err)})") from err
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return  # Pillow cannot parse the header: OpenCV may still read the file
+    if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE:
+        raise InputError(f"{path}: image header declares {width} x {height} pixels")
+    check_allocation(width * height, 4 * channels + 8, "the image", str(path))
+
+
+def _reason(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:120] if text else type(err).__name__
 
 
 def _bgr_to_rgb(pixels: np.ndarray) -> np.ndarray:

@@ -8,14 +8,16 @@ user can cause is a `VertAppError` with one line naming the input.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import SimpleITK as sitk
 
-from vertapp.errors import InputError, ModalityError
+from vertapp.errors import InputError, ModalityError, VertAppError
 from vertapp.io.dicom_headers import RADIOGRAPH_MODALITIES, read_header, slice_header
 from vertapp.io.dicom_series import DicomScan, scan_job, series_volume_job
 from vertapp.io.file_kinds import VOLUME_SUFFIXES, Kind, kind_of
@@ -30,6 +32,8 @@ from vertapp.io.volume import Radiograph, Volume
 from vertapp.jobs import Job, Progress, run_job
 
 PathLike = str | os.PathLike[str]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def read_volume(
@@ -55,6 +59,11 @@ def load_volume_job(
 ) -> Job[LoadReport]:
     """Like `read_volume_job`, returning the `LoadReport` (stored orientation, series count)."""
     path = Path(path)
+    job = _load_volume_job(path, keep_identifiers, require_ct)
+    return (yield from fenced(job, path))
+
+
+def _load_volume_job(path: Path, keep_identifiers: bool, require_ct: bool) -> Job[LoadReport]:
     kind = kind_of(path)
     yield Progress("Reading", 0.0, path.name)
     if kind is Kind.FOLDER:
@@ -100,6 +109,10 @@ def load_any_job(
     path: PathLike, *, keep_identifiers: bool = False, require_ct: bool = True
 ) -> Job[LoadReport]:
     path = Path(path)
+    return (yield from fenced(_load_any_job(path, keep_identifiers, require_ct), path))
+
+
+def _load_any_job(path: Path, keep_identifiers: bool, require_ct: bool) -> Job[LoadReport]:
     kind = kind_of(path)
     yield Progress("Reading", 0.0, path.name)
     if kind is Kind.IMAGE:
@@ -117,6 +130,26 @@ def load_any_job(
         return (yield from _dicom_file_volume(path, keep_identifiers, require_ct, allow_2d=True))
     scan = yield from scan_job(path)
     return (yield from _series_volume(scan, keep_identifiers, require_ct, allow_2d=True))
+
+
+def fenced(job: Job[T], path: Path) -> Job[T]:
+    """`job`, with any failure that is not ours turned into one InputError naming `path`.
+
+    The readers check what they know to check; a damaged file can still trip a
+    library somewhere (a bit flip in a header, a codec's own exception). The user
+    gets a line in words, the log the traceback.
+    """
+    try:
+        return (yield from job)
+    except VertAppError:
+        raise
+    except MemoryError:
+        raise InputError(f"{path}: too large for the memory available") from None
+    except Exception as err:
+        log.debug("reading %s failed", path.name, exc_info=True)
+        text = str(err).strip().splitlines()
+        reason = f"{type(err).__name__}: {text[0][:100]}" if text else type(err).__name__
+        raise InputError(f"{path}: cannot be read ({reason})") from err
 
 
 def write_volume(volume: Volume, path: PathLike) -> None:
