@@ -30,17 +30,35 @@ def smoothed_bone(
     bone_hu: float,
     smooth_mm: float,
     min_bone_mm3: float,
-) -> np.ndarray:
-    """bool (z, y, x): smoothed HU >= `bone_hu`, without specks."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """bool (z, y, x) smoothed HU >= `bone_hu` without specks, and the smoothed HU."""
     sigma = [smooth_mm / s for s in spacing_xyz[::-1]]
-    bone = ndi.gaussian_filter(hu.astype(np.float32), sigma, truncate=2.5) >= bone_hu
+    smooth = ndi.gaussian_filter(hu.astype(np.float32), sigma, truncate=2.5)
+    bone = smooth >= bone_hu
     comp, n = ndi.label(bone)
     if n:
         sizes = np.bincount(comp.ravel())
         keep = sizes * float(np.prod(spacing_xyz)) >= min_bone_mm3
         keep[0] = False
         bone = keep[comp]
-    return bone
+    return bone, smooth
+
+
+def peel_to_edge(
+    region: np.ndarray,
+    smooth: np.ndarray,
+    spacing_xyz: tuple[float, float, float],
+    edge_mm: float,
+    soft_hu: float,
+    fraction: float = 0.5,
+) -> np.ndarray:
+    """Drop surface voxels darker than half-way between soft tissue and the brightest bone
+    within `edge_mm`: a blurred bone edge lies at half maximum, while the low threshold
+    that keeps thin cortex connected takes in a rim of partial-volume voxels outside it."""
+    size = [max(3, 2 * int(edge_mm / s) + 1) for s in spacing_xyz[::-1]]
+    half = soft_hu + fraction * (ndi.maximum_filter(smooth, size=size) - soft_hu)
+    surface = region & ~ndi.binary_erosion(region)
+    return region & ~(surface & (smooth < half))
 
 
 def with_marrow(
