@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ class SliceHeader:
     pixel_spacing: tuple[float, float] | None  # (row spacing, column spacing) mm
     gantry_tilt: float
     pixels: PixelLocation | None = None  # where raw native pixels lie; None: decode via pydicom
+    raw_description: str = ""  # SeriesDescription as stored (may name the patient)
 
     @property
     def normal(self) -> np.ndarray | None:
@@ -219,7 +221,7 @@ def slice_header(
         modality=str(ds.get("Modality", "") or "OT").upper(),
         series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
         series_number=_int_or_none(ds.get("SeriesNumber")),
-        description=str(ds.get("SeriesDescription", "") or "").strip(),
+        description=scrub_description(str(ds.get("SeriesDescription", "") or ""), ds),
         image_type=tuple(str(v).upper() for v in _as_list(ds.get("ImageType", []))),
         rows=int(ds.get("Rows", 0) or 0),
         cols=int(ds.get("Columns", 0) or 0),
@@ -230,7 +232,31 @@ def slice_header(
         pixel_spacing=_pixel_spacing(ds),
         gantry_tilt=float(_float_or_none(ds.get("GantryDetectorTilt")) or 0.0),
         pixels=pixels,
+        raw_description=str(ds.get("SeriesDescription", "") or "").strip(),
     )
+
+
+_NAME_LIKE = re.compile(r"[^\s^]+(?:\^[^\s^]*)+")  # DOE^JOHN: a DICOM person name
+_DATE_LIKE = re.compile(r"\b(?:19|20)\d{2}[-./]?[01]\d[-./]?[0-3]\d\b")
+
+
+def scrub_description(text: str, ds: pydicom.Dataset) -> str:
+    """A free-text description with the patient's identifiers taken out.
+
+    Operators type patient names into SeriesDescription. Every part of this file's
+    PatientName, PatientID, birth date and accession number (3 characters or more)
+    is replaced, and so are caret-joined names and dates, so `info` and the window
+    can show the rest ("CT Body 3.0") without naming anyone.
+    """
+    text = text.strip()
+    words: set[str] = set()
+    for tag in (*IDENTIFIER_TAGS, "OtherPatientIDs", "PatientBirthName"):
+        value = str(ds.get(tag, "") or "")
+        words.update(w for w in re.split(r"[\^\s,]+", value) if len(w) >= 3)
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", "***", text, flags=re.IGNORECASE)
+    text = _NAME_LIKE.sub("***", text)
+    return _DATE_LIKE.sub("***", text)
 
 
 def identifiers(ds: pydicom.Dataset) -> dict[str, str]:

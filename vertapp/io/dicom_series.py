@@ -28,6 +28,7 @@ from vertapp.io.dicom_headers import slice_header as make_slice_header
 from vertapp.io.dicom_pixels import modality_values, native_values
 from vertapp.io.hu import HUConversion
 from vertapp.io.orientation import array_to_lps, orientation_code
+from vertapp.io.plausibility import volume_warnings
 from vertapp.io.report import LoadReport
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress
@@ -115,9 +116,11 @@ def series_volume_job(
         stack = resample_positions(stack, layout.positions, layout.targets)
     volume = _assemble(stack, layout, warnings)
     volume.modality = chosen[0].modality
-    volume.series_description = chosen[0].description
+    head = chosen[0]
+    volume.series_description = head.raw_description if keep_identifiers else head.description
     volume.source = scan.source
     volume.other_series = [_describe(s) for s in others]
+    volume.warnings += volume_warnings(volume)
     if keep_identifiers:
         volume.identifiers = identifiers(read_header(layout.headers[0].path))
     yield Progress("Reading DICOM", 1.0, "done")

@@ -13,9 +13,10 @@ import numpy as np
 import SimpleITK as sitk
 
 from vertapp.errors import InputError, ModalityError
-from vertapp.io.hu import hu_plausibility_warnings, to_int16_hu
+from vertapp.io.hu import to_int16_hu
 from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.orientation import image_direction, orientation_code, reorient_to_lps
+from vertapp.io.plausibility import volume_warnings
 from vertapp.io.report import LoadReport
 from vertapp.io.volume import Volume
 from vertapp.io.volume_headers import check_volume_file
@@ -74,8 +75,6 @@ def read_image_volume(
     values = sitk.GetArrayViewFromImage(image)
     array, warnings = to_int16_hu(values, str(path))
     warnings = file_warnings + warnings
-    if modality == "CT":
-        warnings += hu_plausibility_warnings(array)
     volume = Volume(
         array,
         image.GetSpacing(),
@@ -85,6 +84,7 @@ def read_image_volume(
         source=str(path),
         warnings=warnings,
     )
+    volume.warnings += volume_warnings(volume)
     return LoadReport(volume, fmt or format_name(path), stored, 1)
 
 

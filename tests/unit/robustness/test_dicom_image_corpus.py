@@ -23,6 +23,9 @@ from vertapp.io import load_any, read_volume, write_dicom_series
 from vertapp.io.volume import Volume
 
 NZ, NY, NX = 8, 24, 20
+# pydicom's own warnings about damaged values (shown by pytest even though the app's
+# filter silences them at run time)
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:pydicom.*")
 
 
 def _volume() -> Volume:
