@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "train": "train a Mask R-CNN (or U-Net baseline) on a dataset",
     "predict": "run a trained model on images or volumes",
     "evaluate": "score predictions against ground truth",
+    "backproject": "MIP masks + the CT -> 3D vertebra labels (NIfTI, DICOM SEG, centroids)",
     "import": "labelled CTs (CT + 3-D vertebra labels, or a dataset folder) into a project",
     "about": "versions, device, folders and third-party licences (Help > About)",
     "review": "summarize the review of a project: images and vertebrae per status, flags",

@@ -1,0 +1,90 @@
+"""`vertapp backproject CT MIP_COCO --out LABELS.nii.gz`: MIP masks -> 3D vertebra labels.
+
+MIP_COCO holds the masks of that CT's MIP (from `predict`, a project or an export). Writes
+the labels as NIfTI with VerSe ids on the CT's original grid, and optionally a DICOM SEG
+referencing the source series (--seg, CT read from DICOM only) and VerSe centroids
+(--centroids). Without --preprocess the default preprocessing is re-run on the CT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vertapp.errors import InputError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ct", type=Path, help="CT volume file or DICOM folder")
+    parser.add_argument("coco", type=Path, help="COCO file with the masks of the CT's MIP")
+    parser.add_argument("--out", required=True, type=Path, help="label map, .nii or .nii.gz")
+    parser.add_argument(
+        "--preprocess", type=Path, help="preprocess.json (or its folder) made from this CT"
+    )
+    parser.add_argument("--seg", type=Path, help="also write a DICOM SEG (CT from DICOM only)")
+    parser.add_argument("--centroids", type=Path, help="also write VerSe centroid JSON")
+    parser.add_argument(
+        "--keep-identifiers",
+        action="store_true",
+        help="keep patient name/ID/birth date in the DICOM SEG (blanked by default)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vertapp.backproject import backproject_job, footprint_from_coco
+    from vertapp.backproject.files import label_image, write_centroids, write_nifti
+    from vertapp.commands.preprocess import _reporter
+    from vertapp.io.file_kinds import Kind, kind_of
+    from vertapp.io.readers import load_volume_job
+    from vertapp.jobs import run_job
+
+    if not args.out.name.lower().endswith((".nii", ".nii.gz")):
+        raise InputError(f"{args.out}: --out must be a NIfTI file (.nii or .nii.gz)")
+    is_dicom = kind_of(args.ct) in (Kind.FOLDER, Kind.DICOM)
+    if args.seg is not None and not is_dicom:
+        raise InputError(f"{args.ct}: --seg needs a CT read from a DICOM series")
+    report = run_job(load_volume_job(args.ct))
+    volume = report.image
+    result = _preprocessing(volume, args.preprocess, args.quiet)
+    footprint = footprint_from_coco(args.coco, tuple(result.mip.shape))
+    bp = run_job(backproject_job(volume, result, footprint), _reporter(args.quiet))
+    if not args.quiet:
+        print(file=sys.stderr)
+    image = label_image(bp.labels, volume, report.stored_orientation)
+    written = [write_nifti(image, args.out)]
+    if args.centroids is not None:
+        written.append(write_centroids(image, args.centroids))
+    if args.seg is not None:
+        from vertapp.backproject.dicom_seg import write_seg
+
+        written.append(
+            write_seg(bp.labels, volume, args.ct, args.seg, keep_identifiers=args.keep_identifiers)
+        )
+    _print_summary(bp, written)
+    return 0
+
+
+def _preprocessing(volume, path: Path | None, quiet: bool):  # type: ignore[no-untyped-def]
+    from vertapp.commands.preprocess import _reporter
+    from vertapp.jobs import run_job
+    from vertapp.preprocess import MipResult, preprocess_job
+
+    if path is None:
+        result = run_job(preprocess_job(volume), _reporter(quiet))
+        if not quiet:
+            print(file=sys.stderr)
+        return result
+    return MipResult.load(path.parent if path.is_file() else path)
+
+
+def _print_summary(bp, written: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    for path in written:
+        print(f"wrote {path}")
+    for name, n in bp.counts.items():
+        print(f"{name}: {n} voxels, {bp.volume_ml(name):.1f} ml")
+    ml = bp.unclaimed_voxels * bp.voxel_mm3 / 1000
+    print(f"unclaimed bone on the masks' rays: {bp.unclaimed_voxels} voxels ({ml:.1f} ml)")
+    for w in bp.warnings:
+        print(f"warning: {w}", file=sys.stderr)
