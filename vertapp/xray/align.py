@@ -20,14 +20,16 @@ import numpy as np
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
-from vertapp.xray.register import register_zoi, translation_search
+from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
 from vertapp.xray.torsion import torsion_warnings
 from vertapp.xray.zoi import Zoi
 
 FAIL_SCORE = 0.35  # below this correlation a vertebra is `failed`, not aligned
+RETRY_SCORE = 0.7  # below this, also try a start found by a masked template search
+RETRY_MARGIN = 0.05  # ... and take it only when it scores this much better
 SEARCH_FRACTION = 0.25  # refinement may move a ZOI this share of its size from the start
-FALLBACK_SEARCH_FRACTION = 0.5  # wider: neighbours only roughly predict a missing one
+FALLBACK_SEARCH_FRACTION = 0.35  # wider: neighbours only roughly predict a missing one
 
 
 @dataclass
@@ -102,7 +104,7 @@ def _check_inputs(
 def _align_paired(low: np.ndarray, high: np.ndarray, lz: Zoi, hz: Zoi) -> VertebraAlignment:
     hc, lc = hz.centroid, lz.centroid
     start = Similarity(0.0, 1.0, (lc[0] - hc[0], lc[1] - hc[1]), hc)
-    reg = register_zoi(high, low, hz.mask, start, SEARCH_FRACTION * hz.size_px)
+    reg = _best_of(high, low, hz, start, SEARCH_FRACTION, RETRY_SCORE)
     status, warnings = "aligned", []
     if reg.score < FAIL_SCORE:
         status = "failed"
@@ -124,9 +126,7 @@ def _align_missing(
             "failed",
             ["not found on the low-dose image and no aligned neighbour to place it from"],
         )
-    search = FALLBACK_SEARCH_FRACTION * hz.size_px
-    found = translation_search(high, low, hz.mask, guess, search)
-    reg = register_zoi(high, low, hz.mask, found, SEARCH_FRACTION * hz.size_px)
+    reg = _best_of(high, low, hz, guess, FALLBACK_SEARCH_FRACTION, RETRY_SCORE)
     if reg.score < FAIL_SCORE:
         return VertebraAlignment(
             hz.level,
@@ -144,6 +144,21 @@ def _align_missing(
         f"{used} put it (score {reg.score:.2f})"
     )
     return VertebraAlignment(hz.level, reg.matrix, hc, reg.score, "fallback", [note])
+
+
+def _best_of(
+    high: np.ndarray, low: np.ndarray, hz: Zoi, start: Similarity, search: float, retry: float
+) -> Registration:
+    """Refine `start`; if that scores below `retry`, also refine the best shift of `start`
+    found by a masked template search within `search` x the ZOI size, and keep that one if
+    it scores clearly better (neighbouring vertebrae look alike: a far start that matches
+    about as well is more likely a neighbour than the right place)."""
+    reg = register_zoi(high, low, hz.mask, start, SEARCH_FRACTION * hz.size_px)
+    if reg.score >= retry:
+        return reg
+    found = translation_search(high, low, hz.mask, start, search * hz.size_px)
+    other = register_zoi(high, low, hz.mask, found, SEARCH_FRACTION * hz.size_px)
+    return other if other.score > reg.score + RETRY_MARGIN else reg
 
 
 def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Similarity | None, str]:

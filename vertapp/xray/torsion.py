@@ -43,8 +43,9 @@ def torsion_warnings(
         typical = float(np.median(others)) if others else v.score
         if v.score < typical - RESIDUAL_DROP:
             out[v.level].append(
-                f"possible torsion: alignment score {v.score:.2f} against {typical:.2f} for "
-                "the other vertebrae (a 2D similarity does not explain its change)"
+                f"possible torsion or poor match: alignment score {v.score:.2f} against "
+                f"{typical:.2f} for the other vertebrae (a 2D similarity does not explain "
+                "its change)"
             )
     spreads = {
         v.level: _part_spreads(v.matrix, high_zois[v.level], low_zois[v.level])
