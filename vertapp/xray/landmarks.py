@@ -158,13 +158,19 @@ def import_landmarks_job(
     out = Path(out_dir)
     if (out / store.PROJECT_FILE).exists():
         raise InputError(f"{out}: already holds a project; choose an empty folder")
+    fresh = not out.exists()
     project = store.new_project(out, label_set=vocabulary)
     result = ImportResult(out, 0, 0)
-    for i, (name, values) in enumerate(table):
-        yield Progress("import", i / max(len(table), 1), f"image {i + 1}/{len(table)}")
-        _add_image(project, images / name, i, values, lay, vocabulary, result)
-    yield Progress("import", 1.0, "saving project.json")
-    store.save_project(project)
+    try:
+        for i, (name, values) in enumerate(table):
+            yield Progress("import", i / max(len(table), 1), f"image {i + 1}/{len(table)}")
+            _add_image(project, images / name, i, values, lay, vocabulary, result)
+        yield Progress("import", 1.0, "saving project.json")
+        store.save_project(project)
+    except BaseException:  # failed or cancelled: no half project (copied images) left behind
+        if fresh:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     return result
 
 
