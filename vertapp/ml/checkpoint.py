@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,61 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     for key in ("model", "config", "class_names"):
         if key not in data:
             raise ModelError(f"{p}: checkpoint lacks {key!r}")
+    check_config(data["config"], p)
     return data
+
+
+# Values a model can be built from and run with; a checkpoint's config is untrusted input
+# (an input size of 10**9 made torchvision allocate without bound, a string crashed it).
+CONFIG_LIMITS: dict[str, tuple[float, float]] = {
+    "min_size": (32, 4096),
+    "max_size": (32, 4096),
+    "detections_per_img": (1, 1000),
+    "fpn_channels": (1, 4096),
+    "mask_head_channels": (1, 4096),
+    "rpn_batch_size_per_image": (1, 100_000),
+    "box_batch_size_per_image": (1, 100_000),
+    "rpn_post_nms_train": (1, 100_000),
+    "rpn_post_nms_test": (1, 100_000),
+    "unet_width": (1, 1024),
+    "score_thresh": (0.0, 1.0),
+}
+
+
+def check_config(config: Any, path: Path | str) -> None:
+    """ModelError in words for a config value of the wrong type or outside its range."""
+    if not isinstance(config, dict):
+        raise ModelError(f"{path}: the checkpoint's training config is not a dict")
+    defaults = TrainConfig()
+    for name, value in config.items():
+        if not hasattr(defaults, name):
+            continue  # from a newer VertApp: ignored
+        default = getattr(defaults, name)
+        if not _same_kind(value, default):
+            raise ModelError(
+                f"{path}: checkpoint config {name} = {value!r:.40} is not "
+                f"{type(default).__name__ if default is not None else 'a value'} like {default!r}"
+            )
+        low, high = CONFIG_LIMITS.get(name, (-math.inf, math.inf))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and (not math.isfinite(value) or not low <= value <= high):
+            raise ModelError(
+                f"{path}: checkpoint config {name} = {value!r:.40} lies outside {low:g}..{high:g}"
+            )
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if default is None or value is None:
+        return True  # optional fields (trainable_layers, frozen_bn, real_share, ...)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, type(default))
 
 
 def model_from_checkpoint(data: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
