@@ -41,6 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="auto | cpu | cuda")
     parser.add_argument("--resume", help="continue from this checkpoint (e.g. MODEL.last.pt)")
     parser.add_argument("--val-fraction", type=float, help="share of patients for validation")
+    parser.add_argument(
+        "--phantoms",
+        help="project folder / COCO file of phantom images mixed into training (not validation)",
+    )
+    parser.add_argument(
+        "--real-share",
+        type=float,
+        help="share of training views from DATASET when --phantoms is given (default: by count)",
+    )
     parser.add_argument("--min-size", type=int)
     parser.add_argument("--max-size", type=int)
     parser.add_argument(
@@ -91,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         "batch_size",
         "device",
         "val_fraction",
+        "real_share",
         "min_size",
         "max_size",
         "max_iterations",
@@ -114,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
             return
         print(event.message, file=sys.stderr, flush=True)
 
-    result = run_job(train_job(cfg, args.dataset, args.out, resume=args.resume), show)
+    result = run_job(
+        train_job(cfg, args.dataset, args.out, resume=args.resume, phantoms=args.phantoms), show
+    )
     if main:
         best = result.best_val_mean_dice
         print(

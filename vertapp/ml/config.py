@@ -61,6 +61,7 @@ class TrainConfig:
     # to min_size); prediction still resizes by min_size/max_size.
     resize_in_training: bool = True
     val_fraction: float = 0.2
+    real_share: float | None = None  # share of views from real scans when phantoms are mixed in
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # mixed precision, CUDA only
@@ -98,6 +99,8 @@ class TrainConfig:
             raise ModelError("batch size and epochs must be >= 1 and lr > 0")
         if not self.class_names:
             raise ModelError("no class names")
+        if self.real_share is not None and not 0.0 <= self.real_share <= 1.0:
+            raise ModelError(f"real_share must lie in 0..1, got {self.real_share}")
 
     @property
     def num_classes(self) -> int:

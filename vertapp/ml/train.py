@@ -226,18 +226,21 @@ def train_job(
     *,
     resume: str | Path | None = None,
     val_data: list[Sample] | None = None,
+    phantoms: str | Path | list[Sample] | None = None,
 ) -> Job[TrainResult]:
     """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
 
     With `resume`, the model, optimizer, scheduler, epoch and history come from that
-    checkpoint and training continues up to `config.epochs`.
+    checkpoint and training continues up to `config.epochs`. `phantoms`: synthetic images
+    mixed into training (never into validation), `config.real_share` of the views coming
+    from `data`'s training images (None: in proportion to the image counts).
     """
     out = Path(out)
     ckpt = read_checkpoint(resume) if resume else None
     cfg = _resolve_config(config, data, ckpt)
     ctx = dist_utils.setup(cfg.device)
     try:
-        result = yield from _train(cfg, data, out, ckpt, val_data, ctx)
+        result = yield from _train(cfg, data, out, ckpt, val_data, ctx, phantoms)
     finally:
         dist_utils.teardown(ctx)
     return result
@@ -268,6 +271,7 @@ def _train(
     ckpt: dict[str, Any] | None,
     val_data: list[Sample] | None,
     ctx: Any,
+    phantoms: str | Path | list[Sample] | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
     yield Progress("load", None, "reading dataset")
@@ -276,9 +280,13 @@ def _train(
         train_s, val_s = split_by_patient(samples, cfg.val_fraction, cfg.seed)
     else:
         train_s, val_s = samples, list(val_data)
+    n_real = len(train_s)
+    if phantoms is not None:
+        train_s = train_s + _samples(phantoms, cfg)
     if not train_s or not any(len(s.labels) for s in train_s):
         raise TrainingError("no annotated training images in the dataset")
-    ds = ViewDataset(train_s, cfg)
+    ds = ViewDataset(train_s, cfg, n_real=n_real if phantoms is not None else None)
+    mixed = f" ({len(train_s) - n_real} phantom)" if phantoms is not None else ""
     batch = cfg.batch_size
     per_epoch = max(1, len(ds) // (batch * ctx.world_size))
     total = cfg.epochs * per_epoch
@@ -289,7 +297,7 @@ def _train(
     yield Progress(
         "train",
         None,
-        f"{len(train_s)} train / {len(val_s)} validation images, "
+        f"{len(train_s)} train{mixed} / {len(val_s)} validation images, "
         f"{ctx.world_size} process(es) on {device}",
     )
     t_iter: list[float] = []
