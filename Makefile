@@ -51,6 +51,7 @@ $(PSTAMP): pyproject.toml | $(BIN)/python
 package: $(PSTAMP)
 	$(BIN)/python -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(PACKAGE_DIR) \
 		--workpath dist/pyinstaller-work packaging/vertapp.spec
+	$(BIN)/python packaging/strip_symbols.py $(PACKAGE_DIR)/vertapp
 	du -sh $(PACKAGE_DIR)/vertapp
 
 package-check: $(STAMP)

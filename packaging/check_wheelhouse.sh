@@ -29,7 +29,9 @@ echo "install: $(( $(date +%s) - start )) s, venv $(du -sh "$tmp/venv" | cut -f1
 cd "$tmp"  # not the checkout: the installed package must stand on its own
 "${offline[@]}" "$tmp/venv/bin/vertapp" --version
 "${offline[@]}" "$tmp/venv/bin/vertapp" info "$ct"
-"${offline[@]}" "$tmp/venv/bin/vertapp" about | head -12
+"${offline[@]}" "$tmp/venv/bin/vertapp" about > "$tmp/about.txt"
+head -14 "$tmp/about.txt"
+grep -q "revision unknown" "$tmp/about.txt" && { echo "no revision baked into the wheel"; exit 1; }
 "${offline[@]}" "$tmp/venv/bin/python" -c "
 import vertapp, vertapp.appresources as r
 assert '$tmp/venv' in vertapp.__file__, vertapp.__file__

@@ -20,7 +20,7 @@ from vertapp import __version__, licences
 from vertapp.config import config_dir
 from vertapp.logs import log_dir
 
-BUILD_INFO = "build_info.json"  # written into the frozen build by packaging/vertapp.spec
+BUILD_INFO = "build_info.json"  # baked by packaging/vertapp.spec and packaging/wheelhouse.sh
 UNAVAILABLE = "unavailable"
 # Distributions whose versions About names on their own line (the rest: licence table).
 KEY_DISTRIBUTIONS = {
@@ -59,7 +59,7 @@ def is_frozen() -> bool:
 
 
 def _baked_revision() -> str | None:
-    """The revision `make package` wrote into the build, if this is that build."""
+    """The revision `make package` / `make wheelhouse` wrote into the build, if any."""
     from vertapp import appresources
 
     try:
@@ -88,8 +88,10 @@ def _checkout_revision() -> str | None:
 
 
 def git_revision() -> str:
-    """Baked at build time, else read from git in a checkout, else "unknown"; never raises."""
-    return _baked_revision() or _checkout_revision() or "unknown"
+    """Read from git in a checkout, else baked at build time (frozen build, wheelhouse
+    wheel), else "unknown"; never raises. The checkout comes first so that a stale
+    build_info.json left in a source tree cannot hide the real revision."""
+    return _checkout_revision() or _baked_revision() or "unknown"
 
 
 def _dist_version(name: str) -> str:

@@ -87,20 +87,23 @@ def test_revision_in_a_checkout_is_gits(monkeypatch: pytest.MonkeyPatch) -> None
     assert head.startswith(revision[:12])
 
 
-def test_a_baked_revision_wins_and_no_git_never_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_baked_revision_outside_a_checkout_and_no_git_never_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     real = appresources.read_bytes
+    baked = b'{"revision": "abc123def456"}'
     monkeypatch.setattr(
         appresources,
         "read_bytes",
-        lambda name: b'{"revision": "abc123def456"}' if name == appinfo.BUILD_INFO else real(name),
+        lambda name: baked if name == appinfo.BUILD_INFO else real(name),
     )
-    assert appinfo.git_revision() == "abc123def456"
-    monkeypatch.setattr(appresources, "read_bytes", real)
 
     def no_git(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise FileNotFoundError("git")
 
-    monkeypatch.setattr(subprocess, "run", no_git)
+    monkeypatch.setattr(subprocess, "run", no_git)  # as in the frozen build: no git to ask
+    assert appinfo.git_revision() == "abc123def456"
+    monkeypatch.setattr(appresources, "read_bytes", real)
     assert appinfo.git_revision() == "unknown"
 
 
