@@ -42,6 +42,9 @@ class BackprojectParams:
       peeled off (one voxel). Half maximum (0.5) is the textbook edge of a blurred step
       and suits the phantoms, but manual labels on real scans are drawn more generously
       (0.5 cost 0.01-0.1 Dice on them, 0.2-0.3 gained ~0.01); `edge_mm=0` turns it off.
+    - `min_other_mm3=500`: bone on a vertebra's rays but not connected to any vertebra once
+      eroded (sacrum, ilium, ribs) seeds "not a vertebra" from this size on (a rib head
+      is ~1 ml); smaller crumbs may be the vertebra's own thin cortex.
     - `tolerance_px=1`: footprint edge pixels left to connectivity (mask drawing error).
     """
 
@@ -56,6 +59,8 @@ class BackprojectParams:
     soft_hu: float = 40.0
     edge_fraction: float = 0.25
     tolerance_px: int = 1
+    min_other_mm3: float = 500.0
+    outside_seeds: bool = True
 
 
 @dataclass
@@ -84,6 +89,7 @@ class BackProjector:
         self.hu = volume.array[self.rays.box]
         bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
         bone, smooth = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
+        self.outside_bone = bone & ~self.rays.inside if p.outside_seeds else None
         bone &= self.rays.inside
         bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2)
         self.bone = (
@@ -113,7 +119,8 @@ class BackProjector:
         candidate = self.bone & self.rays.lookup(union.astype(np.uint8)).astype(bool)
         yield Progress("backproject", 0.3, "separating vertebrae in 3D")
         structure = erosion_structure(self.volume.spacing, self.params.erode_mm)
-        local = separate(self.hu, candidate, seed, structure)
+        min_other = int(np.ceil(self.params.min_other_mm3 / np.prod(self.volume.spacing)))
+        local = separate(self.hu, candidate, seed, structure, min_other, self.outside_bone)
         yield Progress("backproject", 0.9, "collecting")
         return self._collect(local, candidate, footprint)
 

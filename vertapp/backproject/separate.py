@@ -10,7 +10,8 @@ seeds the labels:
    footprint: its body and arch, without pieces of neighbours or ribs that merely lie on
    its rays (they are not connected to it once the joints are open).
 3. Eroded components holding no core (ribs, calcified vessels, hip bone) seed "not a
-   vertebra".
+   vertebra", and so does bone beyond the lateral window: the ilium and the ribs run on
+   outside it, a vertebra (nearly) does not.
 4. A marker watershed on inverted HU floods the rest of the candidate bone from these
    seeds: the eroded rims, overlap pixels, and a neighbour's process lying on the wrong
    footprint go to the bone they are connected to, with boundaries in the dark joint
@@ -57,19 +58,23 @@ def vertebra_cores(eroded: np.ndarray, seed_labels: np.ndarray) -> np.ndarray:
     return markers
 
 
-def other_bone_seeds(eroded: np.ndarray, markers: np.ndarray) -> np.ndarray:
-    """bool: eroded components that hold no vertebra core (ribs, vessels, hip bone)."""
+def other_bone_seeds(eroded: np.ndarray, markers: np.ndarray, min_voxels: int) -> np.ndarray:
+    """bool: eroded components of at least `min_voxels` that hold no vertebra core (ribs,
+    sacrum, hip bone). Smaller ones may be crumbs of a vertebra's own thin cortex."""
     comp, n = ndi.label(eroded)
-    has_core = np.zeros(n + 1, bool)
-    has_core[np.unique(comp[markers > 0])] = True
-    has_core[0] = True
-    return ~has_core[comp]
+    other = np.bincount(comp.ravel(), minlength=n + 1) >= min_voxels
+    other[np.unique(comp[markers > 0])] = False
+    other[0] = False
+    return other[comp]
 
 
-def flood(hu: np.ndarray, candidate: np.ndarray, markers: np.ndarray) -> np.ndarray:
-    """Marker watershed of the candidate bone on inverted HU; 0 where no seed reaches."""
+def flood(
+    hu: np.ndarray, candidate: np.ndarray, markers: np.ndarray, domain: np.ndarray
+) -> np.ndarray:
+    """Marker watershed of the `domain` bone on inverted HU; labels of the candidate bone,
+    0 where no vertebra seed reaches."""
     landscape = np.clip(1500 - hu.astype(np.int32), 0, 3000).astype(np.uint16)
-    landscape[~candidate] = np.iinfo(np.uint16).max  # flooded last, never between seeds
+    landscape[~domain] = np.iinfo(np.uint16).max  # flooded last, never between seeds
     ws = sitk.MorphologicalWatershedFromMarkers(
         sitk.GetImageFromArray(landscape),
         sitk.GetImageFromArray(markers),
@@ -78,8 +83,8 @@ def flood(hu: np.ndarray, candidate: np.ndarray, markers: np.ndarray) -> np.ndar
     )
     labels = sitk.GetArrayFromImage(ws).astype(np.uint8)
     labels[~candidate] = 0
-    # pieces of candidate bone without a seed were reached through non-bone: unclaimed
-    comp, n = ndi.label(candidate)
+    # pieces of bone without a seed were reached through non-bone: unclaimed
+    comp, n = ndi.label(domain)
     seeded = np.zeros(n + 1, bool)
     seeded[np.unique(comp[markers > 0])] = True
     labels[~seeded[comp]] = 0
@@ -92,8 +97,17 @@ def separate(
     candidate: np.ndarray,
     seed_labels: np.ndarray,
     structure: np.ndarray,
+    min_other_voxels: int,
+    outside_bone: np.ndarray | None = None,
 ) -> np.ndarray:
-    """uint8 labels (1..17) of the candidate bone; see module doc."""
+    """uint8 labels (1..17) of the candidate bone; see module doc. `outside_bone`: bone
+    beyond the lateral window (ilium, ribs), a "not a vertebra" seed that competes for
+    what it is connected to."""
     eroded = ndi.binary_erosion(candidate, structure)
     markers = vertebra_cores(eroded, seed_labels)
-    return flood(hu, candidate, markers)
+    markers[other_bone_seeds(eroded, markers, min_other_voxels)] = NOT_VERTEBRA
+    domain = candidate
+    if outside_bone is not None:
+        markers[outside_bone & ~candidate] = NOT_VERTEBRA
+        domain = candidate | outside_bone
+    return flood(hu, candidate, markers, domain)
