@@ -65,8 +65,10 @@ def find_cases(
 ) -> DatasetScan:
     """Every CT with a label map below `folder`: BIDS, TotalSegmentator or name pairs."""
     folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"{folder}: no such folder")
     if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder (a dataset is a folder of CTs and labels)")
+        raise InputError(f"{folder}: is a file; a single CT needs its labels (--labels LABELS)")
     files = sorted(
         p
         for p in folder.rglob("*")

@@ -13,6 +13,7 @@ from tests.unit.ctimport.conftest import PhantomFiles, label_image
 from vertapp.annotations.store import load_project
 from vertapp.cli import main
 from vertapp.ctimport import find_cases, import_to_folder_job
+from vertapp.errors import InputError
 from vertapp.jobs import Progress, run_job
 from vertapp.labels import VERTEBRA_ID
 
@@ -137,3 +138,15 @@ def test_totalsegmentator_dataset_layout(phantom_files: PhantomFiles, tmp_path: 
     ]
     report = run_job(import_to_folder_job(tmp_path / "p", scan.cases[:1]))
     assert report.imported[0].levels == list(ph.levels)
+
+
+def test_dataset_paths_that_are_no_dataset_are_refused_in_words(
+    phantom_files: PhantomFiles, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="no such folder"):
+        find_cases(tmp_path / "missing")
+    with pytest.raises(InputError, match=r"is a file; a single CT needs its labels \(--labels"):
+        find_cases(phantom_files.ct)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no CT with a label map found"):
+        find_cases(tmp_path / "empty")
