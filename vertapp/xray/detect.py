@@ -145,7 +145,7 @@ def predictions_coco(
 ) -> dict[str, Any]:
     """COCO for one image: part categories (ids 1..4), `vertapp.vertebra` on every annotation."""
     h, w = shape
-    anns = []
+    anns: list[dict[str, Any]] = []
     for f in found:
         polys = mask_to_coco_polygons(f.mask)
         x0, y0, x1, y1 = mask_box(f.mask) or (0.0, 0.0, 0.0, 0.0)
