@@ -36,9 +36,18 @@ DEFAULT_LONG_SIDE = 1024
 
 
 def radiograph_config(
-    vocabulary: str = "bodies", long_side: int = DEFAULT_LONG_SIDE, **kw: Any
+    vocabulary: str = "bodies",
+    long_side: int = DEFAULT_LONG_SIDE,
+    view: str = "ap",
+    **kw: Any,
 ) -> TrainConfig:
-    """The mobile preset set up for radiographs of `long_side` px (AP views: mirror allowed)."""
+    """The mobile preset set up for radiographs of `long_side` px.
+
+    `view` "ap" (front or back) allows a left-right mirror: levels stay and a mirrored
+    spine is still a spine. "lateral" does not: the processes would point forwards.
+    """
+    if view not in ("ap", "lateral"):
+        raise InputError(f"view must be 'ap' or 'lateral', got {view!r}")
     if vocabulary not in MODEL_VOCABULARIES:
         raise InputError(f"vocabulary must be one of {', '.join(MODEL_VOCABULARIES)}")
     base: dict[str, Any] = dict(
@@ -46,7 +55,7 @@ def radiograph_config(
         min_size=long_side,
         max_size=long_side,
         resize_in_training=False,
-        hflip_prob=0.5,
+        hflip_prob=0.5 if view == "ap" else 0.0,
         partial_view_prob=0.5,
         views_per_image=1,
         rotate_deg=4.0,

@@ -6,10 +6,12 @@ from functools import cache
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from vertapp.annotations import ops, store
 from vertapp.annotations.model import ImageRecord
+from vertapp.errors import InputError
 from vertapp.jobs import run_job
 from vertapp.ml.augment import augment_sample
 from vertapp.ml.checkpoint import load_checkpoint
@@ -137,3 +139,10 @@ def test_training_run_on_radiographs_records_its_vocabulary(tmp_path):
     assert loaded.config.backbone == "mobilenet_v3_large"
     assert (loaded.config.max_size, loaded.config.resize_in_training) == (128, False)
     assert result.history and result.history[0]["val_mean_dice"] is not None
+
+
+def test_lateral_views_are_never_mirrored():
+    assert radiograph_config("parts", view="ap").hflip_prob == 0.5
+    assert radiograph_config("parts", view="lateral").hflip_prob == 0.0
+    with pytest.raises(InputError, match="view must be"):
+        radiograph_config("parts", view="oblique")
