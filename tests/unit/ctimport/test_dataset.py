@@ -35,7 +35,7 @@ def bids(phantom_files: PhantomFiles, tmp_path_factory: pytest.TempPathFactory) 
         mask = root / "rawdata" / sub / f"{sub}_seg-vert_msk.nii.gz"
         mask.rename(root / "derivatives" / sub / mask.name)
     broken = root / "rawdata" / "sub-b" / "sub-b_ct.nii.gz"
-    broken.write_bytes(broken.read_bytes()[:300])  # a download cut short inside the header
+    broken.write_bytes(broken.read_bytes()[:5000])  # a download cut short
     return root
 
 
