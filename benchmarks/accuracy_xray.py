@@ -81,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     work = Path(args.work)
     model = Path(args.model or work / "model.best.pt")
     loaded = load_checkpoint(model)
-    ids = set(json.loads((work / "split.json").read_text())["test"])
+    ids = set(json.loads((work / "split.json").read_text())["test"][: args.limit])
     coco = json.loads((work / "project" / "project.json").read_text())
     by_image: dict[int, list] = {}
     for ann in coco["annotations"]:
@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     e = sub.add_parser("evaluate")
     e.add_argument("--work", required=True)
     e.add_argument("--model")
+    e.add_argument("--limit", type=int, help="first N held-out images only (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     {"train": cmd_train, "evaluate": cmd_evaluate}[args.cmd](args)
