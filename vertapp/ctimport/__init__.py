@@ -19,7 +19,7 @@ Public API (the window's File > Import labelled CT… and `vertapp import` both 
   project folder `out`, import, save after every case (the CLI)
 
 Modules: levels (vocabularies, transitional vertebrae), labelfiles (label volume files,
-TotalSegmentator folders, DICOM SEG), alignment (onto the CT grid, overlap check), case
+TotalSegmentator folders, DICOM SEG), segrefs (a SEG's UIDs against the CT's), alignment (onto the CT grid, overlap check), case
 (one CT), casefiles (what a case writes), dataset (folders of CTs). See docs/import.md.
 """
 

@@ -104,11 +104,11 @@ def prepare_case_job(
     yield Progress("import", 0.0, f"{name}: reading the CT")
     volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
     yield Progress("import", 0.25, f"{name}: reading the labels")
-    label_map = read_label_map(spec.labels, spec.vocabulary, spec.table)
+    label_map = read_label_map(spec.labels, spec.vocabulary, spec.table, ct=spec.ct)
     where = spec.labels.name
     on_grid = labels_on_ct_grid(label_map.image, volume, where)
     classes, left_out = to_classes(on_grid, label_map.levels, where)
-    warnings = list(volume.warnings) + _transitional_warnings(left_out)
+    warnings = volume.warnings + label_map.warnings + _transitional_warnings(left_out)
     warnings += [w for w in (soft_tissue_warning(on_grid, volume, where),) if w]
     warnings += order_warnings(classes, volume, where)
     del on_grid

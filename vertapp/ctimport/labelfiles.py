@@ -12,7 +12,7 @@ Images keep their own grid here; `alignment.py` brings them onto the CT's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from vertapp.ctimport.levels import (
     parse_level,
     read_label_table,
 )
+from vertapp.ctimport.segrefs import check_seg_reference
 from vertapp.errors import InputError
 from vertapp.io.dicom_headers import looks_like_dicom
 from vertapp.io.image_volume import read_sitk_image
@@ -39,19 +40,25 @@ class LabelMap:
     image: sitk.Image
     levels: dict[int, str]  # raw id -> level ("T12", "L6", "sacrum", ...)
     description: str  # what was read, for reports (no identifiers)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_label_map(
-    path: Path | str, vocabulary: str = "verse", table: Path | str | None = None
+    path: Path | str,
+    vocabulary: str = "verse",
+    table: Path | str | None = None,
+    ct: Path | None = None,
 ) -> LabelMap:
-    """Read labels from a file or a TotalSegmentator folder; InputError naming what is wrong."""
+    """Read labels from a file or a TotalSegmentator folder; InputError naming what is wrong.
+
+    `ct`: the CT they belong to; a DICOM SEG is checked against it by UIDs."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such label file or folder")
     if path.is_dir():
         return read_totalseg_folder(path)
     if looks_like_dicom(path):
-        return read_dicom_seg(path)
+        return read_dicom_seg(path, ct)
     image = read_label_volume(path)
     if table is not None or vocabulary == "table":
         if table is None:
@@ -126,14 +133,17 @@ def same_grid(a: sitk.Image, b: sitk.Image, tol_mm: float = 1e-3) -> bool:
 # ------------------------------------------------------------------ DICOM SEG
 
 
-def read_dicom_seg(path: Path) -> LabelMap:
-    """A DICOM SEG as a label map: each segment becomes one id, named by its label."""
+def read_dicom_seg(path: Path, ct: Path | None = None) -> LabelMap:
+    """A DICOM SEG as a label map: each segment becomes one id, named by its label.
+
+    With `ct`, a SEG in another frame of reference than that DICOM CT is refused."""
     import highdicom as hd  # only SEG imports pay for it
 
     try:
         seg = hd.seg.segread(str(path))
     except (ValueError, AttributeError, KeyError) as err:
         raise InputError(f"{path}: not a readable DICOM SEG ({err})") from None
+    warnings = check_seg_reference(seg, path.name, ct) if ct is not None else []
     levels: dict[int, str] = {}
     for number in seg.segment_numbers:
         level = _segment_level(seg.get_segment_description(number))
@@ -147,7 +157,8 @@ def read_dicom_seg(path: Path) -> LabelMap:
         )
     except (ValueError, RuntimeError) as err:
         raise InputError(f"{path}: the SEG frames do not form one regular volume ({err})") from None
-    return LabelMap(_volume_image(volume), levels, f"DICOM SEG ({len(levels)} vertebra segments)")
+    what = f"DICOM SEG ({len(levels)} vertebra segments)"
+    return LabelMap(_volume_image(volume), levels, what, warnings)
 
 
 def _segment_level(desc) -> str | None:  # type: ignore[no-untyped-def]

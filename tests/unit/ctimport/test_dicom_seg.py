@@ -16,6 +16,7 @@ from vertapp.ctimport import CaseSpec, import_case_job
 from vertapp.ctimport.alignment import labels_on_ct_grid
 from vertapp.ctimport.case import to_classes
 from vertapp.ctimport.labelfiles import read_dicom_seg, read_label_map
+from vertapp.errors import InputError
 from vertapp.io import read_volume
 from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRA_ID
@@ -54,9 +55,9 @@ def _complete(ds: pydicom.Dataset) -> pydicom.Dataset:
     return ds
 
 
-def _write_seg(classes: np.ndarray, out: Path) -> Path:
+def _write_seg(classes: np.ndarray, out: Path, series: Path = SERIES / "dicom") -> Path:
     """A BINARY SEG with segments 'T11 vertebra' (1) and 'T12 vertebra' (2) on the series."""
-    sources = [_complete(pydicom.dcmread(f)) for f in sorted((SERIES / "dicom").iterdir())]
+    sources = [_complete(pydicom.dcmread(f)) for f in sorted(series.iterdir())]
     sources.sort(key=lambda ds: float(ds.ImagePositionPatient[2]))
     assert [float(v) for v in sources[0].ImageOrientationPatient] == [1, 0, 0, 0, 1, 0]
     # The LPS volume is (z up, row = y posterior, col = x left): DICOM's axial frame order.
@@ -102,3 +103,21 @@ def test_dicom_ct_folder_with_seg_imports_as_a_project_image(truth, tmp_path: Pa
     assert record.extra["vertapp"]["source"] == "imported"
     assert report.name.startswith("ct-")  # DICOM names never reach file names
     assert set(report.levels) <= {"T11", "T12"} and report.levels
+
+
+def test_a_seg_from_another_frame_of_reference_is_refused(truth, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same voxels, but the CT copy says it is another scan: refused by UID."""
+    _, classes = truth
+    copy = tmp_path / "ct"
+    copy.mkdir()
+    frame = hd.UID()
+    for f in sorted((SERIES / "dicom").iterdir()):
+        ds = _complete(pydicom.dcmread(f))
+        ds.FrameOfReferenceUID = frame
+        ds.save_as(copy / f.name)
+    matching = _write_seg(classes, tmp_path / "matching.dcm", copy)
+    report = run_job(import_case_job(new_project(tmp_path / "p"), CaseSpec(copy, matching)))
+    assert report.levels and not any("SEG" in w for w in report.warnings)
+    foreign = _write_seg(classes, tmp_path / "foreign.dcm")  # another frame of reference
+    with pytest.raises(InputError, match="foreign.dcm: the SEG is in another frame of reference"):
+        run_job(import_case_job(new_project(tmp_path / "q"), CaseSpec(copy, foreign)))
