@@ -112,11 +112,37 @@ def config_from_args(args: argparse.Namespace) -> Any:
     return preset(args.preset, **overrides)
 
 
+def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, Any]:
+    """A radiograph project: its images read scaled to the long side, with level classes.
+
+    Whole spines are too big to hold at full size (vertapp.xray.training); other
+    datasets go to the engine as they are.
+    """
+    from vertapp.ml.checkpoint import read_checkpoint
+    from vertapp.ml.config import TrainConfig
+    from vertapp.xray.training import (
+        radiograph_overrides,
+        radiograph_samples,
+        radiograph_vocabulary,
+    )
+
+    names = radiograph_vocabulary(dataset)
+    if not names:
+        return dataset, cfg
+    if resume:  # the checkpoint's own classes and size
+        stored = read_checkpoint(resume)
+        names, cfg_stored = list(stored["class_names"]), TrainConfig.from_dict(stored["config"])
+        return radiograph_samples(dataset, names, cfg_stored.max_size), cfg
+    cfg = radiograph_overrides(cfg.override(class_names=names))
+    return radiograph_samples(dataset, names, cfg.max_size), cfg
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
     from vertapp.ml.train import train_job
 
     cfg = config_from_args(args)
+    data, cfg = radiograph_data(args.dataset, cfg, args.resume)
     main = int(os.environ.get("RANK", "0")) == 0
 
     def show(event: Any) -> None:
@@ -125,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         print(event.message, file=sys.stderr, flush=True)
 
     result = run_job(
-        train_job(cfg, args.dataset, args.out, resume=args.resume, phantoms=args.phantoms), show
+        train_job(cfg, data, args.out, resume=args.resume, phantoms=args.phantoms), show
     )
     if main:
         best = result.best_val_mean_dice

@@ -28,7 +28,14 @@ from vertapp.errors import InputError
 from vertapp.ml.config import TrainConfig, preset
 from vertapp.ml.dataset import Sample, patient_key, read_coco, resolve_dataset_path
 from vertapp.ml.masks import segmentation_to_mask
-from vertapp.xray.parts import BODY, MODEL_VOCABULARIES, UNKNOWN, normalise_level, vertebra_of
+from vertapp.xray.parts import (
+    BODY,
+    MODEL_VOCABULARIES,
+    OTHER_PARTS,
+    UNKNOWN,
+    normalise_level,
+    vertebra_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +166,24 @@ def _scaled_mask(seg: Any, s: float, shape: tuple[int, int]) -> np.ndarray | Non
         full = segmentation_to_mask(seg, int(seg["size"][0]), int(seg["size"][1]))
         return cv2.resize(full.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     return None
+
+
+def radiograph_vocabulary(path: str | Path) -> list[str] | None:
+    """Model classes for a dataset of radiographs, None if its images are not radiographs.
+
+    "parts" when any annotation is a spinous process, pedicle or transverse process,
+    else "bodies". A dataset is one of radiographs when its image records say so
+    (`vertapp.kind` = "radiograph", as imported and drawn projects do).
+    """
+    coco = read_coco(resolve_dataset_path(path)[0])
+    kinds = [(rec.get("vertapp") or {}).get("kind") for rec in coco["images"]]
+    if not kinds or any(k != "radiograph" for k in kinds):
+        return None
+    cats = {int(c["id"]): str(c["name"]) for c in coco["categories"]}
+    used = {cats.get(int(a["category_id"])) for a in coco["annotations"]}
+    return list(MODEL_VOCABULARIES["parts" if used & set(OTHER_PARTS) else "bodies"])
+
+
+def radiograph_overrides(cfg: TrainConfig) -> TrainConfig:
+    """`cfg` made to train at the data's own size, which is scaled to its long side."""
+    return cfg.override(min_size=cfg.max_size, resize_in_training=False)

@@ -146,3 +146,24 @@ def test_lateral_views_are_never_mirrored():
     assert radiograph_config("parts", view="lateral").hflip_prob == 0.0
     with pytest.raises(InputError, match="view must be"):
         radiograph_config("parts", view="oblique")
+
+
+def test_vertapp_train_reads_a_radiograph_project_scaled_with_level_classes(tmp_path, capsys):
+    from vertapp.cli import main
+
+    folder, _ = _project(tmp_path, 2)
+    out = tmp_path / "cli.pt"
+    argv = ["train", str(folder), "--out", str(out), "--preset", "mobile", "--weights", "none"]
+    argv += ["--max-size", "128", "--epochs", "1", "--batch", "1", "--device", "cpu"]
+    argv += [
+        "--set",
+        "max_iterations=1",
+        "--set",
+        "fpn_channels=32",
+        "--set",
+        "mask_head_channels=32",
+    ]
+    assert main(argv) == 0
+    loaded = load_checkpoint(out)
+    assert loaded.class_names == PARTS_VOCAB  # the project has pedicles etc.: parts vocabulary
+    assert (loaded.config.min_size, loaded.config.resize_in_training) == (128, False)
