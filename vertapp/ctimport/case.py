@@ -104,14 +104,7 @@ def prepare_case_job(
     yield Progress("import", 0.0, f"{name}: reading the CT")
     volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
     yield Progress("import", 0.25, f"{name}: reading the labels")
-    label_map = read_label_map(spec.labels, spec.vocabulary, spec.table, ct=spec.ct)
-    where = spec.labels.name
-    on_grid = labels_on_ct_grid(label_map.image, volume, where)
-    classes, left_out = to_classes(on_grid, label_map.levels, where)
-    warnings = volume.warnings + label_map.warnings + _transitional_warnings(left_out)
-    warnings += [w for w in (soft_tissue_warning(on_grid, volume, where),) if w]
-    warnings += order_warnings(classes, volume, where)
-    del on_grid
+    label_map, classes, left_out, warnings = _classes_on_ct(spec, volume)
     yield Progress("import", 0.35, f"{name}: preprocessing")
     result = yield from sub_job(preprocess_job(volume, params), 0.35, 0.85)
     yield Progress("import", 0.85, f"{name}: projecting the labels onto the MIP")
@@ -131,6 +124,21 @@ def prepare_case_job(
         left_out=left_out,
         warnings=warnings,
     )
+
+
+def _classes_on_ct(
+    spec: CaseSpec, volume: Volume
+) -> tuple[LabelMap, np.ndarray, dict[str, list[str]], list[str]]:
+    """The label map read, checked and mapped to class ids on the CT's grid, with the
+    levels left out and the warnings so far (the CT's, the labels')."""
+    label_map = read_label_map(spec.labels, spec.vocabulary, spec.table, ct=spec.ct)
+    where = spec.labels.name
+    on_grid = labels_on_ct_grid(label_map.image, volume, where)
+    classes, left_out = to_classes(on_grid, label_map.levels, where)
+    warnings = volume.warnings + label_map.warnings + _transitional_warnings(left_out)
+    warnings += [w for w in (soft_tissue_warning(on_grid, volume, where),) if w]
+    warnings += order_warnings(classes, volume, where)
+    return label_map, classes, left_out, warnings
 
 
 def trace_levels(mip_labels: np.ndarray) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
