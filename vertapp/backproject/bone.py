@@ -91,10 +91,10 @@ def _enclosed(bone: np.ndarray, kernel: np.ndarray, max_px: float) -> np.ndarray
     """What the closed bone mask of one slice encloses (its holes and its own gaps),
     without holes too large to be a vertebral body's (a closed ring of ribs, the pelvis)."""
     pad = max(kernel.shape)  # closing must not glue the mask to the image border
-    closed = cv2.morphologyEx(np.pad(bone, pad).view(np.uint8), cv2.MORPH_CLOSE, kernel)
-    closed = closed[pad:-pad, pad:-pad].astype(bool)
-    filled = ndi.binary_fill_holes(closed)
-    comp, n = ndi.label(filled & ~closed)
+    closed_u8 = cv2.morphologyEx(np.pad(bone, pad).view(np.uint8), cv2.MORPH_CLOSE, kernel)
+    closed: np.ndarray = closed_u8[pad:-pad, pad:-pad] > 0
+    filled = np.asarray(ndi.binary_fill_holes(closed), bool)
+    comp, n = ndi.label(filled & np.logical_not(closed))
     if n:
         huge = np.bincount(comp.ravel(), minlength=n + 1) > max_px
         huge[0] = False

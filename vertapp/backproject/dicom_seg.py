@@ -29,6 +29,17 @@ from vertapp.io.dicom_headers import IDENTIFIER_TAGS, looks_like_dicom
 from vertapp.io.volume import Volume
 from vertapp.labels import ID_VERTEBRA
 
+TYPE2_COPIED = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyID",
+    "StudyDate",
+    "StudyTime",
+    "AccessionNumber",
+    "ReferringPhysicianName",
+)
 BLANKED = (*IDENTIFIER_TAGS, "ReferringPhysicianName", "OtherPatientIDs", "PatientAddress")
 
 
@@ -58,7 +69,8 @@ def source_datasets(volume: Volume, folder: str | Path) -> list[pydicom.Dataset]
 
 def _with_uids(ds: pydicom.Dataset) -> pydicom.Dataset:
     """Some anonymisers empty SOPClassUID/SOPInstanceUID in the dataset and leave them only
-    in the file meta; the SEG must reference them, so take them from there."""
+    in the file meta; the SEG must reference them, so take them from there. Missing type-2
+    patient/study attributes are added empty (in memory only)."""
     meta = getattr(ds, "file_meta", None)
     for tag, meta_tag in (
         ("SOPClassUID", "MediaStorageSOPClassUID"),
@@ -66,6 +78,9 @@ def _with_uids(ds: pydicom.Dataset) -> pydicom.Dataset:
     ):
         if not str(ds.get(tag, "") or "") and meta is not None and meta.get(meta_tag):
             setattr(ds, tag, meta.get(meta_tag))
+    for tag in TYPE2_COPIED:  # highdicom copies these; writers and anonymisers drop them
+        if tag not in ds:
+            setattr(ds, tag, "")
     return ds
 
 
@@ -158,7 +173,7 @@ def build_seg(
     if not keep_identifiers:
         for tag in BLANKED:
             if tag in seg:
-                seg.data_element(tag).value = ""
+                setattr(seg, tag, "")
     return seg
 
 

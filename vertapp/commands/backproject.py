@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.commands.preprocess import _reporter
     from vertapp.io.file_kinds import Kind, kind_of
     from vertapp.io.readers import load_volume_job
+    from vertapp.io.volume import Volume
     from vertapp.jobs import run_job
 
     if not args.out.name.lower().endswith((".nii", ".nii.gz")):
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.ct}: --seg needs a CT read from a DICOM series")
     report = run_job(load_volume_job(args.ct))
     volume = report.image
+    if not isinstance(volume, Volume):  # load_volume_job refuses 2-D images already
+        raise InputError(f"{args.ct}: not a 3-D volume")
     result = _preprocessing(volume, args.preprocess, args.quiet)
     footprint = footprint_from_coco(args.coco, tuple(result.mip.shape))
     bp = run_job(backproject_job(volume, result, footprint), _reporter(args.quiet))
