@@ -166,6 +166,28 @@ def valid_via(draw: st.DrawFn) -> dict[str, Any]:
                 "region_attributes": {"label": "L2"},
             }
         )
+        # circles and ellipses skip the polygon path: `mutated` puts huge or odd values
+        # into their radii too (a radius of 1e300 once crashed pycocotools)
+        size = st.floats(1, 60)
+        regions.append(
+            {
+                "shape_attributes": {"name": "circle", "cx": 60, "cy": 60, "r": draw(size)},
+                "region_attributes": {"label": "L4"},
+            }
+        )
+        regions.append(
+            {
+                "shape_attributes": {
+                    "name": "ellipse",
+                    "cx": draw(size),
+                    "cy": 50,
+                    "rx": draw(size),
+                    "ry": 9,
+                    "theta": draw(size),
+                },
+                "region_attributes": {"label": "L5"},
+            }
+        )
         meta[f"{'ab'[i]}.png-1"] = {"filename": f"{'ab'[i]}.png", "size": -1, "regions": regions}
     return {"_via_img_metadata": meta} if draw(st.booleans()) else meta
 
@@ -258,3 +280,28 @@ def test_unmutated_documents_import_with_instances(coco_doc, via_doc, lm_doc) ->
     assert sum(len(i.instances) for i in project.images.values()) == len(coco_doc["annotations"])
     assert sum(len(i.instances) for i in _import_via(via_doc).images.values()) >= 2
     assert len(_import_labelme(lm_doc).instances) >= 3
+
+
+# The campaign's size: >= 1000 examples per importer (`pytest -m slow`).
+CAMPAIGN = settings(FUZZ, max_examples=1000)
+
+
+@pytest.mark.slow
+@CAMPAIGN
+@given(data=st.one_of(mutated(valid_coco()), json_values))
+def test_coco_importer_campaign(data) -> None:
+    _only_format_errors(_import_coco, data)
+
+
+@pytest.mark.slow
+@CAMPAIGN
+@given(data=st.one_of(mutated(valid_via()), json_values))
+def test_via_importer_campaign(data) -> None:
+    _only_format_errors(_import_via, data)
+
+
+@pytest.mark.slow
+@CAMPAIGN
+@given(data=st.one_of(mutated(valid_labelme()), json_values))
+def test_labelme_importer_campaign(data) -> None:
+    _only_format_errors(_import_labelme, data)

@@ -48,9 +48,28 @@ def test_touched_but_identical_file_is_not_a_conflict(make_project, tmp_path) ->
     store.save_project(make_project(), tmp_path)
     project = store.load_project(tmp_path)
     path = tmp_path / "project.json"
+    before = path.read_bytes()
     os.utime(path, ns=(1, 1))
     project.apply(ops.Relabel(1, "L1"))
     store.save_project(project)  # same size and hash: no ConflictError
+    assert (tmp_path / "project.json.bak").read_bytes() == before
+    assert store.load_project(tmp_path).instance(1).label == "L1"  # the save happened
+    assert not project.modified and project.file_stamp == store.FileStamp.of(path)
+
+
+def test_same_size_edit_on_disk_is_a_conflict(make_project, tmp_path) -> None:
+    """Someone else relabels T2 -> T3: same size, other content; only the hash tells."""
+    store.save_project(make_project(), tmp_path)
+    project = store.load_project(tmp_path)
+    path = tmp_path / "project.json"
+    theirs = path.read_bytes().replace(b'"T2"', b'"T3"', 1)
+    assert len(theirs) == path.stat().st_size and theirs != path.read_bytes()
+    path.write_bytes(theirs)
+    os.utime(path, ns=(10**18, 10**18))  # a later mtime, as any editor gives
+    project.apply(ops.Relabel(1, "L1"))
+    with pytest.raises(store.ConflictError, match="changed on disk"):
+        store.save_project(project)
+    assert path.read_bytes() == theirs  # theirs is not overwritten
 
 
 def test_new_project_does_not_overwrite_existing_file(make_project, tmp_path) -> None:

@@ -40,7 +40,9 @@ def test_full_spine_gives_the_papers_105_views() -> None:
 
 def test_label_image_cropped_with_the_image() -> None:
     img, lab, _ = _spine()
-    for v in partial_views(img, lab):
+    views = partial_views(img, lab)
+    assert len(views) == 105  # the loop below checks every one of them
+    for v in views:
         r0, r1 = v.rows
         assert np.array_equal(v.image, img[r0:r1]) and np.array_equal(v.annotations, lab[r0:r1])
         for n in v.labels:  # every listed vertebra is whole in the view
@@ -50,7 +52,10 @@ def test_label_image_cropped_with_the_image() -> None:
 
 def test_polygons_cropped_consistently_with_the_label_image() -> None:
     img, lab, polys = _spine()
-    for v in partial_views(img, polys, min_count=5, max_count=6):
+    views = partial_views(img, polys, min_count=5, max_count=6)
+    assert len(views) == 13 + 12  # windows of 5 and of 6 over 17 vertebrae
+    for v in views:
+        assert len(v.labels) in (5, 6)
         r0, r1 = v.rows
         raster = np.zeros((r1 - r0, W), np.uint8)
         for n, plist in v.annotations.items():
