@@ -71,6 +71,9 @@ class DicomScan:
         return max(ct or stacks, key=lambda s: len(s) * s[0].frames)
 
 
+BACKUP_ONLY_HINT = "project.json.bak"  # a project whose save was interrupted, not a scan
+
+
 def scan_job(path: Path) -> Job[DicomScan]:
     """Header pass over a folder (recursively) or over the folder of one named file."""
     target = path if path.is_file() else None
@@ -88,6 +91,15 @@ def scan_job(path: Path) -> Job[DicomScan]:
             groups[header.series_key()].append(header)
     if target is not None and not groups:
         raise InputError(f"{path}: not a DICOM image (no pixel data; the file may be truncated)")
+    if (
+        not groups
+        and (folder / BACKUP_ONLY_HINT).is_file()
+        and not (folder / "project.json").exists()
+    ):
+        raise InputError(
+            f"{path}: a VertApp project folder whose project.json is missing; its previous "
+            f"version {BACKUP_ONLY_HINT} is there (open the folder as a project to restore it)"
+        )
     if not groups:
         what = "no readable DICOM images" if scan.unreadable else "no DICOM files"
         raise InputError(f"{path}: {what} found in folder")

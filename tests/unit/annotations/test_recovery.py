@@ -139,3 +139,15 @@ def test_backup_only_folder_is_offered_for_restore(make_project, tmp_path) -> No
     recovery.restore_backup(tmp_path)
     assert store.load_project(tmp_path).state() == project.state()
     assert recovery.recovery_plan(tmp_path).kind == recovery.NOTHING
+
+
+def test_backup_only_folder_opened_as_a_scan_says_what_it_is(make_project, tmp_path) -> None:
+    from vertapp.errors import InputError
+    from vertapp.io import read_any
+
+    project = make_project(root=tmp_path)
+    store.save_project(project)
+    store.save_project(project, force=True)
+    (tmp_path / "project.json").unlink()
+    with pytest.raises(InputError, match="project.json is missing; its previous version"):
+        read_any(tmp_path)
