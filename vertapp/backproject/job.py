@@ -19,7 +19,7 @@ from vertapp.backproject.rays import Rays, compute_rays
 from vertapp.backproject.separate import erosion_structure, separate
 from vertapp.errors import InputError
 from vertapp.io.volume import Volume
-from vertapp.jobs import Job, Progress, run_job
+from vertapp.jobs import Job, Progress, run_job, sub_job
 from vertapp.labels import ID_VERTEBRA
 from vertapp.preprocess.result import MipResult
 
@@ -83,15 +83,33 @@ class BackProjector:
     def __init__(
         self, volume: Volume, result: MipResult, params: BackprojectParams | None = None
     ) -> None:
+        run_job(self._prepare(volume, result, params))
+
+    @classmethod
+    def prepare_job(
+        cls, volume: Volume, result: MipResult, params: BackprojectParams | None = None
+    ) -> Job[BackProjector]:
+        """The constructor as a cancellable job (for a worker thread)."""
+        self = cls.__new__(cls)
+        yield from self._prepare(volume, result, params)
+        return self
+
+    def _prepare(
+        self, volume: Volume, result: MipResult, params: BackprojectParams | None
+    ) -> Job[None]:
         self.volume, self.result = volume, result
         self.params = p = params or BackprojectParams()
+        yield Progress("backproject", 0.0, "rays of the MIP")
         self.rays: Rays = compute_rays(volume, result, p.half_width_mm)
         self.hu = volume.array[self.rays.box]
         bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
+        yield Progress("backproject", 0.05, "bone")
         bone, smooth = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
         self.outside_bone = bone & ~self.rays.inside if p.outside_seeds else None
         bone &= self.rays.inside
+        yield Progress("backproject", 0.1, "marrow")
         bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2)
+        yield Progress("backproject", 0.25, "bone edges")
         self.bone = (
             peel_to_edge(bone, smooth, volume.spacing, p.edge_mm, p.soft_hu, p.edge_fraction)
             if p.edge_mm
@@ -113,15 +131,15 @@ class BackProjector:
     def job(self, footprint: np.ndarray) -> Job[BackProjection]:
         """3D labels for a footprint image (`footprint.py`), yielding Progress per step."""
         self.check_footprint(footprint)
-        yield Progress("backproject", 0.1, "rays")
+        yield Progress("backproject", 0.0, "masks on the rays")
         seed = self.rays.lookup(footprint)
         union = ndi.binary_dilation(footprint > 0, iterations=self.params.tolerance_px)
         candidate = self.bone & self.rays.lookup(union.astype(np.uint8)).astype(bool)
-        yield Progress("backproject", 0.3, "separating vertebrae in 3D")
+        yield Progress("backproject", 0.2, "separating vertebrae in 3D")
         structure = erosion_structure(self.volume.spacing, self.params.erode_mm)
         min_other = int(np.ceil(self.params.min_other_mm3 / np.prod(self.volume.spacing)))
         local = separate(self.hu, candidate, seed, structure, min_other, self.outside_bone)
-        yield Progress("backproject", 0.9, "collecting")
+        yield Progress("backproject", 0.95, "collecting")
         return self._collect(local, candidate, footprint)
 
     def run(self, footprint: np.ndarray) -> BackProjection:
@@ -171,9 +189,8 @@ def backproject_job(
     params: BackprojectParams | None = None,
 ) -> Job[BackProjection]:
     """Volume + preprocessing + footprint -> BackProjection, yielding Progress."""
-    yield Progress("backproject", 0.0, "bone and marrow")
-    projector = BackProjector(volume, result, params)
-    return (yield from projector.job(footprint))
+    projector = yield from sub_job(BackProjector.prepare_job(volume, result, params), 0.0, 0.3)
+    return (yield from sub_job(projector.job(footprint), 0.3, 1.0))
 
 
 def backproject(

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vertapp.backproject import backproject_job, footprint_from_coco
-    from vertapp.backproject.files import label_image, write_centroids, write_nifti
+    from vertapp.backproject.export import export_job
     from vertapp.commands.preprocess import _reporter
     from vertapp.io.file_kinds import Kind, kind_of
     from vertapp.io.readers import load_volume_job
@@ -55,16 +55,18 @@ def run(args: argparse.Namespace) -> int:
     bp = run_job(backproject_job(volume, result, footprint), _reporter(args.quiet))
     if not args.quiet:
         print(file=sys.stderr)
-    image = label_image(bp.labels, volume, report.stored_orientation)
-    written = [write_nifti(image, args.out)]
-    if args.centroids is not None:
-        written.append(write_centroids(image, args.centroids))
-    if args.seg is not None:
-        from vertapp.backproject.dicom_seg import write_seg
-
-        written.append(
-            write_seg(bp.labels, volume, args.ct, args.seg, keep_identifiers=args.keep_identifiers)
+    written = run_job(
+        export_job(
+            bp,
+            volume,
+            args.out,
+            stored_orientation=report.stored_orientation,
+            centroids=args.centroids,
+            seg=args.seg,
+            dicom_source=args.ct if is_dicom else None,
+            keep_identifiers=args.keep_identifiers,
         )
+    )
     _print_summary(bp, written)
     return 0
 

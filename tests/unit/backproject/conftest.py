@@ -112,3 +112,16 @@ def pir_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
     if "PIR" not in _CASES:
         _CASES["PIR"] = make_case("PIR", tmp_path_factory.mktemp("bp"))
     return _CASES["PIR"]
+
+
+@pytest.fixture(scope="session")
+def dicom_case_for_export(pir_case, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The PIR phantom written as a DICOM series, read back and back-projected."""
+    from vertapp.backproject import backproject
+    from vertapp.synth import write_dicom_series
+
+    folder = tmp_path_factory.mktemp("series")
+    write_dicom_series(pir_case.volume, folder, seed=2)
+    volume = read_volume(folder)
+    assert volume.shape == pir_case.volume.shape
+    return folder, volume, backproject(volume, pir_case.result, pir_case.footprint)

@@ -104,3 +104,35 @@ def test_cli_errors_in_one_line(pir_case, tmp_path, capsys) -> None:  # type: ig
     assert not out.exists()
     code = main(["backproject", str(pir_case.path), str(coco), "--out", str(out), "--seg", "x.dcm"])
     assert code == 1 and "needs a CT read from a DICOM series" in capsys.readouterr().err
+
+
+def test_job_reports_progress_and_cancels_at_a_yield(pir_case) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.backproject import backproject_job
+
+    job = backproject_job(pir_case.volume, pir_case.result, pir_case.footprint)
+    fractions = [next(job).fraction for _ in range(3)]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0
+    job.close()  # cancel: the generator stops at the paused yield
+    with pytest.raises(StopIteration):
+        next(job)
+
+
+def test_export_job_writes_every_requested_output(dicom_case_for_export, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.backproject.export import export_job
+    from vertapp.jobs import run_job
+
+    folder, volume, bp = dicom_case_for_export
+    paths = run_job(
+        export_job(
+            bp,
+            volume,
+            tmp_path / "l.nii",
+            centroids=tmp_path / "c.json",
+            seg=tmp_path / "s.dcm",
+            dicom_source=folder,
+        )
+    )
+    assert [p.name for p in paths] == ["l.nii", "c.json", "s.dcm"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    with pytest.raises(InputError, match="DICOM series"):
+        run_job(export_job(bp, volume, tmp_path / "m.nii", seg=tmp_path / "t.dcm"))

@@ -24,7 +24,6 @@ from vertapp.errors import InputError
 from vertapp.io import read_volume
 from vertapp.io.readers import load_volume_job
 from vertapp.jobs import run_job
-from vertapp.synth import write_dicom_series
 
 
 def _header(path: Path) -> sitk.ImageFileReader:
@@ -74,13 +73,8 @@ def test_centroids_of_an_empty_map_hold_only_the_direction() -> None:
 
 
 @pytest.fixture(scope="module")
-def dicom_case(pir_case, tmp_path_factory):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("series")
-    write_dicom_series(pir_case.volume, folder, seed=2)
-    volume = read_volume(folder)
-    assert volume.shape == pir_case.volume.shape
-    bp = backproject(volume, pir_case.result, pir_case.footprint)
-    return folder, volume, bp
+def dicom_case(dicom_case_for_export):  # type: ignore[no-untyped-def]
+    return dicom_case_for_export
 
 
 def test_dicom_seg_round_trips_and_references_the_source(dicom_case, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,47 @@
+"""Write every requested output of a back-projection in one job (CLI and File > Export).
+
+The NIfTI always; VerSe centroids and the DICOM SEG when a path is given. The SEG needs the
+DICOM series the CT was read from (`dicom_source`: its folder or one of its files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vertapp.backproject.files import label_image, write_centroids, write_nifti
+from vertapp.backproject.job import BackProjection
+from vertapp.errors import InputError
+from vertapp.io.volume import Volume
+from vertapp.jobs import Job, Progress
+
+
+def export_job(
+    bp: BackProjection,
+    volume: Volume,
+    nifti: str | Path,
+    *,
+    stored_orientation: str = "",
+    centroids: str | Path | None = None,
+    seg: str | Path | None = None,
+    dicom_source: str | Path | None = None,
+    keep_identifiers: bool = False,
+) -> Job[list[Path]]:
+    """Write the outputs; returns the paths written. `stored_orientation`: the CT file's
+    orientation code (`LoadReport.stored_orientation`), so the NIfTI has its grid."""
+    if seg is not None and dicom_source is None:
+        raise InputError("a DICOM SEG needs the CT read from a DICOM series")
+    yield Progress("export", 0.0, "NIfTI")
+    image = label_image(bp.labels, volume, stored_orientation)
+    written = [write_nifti(image, nifti)]
+    if centroids is not None:
+        yield Progress("export", 0.3, "centroids")
+        written.append(write_centroids(image, centroids))
+    if seg is not None and dicom_source is not None:
+        from vertapp.backproject.dicom_seg import write_seg  # highdicom: only when asked
+
+        yield Progress("export", 0.4, "DICOM SEG")
+        written.append(
+            write_seg(bp.labels, volume, dicom_source, seg, keep_identifiers=keep_identifiers)
+        )
+    yield Progress("export", 1.0, "done")
+    return written
