@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 
 TUKEY_C = 4.685  # 95 % efficiency under Gaussian noise
+MAX_STEP_LINEAR = 0.02  # per iteration: ~1.1 deg of turn or 2 % of scale
+MAX_STEP_PX = 2.0  # per iteration, pixels of the pyramid level
 
 
 def local_normalise(image: np.ndarray, noise_sigma: float, window_sigma: float) -> np.ndarray:
@@ -75,7 +77,10 @@ def refine(
         jw = jac * w[:, None]
         h = jw.T @ jac + np.eye(4) * 1e-6 * max(float(np.trace(jw.T @ jac)), 1e-12)
         dp = np.linalg.solve(h, jw.T @ r)
-        a, b, tx, ty = dp
+        # trust region: a Gauss-Newton step on grainy data can overshoot into a far,
+        # wrong optimum (a neighbour's edge); small steps keep the search local
+        a, b = np.clip(dp[:2], -MAX_STEP_LINEAR, MAX_STEP_LINEAR)
+        tx, ty = np.clip(dp[2:], -MAX_STEP_PX, MAX_STEP_PX)
         cx, cy = center
         inc = np.array(
             [

@@ -22,9 +22,14 @@ from vertapp.xray.similarity import Similarity, apply_matrix
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
 GROW_FRACTION = 0.02  # fixed mask = ZOI grown by this share of its size ...
 GROW_MIN_PX = 1  # ... and at least this many pixels (static tissue around a vertebra biases it)
-WINDOW_SIGMA = 2.0  # local normalisation window (px of each pyramid level)
-FINE_SIGMA = 1.0  # smoothing (px) at the full-resolution level
+NOISE_FRACTION = 0.03  # grain smoothing (Gaussian sigma), share of the ZOI size
+WINDOW_FRACTION = 0.06  # local normalisation window (Gaussian sigma), share of the ZOI size
+WINDOW_MIN_PX = 2.0  # ... and at least this many pixels of the level
 USE_STATIC = True
+STATIC_ALL = False
+MAX_TURN_DEG = 10.0  # a level that turns the ZOI further than this is rejected ...
+MAX_LOG_SCALE = 0.1  # ... and one that scales it by more than ~10 %
+FINEST_PX = 64  # no level finer than a ZOI of this size: finer grids add time and blur, not detail
 COARSEST_PX = 16  # the pyramid stops when the ZOI would be smaller than this
 
 
@@ -75,7 +80,9 @@ def register_zoi(
     """Refine `initial` (about the ZOI centroid) within ~`search_px`; see the module doc."""
     grown = fixed_mask(high_mask)
     size = float(np.sqrt(np.count_nonzero(high_mask)))
-    margin = int(np.ceil(3 * WINDOW_SIGMA * max(1.0, size / COARSEST_PX))) + 2
+    ks = _shrinks(size)
+    # context for the local normalisation at the coarsest level
+    margin = int(np.ceil(3 * max(WINDOW_MIN_PX * ks[0], WINDOW_FRACTION * size))) + 2
     fbox = mask_box(grown, margin, high.shape)
     mbox = moved_box(fbox, initial.matrix, search_px + margin, low.shape)
     if mbox[2] - mbox[0] < 8 or mbox[3] - mbox[1] < 8:  # placed off the image
@@ -88,21 +95,35 @@ def register_zoi(
     # full-image matrix -> crop matrix (template crop coords -> image crop coords)
     to_crop = _shift(-lx, -ly) @ _as3(initial.matrix) @ _shift(hx, hy)
     center = (initial.center[0] - hx, initial.center[1] - hy)
-    for k in _shrinks(size):
+    for k in ks:
         d = np.array([[k, 0, (k - 1) / 2], [0, k, (k - 1) / 2], [0, 0, 1.0]])
         t, i, m = _level(tcrop, k), _level(icrop, k), _level(mcrop.astype(np.float32), k) > 0.5
-        noise = FINE_SIGMA if k == 1 else 0.5
-        t = local_normalise(t, noise, WINDOW_SIGMA)
-        i = local_normalise(i, noise, WINDOW_SIGMA)
+        # smoothing relative to the ZOI: the same filtering of the anatomy at any pixel size
+        noise = max(0.5, NOISE_FRACTION * size / k)
+        window = max(WINDOW_MIN_PX, WINDOW_FRACTION * size / k)
+        t = local_normalise(t, noise, window)
+        i = local_normalise(i, noise, window)
         c = ((center[0] - (k - 1) / 2) / k, (center[1] - (k - 1) / 2) / k)
         lvl = np.linalg.inv(d) @ to_crop @ d
         still = np.linalg.inv(d) @ _shift(hx - lx, hy - ly) @ d
-        lvl2, _ = refine(t, i, m, lvl[:2], c, still[:2] if USE_STATIC else None)
-        to_crop = d @ _as3(lvl2) @ np.linalg.inv(d)
+        # the "no motion" competitor only once the coarse levels have found the basin: from
+        # a far start it can reinforce any drift (pixels explained by the drift gain weight)
+        use_still = USE_STATIC and (k == ks[-1] or STATIC_ALL)
+        lvl2, _ = refine(t, i, m, lvl[:2], c, still[:2] if use_still else None)
+        refined = d @ _as3(lvl2) @ np.linalg.inv(d)
+        if not _plausible(refined[:2], to_crop[:2], center):
+            break  # a runaway level: keep what the coarser levels found
+        to_crop = refined
     matrix = (_shift(lx, ly) @ to_crop @ _shift(-hx, -hy))[:2]
     return Registration(
         matrix, match_score(high, low, grown, mask_box(grown, 2, high.shape), matrix)
     )
+
+
+def _plausible(matrix: np.ndarray, start: np.ndarray, center: tuple[float, float]) -> bool:
+    """A level's result stays within the motions a patient makes between two exposures."""
+    step = Similarity.from_matrix(_as3(matrix) @ np.linalg.inv(_as3(start)), center)
+    return abs(step.angle_deg) <= MAX_TURN_DEG and abs(np.log(step.scale)) <= MAX_LOG_SCALE
 
 
 def _as3(m: np.ndarray) -> np.ndarray:
@@ -116,13 +137,18 @@ def _shift(dx: float, dy: float) -> np.ndarray:
 def _level(img: np.ndarray, k: int) -> np.ndarray:
     if k == 1:
         return img
-    h, w = img.shape
-    return cv2.resize(img, (max(w // k, 1), max(h // k, 1)), interpolation=cv2.INTER_AREA)
+    h, w = (img.shape[0] // k) * k, (img.shape[1] // k) * k
+    # whole k x k blocks only: INTER_AREA to a size that is not exactly 1/k would stretch
+    # the grid and shift every coordinate a little
+    return cv2.resize(img[:h, :w], (w // k, h // k), interpolation=cv2.INTER_AREA)
 
 
 def _shrinks(size_px: float) -> list[int]:
     """Pyramid factors, coarse to fine, down to a ZOI of ~COARSEST_PX pixels."""
-    shrinks = [1]
+    finest = 1
+    while size_px / finest > FINEST_PX:
+        finest *= 2
+    shrinks = [finest]
     while size_px / (shrinks[-1] * 2) >= COARSEST_PX and len(shrinks) < 5:
         shrinks.append(shrinks[-1] * 2)
     return shrinks[::-1]
