@@ -177,3 +177,29 @@ def test_bad_inputs_give_our_error_in_words(files, tmp_path, capsys) -> None:  #
         == 1
     )
     assert "no such file" in capsys.readouterr().err
+
+
+def test_model_option_uses_the_radiograph_predictor(files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`--model` asks `vertapp.xray.detect.predict_zoi_coco` for each image's COCO (here a
+    stand-in returning the annotations of that image) and aligns what it returns."""
+    import vertapp.xray.detect as detect
+
+    calls = []
+
+    def fake(checkpoint: Path, image_path: Path) -> dict:
+        calls.append((checkpoint.name, image_path.name))
+        src = files["low_coco"] if image_path.name == "low.png" else files["high_coco"]
+        return json.loads(Path(src).read_text())
+
+    monkeypatch.setattr(detect, "predict_zoi_coco", fake)
+    out = tmp_path / "model"
+    args = ["xray", "align", str(files["low"]), str(files["high"]), "--model", "m.pt"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert calls == [("m.pt", "low.png"), ("m.pt", "high.png")]
+    data = json.loads((out / "alignment.json").read_text())
+    assert {v["status"] for v in data["vertebrae"]} == {"aligned"}
+    assert (
+        main(["xray", "zoi", str(files["low"]), "--model", "m.pt", "--out", str(tmp_path / "z")])
+        == 0
+    )
+    assert len(json.loads((tmp_path / "z" / "zois.json").read_text())["zois"]) == 8
