@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from vertapp.errors import InputError, ModalityError
 from vertapp.io.hu import to_int16_hu
+from vertapp.io.nifti_gz import FINITE_CHECKED_KEY, read_nifti_gz
 from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.orientation import image_direction, orientation_code, reorient_to_lps
 from vertapp.io.plausibility import volume_warnings
@@ -44,6 +45,12 @@ WARNINGS_KEY = "vertapp.warnings"  # header warnings travel with the image as me
 
 def read_sitk_image(path: Path) -> sitk.Image:
     """The file through SimpleITK, once its header was checked against the file."""
+    fast = read_nifti_gz(path) if path.name.lower().endswith(".nii.gz") else None
+    if fast is not None:
+        image, warnings = fast
+        if warnings:
+            image.SetMetaData(WARNINGS_KEY, "\n".join(warnings))
+        return image
     warnings = check_volume_file(path)
     try:
         image = sitk.ReadImage(str(path))
@@ -66,7 +73,8 @@ def read_image_volume(
     """A 3-D scalar image file as an LPS int16 Volume (`image`: the file already read)."""
     image = _as_3d(read_sitk_image(path) if image is None else image, path)
     file_warnings = header_warnings(image)
-    if image.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
+    nan_kept = image.HasMetaDataKey(FINITE_CHECKED_KEY)  # our reader keeps NaN as NaN
+    if image.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64) and not nan_kept:
         bad = count_nonfinite_nifti(path)  # ITK reads NaN in NIfTI as 0
         if bad:
             raise InputError(f"{path}: volume contains {bad} NaN or infinite voxel values")

@@ -33,6 +33,10 @@ _NIFTI_ITEMSIZE = {
     2: 1, 4: 2, 8: 4, 16: 4, 32: 8, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4,
     1024: 8, 1280: 8, 1536: 16, 1792: 16, 2048: 32, 2304: 4,
 }  # fmt: skip
+_NIFTI_DTYPE = {
+    2: "u1", 4: "i2", 8: "i4", 16: "f4", 64: "f8", 256: "i1", 512: "u2", 768: "u4",
+    1024: "i8", 1280: "u8",
+}  # fmt: skip
 _META_ITEMSIZE = {
     "MET_CHAR": 1, "MET_UCHAR": 1, "MET_SHORT": 2, "MET_USHORT": 2, "MET_INT": 4,
     "MET_UINT": 4, "MET_LONG": 8, "MET_ULONG": 8, "MET_LONG_LONG": 8,
@@ -62,6 +66,8 @@ class Declared:
     data_offset: int  # where the voxel bytes start in the data stream
     data_file: Path  # the file holding them (the header file itself when attached)
     raw: bool = True  # uncompressed: the byte count can be checked
+    dtype: str = ""  # numpy dtype of the voxels (NIfTI scalars), "" when not known here
+    scale: tuple[float, float] = (1.0, 0.0)  # NIfTI scl_slope, scl_inter
 
     @property
     def voxels(self) -> int:
@@ -96,6 +102,32 @@ def _nifti_magic(head: bytes) -> bool:
 # ------------------------------------------------------------------ NIfTI
 
 
+def nifti_declared(path: Path, gzipped: bool) -> Declared:
+    """The checked NIfTI header (sizes, spacing, offset, memory); InputError when absurd."""
+    header = _gunzip_head(path) if gzipped else _head(path)
+    decl = _nifti_declared(header, path)
+    check_allocation(decl.voxels, 2 * decl.itemsize + 2, "the volume", str(path))
+    return decl
+
+
+def gunzip_checked(path: Path, decl: Declared) -> tuple[bytearray, list[str]]:
+    """The whole decompressed stream (CRC and length verified) and the length warnings."""
+    need = decl.data_offset + decl.voxels * decl.itemsize
+    data = bytearray(need)  # filled in place: no second copy of a big volume
+    view, got, extra = memoryview(data), 0, 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while got < need and (n := fh.readinto(view[got:])):
+                got += n
+            while chunk := fh.read(_CHUNK):  # bytes past the declared voxels: counted
+                extra += len(chunk)
+    except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as err:
+        raise InputError(f"{path}: corrupt or truncated gzip data ({_reason(err)})") from err
+    finally:
+        view.release()
+    return data, _check_length(path, decl, got + extra)
+
+
 def _check_nifti(path: Path, gzipped: bool) -> list[str]:
     header = _gunzip_head(path) if gzipped else _head(path)
     decl = _nifti_declared(header, path)
@@ -111,6 +143,7 @@ def _nifti_declared(header: bytes, path: Path) -> Declared:
             code = struct.unpack(endian + "h", header[70:72])[0]
             pixdim = struct.unpack(endian + "8f", header[76:108])
             offset, min_offset = struct.unpack(endian + "f", header[108:112])[0], 352
+            scale = struct.unpack(endian + "2f", header[112:120])
             single = header[344:347] == b"n+1"
             break
         if len(header) >= 540 and struct.unpack(endian + "i", header[:4])[0] == 540:
@@ -118,6 +151,7 @@ def _nifti_declared(header: bytes, path: Path) -> Declared:
             code = struct.unpack(endian + "h", header[12:14])[0]
             pixdim = struct.unpack(endian + "8d", header[104:168])
             offset, min_offset = struct.unpack(endian + "q", header[168:176])[0], 544
+            scale = struct.unpack(endian + "2d", header[176:192])
             single = header[4:7] == b"n+2"
             break
     else:
@@ -137,6 +171,9 @@ def _nifti_declared(header: bytes, path: Path) -> Declared:
             f"(at least {min_offset}); the voxels cannot be placed"
         )
     decl = Declared(sizes, _NIFTI_ITEMSIZE[code], spacing, int(offset), path, raw=single)
+    if code in _NIFTI_DTYPE:
+        decl.dtype = endian + _NIFTI_DTYPE[code]
+    decl.scale = (float(scale[0]), float(scale[1]))
     return decl
 
 
