@@ -46,7 +46,8 @@ def test_loss_falls_and_progress_has_the_promised_fields(trained):
     assert its[1]["lr"] > its[0]["lr"]  # warm-up
     epochs = [e.data for e in events if e.stage == "epoch"]
     assert [d["epoch"] for d in epochs] == [1, 2]
-    assert all(0.0 <= d["val_mean_dice"] <= 1.0 for d in epochs)
+    best = read_checkpoint(out)["best_val_mean_dice"]  # the checkpoint kept the best epoch
+    assert best == max(d["val_mean_dice"] for d in epochs)
     assert result.epochs == 2 and out.is_file() and result.last.is_file()
 
 
@@ -149,7 +150,11 @@ def test_cli_predict_and_evaluate(trained, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "proj"), str(pred), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n_images"] == 2 and report["n_vertebrae"] == 16
-    assert 0.0 <= report["mean_dice"] <= 1.0
+    dices = [v["dice"] for v in report["vertebrae"]]
+    assert report["mean_dice"] == pytest.approx(float(np.mean(dices)))  # mean of its own rows
+    gt_file = str(tmp_path / "proj" / "project.json")
+    assert main(["evaluate", str(tmp_path / "proj"), gt_file, "--json", "--no-ap"]) == 0
+    assert json.loads(capsys.readouterr().out)["mean_dice"] == 1.0  # the truth scores 1
     assert set(report["coco"]) == {"segm", "bbox"}
     assert main(["evaluate", str(tmp_path / "proj"), str(pred)]) == 0
     assert "identification rate" in capsys.readouterr().out
