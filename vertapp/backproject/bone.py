@@ -93,10 +93,12 @@ def _enclosed(bone: np.ndarray, kernel: np.ndarray, max_px: float) -> np.ndarray
     pad = max(kernel.shape)  # closing must not glue the mask to the image border
     closed_u8 = cv2.morphologyEx(np.pad(bone, pad).view(np.uint8), cv2.MORPH_CLOSE, kernel)
     closed: np.ndarray = closed_u8[pad:-pad, pad:-pad] > 0
-    filled = np.asarray(ndi.binary_fill_holes(closed), bool)
-    comp, n = ndi.label(filled & np.logical_not(closed))
-    if n:
-        huge = np.bincount(comp.ravel(), minlength=n + 1) > max_px
-        huge[0] = False
-        filled &= ~huge[comp]
-    return filled & ~bone
+    # holes: components of the background that do not touch the slice's border
+    comp, n = ndi.label(np.logical_not(closed))
+    if n == 0:
+        return closed & ~bone
+    keep = np.bincount(comp.ravel(), minlength=n + 1) <= max_px
+    border = np.concatenate([comp[0], comp[-1], comp[:, 0], comp[:, -1]])
+    keep[border] = False
+    keep[0] = True  # the closed mask itself
+    return keep[comp] & ~bone

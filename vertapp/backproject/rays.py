@@ -21,6 +21,9 @@ from vertapp.io.volume import Volume
 from vertapp.preprocess.result import MipResult
 
 
+OUTSIDE_MARGIN_MM = 15.0  # bone this far beyond the window is kept: it seeds "not a vertebra"
+
+
 @dataclass
 class Rays:
     """The part of the CT that the MIP covers, and the MIP pixel of each of its voxels."""
@@ -63,13 +66,18 @@ def check_matches(volume: Volume, result: MipResult) -> None:
 def compute_rays(volume: Volume, result: MipResult, half_width_mm: float) -> Rays:
     """The rays of `result`'s MIP on `volume`'s own grid (see module doc)."""
     check_matches(volume, result)
-    box = _crop_box(volume, result)
-    kf, jf, xf = _grid_coords(volume, result, box)
+    centre = spine_centre_x(result)
     c, g = result.crop, result.grid
+    reach = half_width_mm + OUTSIDE_MARGIN_MM
+    x_range = (
+        (centre.min() - reach - g.origin[0]) / g.spacing,
+        (centre.max() + reach - g.origin[0]) / g.spacing,
+    )
+    box = _crop_box(volume, result, x_range)
+    kf, jf, xf = _grid_coords(volume, result, box)
     k = np.rint(kf).astype(np.int32)
     j = np.rint(jf).astype(np.int32)
     inside = (k >= c.k[0]) & (k < c.k[1]) & (j >= c.j[0]) & (j < c.j[1])
-    centre = spine_centre_x(result)
     row_k = np.clip(c.k[1] - 1 - k, 0, len(centre) - 1)
     inside &= np.abs(xf * g.spacing + g.origin[0] - centre[row_k]) <= half_width_mm
     row = np.where(inside, c.k[1] - 1 - k, -1).astype(np.int16)
@@ -99,13 +107,15 @@ def spine_centre_x(result: MipResult, bone_hu: float = 200.0) -> np.ndarray:
     return ndi.median_filter(med, size=window, mode="nearest")
 
 
-def _crop_box(volume: Volume, result: MipResult) -> tuple[slice, slice, slice]:
-    """Bounding box, in CT indices, of the crop cuboid widened to the whole grid in x."""
+def _crop_box(
+    volume: Volume, result: MipResult, x_range: tuple[float, float]
+) -> tuple[slice, slice, slice]:
+    """Bounding box, in CT indices, of the crop cuboid over grid x indices `x_range`."""
     c, g = result.crop, result.grid
     ks, js, is_ = (
         (c.k[0] - 0.5, c.k[1] - 0.5),
         (c.j[0] - 0.5, c.j[1] - 0.5),
-        (-0.5, g.shape[2] - 0.5),
+        (x_range[0] - 0.5, x_range[1] + 0.5),
     )
     corners = np.array([[k, j, i] for k in ks for j in js for i in is_])
     idx = volume.lps_to_index(g.index_to_lps(corners))

@@ -73,8 +73,9 @@ def flood(
 ) -> np.ndarray:
     """Marker watershed of the `domain` bone on inverted HU; labels of the candidate bone,
     0 where no vertebra seed reaches."""
-    landscape = np.clip(1500 - hu.astype(np.int32), 0, 3000).astype(np.uint16)
-    landscape[~domain] = np.iinfo(np.uint16).max  # flooded last, never between seeds
+    # 8-bit levels (12 HU apart) flood as well as 16-bit ones and several times faster
+    landscape = (np.clip(1500 - hu.astype(np.int32), 0, 3048) // 12).astype(np.uint8)
+    landscape[~domain] = np.iinfo(np.uint8).max  # flooded last, never between seeds
     ws = sitk.MorphologicalWatershedFromMarkers(
         sitk.GetImageFromArray(landscape),
         sitk.GetImageFromArray(markers),
