@@ -20,7 +20,6 @@ from vertapp.errors import InputError
 from vertapp.io.volume import Volume
 from vertapp.preprocess.result import MipResult
 
-
 OUTSIDE_MARGIN_MM = 15.0  # bone this far beyond the window is kept: it seeds "not a vertebra"
 
 
