@@ -140,3 +140,121 @@ def test_close_prompt_save_writes_the_project(qtbot, window, small_project, monk
     saved = store.load_project(small_project)
     assert len(saved.images[1].instances) == 2
     assert not store.has_recovery(small_project)
+
+
+# ------------------------------------------------------------------ issue 18: window bugs
+@pytest.fixture
+def second_png(tmp_path):  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    path = tmp_path / "other_xray.png"
+    Image.fromarray((np.arange(90 * 70).reshape(90, 70) % 180).astype(np.uint8)).save(path)
+    return path
+
+
+def _answer(window, monkeypatch, **answers):  # type: ignore[no-untyped-def]
+    """Answer the window's questions by title; record every title asked."""
+    asked: list[str] = []
+
+    def ask(title, text, buttons, default):  # type: ignore[no-untyped-def]
+        asked.append(title)
+        return answers.get(title.split()[0].lower(), default)
+
+    monkeypatch.setattr(window, "ask", ask)
+    return asked
+
+
+def test_second_scan_is_autosaved_after_the_first_was_discarded(
+    qtbot, window, radiograph_png, second_png, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    _answer(window, monkeypatch, unsaved=Button.Discard)
+    _open(qtbot, window, radiograph_png)
+    _draw_triangle(qtbot, window)
+    assert window.doc.autosave()
+    _open(qtbot, window, second_png)  # Discard the first scan's edit
+    _draw_triangle(qtbot, window)  # the same number of edits: the same revision number
+    assert window.doc.autosave(), "the second scan's edit was taken as already autosaved"
+    assert (window.doc.untitled_autosave_dir() / "project.json").is_file()
+
+
+def test_discarded_untitled_edits_are_not_offered_again(
+    qtbot, window, radiograph_png, second_png, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    asked = _answer(window, monkeypatch, unsaved=Button.Discard, recover=Button.Yes)
+    _open(qtbot, window, radiograph_png)
+    _draw_triangle(qtbot, window)
+    assert window.doc.autosave()
+    _open(qtbot, window, second_png)  # the user chose Discard for the first scan
+    assert asked == ["Unsaved edits"]
+    _open(qtbot, window, radiograph_png)
+    assert asked == ["Unsaved edits"], "discarded edits were offered as recoverable"
+    assert window.doc.current.instances == []
+
+
+def test_discarded_project_edits_are_not_offered_again(
+    qtbot, window, small_project, radiograph_png, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import store
+
+    asked = _answer(window, monkeypatch, unsaved=Button.Discard, recover=Button.Yes)
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)  # journalled
+    _open(qtbot, window, radiograph_png)  # Discard
+    assert not store.has_recovery(small_project)
+    _open(qtbot, window, small_project)
+    assert asked == ["Unsaved edits"]
+    assert len(window.doc.current.instances) == 1
+
+
+def _crash_with_an_edit(qtbot, window, folder):  # type: ignore[no-untyped-def]
+    _open(qtbot, window, folder)
+    _draw_triangle(qtbot, window)
+    window.doc._detach_journal()  # as after a kill: the journal's file is all that is left
+
+
+def test_failed_recovery_keeps_the_edits_and_says_where(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import recovery, store
+
+    _crash_with_an_edit(qtbot, window, small_project)
+    journal = (small_project / ".vertapp" / "journal.jsonl").read_text()
+    # Another program rewrites project.json (no backup of the version the journal is on).
+    other = store.load_project(small_project)
+    other.images[1].instances[0].label = "L5"
+    (small_project / "project.json").write_bytes(store.dumps_project(other))
+    second = _new_window(qtbot)
+    asked = _answer(second, monkeypatch, recover=Button.Yes)
+    _open(qtbot, second, small_project)
+    assert asked == ["Recover unsaved edits?"]
+    assert "kept in" in second._last_error and ".vertapp" in second._last_error
+    assert second.doc.current.instances[0].label == "L5"  # the other version, as on disk
+    # Editing and saving now must not delete the edits that could not be replayed.
+    _draw_triangle(qtbot, second)
+    assert store.has_recovery(small_project), "edits after a failed recovery are unprotected"
+    assert second.save(wait=True)
+    kept = recovery.kept_journals(small_project)
+    assert any((k / "journal.jsonl").read_text() == journal for k in kept)
+
+
+def test_backup_only_folder_is_offered_for_restore(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    (small_project / "project.json").rename(small_project / "project.json.bak")
+    asked = _answer(window, monkeypatch, restore=Button.Yes)
+    _open(qtbot, window, small_project)
+    assert asked == ["Restore the previous version?"]
+    assert (small_project / "project.json").is_file()
+    assert len(window.doc.current.instances) == 1
+
+
+def test_backup_only_folder_declined_is_left_alone(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    (small_project / "project.json").rename(small_project / "project.json.bak")
+    _answer(window, monkeypatch, restore=Button.No)
+    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
+        window.open_path(small_project)
+    assert blocker.args == [False]
+    assert not (small_project / "project.json").exists()
+    assert "DICOM" not in window._last_error

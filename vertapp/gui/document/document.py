@@ -22,16 +22,19 @@ from vertapp.annotations import coco, store
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
 from vertapp.annotations.paths import safe_join
+from vertapp.annotations.recovery import discard_journal
 from vertapp.annotations.store import PREPROCESS_DIR
 from vertapp.config import config_dir
 from vertapp.errors import UnsafePathError, VertAppError
 from vertapp.gui.document.files import (
     PendingSave,
+    add_record,
     export_snapshot_job,
+    read_autosave,
     read_png,
     source_key,
-    stem_of,
     to_u8,
+    write_autosave,
     write_images,
 )
 from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
@@ -94,6 +97,7 @@ class Document(QObject):
         self._recovered = False
         self.recovery_pending = False
         self._autosave_key = None
+        self._autosaved_revision = -1  # revisions count from 0 again in every project
         self._unsubscribe()
         self.project = project
         self.title = title
@@ -120,7 +124,7 @@ class Document(QObject):
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
         project = Project(label_set="parts")
         arr = opened.radiograph.array
-        rec = _add_record(project, opened.path, arr.shape, "", kind="radiograph")
+        rec = add_record(project, opened.path, arr.shape, "", kind="radiograph")
         self.set_project(project, Path(opened.path).name, pending={rec.id: to_u8(arr)})
         self._autosave_key = source_key(opened.path)
         return rec.id
@@ -129,7 +133,7 @@ class Document(QObject):
         mip = np.asarray(opened.mip.mip_u8)
         affine = np.asarray(opened.mip.affine, dtype=float).tolist()
         # source_path is set on save, when the CT is copied into the project
-        rec = _add_record(project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine)
+        rec = add_record(project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine)
         return rec.id
 
     # ------------------------------------------------------------- images
@@ -305,11 +309,27 @@ class Document(QObject):
         self._attach_journal()
 
     def discard_recovery(self) -> None:
+        """The user declined the offered edits: they are removed, never offered again."""
         root = self.project.root
         if root is not None:
-            store.clear_recovery(root)
+            discard_journal(root)
             self.recovery_pending = False
             self._attach_journal()
+
+    def recovery_failed(self) -> None:
+        """Recovery raised: the project stays as last saved. Journal it from now on (the
+        journal it could not replay is moved to .vertapp/kept/ first, never deleted)."""
+        self.recovery_pending = False
+        self._attach_journal()
+
+    def discard_unsaved(self) -> None:
+        """The user chose Discard: the unsaved edits' journal or autosave goes too, so the
+        next open of this scan or project does not offer them back."""
+        root = self.project.root
+        self._detach_journal()
+        if root is not None and not self.recovery_pending:  # an unanswered offer stays
+            discard_journal(root)
+        self._drop_untitled_autosave()
 
     def untitled_autosave_dir(self) -> Path:
         return config_dir() / "autosave" / (self._autosave_key or "untitled")
@@ -321,28 +341,15 @@ class Document(QObject):
             return False
         if self.project.revision == self._autosaved_revision:
             return False
-        folder = self.untitled_autosave_dir()
-        write_images(self.project, self.pending_images, self.ct, folder, None)
-        store.atomic_write_bytes(folder / store.PROJECT_FILE, store.dumps_project(self.project))
+        write_autosave(self.project, self.pending_images, self.ct, self.untitled_autosave_dir())
         self._autosaved_revision = self.project.revision
         return True
 
     def untitled_recovery(self) -> Project | None:
         """An autosaved untitled project for the image just opened, if one was left behind."""
-        folder = self.untitled_autosave_dir()
-        if self.project.root is not None or not (folder / store.PROJECT_FILE).is_file():
+        if self.project.root is not None:
             return None
-        try:
-            saved = store.load_project(folder)
-        except VertAppError:
-            return None
-
-        def shapes(project: Project) -> list[tuple[str, int, int]]:
-            return sorted((r.file_name, r.width, r.height) for r in project.images.values())
-
-        if shapes(saved) != shapes(self.project):  # the file changed since: not its edits
-            return None
-        return saved if any(r.instances for r in saved.images.values()) else None
+        return read_autosave(self.untitled_autosave_dir(), self.project)
 
     def adopt_untitled(self, saved: Project) -> None:
         """Take the recovered untitled project's annotations (the pixels stay those just read)."""
@@ -365,28 +372,7 @@ class Document(QObject):
 
     def close_session(self) -> None:
         """Window closing normally: nothing left to recover (the user saved or discarded)."""
-        root = self.project.root
-        self._detach_journal()
-        if root is not None and not self.recovery_pending:  # an unanswered offer stays
-            store.clear_recovery(root)
-        self._drop_untitled_autosave()
-
-
-def _add_record(
-    project: Project, path: str | Path, shape: tuple[int, ...], suffix: str, **fields: Any
-) -> ImageRecord:
-    """A new image of `project` read from `path`: images/<stem><suffix>.png, patient = stem."""
-    stem = stem_of(path)
-    rec = ImageRecord(
-        id=project.new_image_id(),
-        file_name=f"images/{stem}{suffix}.png",
-        width=int(shape[1]),
-        height=int(shape[0]),
-        patient_key=stem,
-        **fields,
-    )
-    project.add_image(rec)
-    return rec
+        self.discard_unsaved()
 
 
 def shape_of(inst: Instance) -> Shape:

@@ -12,6 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +66,48 @@ def export_snapshot_job(
         raise VertAppError(f"Could not write {path}: {err.strerror or err}") from err
     finally:
         project.share_arrays(False)
+
+
+def add_record(
+    project: Project, path: str | Path, shape: tuple[int, ...], suffix: str, **fields: Any
+) -> ImageRecord:
+    """A new image of `project` read from `path`: images/<stem><suffix>.png, patient = stem."""
+    stem = stem_of(path)
+    rec = ImageRecord(
+        id=project.new_image_id(),
+        file_name=f"images/{stem}{suffix}.png",
+        width=int(shape[1]),
+        height=int(shape[0]),
+        patient_key=stem,
+        **fields,
+    )
+    project.add_image(rec)
+    return rec
+
+
+def write_autosave(
+    project: Project, pending: dict[int, np.ndarray], ct: dict[int, OpenedCT], folder: Path
+) -> None:
+    """An untitled project's autosave: its images and project.json, in the app's folder."""
+    write_images(project, pending, ct, folder, None)
+    store.atomic_write_bytes(folder / store.PROJECT_FILE, store.dumps_project(project))
+
+
+def read_autosave(folder: Path, opened: Project) -> Project | None:
+    """The autosaved edits of the image just `opened`, if `folder` holds some for it."""
+    if not (folder / store.PROJECT_FILE).is_file():
+        return None
+    try:
+        saved = store.load_project(folder)
+    except VertAppError:
+        return None
+
+    def shapes(project: Project) -> list[tuple[str, int, int]]:
+        return sorted((r.file_name, r.width, r.height) for r in project.images.values())
+
+    if shapes(saved) != shapes(opened):  # the file changed since: not its edits
+        return None
+    return saved if any(r.instances for r in saved.images.values()) else None
 
 
 def source_key(path: str | Path) -> str:

@@ -16,15 +16,19 @@ from vertapp.jobs import Job, Progress, sub_job
 VOLUME_SUFFIXES = (".nii", ".nii.gz", ".mha", ".mhd", ".nrrd", ".nhdr")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 PROJECT_FILE = "project.json"
+BACKUP_FILE = "project.json.bak"
 
 
 def classify(path: str | Path) -> str:
-    """'project', 'dicom_folder', 'volume', 'radiograph' or 'dicom_file' (decided by content)."""
+    """'project', 'backup_only' (a project folder left with only project.json.bak),
+    'dicom_folder', 'volume', 'radiograph' or 'dicom_file' (decided by content)."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p.name}: no such file or folder")
     if p.is_dir():
-        return "project" if (p / PROJECT_FILE).is_file() else "dicom_folder"
+        if (p / PROJECT_FILE).is_file():
+            return "project"
+        return "backup_only" if (p / BACKUP_FILE).is_file() else "dicom_folder"
     name = p.name.lower()
     if p.name == PROJECT_FILE:
         return "project"

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from vertapp.annotations.recovery import recovery_plan, restore_backup
 from vertapp.config import config_dir
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
@@ -70,7 +71,9 @@ class FilesController(QObject):
             self.images.report_loaded(False)
             return
         self._remember_recent(path)
-        if kind == "project":
+        if kind == "backup_only":
+            self._open_backup_only(path)
+        elif kind == "project":
             self._open_project(path)
         elif kind == "radiograph":
             self.jobs.run(
@@ -311,20 +314,48 @@ class FilesController(QObject):
             log.warning("autosave failed: %s", err)
 
     def _offer_recovery(self) -> None:
-        if not self.doc.has_recovery():
+        root = self.doc.project.root
+        if root is None or not self.doc.has_recovery():
             return
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = self.host.ask(
             "Recover unsaved edits?",
-            "VertApp found edits to this project that were not saved (the app did not "
-            "close normally). Recover them?",
+            recovery_plan(root).message or "Unsaved edits were found. Recover them?",
             yes_no,
             None,  # unattended: decide nothing, keep the journal for a person
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self._guarded(self.doc.recover, "Recovered unsaved edits")
+            try:
+                self.doc.recover()
+            except (VertAppError, OSError) as err:
+                # Both versions stay: project.json as saved, the edits set aside in words.
+                self.doc.recovery_failed()
+                self.host.show_error(
+                    f"The unsaved edits could not be recovered ({err}); "
+                    f"{root.name} opens as last saved."
+                )
+                return
+            self.host.show_status("Recovered unsaved edits", 5000)
+            self.host.update_title()
         elif answer == QMessageBox.StandardButton.No:
             self.doc.discard_recovery()
+
+    def _open_backup_only(self, path: str) -> None:
+        """A folder whose project.json is gone but its .bak is there: offer the backup."""
+        plan = recovery_plan(path)
+        yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = self.host.ask("Restore the previous version?", plan.message, yes_no, None)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.host.show_status(f"{display_name(path)} was left as it is", 10000)
+            self.images.report_loaded(False)
+            return
+        try:
+            restore_backup(path)
+        except (VertAppError, OSError) as err:
+            self.host.show_error(str(err))
+            self.images.report_loaded(False)
+            return
+        self._open_project(path)
 
     def confirm_discard(self) -> bool:
         """True when there is nothing unsaved or the user chose to save or discard it."""
@@ -343,4 +374,7 @@ class FilesController(QObject):
         )
         if answer == QMessageBox.StandardButton.Save:
             return self.save(wait=True)
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self.doc.discard_unsaved()
+            return True
+        return False
