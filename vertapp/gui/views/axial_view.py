@@ -120,6 +120,7 @@ class AxialView(QWidget):
         if volume is None:
             self.canvas.image_item.clear()
             self.info.setText("No volume")
+            self._draw_circles()  # no stale canal circle over an empty view
             return
         nz = volume.shape[0]
         self.slider.blockSignals(True)

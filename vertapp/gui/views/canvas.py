@@ -94,7 +94,11 @@ class ImageCanvas(QWidget):
             w, h = shape[1] * pixel_size[0], shape[0] * pixel_size[1]
             self.image_item.setRect(0.0, 0.0, w, h)
             self._shape = shape
-            self.viewbox.autoRange(padding=0.02)
+            self.fit()
+
+    def fit(self) -> None:
+        """Fit the image to the view (only the image: overlays may still hold the last one's size)."""
+        self.viewbox.autoRange(padding=0.02, items=[self.image_item])
 
     def set_levels(self, levels: tuple[float, float]) -> None:
         self.image_item.setLevels(levels)

@@ -46,6 +46,10 @@ class ImageController(QObject):
         self.jobs, self.host = jobs, host
         self.ct_loading = False
         self._pending_loaded = False
+        self._ct_generation = 0  # bumped by every CT request; older reads are stale
+        self._ct_wanted: int | None = None  # the newest image whose CT was asked for
+        self._ct_reading: int | None = None  # the image whose CT the runner reads now
+        self._superseded = False  # the running read was cancelled for a newer one
         doc.image_changed.connect(self.show_image)
         doc.instances_changed.connect(self._on_instances_changed)
         panel.image_activated.connect(self.activate_row)
@@ -71,12 +75,22 @@ class ImageController(QObject):
 
     def _on_job_failed(self, message: str) -> None:
         self.ct_loading = False
+        self._ct_reading = None
         self.host.show_error(message)
+        self._read_wanted_ct()
         self._pending_loaded = True
         self._finish_pending_load(False)
 
     def _on_job_cancelled(self) -> None:
         self.ct_loading = False
+        self._ct_reading = None
+        if self._superseded:  # not the user's cancel: a newer image wants its CT
+            self._superseded = False
+            self._read_wanted_ct()
+            if not self.ct_loading:
+                self._finish_pending_load(True)
+            return
+        self._ct_wanted = None
         self.host.show_status("Cancelled", 5000)
         self._pending_loaded = True
         self._finish_pending_load(False)
@@ -118,8 +132,13 @@ class ImageController(QObject):
         if opened is None:
             self.axial.set_volume(None)
             self.axial.set_canal([], -1)
-            self.axial.info.setText("Source CT not loaded for this image")
-            self.load_source_ct(image_id)
+            self.annot.set_missing_rows(np.zeros(0))
+            if self.load_source_ct(image_id):
+                self.axial.info.setText("Reading the source CT…")
+            elif self.doc.ct_source(image_id) is not None:  # another task holds the runner
+                self.axial.info.setText("Source CT not read yet: View > Load source CT (Ctrl+L)")
+            else:
+                self.axial.info.setText(self._ct_missing_text(image_id))
             return
         self.axial.set_volume(opened.volume)
         circles, spine = editing.canal_circles(opened.mip)
@@ -127,11 +146,41 @@ class ImageController(QObject):
         self.annot.set_missing_rows(editing.rows_without_circle(opened.mip, opened.volume))
         self._on_slice_changed(self.axial.index)
 
+    def _ct_missing_text(self, image_id: int) -> str:
+        """Why there is no axial view, and what to do about it."""
+        rec = self.doc.project.images[image_id]
+        if rec.kind != "mip":
+            return "No CT behind this image"
+        if not rec.source_path:
+            return "Source CT not saved with this project: open the CT again to see its slices"
+        return (
+            f"Source CT {rec.source_path} not found in the project folder: put it back "
+            "(or its preprocess/ folder), then View > Load source CT (Ctrl+L)"
+        )
+
     def load_source_ct(self, image_id: int | None = None) -> bool:
-        """Re-read the CT behind a saved MIP (in the background) for the axial view."""
+        """Re-read the CT behind a saved MIP (in the background) for the axial view.
+
+        Browsing fast asks for many CTs while one is read: only the newest request
+        counts (a generation number, as image viewers do for stale tiles). A read for an
+        image no longer shown is cancelled, and the newest starts when the runner is free.
+        """
         image_id = self.doc.current_id if image_id is None else image_id
-        if image_id is None or image_id in self.doc.ct:
+        if image_id is None or image_id in self.doc.ct or self.doc.ct_source(image_id) is None:
             return False
+        self._ct_generation += 1
+        self._ct_wanted = image_id
+        if not self.jobs.busy():
+            return self._start_ct_read(image_id, self._ct_generation)
+        if self._ct_reading is None:  # another task (an open): Ctrl+L reads it later
+            self._ct_wanted = None
+            return False
+        if self._ct_reading != image_id:
+            self._superseded = True
+            self.jobs.cancel()  # a stale read: its end starts the wanted one
+        return True
+
+    def _start_ct_read(self, image_id: int, generation: int) -> bool:
         source = self.doc.ct_source(image_id)
         if source is None:
             return False
@@ -139,22 +188,34 @@ class ImageController(QObject):
 
         def done(opened: OpenedCT) -> None:
             self.ct_loading = False
+            self._ct_reading = None
             self.doc.keep_ct(image_id, opened)
             if self.doc.current_id == image_id:
                 self._show_ct(image_id)
-            self._finish_pending_load(True)
+            if generation != self._ct_generation:
+                self._read_wanted_ct()
+            if not self.ct_loading:
+                self._finish_pending_load(True)
 
-        if self.jobs.busy():
-            return False  # browsing fast: View > Load source CT reads it later
         worker = self.jobs.run(
             lambda: reload_ct_job(path, prep), f"Reading {display_name(path)}", done
         )
         self.ct_loading = worker is not None
+        self._ct_reading = image_id if worker is not None else None
         return self.ct_loading
 
+    def _read_wanted_ct(self) -> None:
+        """The runner is free again: read the newest wanted CT if it is still on screen."""
+        wanted, self._ct_wanted = self._ct_wanted, None
+        if wanted is not None and wanted == self.doc.current_id and wanted not in self.doc.ct:
+            self._ct_wanted = wanted
+            if not self._start_ct_read(wanted, self._ct_generation):
+                self._ct_wanted = None
+                self.axial.info.setText(self._ct_missing_text(wanted))
+
     def fit_views(self) -> None:
-        self.annot.canvas.viewbox.autoRange(padding=0.02)
-        self.axial.canvas.viewbox.autoRange(padding=0.02)
+        self.annot.canvas.fit()
+        self.axial.canvas.fit()
 
     def _on_instances_changed(self, image_id: int) -> None:
         if image_id == self.doc.current_id:

@@ -1,0 +1,89 @@
+"""Issue #19: browsing a saved project fast, opening from the menu, what a new user meets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vertapp.demo import DemoCase, build_demo_project
+from vertapp.jobs import run_job
+
+CASES = (
+    DemoCase("a", seed=5, first="T12", last="L2"),
+    DemoCase("b", seed=6, first="L1", last="L3", labelled=False),
+    DemoCase("c", seed=7, first="T11", last="L1", labelled=False),
+    DemoCase("d", seed=8, first="L2", last="L4", labelled=False),
+)
+
+
+@pytest.fixture(scope="module")
+def ct_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved project of four MIPs, each with its source CT and preprocessing."""
+    folder = tmp_path_factory.mktemp("ctproj") / "demo"
+    run_job(build_demo_project(folder, CASES))
+    return folder
+
+
+def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
+        window.open_path(path)
+    assert blocker.args == [True]
+
+
+def test_stepping_fast_ends_on_the_current_images_ct(qtbot, window, ct_project) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+Down three times fast: the last image's CT is read and shown (was: never)."""
+    _open(qtbot, window, ct_project)
+    first = window.doc.current_id
+    qtbot.waitUntil(lambda: first in window.doc.ct, timeout=60_000)
+    for _ in range(3):
+        window.act_next_image.trigger()
+        qtbot.wait(5)  # faster than a CT read
+    last = window.doc.image_ids[-1]
+    assert window.doc.current_id == last
+    qtbot.waitUntil(lambda: window.axial.volume is not None, timeout=60_000)
+    assert window.axial.volume is window.doc.ct[last].volume
+    assert "not loaded" not in window.axial.info.text()
+    qtbot.waitUntil(lambda: not window.busy(), timeout=60_000)
+
+
+def test_no_stale_canal_circle_while_the_next_ct_is_read(qtbot, window, ct_project) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, ct_project)
+    qtbot.waitUntil(lambda: window.axial.volume is not None, timeout=60_000)
+    window.axial.set_slice(next(iter(window.axial.circles)))
+    assert window.axial.visible_circles()
+    window.act_next_image.trigger()
+    assert window.axial.volume is None
+    assert window.axial.visible_circles() == []
+    assert window.axial.info.text() == "Reading the source CT…"
+    qtbot.waitUntil(lambda: window.axial.volume is not None, timeout=60_000)
+
+
+def test_a_missing_source_ct_says_what_to_do(qtbot, window, tmp_path, ct_project) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    copy = tmp_path / "moved"
+    shutil.copytree(ct_project, copy)
+    for f in (copy / "volumes").iterdir():
+        f.unlink()
+    _open(qtbot, window, copy)
+    text = window.axial.info.text()
+    assert "not found" in text and "Ctrl+L" in text
+
+
+def test_a_scan_opened_after_a_bigger_one_is_fitted(qtbot, window, phantom_nifti, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """File > Open after another image: the new MIP fills the view (was: the old range)."""
+    from vertapp.io import write_volume
+    from vertapp.synth import make_ct_phantom
+
+    big = tmp_path / "big.nii.gz"
+    write_volume(make_ct_phantom(seed=1, first="T4", last="L5").volume, big)
+    _open(qtbot, window, big)
+    _open(qtbot, window, phantom_nifti)
+    h, w = window.annot.image_shape
+    (x0, x1), (y0, y1) = window.annot.canvas.viewbox.viewRange()
+    # locked aspect: one axis fits the image (2 % padding), the other is at least as wide
+    fits_x = abs((x1 - x0) - w) < 0.1 * w
+    fits_y = abs((y1 - y0) - h) < 0.1 * h
+    assert fits_x or fits_y, ((x0, x1, y0, y1), (w, h))
+    assert x0 < 1 and x1 > w - 1 and y0 < 1 and y1 > h - 1
