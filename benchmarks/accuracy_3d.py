@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import SimpleITK as sitk
 from scipy import ndimage as ndi
@@ -121,6 +122,67 @@ def run_case(name: str, ct: Path, seg: Path) -> dict[str, Any]:
     }
 
 
+def _colour(v: int) -> tuple[int, int, int]:
+    """A distinct BGR colour per vertebra id (neighbours far apart on the hue circle)."""
+    hsv = np.uint8([[[(v * 47) % 180, 200, 255]]])
+    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+
+
+def _overlay(ct: np.ndarray, lab: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    """CT slice (HU) and the same slice with translucent labels, contours and names."""
+    grey = np.clip((ct.astype(np.float32) + 250) / 1250 * 255, 0, 255).astype(np.uint8)
+    size = (int(round(ct.shape[1] * scale[1])), int(round(ct.shape[0] * scale[0])))
+    grey = cv2.resize(grey, size, interpolation=cv2.INTER_LINEAR)
+    lab = cv2.resize(lab, size, interpolation=cv2.INTER_NEAREST)
+    plain = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    out = plain.copy()
+    for v in (int(x) for x in np.unique(lab) if x):
+        m = lab == v
+        out[m] = (0.55 * out[m] + 0.45 * np.array(_colour(v))).astype(np.uint8)
+        contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(out, contours, -1, _colour(v), 1)
+        ys, xs = np.nonzero(m)
+        name = ID_VERTEBRA.get(v - 7, str(v))
+        org = (int(xs.mean()) - 10, int(ys.mean()) + 5)
+        cv2.putText(out, name, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(out, name, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    return np.hstack([plain, np.full((size[1], 4, 3), 255, np.uint8), out])
+
+
+def write_figure(data: Path, case: str, png: Path) -> None:
+    """Back-project one case, write its NIfTI, read that file back with SimpleITK and draw
+    axial slices (and a sagittal one) of the CT beside the labels."""
+    import tempfile
+
+    from vertapp.backproject.export import export_job
+    from vertapp.io.readers import load_volume_job
+    from vertapp.jobs import run_job
+
+    name, ct, seg = next(c for c in cases(data) if c[0] == case)
+    report = run_job(load_volume_job(ct))
+    volume = report.image
+    result = preprocess(volume)
+    bp = BackProjector(volume, result).run(project_labels(read_labels(seg), volume, result))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "labels.nii.gz"
+        run_job(export_job(bp, volume, out, stored_orientation=report.stored_orientation))
+        lab = sitk.GetArrayFromImage(sitk.DICOMOrient(sitk.ReadImage(str(out)), "LPS"))
+    sx, sy, sz = volume.spacing
+    zs = [int(np.median(np.nonzero((lab == v).any(axis=(1, 2)))[0])) for v in np.unique(lab) if v]
+    rows = [_overlay(volume.array[z], lab[z], (2 * sy, 2 * sx)) for z in (zs[1], zs[-2])]
+    x = int(np.median(np.nonzero(lab)[2]))
+    sag = _overlay(volume.array[::-1, :, x], lab[::-1, :, x], (1.4 * sz, 1.4 * sy))
+    width = max(r.shape[1] for r in rows + [sag])
+    pad = [
+        np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255)
+        for r in rows + [sag]
+    ]
+    png.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(png), np.vstack(pad)):
+        raise SystemExit(f"{png}: cannot write")
+    print(f"wrote {png} ({name}: axial slices at z = {zs[1]}, {zs[-2]}, sagittal at x = {x})")
+
+
 def _mean(values: list[float]) -> float:
     vals = [v for v in values if np.isfinite(v)]
     return float(np.mean(vals)) if vals else float("nan")
@@ -150,7 +212,11 @@ def print_report(results: list[dict[str, Any]]) -> None:
     print()
     print("| summary | value | target / anchor |")
     print("|---|---:|---|")
+    every = [x["dice"] for r in results for x in r["rows"]]
+    every_base = [x["baseline"] for r in results for x in r["rows"]]
     print(f"| mean 3D Dice over cases | {np.mean(means):.3f} | >= 0.85 |")
+    print(f"| mean 3D Dice over {len(every)} vertebrae | {_mean(every):.3f} | |")
+    print(f"| baseline, over vertebrae | {_mean(every_base):.3f} | |")
     print(f"| baseline mean 3D Dice | {np.mean(bases):.3f} | ~0.77-0.82 (issue #15) |")
     ahead = sum(m > b for m, b in zip(means, bases, strict=True))
     print(f"| cases ahead of the baseline | {ahead}/{len(means)} | all |")
@@ -162,6 +228,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the real data")
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    ap.add_argument("--figure", type=Path, help="also draw CT | labels slices of one case (PNG)")
+    ap.add_argument("--figure-case", default="sub-verse005", help="case for --figure")
     args = ap.parse_args()
     found = cases(args.data)
     if not found:
@@ -174,6 +242,8 @@ def main() -> None:
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    if args.figure:
+        write_figure(args.data, args.figure_case, args.figure)
 
 
 if __name__ == "__main__":
