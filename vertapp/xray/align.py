@@ -153,11 +153,11 @@ def _best_of(
     found by a masked template search within `search` x the ZOI size, and keep that one if
     it scores clearly better (neighbouring vertebrae look alike: a far start that matches
     about as well is more likely a neighbour than the right place)."""
-    reg = register_zoi(high, low, hz.mask, start, SEARCH_FRACTION * hz.size_px)
+    reg = register_zoi(high, low, hz, start, SEARCH_FRACTION * hz.size_px)
     if reg.score >= retry:
         return reg
-    found = translation_search(high, low, hz.mask, start, search * hz.size_px)
-    other = register_zoi(high, low, hz.mask, found, SEARCH_FRACTION * hz.size_px)
+    found = translation_search(high, low, hz, start, search * hz.size_px)
+    other = register_zoi(high, low, hz, found, SEARCH_FRACTION * hz.size_px)
     return other if other.score > reg.score + RETRY_MARGIN else reg
 
 

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from vertapp.xray.align import Alignment
+from vertapp.xray.similarity import apply_matrix
 from vertapp.xray.zoi import Zoi
 
 FEATHER_FRACTION = 0.06  # edge blend width, share of the ZOI size
@@ -22,25 +23,55 @@ def fuse(
 ) -> np.ndarray:
     """Float32 image on the low-dose grey scale; see the module doc."""
     out = np.asarray(low, np.float32).copy()
+    high_f = np.asarray(high, np.float32)
     for v in result.vertebrae:
         if v.status == "failed":
             continue
-        warped, alpha = _warped_zoi(high, high_zois[v.level], v.matrix, out.shape)
+        zoi = high_zois[v.level]
+        sigma = max(1.0, FEATHER_FRACTION * zoi.size_px)
+        box = _target_box(zoi, v.matrix, int(np.ceil(3 * sigma)) + 2, out.shape)
+        x0, y0, x1, y1 = box
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        warped, alpha = _warped_zoi(high_f, zoi, v.matrix, box, sigma)
+        region = out[y0:y1, x0:x1]
         inside = alpha > 0.5
         if np.count_nonzero(inside) < 3:
             continue
-        gain, offset = np.polyfit(warped[inside], out[inside], 1)
-        out = alpha * (gain * warped + offset) + (1.0 - alpha) * out
+        gain, offset = np.polyfit(warped[inside], region[inside], 1)
+        out[y0:y1, x0:x1] = alpha * (gain * warped + offset) + (1.0 - alpha) * region
     return out
 
 
+def _target_box(
+    zoi: Zoi, matrix: np.ndarray, pad: int, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """Where `matrix` puts the ZOI's box, padded for the feathered edge, inside the image."""
+    x, y, w, h = zoi.bbox
+    pts = apply_matrix(matrix, np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]]))
+    return (
+        max(int(np.floor(pts[:, 0].min())) - pad, 0),
+        max(int(np.floor(pts[:, 1].min())) - pad, 0),
+        min(int(np.ceil(pts[:, 0].max())) + pad, int(shape[1])),
+        min(int(np.ceil(pts[:, 1].max())) + pad, int(shape[0])),
+    )
+
+
 def _warped_zoi(
-    high: np.ndarray, zoi: Zoi, matrix: np.ndarray, shape: tuple[int, ...]
+    high: np.ndarray, zoi: Zoi, matrix: np.ndarray, box: tuple[int, int, int, int], sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    size = (int(shape[1]), int(shape[0]))
-    img = cv2.warpAffine(np.asarray(high, np.float32), matrix, size, flags=cv2.INTER_LINEAR)
-    mask = cv2.warpAffine(zoi.mask.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR)
-    sigma = max(1.0, FEATHER_FRACTION * zoi.size_px)
+    """The high-dose image and the feathered ZOI mask warped into `box` of the low image."""
+    x0, y0, x1, y1 = box
+    to_box = np.asarray(matrix, np.float64).copy()
+    to_box[:, 2] -= (x0, y0)
+    size = (x1 - x0, y1 - y0)
+    img = cv2.warpAffine(high, to_box, size, flags=cv2.INTER_LINEAR)
+    bx, by, _, _ = zoi.bbox
+    from_patch = to_box.copy()
+    from_patch[:, 2] += to_box[:, :2] @ np.array([bx, by], np.float64)
+    mask = cv2.warpAffine(
+        zoi.patch(zoi.mask).astype(np.float32), from_patch, size, flags=cv2.INTER_LINEAR
+    )
     return img, np.clip(cv2.GaussianBlur(mask, (0, 0), sigma), 0.0, 1.0)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from vertapp.xray.lucas_kanade import local_normalise, refine
 from vertapp.xray.similarity import Similarity, apply_matrix
+from vertapp.xray.zoi import Zoi
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
 GROW_FRACTION = 0.02  # fixed mask = ZOI grown by this share of its size ...
@@ -46,19 +47,20 @@ def grow_mask(mask: np.ndarray, px: int) -> np.ndarray:
     return np.asarray(cv2.dilate(mask.astype(np.uint8), k) > 0)
 
 
-def fixed_mask(mask: np.ndarray) -> np.ndarray:
-    size = float(np.sqrt(np.count_nonzero(mask)))
-    return grow_mask(mask, max(GROW_MIN_PX, int(round(GROW_FRACTION * size))))
-
-
-def mask_box(mask: np.ndarray, pad: int, shape: tuple[int, ...]) -> Box:
-    rows, cols = np.nonzero(mask)
-    return (
-        max(int(cols.min()) - pad, 0),
-        max(int(rows.min()) - pad, 0),
-        min(int(cols.max()) + pad + 1, int(shape[1])),
-        min(int(rows.max()) + pad + 1, int(shape[0])),
+def zoi_patch(zoi: Zoi, pad: int, shape: tuple[int, ...]) -> tuple[np.ndarray, Box]:
+    """The ZOI mask grown by GROW_* pixels, cut to its box padded by `pad` (plus the growth),
+    and that box: all the registration needs, without touching the rest of the image."""
+    grow = max(GROW_MIN_PX, int(round(GROW_FRACTION * zoi.size_px)))
+    x, y, w, h = zoi.bbox
+    m = pad + grow
+    box = (
+        max(x - m, 0),
+        max(y - m, 0),
+        min(x + w + m, int(shape[1])),
+        min(y + h + m, int(shape[0])),
     )
+    patch = zoi.mask[box[1] : box[3], box[0] : box[2]]
+    return grow_mask(patch, grow), box
 
 
 def moved_box(box: Box, matrix: np.ndarray, margin: float, shape: tuple[int, ...]) -> Box:
@@ -75,23 +77,21 @@ def moved_box(box: Box, matrix: np.ndarray, margin: float, shape: tuple[int, ...
 
 
 def register_zoi(
-    high: np.ndarray, low: np.ndarray, high_mask: np.ndarray, initial: Similarity, search_px: float
+    high: np.ndarray, low: np.ndarray, zoi: Zoi, initial: Similarity, search_px: float
 ) -> Registration:
     """Refine `initial` (about the ZOI centroid) within ~`search_px`; see the module doc."""
-    grown = fixed_mask(high_mask)
-    size = float(np.sqrt(np.count_nonzero(high_mask)))
+    size = zoi.size_px
     ks = _shrinks(size)
     # context for the local normalisation at the coarsest level
     margin = int(np.ceil(3 * max(WINDOW_MIN_PX * ks[0], WINDOW_FRACTION * size))) + 2
-    fbox = mask_box(grown, margin, high.shape)
-    mbox = moved_box(fbox, initial.matrix, search_px + margin, low.shape)
+    mcrop, fbox = zoi_patch(zoi, margin, high.shape)
+    mbox = moved_box(fbox, initial.matrix, search_px, low.shape)
     if mbox[2] - mbox[0] < 8 or mbox[3] - mbox[1] < 8:  # placed off the image
         return Registration(initial.matrix, -1.0)
     hx, hy = fbox[0], fbox[1]
     lx, ly = mbox[0], mbox[1]
     tcrop = np.asarray(high[fbox[1] : fbox[3], fbox[0] : fbox[2]], np.float32)
     icrop = np.asarray(low[mbox[1] : mbox[3], mbox[0] : mbox[2]], np.float32)
-    mcrop = grown[fbox[1] : fbox[3], fbox[0] : fbox[2]]
     # full-image matrix -> crop matrix (template crop coords -> image crop coords)
     to_crop = _shift(-lx, -ly) @ _as3(initial.matrix) @ _shift(hx, hy)
     center = (initial.center[0] - hx, initial.center[1] - hy)
@@ -115,9 +115,7 @@ def register_zoi(
             break  # a runaway level: keep what the coarser levels found
         to_crop = refined
     matrix = (_shift(lx, ly) @ to_crop @ _shift(-hx, -hy))[:2]
-    return Registration(
-        matrix, match_score(high, low, grown, mask_box(grown, 2, high.shape), matrix)
-    )
+    return Registration(matrix, match_score(high, low, mcrop, fbox, matrix))
 
 
 def _plausible(matrix: np.ndarray, start: np.ndarray, center: tuple[float, float]) -> bool:
@@ -155,7 +153,7 @@ def _shrinks(size_px: float) -> list[int]:
 
 
 def match_score(
-    high: np.ndarray, low: np.ndarray, grown: np.ndarray, fbox: Box, matrix: np.ndarray
+    high: np.ndarray, low: np.ndarray, mask: np.ndarray, fbox: Box, matrix: np.ndarray
 ) -> float:
     """Normalised correlation, inside the grown ZOI, of the high-dose crop and the low-dose
     image pulled back by `matrix`; both smoothed by ~2 % of the ZOI size against grain."""
@@ -169,33 +167,31 @@ def match_score(
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    sigma = max(1.0, 0.02 * np.sqrt(np.count_nonzero(grown)))
+    sigma = max(1.0, 0.02 * np.sqrt(np.count_nonzero(mask)))
     a = cv2.GaussianBlur(np.asarray(high[y0:y1, x0:x1], np.float32), (0, 0), sigma)
     b = cv2.GaussianBlur(pulled, (0, 0), sigma)
-    m = grown[y0:y1, x0:x1]
+    m = mask
     av, bv = a[m] - a[m].mean(), b[m] - b[m].mean()
     den = float(np.sqrt((av * av).sum() * (bv * bv).sum()))
     return float((av * bv).sum() / den) if den > 0 else 0.0
 
 
 def translation_search(
-    high: np.ndarray, low: np.ndarray, high_mask: np.ndarray, guess: Similarity, search_px: float
+    high: np.ndarray, low: np.ndarray, zoi: Zoi, guess: Similarity, search_px: float
 ) -> Similarity:
     """The best whole-pixel shift of `guess` within `search_px` by masked template matching
-    on smoothed images (the fallback's wide search before the fine registration)."""
-    grown = fixed_mask(high_mask)
-    fbox = mask_box(grown, 0, high.shape)
-    x0, y0, x1, y1 = fbox
-    sigma = max(1.0, 0.04 * np.sqrt(np.count_nonzero(high_mask)))
-    # the template is the high-dose ZOI already turned and scaled as the guess says
-    m = guess.matrix.copy()
-    warped_hi = cv2.warpAffine(np.asarray(high, np.float32), m, (low.shape[1], low.shape[0]))
-    warped_mask = cv2.warpAffine(grown.astype(np.uint8), m, (low.shape[1], low.shape[0])) > 0
-    if not warped_mask.any():
+    on smoothed images (a wider search than the refinement's, from a doubtful start)."""
+    sigma = max(1.0, 0.04 * zoi.size_px)
+    mask, fbox = zoi_patch(zoi, int(np.ceil(3 * sigma)), high.shape)
+    tb = moved_box(fbox, guess.matrix, 0, low.shape)
+    size = (tb[2] - tb[0], tb[3] - tb[1])
+    if min(size) < 8:
         return guess
-    tb = mask_box(warped_mask, 0, low.shape)
-    tpl = cv2.GaussianBlur(warped_hi, (0, 0), sigma)[tb[1] : tb[3], tb[0] : tb[2]]
-    tmask = warped_mask[tb[1] : tb[3], tb[0] : tb[2]].astype(np.float32)
+    # the template: the high-dose ZOI already turned and scaled as the guess says
+    to_tb = _shift(-tb[0], -tb[1]) @ _as3(guess.matrix)
+    tpl = cv2.warpAffine(np.asarray(high, np.float32), to_tb[:2], size)
+    tmask = cv2.warpAffine(mask.astype(np.float32), (to_tb @ _shift(fbox[0], fbox[1]))[:2], size)
+    tpl = cv2.GaussianBlur(tpl, (0, 0), sigma)
     r = int(np.ceil(search_px))
     sb = (
         max(tb[0] - r, 0),
@@ -203,16 +199,14 @@ def translation_search(
         min(tb[2] + r, low.shape[1]),
         min(tb[3] + r, low.shape[0]),
     )
-    area = cv2.GaussianBlur(np.asarray(low, np.float32), (0, 0), sigma)[
-        sb[1] : sb[3], sb[0] : sb[2]
-    ]
-    if area.shape[0] < tpl.shape[0] or area.shape[1] < tpl.shape[1]:
+    area = np.asarray(low[sb[1] : sb[3], sb[0] : sb[2]], np.float32)
+    if area.shape[0] < size[1] or area.shape[1] < size[0] or not (tmask > 0.5).any():
         return guess
-    res = cv2.matchTemplate(area, tpl, cv2.TM_CCOEFF_NORMED, mask=tmask)
+    area = cv2.GaussianBlur(area, (0, 0), sigma)
+    res = cv2.matchTemplate(area, tpl, cv2.TM_CCOEFF_NORMED, mask=(tmask > 0.5).astype(np.float32))
     res = np.nan_to_num(res, nan=-1.0, posinf=-1.0, neginf=-1.0)
     _, _, _, (bx, by) = cv2.minMaxLoc(res)
     dx, dy = sb[0] + bx - tb[0], sb[1] + by - tb[1]
-    del x0, y0, x1, y1
     return Similarity(
         guess.angle_deg, guess.scale, (guess.shift[0] + dx, guess.shift[1] + dy), guess.center
     )

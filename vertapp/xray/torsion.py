@@ -72,10 +72,11 @@ def _part_spreads(matrix: np.ndarray, high: Zoi, low: Zoi) -> dict[str, float]:
 
     def growth(name: str) -> float | None:
         hm, lm = high.parts.get(name), low.parts.get(name)
-        if hm is None or lm is None or np.count_nonzero(hm) < 3 or np.count_nonzero(lm) < 3:
+        if hm is None or lm is None or np.count_nonzero(high.patch(hm)) < 3:
             return None
-        mapped = linear @ _covariance(hm) @ linear.T
-        return float(np.sqrt(np.trace(_covariance(lm))) - np.sqrt(np.trace(mapped)))
+        # covariances do not depend on where the pixels are: the ZOI's box is enough
+        mapped = linear @ _covariance(high.patch(hm)) @ linear.T
+        return float(np.sqrt(np.trace(_covariance(low.patch(lm)))) - np.sqrt(np.trace(mapped)))
 
     body = growth("body")
     if body is None:
@@ -86,4 +87,6 @@ def _part_spreads(matrix: np.ndarray, high: Zoi, low: Zoi) -> dict[str, float]:
 
 def _covariance(mask: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(mask)
+    if rows.size < 3:
+        return np.zeros((2, 2))
     return np.atleast_2d(np.cov(np.vstack([cols, rows]).astype(float)))

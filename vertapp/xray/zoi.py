@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -25,30 +26,37 @@ class Zoi:
     mask: np.ndarray  # bool (rows, cols)
     parts: Mapping[str, np.ndarray] = field(default_factory=dict)
 
-    @property
+    # cached: masks cover the whole image (millions of pixels), so each is computed once,
+    # and all but the box on the box alone
+    @cached_property
     def bbox(self) -> tuple[int, int, int, int]:
         """[x, y, w, h] of the mask's pixels (as pycocotools reports it for a mask)."""
-        x, y, w, h = cv2.boundingRect(self.mask.astype(np.uint8))
+        x, y, w, h = cv2.boundingRect(self.mask.view(np.uint8))
         return int(x), int(y), int(w), int(h)
 
-    @property
+    @cached_property
     def centroid(self) -> tuple[float, float]:
         """(col, row) of the mask's centre of mass."""
-        m = cv2.moments(self.mask.astype(np.uint8), binaryImage=True)
-        return float(m["m10"] / m["m00"]), float(m["m01"] / m["m00"])
+        x, y, w, h = self.bbox
+        m = cv2.moments(self.patch(self.mask).view(np.uint8), binaryImage=True)
+        return float(m["m10"] / m["m00"]) + x, float(m["m01"] / m["m00"]) + y
 
-    @property
+    @cached_property
     def size_px(self) -> float:
         """A length scale: the square root of the mask's area."""
-        return float(np.sqrt(np.count_nonzero(self.mask)))
+        return float(np.sqrt(np.count_nonzero(self.patch(self.mask))))
+
+    def patch(self, image: np.ndarray) -> np.ndarray:
+        """`image` (the mask, a part mask, ...) inside this ZOI's bounding box."""
+        x, y, w, h = self.bbox
+        return image[y : y + h, x : x + w]
 
 
 def cut_out(image: np.ndarray, zoi: Zoi) -> np.ndarray:
     """The ZOI's bounding box of `image`, zero outside the mask, in the image's own dtype."""
-    x, y, w, h = zoi.bbox
-    src = np.ascontiguousarray(image[y : y + h, x : x + w])
+    src = np.ascontiguousarray(zoi.patch(image))
     out = np.zeros_like(src)
-    cv2.copyTo(src, zoi.mask[y : y + h, x : x + w].astype(np.uint8), out)
+    cv2.copyTo(src, zoi.patch(zoi.mask).astype(np.uint8), out)
     return out
 
 
@@ -58,7 +66,7 @@ def zois_from_masks(
     """ZOIs ordered head to feet from level -> mask (and optionally level -> part masks)."""
     out: dict[str, Zoi] = {}
     for level in sorted(masks, key=lambda name: VERTEBRA_ID.get(name, 99)):
-        mask = np.asarray(masks[level], dtype=bool)
+        mask = np.ascontiguousarray(masks[level], dtype=bool)
         if not mask.any():
             raise InputError(f"vertebra {level}: its mask is empty (no pixel to cut out)")
         out[level] = Zoi(level, mask, dict(parts.get(level, {})) if parts else {})
