@@ -202,8 +202,10 @@ def translation_search(
     area = np.asarray(low[sb[1] : sb[3], sb[0] : sb[2]], np.float32)
     if area.shape[0] < size[1] or area.shape[1] < size[0] or not (tmask > 0.5).any():
         return guess
-    area = cv2.GaussianBlur(area, (0, 0), sigma)
-    res = cv2.matchTemplate(area, tpl, cv2.TM_CCOEFF_NORMED, mask=(tmask > 0.5).astype(np.float32))
+    blurred = cv2.GaussianBlur(area, (0, 0), sigma)
+    res = cv2.matchTemplate(
+        blurred, tpl, cv2.TM_CCOEFF_NORMED, mask=(tmask > 0.5).astype(np.float32)
+    )
     res = np.nan_to_num(res, nan=-1.0, posinf=-1.0, neginf=-1.0)
     _, _, _, (bx, by) = cv2.minMaxLoc(res)
     dx, dy = sb[0] + bx - tb[0], sb[1] + by - tb[1]
