@@ -85,6 +85,17 @@ def relabel_ops(project: Project, instance_id: int, label: str) -> list[Operatio
     return ops
 
 
+def label_holder(img: ImageRecord, instance_id: int, label: str) -> Instance | None:
+    """Another instance of the image that already carries `label` (a relabel would double it)."""
+    return next((i for i in img.instances if i.label == label and i.id != instance_id), None)
+
+
+def swap_label_ops(project: Project, instance_id: int, other_id: int) -> list[Operation]:
+    """Give the two instances each other's label; the chosen one counts as reviewed."""
+    mine, theirs = project.instance(instance_id).label, project.instance(other_id).label
+    return [Relabel(other_id, mine), Relabel(instance_id, theirs), SetReviewed(instance_id, True)]
+
+
 def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:
     """Accept every pending prediction of the image whose score reaches `threshold`."""
     return [

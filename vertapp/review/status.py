@@ -54,6 +54,20 @@ def is_pending(inst: Instance) -> bool:
     return inst.source in ("predicted", "corrected") and not inst.reviewed
 
 
+def hidden_by_threshold(inst: Instance, threshold: float) -> bool:
+    """An undecided prediction scored below the threshold, so not shown.
+
+    A flagged one always stays in sight: someone asked an expert to look at it.
+    """
+    return (
+        is_pending(inst)
+        and inst.source == "predicted"
+        and inst.score is not None
+        and inst.score < threshold
+        and not app_field(inst, FLAG_KEY, False)
+    )
+
+
 def derived_image_status(img: ImageRecord) -> str:
     """What an image's status should be after a review decision."""
     if img.status == FLAGGED:

@@ -84,3 +84,24 @@ def test_new_predictions_replace_undecided_ones_only(project) -> None:
     labels = [(i.label, i.model_id) for i in project.images[1].instances]
     assert labels == [("T1", "m@e1"), ("T5", "m@e2")]
     assert st.app_field(project.images[1].instances[1], st.ORIGINAL_LABEL_KEY) == "T6"
+
+
+def test_a_flagged_prediction_is_never_hidden_by_the_threshold(project) -> None:
+    low = project.instance(2)  # score 0.80
+    assert st.hidden_by_threshold(low, 0.9)
+    dec.apply_with_status(project, dec.flag_ops(project, [2]), 1)
+    assert not st.hidden_by_threshold(low, 0.9) and not st.hidden_by_threshold(low, 0.99)
+    assert not st.hidden_by_threshold(project.instance(5), 0.99)  # hand-drawn
+
+
+def test_relabel_onto_a_used_label_finds_the_holder_and_swaps(project) -> None:
+    img = project.images[1]
+    holder = dec.label_holder(img, 1, "T3")
+    assert holder is not None and holder.id == 3
+    assert dec.label_holder(img, 1, "T1") is None and dec.label_holder(img, 1, "L4") is None
+    inverse = dec.apply_with_status(project, dec.swap_label_ops(project, 1, 3), 1)
+    assert (project.instance(1).label, project.instance(3).label) == ("T3", "T1")
+    assert project.instance(1).reviewed and not project.instance(3).reviewed
+    assert sorted(i.label for i in img.instances) == ["T1", "T2", "T3"]  # no label doubled
+    project.apply(inverse)
+    assert (project.instance(1).label, project.instance(3).label) == ("T1", "T3")

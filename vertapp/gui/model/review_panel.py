@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -73,6 +75,17 @@ class ReviewHost(Protocol):
     def set_current(self, image_id: int | None) -> None: ...
 
 
+def ask_label_conflict(parent: QWidget, text: str) -> str:
+    """'swap', 'both' or 'cancel': what to do when the new label is already used."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Label already used", text, parent=parent)
+    swap = box.addButton("Swap the labels", QMessageBox.ButtonRole.AcceptRole)
+    both = box.addButton("Keep both", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(swap)
+    box.exec()
+    return {id(swap): "swap", id(both): "both"}.get(id(box.clickedButton()), "cancel")
+
+
 class ReviewPanel(QWidget):
     """Table of the current image's instances plus the review actions."""
 
@@ -86,6 +99,8 @@ class ReviewPanel(QWidget):
         self.threshold = 0.9
         self._row_ids: list[int] = []
         self.slots: dict[str, Callable[[], Any]] = {}
+        # Asked when a relabel would double a label (tests answer without a dialog).
+        self.resolve_conflict: Callable[[str], str] = lambda text: ask_label_conflict(self, text)
         self._build()
         host.image_changed.connect(lambda _id: self.refresh())
         host.instances_changed.connect(self._on_instances_changed)
@@ -96,6 +111,8 @@ class ReviewPanel(QWidget):
     def _build(self) -> None:
         self.image_label = QLabel()
         self.image_label.setWordWrap(True)
+        # wrapped, never clipped: the label grows to the lines it needs
+        self.image_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -110,6 +127,9 @@ class ReviewPanel(QWidget):
         self.edit_button = b("Edit", "edit", self.edit_selected)
         self.flag_button = b("Flag", "flag", self.flag_selected)
         self.relabel_combo = QComboBox()
+        self.relabel_combo.setToolTip("The selected vertebra's label; choose another, then Relabel")
+        self.relabel_combo.setMaxVisibleItems(12)
+        self.relabel_combo.setStyleSheet("combobox-popup: 0;")  # a scrolling list, not full-height
         self.relabel_button = b("Relabel", "relabel", self.relabel_selected)
         self.accept_all_button = b("Accept all ≥ threshold", "accept_all", self.accept_all_above)
         self.flag_image_button = b("Flag image for expert", "flag_image", self.toggle_image_flag)
@@ -178,12 +198,7 @@ class ReviewPanel(QWidget):
         return [i for i in img.instances if not self.hidden_by_threshold(i)]
 
     def hidden_by_threshold(self, inst: Instance) -> bool:
-        return (
-            rv.is_pending(inst)
-            and inst.source == "predicted"
-            and inst.score is not None
-            and inst.score < self.threshold
-        )
+        return rv.hidden_by_threshold(inst, self.threshold)
 
     def _fill_row(self, row: int, inst: Instance) -> None:
         status = rv.instance_status(inst)
@@ -227,6 +242,7 @@ class ReviewPanel(QWidget):
         if hidden:
             text += f", {hidden} below the score threshold hidden"
         self.image_label.setText(text)
+        self.image_label.setToolTip(text)
         self.flag_image_button.setText(
             "Clear expert flag" if img.status == rv.FLAGGED else "Flag image for expert"
         )
@@ -246,7 +262,13 @@ class ReviewPanel(QWidget):
 
     def _on_row_selected(self) -> None:
         ids = self.selected_ids()
+        if ids:  # the relabel box starts from the vertebra's own label
+            self.relabel_combo.setCurrentText(self.host.project.instance(ids[0]).label)
         self.instance_selected.emit(ids[0] if ids else None)
+
+    def _select_row(self, row: int) -> None:
+        if self._row_ids:
+            self.table.selectRow(min(max(row, 0), len(self._row_ids) - 1))
 
     # -- decisions -------------------------------------------------------------------------
     def push(self, ops: Sequence[Operation], text: str) -> bool:
@@ -269,8 +291,11 @@ class ReviewPanel(QWidget):
 
     def reject_selected(self) -> None:
         ids = self.selected_ids()
+        first_row = self._row_ids.index(ids[0]) if ids else 0
         ops = decisions.reject_ops(self.host.project, ids)
-        if not self.push(ops, f"Reject {len(ops)} prediction(s)") and ids:
+        if self.push(ops, f"Reject {len(ops)} prediction(s)"):
+            self._select_row(first_row)  # the next vertebra, ready for its decision
+        elif ids:
             self.message.emit("Only predictions can be rejected; delete a drawn outline instead.")
 
     def edit_selected(self) -> None:
@@ -284,12 +309,30 @@ class ReviewPanel(QWidget):
         self.push(decisions.flag_ops(project, self.selected_ids()), "Flag for expert")
 
     def relabel_selected(self) -> None:
-        ids = self.selected_ids()
+        ids, img = self.selected_ids(), self._image()
         label = self.relabel_combo.currentText()
-        if ids and label:
-            self.push(
-                decisions.relabel_ops(self.host.project, ids[0], label), f"Relabel as {label}"
-            )
+        if not ids or not label or img is None:
+            return
+        project, inst_id = self.host.project, ids[0]
+        holder = decisions.label_holder(img, inst_id, label)
+        answer = "both" if holder is None else self.resolve_conflict(self._conflict_text(holder))
+        if answer == "swap" and holder is not None:
+            mine = project.instance(inst_id).label
+            ops = decisions.swap_label_ops(project, inst_id, holder.id)
+            self.push(ops, f"Swap labels {mine} and {label}")
+        elif answer == "both":
+            self.push(decisions.relabel_ops(project, inst_id, label), f"Relabel as {label}")
+
+    def _conflict_text(self, holder: Instance) -> str:
+        where = (
+            f"a prediction hidden below the score threshold (score {holder.score:.2f})"
+            if self.hidden_by_threshold(holder)
+            else "another outline of this image"
+        )
+        return (
+            f"{holder.label} is already used by {where}. Swap the two labels, "
+            f"or keep both (two {holder.label} outlines)?"
+        )
 
     def accept_all_above(self) -> None:
         img = self._image()

@@ -66,13 +66,15 @@ class ModelWorkflow(QObject):
             _scrolled(self.compare_panel), "Compare with truth", RIGHT
         )
         if isinstance(window, QMainWindow):
-            # Share the right-hand area with the axial view as tabs: stacked, each would be
-            # too short to use. The axial view shows first; a prediction raises the review.
+            # Review beside the axial view (a reviewer checks each vertebra on its slices;
+            # stacked, each would be too short): the sagittal MIP is narrow, so the width
+            # is there. The comparison shares the review's place as a tab.
             axial = getattr(window, "dock_axial", None)
             if axial is not None:
-                window.tabifyDockWidget(axial, self.review_dock)
+                window.splitDockWidget(axial, self.review_dock, Qt.Orientation.Horizontal)
+                window.resizeDocks([axial, self.review_dock], [480, 380], Qt.Orientation.Horizontal)
             window.tabifyDockWidget(self.review_dock, self.compare_dock)
-            (axial or self.review_dock).raise_()
+            self.review_dock.raise_()
         self.marks = OrderMarks(window.annot.canvas.viewbox)
         self._filter_main_view()
         self._build_actions()
