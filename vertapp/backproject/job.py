@@ -99,17 +99,17 @@ class BackProjector:
     ) -> Job[None]:
         self.volume, self.result = volume, result
         self.params = p = params or BackprojectParams()
-        yield Progress("backproject", 0.0, "rays of the MIP")
+        yield Progress("rays", 0.0, "rays of the MIP on the CT grid")
         self.rays: Rays = compute_rays(volume, result, p.half_width_mm)
         self.hu = volume.array[self.rays.box]
         bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
-        yield Progress("backproject", 0.05, "bone")
+        yield Progress("bone", 0.05, "bone (smoothed HU)")
         bone, smooth = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
         self.outside_bone = bone & ~self.rays.inside if p.outside_seeds else None
         bone &= self.rays.inside
-        yield Progress("backproject", 0.1, "marrow")
+        yield Progress("marrow", 0.1, "marrow enclosed by the bone")
         bone = with_marrow(bone, volume.spacing, p.close_mm, p.max_hole_mm2)
-        yield Progress("backproject", 0.25, "bone edges")
+        yield Progress("edges", 0.25, "bone edges")
         self.bone = (
             peel_to_edge(bone, smooth, volume.spacing, p.edge_mm, p.soft_hu, p.edge_fraction)
             if p.edge_mm
@@ -131,15 +131,15 @@ class BackProjector:
     def job(self, footprint: np.ndarray) -> Job[BackProjection]:
         """3D labels for a footprint image (`footprint.py`), yielding Progress per step."""
         self.check_footprint(footprint)
-        yield Progress("backproject", 0.0, "masks on the rays")
+        yield Progress("masks", 0.0, "masks on the rays")
         seed = self.rays.lookup(footprint)
         union = ndi.binary_dilation(footprint > 0, iterations=self.params.tolerance_px)
         candidate = self.bone & self.rays.lookup(union.astype(np.uint8)).astype(bool)
-        yield Progress("backproject", 0.2, "separating vertebrae in 3D")
+        yield Progress("separate", 0.2, "separating vertebrae in 3D")
         structure = erosion_structure(self.volume.spacing, self.params.erode_mm)
         min_other = int(np.ceil(self.params.min_other_mm3 / np.prod(self.volume.spacing)))
         local = separate(self.hu, candidate, seed, structure, min_other, self.outside_bone)
-        yield Progress("backproject", 0.95, "collecting")
+        yield Progress("collect", 0.95, "counting voxels")
         return self._collect(local, candidate, footprint)
 
     def run(self, footprint: np.ndarray) -> BackProjection:
