@@ -22,12 +22,24 @@ def view(qtbot):  # type: ignore[no-untyped-def]
     return v
 
 
-def test_hit_shape_prefers_selected_then_smallest(view) -> None:  # type: ignore[no-untyped-def]
+def _square(lo: float, hi: float) -> np.ndarray:
+    return np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], dtype=float)
+
+
+@pytest.mark.parametrize("small_first", [True, False])
+def test_hit_shape_prefers_selected_then_smallest(view, small_first) -> None:  # type: ignore[no-untyped-def]
+    # Nested shapes of different sizes, listed in both orders: neither the first nor the
+    # last one listed, nor the largest, may win a click inside both.
+    big, small = Shape([_square(10, 90)], "L1"), Shape([_square(40, 60)], "L2")
+    view.set_shapes({1: small, 2: big} if small_first else {1: big, 2: small})
+    small_key, big_key = (1, 2) if small_first else (2, 1)
     tool = view.tool
-    assert tool.hit_shape(30, 30) in (7, 8)
-    tool.select(8)
-    assert tool.hit_shape(30, 30) == 8
-    assert tool.hit_shape(90, 90) is None
+    assert tool.hit_shape(50, 50) == small_key
+    assert tool.hit_shape(20, 20) == big_key  # only inside the big one
+    tool.select(big_key)
+    assert tool.hit_shape(50, 50) == big_key  # the selected one wins over the smaller
+    tool.select(None)
+    assert tool.hit_shape(95, 95) is None
 
 
 def test_hit_vertex_and_edge_of_selected(view) -> None:  # type: ignore[no-untyped-def]
