@@ -3,20 +3,25 @@
 - `make_ct_phantom`: thoracolumbar CT (LPS Volume) + vertebra/part labels + canal truth.
 - `make_radiograph_pair`: lateral high-/low-dose radiographs with part masks and known
   per-vertebra motion.
+- `Realism`, `realistic_options(seed)`: opt-in real-scan look (thin partial-volumed
+  cortex, marrow streaks, kernels, 1-5 mm slices, degeneration, narrow crops).
 - `write_nifti`, `write_dicom_series`: writers for phantoms (and any Volume).
 """
 
 from vertapp.synth.ct_phantom import CTPhantom, make_ct_phantom
 from vertapp.synth.radiograph import PartMask, RadiographPair, VertebraMotion, make_radiograph_pair
+from vertapp.synth.realism import Realism, realistic_options
 from vertapp.synth.writers import write_dicom_series, write_nifti
 
 __all__ = [
     "CTPhantom",
     "PartMask",
     "RadiographPair",
+    "Realism",
     "VertebraMotion",
     "make_ct_phantom",
     "make_radiograph_pair",
+    "realistic_options",
     "write_dicom_series",
     "write_nifti",
 ]

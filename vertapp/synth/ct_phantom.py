@@ -19,6 +19,7 @@ from vertapp.labels import VERTEBRA_ID, vertebra_range
 from vertapp.synth.anatomy import Anatomy, VertebraGeometry, make_anatomy
 from vertapp.synth.grid import Grid
 from vertapp.synth.pelvis import ilium_geometry, paint_ilium, paint_sacrum
+from vertapp.synth.realism import Realism, narrow_box, scanner_blur, trabecular_texture
 from vertapp.synth.ribs import paint_rib
 from vertapp.synth.soft_tissue import paint_canal, paint_soft_tissue, trunk_params
 from vertapp.synth.vertebra import Canvas, paint_disc, paint_vertebra
@@ -60,14 +61,20 @@ def make_ct_phantom(
     *,
     margin_mm: float = 15.0,
     psf_mm: float = 0.6,
+    realism: Realism | bool | None = None,
 ) -> CTPhantom:
     """A thoracolumbar CT phantom of levels `first`..`last` (see module doc).
 
     `spacing` is (x, y, z) mm; `scoliosis_mm` the lateral amplitude of a single
     scoliotic curve over T1..L5; `pelvis` None = present iff L4 or L5 is in range;
     `noise_hu` the standard deviation of the (slightly correlated) image noise;
-    `psf_mm` the in-plane blur (z blur is 0.3 x slice spacing).
+    `psf_mm` the in-plane blur (z blur is 0.3 x slice spacing). `realism` (a `Realism`,
+    or True for its defaults) paints vertebral bodies with a thin partial-volumed cortex,
+    streaky marrow, a slice profile and kernel, optional degeneration and a narrow crop
+    (see realism.py); None keeps the legacy look. `realistic_options(seed)` draws all of
+    it, with spacing, noise and levels, for training sets.
     """
+    real = realism if isinstance(realism, Realism) else (Realism() if realism else None)
     sp = tuple(float(s) for s in spacing)
     if len(sp) != 3 or min(sp) <= 0:
         raise ValueError(f"spacing must be three positive numbers (x, y, z), got {spacing}")
@@ -85,6 +92,9 @@ def make_ct_phantom(
         vertebra=np.zeros(grid.shape, dtype=np.uint8),
         part=np.zeros(grid.shape, dtype=np.uint8),
         cortical_mm=max(1.5, 1.1 * max(sp[0], sp[1])),
+        realism=real,
+        marrow=np.zeros(grid.shape, dtype=np.float32) if real else None,
+        seed=seed,
     )
     rng = np.random.default_rng([seed, 4242])
     paint_soft_tissue(canvas.hu, grid, anatomy, rng)
@@ -93,9 +103,16 @@ def make_ct_phantom(
     paint_canal(canvas.hu, grid, axis[:, :2], axis[:, 2], anatomy.vertebrae[12].center[2])
     hips = _paint_spine(canvas, anatomy, verts, has_pelvis)
     _paint_texture(canvas, rng)
-    clean = _blur(canvas.hu, sp, psf_mm)
+    clean = scanner_blur(canvas.hu, sp, psf_mm, real) if real else _blur(canvas.hu, sp, psf_mm)
     canal = enclosed_canal(clean >= BONE_HU, grid, axis, sacral)
     noisy = _add_noise(clean, noise_hu, np.random.default_rng([seed, 99]))
+    if real and real.crop_half_width_mm is not None:
+        front = min(float(g.center[1] - g.depth / 2) for g in verts)
+        ys, xs = narrow_box(grid.shape, grid.origin, sp, axis[:, :2], front, real)
+        noisy, hips = noisy[:, ys, xs], hips[:, ys, xs]
+        canvas.vertebra, canvas.part = canvas.vertebra[:, ys, xs], canvas.part[:, ys, xs]
+        x0, y0 = grid.origin[0] + xs.start * sp[0], grid.origin[1] + ys.start * sp[1]
+        grid = replace(grid, origin=(x0, y0, grid.origin[2]), shape=noisy.shape)
     volume = Volume(
         array=np.clip(np.rint(noisy), -1024, 3071).astype(np.int16),
         spacing=sp,  # type: ignore[arg-type]
@@ -183,6 +200,11 @@ def _shifted(g: VertebraGeometry, up: float) -> VertebraGeometry:
 def _paint_texture(canvas: Canvas, rng: np.random.Generator) -> None:
     """Mottled trabecular texture inside cancellous bone (the PSF blur correlates it)."""
     hu = canvas.hu
+    if canvas.realism is not None and canvas.marrow is not None:
+        tex = trabecular_texture(hu.shape, canvas.grid.spacing, canvas.realism, rng)
+        hu += tex * canvas.marrow
+        canvas.marrow = None  # only needed up to here (a full float32 volume)
+        return
     canc = (hu > 120) & (hu < 500)
     hu[canc] += rng.normal(0.0, 45.0, size=int(canc.sum())).astype(np.float32)
 

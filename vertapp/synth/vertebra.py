@@ -20,6 +20,7 @@ import numpy as np
 
 from vertapp.synth.anatomy import VertebraGeometry
 from vertapp.synth.grid import Grid, bar, bar_extent, local_coords, sub_box, world_aabb
+from vertapp.synth.realism import Realism, ellipse_distance, fraction_inside
 
 BODY, ARCH, SPINOUS, TRANSVERSE = 1, 2, 3, 4
 PEDICLE_W = (-0.25, 0.45)  # fraction of body height, front half of the ring
@@ -35,6 +36,9 @@ class Canvas:
     vertebra: np.ndarray  # uint8
     part: np.ndarray  # uint8
     cortical_mm: float
+    realism: Realism | None = None  # None: the legacy voxel-painted bone
+    marrow: np.ndarray | None = None  # float32 share of cancellous bone (realism only)
+    seed: int = 0
 
 
 def canal_ellipticity(g: VertebraGeometry) -> float:
@@ -167,7 +171,7 @@ def _extent(g: VertebraGeometry) -> tuple[np.ndarray, np.ndarray]:
     drop = (
         g.spinous_len * np.sin(np.deg2rad(g.spinous_slope_deg)) + g.spinous_half_h + 0.1 * g.height
     )
-    lo = np.array([-reach_u, -g.depth / 2 - 2, -max(g.height / 2 + g.disc_below, drop) - 3])
+    lo = np.array([-reach_u, -g.depth / 2 - 7, -max(g.height / 2 + g.disc_below, drop) - 3])
     hi = np.array([reach_u, reach_v, g.height / 2 + g.disc_above + 3])
     return lo, hi
 
@@ -195,6 +199,9 @@ def paint_vertebra(
     inner_body = np.zeros(u.shape, dtype=bool)
     inner_other = np.zeros(u.shape, dtype=bool)
     part = np.zeros(u.shape, dtype=np.uint8)
+    if canvas.realism is not None and not sacral:
+        _paint_realistic(canvas, g, box, (u, v, w), parts[1:], canal, label)
+        return
     for pid, (outer, inner) in parts:
         outer = outer & ~canal
         part[(part == 0) & outer] = pid
@@ -212,6 +219,68 @@ def paint_vertebra(
         free = outer_any & (vl == 0)
         vl[free] = label
         pl[free] = part[free]
+
+
+def _paint_realistic(canvas: Canvas, g: VertebraGeometry, box, uvw, others, canal, label: int):
+    """Body with a partial-volumed thin cortex (see realism.py); other parts voxel-painted
+    with a diluted cortex; optional endplate sclerosis and anterior osteophytes."""
+    r = canvas.realism
+    assert r is not None
+    u, v, w = uvw
+    sx, sy, sz = canvas.grid.spacing
+    waist = 1.0 - 0.06 * (1.0 - np.clip(2 * w / g.height, -1, 1) ** 2)
+    d_r, nx = ellipse_distance(u, v, g.width / 2 * waist, g.depth / 2 * waist)
+    h_r = nx * sx + (1.0 - nx) * sy
+    d_z = g.height / 2 - np.abs(w)
+    f_out = fraction_inside(d_r, h_r) * fraction_inside(d_z, sz)
+    f_in = fraction_inside(d_r - r.cortex_mm, h_r) * fraction_inside(d_z - r.cortex_mm, sz)
+    spur = _osteophytes(canvas, g, u, v, w)
+    f_out = np.maximum(f_out, spur)
+    f_out[canal] = 0.0
+    f_in = np.minimum(f_in, f_out)
+    canc = g.cancellous_hu + r.cancellous_shift_hu + r.sclerosis_hu * np.exp(-d_z / 4.0)
+    outer_o = np.zeros(u.shape, dtype=bool)
+    inner_o = np.zeros(u.shape, dtype=bool)
+    part = np.zeros(u.shape, dtype=np.uint8)
+    part[f_out >= 0.5] = BODY
+    for pid, (outer, inner) in others:
+        outer = outer & ~canal
+        part[(part == 0) & outer] = pid
+        outer_o |= outer
+        inner_o |= inner & ~canal
+    hu = canvas.hu[box]
+    hu[:] = hu * (1.0 - f_out) + r.cortex_hu * (f_out - f_in) + canc * f_in
+    arch_canc = g.cancellous_hu + r.cancellous_shift_hu + 120.0
+    hu[outer_o] = arch_canc + r.arch_cortex_scale * (r.cortex_hu - arch_canc)
+    hu[inner_o] = arch_canc
+    if canvas.marrow is not None:
+        m = canvas.marrow[box]
+        m[:] = np.where(outer_o, inner_o.astype(np.float32), np.maximum(m, f_in))
+    if label:
+        vl, pl = canvas.vertebra[box], canvas.part[box]
+        free = (part > 0) & (vl == 0)
+        vl[free] = label
+        pl[free] = part[free]
+
+
+def _osteophytes(canvas: Canvas, g: VertebraGeometry, u, v, w) -> np.ndarray:
+    """Share of bone of anterior endplate spurs (degeneration), 0 where there is none."""
+    r = canvas.realism
+    out = np.zeros(u.shape, dtype=np.float32)
+    if r is None or r.osteophytes <= 0:
+        return out
+    rng = np.random.default_rng([canvas.seed, g.index, 77])
+    for side in (1.0, -1.0):
+        if rng.random() >= r.osteophytes:
+            continue
+        size = rng.uniform(2.0, 5.0)
+        c = np.array([rng.uniform(-0.2, 0.2) * g.width, -g.depth / 2, side * g.height / 2])
+        axes = np.array([0.3 * g.width, size, 0.8 * size])
+        q = np.sqrt(
+            ((u - c[0]) / axes[0]) ** 2 + ((v - c[1]) / axes[1]) ** 2 + ((w - c[2]) / axes[2]) ** 2
+        )
+        out = np.maximum(out, fraction_inside((1.0 - q) * axes[1], canvas.grid.spacing[1]))
+    return out
 
 
 def paint_disc(canvas: Canvas, upper: VertebraGeometry, lower: VertebraGeometry | None) -> None:
