@@ -50,6 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="share of training views from DATASET when --phantoms is given (default: by count)",
     )
+    parser.add_argument(
+        "--finetune-from",
+        metavar="CKPT",
+        help="start from this model's weights, architecture and classes; fresh optimizer "
+        "(the run settings: epochs, lr, ... are this command's)",
+    )
+    parser.add_argument(
+        "--pretrain-epochs",
+        type=int,
+        help="with --phantoms: first train this many epochs on the phantoms alone "
+        "(MODEL.pretrain.pt), then fine-tune --epochs on DATASET from it",
+    )
+    parser.add_argument("--pretrain-lr", type=float, help="lr of the pretraining stage")
     parser.add_argument("--min-size", type=int)
     parser.add_argument("--max-size", type=int)
     parser.add_argument(
@@ -137,9 +150,37 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     return radiograph_samples(dataset, names, cfg.max_size), cfg
 
 
+def _job(args: argparse.Namespace, cfg: Any, data: Any) -> Any:
+    """The training job the flags ask for: plain, fine-tune, or pretrain + fine-tune."""
+    from vertapp.ml.recipe import pretrain_finetune_job
+    from vertapp.ml.train import train_job
+
+    if args.pretrain_epochs is None:
+        return train_job(
+            cfg,
+            data,
+            args.out,
+            resume=args.resume,
+            phantoms=args.phantoms,
+            finetune_from=args.finetune_from,
+        )
+    if not args.phantoms or args.resume or args.finetune_from:
+        raise VertAppError("--pretrain-epochs needs --phantoms, and no --resume/--finetune-from")
+    return _last_of_two(
+        pretrain_finetune_job(
+            cfg, data, args.out, args.phantoms, args.pretrain_epochs, pretrain_lr=args.pretrain_lr
+        )
+    )
+
+
+def _last_of_two(job: Any) -> Any:
+    """The pretrain + fine-tune job, returning only the fine-tune's result."""
+    _, second = yield from job
+    return second
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
-    from vertapp.ml.train import train_job
 
     cfg = config_from_args(args)
     data, cfg = radiograph_data(args.dataset, cfg, args.resume)
@@ -150,9 +191,7 @@ def run(args: argparse.Namespace) -> int:
             return
         print(event.message, file=sys.stderr, flush=True)
 
-    result = run_job(
-        train_job(cfg, data, args.out, resume=args.resume, phantoms=args.phantoms), show
-    )
+    result = run_job(_job(args, cfg, data), show)
     if main:
         best = result.best_val_mean_dice
         print(

@@ -157,6 +157,36 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# What a checkpoint's weights depend on (architecture, vocabulary, input scale, heads):
+# fine-tuning keeps these from the checkpoint and takes everything else (run length,
+# lr, batch, augmentation, split, device) from the new run's config.
+MODEL_FIELDS = (
+    "arch",
+    "backbone",
+    "class_names",
+    "trainable_layers",
+    "frozen_bn",
+    "min_size",
+    "max_size",
+    "fpn_channels",
+    "mask_head_channels",
+    "rpn_batch_size_per_image",
+    "box_batch_size_per_image",
+    "rpn_post_nms_train",
+    "rpn_post_nms_test",
+    "detections_per_img",
+    "resize_in_training",
+    "unet_width",
+)
+
+
+def finetune_config(run: TrainConfig, stored: TrainConfig) -> TrainConfig:
+    """`run` with the model fields of a checkpoint's `stored` config; weights "none"
+    (they come from the checkpoint, never from a pretrained file)."""
+    model = {k: getattr(stored, k) for k in MODEL_FIELDS}
+    return replace(run, **model, weights="none").override()
+
+
 def preset(name: str, **overrides: Any) -> TrainConfig:
     """The named preset with `overrides` (None values ignored)."""
     if name not in PRESETS:

@@ -24,7 +24,7 @@ from vertapp.errors import ModelError, VertAppError
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
 from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint
-from vertapp.ml.config import TrainConfig
+from vertapp.ml.config import TrainConfig, finetune_config
 from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
 from vertapp.ml.dataset import (
     Sample,
@@ -135,6 +135,15 @@ def _restore(state: _State, ckpt: dict[str, Any]) -> None:
     state.history = list(ckpt.get("history", []))
 
 
+def _load_weights(model: nn.Module, weights: dict[str, Any]) -> None:
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise ModelError(
+            f"cannot fine-tune: checkpoint does not fit its own config ({err})"
+        ) from err
+
+
 def _checkpoint(state: _State, cfg: TrainConfig) -> dict[str, Any]:
     return {
         "arch": cfg.arch,
@@ -227,6 +236,7 @@ def train_job(
     resume: str | Path | None = None,
     val_data: list[Sample] | None = None,
     phantoms: str | Path | list[Sample] | None = None,
+    finetune_from: str | Path | None = None,
 ) -> Job[TrainResult]:
     """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
 
@@ -234,13 +244,21 @@ def train_job(
     checkpoint and training continues up to `config.epochs`. `phantoms`: synthetic images
     mixed into training (never into validation), `config.real_share` of the views coming
     from `data`'s training images (None: in proportion to the image counts).
+    `finetune_from`: start from that checkpoint's weights, architecture and vocabulary
+    (config.MODEL_FIELDS) with a fresh optimizer and schedule; the run settings
+    (epochs, lr, batch, ...) are `config`'s.
     """
     out = Path(out)
+    if resume and finetune_from:
+        raise ModelError("resume and fine-tune exclude each other: resume continues a run")
     ckpt = read_checkpoint(resume) if resume else None
+    start = read_checkpoint(finetune_from) if finetune_from else None
     cfg = _resolve_config(config, data, ckpt)
+    if start is not None:
+        cfg = finetune_config(config, TrainConfig.from_dict(start["config"]))
     ctx = dist_utils.setup(cfg.device)
     try:
-        result = yield from _train(cfg, data, out, ckpt, val_data, ctx, phantoms)
+        result = yield from _train(cfg, data, out, ckpt, val_data, ctx, phantoms, start)
     finally:
         dist_utils.teardown(ctx)
     return result
@@ -272,6 +290,7 @@ def _train(
     val_data: list[Sample] | None,
     ctx: Any,
     phantoms: str | Path | list[Sample] | None = None,
+    start: dict[str, Any] | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
     yield Progress("load", None, "reading dataset")
@@ -293,6 +312,8 @@ def _train(
     state = _build_state(cfg, device, total, ctx)
     if ckpt is not None:
         _restore(state, ckpt)
+    if start is not None:
+        _load_weights(state.model, start["model"])
     last, best_path = checkpoint_paths(out)
     yield Progress(
         "train",
