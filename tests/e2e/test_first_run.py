@@ -87,3 +87,30 @@ def test_a_scan_opened_after_a_bigger_one_is_fitted(qtbot, window, phantom_nifti
     fits_y = abs((y1 - y0) - h) < 0.1 * h
     assert fits_x or fits_y, ((x0, x1, y0, y1), (w, h))
     assert x0 < 1 and x1 > w - 1 and y0 < 1 and y1 > h - 1
+
+
+def test_linked_cursor_between_mip_and_axial(qtbot, window, phantom_nifti) -> None:  # type: ignore[no-untyped-def]
+    """Click the MIP: that axial slice, and a marker on the voxel the MIP pixel shows."""
+    import numpy as np
+
+    from tests.e2e.mouse_driver import click
+
+    _open(qtbot, window, phantom_nifti)
+    opened = window.doc.ct[window.doc.current_id]
+    mip, vol = opened.mip, opened.volume
+    r = mip.mip.shape[0] // 2
+    c = int(np.argmax(mip.mip[r]))  # bone: the brightest pixel of the middle row
+    click(qtbot, window.annot.canvas, c + 0.5, r + 0.5)
+    lps = mip.mip_to_lps(r, c, depth="max")
+    k, j, i = (int(round(v)) for v in vol.lps_to_index(tuple(lps)))
+    assert window.axial.index == k
+    mx, my = window.axial.marker_xy()
+    sx, sy, _ = vol.spacing
+    assert abs(mx - i * sx) < sx and abs(my - j * sy) < sy
+    patch = vol.array[k, j - 1 : j + 2, i - 1 : i + 2].astype(float)
+    assert patch.max() >= 0.8 * mip.mip[r, c]  # the marker sits on what the MIP showed
+    # ...and back: a click on the axial slice marks its point on the MIP
+    ax, ay = window.axial.marker_xy()
+    click(qtbot, window.axial.canvas, ax, ay)
+    (px,), (py,) = window.annot.marker.getData()
+    assert abs(py - (r + 0.5)) <= 1.0 and abs(px - (c + 0.5)) <= 1.0

@@ -129,6 +129,20 @@ def slice_of_mip_point(mip: Any, volume: Any, x: float, y: float) -> int | None:
     return int(np.clip(round(k), 0, volume.shape[0] - 1))
 
 
+def mip_point_lps(mip: Any, x: float, y: float) -> np.ndarray:
+    """LPS mm of what a MIP pixel shows: the voxel that won the projection there."""
+    return np.asarray(mip.mip_to_lps(y - HALF, x - HALF, depth="max"), dtype=float)
+
+
+def lps_mip_point(mip: Any, lps: Any) -> tuple[float, float] | None:
+    """Scene (x, y) on the MIP of an LPS point (None when it falls outside the MIP)."""
+    row, col = mip.lps_to_mip(np.asarray(lps, dtype=float))
+    h, w = mip.mip_u8.shape[:2]
+    if not (np.isfinite(row) and np.isfinite(col) and 0 <= row < h and 0 <= col < w):
+        return None
+    return float(col) + HALF, float(row) + HALF
+
+
 def slice_row(mip: Any, volume: Any, k: int) -> float | None:
     """Scene y of the MIP row that axial slice k projects onto."""
     nz, ny, nx = volume.shape

@@ -40,6 +40,12 @@ class AnnotationView(QWidget):
         )
         self.no_circle_marks.setZValue(6)
         self.canvas.viewbox.addItem(self.no_circle_marks)
+        # the linked cursor: where a click on the axial view lies on this image
+        self.marker = pg.ScatterPlotItem(
+            size=16, symbol="+", pen=pg.mkPen(SLICE_LINE, width=2), brush=None
+        )
+        self.marker.setZValue(12)
+        self.canvas.viewbox.addItem(self.marker, ignoreBounds=True)
         self.image_shape: tuple[int, int] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -52,6 +58,7 @@ class AnnotationView(QWidget):
         self.tool.select(None)
         self.slice_line.hide()
         self.no_circle_marks.clear()
+        self.marker.clear()
         if image is None:
             self.canvas.image_item.clear()
             self.image_shape = None
@@ -74,6 +81,13 @@ class AnnotationView(QWidget):
             return
         self.slice_line.setValue(row)
         self.slice_line.show()
+
+    def set_marker(self, xy: tuple[float, float] | None) -> None:
+        """The linked cursor's point (scene x, y), or none."""
+        if xy is None:
+            self.marker.clear()
+        else:
+            self.marker.setData(x=[xy[0]], y=[xy[1]])
 
     def set_missing_rows(self, rows: np.ndarray) -> None:
         """Mark rows (at the left edge) whose axial slice has no canal circle."""

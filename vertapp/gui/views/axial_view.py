@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from vertapp.gui.views.canvas import ImageCanvas
-from vertapp.gui.widgets.colors import NO_CIRCLE, cluster_color
+from vertapp.gui.widgets.colors import NO_CIRCLE, SLICE_LINE, cluster_color
 from vertapp.io.volume import Volume
 
 # (width, level) in HU, as CT viewers name them.
@@ -68,11 +69,32 @@ class WindowLevelDrag:
         return True
 
 
+class PointClick:
+    """Left click: put the linked cursor there (the MIP shows the same point)."""
+
+    def __init__(self, view: AxialView) -> None:
+        self.view = view
+
+    def click(self, ev: Any, pos: QPointF) -> bool:
+        if ev.button() != Qt.MouseButton.LeftButton or self.view.volume is None:
+            return False
+        lps = self.view.scene_to_lps(pos.x(), pos.y())
+        if lps is None:
+            return False
+        self.view.set_marker(lps)
+        self.view.point_clicked.emit(lps)
+        return True
+
+    def drag(self, ev: Any, pos: QPointF) -> bool:
+        return False
+
+
 class AxialView(QWidget):
     """Shows `volume.array[k]` for the current slice k; emits where the cursor is."""
 
     slice_changed = Signal(int)
     cursor_info = Signal(str)
+    point_clicked = Signal(object)  # LPS mm (3,) of a left click: the linked cursor
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +105,13 @@ class AxialView(QWidget):
         self.wl = WINDOW_PRESETS["Bone"]
         self.canvas = ImageCanvas(self)
         self.canvas.viewbox.tools.append(WindowLevelDrag(self))
+        self.canvas.viewbox.tools.append(PointClick(self))
+        self.marker = pg.ScatterPlotItem(
+            size=16, symbol="+", pen=pg.mkPen(SLICE_LINE, width=2), brush=None
+        )
+        self.marker.setZValue(12)
+        self.canvas.viewbox.addItem(self.marker, ignoreBounds=True)
+        self.marker_lps: np.ndarray | None = None
         self.canvas.viewbox.wheel_handler = self._wheel
         self.canvas.mouse_moved.connect(self._report_cursor)
         self.slider = QSlider(Qt.Orientation.Vertical)
@@ -117,6 +146,8 @@ class AxialView(QWidget):
     def set_volume(self, volume: Volume | None) -> None:
         self.volume = volume
         self.circles = {}
+        self.marker_lps = None
+        self.marker.clear()
         if volume is None:
             self.canvas.image_item.clear()
             self.info.setText("No volume")
@@ -158,6 +189,7 @@ class AxialView(QWidget):
             self.volume.array[k], levels=self._levels(), pixel_size=(sx, sy), reset_view=reset_view
         )
         self._draw_circles()
+        self._draw_marker()
         if self.slider.value() != k:
             self.slider.blockSignals(True)
             self.slider.setValue(k)
@@ -183,6 +215,40 @@ class AxialView(QWidget):
     def _apply_preset(self, name: str) -> None:
         if name in WINDOW_PRESETS:
             self.set_window(*WINDOW_PRESETS[name])
+
+    # -- linked cursor ---------------------------------------------------------
+    def scene_to_lps(self, x: float, y: float) -> np.ndarray | None:
+        """LPS mm of a scene point on the current slice (None outside the image)."""
+        vol = self.volume
+        if vol is None:
+            return None
+        sx, sy, _ = vol.spacing
+        i, j = x / sx, y / sy
+        if not (0 <= i < vol.shape[2] and 0 <= j < vol.shape[1]):
+            return None
+        return np.asarray(vol.index_to_lps((self.index, j, i)), dtype=float)
+
+    def set_marker(self, lps: Any | None) -> None:
+        """Mark an LPS point; it shows on the slice that holds it."""
+        self.marker_lps = None if lps is None else np.asarray(lps, dtype=float)
+        self._draw_marker()
+
+    def _draw_marker(self) -> None:
+        vol, lps = self.volume, self.marker_lps
+        if vol is None or lps is None:
+            self.marker.clear()
+            return
+        k, j, i = vol.lps_to_index(tuple(lps))
+        if int(round(k)) != self.index:
+            self.marker.clear()
+            return
+        sx, sy, _ = vol.spacing
+        self.marker.setData(x=[float(i * sx)], y=[float(j * sy)])
+
+    def marker_xy(self) -> tuple[float, float] | None:
+        """Scene position of the shown marker (tests, screenshots)."""
+        xs, ys = self.marker.getData()
+        return (float(xs[0]), float(ys[0])) if len(xs) else None
 
     # -- overlay --------------------------------------------------------------
     def _draw_circles(self) -> None:

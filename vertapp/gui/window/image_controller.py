@@ -55,6 +55,7 @@ class ImageController(QObject):
         panel.image_activated.connect(self.activate_row)
         axial.slice_changed.connect(self._on_slice_changed)
         axial.cursor_info.connect(cursor_label.setText)
+        axial.point_clicked.connect(self._on_axial_click)
         annot.canvas.mouse_moved.connect(self._report_mip_cursor)
         annot.tool.clicked.connect(self._on_mip_click)
         jobs.failed.connect(self._on_job_failed)
@@ -240,6 +241,14 @@ class ImageController(QObject):
         k = editing.slice_of_mip_point(opened.mip, opened.volume, x, y)
         if k is not None:
             self.axial.set_slice(k)
+        # the linked cursor: the voxel this MIP pixel shows, marked on its slice
+        self.axial.set_marker(editing.mip_point_lps(opened.mip, x, y))
+        self.annot.set_marker((x, y))
+
+    def _on_axial_click(self, lps: object) -> None:
+        opened = self._current_ct()
+        if opened is not None:
+            self.annot.set_marker(editing.lps_mip_point(opened.mip, lps))
 
     def _report_mip_cursor(self, x: float, y: float) -> None:
         rec = self.doc.current
