@@ -36,6 +36,16 @@ class Case:
 
 _PHANTOM: list = []
 _CASES: dict[str, Case] = {}
+_BACKPROJECTED: dict[str, object] = {}
+
+
+def backprojected(case: Case):  # type: ignore[no-untyped-def]
+    """The case's ground-truth masks back-projected with the defaults (computed once)."""
+    from vertapp.backproject import backproject
+
+    if case.name not in _BACKPROJECTED:
+        _BACKPROJECTED[case.name] = backproject(case.volume, case.result, case.footprint)
+    return _BACKPROJECTED[case.name]
 
 
 def phantom():  # type: ignore[no-untyped-def]

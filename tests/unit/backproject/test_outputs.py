@@ -11,7 +11,6 @@ import pydicom
 import pytest
 import SimpleITK as sitk
 
-from vertapp.backproject import backproject
 from vertapp.backproject.dicom_seg import frame_of, source_datasets, write_seg
 from vertapp.backproject.files import (
     centroids_json,
@@ -25,6 +24,8 @@ from vertapp.io import read_volume
 from vertapp.io.readers import load_volume_job
 from vertapp.jobs import run_job
 
+from .conftest import backprojected
+
 
 def _header(path: Path) -> sitk.ImageFileReader:
     reader = sitk.ImageFileReader()
@@ -35,7 +36,7 @@ def _header(path: Path) -> sitk.ImageFileReader:
 
 def test_nifti_has_exactly_the_source_geometry(case, tmp_path) -> None:  # type: ignore[no-untyped-def]
     report = run_job(load_volume_job(case.path))
-    bp = backproject(case.volume, case.result, case.footprint)
+    bp = backprojected(case)
     out = write_nifti(
         label_image(bp.labels, case.volume, report.stored_orientation), tmp_path / "l.nii.gz"
     )
@@ -53,7 +54,7 @@ def test_nifti_has_exactly_the_source_geometry(case, tmp_path) -> None:  # type:
 
 def test_centroids_in_verse_layout_and_at_the_vertebrae(pir_case, tmp_path) -> None:  # type: ignore[no-untyped-def]
     report = run_job(load_volume_job(pir_case.path))
-    bp = backproject(pir_case.volume, pir_case.result, pir_case.footprint)
+    bp = backprojected(pir_case)
     image = label_image(bp.labels, pir_case.volume, report.stored_orientation)
     data = json.loads(write_centroids(image, tmp_path / "ctd.json").read_text())
     assert data[0] == {"direction": ["P", "I", "R"]}

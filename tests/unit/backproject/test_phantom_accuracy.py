@@ -7,18 +7,15 @@ import numpy as np
 from vertapp.backproject import AMBIGUOUS, BackProjector, backproject
 from vertapp.labels import ID_VERTEBRA
 
+from .conftest import backprojected
+
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:
     return 2.0 * float((a & b).sum()) / float(a.sum() + b.sum())
 
 
-_RESULTS: dict = {}
-
-
 def _labels(case):  # type: ignore[no-untyped-def]
-    if case.name not in _RESULTS:
-        _RESULTS[case.name] = backproject(case.volume, case.result, case.footprint)
-    return _RESULTS[case.name]
+    return backprojected(case)
 
 
 def test_dice_per_vertebra_at_least_090(case) -> None:  # type: ignore[no-untyped-def]
