@@ -30,7 +30,15 @@ from vertapp.gui.window.job_runner import JobRunner
 from vertapp.io.volume import display_name
 
 MAX_RECENT = 10
+WARNING_HEADING = "Check this scan before annotating it:"
 log = logging.getLogger(__name__)
+
+
+def scan_warnings(opened: OpenedCT | OpenedRadiograph) -> list[str]:
+    """What the reader (not CT, odd geometry, damaged data) and preprocessing doubted."""
+    if isinstance(opened, OpenedRadiograph):
+        return list(opened.radiograph.warnings)
+    return [*opened.volume.warnings, *opened.mip.warnings]
 
 
 def settings() -> QSettings:
@@ -64,6 +72,7 @@ class FilesController(QObject):
         self.wait_for_save()
         if not self.confirm_discard():
             return
+        self.host.show_warnings("", [])  # the last scan's doubts are not this one's
         try:
             kind = classify(path)
         except VertAppError as err:
@@ -112,9 +121,8 @@ class FilesController(QObject):
         else:
             image_id = self.doc.new_from_radiograph(opened)
         self.doc.set_current(image_id)
+        self.host.show_warnings(WARNING_HEADING, scan_warnings(opened))
         self._offer_untitled_recovery()
-        for warning in getattr(getattr(opened, "mip", None), "warnings", []) or []:
-            self.host.show_status(warning, 15000)
         self.images.report_loaded(True)
 
     def _offer_untitled_recovery(self) -> None:

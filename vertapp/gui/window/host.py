@@ -19,6 +19,9 @@ class WindowHost(Protocol):
     def show_status(self, message: str, ms: int = 0) -> None:
         """A passing note in the status bar (0 ms: until the next one)."""
 
+    def show_warnings(self, heading: str, lines: list[str]) -> None:
+        """Doubts about the open scan, kept in view (no lines: none to show)."""
+
     def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
         """A question; unattended (headless) runs get `default`."""
 

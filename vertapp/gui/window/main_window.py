@@ -39,6 +39,7 @@ from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.progress_box import ProgressBox
+from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window import commands
 from vertapp.gui.window.files_controller import FilesController
@@ -101,7 +102,8 @@ class MainWindow(QMainWindow):
         self.progress = ProgressBox()
         self.cursor_label = QLabel()
         self._last_error = ""
-        self.setCentralWidget(self.annot)
+        self.warning_bar = WarningBar()  # doubts about the open scan, kept in view
+        self.setCentralWidget(self._central())
         self._build_docks()
         self.jobs = JobRunner(self.progress, self, self)
         self.images = ImageController(
@@ -134,6 +136,15 @@ class MainWindow(QMainWindow):
         settle_heap()  # the imports above are long-lived: keep full GCs from rescanning them
 
     # ================================================================ layout
+    def _central(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.warning_bar)
+        layout.addWidget(self.annot, 1)
+        return box
+
     def _build_docks(self) -> None:
         self.panel = ProjectPanel()
         self.dock_project = self._dock("Project", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -229,6 +240,12 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str, ms: int = 0) -> None:
         self.statusBar().showMessage(message, ms)
+
+    def show_warnings(self, heading: str, lines: list[str]) -> None:
+        """Warnings about the open scan: a bar above the image until the next one opens."""
+        for line in lines:
+            log.warning("%s", line)
+        self.warning_bar.show_lines(heading, lines)
 
     def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
         """A question to the user; unattended runs (screenshots) get `default` without asking."""
