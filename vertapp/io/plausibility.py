@@ -16,6 +16,9 @@ from vertapp.io.volume import Volume
 THICK_SLICE_MM = 5.0  # beyond this, vertebrae (20-30 mm tall) get only a few slices each
 AIR_HU = -500  # any CT has air around or inside the body below this
 BONE_HU = 200  # cortical and trabecular bone lie above this
+MAX_LABEL = 1000  # label maps number their classes; TotalSegmentator uses < 120, VerSe 28
+MAX_LABELS = 130  # distinct values in a label map (a CT has hundreds to thousands)
+LABEL_SAMPLE = 2_000_000  # voxels looked at to decide (a strided sample of big volumes)
 
 
 def volume_warnings(volume: Volume) -> list[str]:
@@ -37,12 +40,13 @@ def _values(array: np.ndarray, modality: str) -> list[str]:
     lo, hi = int(array.min()), int(array.max())
     if lo == hi:
         return [f"every voxel has the value {lo}: the volume is empty (a blank export?)"]
+    label_map = [m for m in [_label_map(array, lo, hi)] if m]
     if lo >= 0 and hi <= 255:
-        return [
+        return label_map + [
             f"values run from {lo} to {hi} only, like an 8-bit picture: "
             "this is not CT in Hounsfield units (the spine will not be found)"
         ]
-    out = []
+    out = label_map
     if modality == "CT" and lo > AIR_HU:
         out.append(
             f"lowest value is {lo}, no air near -1000 HU: "
@@ -51,6 +55,21 @@ def _values(array: np.ndarray, modality: str) -> list[str]:
     if hi < BONE_HU:
         out.append(f"no voxel above {BONE_HU} HU (highest {hi}): no bone, no spine to find")
     return out
+
+
+def _label_map(array: np.ndarray, lo: int, hi: int) -> str:
+    """A segmentation saved as a volume: background 0 and a few whole-number labels."""
+    if lo != 0 or hi > MAX_LABEL:
+        return ""
+    step = max(1, array.size // LABEL_SAMPLE)  # a strided sample: the values, not the layout
+    values = np.unique(array.reshape(-1)[::step])
+    background = float(np.mean(array.reshape(-1)[::step] == 0))
+    if len(values) > MAX_LABELS or background < 0.5:
+        return ""
+    return (
+        f"this looks like a segmentation (a label map: background 0 and {len(values) - 1} "
+        f"label value(s) up to {hi}), not a CT scan: open the CT it was drawn on"
+    )
 
 
 def _geometry(volume: Volume) -> list[str]:
