@@ -37,6 +37,7 @@ _NIFTI_DTYPE = {
     2: "u1", 4: "i2", 8: "i4", 16: "f4", 64: "f8", 256: "i1", 512: "u2", 768: "u4",
     1024: "i8", 1280: "u8",
 }  # fmt: skip
+_NIFTI_COMPLEX = (32, 1792, 2048)  # complex64/128/256: no HU or brightness
 _META_ITEMSIZE = {
     "MET_CHAR": 1, "MET_UCHAR": 1, "MET_SHORT": 2, "MET_USHORT": 2, "MET_INT": 4,
     "MET_UINT": 4, "MET_LONG": 8, "MET_ULONG": 8, "MET_LONG_LONG": 8,
@@ -163,6 +164,8 @@ def _nifti_declared(header: bytes, path: Path) -> Declared:
     _check_sizes(sizes, path)
     if code not in _NIFTI_ITEMSIZE:
         raise InputError(f"{path}: NIfTI header declares an unknown data type code {code}")
+    if code in _NIFTI_COMPLEX:
+        raise InputError(f"{path}: NIfTI voxels are complex numbers; an image needs real values")
     spacing = [float(p) for p in pixdim[1 : min(ndim, 3) + 1]]
     _check_spacing(spacing, path)
     if single and (not math.isfinite(offset) or offset < min_offset):

@@ -252,3 +252,10 @@ def test_one_pass_reader_applies_the_nifti_scaling_like_simpleitk(tmp_path) -> N
     reference = sitk.ReadImage(str(path))
     assert np.allclose(sitk.GetArrayFromImage(fast), sitk.GetArrayFromImage(reference))
     assert sitk.GetArrayFromImage(fast).min() < -1024  # really scaled
+
+
+def test_complex_nifti_is_refused_not_cast_to_real(tmp_path) -> None:
+    """Found by the header fuzzing: datatype 32 read as a radiograph, imaginary part dropped."""
+    path = _patch(_nii(tmp_path), 70, "<2h", 32, 64)  # complex64, 64 bits a voxel
+    with pytest.raises(InputError, match="complex numbers"):
+        load_any(path)
