@@ -93,6 +93,17 @@ def build_actions(
     w.act_toggle_polygons = a(w, "Show polygons", None, "H", checkable=True)
     w.act_toggle_polygons.setChecked(True)
     w.act_toggle_polygons.toggled.connect(w.show_polygons.setChecked)
+    w.act_hide_identifiers = a(
+        w,
+        "Hide names and paths",
+        None,
+        None,
+        "Title, project list and recent files name the kind of scan, not its file or folder "
+        "(which may carry a patient's name)",
+        checkable=True,
+    )
+    w.act_hide_identifiers.setChecked(files.hide_identifiers())
+    w.act_hide_identifiers.toggled.connect(files.set_hide_identifiers)
     w.preset_actions = [
         a(
             w,
@@ -148,6 +159,8 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     w.menu_view.addActions([w.act_prev_slice, w.act_next_slice, w.act_prev_image, w.act_next_image])
     w.menu_view.addSeparator()
     w.menu_view.addActions([w.act_fit, w.act_load_ct, w.act_toggle_polygons, *w.preset_actions])
+    w.menu_view.addSeparator()
+    w.menu_view.addAction(w.act_hide_identifiers)
     w.menu_view.addSeparator()
     for dock in (w.dock_project, w.dock_labels, w.dock_axial):
         w.menu_view.addAction(dock.toggleViewAction())

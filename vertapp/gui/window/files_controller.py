@@ -6,11 +6,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vertapp.annotations.recovery import recovery_plan, restore_backup
-from vertapp.config import config_dir
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.files import PendingSave, save_job
@@ -27,9 +26,17 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
-from vertapp.io.volume import display_name
+from vertapp.gui.window.names import (
+    anonymous,
+    fill_recent,
+    hide_identifiers,
+    recent_files,
+    remember_recent,
+    set_hide_identifiers,
+    shown_path,
+    shown_title,
+)
 
-MAX_RECENT = 10
 WARNING_HEADING = "Check this scan before annotating it:"
 log = logging.getLogger(__name__)
 
@@ -39,11 +46,6 @@ def scan_warnings(opened: OpenedCT | OpenedRadiograph) -> list[str]:
     if isinstance(opened, OpenedRadiograph):
         return list(opened.radiograph.warnings)
     return [*opened.volume.warnings, *opened.mip.warnings]
-
-
-def settings() -> QSettings:
-    """App settings in the app's own config folder (tests point it at a temp dir)."""
-    return QSettings(str(config_dir() / "gui.ini"), QSettings.Format.IniFormat)
 
 
 class FilesController(QObject):
@@ -79,29 +81,27 @@ class FilesController(QObject):
             self.host.show_error(str(err))
             self.images.report_loaded(False)
             return
-        self._remember_recent(path)
+        remember_recent(path)
         if kind == "backup_only":
             self._open_backup_only(path)
         elif kind == "project":
             self._open_project(path)
         elif kind == "radiograph":
             self.jobs.run(
-                lambda: open_radiograph_job(path), f"Reading {display_name(path)}", self._on_opened
+                lambda: open_radiograph_job(path), f"Reading {shown_path(path)}", self._on_opened
             )
         elif kind == "dicom_file":
             self.jobs.run(
-                lambda: open_any_job(path), f"Reading {display_name(path)}", self._on_opened
+                lambda: open_any_job(path), f"Reading {shown_path(path)}", self._on_opened
             )
         else:
-            self.jobs.run(
-                lambda: open_ct_job(path), f"Opening {display_name(path)}", self._on_opened
-            )
+            self.jobs.run(lambda: open_ct_job(path), f"Opening {shown_path(path)}", self._on_opened)
 
     def _open_project(self, path: str) -> None:
         folder = Path(path).parent if Path(path).is_file() else Path(path)
         self.jobs.run(
             lambda: open_project_job(str(folder)),
-            f"Opening {folder.name}",
+            f"Opening {shown_path(folder)}",
             lambda project: self._on_project_loaded(folder, project),
         )
 
@@ -132,7 +132,7 @@ class FilesController(QObject):
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = self.host.ask(
             "Recover unsaved edits?",
-            f"Unsaved annotations of {self.doc.title} from a previous session were found. "
+            f"Unsaved annotations of {self.shown_title()} from a previous session were found. "
             "Recover them?",
             yes_no,
             None,
@@ -235,23 +235,26 @@ class FilesController(QObject):
         elif worker.result:
             self.host.show_status(f"Exported {Path(worker.result[0]).name}", 5000)
 
-    # ------------------------------------------------------------ recent files
+    # ------------------------------------------------------ names shown, recent files
     def recent_files(self) -> list[str]:
-        value = settings().value("recent", [])
-        return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
-
-    def _remember_recent(self, path: str) -> None:
-        items = [p for p in self.recent_files() if p != path]
-        settings().setValue("recent", [path, *items][:MAX_RECENT])
+        return recent_files()
 
     def fill_recent(self, menu: QMenu) -> None:
-        menu.clear()
-        for path in self.recent_files():
-            act = menu.addAction(display_name(path))
-            act.setToolTip(path)
-            act.triggered.connect(lambda _c=False, p=path: self.open_path(p))
-        if not menu.actions():
-            menu.addAction("(none)").setEnabled(False)
+        fill_recent(menu, self.open_path)
+
+    def hide_identifiers(self) -> bool:
+        return hide_identifiers()
+
+    def set_hide_identifiers(self, on: bool) -> None:
+        """View > Hide names and paths: kept in the settings; the title follows at once."""
+        set_hide_identifiers(on)
+        self.host.update_title()
+
+    def shown_title(self) -> str:
+        """The open project's name as the window may show it."""
+        first = next(iter(self.doc.project.images.values()), None)
+        kind = first.kind if first is not None else ""
+        return shown_title(self.doc.title, self.doc.project.root is not None, kind)
 
     # ================================================================ saving
     def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:
@@ -328,7 +331,8 @@ class FilesController(QObject):
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = self.host.ask(
             "Recover unsaved edits?",
-            recovery_plan(root).message or "Unsaved edits were found. Recover them?",
+            anonymous(recovery_plan(root).message, root.name)
+            or "Unsaved edits were found. Recover them?",
             yes_no,
             None,  # unattended: decide nothing, keep the journal for a person
         )
@@ -340,7 +344,7 @@ class FilesController(QObject):
                 self.doc.recovery_failed()
                 self.host.show_error(
                     f"The unsaved edits could not be recovered ({err}); "
-                    f"{root.name} opens as last saved."
+                    f"{anonymous(root.name, root.name, 'the project')} opens as last saved."
                 )
                 return
             self.host.show_status("Recovered unsaved edits", 5000)
@@ -352,9 +356,10 @@ class FilesController(QObject):
         """A folder whose project.json is gone but its .bak is there: offer the backup."""
         plan = recovery_plan(path)
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = self.host.ask("Restore the previous version?", plan.message, yes_no, None)
+        text = anonymous(plan.message, Path(path).name, "This folder")
+        answer = self.host.ask("Restore the previous version?", text, yes_no, None)
         if answer != QMessageBox.StandardButton.Yes:
-            self.host.show_status(f"{display_name(path)} was left as it is", 10000)
+            self.host.show_status(f"{shown_path(path)}: left as it is", 10000)
             self.images.report_loaded(False)
             return
         try:
@@ -376,7 +381,7 @@ class FilesController(QObject):
         )
         answer = self.host.ask(
             "Unsaved edits",
-            f"Save the edits to {self.doc.title or 'this project'}?",
+            f"Save the edits to {self.shown_title() or 'this project'}?",
             buttons,
             QMessageBox.StandardButton.Cancel,
         )

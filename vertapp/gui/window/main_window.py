@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
     act_fit: QAction
     act_load_ct: QAction
     act_toggle_polygons: QAction
+    act_hide_identifiers: QAction
     act_train: QAction
     act_predict: QAction
     label_actions: dict[str, QAction]
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, text, buttons)
 
     def update_title(self, *_args: object) -> None:
-        name = self.doc.title or "no project"
+        name = self.files.shown_title() or "no project"  # no patient's name by default
         self.setWindowTitle(f"{name}[*] — VertApp")
         self.setWindowModified(self.doc.modified)
 
@@ -317,7 +318,9 @@ class MainWindow(QMainWindow):
         ids = self.doc.image_ids
         names = [self.doc.project.images[i].file_name.rsplit("/", 1)[-1] for i in ids]
         self.panel.set_rows(
-            names, lambda row: self.doc.status_word(self.doc.image_ids[row]), self.doc.title
+            names,
+            lambda row: self.doc.status_word(self.doc.image_ids[row]),
+            self.files.shown_title(),
         )
         self._set_label_set()
         self.update_title()

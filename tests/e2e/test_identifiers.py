@@ -1,0 +1,78 @@
+"""A folder or file named after the patient does not show in the window by default."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gui
+NAME = "DOE_JOHN_1961"
+
+
+@pytest.fixture
+def patient_files(tmp_path):  # type: ignore[no-untyped-def]
+    """A radiograph and a saved project, both in folders named after the patient."""
+    from PIL import Image
+
+    from vertapp.annotations import store
+    from vertapp.annotations.model import ImageRecord
+
+    xray = tmp_path / NAME / f"{NAME}.png"
+    xray.parent.mkdir()
+    Image.fromarray((np.arange(80 * 60).reshape(80, 60) % 200).astype(np.uint8)).save(xray)
+    folder = tmp_path / f"project_{NAME}"
+    project = store.new_project(folder)
+    Image.fromarray(np.zeros((50, 40), np.uint8)).save(folder / "images" / "m.png")
+    project.add_image(ImageRecord(id=1, file_name="images/m.png", width=40, height=50))
+    store.save_project(project, folder)
+    return xray, folder
+
+
+def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
+        window.open_path(path)
+    assert blocker.args == [True], window._last_error
+
+
+def _shown_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
+    window._fill_recent()
+    acts = window.menu_recent.actions()
+    return [
+        window.windowTitle(),
+        window.panel.summary.text(),
+        window.statusBar().currentMessage(),
+        *(a.text() for a in acts),
+        *(a.toolTip() for a in acts),
+    ]
+
+
+def test_names_and_paths_hidden_by_default(qtbot, window, patient_files) -> None:  # type: ignore[no-untyped-def]
+    xray, project = patient_files
+    assert window.act_hide_identifiers.isChecked()
+    _open(qtbot, window, xray)
+    assert window.windowTitle().startswith("untitled radiograph")
+    _open(qtbot, window, project)
+    assert window.windowTitle().startswith("project")
+    texts = _shown_texts(window)
+    assert not [t for t in texts if NAME in t], texts
+    kinds = [a.text() for a in window.menu_recent.actions()]
+    assert kinds == ["&1  project folder", "&2  radiograph (.png)"]
+
+
+def test_switch_off_shows_names_and_is_remembered(qtbot, window, patient_files) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window.main_window import MainWindow
+
+    xray, project = patient_files
+    _open(qtbot, window, xray)
+    window.act_hide_identifiers.setChecked(False)
+    assert window.windowTitle().startswith(xray.name)  # follows at once
+    window._fill_recent()
+    (act,) = window.menu_recent.actions()
+    assert act.text() == xray.name and act.toolTip() == str(xray)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert not second.act_hide_identifiers.isChecked()  # kept in the settings
+    second.act_hide_identifiers.setChecked(True)
+    assert window.act_hide_identifiers.isChecked() is False  # each window's own action
+    window.update_title()
+    assert NAME not in window.windowTitle()
