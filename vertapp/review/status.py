@@ -83,6 +83,18 @@ def derived_image_status(img: ImageRecord) -> str:
     return IN_PROGRESS
 
 
+def list_text(img: ImageRecord) -> str:
+    """The project list's words for an image: its saved status, then what waits in it."""
+    text = STATUS_TEXT.get(img.status, img.status)
+    pending = sum(is_pending(i) for i in img.instances)
+    return f"{text}, {pending} to review" if pending else text
+
+
+def status_after_hand_edit(img: ImageRecord) -> str | None:
+    """A first hand edit puts a not-started image in progress (saved, so the list agrees)."""
+    return IN_PROGRESS if img.status == NOT_STARTED else None
+
+
 # -- navigation --------------------------------------------------------------------------------
 def needs_review(img: ImageRecord) -> bool:
     return img.status != COMPLETED and any(is_pending(i) for i in img.instances)

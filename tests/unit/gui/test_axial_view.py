@@ -48,7 +48,7 @@ def test_wheel_scrolls_slices(view, qtbot) -> None:  # type: ignore[no-untyped-d
         False,
     )
     QApplication.sendEvent(vp, ev)
-    assert view.index == 6
+    assert view.index == 4  # wheel down: toward the feet (index runs toward +S, the head)
 
 
 def test_presets_set_levels(view) -> None:  # type: ignore[no-untyped-def]

@@ -12,12 +12,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject
 
+from vertapp.annotations import ops
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
 from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_tool import Mode
+from vertapp.review.status import status_after_hand_edit
 
 
 class EditController(QObject):
@@ -54,8 +56,13 @@ class EditController(QObject):
         return self._gesture
 
     def edit(self, op: Any, text: str | None = None) -> bool:
+        text = text or op.text
+        img = self.doc.current
+        status = status_after_hand_edit(img) if img is not None else None
+        if img is not None and status is not None:  # saved with the edit, undone with it
+            op = ops.Macro((op, ops.SetImageStatus(img.id, status)), text)
         try:
-            self.doc.edit(op, text or op.text)
+            self.doc.edit(op, text)
         except VertAppError as err:
             self.show_error(str(err))
             if self.doc.current_id is not None:  # drop the preview of the refused edit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vertapp.gui.widgets.colors import label_color
@@ -16,6 +17,13 @@ VERTEBRA_KEYS: dict[str, str] = {
     **{f"T{i + 1}": k for i, k in enumerate(_T_KEYS)},
     **{f"L{i}": f"Alt+{i}" for i in range(1, 6)},
 }
+
+
+def swatch(color: QColor, size: int = 12) -> QIcon:
+    """A filled square of the label's colour (shows in every widget style, unlike a border)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(color)
+    return QIcon(pixmap)
 
 
 def suggest_next(used: Iterable[str], last: str | None, labels: tuple[str, ...]) -> str:
@@ -57,6 +65,7 @@ class LabelPalette(QWidget):
         btn.setCheckable(True)
         btn.setMinimumWidth(34)
         color = label_color(name)
+        btn.setIcon(swatch(color))
         btn.setStyleSheet(
             f"QPushButton {{ border-left: 5px solid {color.name()}; padding: 2px; }}"
             f"QPushButton:checked {{ background: {color.darker(180).name()}; color: white; }}"

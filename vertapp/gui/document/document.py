@@ -41,15 +41,10 @@ from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
+from vertapp.review.status import list_text
 
 log = logging.getLogger(__name__)
 
-STATUS_WORDS = {
-    "not_started": "unlabelled",
-    "in_progress": "in progress",
-    "completed": "reviewed",
-    "flagged": "flagged",
-}
 PIXEL_CACHE = 8  # images kept decoded while browsing
 RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory bound)
 
@@ -185,12 +180,8 @@ class Document(QObject):
                 self.ct.pop(old, None)
 
     def status_word(self, image_id: int) -> str:
-        img = self.project.images[image_id]
-        if img.status == "not_started" and img.instances:
-            if any(i.source == "predicted" and not i.reviewed for i in img.instances):
-                return "predicted"
-            return "in progress"
-        return STATUS_WORDS.get(img.status, img.status)
+        """The project list's words: the status saved in project.json, and what waits."""
+        return list_text(self.project.images[image_id])
 
     def shapes(self, image_id: int) -> dict[int, Shape]:
         img = self.project.images[image_id]

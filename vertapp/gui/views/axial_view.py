@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QGraphicsEllipseItem,
     QHBoxLayout,
     QLabel,
@@ -112,15 +113,18 @@ class AxialView(QWidget):
         self.marker.setZValue(12)
         self.canvas.viewbox.addItem(self.marker, ignoreBounds=True)
         self.marker_lps: np.ndarray | None = None
+        self._mouse: tuple[float, float] | None = None  # last cursor, re-read on scroll
         self.canvas.viewbox.wheel_handler = self._wheel
         self.canvas.mouse_moved.connect(self._report_cursor)
         self.slider = QSlider(Qt.Orientation.Vertical)
-        self.slider.setInvertedAppearance(True)  # head at the top, like the MIP
+        self.head_step = 1  # the index step toward the head (set per volume)
         self.slider.valueChanged.connect(self.set_slice)
         self.preset = QComboBox()
         self.preset.addItems([*WINDOW_PRESETS, "Custom"])
         self.preset.setToolTip("Window/level preset (right-drag on the image to adjust)")
         self.preset.currentTextChanged.connect(self._apply_preset)
+        self.width_box = self._hu_box("Window width (HU)", 1.0, 10000.0, self.wl[0])
+        self.level_box = self._hu_box("Window level / centre (HU)", -2000.0, 4000.0, self.wl[1])
         self.info = QLabel("No volume")
         self.warning = QLabel("")
         self.warning.setStyleSheet(f"color: {NO_CIRCLE.name()}; font-weight: bold")
@@ -132,7 +136,10 @@ class AxialView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
         top.addWidget(self.warning)
-        top.addWidget(QLabel("W/L"))
+        top.addWidget(QLabel("W"))
+        top.addWidget(self.width_box)
+        top.addWidget(QLabel("L"))
+        top.addWidget(self.level_box)
         top.addWidget(self.preset)
         body = QHBoxLayout()
         body.addWidget(self.canvas, 1)
@@ -154,7 +161,11 @@ class AxialView(QWidget):
             self._draw_circles()  # no stale canal circle over an empty view
             return
         nz = volume.shape[0]
+        # +S is toward the head in LPS: which way the slice index runs depends on the file
+        dz = volume.index_to_lps((1, 0, 0))[2] - volume.index_to_lps((0, 0, 0))[2]
+        self.head_step = 1 if dz >= 0 else -1
         self.slider.blockSignals(True)
+        self.slider.setInvertedAppearance(self.head_step < 0)  # head at the top, like the MIP
         self.slider.setRange(0, nz - 1)
         self.slider.blockSignals(False)
         self.index = -1
@@ -177,6 +188,10 @@ class AxialView(QWidget):
                 self._scene_xy[id(c)] = (float(i * sx), float(j * sy))  # once, not per slice
         self._draw_circles()
 
+    def step_toward_head(self, n: int = 1) -> None:
+        """Move n slices toward the head (negative: toward the feet), as PgUp/PgDown do."""
+        self.set_slice(self.index + n * self.head_step)
+
     def set_slice(self, k: int, *, reset_view: bool = False) -> None:
         if self.volume is None:
             return
@@ -196,9 +211,24 @@ class AxialView(QWidget):
             self.slider.blockSignals(False)
         z_mm = float(self.volume.index_to_lps((k, 0, 0))[2])
         self.info.setText(f"Axial {k + 1}/{self.volume.shape[0]}  z = {z_mm:.1f} mm")
+        if self._mouse is not None:  # the status bar follows the slice under a still cursor
+            self._report_cursor(*self._mouse)
         self.slice_changed.emit(k)
 
     # -- window / level ------------------------------------------------------
+    def _hu_box(self, tip: str, lo: float, hi: float, value: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(lo, hi)
+        box.setDecimals(0)
+        box.setSingleStep(10.0)
+        box.setValue(value)
+        box.setToolTip(f"{tip}: type a value, or right-drag on the image")
+        box.setKeyboardTracking(False)  # apply on Enter / focus out, not on every digit
+        box.valueChanged.connect(
+            lambda _v: self.set_window(self.width_box.value(), self.level_box.value())
+        )
+        return box
+
     def _levels(self) -> tuple[float, float]:
         width, level = self.wl
         return (level - width / 2, level + width / 2)
@@ -206,6 +236,11 @@ class AxialView(QWidget):
     def set_window(self, width: float, level: float) -> None:
         self.wl = (float(width), float(level))
         self.canvas.set_levels(self._levels())
+        for box, value in ((self.width_box, self.wl[0]), (self.level_box, self.wl[1])):
+            if box.value() != value:
+                box.blockSignals(True)
+                box.setValue(value)
+                box.blockSignals(False)
         name = next((n for n, wl in WINDOW_PRESETS.items() if wl == self.wl), "Custom")
         if self.preset.currentText() != name:
             self.preset.blockSignals(True)
@@ -283,12 +318,12 @@ class AxialView(QWidget):
     def _wheel(self, ev: Any) -> bool:
         if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
             return False  # Ctrl+wheel zooms
-        step = 1 if ev.delta() < 0 else -1
-        self.set_slice(self.index + step)
+        self.step_toward_head(1 if ev.delta() > 0 else -1)  # wheel up: toward the head
         return True
 
     def _report_cursor(self, x: float, y: float) -> None:
         vol = self.volume
+        self._mouse = (x, y)
         if vol is None:
             return
         sx, sy, _ = vol.spacing

@@ -64,6 +64,7 @@ class ImageCanvas(QWidget):
     """
 
     mouse_moved = Signal(float, float)
+    zoom_changed = Signal(float)  # screen pixels per scene unit (1.0 = 100 %)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +78,7 @@ class ImageCanvas(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.viewbox.sigRangeChanged.connect(lambda *_a: self.zoom_changed.emit(self.zoom()))
         self._shape: tuple[int, int] | None = None
 
     def set_image(
@@ -99,6 +101,12 @@ class ImageCanvas(QWidget):
     def fit(self) -> None:
         """Fit the image to the view (only the image: overlays may still hold the last one's size)."""
         self.viewbox.autoRange(padding=0.02, items=[self.image_item])
+
+    def zoom(self) -> float:
+        """Screen pixels per scene unit (an image pixel, or a mm with a pixel size)."""
+        (x0, x1), _ = self.viewbox.viewRange()
+        width = self.viewbox.width()
+        return float(width / (x1 - x0)) if x1 > x0 and width > 0 else 1.0
 
     def set_levels(self, levels: tuple[float, float]) -> None:
         self.image_item.setLevels(levels)

@@ -75,10 +75,10 @@ def build_actions(
     }
     # view
     w.act_next_slice = a(
-        w, "Next slice (down)", lambda: w.axial.set_slice(w.axial.index + 1), "PgDown"
+        w, "Slice down (toward the feet)", lambda: w.axial.step_toward_head(-1), "PgDown"
     )
     w.act_prev_slice = a(
-        w, "Previous slice (up)", lambda: w.axial.set_slice(w.axial.index - 1), "PgUp"
+        w, "Slice up (toward the head)", lambda: w.axial.step_toward_head(1), "PgUp"
     )
     w.act_next_image = a(w, "Next image", lambda: images.step_image(1), "Ctrl+Down")
     w.act_prev_image = a(w, "Previous image", lambda: images.step_image(-1), "Ctrl+Up")

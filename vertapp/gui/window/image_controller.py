@@ -120,6 +120,10 @@ class ImageController(QObject):
             self.host.show_error(f"{rec.file_name}: cannot read the image ({err})")
             pixels = np.zeros((rec.height, rec.width), dtype=np.uint8)
         self.annot.set_image(pixels, f"{rec.file_name.rsplit('/', 1)[-1]}  ({rec.kind})")
+        row = self.doc.image_ids.index(image_id) + 1  # no file name: it may name the patient
+        self.cursor_label.setText(
+            f"Image {row}/{len(self.doc.image_ids)}: {rec.width} x {rec.height} px"
+        )
         self.annot.set_shapes(self.doc.shapes(image_id))
         self.panel.select_row(self.doc.image_ids.index(image_id))
         self._show_ct(image_id)

@@ -42,6 +42,7 @@ from vertapp.gui.widgets.progress_box import ProgressBox
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window import commands
+from vertapp.gui.window.drop_open import DropOpener
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         commands.build_toolbars(self)
         self._build_status_bar()
         self._connect()
+        self.drops = DropOpener(self, self.files.open_path, self.show_status)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.files.autosave)
@@ -206,7 +208,13 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self.zoom_label = QLabel()
+        self.zoom_label.setToolTip("Zoom of the image (wheel zooms at the cursor; F fits)")
+        self.annot.canvas.zoom_changed.connect(
+            lambda z: self.zoom_label.setText(f"Zoom {100 * z:.0f} %")
+        )
         bar.addPermanentWidget(self.cursor_label)
+        bar.addPermanentWidget(self.zoom_label)
         bar.addPermanentWidget(self.progress)
 
     def _connect(self) -> None:

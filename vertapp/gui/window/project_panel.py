@@ -13,13 +13,21 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 
-STATUS_COLORS = {
-    "unlabelled": QColor(150, 150, 150),
+STATUS_COLORS = {  # keyed by the saved status's words (vertapp.review.status.STATUS_TEXT)
+    "not started": QColor(150, 150, 150),
     "in progress": QColor(240, 200, 40),
-    "predicted": QColor(80, 160, 255),
-    "reviewed": QColor(60, 200, 90),
-    "flagged": QColor(240, 70, 70),
+    "completed": QColor(60, 200, 90),
+    "flagged for expert": QColor(240, 70, 70),
 }
+TO_REVIEW = QColor(80, 160, 255)  # predictions wait for a decision
+
+
+def status_color(text: str) -> QColor:
+    status = text.split(",")[0]
+    if "to review" in text and status != "flagged for expert":
+        return TO_REVIEW
+    return STATUS_COLORS.get(status, QColor(150, 150, 150))
+
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -28,7 +36,7 @@ class ImageListModel(QAbstractListModel):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[str] = []
-        self.status_of: Callable[[int], str] = lambda row: "unlabelled"
+        self.status_of: Callable[[int], str] = lambda row: "not started"
 
     def set_rows(self, names: list[str], status_of: Callable[[int], str]) -> None:
         self.beginResetModel()
@@ -50,7 +58,7 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{self.status_of(row)}  ·  {self.names[row]}"  # status first: never elided
         if role == Qt.ItemDataRole.DecorationRole:
-            return STATUS_COLORS.get(self.status_of(row), QColor(150, 150, 150))
+            return status_color(self.status_of(row))
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{self.names[row]} ({self.status_of(row)})"
         return None
