@@ -23,6 +23,8 @@ from vertapp.jobs import Job, Progress, run_job, sub_job
 from vertapp.labels import ID_VERTEBRA
 from vertapp.preprocess.result import MipResult
 
+SLAB_MARGIN_MM = 10.0  # recomputed beyond the changed vertebrae and their neighbours
+
 
 @dataclass(frozen=True)
 class BackprojectParams:
@@ -72,6 +74,7 @@ class BackProjection:
     unclaimed_voxels: int  # candidate bone on the masks' rays that no vertebra took
     counts: dict[str, int] = field(default_factory=dict)  # voxels per vertebra
     warnings: list[str] = field(default_factory=list)
+    footprint: np.ndarray | None = field(default=None, repr=False)  # the masks it came from
 
     def volume_ml(self, name: str) -> float:
         return self.counts.get(name, 0) * self.voxel_mm3 / 1000.0
@@ -102,6 +105,9 @@ class BackProjector:
         yield Progress("rays", 0.0, "rays of the MIP on the CT grid")
         self.rays: Rays = compute_rays(volume, result, p.half_width_mm)
         self.hu = volume.array[self.rays.box]
+        rows = np.where(self.rays.inside, self.rays.row, np.iinfo(np.int16).max)
+        self._row_min = rows.reshape(len(rows), -1).min(axis=1)
+        self._row_max = self.rays.row.reshape(len(rows), -1).max(axis=1)
         bone_hu = result.params.hu_min if p.bone_hu is None else p.bone_hu
         yield Progress("bone", 0.05, "bone (smoothed HU)")
         bone, smooth = smoothed_bone(self.hu, volume.spacing, bone_hu, p.smooth_mm, p.min_bone_mm3)
@@ -128,22 +134,67 @@ class BackProjector:
                 f"is {cols}x{rows} px: the masks belong to another image"
             )
 
-    def job(self, footprint: np.ndarray) -> Job[BackProjection]:
-        """3D labels for a footprint image (`footprint.py`), yielding Progress per step."""
+    def job(
+        self, footprint: np.ndarray, previous: BackProjection | None = None
+    ) -> Job[BackProjection]:
+        """3D labels for a footprint image (`footprint.py`), yielding Progress per step.
+
+        With `previous` (this projector's result for earlier masks), only the slab of CT
+        slices around the vertebrae whose masks changed (and their neighbours) is
+        recomputed; the rest is kept. An edit of one vertebra then costs a few of them."""
         self.check_footprint(footprint)
         yield Progress("masks", 0.0, "masks on the rays")
+        slab, involved = self._changed_slab(footprint, previous)
+        if slab is not None and slab.stop <= slab.start:
+            return previous  # type: ignore[return-value]  # nothing changed
         seed = self.rays.lookup(footprint)
         union = ndi.binary_dilation(footprint > 0, iterations=self.params.tolerance_px)
         candidate = self.bone & self.rays.lookup(union.astype(np.uint8)).astype(bool)
         yield Progress("separate", 0.2, "separating vertebrae in 3D")
         structure = erosion_structure(self.volume.spacing, self.params.erode_mm)
         min_other = int(np.ceil(self.params.min_other_mm3 / np.prod(self.volume.spacing)))
-        local = separate(self.hu, candidate, seed, structure, min_other, self.outside_bone)
+        if slab is None or previous is None:
+            local = separate(self.hu, candidate, seed, structure, min_other, self.outside_bone)
+        else:
+            local = previous.labels[self.rays.box].copy()
+            outside = None if self.outside_bone is None else self.outside_bone[slab]
+            fresh = separate(
+                self.hu[slab], candidate[slab], seed[slab], structure, min_other, outside
+            )
+            # vertebrae the edit does not touch keep their voxels: the slab may cut them,
+            # and a cut vertebra is not judged right on its own piece
+            kept = (local[slab] > 0) & ~np.isin(local[slab], involved)
+            local[slab] = np.where(kept, local[slab], np.where(np.isin(fresh, involved), fresh, 0))
         yield Progress("collect", 0.95, "counting voxels")
         return self._collect(local, candidate, footprint)
 
-    def run(self, footprint: np.ndarray) -> BackProjection:
-        return run_job(self.job(footprint))
+    def _changed_slab(
+        self, footprint: np.ndarray, previous: BackProjection | None
+    ) -> tuple[slice | None, list[int]]:
+        """Box slices to recompute after an edit (empty: nothing changed; None: all) and
+        the vertebrae it involves (those edited and their neighbours)."""
+        old = None if previous is None else previous.footprint
+        if old is None or old.shape != footprint.shape:
+            return None, []
+        changed = old != footprint
+        if not changed.any():
+            return slice(0, 0), []
+        ids = {int(v) for v in np.unique(np.concatenate([old[changed], footprint[changed]]))}
+        ids = {w for v in ids - {0, AMBIGUOUS} for w in (v - 1, v, v + 1)}  # and neighbours
+        if not ids:
+            return None, []
+        rows = np.flatnonzero(changed.any(axis=1))
+        for image in (old, footprint):
+            rows = np.concatenate([rows, np.flatnonzero(np.isin(image, list(ids)).any(axis=1))])
+        margin = int(np.ceil(SLAB_MARGIN_MM / self.result.grid.spacing))
+        r0, r1 = rows.min() - margin, rows.max() + margin
+        zs = np.flatnonzero((self._row_max >= r0) & (self._row_min <= r1))
+        if not zs.size:
+            return slice(0, 0), []
+        return slice(int(zs[0]), int(zs[-1]) + 1), sorted(ids)
+
+    def run(self, footprint: np.ndarray, previous: BackProjection | None = None) -> BackProjection:
+        return run_job(self.job(footprint, previous))
 
     def slice_preview(self, footprint: np.ndarray, z: int) -> np.ndarray:
         """uint8 (y, x) labels of CT slice `z` from the footprint alone (no 3D step), fast."""
@@ -179,6 +230,7 @@ class BackProjector:
             unclaimed_voxels=int((candidate & (local == 0)).sum()),
             counts=names,
             warnings=warnings,
+            footprint=footprint.copy(),
         )
 
 
