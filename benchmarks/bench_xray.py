@@ -62,6 +62,7 @@ class Tally:
     fallback: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
+    worst: list[tuple[float, str, str, str]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------- methods
@@ -115,6 +116,7 @@ def measure(
         for level, m in got.items():
             e = corner_errors(m, case.truth[level], case.high_zois[level].bbox)
             tally.detected += list(e)
+            tally.worst.append((float(e.max()), case.name, level, status[level]))
             tally.statuses[status[level]] = tally.statuses.get(status[level], 0) + 1
         if not with_fallback:
             continue
@@ -124,6 +126,7 @@ def measure(
             if level in got:
                 e = corner_errors(got[level], case.truth[level], case.high_zois[level].bbox)
                 tally.fallback += list(e)
+                tally.worst.append((float(e.max()), case.name, level, f"dropped, {status[level]}"))
                 key = f"fallback:{status[level]}"
                 tally.statuses[key] = tally.statuses.get(key, 0) + 1
 
@@ -270,6 +273,10 @@ def report(title: str, cases: list[Case], with_fallback: bool = True) -> None:
     b = float(np.median(base.seconds))
     print(_row("baseline: OpenCV ECC Euclidean, blurred crop", base, None))
     print(_row("vertapp.xray.align", mine, b))
+    worst = sorted(mine.worst, reverse=True)[:6]
+    print(
+        "worst ZOIs (vertapp):", "; ".join(f"{c} {lv} {e:.1f} px ({st})" for e, c, lv, st in worst)
+    )
 
 
 def main() -> None:

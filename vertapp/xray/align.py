@@ -5,7 +5,8 @@ high-dose ZOI onto the low-dose image, with the paper's failure modes handled.
   `register.register_zoi` (image content, never the outlines' vertices).
 - A vertebra missing on the low-dose image is placed where its aligned neighbours' motions
   put it, searched around there, refined, and marked `fallback`.
-- A low score marks a vertebra `failed`; torsion checks (`torsion.py`) add warnings.
+- A low score marks a vertebra `failed`; a result that the low-dose outline contradicts
+  (`outline_check.py`) and torsion (`torsion.py`) add warnings.
 
 `align_job` is a job (`vertapp.jobs`): it yields one `Progress` per vertebra and returns an
 `Alignment`; closing it between vertebrae cancels it.
@@ -20,6 +21,7 @@ import numpy as np
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
+from vertapp.xray.outline_check import outline_warnings
 from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
 from vertapp.xray.torsion import torsion_warnings
@@ -73,6 +75,9 @@ def align_job(
         done[level] = _align_missing(low_f, high_f, high_zois[level], done)
         yield Progress("Aligning", len(done) / total, f"{level} (fallback)")
     result = [done[lv] for lv in levels]
+    for v in result:
+        if v.status == "aligned":
+            v.warnings += outline_warnings(v.matrix, high_zois[v.level], low_zois[v.level])
     for level, notes in torsion_warnings(result, high_zois, low_zois).items():
         done[level].warnings += notes
     warnings = [

@@ -113,3 +113,25 @@ def test_bad_inputs_are_our_errors() -> None:
         run_job(align_job(p.low.array, p.high.array, only_low, only_high))
     with pytest.raises(InputError, match="no vertebra was found on the low-dose image"):
         run_job(align_job(p.low.array, p.high.array, {}, high))
+
+
+def test_outline_check_flags_results_the_low_dose_outline_contradicts() -> None:
+    from vertapp.xray.outline_check import outline_warnings
+
+    p = pair(0, "T10", "L5")
+    low, high = zoi_sets(p, rough_offsets(p.levels, 1))
+    for level in ("T11", "L2"):
+        truth = Similarity.from_matrix(p.motions[level].matrix, high[level].centroid)
+        assert outline_warnings(truth.matrix, high[level], low[level]) == []
+        shifted = Similarity(
+            truth.angle_deg, truth.scale, (truth.shift[0], truth.shift[1] + 8), truth.center
+        )
+        assert (
+            "px from the low-dose outline's centre"
+            in outline_warnings(shifted.matrix, high[level], low[level])[0]
+        )
+        turned = Similarity(truth.angle_deg + 8, truth.scale, truth.shift, truth.center)
+        assert (
+            "deg off the low-dose outline's"
+            in outline_warnings(turned.matrix, high[level], low[level])[-1]
+        )
