@@ -6,10 +6,11 @@ Steps, for one image of any size and bit depth:
 2. scaled so its long side is the model's (`max_size`: a whole spine of 1000 x 2500
    px is seen as in training; masks of a big image are never made at full size
    for every raw detection);
-3. detections above the score threshold; body classes (one per level, T1..L5)
-   merged when two masks overlap (IoU > 0.5) and numbered top to bottom with the
-   ordering step (`vertapp.ml.ordering`: strictly increasing levels that best fit
-   the class probabilities, gaps allowed);
+3. detections above the score threshold, a body's score being the net's certainty
+   that it is a body at all (the sum of its level classes: which level is decided
+   next); bodies merged when two masks overlap (IoU > 0.5) and numbered top to
+   bottom with the ordering step (`vertapp.ml.ordering`: strictly increasing levels
+   that best fit the class probabilities, gaps allowed);
 4. soft masks of the kept detections scaled back to the image and cut at 0.5;
 5. every other part given the level of the body it hangs from (`attach.py`).
 
@@ -35,6 +36,8 @@ from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
+
+MAX_RAW_DETECTIONS = 100  # per image, before merging a body's detections under several levels
 
 
 @dataclass
@@ -66,25 +69,25 @@ def predict_radiograph(
     """Bodies (top to bottom) then the other parts, each with its level (module docstring)."""
     check_radiograph_model(loaded)
     grey = grey_u8(image)
-    small, s = resize_long_side(grey, loaded.config.max_size)
-    model = loaded.model.eval()
-    det = maskrcnn_raw(model, [to_tensor(small).to(model_device(model))])[0]
-    thresh = loaded.config.score_thresh if score_thresh is None else float(score_thresh)
-    keep = (det["scores"] >= thresh).cpu().numpy()
-    soft = det["masks"][:, 0].float().cpu().numpy()[keep]
-    scores = det["scores"].float().cpu().numpy()[keep]
-    labels = det["labels"].cpu().numpy()[keep]
-    probs = det["class_probs"].float().cpu().numpy()[keep][:, 1:]  # drop background
+    small, _ = resize_long_side(grey, loaded.config.max_size)
+    det = _detect(loaded, small)
     names = loaded.class_names
+    labels = det["labels"]
     kinds = [class_part_level(names[int(lb) - 1]) for lb in labels]
-    is_body = np.array([k[0] == BODY for k in kinds], bool)
-    bodies = _bodies(soft, scores, labels, probs, is_body, names)
+    is_body = np.array([k[0] == BODY for k in kinds], bool).reshape(len(labels))
+    scores = np.where(is_body, _body_score(det["class_probs"], names), det["scores"])
+    thresh = loaded.config.score_thresh if score_thresh is None else float(score_thresh)
+    keep = scores >= thresh
+    soft, scores, labels = det["masks"][keep], scores[keep], labels[keep]
+    probs, is_body = det["class_probs"][keep][:, 1:], is_body[keep]  # background dropped
+    kinds = [k for k, kept in zip(kinds, keep, strict=True) if kept]
+    cap = loaded.config.detections_per_img  # the model's own limit, per kind
+    bodies = _bodies(soft, scores, labels, probs, is_body, names)[:cap]
     found = [_full(soft[i], grey.shape, BODY, lv, scores[i], ch) for i, lv, ch in bodies]
     found = [f for f in found if f.mask.any()]
-    others = [
-        _full(soft[i], grey.shape, kinds[i][0], UNKNOWN, scores[i])
-        for i in np.flatnonzero(~is_body)
-    ]
+    rest = np.flatnonzero(~is_body)
+    rest = rest[np.argsort(-scores[rest], kind="stable")[:cap]]
+    others = [_full(soft[i], grey.shape, kinds[i][0], UNKNOWN, scores[i]) for i in rest]
     others = [f for f in others if f.mask.any()]
     levels = attach_parts(
         [f.mask for f in others], [f.mask for f in found], [f.level for f in found]
@@ -92,6 +95,41 @@ def predict_radiograph(
     for f, lv in zip(others, levels, strict=True):
         f.level = lv
     return found + others
+
+
+def _detect(loaded: LoadedModel, small: np.ndarray) -> dict[str, np.ndarray]:
+    """Raw detections as numpy: soft masks (N, h, w), scores, labels, class_probs (N, K+1).
+
+    torchvision reports a box once per class that scores >= 0.05; a body unsure of its
+    level comes out under several levels, so the per-image cap is raised while it runs
+    (17 vertebrae x a few levels each) lest whole vertebrae be cut.
+    """
+    model = loaded.model.eval()
+    heads = model.roi_heads
+    cap = heads.detections_per_img
+    heads.detections_per_img = max(cap, MAX_RAW_DETECTIONS)
+    try:
+        det = maskrcnn_raw(model, [to_tensor(small).to(model_device(model))])[0]
+    finally:
+        heads.detections_per_img = cap
+    return {
+        "masks": det["masks"][:, 0].float().cpu().numpy(),
+        "scores": det["scores"].float().cpu().numpy(),
+        "labels": det["labels"].cpu().numpy().astype(np.int64),
+        "class_probs": det["class_probs"].float().cpu().numpy(),
+    }
+
+
+def _body_score(class_probs: np.ndarray, names: list[str]) -> np.ndarray:
+    """How sure the net is that a box is a vertebral body, whatever its level.
+
+    The sum of the body classes' probabilities (1 - background - other parts). The
+    level is decided later by the ordering step; thresholding the winning level's
+    probability instead would drop a body the net is sure of but torn between two
+    neighbouring levels (17 look-alike classes: 0.2 each is common).
+    """
+    cols = [i + 1 for i, n in enumerate(names) if class_part_level(n)[0] == BODY]
+    return class_probs[:, cols].sum(axis=1) if len(class_probs) else np.zeros(0)
 
 
 def _bodies(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -49,32 +50,38 @@ def _dice(a, b):
     return 2 * np.logical_and(a, b).sum() / (a.sum() + b.sum())
 
 
-def _fake_raw(parts, swap=("L1", "L2")):
+def _fake_raw(parts, swap=("L1", "L2"), spread=False):
     """Stand-in for the network: each true part as a detection at the net's input size.
 
     Body classes of `swap` are exchanged (the paper's main error), with class
     probabilities that still favour the right order; one body is detected twice.
+    `spread`: every body torn between its level (0.4) and the next (0.35), as an
+    undertrained net is: no single level clears the threshold.
     """
 
     def raw(model, images):
+        assert model.roi_heads.detections_per_img >= 100  # room for a body under 3+ levels
         h, w = images[0].shape[-2:]
         masks, labels, probs = [], [], []
         for part, level, m in parts + [parts[0]]:
             small = cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
             cls = NAMES.index(level if part == "body" else part) + 1
-            p = np.full(len(NAMES) + 1, 0.01)
+            p = np.full(len(NAMES) + 1, 0.002)
             p[cls] = 1.0
             if part == "body" and level in swap:
                 other = NAMES.index(swap[1] if level == swap[0] else swap[0]) + 1
                 p[other], cls = 0.9, other
+            if part == "body" and spread:
+                p[:] = 0.25 / len(p)
+                p[cls], p[min(cls + 1, 17)] = 0.4, 0.35
             masks.append(small)
             labels.append(cls)
             probs.append(p / p.sum())
-        n = len(masks)
+
         return [
             {
                 "masks": torch.from_numpy(np.array(masks))[:, None],
-                "scores": torch.linspace(0.99, 0.9, n),
+                "scores": torch.tensor([p.max() / p.sum() for p in probs], dtype=torch.float32),
                 "labels": torch.tensor(labels),
                 "class_probs": torch.from_numpy(np.array(probs, np.float32)),
             }
@@ -83,9 +90,24 @@ def _fake_raw(parts, swap=("L1", "L2")):
     return raw
 
 
-def _loaded(names=NAMES, max_size=512):
-    cfg = TrainConfig(weights="none", class_names=list(names), max_size=max_size, min_size=max_size)
-    return LoadedModel(torch.nn.Linear(1, 1), cfg, list(names))
+class _Net(torch.nn.Module):
+    """What predict_radiograph touches of a Mask R-CNN besides the (patched) forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+        self.roi_heads = SimpleNamespace(detections_per_img=40)
+
+
+def _loaded(names=NAMES, max_size=512, score_thresh=0.9):
+    cfg = TrainConfig(
+        weights="none",
+        class_names=list(names),
+        max_size=max_size,
+        min_size=max_size,
+        score_thresh=score_thresh,
+    )
+    return LoadedModel(_Net(), cfg, list(names))
 
 
 def test_big_16bit_radiograph_bodies_ordered_masks_full_size_parts_attached(monkeypatch):
@@ -110,6 +132,17 @@ def test_big_16bit_radiograph_bodies_ordered_masks_full_size_parts_attached(monk
     assert sorted((f.part, f.level) for f in others) == sorted(
         (p, lv) for p, lv, _ in parts if p != "body"
     )
+
+
+def test_a_body_torn_between_two_levels_is_still_found(monkeypatch):
+    img16, parts = _big()
+    monkeypatch.setattr(detect, "maskrcnn_raw", _fake_raw(parts, swap=(), spread=True))
+    loaded = _loaded(score_thresh=0.5)  # every winning level has 0.4 / (sum) < 0.5
+    found = predict_radiograph(loaded, img16)
+    bodies = [f for f in found if f.part == "body"]
+    assert [b.level for b in bodies] == [lv for p, lv, _ in parts if p == "body"]
+    assert all(b.score > 0.7 for b in bodies)  # the score says "a body", not "this level"
+    assert loaded.model.roi_heads.detections_per_img == 40  # the cap is put back
 
 
 def test_zoi_coco_for_one_image_is_plain_coco_with_levels(monkeypatch, tmp_path):
@@ -161,7 +194,7 @@ def test_untrained_checkpoint_runs_end_to_end(tmp_path):
     ckpt = tmp_path / "m.pt"
     save_checkpoint(ckpt, {"model": state, "config": cfg.to_dict(), "class_names": list(PARTS)})
     coco = predict_zoi_coco(ckpt, path)
-    assert 0 < len(coco["annotations"]) <= 10
+    assert 0 < len(coco["annotations"]) <= 2 * 10  # the model's cap, for bodies and for parts
     for a in coco["annotations"]:
         assert a["vertapp"]["vertebra"] == "unknown"
         assert a["segmentation"] and a["area"] > 0
