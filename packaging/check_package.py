@@ -106,15 +106,41 @@ def _screenshot(exe: list[str], env: dict[str, str], png: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.int16)
 
 
+def same_code_as_build(exe_path: Path) -> bool:
+    """True when the venv runs exactly the code the build was made from (a clean
+    checkout at the baked revision), so their windows must look the same."""
+    info = exe_path.parent / "_internal" / "vertapp" / "resources" / "build_info.json"
+    try:
+        baked = json.loads(info.read_text())["revision"]
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, KeyError, ValueError, subprocess.SubprocessError):
+        return False
+    return baked == head and not head.endswith("-dirty")
+
+
 def check_screenshot(exe: list[str], venv: list[str], env: dict[str, str], tmp: Path) -> str:
     frozen = _screenshot(exe, env, tmp / "frozen.png")
     expect(frozen.shape == (1080, 1920, 3), f"screenshot size {frozen.shape[1::-1]}")
     expect(float(frozen.std()) > 20, "screenshot looks blank")
     expect(len(np.unique(frozen.reshape(-1, 3), axis=0)) > 200, "screenshot has too few colours")
+    # The CT is on screen: its MIP and slice fill many grey levels (>= 200 pixels each of
+    # 127 levels between 40 and 220 here), where the bare window's widgets use ~20.
+    grey = frozen[..., 0][(frozen.max(axis=2) == frozen.min(axis=2))]
+    levels = int((np.bincount(grey, minlength=256)[40:220] >= 200).sum())
+    expect(levels >= 60, f"only {levels} grey levels in 40..220: the CT is not shown")
     reference = _screenshot(venv, env, tmp / "venv.png")
     differ = float((np.abs(frozen - reference).max(axis=2) > 32).mean())
-    expect(differ < 0.02, f"screenshot differs from the venv's on {differ:.1%} of pixels")
-    return f"1920x1080, {differ:.2%} of pixels differ from the venv's"
+    if same_code_as_build(Path(exe[-1])):
+        expect(differ < 0.02, f"screenshot differs from the venv's on {differ:.1%} of pixels")
+        return f"1920x1080, CT shown ({levels} grey levels), {differ:.2%} of pixels differ from the venv's"
+    return (
+        f"1920x1080, CT shown ({levels} grey levels); {differ:.1%} of pixels differ from the "
+        "venv's, not judged: "
+        "the checkout is not the clean revision the build was made from"
+    )
 
 
 def make_tiny_checkpoint(path: Path) -> None:
@@ -192,15 +218,50 @@ def _children_cpu() -> float:
 
 
 def measure_startup(builds: dict[str, tuple[list[str], Path]], env, tmp: Path, runs: int):  # type: ignore[no-untyped-def]
-    rows = {}
+    """Cold runs first, then warm runs alternating between the builds, so that a change
+    in the machine's load hits both alike."""
+    cold = {}
     for name, (exe, files) in builds.items():
         _drop_cached_pages(files)
-        cold, _ = startup_seconds(exe, env, tmp / "start.png")
-        warm, cpu = zip(
-            *(startup_seconds(exe, env, tmp / "start.png") for _ in range(runs)), strict=True
-        )
-        rows[name] = (cold, statistics.median(warm), min(warm), max(warm), statistics.median(cpu))
+        cold[name], _ = startup_seconds(exe, env, tmp / "start.png")
+    warm: dict[str, list[tuple[float, float]]] = {name: [] for name in builds}
+    for _ in range(runs):
+        for name, (exe, _files) in builds.items():
+            warm[name].append(startup_seconds(exe, env, tmp / "start.png"))
+    rows = {}
+    for name, samples in warm.items():
+        wall = [s for s, _ in samples]
+        cpu = statistics.median(c for _, c in samples)
+        rows[name] = (cold[name], statistics.median(wall), min(wall), max(wall), cpu)
     return rows
+
+
+def judge_startup(rows, runs: int) -> int:  # type: ignore[no-untyped-def]
+    """Print the table; 1 if the frozen build misses the warm target.
+
+    On a machine busy with other work (load above its CPU count) wall time measures the
+    queue for the CPU more than VertApp, so the target is judged on CPU seconds there.
+    """
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    print(
+        f"\nstart-up to a visible window (s; warm = median of {runs}; load {load:.1f} on {cpus} CPUs)"
+    )
+    print(f"| {'build':16s} | cold | warm | warm min-max | warm CPU s |\n|---|---|---|---|---|")
+    for name, (cold, warm, lo, hi, cpu) in rows.items():
+        print(f"| {name:16s} | {cold:4.1f} | {warm:4.1f} | {lo:.1f}-{hi:.1f} | {cpu:4.1f} |")
+    busy = load > cpus
+    column, index = ("CPU", 4) if busy else ("wall", 1)
+    frozen, venv = rows["frozen build"][index], rows["venv `vertapp`"][index]
+    if busy:
+        print(f"note  load {load:.1f} > {cpus} CPUs: the 3 s target is judged on CPU seconds")
+    if frozen > venv * 1.15:
+        print(
+            f"note  the frozen build starts slower than the venv ({frozen:.1f} vs {venv:.1f} {column} s)"
+        )
+    if frozen > WARM_TARGET_S:
+        print(f"FAIL  warm start {frozen:.1f} {column} s > {WARM_TARGET_S} s")
+        return 1
+    return 0
 
 
 def main() -> int:
@@ -237,19 +298,7 @@ def main() -> int:
             {"frozen build": (exe, exe_path.parent), "venv `vertapp`": (venv, site)},
             env, tmp, args.runs,
         )  # fmt: skip
-    load = os.getloadavg()[0]
-    print(f"\nstart-up to a visible window (s; warm = median of {args.runs}; load {load:.1f})")
-    print(f"| {'build':16s} | cold | warm | warm min-max | warm CPU s |\n|---|---|---|---|---|")
-    for name, (cold, warm, lo, hi, cpu) in rows.items():
-        print(f"| {name:16s} | {cold:4.1f} | {warm:4.1f} | {lo:.1f}-{hi:.1f} | {cpu:4.1f} |")
-    warm_frozen, warm_venv = rows["frozen build"][1], rows["venv `vertapp`"][1]
-    if warm_frozen > WARM_TARGET_S:
-        failed += 1
-        print(f"FAIL  warm start {warm_frozen:.1f} s > {WARM_TARGET_S} s")
-    if warm_frozen > warm_venv * 1.15:
-        print(
-            f"note  the frozen build starts slower than the venv ({warm_frozen:.1f} s vs {warm_venv:.1f} s)"
-        )
+    failed += judge_startup(rows, args.runs)
     print("package-check: " + ("passed" if not failed else f"{failed} check(s) FAILED"))
     return 1 if failed else 0
 

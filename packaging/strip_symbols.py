@@ -3,7 +3,8 @@
     .venv/bin/python packaging/strip_symbols.py dist/package/vertapp
 
 Symbols the dynamic loader and `dlsym` use (.dynsym) stay; what goes is the static
-symbol table and any debug sections (`strip --strip-unneeded`). NVIDIA's libraries are
+symbol table and any debug sections (`strip --strip-unneeded`). A stripped copy replaces
+the original only if the loader would still map it (`loads`). NVIDIA's libraries are
 left exactly as shipped: their licence allows redistribution of unmodified files only,
 and this machine has no GPU to check a changed CUDA library against. Files that carry
 no symbols to strip are not rewritten. Linux only (PE/Mach-O builds: no-op).
@@ -12,6 +13,7 @@ no symbols to strip are not rewritten. Linux only (PE/Mach-O builds: no-op).
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +39,28 @@ def candidates(bundle: Path) -> list[Path]:
     return found
 
 
+def loads(path: Path) -> bool:
+    """False when the dynamic loader would refuse the file: a PT_LOAD segment whose file
+    offset and address disagree modulo its alignment ("ELF load command address/offset
+    not page-aligned"). binutils' strip does that to libraries patchelf has edited
+    (auditwheel's vendored numpy.libs/scipy.libs), so every stripped file is checked."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        if head[:4] != ELF_MAGIC or head[4] != 2 or head[5] != 1:
+            return False  # only 64-bit little-endian files are judged; others stay as they were
+        (phoff,) = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        fh.seek(phoff)
+        table = fh.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _, offset, vaddr, _, _, _, align = struct.unpack_from(
+            "<IIQQQQQQ", table, i * phentsize
+        )
+        if p_type == 1 and align > 1 and (vaddr - offset) % align:
+            return False
+    return True
+
+
 def strip(path: Path, tool: str) -> int:
     """Bytes saved on `path` (0 when strip refused it or there was nothing to take)."""
     before = path.stat().st_size
@@ -44,7 +68,7 @@ def strip(path: Path, tool: str) -> int:
     done = subprocess.run(
         [tool, "--strip-unneeded", "-o", str(tmp), str(path)], capture_output=True
     )
-    if done.returncode != 0 or not tmp.exists() or tmp.stat().st_size >= before:
+    if done.returncode != 0 or not tmp.exists() or tmp.stat().st_size >= before or not loads(tmp):
         tmp.unlink(missing_ok=True)
         return 0
     shutil.copymode(path, tmp)
