@@ -100,5 +100,15 @@ def _enclosed(bone: np.ndarray, kernel: np.ndarray, max_px: float) -> np.ndarray
     keep = np.bincount(comp.ravel(), minlength=n + 1) <= max_px
     border = np.concatenate([comp[0], comp[-1], comp[:, 0], comp[:, -1]])
     keep[border] = False
-    keep[0] = True  # the closed mask itself
-    return keep[comp] & ~bone
+    keep[0] = True  # the closed mask itself: speckle holes and sealed cortex gaps
+    outside = np.zeros(n + 1, bool)
+    outside[border] = True
+    outside[0] = False
+    # but not what the closing added on the outer surface (it rounds concave corners
+    # between processes; that is not bone): closing-made pieces that touch the outside
+    facing_out = cv2.dilate(outside[comp].view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    added, m = ndi.label(closed & ~bone)
+    outer = np.zeros(m + 1, bool)
+    outer[np.unique(added[facing_out & (added > 0)])] = True
+    outer[0] = False
+    return keep[comp] & ~bone & ~outer[added]
