@@ -114,3 +114,25 @@ def test_linked_cursor_between_mip_and_axial(qtbot, window, phantom_nifti) -> No
     click(qtbot, window.axial.canvas, ax, ay)
     (px,), (py,) = window.annot.marker.getData()
     assert abs(py - (r + 0.5)) <= 1.0 and abs(px - (c + 0.5)) <= 1.0
+
+
+REAL_CT = Path(__file__).resolve().parents[1] / "data" / "totalseg-example" / "ct.nii.gz"
+
+
+def test_real_ct_shows_the_bridged_track_on_every_slice_of_the_spine(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Item 4: between measured circles the track shows dashed, and the view says which."""
+    from PySide6.QtCore import Qt
+
+    _open(qtbot, window, REAL_CT)
+    ax = window.axial
+    measured = [k for k, cs in ax.circles.items() if any(c.on_track and not c.bridged for c in cs)]
+    bridged = [k for k, cs in ax.circles.items() if cs and all(c.bridged for c in cs)]
+    assert measured and bridged
+    lo, hi = min(measured), max(measured)
+    assert all(ax.circles.get(k) for k in range(lo, hi + 1))  # no slice of the spine empty
+    ax.set_slice(bridged[len(bridged) // 2])
+    (item,) = [i for i in ax.visible_circles() if i.pen().style() == Qt.PenStyle.DashLine]
+    assert ax.warning.text() == "canal bridged (no circle found here)"
+    ax.set_slice(measured[len(measured) // 2])
+    assert ax.warning.text() == "canal measured"
+    assert "slices" in ax.coverage.text() and "%" in ax.coverage.text()

@@ -13,6 +13,7 @@ import numpy as np
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.preprocess import canal
+from vertapp.preprocess.coverage import coverage_warning
 from vertapp.preprocess.crop import compute_crop, sagittal_mip, to_display
 from vertapp.preprocess.hips import remove_hip_bones
 from vertapp.preprocess.params import PreprocessParams
@@ -101,6 +102,9 @@ def preprocess_job(volume: Volume, params: PreprocessParams | None = None) -> Jo
         cx = np.nanmedian(scan["body_mid"]) if np.isfinite(scan["body_mid"]).any() else 0.0
         cy = grid.origin[1] + grid.spacing * (grid.shape[1] - 1) / 2
         track_xy = np.tile([cx, cy], (nz, 1))
+    else:
+        bridged = coverage_warning(tr.detected, grid.spacing)
+        warnings += [bridged] if bridged else []
     k_preview = _axial_preview_slice(tr.detected, circles[:, 0].astype(int))
     previews = {
         "coronal": scan["coronal"],

@@ -73,10 +73,29 @@ def test_canal_circle_drawn_only_on_its_slice(view) -> None:  # type: ignore[no-
     z5 = float(view.volume.index_to_lps((5, 0, 0))[2])
     view.set_canal([CanalCircle(z5, -5.0, 10.0, 3.0, 1, True)], spine_cluster=1)
     assert len(view.visible_circles()) == 1
-    assert view.warning.text() == ""
+    assert view.warning.text() == "canal measured"
     rect = view.visible_circles()[0].rect()
     assert rect.width() == pytest.approx(6.0)
     assert rect.center().x() == pytest.approx(5.0)  # (x_mm - origin) in scene mm
     view.set_slice(6)
     assert view.visible_circles() == []
     assert "no canal circle" in view.warning.text()
+
+
+def test_a_bridged_track_point_is_dashed_and_said(view) -> None:  # type: ignore[no-untyped-def]
+    z = [float(view.volume.index_to_lps((k, 0, 0))[2]) for k in range(10)]
+    view.set_canal(
+        [
+            CanalCircle(z[4], -5.0, 10.0, 3.0, 1, True),
+            CanalCircle(z[4], -5.0, 10.0, 3.0, 1, True, bridged=True),  # measured wins
+            CanalCircle(z[5], -5.0, 10.0, 3.0, 1, True, bridged=True),
+        ],
+        spine_cluster=1,
+    )
+    view.set_slice(4)
+    (item,) = view.visible_circles()
+    assert item.pen().style() == Qt.PenStyle.SolidLine
+    view.set_slice(5)
+    (item,) = view.visible_circles()
+    assert item.pen().style() == Qt.PenStyle.DashLine
+    assert view.warning.text() == "canal bridged (no circle found here)"

@@ -17,6 +17,7 @@ from vertapp.annotations import geometry as geo
 from vertapp.annotations import ops
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.gui.views.axial_view import CanalCircle
+from vertapp.preprocess.coverage import bridged_slices, canal_coverage
 
 # Pixel (r, c) covers [c, c+1) x [r, r+1) (COCO), so its centre is at (c+0.5, r+0.5):
 # scene coordinates minus half a pixel are the continuous indices the mapping expects.
@@ -118,7 +119,25 @@ def canal_circles(mip: Any) -> tuple[list[CanalCircle], int]:
         CanalCircle(float(z), float(x), float(y), float(r), int(c), bool(t))
         for (z, x, y, r, c), t in zip(circles, on_track, strict=True)
     ]
-    return out, int(mip.spine_cluster)
+    spine = int(mip.spine_cluster)
+    track = np.asarray(getattr(mip, "track", np.zeros((0, 3))), dtype=float)
+    detected = np.asarray(getattr(mip, "track_detected", []), dtype=bool)
+    if spine < 0 or len(track) != len(detected) or not on_track.any():
+        return out, spine
+    radius = float(np.median(circles[on_track.astype(bool), 3]))  # the canal's own size
+    for k in bridged_slices(detected):
+        z, x, y = track[k]
+        out.append(CanalCircle(float(z), float(x), float(y), radius, spine, True, bridged=True))
+    return out, spine
+
+
+def canal_coverage_text(mip: Any) -> tuple[str, bool]:
+    """The track's measured vs bridged share in words, and whether it is low."""
+    detected = np.asarray(getattr(mip, "track_detected", []), dtype=bool)
+    if int(getattr(mip, "spine_cluster", -1)) < 0:
+        return "no spinal canal found: the crop is centred on the body", True
+    cov = canal_coverage(detected, float(mip.grid.spacing))
+    return cov.sentence() + ("  ⚠ check the MIP holds every vertebra" if cov.low else ""), cov.low
 
 
 def slice_of_mip_point(mip: Any, volume: Any, x: float, y: float) -> int | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QWidget
 
 from vertapp.config import config_dir
@@ -35,6 +35,8 @@ from vertapp.gui.widgets.heap import settle_heap
 from vertapp.review.snapshot import data_images
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+AXIAL_WIDTH = 520  # px: an axial slice big enough to judge, the narrow MIP takes the rest
+REVIEW_WIDTH = 400  # px: the table's five columns and the buttons, unclipped
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -72,7 +74,8 @@ class ModelWorkflow(QObject):
             axial = getattr(window, "dock_axial", None)
             if axial is not None:
                 window.splitDockWidget(axial, self.review_dock, Qt.Orientation.Horizontal)
-                window.resizeDocks([axial, self.review_dock], [480, 380], Qt.Orientation.Horizontal)
+                # sized once the window has its geometry (before, Qt squeezes the new dock)
+                QTimer.singleShot(0, self._size_docks)
             window.tabifyDockWidget(self.review_dock, self.compare_dock)
             self.review_dock.raise_()
         self.marks = OrderMarks(window.annot.canvas.viewbox)
@@ -190,6 +193,21 @@ class ModelWorkflow(QObject):
     def show_review(self) -> None:
         self.review_dock.show()
         self.review_dock.raise_()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """Give the review panel room for its table and buttons beside the axial view."""
+        w = self.window
+        axial = getattr(w, "dock_axial", None)
+        if axial is None or (
+            self.review_dock.width() >= REVIEW_WIDTH and axial.width() >= AXIAL_WIDTH
+        ):
+            return
+        w.resizeDocks(
+            [axial, self.review_dock],
+            [max(AXIAL_WIDTH, axial.width()), REVIEW_WIDTH],
+            Qt.Orientation.Horizontal,
+        )
 
     # -- training --------------------------------------------------------------------------
     def open_train_dialog(self) -> TrainDialog:

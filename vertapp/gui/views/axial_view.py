@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPen
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -20,9 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vertapp.gui.views.axial_tools import PointClick, WindowLevelDrag
 from vertapp.gui.views.canvas import ImageCanvas
 from vertapp.gui.widgets.colors import NO_CIRCLE, SLICE_LINE, cluster_color
 from vertapp.io.volume import Volume
+
+MEASURED = QColor(60, 170, 90)  # "canal measured": found on this slice
 
 # (width, level) in HU, as CT viewers name them.
 WINDOW_PRESETS: dict[str, tuple[float, float]] = {
@@ -42,52 +45,7 @@ class CanalCircle:
     r_mm: float
     cluster: int
     on_track: bool = False  # part of the spine's canal track
-
-
-class WindowLevelDrag:
-    """Right-drag: horizontal changes the width, vertical the level (as CT viewers do)."""
-
-    def __init__(self, view: AxialView) -> None:
-        self.view = view
-        self._start: tuple[float, float] | None = None
-
-    def click(self, ev: Any, pos: QPointF) -> bool:
-        return False
-
-    def drag(self, ev: Any, pos: QPointF) -> bool:
-        if ev.button() != Qt.MouseButton.RightButton:
-            return False
-        if ev.isStart():
-            self._start = self.view.wl
-        if self._start is None:
-            return True
-        delta = ev.screenPos() - ev.buttonDownScreenPos()
-        width = max(1.0, self._start[0] + 4.0 * delta.x())
-        level = self._start[1] - 2.0 * delta.y()
-        self.view.set_window(width, level)
-        if ev.isFinish():
-            self._start = None
-        return True
-
-
-class PointClick:
-    """Left click: put the linked cursor there (the MIP shows the same point)."""
-
-    def __init__(self, view: AxialView) -> None:
-        self.view = view
-
-    def click(self, ev: Any, pos: QPointF) -> bool:
-        if ev.button() != Qt.MouseButton.LeftButton or self.view.volume is None:
-            return False
-        lps = self.view.scene_to_lps(pos.x(), pos.y())
-        if lps is None:
-            return False
-        self.view.set_marker(lps)
-        self.view.point_clicked.emit(lps)
-        return True
-
-    def drag(self, ev: Any, pos: QPointF) -> bool:
-        return False
+    bridged: bool = False  # no circle here: the track's centre, interpolated
 
 
 class AxialView(QWidget):
@@ -128,6 +86,10 @@ class AxialView(QWidget):
         self.info = QLabel("No volume")
         self.warning = QLabel("")
         self.warning.setStyleSheet(f"color: {NO_CIRCLE.name()}; font-weight: bold")
+        self.coverage = QLabel("")  # measured vs bridged share of the canal track
+        self.coverage.setWordWrap(True)
+        self.warning.setWordWrap(True)
+        self.info.setMinimumWidth(40)  # a long text never widens the dock
         self._circle_items: list[QGraphicsEllipseItem] = []
         self._scene_xy: dict[int, tuple[float, float]] = {}
         self._build_layout()
@@ -135,7 +97,6 @@ class AxialView(QWidget):
     def _build_layout(self) -> None:
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
-        top.addWidget(self.warning)
         top.addWidget(QLabel("W"))
         top.addWidget(self.width_box)
         top.addWidget(QLabel("L"))
@@ -146,7 +107,11 @@ class AxialView(QWidget):
         body.addWidget(self.slider)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        canal = QHBoxLayout()  # this slice measured or bridged, and the whole track's share
+        canal.addWidget(self.warning)
+        canal.addWidget(self.coverage, 1)
         layout.addLayout(top)
+        layout.addLayout(canal)
         layout.addLayout(body, 1)
 
     # -- data -------------------------------------------------------------
@@ -186,7 +151,20 @@ class AxialView(QWidget):
             if 0 <= k < nz:
                 self.circles.setdefault(k, []).append(c)
                 self._scene_xy[id(c)] = (float(i * sx), float(j * sy))  # once, not per slice
+        for k, found in self.circles.items():  # a measured circle beats a bridged centre
+            if any(c.on_track and not c.bridged for c in found):
+                self.circles[k] = [c for c in found if not c.bridged]
+            elif sum(c.bridged for c in found) > 1:  # several grid slices: keep one
+                bridged = [c for c in found if c.bridged]
+                self.circles[k] = [c for c in found if not c.bridged] + bridged[
+                    len(bridged) // 2 :
+                ][:1]
         self._draw_circles()
+
+    def set_coverage(self, text: str, low: bool) -> None:
+        """The track's measured vs bridged share; in the warning colour when low."""
+        self.coverage.setText(text)
+        self.coverage.setStyleSheet(f"color: {NO_CIRCLE.name()}; font-weight: bold" if low else "")
 
     def step_toward_head(self, n: int = 1) -> None:
         """Move n slices toward the head (negative: toward the feet), as PgUp/PgDown do."""
@@ -289,7 +267,10 @@ class AxialView(QWidget):
     def _draw_circles(self) -> None:
         """Reuse a few ellipse items (adding items to a view box per slice costs a re-layout)."""
         found = self.circles.get(self.index, []) if self.volume is not None else []
-        self.warning.setText("" if found or not self.circles else "no canal circle on this slice")
+        word = self._canal_word(found)
+        self.warning.setText(word)
+        color = {"canal measured": MEASURED}.get(word, NO_CIRCLE)
+        self.warning.setStyleSheet(f"color: {color.name()}; font-weight: bold")
         while len(self._circle_items) < len(found):
             item = QGraphicsEllipseItem()
             item.setZValue(5)
@@ -308,8 +289,24 @@ class AxialView(QWidget):
             )
             pen.setCosmetic(True)
             pen.setWidthF(3.0 if spine else 1.5)
+            if c.bridged:  # dashed and dimmed: where the canal is, not where it was seen
+                color = pen.color()
+                color.setAlpha(170)
+                pen.setColor(color)
+                pen.setWidthF(2.0)
+                pen.setStyle(Qt.PenStyle.DashLine)
             item.setPen(pen)
             item.show()
+
+    def _canal_word(self, found: list[CanalCircle]) -> str:
+        """Says whether this slice's canal was measured or bridged."""
+        if not self.circles:
+            return ""
+        if any(c.on_track and not c.bridged for c in found):
+            return "canal measured"
+        if any(c.bridged for c in found):
+            return "canal bridged (no circle found here)"
+        return "no canal circle on this slice"
 
     def visible_circles(self) -> list[QGraphicsEllipseItem]:
         return [item for item in self._circle_items if item.isVisible()]

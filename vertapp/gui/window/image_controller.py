@@ -137,6 +137,7 @@ class ImageController(QObject):
         if opened is None:
             self.axial.set_volume(None)
             self.axial.set_canal([], -1)
+            self.axial.set_coverage("", False)
             self.annot.set_missing_rows(np.zeros(0))
             if self.load_source_ct(image_id):
                 self.axial.info.setText("Reading the source CT…")
@@ -148,6 +149,7 @@ class ImageController(QObject):
         self.axial.set_volume(opened.volume)
         circles, spine = editing.canal_circles(opened.mip)
         self.axial.set_canal(circles, spine)
+        self.axial.set_coverage(*editing.canal_coverage_text(opened.mip))
         self.annot.set_missing_rows(editing.rows_without_circle(opened.mip, opened.volume))
         self._on_slice_changed(self.axial.index)
 
