@@ -87,7 +87,7 @@ def run_align(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
     from vertapp.xray.align import align_job
     from vertapp.xray.alignment_file import alignment_record
-    from vertapp.xray.fuse import checkerboard, fuse, outline, to_display
+    from vertapp.xray.fuse import checkerboard, fuse, outline, same_scale, to_display
     from vertapp.xray.images import read_pixels
     from vertapp.xray.zoi_files import write_json, write_png
 
@@ -111,8 +111,7 @@ def run_align(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "alignment.json", alignment_record(result))
     fused = fuse(low, high, result, high_zois)
-    bits = 8 if low.dtype == np.uint8 else 16
-    write_png(out / "fused.png", to_display(fused, low, bits))
+    write_png(out / "fused.png", same_scale(fused, low))
     tile = max(8, int(np.median([z.size_px for z in high_zois.values()]) // 3))
     check = to_display(checkerboard(low, fused, tile), low, 8)
     write_png(out / "check.png", outline(check, result, high_zois))

@@ -83,6 +83,15 @@ def checkerboard(low: np.ndarray, fused: np.ndarray, tile: int) -> np.ndarray:
     return np.where(pick, fused, np.asarray(low, np.float32))
 
 
+def same_scale(image: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`image` in `like`'s own pixel type and grey scale when that is 8 or 16 bit (the fused
+    image then reads like the low-dose file it replaces); otherwise stretched to 16 bits."""
+    if like.dtype in (np.uint8, np.uint16):
+        top = np.iinfo(like.dtype).max
+        return np.clip(np.round(image), 0, top).astype(like.dtype)
+    return to_display(image, like, 16)
+
+
 def to_display(image: np.ndarray, reference: np.ndarray, bits: int = 8) -> np.ndarray:
     """Image on `reference`'s 0.5-99.5 % grey range, as uint8 (or uint16 for bits > 8)."""
     lo, hi = np.percentile(reference, [0.5, 99.5])

@@ -152,8 +152,7 @@ def test_fused_image_carries_the_high_dose_quality(files, tmp_path) -> None:  # 
         )
         == 0
     )
-    corr = np.corrcoef(fused[far], low[far])[0, 1]
-    assert corr > 0.999
+    np.testing.assert_array_equal(fused[far], low[far])  # same pixel type and grey scale
 
 
 def test_bad_inputs_give_our_error_in_words(files, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
