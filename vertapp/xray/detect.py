@@ -8,7 +8,8 @@ Steps, for one image of any size and bit depth:
    for every raw detection);
 3. detections above the score threshold, a body's score being the net's certainty
    that it is a body at all (the sum of its level classes: which level is decided
-   next); bodies merged when two masks overlap (IoU > 0.5) and numbered top to
+   next); of two bodies sharing > 30 % of the smaller one the weaker is dropped
+   (bodies do not overlap: a disc lies between them); they are numbered top to
    bottom with the ordering step (`vertapp.ml.ordering`: strictly increasing levels
    that best fit the class probabilities, gaps allowed);
 4. soft masks of the kept detections scaled back to the image and cut at 0.5;
@@ -31,13 +32,14 @@ from vertapp.errors import ModelError
 from vertapp.labels import PART_ID, PARTS, VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
 from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
-from vertapp.ml.ordering import reorder_labels, suppress_duplicates
+from vertapp.ml.ordering import reorder_labels
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
 
 MAX_RAW_DETECTIONS = 100  # per image, before merging a body's detections under several levels
+MAX_BODY_OVERLAP = 0.3  # share of the smaller body two body masks may have in common
 
 
 @dataclass
@@ -147,7 +149,7 @@ def _bodies(
     binary = soft[idx] > 0.5
     nonempty = binary.reshape(len(idx), -1).any(axis=1)
     idx, binary = idx[nonempty], binary[nonempty]
-    kept = suppress_duplicates(binary, scores[idx])
+    kept = suppress_overlapping(binary, scores[idx])
     idx, binary = idx[kept], binary[kept]
     level_cols = [i for i, n in enumerate(names) if n in VERTEBRAE]
     rows = np.array([np.flatnonzero(m.any(axis=1)).mean() for m in binary])
@@ -163,6 +165,27 @@ def _bodies(
         raw = names[int(labels[idx[o]]) - 1]
         out.append((int(idx[o]), level, level != raw))
     return out
+
+
+def suppress_overlapping(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Indices of the bodies kept: by score, none covering > MAX_BODY_OVERLAP of another.
+
+    Vertebral bodies do not overlap (a disc lies between two), so two masks that share
+    a good part of the smaller one are one body found twice, even when their IoU is
+    below the 0.5 of generic duplicate suppression (a box shifted by half a body).
+    """
+    if not len(masks):
+        return np.zeros(0, np.int64)
+    flat = masks.reshape(len(masks), -1).astype(np.float32)
+    inter = flat @ flat.T
+    area = flat.sum(axis=1)
+    smaller = np.minimum(area[:, None], area[None, :])
+    share = inter / np.maximum(smaller, 1.0)
+    keep: list[int] = []
+    for i in np.argsort(-scores, kind="stable"):
+        if all(share[i, j] <= MAX_BODY_OVERLAP for j in keep):
+            keep.append(int(i))
+    return np.array(sorted(keep), np.int64)
 
 
 def _full(

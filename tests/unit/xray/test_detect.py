@@ -212,3 +212,16 @@ def test_models_not_for_radiographs_are_refused(tmp_path):
         predict_radiograph(unet, img)
     with pytest.raises(ModelError, match="checkpoint not found"):
         predict_zoi_coco(tmp_path / "none.pt", tmp_path / "x.png")
+
+
+def test_a_body_found_twice_half_a_body_apart_is_kept_once():
+    from vertapp.xray.detect import suppress_overlapping
+
+    masks = np.zeros((4, 100, 40), bool)
+    masks[0, 10:30, 5:35] = True  # T1
+    masks[1, 18:38, 5:35] = True  # T1 again, shifted: IoU 0.43 but 60 % of each shared
+    masks[2, 40:60, 5:35] = True  # T2, touching nothing
+    masks[3, 38:58, 5:35] = True  # T2 again, weaker
+    kept = suppress_overlapping(masks, np.array([0.9, 0.8, 0.7, 0.6]))
+    assert kept.tolist() == [0, 2]
+    assert suppress_overlapping(masks[[0, 2]], np.array([0.1, 0.2])).tolist() == [0, 1]
