@@ -27,8 +27,12 @@ class Realism:
 
     cortex_mm: float = 0.4  # true thickness of the vertebral body's cortex
     cortex_hu: float = 1200.0  # fully resolved cortical bone (before partial volume)
+    # Real bodies have a thinner lateral wall than anterior wall and endplates: factors on
+    # cortex_mm (lateral; anterior/posterior gets 2 - lateral; endplates their own).
+    lateral_factor: float = 0.6
+    endplate_factor: float = 1.5
     arch_cortex_scale: float = 0.5  # posterior elements' voxel-painted cortex: share of full
-    cancellous_shift_hu: float = -90.0  # added to the anatomy's 190..260 HU marrow
+    cancellous_shift_hu: float = -100.0  # added to the anatomy's 190..260 HU marrow
     trabecular_hu: float = 220.0  # amplitude of the marrow texture
     trabecular_mm: tuple[float, float] = (0.4, 3.0)  # its correlation (in-plane, along z)
     slice_profile: float = 0.45  # z blur sigma as a fraction of the slice spacing
@@ -48,13 +52,13 @@ def realistic_options(seed: int) -> dict[str, Any]:
     first = int(rng.integers(0, len(VERTEBRAE) - n + 1))
     in_plane = float(rng.uniform(0.6, 1.0))
     dz = float(rng.choice([1.0, 1.5, 2.0, 3.0, 3.0, 4.0, 5.0]))
-    sharp = float(rng.choice([0.0, 0.0, 0.4, 0.8]))
+    sharp = float(rng.choice([0.0, 0.0, 0.2, 0.4]))
     degenerate = rng.random() < 0.5
     narrow = rng.random() < 0.5
     realism = Realism(
         cortex_mm=float(rng.uniform(0.3, 0.7)),
         cortex_hu=float(rng.uniform(1000.0, 1400.0)),
-        cancellous_shift_hu=float(rng.uniform(-130.0, -40.0)),
+        cancellous_shift_hu=float(rng.uniform(-150.0, -60.0)),
         trabecular_hu=float(rng.uniform(150.0, 260.0)),
         sharpen=sharp,
         osteophytes=float(rng.uniform(0.2, 0.6)) if degenerate else 0.0,

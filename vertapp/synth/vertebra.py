@@ -233,7 +233,9 @@ def _paint_realistic(canvas: Canvas, g: VertebraGeometry, box, uvw, others, cana
     h_r = nx * sx + (1.0 - nx) * sy
     d_z = g.height / 2 - np.abs(w)
     f_out = fraction_inside(d_r, h_r) * fraction_inside(d_z, sz)
-    f_in = fraction_inside(d_r - r.cortex_mm, h_r) * fraction_inside(d_z - r.cortex_mm, sz)
+    t_r = r.cortex_mm * (r.lateral_factor * nx + (2.0 - r.lateral_factor) * (1.0 - nx))
+    t_z = r.cortex_mm * r.endplate_factor
+    f_in = fraction_inside(d_r - t_r, h_r) * fraction_inside(d_z - t_z, sz)
     spur = _osteophytes(canvas, g, u, v, w)
     f_out = np.maximum(f_out, spur)
     f_out[canal] = 0.0

@@ -1,0 +1,292 @@
+"""Accuracy on real labelled CTs, leave-one-patient-out, four recipes in one run.
+
+    .venv/bin/python benchmarks/accuracy_real.py --out /tmp/vertapp-real [--budget-min 70]
+        [--phantoms 20] [--preset mobile] [--min-size 384] [--max-size 512] [--quick]
+
+Data: the real labelled CTs in /work/shared/data, imported with vertapp.ctimport exactly
+as `vertapp import` does: verse-train (4 VerSe'19 cases, manual masks) and the
+totalseg-example (its labels are a TotalSegmentator model's output, not manual: Dice
+against them measures agreement with that model). Phantoms: `--phantoms` spines drawn
+with vertapp.synth.realistic_options(seed) (1-5 mm slices, kernels, noise, degeneration,
+narrow crops), through the same preprocessing.
+
+For each held-out patient (the other four train):
+- phantom-only: the stage-1 model (phantoms alone; trained once, the same for all folds);
+- real-only:    Mask R-CNN from scratch on the four other real MIPs;
+- combined:     vertapp.ml.recipe's stage 2: fine-tuned from the phantom-only model on
+                the four others, phantoms mixed in at `--real-share` (0.5);
+- U-Net:        the paper's baseline (vertapp.ml.unet) on the same real + phantom mix.
+Scores: DESIGN.md's mean Dice and identification rate (vertapp.ml.train.validate, i.e.
+vertapp.ml.metrics.score_image) on the held-out patient's full MIP at the preset's score
+threshold. Finally the combined recipe on all five patients writes `--out/model.pt`.
+
+Budget: `--budget-min` minutes of training, split explicitly (BUDGET_SPLIT below); each
+run's iteration count comes from a measured seconds-per-iteration (calibration run at
+the start), so the split holds on any machine. Data preparation comes on top (a few
+minutes). `--quick`: 3 phantoms, small inputs, ~1 minute of training per stage: a smoke
+run whose numbers mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vertapp.jobs import run_job
+from vertapp.labels import VERTEBRAE
+from vertapp.ml.checkpoint import load_checkpoint
+from vertapp.ml.config import TrainConfig, preset
+from vertapp.ml.dataset import Sample, load_samples, write_samples
+from vertapp.ml.train import train_job, validate
+
+DATA = Path("/work/shared/data")
+# Share of the training budget per stage (phantom pretraining is shared by all folds).
+BUDGET_SPLIT = {"pretrain": 0.20, "real_only": 0.15, "combined": 0.20, "unet": 0.15, "final": 0.30}
+METHODS = ("phantom_only", "real_only", "combined", "unet")
+
+
+def import_real(out: Path, data: Path) -> list[Sample]:
+    """The real labelled CTs into a fresh project via vertapp.ctimport; its samples."""
+    from vertapp.ctimport import find_cases, import_to_folder_job
+    from vertapp.ctimport.case import CaseSpec
+
+    ts = data / "totalseg-example"
+    cases = find_cases(data / "verse-train").cases
+    cases.append(
+        CaseSpec(
+            ct=ts / "ct.nii.gz",
+            labels=ts / "seg_vertebrae_T11-L5_verse_ids.nii.gz",
+            name="totalseg-example",
+            patient="totalseg-example",
+        )
+    )
+    project = out / "real"
+    shutil.rmtree(project, ignore_errors=True)  # our own output folder: a rerun starts clean
+    report = run_job(import_to_folder_job(project, cases))
+    for name, why in report.failed.items():
+        print(f"import failed: {name}: {why}", flush=True)
+    for case in report.imported:
+        print(f"imported {case.name}: {' '.join(case.levels)} {case.left_out or ''}", flush=True)
+    return load_samples(project, list(VERTEBRAE))
+
+
+def phantom_samples(n: int, out: Path) -> Path:
+    """`n` realistic phantoms through the app's preprocessing, written as a project."""
+    from vertapp.preprocess import preprocess, project_labels
+    from vertapp.synth import make_ct_phantom, realistic_options
+
+    samples = []
+    for seed in range(n):
+        ph = make_ct_phantom(seed=seed, **realistic_options(seed))
+        res = preprocess(ph.volume)
+        lab = project_labels(ph.vertebra_labels, ph.volume, res)
+        ids = [int(i) for i in np.unique(lab) if 1 <= i <= 17 and (lab == i).sum() >= 20]
+        masks = np.array([lab == i for i in ids], bool).reshape(len(ids), *lab.shape)
+        samples.append(
+            Sample(
+                res.mip_u8,
+                masks,
+                np.array(ids, np.int64),
+                patient=f"phantom{seed}",
+                image_id=seed + 1,
+                file_name=f"phantom{seed}.png",
+            )
+        )
+    return write_samples(out / "phantoms", samples, list(VERTEBRAE)).parent
+
+
+def seconds_per_iteration(cfg: TrainConfig, data: Any, folder: Path) -> float:
+    """Measured wall time of one training iteration (median of a few after the first)."""
+    times: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick(e: Any) -> None:
+        if e.stage == "train" and e.data:
+            now = time.perf_counter()
+            times.append(now - last[0])
+            last[0] = now
+        elif e.stage == "train":
+            last[0] = time.perf_counter()
+
+    probe = cfg.override(epochs=1, max_iterations=5, val_fraction=0.0)
+    run_job(train_job(probe, data, folder / "probe.pt", val_data=[]), tick)
+    return float(np.median(times[1:] if len(times) > 2 else times))
+
+
+def budgeted(cfg: TrainConfig, seconds: float, s_it: float, n_images: int) -> TrainConfig:
+    """`cfg` with epochs / max_iterations that fill `seconds` at `s_it` per iteration."""
+    iters = max(2, int(seconds / s_it))
+    per_epoch = max(1, n_images * cfg.views_per_image // cfg.batch_size)
+    epochs = max(1, min(iters // per_epoch, 200))
+    return cfg.override(epochs=epochs, max_iterations=iters)
+
+
+def score(model: Path, samples: list[Sample]) -> dict[str, float]:
+    loaded = load_checkpoint(model, "cuda" if torch.cuda.is_available() else "cpu")
+    dice, ident = validate(loaded.model, loaded.config, samples)
+    return {"dice": round(dice, 4), "id": round(ident, 4)}
+
+
+class Runner:
+    """Trains the recipes for one run, each within its share of the budget."""
+
+    def __init__(self, args: argparse.Namespace, phantoms: Path, out: Path) -> None:
+        self.args, self.phantoms, self.out = args, phantoms, out
+        self.base = preset(
+            args.preset,
+            weights=args.weights,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            views_per_image=args.views_per_image,
+            val_fraction=0.0,
+            device=args.device,
+        )
+        self.budget_s = args.budget_min * 60.0
+        self.n_phantoms = len(load_samples(phantoms, list(VERTEBRAE), with_images=False))
+        t = time.perf_counter()
+        self.s_it = seconds_per_iteration(self.base, phantoms, out)
+        self.s_it_unet = seconds_per_iteration(self.unet_cfg(), phantoms, out)
+        print(
+            f"calibration: {self.s_it:.2f} s/iteration Mask R-CNN, {self.s_it_unet:.2f} U-Net "
+            f"({time.perf_counter() - t:.0f} s)",
+            flush=True,
+        )
+
+    def unet_cfg(self) -> TrainConfig:
+        return self.base.override(arch="unet", lr=0.05, unet_width=16)
+
+    def seconds(self, stage: str, runs: int) -> float:
+        return self.budget_s * BUDGET_SPLIT[stage] / runs
+
+    def _train(self, cfg: TrainConfig, data: Any, out: Path, **kw: Any) -> Path:
+        t = time.perf_counter()
+
+        def show(e: Any) -> None:
+            if e.stage == "epoch":
+                print(f"  {out.name}: {e.message}", flush=True)
+
+        result = run_job(train_job(cfg, data, out, val_data=[], **kw), show)
+        print(
+            f"  {out.name}: {cfg.max_iterations} it in {time.perf_counter() - t:.0f} s", flush=True
+        )
+        return result.out
+
+    def pretrain(self) -> Path:
+        cfg = budgeted(self.base, self.seconds("pretrain", 1), self.s_it, self.n_phantoms)
+        return self._train(cfg, self.phantoms, self.out / "phantom_only.pt")
+
+    def fold(self, train: list[Sample], name: str, start: Path, folds: int) -> dict[str, Path]:
+        n_mix = len(train) + self.n_phantoms
+        mixed = self.base.override(real_share=self.args.real_share)
+        real_only = budgeted(self.base, self.seconds("real_only", folds), self.s_it, len(train))
+        comb = budgeted(mixed, self.seconds("combined", folds), self.s_it, n_mix)
+        comb = comb.override(lr=self.base.lr * self.args.finetune_lr_factor)
+        unet = budgeted(
+            self.unet_cfg().override(real_share=self.args.real_share),
+            self.seconds("unet", folds),
+            self.s_it_unet,
+            n_mix,
+        )
+        d = self.out / name
+        return {
+            "real_only": self._train(real_only, train, d / "real_only.pt"),
+            "combined": self._train(
+                comb, train, d / "combined.pt", phantoms=self.phantoms, finetune_from=start
+            ),
+            "unet": self._train(unet, train, d / "unet.pt", phantoms=self.phantoms),
+        }
+
+    def final(self, real: list[Sample], start: Path) -> Path:
+        n_mix = len(real) + self.n_phantoms
+        cfg = self.base.override(real_share=self.args.real_share)
+        cfg = budgeted(cfg, self.seconds("final", 1), self.s_it, n_mix)
+        cfg = cfg.override(lr=self.base.lr * self.args.finetune_lr_factor)
+        return self._train(
+            cfg, real, self.out / "model.pt", phantoms=self.phantoms, finetune_from=start
+        )
+
+
+def print_table(rows: dict[str, dict[str, dict[str, float]]]) -> str:
+    head = "| held-out patient | " + " | ".join(f"{m} Dice / id" for m in METHODS) + " |"
+    lines = [head, "|" + " --- |" * (len(METHODS) + 1)]
+    for patient, res in rows.items():
+        cells = [f"{res[m]['dice']:.3f} / {100 * res[m]['id']:.0f} %" for m in METHODS]
+        lines.append(f"| {patient} | " + " | ".join(cells) + " |")
+    means = [
+        f"{np.mean([r[m]['dice'] for r in rows.values()]):.3f} / "
+        f"{100 * np.mean([r[m]['id'] for r in rows.values()]):.0f} %"
+        for m in METHODS
+    ]
+    lines.append("| **mean** | " + " | ".join(means) + " |")
+    text = "\n".join(lines)
+    print("\n" + text, flush=True)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="/tmp/vertapp-real")
+    ap.add_argument("--data", default=str(DATA), help="folder with verse-train/, totalseg-example/")
+    ap.add_argument("--budget-min", type=float, default=70.0, help="training minutes in all")
+    ap.add_argument("--phantoms", type=int, default=20, help="realistic phantom spines")
+    ap.add_argument("--preset", default="mobile", choices=("mobile", "fast", "paper"))
+    ap.add_argument("--weights", default="none", help="pretrained weights file (default: none)")
+    ap.add_argument("--min-size", type=int, default=384)
+    ap.add_argument("--max-size", type=int, default=512)
+    ap.add_argument("--views-per-image", type=int, default=8)
+    ap.add_argument("--real-share", type=float, default=0.5)
+    ap.add_argument("--finetune-lr-factor", type=float, default=0.5)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="smoke run: numbers mean nothing")
+    args = ap.parse_args()
+    if args.quick:
+        args.phantoms, args.budget_min = 3, 4.0
+        args.min_size, args.max_size, args.views_per_image = 192, 256, 2
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    real = import_real(out, Path(args.data))
+    phantoms = phantom_samples(args.phantoms, out)
+    t_data = time.perf_counter() - t0
+    print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)
+    runner = Runner(args, phantoms, out)
+    start = runner.pretrain()
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    for k, held in enumerate(real):
+        train = [s for j, s in enumerate(real) if j != k]
+        print(f"fold {k + 1}/{len(real)}: held out {held.patient}", flush=True)
+        models = runner.fold(train, f"fold{k + 1}", start, len(real))
+        models["phantom_only"] = start
+        rows[held.patient] = {m: score(models[m], [held]) for m in METHODS}
+    table = print_table(rows)
+    final = runner.final(real, start)
+    total = time.perf_counter() - t0
+    report = {
+        "command": "python benchmarks/accuracy_real.py "
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v not in (None, False)
+        ),
+        "quick": args.quick,
+        "budget_split": BUDGET_SPLIT,
+        "seconds_per_iteration": {"maskrcnn": runner.s_it, "unet": runner.s_it_unet},
+        "per_patient": rows,
+        "table": table,
+        "final_model": str(final),
+        "data_seconds": round(t_data),
+        "total_seconds": round(total),
+    }
+    (out / "accuracy_real.json").write_text(json.dumps(report, indent=1))
+    print(f"\nfinal model {final}; written {out / 'accuracy_real.json'} ({total / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()
