@@ -71,6 +71,7 @@ def with_marrow(
     """`bone` plus what it encloses on at least `min_planes` of the three slice planes."""
     sx, sy, sz = spacing_xyz
     votes = np.zeros(bone.shape, np.uint8)
+    coronal = np.zeros(bone.shape, bool)
     # (axis the slices are taken along, spacing of the slice's rows, of its columns)
     for axis, (s_row, s_col) in ((0, (sy, sx)), (1, (sz, sx)), (2, (sz, sy))):
         kernel = cv2.getStructuringElement(
@@ -83,8 +84,31 @@ def with_marrow(
         out = np.moveaxis(votes, axis, 0)
         for i in range(moved.shape[0]):
             if moved[i].any():
-                out[i] += _enclosed(moved[i], kernel, max_px)
-    return bone | (votes >= min_planes)
+                enclosed = _enclosed(moved[i], kernel, max_px)
+                out[i] += enclosed
+                if axis == 1:
+                    coronal[:, i] = enclosed
+    marrow = votes >= min_planes
+    # the basivertebral foramen opens the marrow into the canal on axial and midsagittal
+    # slices at mid-body; there the coronal plane alone encloses it, with marrow above and
+    # below in the same column (the canal and the discs are never coronal holes)
+    reach = max(1, int(round(SANDWICH_MM / sz)))
+    return bone | marrow | (coronal & _between_along_z(marrow, reach))
+
+
+SANDWICH_MM = 8.0  # the basivertebral foramen is a few mm tall
+
+
+def _between_along_z(mask: np.ndarray, reach: int) -> np.ndarray:
+    """bool: voxels with a `mask` voxel within `reach` slices above and below them."""
+    cs = np.concatenate(
+        [np.zeros((1,) + mask.shape[1:], np.int32), np.cumsum(mask, axis=0, dtype=np.int32)]
+    )
+    n = mask.shape[0]
+    z = np.arange(n)
+    below = cs[z] - cs[np.clip(z - reach, 0, n)]  # slices z-reach .. z-1
+    above = cs[np.clip(z + 1 + reach, 0, n)] - cs[z + 1]  # slices z+1 .. z+reach
+    return (below > 0) & (above > 0)
 
 
 def _enclosed(bone: np.ndarray, kernel: np.ndarray, max_px: float) -> np.ndarray:
