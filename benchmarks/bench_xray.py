@@ -70,8 +70,9 @@ class Tally:
 
 def ours(case: Case, low_zois: dict[str, Zoi]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     result = run_job(align_job(case.low, case.high, low_zois, case.high_zois))
+    flagged = {v.level for v in result.vertebrae if any("doubtful" in w for w in v.warnings)}
     return {v.level: v.matrix for v in result.vertebrae}, {
-        v.level: v.status for v in result.vertebrae
+        v.level: v.status + ("+doubtful" if v.level in flagged else "") for v in result.vertebrae
     }
 
 
