@@ -26,8 +26,7 @@ GROW_MIN_PX = 1  # ... and at least this many pixels (static tissue around a ver
 NOISE_FRACTION = 0.03  # grain smoothing (Gaussian sigma), share of the ZOI size
 WINDOW_FRACTION = 0.06  # local normalisation window (Gaussian sigma), share of the ZOI size
 WINDOW_MIN_PX = 2.0  # ... and at least this many pixels of the level
-USE_STATIC = True
-STATIC_ALL = False
+USE_STATIC = True  # the "no motion" competitor at the finest level (off: 0.75 px median, not 0.48)
 MAX_TURN_DEG = 10.0  # a level that turns the ZOI further than this is rejected ...
 MAX_LOG_SCALE = 0.1  # ... and one that scales it by more than ~10 %
 FINEST_PX = 64  # no level finer than a ZOI of this size: finer grids add time and blur, not detail
@@ -108,7 +107,7 @@ def register_zoi(
         still = np.linalg.inv(d) @ _shift(hx - lx, hy - ly) @ d
         # the "no motion" competitor only once the coarse levels have found the basin: from
         # a far start it can reinforce any drift (pixels explained by the drift gain weight)
-        use_still = USE_STATIC and (k == ks[-1] or STATIC_ALL)
+        use_still = USE_STATIC and k == ks[-1]
         lvl2, _ = refine(t, i, m, lvl[:2], c, still[:2] if use_still else None)
         refined = d @ _as3(lvl2) @ np.linalg.inv(d)
         if not _plausible(refined[:2], to_crop[:2], center):
