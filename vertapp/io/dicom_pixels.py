@@ -9,11 +9,6 @@ pydicom's own decoders as a second chance.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +24,7 @@ from pydicom.uid import (
 from vertapp.errors import InputError
 from vertapp.io.dicom_headers import SliceHeader, quiet_pydicom, rescale_pair
 from vertapp.io.limits import check_allocation
+from vertapp.io.native_stderr import quiet_native_stderr
 
 _UNCOMPRESSED = {ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian}
 _DTYPES = {(8, 0): np.uint8, (8, 1): np.int8, (16, 0): np.uint16, (16, 1): np.int16}
@@ -186,7 +182,7 @@ def radiograph_values(path: Path, ds: pydicom.Dataset) -> tuple[np.ndarray, bool
 def _gdcm_frame(path: Path) -> np.ndarray | None:
     """Decoded by GDCM, rescale applied; None when GDCM cannot read it or it is colour."""
     try:
-        with _quiet_native_stderr():
+        with quiet_native_stderr():
             image = sitk.ReadImage(str(path), imageIO="GDCMImageIO")
     except RuntimeError:
         return None
@@ -231,28 +227,3 @@ def _first_line(err: BaseException) -> str:
     if lines[0].endswith(":") and len(lines) > 1:  # pydicom: "... by all plugins:" + causes
         return f"{lines[0]} {lines[1]}"[:200]
     return lines[0][:120]
-
-
-_stderr_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """GDCM's codecs (libjpeg, OpenJPEG) print to the C stderr before failing or falling
-    back; the outcome is reported in words instead, so fd 2 points at /dev/null meanwhile."""
-    with _stderr_lock:
-        try:
-            saved = os.dup(2)
-        except OSError:  # no stderr at all (a windowed app): nothing to silence
-            yield
-            return
-        try:
-            with open(os.devnull, "wb") as null:
-                sys.stderr.flush()
-                os.dup2(null.fileno(), 2)
-                try:
-                    yield
-                finally:
-                    os.dup2(saved, 2)
-        finally:
-            os.close(saved)

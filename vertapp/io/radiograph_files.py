@@ -7,6 +7,9 @@ depth (OpenCV IMREAD_UNCHANGED, Pillow as a second chance).
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -19,10 +22,14 @@ from vertapp.errors import InputError, ModalityError
 from vertapp.io.dicom_headers import identifiers
 from vertapp.io.dicom_pixels import radiograph_values, read_dataset, rescale_of, stored_range
 from vertapp.io.limits import check_allocation
+from vertapp.io.native_stderr import quiet_native_stderr
 from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.volume import Radiograph
 
 MAX_SIDE = 100_000  # pixels; the largest detectors are about 4 300
+# OpenCV logs its codecs' complaints ("[ERROR:0@0.1] TIFFReadDirectory ...") on stderr;
+# a file it cannot read is reported by us, in one line.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 def read_dicom_radiograph(path: Path, *, keep_identifiers: bool = False) -> Radiograph:
@@ -140,13 +147,14 @@ def _decode_image(path: Path) -> np.ndarray:
     _check_declared_size(path)
     # np.fromfile + imdecode instead of imread: imread fails on non-ASCII paths on Windows.
     try:
-        pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        with quiet_native_stderr():  # libpng/libtiff print their own errors on fd 2
+            pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     except cv2.error:
         pixels = None  # OpenCV refuses some headers outright; Pillow gets a chance
     if pixels is not None:
         return _bgr_to_rgb(pixels)
     try:
-        with Image.open(path) as img:
+        with _quiet_pillow(), quiet_native_stderr(), Image.open(path) as img:
             return np.array(img)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
         raise InputError(f"{path}: not a readable image ({_reason(err)})") from err
@@ -159,7 +167,7 @@ def _check_declared_size(path: Path) -> None:
     pixels is refused in words (OpenCV and Pillow raised their own errors).
     """
     try:
-        with Image.open(path) as img:
+        with _quiet_pillow(), Image.open(path) as img:
             width, height = img.size
             channels = max(len(img.getbands()), 1)
     except Image.DecompressionBombError as err:
@@ -169,6 +177,14 @@ def _check_declared_size(path: Path) -> None:
     if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE:
         raise InputError(f"{path}: image header declares {width} x {height} pixels")
     check_allocation(width * height, 4 * channels + 8, "the image", str(path))
+
+
+@contextlib.contextmanager
+def _quiet_pillow() -> Iterator[None]:
+    """Pillow warns on stderr about damaged EXIF and the like; the outcome is said in words."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _reason(err: BaseException) -> str:

@@ -162,3 +162,18 @@ def test_pydicom_test_files_print_no_decoder_traceback(name, capfd) -> None:
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err
     assert err.strip() == ""  # neither pydicom's logger nor GDCM's codecs print anything
+
+
+def test_damaged_png_is_one_error_and_libpng_prints_nothing(tmp_path, capfd) -> None:
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.arange(1200, dtype=np.uint8).reshape(40, 30))
+    data = bytearray(buf.tobytes())
+    idat = data.index(b"IDAT")
+    data[idat + 10] ^= 0xFF  # inside the compressed pixels: libpng's "incorrect data check"
+    path = tmp_path / "damaged.png"
+    path.write_bytes(bytes(data))
+    capfd.readouterr()
+    with pytest.raises(InputError):
+        load_any(path)
+    assert capfd.readouterr().err == ""
