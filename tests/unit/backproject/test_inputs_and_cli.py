@@ -136,3 +136,22 @@ def test_export_job_writes_every_requested_output(dicom_case_for_export, tmp_pat
     assert all(p.stat().st_size > 0 for p in paths)
     with pytest.raises(InputError, match="DICOM series"):
         run_job(export_job(bp, volume, tmp_path / "m.nii", seg=tmp_path / "t.dcm"))
+
+
+def test_cli_writes_a_dicom_seg_for_a_dicom_ct(
+    pir_case, dicom_case_for_export, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    import pydicom
+
+    folder = dicom_case_for_export[0]
+    pir_case.result.save(tmp_path / "pre")
+    coco = write_coco(pir_case.footprint, tmp_path / "masks.json")
+    seg = tmp_path / "seg.dcm"
+    code = main(
+        ["backproject", str(folder), str(coco), "--out", str(tmp_path / "l.nii.gz"),
+         "--preprocess", str(tmp_path / "pre"), "--seg", str(seg), "--quiet"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    ds = pydicom.dcmread(seg)
+    assert ds.Modality == "SEG" and str(ds.PatientName) == ""
+    assert [s.SegmentLabel for s in ds.SegmentSequence] == ["L1", "L2", "L3", "L4", "L5"]
