@@ -36,6 +36,7 @@ from vertapp.gui.window.names import (
     shown_path,
     shown_title,
 )
+from vertapp.gui.window.save_dialog import ask_new_project_folder
 
 WARNING_HEADING = "Check this scan before annotating it:"
 log = logging.getLogger(__name__)
@@ -174,10 +175,8 @@ class FilesController(QObject):
             self.open_path(path)
 
     def ask_save_as(self) -> bool:
-        path = QFileDialog.getExistingDirectory(
-            self.host.dialog_parent(), "Save project into folder"
-        )
-        return bool(path) and self.save(Path(path))
+        folder = ask_new_project_folder(self.host.dialog_parent())
+        return folder is not None and self.save(folder)
 
     def ask_export_coco(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
