@@ -22,6 +22,7 @@ from vertapp.synth.pelvis import ilium_geometry, paint_ilium, paint_sacrum
 from vertapp.synth.realism import Realism, narrow_box, scanner_blur, trabecular_texture
 from vertapp.synth.ribs import paint_rib
 from vertapp.synth.soft_tissue import paint_canal, paint_soft_tissue, trunk_params
+from vertapp.synth.transitional import lumbarised_s1
 from vertapp.synth.vertebra import Canvas, paint_disc, paint_vertebra
 
 BONE_HU = 100.0  # the CT paper's lower bone threshold; "enclosed by bone" uses it
@@ -43,6 +44,7 @@ class CTPhantom:
     anatomy: Anatomy | None = field(repr=False, default=None)
     hip_mask: np.ndarray | None = field(repr=False, default=None)
     """bool (z, y, x): voxels of the two iliac bones (what must never hide a vertebra)."""
+    transitional: str | None = None  # "L6": drawn below L5, bone without a label
 
     @property
     def z_mm(self) -> np.ndarray:
@@ -62,6 +64,7 @@ def make_ct_phantom(
     margin_mm: float = 15.0,
     psf_mm: float = 0.6,
     realism: Realism | bool | None = None,
+    transitional: str | None = None,
 ) -> CTPhantom:
     """A thoracolumbar CT phantom of levels `first`..`last` (see module doc).
 
@@ -72,7 +75,8 @@ def make_ct_phantom(
     or True for its defaults) paints vertebral bodies with a thin partial-volumed cortex,
     streaky marrow, a slice profile and kernel, optional degeneration and a narrow crop
     (see realism.py); None keeps the legacy look. `realistic_options(seed)` draws all of
-    it, with spacing, noise and levels, for training sets.
+    it, with spacing, noise and levels, for training sets. `transitional="L6"` draws a
+    sixth lumbar vertebra (a lumbarised S1) below L5, unlabelled like an imported one.
     """
     real = realism if isinstance(realism, Realism) else (Realism() if realism else None)
     sp = tuple(float(s) for s in spacing)
@@ -84,6 +88,11 @@ def make_ct_phantom(
     levels = vertebra_range(first, last)
     has_pelvis = ("L4" in levels or "L5" in levels) if pelvis is None else bool(pelvis)
     anatomy = make_anatomy(seed, scoliosis_mm)
+    l6 = None
+    if transitional is not None:
+        if transitional != "L6" or "L5" not in levels:
+            raise ValueError(f"transitional: only 'L6' below a drawn L5, got {transitional!r}")
+        l6, anatomy = lumbarised_s1(anatomy)
     verts = [anatomy.vertebrae[VERTEBRA_ID[n] - 1] for n in levels]
     grid = _make_grid(anatomy, verts, sp, has_pelvis, margin_mm)
     canvas = Canvas(
@@ -98,10 +107,10 @@ def make_ct_phantom(
     )
     rng = np.random.default_rng([seed, 4242])
     paint_soft_tissue(canvas.hu, grid, anatomy, rng)
-    segments = verts + (list(anatomy.sacrum) if has_pelvis else [])
+    segments = verts + ([l6] if l6 else []) + (list(anatomy.sacrum) if has_pelvis else [])
     axis, sacral = canal_axis(grid, segments)
     paint_canal(canvas.hu, grid, axis[:, :2], axis[:, 2], anatomy.vertebrae[12].center[2])
-    hips = _paint_spine(canvas, anatomy, verts, has_pelvis)
+    hips = _paint_spine(canvas, anatomy, verts, has_pelvis, l6)
     _paint_texture(canvas, rng)
     clean = scanner_blur(canvas.hu, sp, psf_mm, real) if real else _blur(canvas.hu, sp, psf_mm)
     canal = enclosed_canal(clean >= BONE_HU, grid, axis, sacral)
@@ -128,6 +137,7 @@ def make_ct_phantom(
         levels=levels,
         has_pelvis=has_pelvis,
         seed=seed,
+        transitional=transitional,
         canal_axis=axis,
         body_centres={g.name: g.center.copy() for g in verts},
         anatomy=anatomy,
@@ -163,7 +173,11 @@ def _make_grid(
 
 
 def _paint_spine(
-    canvas: Canvas, anatomy: Anatomy, verts: list[VertebraGeometry], has_pelvis: bool
+    canvas: Canvas,
+    anatomy: Anatomy,
+    verts: list[VertebraGeometry],
+    has_pelvis: bool,
+    l6: VertebraGeometry | None = None,
 ) -> np.ndarray:
     """Paint vertebrae, discs, ribs and pelvis; return the mask of the iliac bones."""
     all_v = anatomy.vertebrae
@@ -178,15 +192,21 @@ def _paint_spine(
         top = verts[0]
         fake = _shifted(top, top.height + top.disc_above)
         paint_disc(canvas, fake, top)
+    if l6 is not None:  # transitional: its discs (before any bone), later bone without label
+        paint_disc(canvas, verts[-1], l6)
+        if not has_pelvis:
+            paint_disc(canvas, l6, None)
     for g in verts:
         paint_vertebra(canvas, g, g.index + 1)
+    if l6 is not None:
+        paint_vertebra(canvas, l6, 0)
     for g in verts:
         if g.index < 12:
             for side in (-1, 1):
                 paint_rib(canvas, anatomy, g, side)
     if not has_pelvis:
         return np.zeros(canvas.hu.shape, dtype=bool)
-    paint_sacrum(canvas, anatomy)
+    paint_sacrum(canvas, anatomy, above=l6)
     before = canvas.hu.copy()
     for side in (-1, 1):
         paint_ilium(canvas, anatomy, side)

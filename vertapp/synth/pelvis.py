@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vertapp.synth.anatomy import Anatomy
+from vertapp.synth.anatomy import Anatomy, VertebraGeometry
 from vertapp.synth.grid import bar, local_coords, world_aabb
 from vertapp.synth.vertebra import Canvas, paint_disc, paint_vertebra
 
@@ -78,9 +78,10 @@ def paint_ilium(canvas: Canvas, anatomy: Anatomy, side: int) -> None:
     hu[inner] = ILIUM_MARROW_HU
 
 
-def paint_sacrum(canvas: Canvas, anatomy: Anatomy) -> None:
+def paint_sacrum(canvas: Canvas, anatomy: Anatomy, above: VertebraGeometry | None = None) -> None:
+    """The sacrum and the disc above it (below L5, or below `above`: a transitional L6)."""
     segs = anatomy.sacrum
-    paint_disc(canvas, anatomy.vertebrae[-1], segs[0])
+    paint_disc(canvas, above or anatomy.vertebrae[-1], segs[0])
     for seg in segs:
         paint_vertebra(canvas, seg, 0, sacral=True)
     _paint_alae(canvas, anatomy)

@@ -45,11 +45,14 @@ class Realism:
 
 def realistic_options(seed: int) -> dict[str, Any]:
     """Keyword arguments of `make_ct_phantom` for a random but plausible real-scan look:
-    levels, slice spacing 1-5 mm, in-plane 0.6-1.0 mm, soft to sharp kernels, noise
-    10-60 HU, degeneration in about half, a VerSe-like narrow crop in about half."""
+    levels (ending at L5 in half), slice spacing 1-5 mm, in-plane 0.6-1.0 mm, soft to sharp kernels, noise
+    10-60 HU, degeneration in about half, a VerSe-like narrow crop in about half, an
+    unlabelled L6 in about 1 of 10 that reach L5."""
     rng = np.random.default_rng([seed, 5150])
     n = int(rng.integers(4, 12))
-    first = int(rng.integers(0, len(VERTEBRAE) - n + 1))
+    # half the scans reach the sacrum (lumbar and abdominal CTs), the rest anywhere
+    reach_l5 = rng.random() < 0.5
+    first = len(VERTEBRAE) - n if reach_l5 else int(rng.integers(0, len(VERTEBRAE) - n + 1))
     in_plane = float(rng.uniform(0.6, 1.0))
     dz = float(rng.choice([1.0, 1.5, 2.0, 3.0, 3.0, 4.0, 5.0]))
     sharp = float(rng.choice([0.0, 0.0, 0.2, 0.4]))
@@ -66,14 +69,18 @@ def realistic_options(seed: int) -> dict[str, Any]:
         crop_half_width_mm=float(rng.uniform(25.0, 45.0)) if narrow else None,
         crop_ap_mm=(float(rng.uniform(5, 25)), float(rng.uniform(35, 70))) if narrow else None,
     )
+    last = VERTEBRAE[first + n - 1]
+    # VerSe: about 1 in 10 spines has a transitional L6 (left unlabelled, docs/import.md)
+    l6 = last == "L5" and rng.random() < 0.1
     return {
         "first": VERTEBRAE[first],
-        "last": VERTEBRAE[first + n - 1],
+        "last": last,
         "spacing": (in_plane, in_plane, dz),
         "scoliosis_mm": float(rng.choice([0.0, 0.0, rng.uniform(3, 20)])),
         "noise_hu": float(rng.uniform(10.0, 60.0)),
         "psf_mm": float(rng.uniform(0.4, 1.0)),
         "realism": realism,
+        "transitional": "L6" if l6 else None,
     }
 
 

@@ -77,3 +77,31 @@ def test_realistic_options_are_seeded_and_cover_1_to_5_mm_slices() -> None:
     assert any(o["realism"].crop_half_width_mm for o in opts)
     assert any(o["realism"].osteophytes > 0 for o in opts)
     assert any(o["realism"].sharpen > 0 for o in opts)
+    many = [realistic_options(s) for s in range(200)]
+    assert 0.4 < np.mean([o["last"] == "L5" for o in many]) < 0.7
+    assert 2 <= sum(o["transitional"] == "L6" for o in many) <= 25
+    assert all(o["last"] == "L5" for o in many if o["transitional"])
+
+
+def test_transitional_l6_is_unlabelled_bone_between_l5_and_the_sacrum() -> None:
+    plain = make_ct_phantom(seed=2, first="L4", last="L5", noise_hu=0.0)
+    six = make_ct_phantom(seed=2, first="L4", last="L5", noise_hu=0.0, transitional="L6")
+    assert six.transitional == "L6" and plain.transitional is None
+    assert set(np.unique(six.vertebra_labels)) == {0, 16, 17}  # L4, L5 only: L6 unlabelled
+    # L5 and L4 are the same voxels with or without an L6 below them
+    # (the L6 phantom's field of view reaches lower: same top, more slices at the bottom)
+    extra = int(round((plain.volume.origin[2] - six.volume.origin[2]) / plain.volume.spacing[2]))
+    assert extra > 0
+    assert np.array_equal(plain.vertebra_labels >= 16, six.vertebra_labels[extra:] >= 16)
+    # below L5's body centre along the spine: a whole extra body of bone without a label
+    v = six.volume
+    c = six.body_centres["L5"]
+    z = v.origin[2] + v.spacing[2] * np.arange(v.shape[0])
+    k = int(np.argmin(np.abs(z - (c[2] - 35.0))))  # ~ one body + disc lower
+    j = int(round((c[1] + 5.0 - v.origin[1]) / v.spacing[1]))
+    i = int(round((c[0] - v.origin[0]) / v.spacing[0]))
+    assert v.array[k, j, i] > 100 and six.vertebra_labels[k, j, i] == 0
+    with pytest.raises(ValueError, match="L6"):
+        make_ct_phantom(seed=2, first="L1", last="L3", transitional="L6")
+    with pytest.raises(ValueError, match="L6"):
+        make_ct_phantom(seed=2, first="L4", last="L5", transitional="T13")
