@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from vertapp.annotations.recovery import recovery_plan, restore_backup
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.files import PendingSave, save_job
@@ -27,7 +26,6 @@ from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.names import (
-    anonymous,
     fill_recent,
     hide_identifiers,
     recent_files,
@@ -36,6 +34,7 @@ from vertapp.gui.window.names import (
     shown_path,
     shown_title,
 )
+from vertapp.gui.window.recovery_prompts import RecoveryPrompts
 from vertapp.gui.window.save_dialog import ask_new_project_folder
 
 WARNING_HEADING = "Check this scan before annotating it:"
@@ -68,6 +67,7 @@ class FilesController(QObject):
         self._save_again = False
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
+        self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
 
     def open_path(self, path: str | Path) -> None:
         """Open a volume, DICOM folder, radiograph or project folder (asynchronously)."""
@@ -84,7 +84,7 @@ class FilesController(QObject):
             return
         remember_recent(path)
         if kind == "backup_only":
-            self._open_backup_only(path)
+            self.prompts.open_backup_only(path)
         elif kind == "project":
             self._open_project(path)
         elif kind == "radiograph":
@@ -113,7 +113,7 @@ class FilesController(QObject):
             self.host.show_error(str(err))
             self.images.report_loaded(False)
             return
-        self._offer_recovery()
+        self.prompts.offer_recovery()
         self.images.report_loaded(True)  # after the source CT if it is being read
 
     def _on_opened(self, opened: OpenedCT | OpenedRadiograph) -> None:
@@ -123,26 +123,8 @@ class FilesController(QObject):
             image_id = self.doc.new_from_radiograph(opened)
         self.doc.set_current(image_id)
         self.host.show_warnings(WARNING_HEADING, scan_warnings(opened))
-        self._offer_untitled_recovery()
+        self.prompts.offer_untitled_recovery(self.shown_title())
         self.images.report_loaded(True)
-
-    def _offer_untitled_recovery(self) -> None:
-        saved = self.doc.untitled_recovery()
-        if saved is None:
-            return
-        yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = self.host.ask(
-            "Recover unsaved edits?",
-            f"Unsaved annotations of {self.shown_title()} from a previous session were found. "
-            "Recover them?",
-            yes_no,
-            None,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            current = self.doc.current_id
-            self.doc.adopt_untitled(saved)
-            self.doc.set_current(current if current in self.doc.image_ids else None)
-            self.host.update_title()
 
     def ask_open_volume(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -322,52 +304,6 @@ class FilesController(QObject):
             self.doc.autosave()
         except (VertAppError, OSError) as err:
             log.warning("autosave failed: %s", err)
-
-    def _offer_recovery(self) -> None:
-        root = self.doc.project.root
-        if root is None or not self.doc.has_recovery():
-            return
-        yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = self.host.ask(
-            "Recover unsaved edits?",
-            anonymous(recovery_plan(root).message, root.name)
-            or "Unsaved edits were found. Recover them?",
-            yes_no,
-            None,  # unattended: decide nothing, keep the journal for a person
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                self.doc.recover()
-            except (VertAppError, OSError) as err:
-                # Both versions stay: project.json as saved, the edits set aside in words.
-                self.doc.recovery_failed()
-                self.host.show_error(
-                    f"The unsaved edits could not be recovered ({err}); "
-                    f"{anonymous(root.name, root.name, 'the project')} opens as last saved."
-                )
-                return
-            self.host.show_status("Recovered unsaved edits", 5000)
-            self.host.update_title()
-        elif answer == QMessageBox.StandardButton.No:
-            self.doc.discard_recovery()
-
-    def _open_backup_only(self, path: str) -> None:
-        """A folder whose project.json is gone but its .bak is there: offer the backup."""
-        plan = recovery_plan(path)
-        yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        text = anonymous(plan.message, Path(path).name, "This folder")
-        answer = self.host.ask("Restore the previous version?", text, yes_no, None)
-        if answer != QMessageBox.StandardButton.Yes:
-            self.host.show_status(f"{shown_path(path)}: left as it is", 10000)
-            self.images.report_loaded(False)
-            return
-        try:
-            restore_backup(path)
-        except (VertAppError, OSError) as err:
-            self.host.show_error(str(err))
-            self.images.report_loaded(False)
-            return
-        self._open_project(path)
 
     def confirm_discard(self) -> bool:
         """True when there is nothing unsaved or the user chose to save or discard it."""
