@@ -43,6 +43,13 @@ def build_actions(
     w.act_save_as = a(w, "Save project &as…", files.ask_save_as, "Ctrl+Shift+S")
     w.act_export_coco = a(w, "Export &COCO…", files.ask_export_coco, "Ctrl+E")
     w.act_export_via = a(w, "Export &VIA…", files.ask_export_via)
+    w.act_export_labels3d = a(
+        w,
+        "Export 3D &labels…",
+        w.labels3d.ask_export,
+        None,
+        "The masks back-projected into the CT: NIfTI (VerSe ids), centroids, DICOM SEG",
+    )
     w.act_quit = a(w, "&Quit", w.close, StdKey.Quit)
     w.act_undo = w.doc.stack.createUndoAction(w, "&Undo")
     w.act_undo.setShortcut(QKeySequence(StdKey.Undo))
@@ -93,6 +100,11 @@ def build_actions(
     w.act_toggle_polygons = a(w, "Show polygons", None, "H", checkable=True)
     w.act_toggle_polygons.setChecked(True)
     w.act_toggle_polygons.toggled.connect(w.show_polygons.setChecked)
+    w.act_show_labels3d = a(
+        w, "3D labels on the axial slice", None, None, "The masks back-projected", checkable=True
+    )
+    w.act_show_labels3d.setChecked(True)
+    w.act_show_labels3d.toggled.connect(w.labels3d.set_enabled)
     w.act_hide_identifiers = a(
         w,
         "Hide names and paths",
@@ -143,7 +155,7 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     m.addSeparator()
     m.addActions([w.act_save, w.act_save_as])
     m.addSeparator()
-    m.addActions([w.act_export_coco, w.act_export_via])
+    m.addActions([w.act_export_coco, w.act_export_via, w.act_export_labels3d])
     m.addSeparator()
     m.addAction(w.act_quit)
     m = bar.addMenu("&Edit")
@@ -158,7 +170,8 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     w.menu_view = bar.addMenu("&View")
     w.menu_view.addActions([w.act_prev_slice, w.act_next_slice, w.act_prev_image, w.act_next_image])
     w.menu_view.addSeparator()
-    w.menu_view.addActions([w.act_fit, w.act_load_ct, w.act_toggle_polygons, *w.preset_actions])
+    w.menu_view.addActions([w.act_fit, w.act_load_ct, w.act_toggle_polygons, w.act_show_labels3d])
+    w.menu_view.addActions(w.preset_actions)
     w.menu_view.addSeparator()
     w.menu_view.addAction(w.act_hide_identifiers)
     w.menu_view.addSeparator()

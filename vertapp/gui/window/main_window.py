@@ -46,6 +46,7 @@ from vertapp.gui.window.drop_open import DropOpener
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.labels3d_controller import Labels3DController
 from vertapp.gui.window.project_panel import ProjectPanel
 from vertapp.labels import PARTS, VERTEBRAE
 
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
     act_save_as: QAction
     act_export_coco: QAction
     act_export_via: QAction
+    act_export_labels3d: QAction
+    act_show_labels3d: QAction
     act_quit: QAction
     act_undo: QAction
     act_redo: QAction
@@ -123,6 +126,7 @@ class MainWindow(QMainWindow):
             self.doc, self.annot, lambda: self.labels, self.show_error, self.show_status
         )
         self.files = FilesController(self.doc, self, self.jobs, self.images)
+        self.labels3d = Labels3DController(self.doc, self.axial, self.annot, self)
         commands.build_actions(self, self.files, self.editor, self.images)
         commands.build_menus(self, self.files)
         commands.build_toolbars(self)
@@ -366,6 +370,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.jobs.stop()
+        self.labels3d.shutdown()  # its worker thread must end before the window
         workflow = getattr(self, "model_workflow", None)
         if workflow is not None:  # training/prediction threads must end before the window
             workflow.shutdown()

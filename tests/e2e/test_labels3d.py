@@ -1,0 +1,178 @@
+"""Issue #15 in the window: the masks back-projected onto the axial slices, click to select,
+File > Export 3D labels.
+
+A T12..L2 phantom CT is opened; its true MIP masks (the 3D truth projected) stand in for
+what a user draws. Edits must change the axial overlay after the debounce, a click on a
+labelled voxel selects that vertebra's polygon, and the export writes files on the CT's
+own grid (or says in words why it cannot).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from mouse_driver import click
+
+from vertapp.annotations import ops
+from vertapp.annotations.geometry import mask_to_polygons
+from vertapp.annotations.model import Instance
+from vertapp.gui.window.labels3d_controller import DEBOUNCE_MS, PREVIEW
+from vertapp.gui.window.labels3d_jobs import ExportChoice
+from vertapp.labels import ID_VERTEBRA, VERSE_OFFSET, VERTEBRA_ID
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+L1 = VERTEBRA_ID["L1"]
+
+
+@pytest.fixture(scope="module")
+def phantom(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The CT file (stored RAS, so the export must undo the reorientation) and its true MIP masks."""
+    from vertapp.io import read_volume
+    from vertapp.preprocess import preprocess
+    from vertapp.preprocess.label_projection import project_labels
+    from vertapp.synth import make_ct_phantom
+
+    ph = make_ct_phantom(seed=3, first="T12", last="L2")
+    image = sitk.GetImageFromArray(ph.volume.array)
+    image.SetSpacing(ph.volume.spacing)
+    image.SetOrigin(ph.volume.origin)
+    image.SetDirection([float(v) for v in ph.volume.direction.reshape(9)])
+    path = tmp_path_factory.mktemp("labels3d") / "ct.nii.gz"
+    sitk.WriteImage(sitk.DICOMOrient(image, "RAS"), str(path))
+    volume = read_volume(path)
+    truth = project_labels(ph.vertebra_labels, ph.volume, preprocess(volume))
+    return path, truth
+
+
+def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
+        window.open_path(path)
+    assert blocker.args == [True], window._last_error
+
+
+def _add_masks(window, truth: np.ndarray, names: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    image_id = window.doc.current_id
+    ids = {}
+    for name in names:
+        (ring, *_rest) = mask_to_polygons(truth == VERTEBRA_ID[name], tolerance=1.0)
+        inst = Instance(id=window.doc.project.new_instance_id(), label=name, polygons=[ring])
+        window.doc.edit(ops.AddInstance(image_id, inst), f"Add {name}")
+        ids[name] = inst.id
+    return ids
+
+
+def _wait_updated(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.labels3d.updated, timeout=120_000):
+        pass
+    assert window.labels3d.pending is None
+
+
+def _slice_with(window, vid: int) -> int:  # type: ignore[no-untyped-def]
+    counts = (window.labels3d.shown.labels == vid).sum(axis=(1, 2))
+    return int(np.argmax(counts))
+
+
+def test_edits_change_the_axial_overlay_and_a_click_selects(qtbot, window, phantom) -> None:  # type: ignore[no-untyped-def]
+    path, truth = phantom
+    _open(qtbot, window, path)
+    ctl = window.labels3d
+    assert ctl.overlay.labels is None  # no masks yet: nothing to back-project
+    _add_masks(window, truth, ["T12", "L2"])
+    _wait_updated(qtbot, window)
+    assert set(ctl.shown.counts) == {"T12", "L2"}
+    # a slice through the middle of the (still unlabelled) L1 body: no L1 on it yet
+    l1_rows = np.flatnonzero((truth == L1).any(axis=1))
+    opened = window.doc.ct[window.doc.current_id]
+    mid = opened.mip.mip_to_source_index(float(l1_rows.mean()), float(truth.shape[1] // 2))
+    k = int(round(float(mid[0])))
+    window.axial.set_slice(k)
+    before = ctl.overlay.labels.copy()
+    assert not (before == L1).any() and "L1" not in ctl.overlay.shown_names()
+
+    # draw L1 with the mouse: a few clicks on its true outline, closed on the first vertex
+    window.choose_label("L1")
+    window.act_draw.trigger()
+    ring = mask_to_polygons(truth == L1, tolerance=1.5)[0]
+    step = max(1, len(ring) // 12)
+    for x, y in ring[::step]:
+        click(qtbot, window.annot.canvas, x, y)
+    click(qtbot, window.annot.canvas, *ring[0])
+    window.act_select.trigger()
+    (inst,) = [i for i in window.doc.current.instances if i.label == "L1"]
+    assert ctl.timer.isActive()  # debounced: nothing recomputed on the edit itself
+    assert np.array_equal(ctl.overlay.labels, before)
+    qtbot.waitUntil(lambda: not ctl.timer.isActive(), timeout=DEBOUNCE_MS * 5)
+    assert ctl.overlay.caption.toPlainText() == PREVIEW  # instant preview while it runs
+    assert (ctl.overlay.labels == L1).any()
+    _wait_updated(qtbot, window)
+    after = ctl.overlay.labels
+    assert (after == L1).sum() > 100  # the L1 body's section, back-projected
+    assert "L1" in ctl.overlay.shown_names() and ctl.overlay.caption.toPlainText() == ""
+
+    # a click on an L1 voxel of the axial slice selects the L1 polygon on the MIP
+    window.annot.tool.select(None)
+    j, i = np.argwhere(after == L1)[len(np.argwhere(after == L1)) // 2]
+    sx, sy, _ = opened.volume.spacing
+    click(qtbot, window.axial.canvas, (i + 0.5) * sx, (j + 0.5) * sy)
+    assert window.annot.layer.selected == inst.id
+    assert window.annot.marker.getData()[0].size == 1  # the linked cursor still marks the MIP
+
+    # delete it: after the debounce the slice shows no L1 again
+    window.act_delete_polygon.trigger()
+    assert not [i for i in window.doc.current.instances if i.label == "L1"]
+    _wait_updated(qtbot, window)
+    assert not (ctl.overlay.labels == L1).any()
+    assert "L1" not in ctl.shown.counts
+
+    # View > 3D labels off: the overlay goes; on: back
+    window.axial.set_slice(_slice_with(window, VERTEBRA_ID["T12"]))
+    assert ctl.overlay.shown_names() == ["T12"]
+    window.act_show_labels3d.setChecked(False)
+    assert not ctl.overlay.image.isVisible() or ctl.overlay.image.image is None
+    assert ctl.overlay.shown_names() == []
+    window.act_show_labels3d.setChecked(True)
+    assert ctl.overlay.shown_names() == ["T12"]
+
+
+def test_export_writes_the_files_on_the_ct_grid(qtbot, window, phantom, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, truth = phantom
+    _open(qtbot, window, path)
+    _add_masks(window, truth, ["T12", "L1", "L2"])
+    ctl = window.labels3d
+    choice = ExportChoice(tmp_path / "out" / "labels")
+    with qtbot.waitSignal(ctl.export_done, timeout=120_000) as done:
+        assert ctl.export(choice)
+    assert done.args == [True], window._last_error
+    nifti, centroids = choice.paths()
+    assert nifti.name == "vertebrae_3d.nii.gz"  # neutral: not the scan's file name
+    src, out = sitk.ReadImage(str(path)), sitk.ReadImage(str(nifti))
+    assert out.GetSize() == src.GetSize()
+    np.testing.assert_allclose(out.GetSpacing(), src.GetSpacing())
+    np.testing.assert_allclose(out.GetOrigin(), src.GetOrigin(), atol=1e-4)
+    np.testing.assert_allclose(out.GetDirection(), src.GetDirection(), atol=1e-6)
+    ids = {int(v) for v in np.unique(sitk.GetArrayFromImage(out)) if v}
+    assert ids == {VERTEBRA_ID[n] + VERSE_OFFSET for n in ("T12", "L1", "L2")}
+    ctd = json.loads(centroids.read_text())
+    assert ctd[0] == {"direction": ["R", "A", "S"]}
+    assert {c["label"] for c in ctd[1:]} == ids
+    assert not list(nifti.parent.glob(".tmp-*"))  # atomic: no leftovers
+    assert ID_VERTEBRA[VERTEBRA_ID["L1"]] == "L1"
+
+
+def test_export_to_a_bad_folder_says_why(qtbot, window, phantom, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, truth = phantom
+    _open(qtbot, window, path)
+    _add_masks(window, truth, ["L1"])
+    blocker = tmp_path / "a_file.txt"
+    blocker.write_text("not a folder")
+    ctl = window.labels3d
+    with qtbot.waitSignal(ctl.export_done, timeout=120_000) as done:
+        assert ctl.export(ExportChoice(blocker / "sub"))
+    assert done.args == [False]
+    assert "cannot create the export folder" in window._last_error
+    assert "Traceback" not in window._last_error and "\n" not in window._last_error
+    assert not Path(blocker / "sub").exists()
