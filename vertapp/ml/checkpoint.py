@@ -157,5 +157,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> LoadedModel:
         class_names=[str(n) for n in data["class_names"]],
         epoch=int(data.get("epoch", 0)),
         path=Path(path),
-        extra={k: data[k] for k in ("best_val_mean_dice", "history") if k in data},
+        extra={
+            k: data[k] for k in ("best_val_mean_dice", "history", "epochs_trained") if k in data
+        },
     )

@@ -2,14 +2,14 @@
 
 Cancelling (closing the generator) takes effect at the next yield, i.e. within one
 iteration. Checkpoints are written every epoch to `<out>.last.pt`; the best one by
-validation mean Dice to `<out>.best.pt`; at the end the best is copied to `out`.
+validation mean Dice to `<out>.best.pt`; at the end the best moves to `out`, marked with
+the epochs trained, so a run leaves two files (`out` and the last epoch's, for resuming).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,17 +369,31 @@ def _train(
         yield Progress("epoch", state.epoch / cfg.epochs, summary["message"], summary)
         if cfg.max_iterations and state.iteration >= cfg.max_iterations:
             break
+    had_best = False
     if ctx.is_main:
-        src = best_path if best_path.is_file() else last
-        shutil.copyfile(src, out)
+        had_best = _finish_checkpoints(out, last, best_path, state.epoch)
     return TrainResult(
         out,
         last,
-        best_path if best_path.is_file() else None,
+        out if had_best else None,
         state.epoch,
         state.best,
         state.history,
     )
+
+
+def _finish_checkpoints(out: Path, last: Path, best_path: Path, epochs: int) -> bool:
+    """`out` gets the best epoch (else the last) with `epochs_trained`; the best file goes.
+
+    A checkpoint is ~160 MB: three per run (out, last, best) filled disks. The best one
+    is `out` now; the last one stays for resuming. True when there was a best one.
+    """
+    had_best = best_path.is_file()
+    data = torch.load(best_path if had_best else last, map_location="cpu", weights_only=True)
+    data["epochs_trained"] = epochs  # the best may be epoch 1 of a 3-epoch run: say both
+    save_checkpoint(out, data)
+    best_path.unlink(missing_ok=True)
+    return had_best
 
 
 def _smaller_batch(batch: int, ctx: Any, err: Exception) -> int:

@@ -35,13 +35,18 @@ class PredictRun:
     score_floor: float
 
 
-def model_id_of(path: Path, epoch: int) -> str:
-    """Audit id stored on every predicted instance: file stem, epoch, content hash."""
+def model_id_of(path: Path, epoch: int, trained: int | None = None) -> str:
+    """Audit id stored on every predicted instance: file stem, epoch, content hash.
+
+    `trained`: epochs the run trained when the kept weights are an earlier, better epoch
+    ("model@e1of3": epoch 1 of a 3-epoch run, not a 1-epoch model).
+    """
     digest = hashlib.sha1()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-    return f"{path.stem}@e{epoch}:{digest.hexdigest()[:10]}"
+    of = f"of{trained}" if trained and trained != epoch else ""
+    return f"{path.stem}@e{epoch}{of}:{digest.hexdigest()[:10]}"
 
 
 def shapes_of(prediction: Any, class_names: Sequence[str]) -> list[PredictedShape]:
@@ -72,7 +77,7 @@ def predict_job_from_snapshots(
 
     yield Progress("load", None, f"loading {model_path.name}")
     loaded = load_checkpoint(model_path, device=_predict_device())
-    model_id = model_id_of(model_path, loaded.epoch)
+    model_id = model_id_of(model_path, loaded.epoch, loaded.extra.get("epochs_trained"))
     names = list(loaded.class_names)
     shapes: dict[int, list[PredictedShape]] = {}
     predictions = []
