@@ -11,6 +11,9 @@ Each row times what the user waits for, with a baseline measured in the same run
   Open and save run in worker threads: their rows time how long the user waits for the
   result, how long the GUI thread itself was busy, and the longest gap between two ticks
   of a 10 ms QTimer meanwhile (what a frozen window would show as seconds).
+- 3D labels on the axial slice after an edit (issue 15): GUI-thread time per update
+  vs a new axial slice; edit -> labels on screen (incremental, worker) vs a full
+  back-projection; longest stall vs the idle loop
 - live loss plot after a long training run (6 curves x 10^5 iterations): one timer redraw
   with the new points, repainted              vs  the same curves fed from Python lists
                                                   (the naive list -> setData, all points drawn)
@@ -391,6 +394,73 @@ def bench_project(
     return rows
 
 
+# ------------------------------------------------------------------ 3D overlay (issue 15)
+def bench_overlay(app: QApplication, tmp: Path, quick: bool) -> list[tuple[str, float, float]]:
+    """Move one MIP polygon by a pixel, let the debounce end, wait for the 3D labels.
+
+    A saved phantom project (T1..L5 polygons) is opened; each update is timed on the GUI
+    thread (footprint + preview when the debounce ends, paint when the result comes) and
+    from request to labels on screen, with the longest event-loop stall meanwhile.
+    Baselines: a new axial slice on the same window (what scrolling costs), a full
+    back-projection of the same masks (what an update without `previous` would wait for)
+    and the idle loop's stall."""
+    from vertapp.gui.annotate import editing
+    from vertapp.gui.window.labels3d_jobs import footprint_of
+    from vertapp.gui.window.main_window import MainWindow
+
+    folder = phantom_project(tmp / "overlay_project", last="L5", first="T10" if quick else "T1")
+    win = MainWindow()
+    win.setProperty("headless", True)
+    win.resize(1280, 800)
+    win.show()
+    ctl = win.labels3d
+    updates: list[bool] = []
+    ctl.updated.connect(lambda: updates.append(True))
+    loaded: list[bool] = []
+    win.loaded.connect(loaded.append)
+    win.open_path(folder)
+    _wait(app, lambda: bool(loaded) and bool(updates))  # first labels: CT prepared
+    vp = win.axial.canvas.view.viewport()
+    rec = win.doc.current
+    assert rec is not None
+    key = rec.instances[len(rec.instances) // 2].id
+    gui, waits, stalls, idles = [], [], [], []
+    for n in range(3 if quick else 6):
+        ctl.gui_ms.clear()
+        win.editor.edit(editing.move_polygon(key, 1.0 if n % 2 == 0 else -1.0, 0.0, 10_000 + n))
+        updates.clear()
+        with Ticks() as ticks:
+            t0 = time.perf_counter()
+            ctl.timer.stop()
+            ctl._request()  # the debounce's end
+            vp.repaint()
+            _wait(app, lambda: bool(updates))
+            vp.repaint()
+            waits.append((time.perf_counter() - t0) * 1000)
+        gui.append(sum(ctl.gui_ms))
+        stalls.append(ticks.max_gap_ms)
+        idles.append(idle_gap_ms(app, waits[-1]))
+    k = iter(range(10**9))
+    nz = win.axial.volume.shape[0] if win.axial.volume is not None else 1
+
+    def new_slice() -> None:
+        win.axial.set_slice(next(k) % nz)
+        vp.repaint()
+
+    t_slice = _ms(new_slice, 20)
+    assert ctl.projector is not None
+    fp = footprint_of(rec)
+    t0 = time.perf_counter()
+    ctl.projector.run(fp)  # full run, no previous result
+    t_full = (time.perf_counter() - t0) * 1000
+    win.close()
+    return [
+        ("3D overlay update: GUI thread (vs new axial slice)", statistics.median(gui), t_slice),
+        ("3D overlay update: edit -> labels (vs full run)", statistics.median(waits), t_full),
+        ("3D overlay update: longest stall (vs idle loop)", max(stalls), max(idles)),
+    ]
+
+
 # ------------------------------------------------------------------ screenshots
 def phantom_project(folder: Path, seed: int = 0, first: str = "T1", last: str = "L5") -> Path:
     """A saved project: a phantom CT (written beside it) and its MIP with true vertebra polygons."""
@@ -468,6 +538,7 @@ def main() -> int:
         ours, base = bench_loss_plot(app, n_iter, repeat)
         rows.append((f"loss-plot redraw, 6 curves x {n_iter} iterations", ours, base))
         rows += bench_project(app, n_images, 17, 200, tmp)
+        rows += bench_overlay(app, tmp, args.quick)
     print(
         f"\nGUI benchmark ({'quick' if args.quick else 'full'}; {n_images} images x 17 polygons for the project rows)\n"
     )

@@ -176,3 +176,34 @@ def test_export_to_a_bad_folder_says_why(qtbot, window, phantom, tmp_path) -> No
     assert "cannot create the export folder" in window._last_error
     assert "Traceback" not in window._last_error and "\n" not in window._last_error
     assert not Path(blocker / "sub").exists()
+
+
+def test_a_result_for_older_masks_is_not_painted(qtbot, window, phantom) -> None:  # type: ignore[no-untyped-def]
+    """Masks edited again while a run is going: only the newest masks reach the screen."""
+    path, truth = phantom
+    _open(qtbot, window, path)
+    ctl = window.labels3d
+    shown: list[set[str]] = []
+    ctl.updated.connect(lambda: shown.append(set(ctl.shown.counts)))
+    _add_masks(window, truth, ["T12"])
+    ctl.timer.stop()
+    ctl._request()  # the debounce ends: the first run starts (it prepares the CT first)
+    first = ctl.worker
+    assert first is not None and ctl.overlay.caption.toPlainText()  # preparing / preview
+    _add_masks(window, truth, ["L2"])
+    ctl.timer.stop()
+    ctl._request()  # newer masks while the first run is still going
+    assert ctl.worker is first  # one run at a time: the newest starts when it ends
+    qtbot.waitUntil(lambda: bool(shown), timeout=120_000)
+    assert shown == [{"T12", "L2"}]  # the T12-only result was dropped, never painted
+    assert ctl.pending is None and ctl.worker is None
+
+
+def test_no_3d_export_without_a_ct_or_masks(qtbot, window, phantom, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, _truth = phantom
+    _open(qtbot, window, path)
+    ctl = window.labels3d
+    assert not ctl.can_seg()  # a NIfTI CT: no series for a SEG to reference
+    assert not ctl.export(ExportChoice(tmp_path / "x"))
+    assert "No vertebra masks" in window._last_error
+    assert not (tmp_path / "x").exists()
