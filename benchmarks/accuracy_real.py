@@ -22,8 +22,8 @@ threshold. Finally the combined recipe on all five patients writes `--out/model.
 
 Budget: `--budget-min` minutes of training, split explicitly (BUDGET_SPLIT below); each
 run's iteration count comes from a measured seconds-per-iteration (calibration run at
-the start), so the split holds on any machine. Data preparation comes on top (a few
-minutes). `--quick`: 3 phantoms, small inputs, ~1 minute of training per stage: a smoke
+the start), so the split holds on any machine. Data preparation (~1-2 minutes) and
+per-run overhead (~5 s x 17 runs) come on top. `--quick`: 3 phantoms, small inputs, ~1 minute of training per stage: a smoke
 run whose numbers mean nothing.
 """
 
