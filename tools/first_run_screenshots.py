@@ -7,7 +7,8 @@ axial view on a slice where the canal track is bridged (dashed) and the linked c
 placed from a click on the MIP. `review_beside_axial.png`: the review panel beside
 the axial view, on the same CT imported with its vertebra labels (`vertapp import`),
 with a *simulated* prediction (its own outlines jittered, see ml_screenshots.py).
-`train_dialog_simple.png`: the training dialog as it opens (settings in words).
+`train_dialog_simple.png`: the training dialog as it opens (settings in words), and
+`train_dialog_advanced.png` with its Advanced part open.
 """
 
 from __future__ import annotations
@@ -48,9 +49,8 @@ def canal_shot(out: Path) -> None:
     window.close()
 
 
-def review_shot(out: Path) -> None:
-    from vertapp.annotations.store import load_project
-
+def _imported_project() -> Path:
+    """The real example CT with its vertebra labels, as a project (`vertapp import`)."""
     project = Path(tempfile.mkdtemp(prefix="vertapp_shot_")) / "example"
     subprocess.run(
         [sys.executable, "-m", "vertapp", "import", str(DATA / "ct.nii.gz"), "--labels",
@@ -58,6 +58,13 @@ def review_shot(out: Path) -> None:
          "--name", "example", "--quiet"],
         check=True,
     )  # fmt: skip
+    return project
+
+
+def review_shot(out: Path) -> None:
+    from vertapp.annotations.store import load_project
+
+    project = _imported_project()
     run = shots.simulated_run(load_project(project), 1)
     window = shots._window(shots._copy(project, drop_truth_of=1))
     shots._wait(lambda: not window.busy(), 120)
@@ -75,11 +82,15 @@ def review_shot(out: Path) -> None:
 
 
 def train_shot(out: Path) -> None:
-    window = shots._window(shots._copy(ROOT / "tests" / "data" / "totalseg-example"))
+    window = shots._window(_imported_project())
+    shots._wait(lambda: not window.busy(), 120)
     dialog = window.model_workflow.open_train_dialog()
-    dialog.resize(1100, 760)
+    dialog.resize(1100, 640)
     shots._grab(dialog, out / "train_dialog_simple.png")
+    dialog.model_box.more.setChecked(True)
+    shots._grab(dialog, out / "train_dialog_advanced.png")
     dialog.close()
+    window.doc.stack.setClean()
     window.close()
 
 

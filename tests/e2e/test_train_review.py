@@ -118,7 +118,7 @@ def train_dialog(window, tmp_path: Path, epochs: int):
     window.doc.set_project(project, "tiny", pending=pending)
     dialog = window.model_workflow.open_train_dialog()
     dialog.out_path.setText(str(tmp_path / "m.pt"))
-    dialog.preset.setCurrentText("fast")
+    dialog.set_preset("fast")
     dialog.backbone.setCurrentText("resnet18")
     dialog.weights.setText("")
     values = dialog.settings.values() | TINY | {"epochs": epochs}

@@ -6,6 +6,7 @@ thread or process runs it, then hands the samples to the engine's `train_job`.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,28 @@ class TrainRequest:
     val_ids: list[int]
     out_path: Path
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+SETTINGS_FILE = "train_settings.json"  # in the project's models/ folder
+
+
+def load_train_settings(models_dir: Path) -> dict[str, Any]:
+    """The train dialog's settings of this project's last run ({} if none or unreadable)."""
+    path = models_dir / SETTINGS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_train_settings(models_dir: Path, values: dict[str, Any]) -> None:
+    """Remember the dialog's settings for the project (atomic: never half a file)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    path = models_dir / SETTINGS_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(values, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def last_checkpoint(out: Path) -> Path:

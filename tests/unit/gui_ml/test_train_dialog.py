@@ -70,7 +70,7 @@ def test_dialog_trains_and_plots(qtbot, tmp_path: Path) -> None:
     # The unlabelled image starts unticked; the split covers the four others.
     train, val = dlg.split()
     assert sorted(train + val) == [1, 2, 3, 4]
-    assert dlg.preset.currentText() == "fast"
+    assert dlg.preset.currentData() == "fast"
     with qtbot.waitSignal(dlg.trained, timeout=10_000) as blocker:
         dlg.start()
     assert blocker.args[0] == {"checkpoint": str(tmp_path / "m.pt")}
@@ -84,7 +84,7 @@ def test_dialog_trains_and_plots(qtbot, tmp_path: Path) -> None:
 def test_preset_fills_settings(qtbot, tmp_path: Path) -> None:
     dlg = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train())
     qtbot.addWidget(dlg)
-    dlg.preset.setCurrentText("paper")
+    dlg.set_preset("paper")
     assert dlg.backbone.currentText() == "resnet101"
     assert dlg.settings.values()["lr"] == pytest.approx(0.001)
     assert dlg.settings.values()["batch_size"] == 5

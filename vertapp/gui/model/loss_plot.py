@@ -162,7 +162,7 @@ class LossPlot(QWidget):
         # to min/max pairs per pixel column (peak mode keeps every spike visible).
         self.loss_plot.setClipToView(True)
         self.loss_plot.setDownsampling(auto=True, mode="peak")
-        self.loss_plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 210))
+        self._legend_below(self.loss_plot)
         self.dice_plot = self._make_plot("Validation mean Dice", "epoch", "Dice")
         self.loss_view = SteppedView(self.loss_plot)
         self.dice_view = SteppedView(self.dice_plot)
@@ -179,6 +179,14 @@ class LossPlot(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(lambda: self.redraw(max_new_curves=1))
         self._timer.start()
+
+    @staticmethod
+    def _legend_below(plot: pg.PlotWidget) -> None:
+        """The legend in a row under the x axis: inside the plot it hid the curves."""
+        item = plot.getPlotItem()
+        legend = pg.LegendItem(colCount=3, labelTextColor=(40, 40, 40))
+        item.layout.addItem(legend, 4, 1)
+        item.legend = legend  # plot(name=...) adds its row here
 
     @staticmethod
     def _make_plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:

@@ -6,6 +6,7 @@ values a preset gives, so a setting the engine adds later appears without GUI ch
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -24,18 +25,33 @@ HANDLED_ELSEWHERE = frozenset(
 
 
 class SettingsForm(QWidget):
-    """Edits `{name: int | float | bool | str | tuple}`; `values()` reads them back typed."""
+    """Edits `{name: int | float | bool | str | tuple}`; `values()` reads them back typed.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    `skip`: names not edited here at all; `outside`: names whose widget the form makes
+    and reads but the caller places (a setting shown in words elsewhere); `words`:
+    name -> (label, explanation) for the rows and their tooltips.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        skip: Collection[str] = (),
+        outside: Collection[str] = (),
+        words: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._widgets: dict[str, QWidget] = {}
         self._types: dict[str, type] = {}
+        self._skip = HANDLED_ELSEWHERE | frozenset(skip)
+        self._outside = frozenset(outside)
+        self._words = words or {}
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Show `values`; rebuilds the form when the set of names changes."""
-        shown = {k: v for k, v in values.items() if k not in HANDLED_ELSEWHERE and _editable(v)}
+        shown = {k: v for k, v in values.items() if k not in self._skip and _editable(v)}
         if set(shown) != set(self._widgets):
             self._rebuild(shown)
         for name, value in shown.items():
@@ -50,14 +66,22 @@ class SettingsForm(QWidget):
     def _rebuild(self, values: dict[str, Any]) -> None:
         while self._layout.rowCount():
             self._layout.removeRow(0)
-        self._widgets.clear()
-        self._types.clear()
+        kept = {n: w for n, w in self._widgets.items() if n in self._outside}  # placed by caller
+        self._widgets = dict(kept)
+        self._types = {n: t for n, t in self._types.items() if n in kept}
         for name, value in values.items():
+            if name in kept:
+                continue
             w = _make_widget(value)
             w.setObjectName(f"setting_{name}")
             self._widgets[name] = w
             self._types[name] = type(value)
-            self._layout.addRow(name.replace("_", " "), w)
+            if name in self._outside:
+                continue
+            label, tip = self._words.get(name, (name.replace("_", " "), ""))
+            w.setToolTip(f"{tip} (engine setting '{name}')" if tip else f"engine setting '{name}'")
+            self._layout.addRow(label, w)
+            self._layout.labelForField(w).setToolTip(w.toolTip())
 
 
 def _editable(value: Any) -> bool:

@@ -15,16 +15,13 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -38,8 +35,8 @@ from PySide6.QtWidgets import (
 from vertapp.errors import VertAppError
 from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.loss_plot import LossPlot
-from vertapp.gui.model.settings_form import SettingsForm
-from vertapp.gui.widgets.browse_row import browse_row
+from vertapp.gui.model.overwrite import ask_overwrite, free_model_path
+from vertapp.gui.model.train_settings import TrainSettingsBox
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
@@ -70,6 +67,8 @@ class TrainDialog(QDialog):
         job_factory: TrainJobFactory,
         *,
         class_names: list[str] | None = None,
+        remembered: dict[str, Any] | None = None,
+        remember: Callable[[dict[str, Any]], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,6 +86,12 @@ class TrainDialog(QDialog):
         self._timer.setInterval(UI_REFRESH_MS)
         self._timer.timeout.connect(self._refresh_progress)
         self._apply_preset()
+        if remembered:  # this project's last run: its settings, not the preset's again
+            self.model_box.restore(remembered)
+            self.val_fraction.setValue(float(remembered.get("val_fraction", 0.2)))
+        self._remember = remember
+        # Asked when the model file exists: "replace", "new" (a free name) or "cancel".
+        self.ask_overwrite: Callable[[Path], str] = lambda path: ask_overwrite(self, path)
         self._update_split()
 
     # -- layout ----------------------------------------------------------------------------
@@ -135,7 +140,11 @@ class TrainDialog(QDialog):
         self.split_label = QLabel()
         self.split_label.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Validation share of patients", self.val_fraction)
+        self.val_fraction.setToolTip(
+            "Share of patients held out to measure the model after each epoch (never trained "
+            "on); the best epoch is kept. 0: no check, the last epoch is kept."
+        )
+        form.addRow("Patients kept for checking", self.val_fraction)
         form.addRow(self.split_label)
         v = QVBoxLayout(box)
         v.addWidget(self.table)
@@ -143,30 +152,17 @@ class TrainDialog(QDialog):
         return box
 
     def _model_group(self, out_path: Path) -> QGroupBox:
-        box = QGroupBox("Model and settings")
-        self.arch = _combo(training.arch_names(), "arch")
-        self.backbone = _combo(training.backbone_names(), "backbone")
-        self.preset = _combo(training.preset_names(), "preset")
-        self.preset.setCurrentText("fast")
-        self.preset.currentTextChanged.connect(lambda _t: self._apply_preset())
-        self.device = _combo(["auto", "cpu", "cuda"], "device")
-        self.device_label = QLabel(training.detect_device().describe())
-        self.device_label.setWordWrap(True)
-        self.weights = QLineEdit()
-        self.weights.setPlaceholderText("automatic: local torch cache if present, else random")
-        wrow = browse_row(self.weights, self._pick_weights)
-        self.out_path = QLineEdit(str(out_path))
-        self.settings = SettingsForm()
-        form = QFormLayout(box)
-        form.addRow("Architecture", self.arch)
-        form.addRow("Backbone", self.backbone)
-        form.addRow("Preset", self.preset)
-        form.addRow("Device", self.device)
-        form.addRow(self.device_label)
-        form.addRow("Pretrained weights", wrow)
-        form.addRow("Save checkpoint to", self.out_path)
-        form.addRow(self.settings)
-        return box
+        self.model_box = TrainSettingsBox(out_path)
+        m = self.model_box  # the widgets tests and tools reach by name
+        self.preset, self.device, self.out_path = m.preset, m.device, m.out_path
+        self.settings, self.arch, self.backbone, self.weights = (
+            m.settings,
+            m.arch,
+            m.backbone,
+            m.weights,
+        )
+        self.preset.currentIndexChanged.connect(lambda _i: self._apply_preset())
+        return m
 
     def _run_group(self) -> QWidget:
         box = QWidget()
@@ -237,18 +233,14 @@ class TrainDialog(QDialog):
 
     # -- settings --------------------------------------------------------------------------
     def _apply_preset(self) -> None:
-        values = training.preset_values(self.preset.currentText())
+        values = training.preset_values(self.model_box.preset_name())
         self.arch.setCurrentText(str(values.get("arch", self.arch.currentText())))
         self.backbone.setCurrentText(str(values.get("backbone", self.backbone.currentText())))
         self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))
         self.settings.set_values(values)
 
-    def _pick_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Pretrained weights", "", "PyTorch weights (*.pt *.pth);;All files (*)"
-        )
-        if path:
-            self.weights.setText(path)
+    def set_preset(self, name: str) -> None:
+        self.preset.setCurrentIndex(self.preset.findData(name))
 
     def request(self) -> TrainRequest:
         """The run the dialog describes; raises VertAppError with a sentence when it cannot."""
@@ -267,13 +259,13 @@ class TrainDialog(QDialog):
         values.update(
             arch=self.arch.currentText(),
             backbone=self.backbone.currentText(),
-            device=self.device.currentText(),
+            device=str(self.device.currentData()),
             weights=weights or "auto",
             val_fraction=self.val_fraction.value(),
         )
         if self._class_names:
             values["class_names"] = list(self._class_names)
-        config = training.build_config(self.preset.currentText(), values)
+        config = training.build_config(self.model_box.preset_name(), values)
         out = Path(self.out_path.text().strip() or "model.pt")
         return TrainRequest(config, train, val, out)
 
@@ -283,6 +275,8 @@ class TrainDialog(QDialog):
             return
         try:
             request = self.request()
+            if not self._may_write(request):
+                return
             job = self._factory(request)  # snapshot on this thread; the body runs in the worker
         except VertAppError as err:
             self.show_error(str(err))
@@ -302,6 +296,20 @@ class TrainDialog(QDialog):
         self.eta_label.setText("Starting…")
         settle_heap()  # the training snapshot is built: no full GC should rescan it mid-run
         self.worker.start()
+
+    def _may_write(self, request: TrainRequest) -> bool:
+        """Never replace a trained model without asking; remember the settings."""
+        out = request.out_path
+        if out.exists():
+            answer = self.ask_overwrite(out)
+            if answer == "cancel":
+                return False
+            if answer == "new":
+                request.out_path = free_model_path(out)
+                self.out_path.setText(str(request.out_path))
+        if self._remember is not None:
+            self._remember(self.model_box.remembered(self.val_fraction.value()))
+        return True
 
     def cancel(self) -> None:
         if self.worker is not None and self.worker.isRunning():
@@ -388,10 +396,3 @@ class TrainDialog(QDialog):
 
 def _checked(item: QTableWidgetItem | None) -> bool:
     return item is not None and item.checkState() == Qt.CheckState.Checked
-
-
-def _combo(items: list[str], name: str) -> QComboBox:
-    combo = QComboBox()
-    combo.addItems(items)
-    combo.setObjectName(name)
-    return combo

@@ -33,6 +33,7 @@ from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.review.snapshot import data_images
+from vertapp.review.training import load_train_settings, save_train_settings
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 AXIAL_WIDTH = 520  # px: an axial slice big enough to judge, the narrow MIP takes the rest
@@ -216,11 +217,14 @@ class ModelWorkflow(QObject):
             self.train_dialog.show()
             self.train_dialog.raise_()
             return self.train_dialog
+        models_dir = default_model_path(doc.project.root).parent
         dialog = TrainDialog(
             data_images(doc.project),
             default_model_path(doc.project.root),
             project_train_factory(doc.project, doc.pending_images),
             class_names=list(doc.project.labels),
+            remembered=load_train_settings(models_dir) if doc.project.root else None,
+            remember=(lambda v: save_train_settings(models_dir, v)) if doc.project.root else None,
             parent=self.window,
         )
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)

@@ -1,0 +1,180 @@
+"""The train dialog's settings: the few a radiologist decides, in words; the rest under
+Advanced, each with what it does. Remembered per project (see `review.training`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.gui.model.settings_form import SettingsForm
+from vertapp.gui.widgets.browse_row import browse_row
+from vertapp.review import training
+
+PRESET_WORDS = {
+    "fast": "Quick (smaller images; minutes on a laptop)",
+    "paper": "Accurate (full-size images, as in the CT paper; needs a GPU)",
+}
+DEVICE_WORDS = {"auto": "Automatic (GPU if present)", "cpu": "Processor (CPU)", "cuda": "GPU"}
+
+# Engine settings under Advanced: (words, what it does). Others show their code name.
+ADVANCED_WORDS: dict[str, tuple[str, str]] = {
+    "lr": ("Learning rate", "Step size of the optimiser; lower it if the loss jumps or is NaN."),
+    "batch_size": ("Images per step", "More needs more memory; fewer makes steps noisier."),
+    "min_size": ("Image size (short side, px)", "Images are scaled to this for the network."),
+    "max_size": ("Image size limit (long side, px)", "Upper bound when scaling images."),
+    "views_per_image": (
+        "Partial views per image",
+        "Crops drawn from each image per epoch, so the model sees few and many vertebrae.",
+    ),
+    "partial_view_prob": ("Share of partial views", "How often a crop is used, not the image."),
+    "warmup_iters": ("Warm-up steps", "Steps with a rising learning rate at the start."),
+    "lr_schedule": ("Learning-rate schedule", "'cosine' lowers it towards the end, 'constant'."),
+    "momentum": ("Momentum", "Optimiser momentum (SGD)."),
+    "weight_decay": ("Weight decay", "Pull on the weights towards zero, against overfitting."),
+    "score_thresh": ("Lowest score kept", "Detections scored below this are dropped."),
+    "detections_per_img": ("Most detections per image", "A spine has at most 24 levels."),
+    "augment": ("Vary the images", "Small rotations, scaling and shifts while training."),
+    "rotate_deg": ("Rotation range (degrees)", "Largest random rotation."),
+    "scale_range": ("Scaling range", "Largest random zoom, as a fraction."),
+    "translate_frac": ("Shift range", "Largest random shift, as a fraction of the size."),
+    "hflip_prob": ("Mirror left-right", "Right for AP radiographs, wrong for MIPs and laterals."),
+    "seed": ("Random seed", "Same seed, same split and same views: runs can be repeated."),
+    "amp": ("Mixed precision (GPU)", "Faster on a GPU; ignored on the CPU."),
+    "workers": ("Data loading threads", "0 loads in the training thread."),
+    "trainable_layers": ("Trainable backbone layers", "Empty: 3 with pretrained weights, else 5."),
+    "frozen_bn": ("Freeze batch norm", "Empty: frozen with pretrained weights."),
+    "fpn_channels": ("Feature width", "Width of the feature pyramid (256 for COCO weights)."),
+    "mask_head_channels": ("Mask head width", "Width of the mask head."),
+    "rpn_post_nms_train": ("Proposals kept (training)", "Fewer is faster on a CPU."),
+    "rpn_post_nms_test": ("Proposals kept (prediction)", "Fewer is faster on a CPU."),
+    "rpn_batch_size_per_image": ("Proposal samples per image", "Sampling of the RPN."),
+    "box_batch_size_per_image": ("Box samples per image", "Sampling of the box head."),
+    "min_vertebrae": ("Fewest vertebrae per view", "Smallest partial view."),
+    "max_vertebrae": ("Most vertebrae per view", "Largest partial view."),
+    "resize_in_training": ("Resize while training", "Off for data already scaled."),
+    "real_share": ("Share of real scans", "With phantoms mixed in; empty: all the same."),
+    "max_iterations": ("Stop after steps", "Empty: train all epochs (tests, benchmarks)."),
+    "unet_width": ("U-Net width", "Only for the U-Net architecture."),
+}
+# Chosen with words above the Advanced part (epochs) or elsewhere (the data's val share).
+OUTSIDE = frozenset({"epochs"})
+NOT_IN_FORM = frozenset({"val_fraction", "class_names"})
+
+
+class TrainSettingsBox(QGroupBox):
+    """Preset, epochs, device and file in words; architecture, weights and engine settings
+    under Advanced (hidden until asked for)."""
+
+    def __init__(self, out_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__("Model", parent)
+        self.preset = _combo(training.preset_names(), "preset", PRESET_WORDS)
+        self.preset.setCurrentIndex(max(0, self.preset.findData("fast")))
+        self.device = _combo(["auto", "cpu", "cuda"], "device", DEVICE_WORDS)
+        self.device_label = QLabel(training.detect_device().describe())
+        self.device_label.setWordWrap(True)
+        self.out_path = QLineEdit(str(out_path))
+        self.out_path.setToolTip("The trained model's file; you are asked before it is replaced")
+        self.settings = SettingsForm(skip=NOT_IN_FORM, outside=OUTSIDE, words=ADVANCED_WORDS)
+        self.settings.set_values(training.preset_values(self.preset_name()))
+        self.epochs = self.settings.widget("epochs")
+        self.epochs.setToolTip(
+            "Passes over every training image. More takes longer; the best epoch by "
+            "validation Dice is kept."
+        )
+        form = QFormLayout()
+        form.addRow("Speed or accuracy", self.preset)
+        form.addRow("How long to train (epochs)", self.epochs)
+        form.addRow("Run on", self.device)
+        form.addRow(self.device_label)
+        form.addRow("Save the model as", self.out_path)
+        self.more = QToolButton()
+        self.more.setText("Advanced settings ▸")
+        self.more.setCheckable(True)
+        self.more.toggled.connect(self._show_advanced)
+        self.advanced = self._advanced_part()
+        self.advanced.hide()
+        v = QVBoxLayout(self)
+        v.addLayout(form)
+        v.addWidget(self.more)
+        v.addWidget(self.advanced)
+
+    def _advanced_part(self) -> QWidget:
+        box = QWidget()
+        self.arch = _combo(training.arch_names(), "arch")
+        self.backbone = _combo(training.backbone_names(), "backbone")
+        self.weights = QLineEdit()
+        self.weights.setPlaceholderText("automatic: local torch cache if present, else random")
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Architecture", self.arch)
+        form.addRow("Backbone", self.backbone)
+        form.addRow("Pretrained weights", browse_row(self.weights, self._pick_weights))
+        note = QLabel("Engine settings (hover a name for what it does):")
+        note.setWordWrap(True)
+        form.addRow(note)
+        form.addRow(self.settings)
+        return box
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.more.setText("Advanced settings ▾" if shown else "Advanced settings ▸")
+
+    def _pick_weights(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Pretrained weights", "", "PyTorch weights (*.pt *.pth);;All files (*)"
+        )
+        if path:
+            self.weights.setText(path)
+
+    def preset_name(self) -> str:
+        return str(self.preset.currentData())
+
+    # -- remembered per project ------------------------------------------------------------
+    def remembered(self, val_fraction: float) -> dict[str, Any]:
+        """What to remember of this dialog for the project (JSON values only)."""
+        return {
+            "preset": self.preset_name(),
+            "device": str(self.device.currentData()),
+            "arch": self.arch.currentText(),
+            "backbone": self.backbone.currentText(),
+            "weights": self.weights.text().strip(),
+            "val_fraction": val_fraction,
+            "settings": self.settings.values(),
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Show remembered values (unknown or stale ones are skipped)."""
+        for combo, key in ((self.preset, "preset"), (self.device, "device")):
+            index = combo.findData(saved.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        for combo, key in ((self.arch, "arch"), (self.backbone, "backbone")):
+            if combo.findText(str(saved.get(key, ""))) >= 0:
+                combo.setCurrentText(str(saved[key]))
+        self.weights.setText(str(saved.get("weights", "")))
+        values = self.settings.values()
+        stored = saved.get("settings") or {}
+        values.update({k: v for k, v in stored.items() if k in values})
+        self.settings.set_values(values)
+
+
+def _combo(items: list[str], name: str, words: dict[str, str] | None = None) -> QComboBox:
+    combo = QComboBox()
+    for item in items:
+        combo.addItem((words or {}).get(item, item), item)
+    combo.setObjectName(name)
+    return combo
