@@ -21,7 +21,7 @@ import numpy as np
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
-from vertapp.xray.outline_check import outline_warnings
+from vertapp.xray.outline_check import DOUBTFUL, outline_warnings
 from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
 from vertapp.xray.torsion import torsion_warnings
@@ -75,9 +75,6 @@ def align_job(
         done[level] = _align_missing(low_f, high_f, high_zois[level], done)
         yield Progress("Aligning", len(done) / total, f"{level} (fallback)")
     result = [done[lv] for lv in levels]
-    for v in result:
-        if v.status == "aligned":
-            v.warnings += outline_warnings(v.matrix, high_zois[v.level], low_zois[v.level])
     for level, notes in torsion_warnings(result, high_zois, low_zois).items():
         done[level].warnings += notes
     warnings = [
@@ -114,6 +111,8 @@ def _align_paired(low: np.ndarray, high: np.ndarray, lz: Zoi, hz: Zoi) -> Verteb
     if reg.score < FAIL_SCORE:
         status = "failed"
         warnings.append(f"alignment score {reg.score:.2f} is below {FAIL_SCORE}: not aligned")
+    else:
+        warnings += outline_warnings(reg.matrix, hz, lz)
     return VertebraAlignment(hz.level, reg.matrix, hc, reg.score, status, warnings)
 
 
@@ -170,7 +169,9 @@ def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Simil
     """The nearest aligned vertebra above and below, their motions averaged (weighted by
     closeness) and applied about this ZOI's own centroid."""
     me = VERTEBRA_ID.get(hz.level, 0)
-    good = [v for v in done.values() if v.status == "aligned"]
+    aligned = [v for v in done.values() if v.status == "aligned"]
+    # a neighbour flagged by the outline check would carry its error over
+    good = [v for v in aligned if not any(w.startswith(DOUBTFUL) for w in v.warnings)] or aligned
     above = [v for v in good if VERTEBRA_ID.get(v.level, 0) < me]
     below = [v for v in good if VERTEBRA_ID.get(v.level, 0) > me]
     near = [max(above, key=_rank)] if above else []

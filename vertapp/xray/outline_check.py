@@ -19,6 +19,7 @@ CENTROID_FRACTION = 0.06  # mapped centroid this share of the ZOI size from the 
 CENTROID_MIN_PX = 3.0  # ... and at least this many pixels -> flag
 AXIS_DEG = 3.0  # long axes this far apart -> flag
 ELONGATION = 2.0  # the axis test needs a mask this elongated (variance ratio)
+DOUBTFUL = "alignment doubtful"  # how every warning of this check starts
 
 
 def outline_warnings(matrix: np.ndarray, high: Zoi, low: Zoi) -> list[str]:
@@ -28,7 +29,7 @@ def outline_warnings(matrix: np.ndarray, high: Zoi, low: Zoi) -> list[str]:
     limit = max(CENTROID_MIN_PX, CENTROID_FRACTION * high.size_px)
     if dist > limit:
         out.append(
-            f"alignment doubtful: the ZOI lands {dist:.1f} px from the low-dose outline's "
+            f"{DOUBTFUL}: the ZOI lands {dist:.1f} px from the low-dose outline's "
             f"centre (limit {limit:.1f} px)"
         )
     axis_h, elong = _axis(high)
@@ -39,7 +40,7 @@ def outline_warnings(matrix: np.ndarray, high: Zoi, low: Zoi) -> list[str]:
         diff = (axis_l - (axis_h - turn) + 90.0) % 180.0 - 90.0
         if abs(diff) > AXIS_DEG:
             out.append(
-                f"alignment doubtful: its long axis is {abs(diff):.1f} deg off the low-dose "
+                f"{DOUBTFUL}: its long axis is {abs(diff):.1f} deg off the low-dose "
                 f"outline's (limit {AXIS_DEG:.0f} deg)"
             )
     return out
