@@ -22,7 +22,7 @@ SUGGESTED_NAME = "spine_project"  # never the scan's file name: it may name the 
 
 def start_folder() -> Path:
     """The last project's parent folder if it still exists, else Documents, else home."""
-    last = settings().value(LAST_PARENT_KEY, "", type=str)
+    last = str(settings().value(LAST_PARENT_KEY, "", type=str) or "")
     if last and Path(last).is_dir():
         return Path(last)
     docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
