@@ -21,24 +21,19 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from vertapp.backproject import BackProjection, BackProjector
+from vertapp.backproject import BackProjection
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.open_jobs import OpenedCT
+from vertapp.gui.model.child_process import run_in_process
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.label_overlay import LabelOverlay
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.labels3d_jobs import (
-    ExportChoice,
-    Labelled,
-    export_labels_job,
-    footprint_of,
-    is_dicom,
-    labels_job,
-)
+from vertapp.gui.window.labels3d_jobs import ExportChoice, export_labels_job, footprint_of, is_dicom
+from vertapp.gui.window.labels3d_process import LabelsProcess
 from vertapp.labels import ID_VERTEBRA
 
 DEBOUNCE_MS = 600  # a drag or brush stroke is many edits: run once it has settled
@@ -66,8 +61,8 @@ class Labels3DController(QObject):
         self.timer.timeout.connect(self._request)
         self.generation = 0  # bumped by every new set of masks; older results are stale
         self._ct: OpenedCT | None = None
-        self.projector: BackProjector | None = None
-        self.base: BackProjection | None = None  # the projector's last result: seeds the next
+        self._ct_serial = 0  # names the CT on screen to the child process
+        self.process = LabelsProcess()  # prepares the CT once, keeps its last result
         self.shown: BackProjection | None = None  # the labels of the current masks
         self.pending: np.ndarray | None = None  # footprint waiting for / under a run
         self.worker: JobWorker | None = None
@@ -93,7 +88,8 @@ class Labels3DController(QObject):
         if opened is self._ct:
             return
         self._ct = opened
-        self.projector = self.base = self.shown = self.pending = None
+        self._ct_serial += 1
+        self.shown = self.pending = None
         self.generation += 1
         self._retire_worker()
         self._paint()
@@ -146,11 +142,10 @@ class Labels3DController(QObject):
     def _start_if_idle(self) -> None:
         if self.worker is not None or self.pending is None or self._ct is None:
             return  # a running worker's end starts the newest masks
-        ct, gen, footprint = self._ct, self.generation, self.pending
-        projector, previous = self.projector, self.base
+        ct, gen, footprint, serial = self._ct, self.generation, self.pending, self._ct_serial
 
         def job() -> Any:
-            return labels_job(projector, ct.volume, ct.mip, footprint, previous)
+            return self.process.labels_job(serial, ct.volume, ct.mip, footprint)
 
         worker = JobWorker(job, self)
         worker.finished_ok.connect(lambda res: self._on_result(worker, ct, gen, res))
@@ -160,16 +155,15 @@ class Labels3DController(QObject):
         self.worker = worker
         worker.start()
 
-    def _on_result(self, worker: JobWorker, ct: OpenedCT, gen: int, res: Labelled) -> None:
+    def _on_result(self, worker: JobWorker, ct: OpenedCT, gen: int, res: BackProjection) -> None:
         self._ended(worker)
         if ct is not self._ct:
             return  # another CT is on screen now
-        self.projector, self.base = res.projector, res.labels
         if gen != self.generation:
             self._start_if_idle()  # stale: the newest masks go next
             return
         t0 = time.perf_counter()
-        self.shown, self.pending = res.labels, None
+        self.shown, self.pending = res, None
         self._paint()
         self.gui_ms.append((time.perf_counter() - t0) * 1000)
         self.updated.emit()
@@ -203,6 +197,7 @@ class Labels3DController(QObject):
         for worker in [*self._retired, self.export_worker]:
             if worker is not None and worker.isRunning():
                 worker.wait(timeout_ms)
+        self.process.close()
 
     def busy(self) -> bool:
         return self.worker is not None or self.timer.isActive()
@@ -220,8 +215,9 @@ class Labels3DController(QObject):
         sx, sy, _ = ct.volume.spacing
         k = self.axial.index
         labels, caption = None, ""
-        if self.pending is not None and self.projector is not None:
-            labels, caption = self.projector.slice_preview(self.pending, k), PREVIEW
+        preview = self.process.preview if self.process.ct_id == self._ct_serial else None
+        if self.pending is not None and preview is not None:
+            labels, caption = preview.slice_preview(self.pending, k), PREVIEW
         elif self.pending is not None:
             caption = PREPARING
         elif self.shown is not None:
@@ -282,10 +278,11 @@ class Labels3DController(QObject):
             and self.host.ask("Replace?", f"Replace {', '.join(there)}?", yes | no, yes) != yes
         ):
             return False
-        projector, base = self.projector, self.base
 
-        def job() -> Any:
-            return export_labels_job(projector, ct.volume, ct.mip, footprint, base, choice)
+        def job() -> Any:  # in a child process of its own: the window never waits on it
+            return run_in_process(
+                export_labels_job, None, ct.volume, ct.mip, footprint, None, choice
+            )
 
         worker = JobWorker(job, self)
         worker.finished_ok.connect(self._on_exported)
