@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
 
 from vertapp.gui.views.canvas import ImageCanvas
 from vertapp.gui.widgets.colors import label_color
 from vertapp.labels import ID_VERTEBRA
 
 ALPHA = 110  # of 255: the bone stays readable under the colour
+NAME_FILL = (0, 0, 0, 130)  # white names on a dark box: readable on any label colour
 
 
 def label_lut(alpha: int = ALPHA) -> np.ndarray:
@@ -85,7 +85,7 @@ class LabelOverlay:
     def _place_names(self, centres: dict[int, tuple[float, float]]) -> None:
         """Reuse a few text items (adding items to a view box per slice costs a re-layout)."""
         while len(self._names) < len(centres):
-            item = pg.TextItem("", anchor=(0.5, 0.5))
+            item = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5), fill=NAME_FILL)
             item.setZValue(11)
             self.canvas.viewbox.addItem(item, ignoreBounds=True)
             self._names.append(item)
@@ -93,7 +93,6 @@ class LabelOverlay:
         for item, (vid, (col, row)) in zip(self._names, sorted(centres.items()), strict=False):
             name = ID_VERTEBRA[vid]
             item.setText(name)
-            item.setColor(QColor(label_color(name)).lighter(130))
             item.setPos((col + 0.5) * sx, (row + 0.5) * sy)
             item.show()
         for item in self._names[len(centres) :]:
