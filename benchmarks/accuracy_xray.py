@@ -81,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     work = Path(args.work)
     model = Path(args.model or work / "model.best.pt")
     loaded = load_checkpoint(model)
-    ids = set(json.loads((work / "split.json").read_text())["test"][: args.limit])
+    ids = set(json.loads((work / "split.json").read_text())[args.split][: args.limit])
     coco = json.loads((work / "project" / "project.json").read_text())
     by_image: dict[int, list] = {}
     for ann in coco["annotations"]:
@@ -95,7 +95,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             continue
         image = read_radiograph(work / "project" / rec["file_name"])
         h, w = image.shape
-        found = predict_radiograph(loaded, image)
+        found = predict_radiograph(loaded, image, args.score)
         n_pred += len(found)
         gt_masks = [segmentation_to_mask(a["segmentation"], h, w) for a in by_image[rec["id"]]]
         gt_levels = [a["vertapp"]["vertebra"] for a in by_image[rec["id"]]]
@@ -109,7 +109,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             )
     n_img = len(ids)
     dice = np.array([s.dice for s in scores])
-    print(f"checkpoint {model} (epoch {loaded.epoch})")
+    print(f"checkpoint {model} (epoch {loaded.epoch}), {args.split} split, score >= {args.score}")
     print(f"held-out images {n_img}, vertebrae {len(scores)}, predicted bodies {n_pred}")
     print(f"mean body Dice {dice.mean():.3f} (median {np.median(dice):.3f})")
     print(
@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--work", required=True)
     e.add_argument("--model")
     e.add_argument("--limit", type=int, help="first N held-out images only (smoke runs)")
+    e.add_argument("--split", choices=("test", "val"), default="test")
+    e.add_argument("--score", type=float, help="score threshold (default: the model's)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     {"train": cmd_train, "evaluate": cmd_evaluate}[args.cmd](args)
