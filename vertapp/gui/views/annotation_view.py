@@ -23,6 +23,7 @@ class AnnotationView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel(EMPTY_HINT)
+        self.title.setMinimumWidth(40)  # a long hint or name must not set the window's width
         self.title.setToolTip("Red marks at the left edge: slices where no canal circle was found")
         self.canvas = ImageCanvas(self)
         self.layer = PolygonLayer()
