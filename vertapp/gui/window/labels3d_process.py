@@ -16,8 +16,10 @@ back cropped to the rays' box (the rest is 0) to keep the pipe short. No Qt here
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import os
 import threading
 import traceback
 from dataclasses import replace
@@ -32,6 +34,7 @@ from vertapp.jobs import Job, Progress
 log = logging.getLogger(__name__)
 HEARTBEAT = Progress("heartbeat")  # while waiting: lets a cancel be noticed
 POLL_S = 0.1
+CHILD_NICE = 10
 
 
 class ChildGone(VertAppError):
@@ -152,6 +155,7 @@ def _serve(conn: Any, cancel: Any) -> None:
     """The child: answer requests one by one until "stop" or the pipe closes."""
     projector: BackProjector | None = None
     last: BackProjection | None = None
+    _lower_priority()
     while True:
         try:
             kind, rid, *args = conn.recv()
@@ -178,6 +182,13 @@ def _serve(conn: Any, cancel: Any) -> None:
         except Exception as err:  # a bug: one line to the window, the traceback to the log
             traceback.print_exc()
             conn.send(("error", rid, f"Unexpected error: {type(err).__name__}: {err}"))
+
+
+def _lower_priority() -> None:
+    """Let the window's process win the CPU when both want it (a busy 2-core machine)."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):  # not allowed here: run at normal priority
+            os.nice(CHILD_NICE)
 
 
 def _drive(job: Job[Any], rid: int, cancel: Any) -> Any:
