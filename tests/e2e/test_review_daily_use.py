@@ -104,11 +104,23 @@ def test_after_reject_the_next_row_is_selected(review) -> None:  # type: ignore[
 
 
 def test_status_text_is_not_cut_off(review, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.resize(1280, 800)
     window.model_workflow.show_review()
     qtbot.wait(50)
     label = review.image_label
     assert "below the score threshold hidden" in label.text()
     assert label.height() >= label.heightForWidth(label.width())
+    review.table.clearSelection()
+    review.accept_all_above()
+    review.accept_all_above()  # nothing left: the panel says so in a sentence
+    qtbot.wait(50)
+    note = review.note
+    assert note.text() == "No prediction at or above the threshold is waiting for review."
+    assert note.isVisible() and note.height() >= note.heightForWidth(note.width())
+    scroll = review.parentWidget()
+    while scroll is not None and not hasattr(scroll, "horizontalScrollBar"):
+        scroll = scroll.parentWidget()
+    assert scroll is not None and scroll.horizontalScrollBar().maximum() == 0  # nothing clipped
 
 
 def test_review_panel_and_axial_view_are_seen_together(review, window, qtbot) -> None:  # type: ignore[no-untyped-def]

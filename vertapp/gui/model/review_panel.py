@@ -155,6 +155,13 @@ class ReviewPanel(QWidget):
         v.addWidget(self.image_label)
         v.addWidget(self.table, 1)
         v.addLayout(grid)
+        # The panel's own sentences, whole: in the status bar they were cut off by the
+        # cursor read-out and the progress box beside them.
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.message.connect(self.note.setText)
+        v.addWidget(self.note)
 
     def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
         tip, key = ACTIONS[name]
