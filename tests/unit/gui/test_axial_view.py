@@ -99,3 +99,16 @@ def test_a_bridged_track_point_is_dashed_and_said(view) -> None:  # type: ignore
     (item,) = view.visible_circles()
     assert item.pen().style() == Qt.PenStyle.DashLine
     assert view.warning.text() == "canal bridged (no circle found here)"
+
+
+def test_pgup_goes_toward_the_head_whichever_way_the_slices_run(qtbot) -> None:  # type: ignore[no-untyped-def]
+    arr = np.zeros((10, 20, 30), dtype=np.int16)
+    for direction, head_step in ((np.eye(3), 1), (np.diag([1.0, 1.0, -1.0]), -1)):
+        v = AxialView()
+        qtbot.addWidget(v)
+        v.set_volume(Volume(arr, spacing=(1.0, 1.0, 2.0), direction=direction))
+        z0 = v.volume.index_to_lps((v.index, 0, 0))[2]
+        v.step_toward_head(1)
+        assert v.volume.index_to_lps((v.index, 0, 0))[2] == z0 + 2.0  # +S: toward the head
+        assert v.head_step == head_step
+        assert v.slider.invertedAppearance() is (head_step < 0)  # the head at the top
