@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from vertapp.errors import InputError, ModalityError
 from vertapp.io.hu import to_int16_hu
+from vertapp.io.native_stderr import quiet_native_stderr
 from vertapp.io.nifti_gz import FINITE_CHECKED_KEY, read_nifti_gz
 from vertapp.io.nifti_nan import count_nonfinite_nifti
 from vertapp.io.orientation import image_direction, orientation_code, reorient_to_lps
@@ -53,9 +54,13 @@ def read_sitk_image(path: Path) -> sitk.Image:
         return image
     warnings = check_volume_file(path)
     try:
-        image = sitk.ReadImage(str(path))
+        with quiet_native_stderr():  # MetaIO / NIfTI libraries print their parse errors
+            image = sitk.ReadImage(str(path))
     except RuntimeError as err:
-        raise InputError(f"{path}: not a readable image or volume ({_itk_reason(err)})") from err
+        reason = _itk_reason(err)
+        if "No such file" in reason and path.is_file():  # ITK's errno after a parse failure
+            reason = "its header cannot be parsed"
+        raise InputError(f"{path}: not a readable image or volume ({reason})") from err
     if warnings:
         image.SetMetaData(WARNINGS_KEY, "\n".join(warnings))
     return image

@@ -17,6 +17,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from vertapp.errors import InputError
+from vertapp.io.native_stderr import quiet_native_stderr
 from vertapp.io.volume_headers import gunzip_checked, nifti_declared
 
 FINITE_CHECKED_KEY = "vertapp.nonfinite_kept"  # NaN stays in the array: no rescan needed
@@ -31,7 +32,8 @@ def read_nifti_gz(path: Path) -> tuple[sitk.Image, list[str]] | None:
     info = sitk.ImageFileReader()
     info.SetFileName(str(path))
     try:
-        info.ReadImageInformation()
+        with quiet_native_stderr():
+            info.ReadImageInformation()
     except RuntimeError as err:
         reason = str(err).strip().splitlines()[-1][:160] if str(err).strip() else "unknown"
         raise InputError(f"{path}: not a readable image or volume ({reason})") from err

@@ -259,3 +259,15 @@ def test_complex_nifti_is_refused_not_cast_to_real(tmp_path) -> None:
     path = _patch(_nii(tmp_path), 70, "<2h", 32, 64)  # complex64, 64 bits a voxel
     with pytest.raises(InputError, match="complex numbers"):
         load_any(path)
+
+
+def test_unparsable_mha_header_is_one_line_and_metaio_prints_nothing(tmp_path, capfd) -> None:
+    """Found by tools/damage_campaign.py: MetaIO printed four lines of its own on stderr."""
+    path = tmp_path / "ct.mha"
+    sitk.WriteImage(_image(), str(path))
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"ObjectType = Image", b"ObjectType \x1d Image", 1))
+    capfd.readouterr()
+    with pytest.raises(InputError, match="header cannot be parsed|not a readable"):
+        read_volume(path)
+    assert capfd.readouterr().err == ""
