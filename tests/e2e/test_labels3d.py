@@ -207,3 +207,19 @@ def test_no_3d_export_without_a_ct_or_masks(qtbot, window, phantom, tmp_path) ->
     assert not ctl.export(ExportChoice(tmp_path / "x"))
     assert "No vertebra masks" in window._last_error
     assert not (tmp_path / "x").exists()
+
+
+def test_export_dialog_choice(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window.labels3d_dialog import Export3DDialog
+
+    dialog = Export3DDialog(None, tmp_path, dicom=False)
+    qtbot.addWidget(dialog)
+    assert not dialog.seg.isEnabled() and not dialog.keep_ids.isEnabled()  # no DICOM: no SEG
+    dialog.stem.setText("case_12.nii.gz")
+    choice = dialog.choice()
+    assert choice.paths() == [tmp_path / "case_12.nii.gz", tmp_path / "case_12_centroids.json"]
+    assert not choice.seg and not choice.keep_identifiers
+    dicom = Export3DDialog(None, tmp_path, dicom=True)
+    qtbot.addWidget(dicom)
+    assert dicom.seg.isChecked() and not dicom.keep_ids.isChecked()  # identifiers: opt in
+    assert dicom.choice().seg_path == tmp_path / "vertebrae_3d_seg.dcm"
