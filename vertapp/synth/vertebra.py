@@ -236,10 +236,10 @@ def _paint_realistic(canvas: Canvas, g: VertebraGeometry, box, uvw, others, cana
     t_r = r.cortex_mm * (r.lateral_factor * nx + (2.0 - r.lateral_factor) * (1.0 - nx))
     t_z = r.cortex_mm * r.endplate_factor
     f_in = fraction_inside(d_r - t_r, h_r) * fraction_inside(d_z - t_z, sz)
-    spur = _osteophytes(canvas, g, u, v, w)
+    spur, spur_in = _osteophytes(canvas, g, u, v, w)
     f_out = np.maximum(f_out, spur)
     f_out[canal] = 0.0
-    f_in = np.minimum(f_in, f_out)
+    f_in = np.minimum(np.maximum(f_in, spur_in), f_out)
     canc = g.cancellous_hu + r.cancellous_shift_hu + r.sclerosis_hu * np.exp(-d_z / 4.0)
     outer_o = np.zeros(u.shape, dtype=bool)
     inner_o = np.zeros(u.shape, dtype=bool)
@@ -265,24 +265,31 @@ def _paint_realistic(canvas: Canvas, g: VertebraGeometry, box, uvw, others, cana
         pl[free] = part[free]
 
 
-def _osteophytes(canvas: Canvas, g: VertebraGeometry, u, v, w) -> np.ndarray:
-    """Share of bone of anterior endplate spurs (degeneration), 0 where there is none."""
+def _osteophytes(canvas: Canvas, g: VertebraGeometry, u, v, w) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of bone and of marrow of anterior endplate spurs (degeneration): a lip that
+    juts forwards and beyond the endplate, marrow inside a cortex like the body's."""
     r = canvas.realism
     out = np.zeros(u.shape, dtype=np.float32)
+    inner = np.zeros(u.shape, dtype=np.float32)
     if r is None or r.osteophytes <= 0:
-        return out
+        return out, inner
     rng = np.random.default_rng([canvas.seed, g.index, 77])
+    h = canvas.grid.spacing[1]
     for side in (1.0, -1.0):
         if rng.random() >= r.osteophytes:
             continue
         size = rng.uniform(2.0, 5.0)
-        c = np.array([rng.uniform(-0.2, 0.2) * g.width, -g.depth / 2, side * g.height / 2])
-        axes = np.array([0.3 * g.width, size, 0.8 * size])
+        c = np.array(
+            [rng.uniform(-0.2, 0.2) * g.width, -g.depth / 2, side * (g.height / 2 - size / 3)]
+        )
+        axes = np.array([0.3 * g.width, size, 1.2 * size])
         q = np.sqrt(
             ((u - c[0]) / axes[0]) ** 2 + ((v - c[1]) / axes[1]) ** 2 + ((w - c[2]) / axes[2]) ** 2
         )
-        out = np.maximum(out, fraction_inside((1.0 - q) * axes[1], canvas.grid.spacing[1]))
-    return out
+        d = (1.0 - q) * axes[1]  # ~ mm inside the spur's surface
+        out = np.maximum(out, fraction_inside(d, h))
+        inner = np.maximum(inner, fraction_inside(d - r.cortex_mm * 1.4, h))
+    return out, inner
 
 
 def paint_disc(canvas: Canvas, upper: VertebraGeometry, lower: VertebraGeometry | None) -> None:
