@@ -136,3 +136,30 @@ def test_real_ct_shows_the_bridged_track_on_every_slice_of_the_spine(qtbot, wind
     ax.set_slice(measured[len(measured) // 2])
     assert ax.warning.text() == "canal measured"
     assert "slices" in ax.coverage.text() and "%" in ax.coverage.text()
+
+
+def test_a_superseded_read_does_not_hide_the_next_reads_progress(
+    qtbot, window, ct_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from vertapp.gui.window import image_controller
+    from vertapp.jobs import Progress
+
+    real = image_controller.reload_ct_job
+
+    def slow_read(path, prep):  # type: ignore[no-untyped-def]
+        for k in range(40):  # a big CT on a slow disk: seconds, with progress
+            time.sleep(0.05)
+            yield Progress("read", k / 40, "reading")
+        return (yield from real(path, prep))
+
+    monkeypatch.setattr(image_controller, "reload_ct_job", slow_read)
+    _open(qtbot, window, ct_project)
+    qtbot.waitUntil(lambda: not window.busy(), timeout=60_000)
+    window.act_next_image.trigger()  # starts a read
+    window.act_next_image.trigger()  # cancels it for the next image's read
+    qtbot.waitUntil(lambda: window.images._ct_reading == window.doc.current_id, timeout=30_000)
+    qtbot.wait(300)  # the cancelled thread's end has been delivered
+    assert window.busy() and window.progress.isVisible()
+    qtbot.waitUntil(lambda: window.axial.volume is not None, timeout=60_000)

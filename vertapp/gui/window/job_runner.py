@@ -44,7 +44,10 @@ class JobRunner(QObject):
         worker.finished_ok.connect(on_done)
         worker.failed.connect(self.failed)
         worker.cancelled.connect(self.cancelled)
-        worker.finished.connect(self.progress.finish)
+        # A stale worker's end (a superseded CT read) must not hide the next job's progress.
+        worker.finished.connect(
+            lambda w=worker: self.progress.finish() if w is self.worker else None
+        )
         self.worker = worker
         self._job_done = False
         self.progress.start(text)
