@@ -223,3 +223,35 @@ def test_export_dialog_choice(qtbot, tmp_path) -> None:  # type: ignore[no-untyp
     qtbot.addWidget(dicom)
     assert dicom.seg.isChecked() and not dicom.keep_ids.isChecked()  # identifiers: opt in
     assert dicom.choice().seg_path == tmp_path / "vertebrae_3d_seg.dcm"
+
+
+REAL_DICOM = (
+    Path(__file__).resolve().parents[1] / "data" / "totalseg-example" / "dicom_series_20slices"
+)
+
+
+def test_export_of_a_dicom_ct_writes_a_seg_on_its_series(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A real 20-slice DICOM series: the SEG names its source instances, identifiers blanked."""
+    import pydicom
+
+    _open(qtbot, window, REAL_DICOM)
+    ctl = window.labels3d
+    assert ctl.can_seg()
+    mip = window.doc.ct[window.doc.current_id].mip.mip
+    bright = mip > np.percentile(mip, 90)  # the brightest bone stands in for a drawn mask
+    rings = mask_to_polygons(bright, tolerance=1.0)
+    inst = Instance(id=window.doc.project.new_instance_id(), label="L1", polygons=rings)
+    window.doc.edit(ops.AddInstance(window.doc.current_id, inst), "Add L1")
+    choice = ExportChoice(tmp_path, seg=True)
+    with qtbot.waitSignal(ctl.export_done, timeout=120_000) as done:
+        assert ctl.export(choice)
+    assert done.args == [True], window._last_error
+    seg = pydicom.dcmread(choice.seg_path)
+    assert seg.Modality == "SEG" and str(seg.PatientName) == ""
+    sources = set()
+    for p in (REAL_DICOM / "dicom").iterdir():
+        ds = pydicom.dcmread(p, stop_before_pixels=True)  # this anonymiser kept the UID in
+        sources.add(ds.get("SOPInstanceUID") or ds.file_meta.MediaStorageSOPInstanceUID)  # meta
+    (series,) = seg.ReferencedSeriesSequence
+    referenced = {item.ReferencedSOPInstanceUID for item in series.ReferencedInstanceSequence}
+    assert referenced and referenced <= sources
