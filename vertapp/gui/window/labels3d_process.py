@@ -152,36 +152,40 @@ class _Cancelled(Exception):
 
 
 def _serve(conn: Any, cancel: Any) -> None:
-    """The child: answer requests one by one until "stop" or the pipe closes."""
-    projector: BackProjector | None = None
-    last: BackProjection | None = None
+    """The child: answer requests one by one until "stop" or the window goes away."""
     _lower_priority()
+    state: dict[str, Any] = {"projector": None, "last": None}
     while True:
         try:
             kind, rid, *args = conn.recv()
-        except (EOFError, OSError):
+            if kind == "stop":
+                return
+            conn.send(_answer(state, kind, rid, args, cancel))
+        except (EOFError, OSError):  # the pipe closed: the window's process has ended
             return
-        if kind == "stop":
-            return
-        try:
-            if kind == "prepare":
-                projector, last = None, None
-                projector = _drive(BackProjector.prepare_job(*args), rid, cancel)
-                answer: Any = (projector.rays, projector.bone)
-            else:
-                if projector is None:
-                    raise VertAppError("3D labels: the CT was not prepared")
-                last = _drive(projector.job(args[0], last), rid, cancel)
-                box = projector.rays.box
-                answer = (box, replace(last, labels=last.labels[box].copy()))
-            conn.send(("done", rid, answer))
-        except _Cancelled:
-            conn.send(("cancelled", rid, None))
-        except VertAppError as err:
-            conn.send(("error", rid, str(err)))
-        except Exception as err:  # a bug: one line to the window, the traceback to the log
-            traceback.print_exc()
-            conn.send(("error", rid, f"Unexpected error: {type(err).__name__}: {err}"))
+
+
+def _answer(state: dict[str, Any], kind: str, rid: int, args: list, cancel: Any) -> tuple:
+    """One request's reply: ("done" | "cancelled" | "error", rid, payload)."""
+    try:
+        if kind == "prepare":
+            state["projector"] = state["last"] = None
+            projector = _drive(BackProjector.prepare_job(*args), rid, cancel)
+            state["projector"] = projector
+            return ("done", rid, (projector.rays, projector.bone))
+        projector = state["projector"]
+        if projector is None:
+            raise VertAppError("3D labels: the CT was not prepared")
+        last = state["last"] = _drive(projector.job(args[0], state["last"]), rid, cancel)
+        box = projector.rays.box
+        return ("done", rid, (box, replace(last, labels=last.labels[box].copy())))
+    except _Cancelled:
+        return ("cancelled", rid, None)
+    except VertAppError as err:
+        return ("error", rid, str(err))
+    except Exception as err:  # a bug: one line to the window, the traceback to the log
+        traceback.print_exc()
+        return ("error", rid, f"Unexpected error: {type(err).__name__}: {err}")
 
 
 def _lower_priority() -> None:
