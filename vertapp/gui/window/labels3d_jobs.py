@@ -88,7 +88,11 @@ class ExportChoice:
 def is_dicom(volume: Any) -> bool:
     """Whether the CT was read from DICOM (only then can a SEG reference its series)."""
     source = getattr(volume, "source", "")
-    return bool(source) and Path(source).exists() and kind_of(Path(source)) in (Kind.FOLDER, Kind.DICOM)
+    return (
+        bool(source)
+        and Path(source).exists()
+        and kind_of(Path(source)) in (Kind.FOLDER, Kind.DICOM)
+    )
 
 
 def export_labels_job(
