@@ -32,10 +32,12 @@ from vertapp.gui.model.train_dialog import TrainDialog
 from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.review import status as rv
 from vertapp.review.snapshot import data_images
 from vertapp.review.training import load_train_settings, save_train_settings
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+MIP_SHARE = 0.25  # of the width right of the project list: the MIP is where one draws
 AXIAL_WIDTH = 520  # px: an axial slice big enough to judge, the narrow MIP takes the rest
 REVIEW_WIDTH = 400  # px: the table's five columns and the buttons, unclipped
 
@@ -70,15 +72,15 @@ class ModelWorkflow(QObject):
         )
         if isinstance(window, QMainWindow):
             # Review beside the axial view (a reviewer checks each vertebra on its slices;
-            # stacked, each would be too short): the sagittal MIP is narrow, so the width
-            # is there. The comparison shares the review's place as a tab.
+            # stacked, each would be too short). The comparison shares its place as a tab.
+            # Both stay hidden until there is something to review (Model > Predict, a
+            # run, a project with predictions): drawing needs the width for the MIP.
             axial = getattr(window, "dock_axial", None)
             if axial is not None:
                 window.splitDockWidget(axial, self.review_dock, Qt.Orientation.Horizontal)
-                # sized once the window has its geometry (before, Qt squeezes the new dock)
-                QTimer.singleShot(0, self._size_docks)
             window.tabifyDockWidget(self.review_dock, self.compare_dock)
-            self.review_dock.raise_()
+            self.review_dock.hide()
+            self.compare_dock.hide()
         self.marks = OrderMarks(window.annot.canvas.viewbox)
         self._filter_main_view()
         self._build_actions()
@@ -150,6 +152,9 @@ class ModelWorkflow(QObject):
     def _on_reset(self) -> None:
         self.predict_panel.last_run = None
         self._update_marks()
+        project = self.window.doc.project
+        if any(rv.needs_review(img) for img in project.images.values()):
+            self.show_review()  # a project with predictions waiting opens with its review
 
     # -- main view -------------------------------------------------------------------------
     def hidden_ids(self) -> set[int]:
@@ -192,23 +197,24 @@ class ModelWorkflow(QObject):
         self.window.annot.setFocus()
 
     def show_review(self) -> None:
+        first = self.review_dock.isHidden()
         self.review_dock.show()
+        self.compare_dock.show()
         self.review_dock.raise_()
-        self._size_docks()
+        if first:  # sized once laid out; later the user's own sizes stay
+            QTimer.singleShot(0, self._size_docks)
 
     def _size_docks(self) -> None:
-        """Give the review panel room for its table and buttons beside the axial view."""
+        """Share the right-hand width: review panel, axial view, and the MIP kept usable."""
         w = self.window
         axial = getattr(w, "dock_axial", None)
-        if axial is None or (
-            self.review_dock.width() >= REVIEW_WIDTH and axial.width() >= AXIAL_WIDTH
-        ):
+        central = w.centralWidget() if isinstance(w, QMainWindow) else None
+        if axial is None or central is None or self.review_dock.isHidden():
             return
-        w.resizeDocks(
-            [axial, self.review_dock],
-            [max(AXIAL_WIDTH, axial.width()), REVIEW_WIDTH],
-            Qt.Orientation.Horizontal,
-        )
+        total = axial.width() + self.review_dock.width() + central.width()
+        review = min(REVIEW_WIDTH, int(0.4 * total))
+        axial_width = max(0, min(AXIAL_WIDTH, total - review - int(MIP_SHARE * total)))
+        w.resizeDocks([axial, self.review_dock], [axial_width, review], Qt.Orientation.Horizontal)
 
     # -- training --------------------------------------------------------------------------
     def open_train_dialog(self) -> TrainDialog:
