@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
-from vertapp.gui.document.files import PendingSave, save_job
+from vertapp.gui.document.files import CollectorPause, PendingSave, save_job
 from vertapp.gui.document.open_jobs import (
     OpenedCT,
     OpenedRadiograph,
@@ -64,6 +64,7 @@ class FilesController(QObject):
         # A save writing project.json in the background (one at a time; see `save`).
         self.save_worker: JobWorker | None = None
         self._saving: PendingSave | None = None
+        self._pause: CollectorPause | None = None  # the collector, off while a save runs
         self._save_again = False
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
@@ -257,13 +258,18 @@ class FilesController(QObject):
         return self._save_in_background(folder)
 
     def _save_in_background(self, folder: Path | None) -> bool:
+        pause = CollectorPause()  # until the snapshot is released (see CollectorPause)
         try:
             pending = self.doc.begin_save(folder)
         except (VertAppError, OSError) as err:
+            pause.end()
             self.host.show_error(str(err))
             return False
-        self._saving = pending
-        self.save_worker = self._background(lambda: save_job(pending), self._save_done, "Saving…")
+        self._saving, self._pause = pending, pause
+        handed = [pending]  # the worker keeps no reference once its job has it
+        self.save_worker = self._background(
+            lambda: save_job(handed.pop()), self._save_done, "Saving…"
+        )
         return True
 
     def wait_for_save(self) -> None:
@@ -273,21 +279,27 @@ class FilesController(QObject):
             self._save_done()
 
     def _save_done(self) -> None:
-        worker, pending = self.save_worker, self._saving
-        if worker is None or pending is None or worker.isRunning():
+        worker = self.save_worker
+        if worker is None or self._saving is None or worker.isRunning():
             return  # already handled (wait_for_save), or a stale signal
         worker.wait()
-        worker.deleteLater()  # it holds the snapshot (the window is its parent)
-        self.save_worker = self._saving = None
+        worker.deleteLater()
+        self._record_save(worker, self._saving)
+        self.save_worker = self._saving = None  # the snapshot's last reference
+        if self._pause is not None:
+            self._pause.end()
+            self._pause = None
+        if self._save_again:
+            self._save_again = False
+            if self.doc.modified:
+                self.save()
+
+    def _record_save(self, worker: JobWorker, pending: PendingSave) -> None:
         if worker.error is None and not worker.was_cancelled:
             self._guarded(lambda: self.doc.finish_save(pending, worker.result), "Saved")
         else:
             self.host.show_error(worker.error or "Saving was cancelled; the file is unchanged")
             self.host.update_title()
-        if self._save_again:
-            self._save_again = False
-            if self.doc.modified:
-                self.save()
 
     def _guarded(self, fn: Any, done: str) -> bool:
         try:
