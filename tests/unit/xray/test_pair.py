@@ -1,0 +1,74 @@
+"""The pair under review (`vertapp.xray.pair`): table rows are the core's values, a hand
+correction re-fuses only where it changed (equal to fusing from scratch) and is undone
+exactly, the export writes its files under neutral names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.unit.xray.zoi_pairs import pair, zoi_sets
+from vertapp.jobs import run_job
+from vertapp.xray.alignment_file import alignment_record
+from vertapp.xray.fuse import fuse
+from vertapp.xray.pair import PairInputs, PairState, export_job, pair_job
+from vertapp.xray.similarity import Similarity
+
+
+@pytest.fixture(scope="module")
+def state() -> PairState:
+    p = pair(0, "T12", "L5", torsion="L2")
+    low, high = zoi_sets(p)
+    return run_job(pair_job(PairInputs(p.low.array, p.high.array, low, high, (0.5, 0.5))))
+
+
+def test_rows_are_the_core_values_in_px_and_mm(state: PairState) -> None:
+    record = alignment_record(state.alignment)["vertebrae"]
+    rows = state.rows()
+    assert [r.level for r in rows] == [v["level"] for v in record]
+    for row, v in zip(rows, record, strict=True):
+        assert row.dx_px == pytest.approx(v["tx_px"], abs=1e-3)
+        assert row.dy_mm == pytest.approx(v["ty_px"] * 0.5, abs=1e-3)
+        assert row.rotation_deg == pytest.approx(v["rotation_deg"], abs=1e-3)
+        assert row.status == v["status"]
+    assert {r.level for r in rows if r.torsion} == {"L2"}
+    assert next(r for r in rows if r.level == "L2").flagged
+
+
+def test_correction_refuses_locally_like_from_scratch_and_undoes(state: PairState) -> None:
+    before = state.fused.copy()
+    old = state.record("L1")
+    sim = state.similarity("L1")
+    moved = Similarity(
+        sim.angle_deg + 2.0, sim.scale * 1.02, (sim.shift[0] + 4, sim.shift[1]), sim.center
+    )
+    state.set_similarity("L1", moved)
+    inp = state.inputs
+    scratch = fuse(inp.low, inp.high, state.alignment, inp.high_zois)
+    np.testing.assert_allclose(state.fused, scratch, atol=1e-4)
+    changed = np.argwhere(np.abs(state.fused - before) > 1e-6)
+    x, y, w, h = inp.high_zois["L1"].bbox
+    assert changed.size and changed[:, 0].min() > y - 40 and changed[:, 0].max() < y + h + 40
+    row = next(r for r in state.rows() if r.level == "L1")
+    assert row.corrected and row.dx_px == pytest.approx(sim.shift[0] + 4)
+    others = {r.level: r for r in state.rows() if r.level != "L1"}
+    state.restore("L1", old, False)
+    np.testing.assert_allclose(state.fused, before, atol=1e-4)
+    assert {r.level: r for r in state.rows() if r.level != "L1"} == others
+    assert not next(r for r in state.rows() if r.level == "L1").corrected
+
+
+def test_export_writes_fused_alignment_and_zois(state: PairState, tmp_path: Path) -> None:
+    run_job(export_job(state, tmp_path))
+    tif = cv2.imread(str(tmp_path / "fused.tif"), cv2.IMREAD_UNCHANGED)
+    assert tif.dtype == np.uint16 and tif.shape == state.fused.shape
+    assert json.loads((tmp_path / "alignment.json").read_text()) == json.loads(
+        json.dumps(alignment_record(state.alignment))
+    )
+    index = json.loads((tmp_path / "zois_high" / "zois.json").read_text())
+    assert {z["level"] for z in index["zois"]} == set(state.inputs.high_zois)
+    assert not list(tmp_path.rglob("*.tmp*"))

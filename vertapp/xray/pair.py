@@ -1,0 +1,223 @@
+"""A low-/high-dose pair under review: its inputs, alignment and fused image, the per-vertebra
+table a window shows, hand corrections, and the export (Qt-free; `vertapp.gui.xray` shows it).
+
+A hand correction replaces one vertebra's similarity and re-fuses only the part of the image
+that vertebra (and any neighbour whose feathered edge reaches there) covers, so a nudge
+redraws without redoing the whole fused image.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vertapp.errors import InputError
+from vertapp.jobs import Job, Progress
+from vertapp.xray.align import Alignment, VertebraAlignment, align_job
+from vertapp.xray.alignment_file import alignment_record
+from vertapp.xray.fuse import FEATHER_FRACTION, _target_box, fuse, same_scale, to_display
+from vertapp.xray.similarity import Similarity
+from vertapp.xray.zoi import Zoi
+from vertapp.xray.zoi_files import write_json, write_png, write_zois
+
+TORSION = "torsion"  # warnings naming it are torsion warnings (vertapp.xray.torsion)
+
+
+@dataclass
+class PairInputs:
+    low: np.ndarray
+    high: np.ndarray
+    low_zois: dict[str, Zoi]
+    high_zois: dict[str, Zoi]
+    pixel_mm: tuple[float, float] | None = None  # (row, col) spacing, None when unknown
+    notes: list[str] = field(default_factory=list)  # warnings from reading the ZOIs
+
+
+@dataclass(frozen=True)
+class Row:
+    """One vertebra as the table shows it."""
+
+    level: str
+    dx_px: float
+    dy_px: float
+    dx_mm: float | None
+    dy_mm: float | None
+    rotation_deg: float
+    scale: float
+    score: float
+    status: str
+    reason: str  # its warnings, joined; "" when none
+    torsion: bool
+    corrected: bool
+
+    @property
+    def flagged(self) -> bool:
+        """Shown highlighted: not plainly aligned, or warned."""
+        return self.status != "aligned" or bool(self.reason)
+
+
+class PairState:
+    """The alignment of one pair and its fused image, kept in step."""
+
+    def __init__(self, inputs: PairInputs, alignment: Alignment, fused: np.ndarray) -> None:
+        self.inputs = inputs
+        self.alignment = alignment
+        self.fused = fused
+        self.corrected: set[str] = set()
+        self._high_cache: np.ndarray | None = None
+
+    def rows(self) -> list[Row]:
+        return [self._row(v) for v in self.alignment.vertebrae]
+
+    def _row(self, v: VertebraAlignment) -> Row:
+        sim = v.similarity
+        mm = self.inputs.pixel_mm
+        return Row(
+            v.level,
+            sim.shift[0],
+            sim.shift[1],
+            sim.shift[0] * mm[1] if mm else None,
+            sim.shift[1] * mm[0] if mm else None,
+            sim.angle_deg,
+            sim.scale,
+            float(v.score),
+            v.status,
+            "; ".join(v.warnings),
+            any(TORSION in w for w in v.warnings),
+            v.level in self.corrected,
+        )
+
+    def similarity(self, level: str) -> Similarity:
+        return self.alignment.by_level()[level].similarity
+
+    def set_similarity(self, level: str, sim: Similarity, corrected: bool = True) -> None:
+        """Put `level` where `sim` says (a hand correction) and re-fuse where it changed."""
+        index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
+        old = self.alignment.vertebrae[index]
+        boxes = [self._box(old)]
+        new = replace(old, matrix=sim.matrix)
+        if corrected and old.status == "failed":
+            new = replace(new, status="aligned")  # placed by hand: now shown in the fused image
+        self.alignment.vertebrae[index] = new
+        boxes.append(self._box(new))
+        (self.corrected.add if corrected else self.corrected.discard)(level)
+        self._refuse(boxes)
+
+    def restore(self, level: str, previous: VertebraAlignment, was_corrected: bool) -> None:
+        """Undo a correction: the vertebra's record as it was before."""
+        index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
+        boxes = [self._box(self.alignment.vertebrae[index]), self._box(previous)]
+        self.alignment.vertebrae[index] = previous
+        (self.corrected.add if was_corrected else self.corrected.discard)(level)
+        self._refuse(boxes)
+
+    def record(self, level: str) -> VertebraAlignment:
+        return self.alignment.by_level()[level]
+
+    def _box(self, v: VertebraAlignment) -> tuple[int, int, int, int]:
+        zoi = self.inputs.high_zois[v.level]
+        pad = int(np.ceil(3 * max(1.0, FEATHER_FRACTION * zoi.size_px))) + 2
+        return _target_box(zoi, v.matrix, pad, self.inputs.low.shape)
+
+    def _refuse(self, boxes: list[tuple[int, int, int, int]]) -> None:
+        """Fuse again where `boxes` (the moved vertebra, before and after) reach.
+
+        `fuse` blends vertebrae one after the other, each fitted to the grey values under its
+        whole box, so a move also changes the neighbours whose boxes overlap: the region
+        written back is the union of those boxes. It is computed on a work area grown once
+        more (the neighbours' neighbours), so every value written back comes from fits over
+        the same pixels as a fuse from scratch, up to the third ring (measured: tests)."""
+        area = _union(boxes)
+        for _ring in range(2):
+            written = area
+            area = _union([area] + [b for b in self._boxes() if _overlaps(b, area)])
+        x0, y0, x1, y1 = area
+        if x1 <= x0 or y1 <= y0:
+            return
+        vertebrae = self.alignment.vertebrae
+        local = Alignment([replace(v, matrix=_shifted(v.matrix, x0, y0)) for v in vertebrae])
+        # `fuse` warps from the full high-dose image; only the low-dose target is cropped
+        work = fuse(self.inputs.low[y0:y1, x0:x1], self._high_f, local, self.inputs.high_zois)
+        wx0, wy0, wx1, wy1 = written
+        self.fused[wy0:wy1, wx0:wx1] = work[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]
+
+    def _boxes(self) -> list[tuple[int, int, int, int]]:
+        return [self._box(v) for v in self.alignment.vertebrae]
+
+    @property
+    def _high_f(self) -> np.ndarray:
+        if self._high_cache is None:
+            self._high_cache = np.asarray(self.inputs.high, np.float32)
+        return self._high_cache
+
+
+def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _shifted(matrix: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    """The same map with the low-dose image cropped at (x0, y0): targets move by -(x0, y0)."""
+    out = np.asarray(matrix, np.float64).copy()
+    out[:, 2] -= (x0, y0)
+    return out
+
+
+def pair_job(inputs: PairInputs) -> Job[PairState]:
+    """Align the pair (progress per vertebra, close() cancels), then fuse it."""
+    alignment = yield from align_job(inputs.low, inputs.high, inputs.low_zois, inputs.high_zois)
+    alignment.warnings[:0] = list(inputs.notes)
+    yield Progress("Fusing", None, "fused image")
+    fused = fuse(inputs.low, inputs.high, alignment, inputs.high_zois)
+    return PairState(inputs, alignment, fused)
+
+
+EXPORT_FILES = (
+    "fused.png",
+    "fused.tif",
+    "alignment.json",
+    "zois_low/zois.json",
+    "zois_high/zois.json",
+)
+
+
+def export_job(state: PairState, folder: Path) -> Job[list[Path]]:
+    """Write the fused image (PNG in the low-dose file's type, 16-bit TIFF), alignment.json
+    and both images' ZOIs with their index, each file atomically, under fixed neutral names
+    (no patient identifier reaches a file name)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    inputs = state.inputs
+    written: list[Path] = []
+    yield Progress("Exporting", 0.0, "fused image")
+    write_png(folder / "fused.png", same_scale(state.fused, inputs.low))
+    _write_tiff16(folder / "fused.tif", state.fused, inputs.low)
+    written += [folder / "fused.png", folder / "fused.tif"]
+    yield Progress("Exporting", 0.4, "alignment.json")
+    write_json(folder / "alignment.json", alignment_record(state.alignment))
+    written.append(folder / "alignment.json")
+    yield Progress("Exporting", 0.6, "ZOIs")
+    written.append(write_zois(inputs.low, inputs.low_zois, "low", folder / "zois_low"))
+    written.append(write_zois(inputs.high, inputs.high_zois, "high", folder / "zois_high"))
+    return written
+
+
+def _write_tiff16(path: Path, fused: np.ndarray, low: np.ndarray) -> None:
+    """16-bit TIFF: 16-bit inputs keep their values, others are stretched to 16 bits."""
+    pixels = same_scale(fused, low) if low.dtype == np.uint16 else to_display(fused, low, 16)
+    tmp = path.with_name(path.stem + ".tmp.tif")  # cv2 picks the format from the suffix
+    if not cv2.imwrite(str(tmp), pixels):
+        raise InputError(f"{path}: cannot write the image")
+    os.replace(tmp, path)
