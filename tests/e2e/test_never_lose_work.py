@@ -258,3 +258,20 @@ def test_backup_only_folder_declined_is_left_alone(
     assert blocker.args == [False]
     assert not (small_project / "project.json").exists()
     assert "DICOM" not in window._last_error
+
+
+def test_discard_then_a_failed_open_keeps_the_edits_journalled(
+    qtbot, window, small_project, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import store
+
+    _answer(window, monkeypatch, unsaved=Button.Discard)
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    broken = tmp_path / "broken.nii.gz"
+    broken.write_bytes(b"not a volume")
+    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
+        window.open_path(broken)  # Discard, then the open fails: the project stays open
+    assert blocker.args == [False]
+    assert len(window.doc.current.instances) == 2
+    assert store.has_recovery(small_project), "the edits still on screen lost their journal"

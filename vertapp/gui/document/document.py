@@ -76,6 +76,7 @@ class Document(QObject):
         # two patients' "ct.nii.gz" must not recover into each other).
         self._autosave_key: str | None = None
         self._autosaved_revision = -1
+        self._discard_on_replace = False  # the user chose Discard (see discard_unsaved)
         self._unsubscribe = self.project.subscribe(self._on_change)
 
     # ------------------------------------------------------------ projects
@@ -88,6 +89,9 @@ class Document(QObject):
         ct: dict[int, OpenedCT] | None = None,
     ) -> None:
         """Replace the open project (`pending`: pixels of images not yet in a folder)."""
+        if self._discard_on_replace:
+            self._discard_on_replace = False
+            self._drop_unsaved()
         self._detach_journal()
         self._recovered = False
         self.recovery_pending = False
@@ -314,8 +318,13 @@ class Document(QObject):
         self._attach_journal()
 
     def discard_unsaved(self) -> None:
-        """The user chose Discard: the unsaved edits' journal or autosave goes too, so the
-        next open of this scan or project does not offer them back."""
+        """The user chose Discard before opening something else: once that replaces this
+        project, its journal or autosave goes too, so reopening this scan or project does
+        not offer the edits back. (Not before: an open that fails leaves this project
+        open, and its edits journalled.)"""
+        self._discard_on_replace = True
+
+    def _drop_unsaved(self) -> None:
         root = self.project.root
         self._detach_journal()
         if root is not None and not self.recovery_pending:  # an unanswered offer stays
@@ -363,7 +372,7 @@ class Document(QObject):
 
     def close_session(self) -> None:
         """Window closing normally: nothing left to recover (the user saved or discarded)."""
-        self.discard_unsaved()
+        self._drop_unsaved()
 
 
 def shape_of(inst: Instance) -> Shape:
