@@ -24,6 +24,7 @@ from vertapp.xray.similarity import Similarity
 from vertapp.xray.zoi import Zoi
 from vertapp.xray.zoi_files import write_json, write_png, write_zois
 
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, end excluded)
 TORSION = "torsion"  # warnings naming it are torsion warnings (vertapp.xray.torsion)
 
 
@@ -94,8 +95,9 @@ class PairState:
     def similarity(self, level: str) -> Similarity:
         return self.alignment.by_level()[level].similarity
 
-    def set_similarity(self, level: str, sim: Similarity, corrected: bool = True) -> None:
-        """Put `level` where `sim` says (a hand correction) and re-fuse where it changed."""
+    def set_similarity(self, level: str, sim: Similarity, corrected: bool = True) -> Box:
+        """Put `level` where `sim` says (a hand correction) and re-fuse where it changed;
+        returns that region (x0, y0, x1, y1)."""
         index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
         old = self.alignment.vertebrae[index]
         boxes = [self._box(old)]
@@ -105,25 +107,29 @@ class PairState:
         self.alignment.vertebrae[index] = new
         boxes.append(self._box(new))
         (self.corrected.add if corrected else self.corrected.discard)(level)
-        self._refuse(boxes)
+        return self._refuse(boxes)
 
-    def restore(self, level: str, previous: VertebraAlignment, was_corrected: bool) -> None:
+    def restore(self, level: str, previous: VertebraAlignment, was_corrected: bool) -> Box:
         """Undo a correction: the vertebra's record as it was before."""
         index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
         boxes = [self._box(self.alignment.vertebrae[index]), self._box(previous)]
         self.alignment.vertebrae[index] = previous
         (self.corrected.add if was_corrected else self.corrected.discard)(level)
-        self._refuse(boxes)
+        return self._refuse(boxes)
 
     def record(self, level: str) -> VertebraAlignment:
         return self.alignment.by_level()[level]
 
-    def _box(self, v: VertebraAlignment) -> tuple[int, int, int, int]:
+    def box(self, level: str) -> Box:
+        """Where the vertebra's high-dose ZOI lands on the low-dose image (padded)."""
+        return self._box(self.record(level))
+
+    def _box(self, v: VertebraAlignment) -> Box:
         zoi = self.inputs.high_zois[v.level]
         pad = int(np.ceil(3 * max(1.0, FEATHER_FRACTION * zoi.size_px))) + 2
         return _target_box(zoi, v.matrix, pad, self.inputs.low.shape)
 
-    def _refuse(self, boxes: list[tuple[int, int, int, int]]) -> None:
+    def _refuse(self, boxes: list[Box]) -> Box:
         """Fuse again where `boxes` (the moved vertebra, before and after) reach.
 
         `fuse` blends vertebrae one after the other, each fitted to the grey values under its
@@ -137,15 +143,16 @@ class PairState:
             area = _union([area] + [b for b in self._boxes() if _overlaps(b, area)])
         x0, y0, x1, y1 = area
         if x1 <= x0 or y1 <= y0:
-            return
+            return (0, 0, 0, 0)
         vertebrae = self.alignment.vertebrae
         local = Alignment([replace(v, matrix=_shifted(v.matrix, x0, y0)) for v in vertebrae])
         # `fuse` warps from the full high-dose image; only the low-dose target is cropped
         work = fuse(self.inputs.low[y0:y1, x0:x1], self._high_f, local, self.inputs.high_zois)
         wx0, wy0, wx1, wy1 = written
         self.fused[wy0:wy1, wx0:wx1] = work[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]
+        return written
 
-    def _boxes(self) -> list[tuple[int, int, int, int]]:
+    def _boxes(self) -> list[Box]:
         return [self._box(v) for v in self.alignment.vertebrae]
 
     @property
@@ -155,7 +162,7 @@ class PairState:
         return self._high_cache
 
 
-def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+def _union(boxes: list[Box]) -> Box:
     return (
         min(b[0] for b in boxes),
         min(b[1] for b in boxes),
@@ -164,7 +171,7 @@ def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
     )
 
 
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
@@ -221,3 +228,14 @@ def _write_tiff16(path: Path, fused: np.ndarray, low: np.ndarray) -> None:
     if not cv2.imwrite(str(tmp), pixels):
         raise InputError(f"{path}: cannot write the image")
     os.replace(tmp, path)
+
+
+def nudged(sim: Similarity, dx: float, dy: float, turn_deg: float, grow: float) -> Similarity:
+    """`sim` moved by (dx, dy) px, turned by `turn_deg` and scaled by `grow` (1 = same)
+    about the vertebra's own centre: a hand correction step."""
+    return Similarity(
+        sim.angle_deg + turn_deg,
+        sim.scale * grow,
+        (sim.shift[0] + dx, sim.shift[1] + dy),
+        sim.center,
+    )

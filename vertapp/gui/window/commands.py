@@ -19,6 +19,7 @@ from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.xray.open_pair import open_pair
 from vertapp.labels import VERTEBRAE
 
 if TYPE_CHECKING:
@@ -150,6 +151,8 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
         w.act_open_project,
     ):
         m.addAction(act)
+    tip = "Align a low-dose radiograph's vertebrae onto the high-dose one, review, export"
+    m.addAction(make_action(w, "Open low-/high-dose &pair…", lambda: open_pair(w), None, tip))
     w.menu_recent = m.addMenu("Open &recent")
     w.menu_recent.aboutToShow.connect(lambda: files.fill_recent(w.menu_recent))
     m.addSeparator()

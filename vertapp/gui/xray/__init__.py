@@ -1,0 +1,1 @@
+"""The X-ray pair view: a low-/high-dose pair aligned, reviewed, corrected and exported."""

@@ -1,0 +1,150 @@
+"""Low, high and fused (or check) images of a pair, side by side or one of them large, with
+the blend / checkerboard slider; all three views pan and zoom together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vertapp.xray.pair_display import Box, grey_range, mix, mix_region, to_u8
+
+LAYOUTS = ("Side by side", "Low-dose large", "High-dose large", "Fused large")
+CHECKS = ("Blend", "Checkerboard")
+
+
+class ImagePane(pg.GraphicsView):
+    """One image in a view box (rows down), a title, and a frame around the chosen ZOI."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.setCentralItem(self.box)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.box.addItem(self.image)
+        self.frame = pg.PlotCurveItem(pen=pg.mkPen((255, 220, 0), width=2))
+        self.box.addItem(self.frame)
+        self.title = title
+        self.setToolTip(title)
+
+    def show_image(self, pixels: np.ndarray) -> None:
+        self.image.setImage(pixels, levels=(0, 255), autoLevels=False)
+
+    def update_image(self, pixels: np.ndarray) -> None:
+        """Same array changed in place: redraw without a new range."""
+        self.image.updateImage(pixels, levels=(0, 255))
+
+    def show_frame(self, box: Box | None) -> None:
+        if box is None:
+            self.frame.setData([], [])
+            return
+        x0, y0, x1, y1 = box
+        self.frame.setData([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
+
+
+class PairImages(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low_pane = ImagePane("Low-dose")
+        self.high_pane = ImagePane("High-dose")
+        self.fused_pane = ImagePane("Fused / check")
+        self.panes = (self.low_pane, self.high_pane, self.fused_pane)
+        for pane in self.panes[1:]:
+            pane.box.setXLink(self.low_pane.box)
+            pane.box.setYLink(self.low_pane.box)
+        self.layout_box = QComboBox()
+        self.layout_box.addItems(LAYOUTS)
+        self.layout_box.currentIndexChanged.connect(self._apply_layout)
+        self.check_box = QComboBox()
+        self.check_box.addItems(CHECKS)
+        self.check_box.setToolTip("How the fused view shows the alignment against the low dose")
+        self.check_box.currentIndexChanged.connect(lambda _i: self.redraw_check())
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setValue(100)
+        self.slider.setToolTip(
+            "Blend: 0 = low-dose only, 100 = fused only; drag to see whether edges stay put"
+        )
+        self.slider.valueChanged.connect(lambda _v: self.redraw_check())
+        self.low8 = self.high8 = self.fused8 = self.check8 = np.zeros((1, 1), np.uint8)
+        self.grey_low: tuple[float, float] = (0.0, 1.0)
+        self.tile = 0
+        self._build()
+
+    def _build(self) -> None:
+        controls = QHBoxLayout()
+        for text, widget in (("View", self.layout_box), ("Check", self.check_box)):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(widget)
+        controls.addWidget(QLabel("Low"))
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(QLabel("Fused"))
+        titles = QHBoxLayout()
+        views = QHBoxLayout()
+        self.titles = [QLabel(p.title) for p in self.panes]
+        for label, pane in zip(self.titles, self.panes, strict=True):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            titles.addWidget(label)
+            views.addWidget(pane)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addLayout(titles)
+        layout.addLayout(views, 1)
+
+    def set_images(self, low: np.ndarray, high: np.ndarray, fused: np.ndarray, tile: int) -> None:
+        """Both inputs on their own grey range; the fused image on the low-dose one."""
+        self.grey_low = grey_range(low)
+        self.tile = max(4, tile)
+        self.low8 = to_u8(low, self.grey_low)
+        self.high8 = to_u8(high, grey_range(high))
+        self.fused8 = to_u8(fused, self.grey_low)
+        self.low_pane.show_image(self.low8)
+        self.high_pane.show_image(self.high8)
+        self.check8 = np.empty_like(self.low8)
+        self.redraw_check()
+        self.fit()
+
+    def _check_tile(self) -> int:
+        return self.tile if self.check_box.currentIndex() == 1 else 0
+
+    def redraw_check(self) -> None:
+        """The fused view after the slider or the check mode changed."""
+        self.check8 = mix(self.low8, self.fused8, self.slider.value() / 100.0, self._check_tile())
+        self.fused_pane.show_image(self.check8)
+
+    def update_fused(self, fused: np.ndarray, box: Box) -> None:
+        """The fused image changed inside `box` (a nudge): convert and redraw that part."""
+        x0, y0, x1, y1 = box
+        self.fused8[y0:y1, x0:x1] = to_u8(fused[y0:y1, x0:x1], self.grey_low)
+        weight = self.slider.value() / 100.0
+        mix_region(self.check8, self.low8, self.fused8, weight, self._check_tile(), box)
+        self.fused_pane.update_image(self.check8)
+
+    def fit(self) -> None:
+        h, w = self.low8.shape
+        self.low_pane.box.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def zoom_to(self, box: Box, frame: Box | None = None) -> None:
+        """Show `box` (grown to context) in all views and frame the vertebra."""
+        x0, y0, x1, y1 = box
+        grow = 0.3 * max(x1 - x0, y1 - y0)  # some context: the neighbours show
+        self.low_pane.box.setRange(
+            QRectF(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), padding=0
+        )
+        for pane in self.panes:
+            pane.show_frame(frame if frame is not None else box)
+
+    def _apply_layout(self, index: int) -> None:
+        for i, (pane, label) in enumerate(zip(self.panes, self.titles, strict=True)):
+            visible = index == 0 or i == index - 1
+            pane.setVisible(visible)
+            label.setVisible(visible)

@@ -1,0 +1,79 @@
+"""Reading a low-/high-dose pair for review: both images, their pixel spacing and their ZOIs
+(from COCO files or from the radiograph model), as a job a window can run in a worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vertapp.errors import InputError, VertAppError
+from vertapp.jobs import Job, Progress
+from vertapp.xray.images import read_pixels
+from vertapp.xray.pair import PairInputs, PairState, pair_job
+from vertapp.xray.zoi import Zoi
+
+
+@dataclass(frozen=True)
+class PairPaths:
+    low: Path
+    high: Path
+    low_zois: Path | None = None  # COCO files; or a model for both
+    high_zois: Path | None = None
+    model: Path | None = None
+
+
+def load_and_align_job(paths: PairPaths) -> Job[PairState]:
+    """Read the pair and its ZOIs, then align and fuse it (`pair.pair_job`)."""
+    inputs = yield from load_job(paths)
+    return (yield from pair_job(inputs))
+
+
+def load_job(paths: PairPaths) -> Job[PairInputs]:
+    for side, path in (("low", paths.low), ("high", paths.high)):
+        if not str(path) or not Path(path).is_file():
+            raise InputError(
+                f"choose the {side}-dose image (no file at {path.name or 'none given'})"
+            )
+    if paths.model is None and (paths.low_zois is None or paths.high_zois is None):
+        raise InputError("give a ZOI file (COCO) for each image, or a radiograph model")
+    yield Progress("Reading", None, "low-/high-dose images")
+    low, high = read_pixels(paths.low), read_pixels(paths.high)
+    if low.shape != high.shape:
+        raise InputError(
+            f"the low-dose image is {low.shape[1]}x{low.shape[0]} pixels and the high-dose one "
+            f"{high.shape[1]}x{high.shape[0]}: alignment needs both at the same size"
+        )
+    yield Progress("Finding vertebrae", None, "low-dose image")
+    low_zois, low_notes = _zois(low, paths.low, paths.model, paths.low_zois)
+    yield Progress("Finding vertebrae", None, "high-dose image")
+    high_zois, high_notes = _zois(high, paths.high, paths.model, paths.high_zois)
+    notes = [f"low-dose: {w}" for w in low_notes] + [f"high-dose: {w}" for w in high_notes]
+    return PairInputs(low, high, low_zois, high_zois, _spacing(paths.low), notes)
+
+
+def _zois(
+    image: np.ndarray, path: Path, model: Path | None, coco_path: Path | None
+) -> tuple[dict[str, Zoi], list[str]]:
+    from vertapp.xray.zoi_coco import read_coco_file, zois_from_coco
+
+    if model is not None:
+        from vertapp.xray.detect import predict_zoi_coco
+
+        coco, where = predict_zoi_coco(model, path), f"{model.name} on {path.name}"
+    else:
+        assert coco_path is not None
+        coco, where = read_coco_file(coco_path), str(coco_path)
+    zois, notes = zois_from_coco(coco, image.shape[:2], path.name, where)
+    return zois, list(notes)
+
+
+def _spacing(path: Path) -> tuple[float, float] | None:
+    """Pixel spacing (row, col) mm where the file records one (DICOM); else None."""
+    from vertapp.io.readers import read_radiograph
+
+    try:
+        return read_radiograph(path).pixel_spacing
+    except VertAppError:  # unreadable as a radiograph: no spacing, the pixels were read
+        return None
