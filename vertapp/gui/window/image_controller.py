@@ -21,8 +21,8 @@ from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.names import shown_path
 from vertapp.gui.window.project_panel import ProjectPanel
-from vertapp.io.volume import display_name
 
 
 class ImageController(QObject):
@@ -205,7 +205,7 @@ class ImageController(QObject):
                 self._finish_pending_load(True)
 
         worker = self.jobs.run(
-            lambda: reload_ct_job(path, prep), f"Reading {display_name(path)}", done
+            lambda: reload_ct_job(path, prep), f"Reading {shown_path(path)}", done
         )
         self.ct_loading = worker is not None
         self._ct_reading = image_id if worker is not None else None
