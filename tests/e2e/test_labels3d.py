@@ -255,3 +255,31 @@ def test_export_of_a_dicom_ct_writes_a_seg_on_its_series(qtbot, window, tmp_path
     (series,) = seg.ReferencedSeriesSequence
     referenced = {item.ReferencedSOPInstanceUID for item in series.ReferencedInstanceSequence}
     assert referenced and referenced <= sources
+
+
+def test_a_window_deleted_while_a_run_goes_on_does_not_take_the_process_down(
+    qtbot, phantom
+) -> None:  # type: ignore[no-untyped-def]
+    """A window deleted without an accepted close (unsaved edits: the close was refused)
+    while its overlay run is going: the run ends on its own, nothing aborts."""
+    import pyqtgraph as pg
+
+    from vertapp.gui.window import labels3d_controller
+    from vertapp.gui.window.main_window import MainWindow
+
+    pg.setConfigOptions(imageAxisOrder="row-major")
+    path, truth = phantom
+    win = MainWindow()
+    win.setProperty("headless", True)
+    win.show()
+    _open(qtbot, win, path)
+    _add_masks(win, truth, ["L1"])
+    win.labels3d.timer.stop()
+    win.labels3d._request()
+    worker = win.labels3d.worker
+    assert worker is not None and worker.isRunning()
+    win.close()  # refused: unsaved edits, headless answers Cancel
+    assert win.isVisible()
+    win.deleteLater()
+    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not labels3d_controller._RUNNING, timeout=120_000)

@@ -48,7 +48,10 @@ def test_labels_equal_an_in_process_run_and_preview_is_local(process, case) -> N
     assert (process.preview.slice_preview(fp, k) == VERTEBRA_ID["L1"]).any()
 
 
-def test_a_cancelled_request_never_answers_a_later_one(process, case) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_request_never_answers_a_later_one(process, case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window import labels3d_process
+
+    monkeypatch.setattr(labels3d_process, "POLL_S", 0.001)  # wait-and-yield at once
     volume, mip, truth = case
     run_job(process.labels_job(1, volume, mip, _footprint(truth, ["L1"])))
     old = process.labels_job(2, volume, mip, _footprint(truth, ["T12"]))  # another CT

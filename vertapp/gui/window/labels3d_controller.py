@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
+from shiboken6 import isValid
 
 from vertapp.backproject import BackProjection
 from vertapp.errors import VertAppError
@@ -39,6 +40,20 @@ from vertapp.labels import ID_VERTEBRA
 DEBOUNCE_MS = 600  # a drag or brush stroke is many edits: run once it has settled
 PREVIEW = "3D labels: preview from the masks (updating…)"
 PREPARING = "3D labels: preparing the CT…"
+_RUNNING: set[JobWorker] = set()  # see `_keep`
+
+
+def _keep(worker: JobWorker) -> JobWorker:
+    """Hold a worker until its thread ends, whatever happens to the window.
+
+    A QThread destroyed while it runs aborts the process; a window deleted without an
+    accepted close (tests, a crash path) would take its child workers with it. Workers
+    here have no parent and live in this set until `finished`; their slots check that
+    the window still exists (`_alive`)."""
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
+    worker.finished.connect(worker.deleteLater)
+    return worker
 
 
 class Labels3DController(QObject):
@@ -69,6 +84,7 @@ class Labels3DController(QObject):
         self.export_worker: JobWorker | None = None
         self._retired: list[JobWorker] = []  # cancelled, still ending
         self.gui_ms: list[float] = []  # GUI-thread time of each update (benchmark)
+        self._closed = False
         doc.instances_changed.connect(self._on_instances_changed)
         doc.image_changed.connect(lambda _i: self._sync_ct())
         axial.slice_changed.connect(self._on_slice)
@@ -107,7 +123,7 @@ class Labels3DController(QObject):
             self.timer.stop()
 
     def schedule(self, delay_ms: int = DEBOUNCE_MS) -> None:
-        if self.enabled and self._ct is not None:
+        if self.enabled and self._ct is not None and not self._closed:
             self.timer.start(delay_ms)
 
     def _on_instances_changed(self, image_id: object) -> None:
@@ -140,14 +156,14 @@ class Labels3DController(QObject):
         self.gui_ms.append((time.perf_counter() - t0) * 1000)
 
     def _start_if_idle(self) -> None:
-        if self.worker is not None or self.pending is None or self._ct is None:
+        if self.worker is not None or self.pending is None or self._ct is None or self._closed:
             return  # a running worker's end starts the newest masks
         ct, gen, footprint, serial = self._ct, self.generation, self.pending, self._ct_serial
 
         def job() -> Any:
             return self.process.labels_job(serial, ct.volume, ct.mip, footprint)
 
-        worker = JobWorker(job, self)
+        worker = _keep(JobWorker(job))
         worker.finished_ok.connect(lambda res: self._on_result(worker, ct, gen, res))
         worker.failed.connect(lambda msg: self._on_failed(worker, ct, msg))
         worker.cancelled.connect(lambda: self._ended(worker))
@@ -155,9 +171,12 @@ class Labels3DController(QObject):
         self.worker = worker
         worker.start()
 
+    def _alive(self) -> bool:
+        return not self._closed and isValid(self) and isValid(self.axial)
+
     def _on_result(self, worker: JobWorker, ct: OpenedCT, gen: int, res: BackProjection) -> None:
         self._ended(worker)
-        if ct is not self._ct:
+        if ct is not self._ct or not self._alive():
             return  # another CT is on screen now
         if gen != self.generation:
             self._start_if_idle()  # stale: the newest masks go next
@@ -170,7 +189,7 @@ class Labels3DController(QObject):
 
     def _on_failed(self, worker: JobWorker, ct: OpenedCT, message: str) -> None:
         self._ended(worker)
-        if ct is self._ct:
+        if ct is self._ct and self._alive():
             self.pending = None
             self._paint()
             self.host.show_error(f"3D labels: {message}")
@@ -182,7 +201,6 @@ class Labels3DController(QObject):
     def _forget(self, worker: JobWorker) -> None:
         if worker in self._retired:
             self._retired.remove(worker)
-        worker.deleteLater()
 
     def _retire_worker(self) -> None:
         if self.worker is not None:
@@ -192,6 +210,7 @@ class Labels3DController(QObject):
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
         """The window closes: stop the overlay run, let an export finish its files."""
+        self._closed = True  # no new runs: signals during the close must not start one
         self.timer.stop()
         self._retire_worker()
         for worker in [*self._retired, self.export_worker]:
@@ -284,11 +303,10 @@ class Labels3DController(QObject):
                 export_labels_job, None, ct.volume, ct.mip, footprint, None, choice
             )
 
-        worker = JobWorker(job, self)
+        worker = _keep(JobWorker(job))
         worker.finished_ok.connect(self._on_exported)
         worker.failed.connect(self._on_export_failed)
         worker.cancelled.connect(lambda: self._on_export_failed("cancelled"))
-        worker.finished.connect(worker.deleteLater)
         self.export_worker = worker
         self.host.show_status("Exporting 3D labels…")
         worker.start()
@@ -296,11 +314,15 @@ class Labels3DController(QObject):
 
     def _on_exported(self, paths: list[Path]) -> None:
         self.export_worker = None
+        if not self._alive():
+            return
         names = ", ".join(Path(p).name for p in paths)
         self.host.show_status(f"3D labels written: {names}", 10000)
         self.export_done.emit(True)
 
     def _on_export_failed(self, message: str) -> None:
         self.export_worker = None
+        if not self._alive():
+            return
         self.host.show_error(f"Export 3D labels: {message}")
         self.export_done.emit(False)
