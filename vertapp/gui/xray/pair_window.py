@@ -79,6 +79,7 @@ class PairWindow(QMainWindow):
         dock.setObjectName("dock_pair_table")
         dock.setWidget(box)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [560], Qt.Orientation.Horizontal)  # the reason column shows
 
     def _build_actions(self) -> None:
         a = make_action
