@@ -189,3 +189,38 @@ def test_file_menu_opens_a_pair_from_files_and_aligns_it(
     assert pair_view.table.levels == list(p.levels)
     assert pair_view.state.inputs.low.dtype == np.uint16
     pair_view.close()
+
+
+def test_ctrl_drag_on_the_fused_view_moves_the_chosen_vertebra(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPointF, Qt
+
+    _align(qtbot, view)
+    view.table.choose("T12")
+    before = {r.level: r for r in view.state.rows()}
+    box = view.images.fused_pane.box
+    start = box.mapViewToScene(QPointF(100, 100))
+    end = box.mapViewToScene(QPointF(104, 98))
+
+    class Drag:  # what pyqtgraph hands a ViewBox for one step of a drag
+        def modifiers(self):  # type: ignore[no-untyped-def]
+            return Qt.KeyboardModifier.ControlModifier
+
+        def button(self):  # type: ignore[no-untyped-def]
+            return Qt.MouseButton.LeftButton
+
+        def scenePos(self):  # type: ignore[no-untyped-def]  # noqa: N802
+            return end
+
+        def lastScenePos(self):  # type: ignore[no-untyped-def]  # noqa: N802
+            return start
+
+        def accept(self) -> None:
+            pass
+
+    view_range = box.viewRange()
+    box.mouseDragEvent(Drag())
+    after = {r.level: r for r in view.state.rows()}
+    assert after["T12"].dx_px == pytest.approx(before["T12"].dx_px + 4, abs=1e-6)
+    assert after["T12"].dy_px == pytest.approx(before["T12"].dy_px - 2, abs=1e-6)
+    assert all(after[lv] == before[lv] for lv in before if lv != "T12")
+    assert box.viewRange() == view_range  # the drag moved the vertebra, not the view

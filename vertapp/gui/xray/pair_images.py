@@ -3,6 +3,9 @@ the blend / checkerboard slider; all three views pan and zoom together."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -21,12 +24,30 @@ LAYOUTS = ("Side by side", "Low-dose large", "High-dose large", "Fused large")
 CHECKS = ("Blend", "Checkerboard")
 
 
+class DragViewBox(pg.ViewBox):
+    """Ctrl + left drag goes to `on_drag(dx, dy)` (image pixels) instead of panning."""
+
+    def __init__(self) -> None:
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self.on_drag: Callable[[float, float], None] | None = None
+
+    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:  # noqa: N802 (Qt naming)
+        ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if self.on_drag is None or not ctrl or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        now = self.mapSceneToView(ev.scenePos())
+        before = self.mapSceneToView(ev.lastScenePos())
+        self.on_drag(now.x() - before.x(), now.y() - before.y())
+
+
 class ImagePane(pg.GraphicsView):
     """One image in a view box (rows down), a title, and a frame around the chosen ZOI."""
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.box = DragViewBox()
         self.setCentralItem(self.box)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)

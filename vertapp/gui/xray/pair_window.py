@@ -56,6 +56,9 @@ class PairWindow(QMainWindow):
         self._running = False
         self.stack = QUndoStack(self)
         self.images = PairImages()
+        for pane in (self.images.low_pane, self.images.fused_pane):
+            pane.box.on_drag = self.drag
+            pane.setToolTip(f"{pane.title}: Ctrl + drag moves the vertebra chosen in the table")
         self.table = PairTable()
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys nudge, not browse
         self.table.level_chosen.connect(self.zoom_to)
@@ -190,6 +193,11 @@ class PairWindow(QMainWindow):
             self.statusBar().showMessage("Choose a vertebra in the table first.", 4000)
             return
         self.stack.push(NudgeCommand(self.state, level, step, self._on_corrected))
+
+    def drag(self, dx: float, dy: float) -> None:
+        """Ctrl + drag on the low-dose or fused view moves the chosen vertebra."""
+        if dx or dy:
+            self.nudge((dx, dy, 0.0, 1.0))
 
     def _on_corrected(self, level: str, box: Box) -> None:
         assert self.state is not None
