@@ -14,6 +14,8 @@ Each row times what the user waits for, with a baseline measured in the same run
 - 3D labels on the axial slice after an edit (issue 15): GUI-thread time per update
   vs a new axial slice; edit -> labels on screen (child process, incremental) vs the same
   from scratch; longest stall vs the idle loop
+- X-ray pair view on ~2600 x 1260 px (bench_gui_xray.py): blend slider step, nudge of a
+  vertebra                                    vs  bare ImageItem.setImage + repaint
 - live loss plot after a long training run (6 curves x 10^5 iterations): one timer redraw
   with the new points, repainted              vs  the same curves fed from Python lists
                                                   (the naive list -> setData, all points drawn)
@@ -541,6 +543,9 @@ def main() -> int:
         rows.append((f"loss-plot redraw, 6 curves x {n_iter} iterations", ours, base))
         rows += bench_project(app, n_images, 17, 200, tmp)
         rows += bench_overlay(app, tmp, args.quick)
+        from bench_gui_xray import bench_pair_view  # the X-ray pair view's rows (issue 13)
+
+        rows += bench_pair_view(app, repeat)
     print(
         f"\nGUI benchmark ({'quick' if args.quick else 'full'}; {n_images} images x 17 polygons for the project rows)\n"
     )
