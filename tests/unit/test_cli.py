@@ -51,7 +51,7 @@ def test_unexpected_exception_is_one_line_and_logged(
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("vertapp info: unexpected error (ZeroDivisionError: ")
     assert "Doe^John" not in err and str(tmp_path / "vertapp.log") in err
-    logged = (tmp_path / "vertapp.log").read_text()
+    logged = (tmp_path / "vertapp.log").read_text(encoding="utf-8")
     assert "Traceback" in logged and "_crash" in logged and "Doe^John" not in logged
 
 
