@@ -39,6 +39,12 @@ def test_rows_are_the_core_values_in_px_and_mm(state: PairState) -> None:
     assert next(r for r in rows if r.level == "L2").flagged
 
 
+def test_fused_image_is_the_core_fuse(state: PairState) -> None:
+    inp = state.inputs
+    scratch = fuse(inp.low, inp.high, state.alignment, inp.high_zois)
+    np.testing.assert_array_equal(state.fused, scratch)
+
+
 def test_correction_refuses_locally_like_from_scratch_and_undoes(state: PairState) -> None:
     before = state.fused.copy()
     old = state.record("L1")
@@ -49,7 +55,7 @@ def test_correction_refuses_locally_like_from_scratch_and_undoes(state: PairStat
     state.set_similarity("L1", moved)
     inp = state.inputs
     scratch = fuse(inp.low, inp.high, state.alignment, inp.high_zois)
-    # neighbours' grey fits are left as they were (pair.RINGS): <= 0.2 % of the range
+    # neighbours' grey fits are left as they were (fuse_layers): <= 0.2 % of the range
     np.testing.assert_allclose(state.fused, scratch, atol=2e-3 * np.ptp(scratch))
     changed = np.argwhere(np.abs(state.fused - before) > 1e-6)
     x, y, w, h = inp.high_zois["L1"].bbox
