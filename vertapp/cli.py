@@ -11,6 +11,7 @@ import argparse
 import importlib
 import keyword
 import logging
+import os
 import sys
 import time
 import traceback
@@ -78,8 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"vertapp {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `vertapp about | head`: the reader left; exit quietly like other Unix tools.
+        _silence_stdout()
+        return 0
     except Exception as err:  # a bug, not the user's input: one line, details in the log
         return _unexpected(args.command, err, args.verbose)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _unexpected(command: str, err: Exception, verbose: bool) -> int:

@@ -64,3 +64,28 @@ def test_verbose_shows_the_traceback(
     monkeypatch.setattr(info, "run", _crash)
     assert main(["--verbose", "info", "whatever.nii"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """`vertapp about | head -1`: the pipe closes, the command exits 0 without a traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from vertapp import cli\n"
+        "class M:\n"
+        "    def add_arguments(p): pass\n"
+        "    def run(args):\n"
+        "        for _ in range(100000): print('x' * 80)\n"
+        "cli._command_module = lambda name: M\n"
+        "sys.exit(cli.main(['info']))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
