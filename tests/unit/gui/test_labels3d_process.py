@@ -71,3 +71,23 @@ def test_a_killed_child_is_replaced(process, case) -> None:  # type: ignore[no-u
     process._proc.join(5)
     bp = run_job(process.labels_job(1, volume, mip, fp))  # a new child prepares the CT again
     assert set(bp.counts) == {"L1"}
+
+
+def test_footprint_counts_only_the_kept_vertebra_masks() -> None:
+    """Parts are not vertebrae; a `keep` rule (e.g. predictions hidden below the score
+    threshold) leaves instances out of the 3D labels as the MIP leaves them out of view."""
+    from vertapp.annotations.model import ImageRecord, Instance
+    from vertapp.gui.window.labels3d_jobs import footprint_of
+
+    def square(x0: float) -> list[np.ndarray]:
+        return [np.array([[x0, 10], [x0 + 10, 10], [x0 + 10, 20], [x0, 20]], dtype=float)]
+
+    rec = ImageRecord(id=1, file_name="m.png", width=60, height=30)
+    rec.instances = [
+        Instance(id=1, label="L1", polygons=square(5)),
+        Instance(id=2, label="L2", polygons=square(25), source="predicted", score=0.3),
+        Instance(id=3, label="body", polygons=square(45)),
+    ]
+    assert set(np.unique(footprint_of(rec)).tolist()) == {0, VERTEBRA_ID["L1"], VERTEBRA_ID["L2"]}
+    shown = footprint_of(rec, keep=lambda inst: inst.score is None or inst.score >= 0.5)
+    assert set(np.unique(shown).tolist()) == {0, VERTEBRA_ID["L1"]}

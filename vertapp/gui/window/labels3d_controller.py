@@ -14,6 +14,7 @@ cursor of `ImageController` marks the point as before).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 from shiboken6 import isValid
 
+from vertapp.annotations.model import Instance
 from vertapp.backproject import BackProjection
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
@@ -85,6 +87,9 @@ class Labels3DController(QObject):
         self._retired: list[JobWorker] = []  # cancelled, still ending
         self.gui_ms: list[float] = []  # GUI-thread time of each update (benchmark)
         self._closed = False
+        # which instances are masks (None: all); the model workflow may hide predictions
+        # below its score threshold, as the MIP does (then call `schedule()` on a change)
+        self.keep: Callable[[Instance], bool] | None = None
         doc.instances_changed.connect(self._on_instances_changed)
         doc.image_changed.connect(lambda _i: self._sync_ct())
         axial.slice_changed.connect(self._on_slice)
@@ -139,7 +144,7 @@ class Labels3DController(QObject):
         if rec is None or self._ct is None:
             return
         try:
-            footprint = footprint_of(rec)
+            footprint = footprint_of(rec, self.keep)
         except VertAppError as err:
             self.host.show_error(f"3D labels: {err}")
             return
@@ -286,7 +291,7 @@ class Labels3DController(QObject):
         if self.export_worker is not None:
             self.host.show_error("An export of 3D labels is still running")
             return False
-        footprint = footprint_of(rec)
+        footprint = footprint_of(rec, self.keep)
         if not footprint.any():
             self.host.show_error("No vertebra masks (T1..L5) on this image to export")
             return False

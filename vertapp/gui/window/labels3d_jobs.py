@@ -8,6 +8,7 @@ read the CT file's stored orientation and write the files (`export_job`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from vertapp.annotations.geometry import polygons_to_mask
-from vertapp.annotations.model import ImageRecord
+from vertapp.annotations.model import ImageRecord, Instance
 from vertapp.backproject import BackProjection, BackProjector, footprint_from_masks
 from vertapp.backproject.export import export_job
 from vertapp.errors import InputError
@@ -34,12 +35,13 @@ class Labelled:
     labels: BackProjection
 
 
-def footprint_of(rec: ImageRecord) -> np.ndarray:
-    """The footprint (`vertapp.backproject.footprint`) of an image's vertebra masks."""
+def footprint_of(rec: ImageRecord, keep: Callable[[Instance], bool] | None = None) -> np.ndarray:
+    """The footprint (`vertapp.backproject.footprint`) of an image's vertebra masks
+    (`keep`: which instances count, e.g. not the predictions hidden below the threshold)."""
     masks = [
         (inst.label, polygons_to_mask(inst.polygons, rec.height, rec.width, inst.holes))
         for inst in rec.instances
-        if inst.label in VERTEBRA_ID
+        if inst.label in VERTEBRA_ID and (keep is None or keep(inst))
     ]
     return footprint_from_masks(masks, (rec.height, rec.width))
 
