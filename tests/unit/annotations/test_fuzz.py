@@ -286,21 +286,21 @@ def test_unmutated_documents_import_with_instances(coco_doc, via_doc, lm_doc) ->
 CAMPAIGN = settings(FUZZ, max_examples=1000)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(data=st.one_of(mutated(valid_coco()), json_values))
 def test_coco_importer_campaign(data) -> None:
     _only_format_errors(_import_coco, data)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(data=st.one_of(mutated(valid_via()), json_values))
 def test_via_importer_campaign(data) -> None:
     _only_format_errors(_import_via, data)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(data=st.one_of(mutated(valid_labelme()), json_values))
 def test_labelme_importer_campaign(data) -> None:

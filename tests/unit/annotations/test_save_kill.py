@@ -9,7 +9,7 @@ random instant or right after `write_save` renamed the new project.json into pla
 (while the journal still names the old file), then recovers as the window would and
 checks that every acknowledged edit is there, in order, with no gap.
 
-The normal suite does 30 kills (10 right after the rename), the slow test 210
+The normal suite does 30 kills (10 right after the rename), the campaign test (`pytest -m campaign`) 210
 (60 after the rename); `python tests/unit/annotations/test_save_kill.py N_RANDOM
 N_AFTER_RENAME` runs a campaign and prints its figures (docs/annotations.md).
 """
@@ -191,7 +191,7 @@ def test_kill_during_background_save_loses_no_edit(make_project, tmp_path) -> No
     assert stats.kills == 30 and stats.after_rename == 10
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 def test_kill_during_background_save_loses_no_edit_200(make_project, tmp_path) -> None:
     prepare_folder(tmp_path, make_project)
     stats = run_kills(tmp_path, n_random=150, n_after_rename=60, seed=1)

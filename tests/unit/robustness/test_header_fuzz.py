@@ -98,7 +98,7 @@ def test_nifti_header_fields(tmp_path_factory, edits) -> None:
     _nifti_case(tmp_path_factory.mktemp("n"), edits)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(edits=nifti_edits())
 def test_nifti_header_fields_campaign(tmp_path_factory, edits) -> None:
@@ -193,14 +193,14 @@ def test_nrrd_header_lines(tmp_path_factory, edits) -> None:
     _text_case(tmp_path_factory.mktemp("r"), ".nrrd", edits)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(edits=_edits(META_KEYS))
 def test_metaimage_header_lines_campaign(tmp_path_factory, edits) -> None:
     _text_case(tmp_path_factory.mktemp("m"), ".mha", edits)
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 @CAMPAIGN
 @given(edits=_edits(NRRD_KEYS))
 def test_nrrd_header_lines_campaign(tmp_path_factory, edits) -> None:
