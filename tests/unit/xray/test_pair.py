@@ -14,8 +14,9 @@ import pytest
 from tests.unit.xray.zoi_pairs import pair, zoi_sets
 from vertapp.jobs import run_job
 from vertapp.xray.alignment_file import alignment_record
-from vertapp.xray.fuse import fuse
-from vertapp.xray.pair import PairInputs, PairState, export_job, pair_job
+from vertapp.xray.fuse import fuse, to_display
+from vertapp.xray.pair import PairInputs, PairState, export_job, nudged, pair_job
+from vertapp.xray.pair_display import mix, mix_region
 from vertapp.xray.similarity import Similarity
 
 
@@ -79,3 +80,41 @@ def test_export_writes_fused_alignment_and_zois(state: PairState, tmp_path: Path
     index = json.loads((tmp_path / "zois_high" / "zois.json").read_text())
     assert {z["level"] for z in index["zois"]} == set(state.inputs.high_zois)
     assert not list(tmp_path.rglob("*.tmp*"))
+
+
+def test_export_after_a_correction_is_the_core_fuse_of_it(state: PairState, tmp_path: Path) -> None:
+    sim = state.similarity("T12")
+    state.set_similarity("T12", nudged(sim, -3.0, 2.0, 1.0, 1.01))
+    run_job(export_job(state, tmp_path))
+    inp = state.inputs
+    scratch = fuse(inp.low, inp.high, state.alignment, inp.high_zois)
+    written = cv2.imread(str(tmp_path / "fused.tif"), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(written, to_display(scratch, inp.low, 16))
+    record = json.loads((tmp_path / "alignment.json").read_text())
+    t12 = next(v for v in record["vertebrae"] if v["level"] == "T12")
+    assert t12["tx_px"] == pytest.approx(sim.shift[0] - 3.0, abs=1e-3)
+
+
+def test_check_image_region_update_matches_a_full_mix() -> None:
+    rng = np.random.default_rng(0)
+    low8, fused8 = (rng.integers(0, 256, (90, 70), dtype=np.uint8) for _ in range(2))
+    for weight, tile in ((0.3, 0), (1.0, 8)):
+        out = mix(low8, fused8, 0.9, tile)  # an old weight outside the region
+        mix_region(out, low8, fused8, weight, tile, (13, 21, 47, 66))
+        np.testing.assert_array_equal(
+            out[21:66, 13:47], mix(low8, fused8, weight, tile)[21:66, 13:47]
+        )
+    board = mix(np.zeros_like(low8), np.full_like(fused8, 255), 0.5, 8)
+    assert board[0, 0] == 0 and board[0, 8] == 255 and board[8, 8] == 0
+
+
+def test_pair_files_refuse_missing_inputs_in_words(tmp_path: Path) -> None:
+    from vertapp.errors import InputError
+    from vertapp.xray.pair_files import PairPaths, load_job
+
+    image = tmp_path / "a.png"
+    cv2.imwrite(str(image), np.zeros((20, 10), np.uint16))
+    with pytest.raises(InputError, match="choose the high-dose image"):
+        run_job(load_job(PairPaths(image, Path())))
+    with pytest.raises(InputError, match="a ZOI file .* or a radiograph model"):
+        run_job(load_job(PairPaths(image, image)))
