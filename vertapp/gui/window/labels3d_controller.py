@@ -190,6 +190,8 @@ class Labels3DController(QObject):
         self.shown, self.pending = res, None
         self._paint()
         self.gui_ms.append((time.perf_counter() - t0) * 1000)
+        if res.warnings:  # e.g. a mask drawn where the CT has no bone
+            self.host.show_status("3D labels: " + "; ".join(res.warnings), 10000)
         self.updated.emit()
 
     def _on_failed(self, worker: JobWorker, ct: OpenedCT, message: str) -> None:
