@@ -224,3 +224,24 @@ def test_ctrl_drag_on_the_fused_view_moves_the_chosen_vertebra(qtbot, view) -> N
     assert after["T12"].dy_px == pytest.approx(before["T12"].dy_px - 2, abs=1e-6)
     assert all(after[lv] == before[lv] for lv in before if lv != "T12")
     assert box.viewRange() == view_range  # the drag moved the vertebra, not the view
+
+
+def test_window_deleted_mid_alignment_ends_its_job_cleanly(qtbot, inputs) -> None:  # type: ignore[no-untyped-def]
+    """The main window closed with a pair still aligning: the job is cancelled, its thread
+    ends (a QThread destroyed while running would abort the process)."""
+    from vertapp.gui.xray import pair_window
+
+    def slowed() -> Iterator[Progress]:
+        for event in pair_job(inputs):
+            time.sleep(0.3)
+            yield event
+        return None
+
+    win = pair_window.PairWindow(slowed)
+    win.show()
+    with qtbot.waitSignal(win.progress.bar.valueChanged, timeout=30000):
+        win.start()
+    worker = win.worker
+    win.deleteLater()
+    qtbot.waitUntil(lambda: not pair_window._RUNNING, timeout=30000)
+    assert worker.was_cancelled and worker.result is None

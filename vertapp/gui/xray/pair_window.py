@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from vertapp.gui.widgets.actions import StdKey, make_action
 from vertapp.gui.widgets.progress_box import ProgressBox
@@ -33,16 +34,28 @@ from vertapp.jobs import Job
 from vertapp.xray.pair import Box, PairState, export_job
 
 STEP_PX, TURN_DEG, GROW = 1.0, 0.5, 0.005  # one key press of a hand correction
-NUDGE_KEYS = (  # text, key, (dx, dy, turn, scale)
+NUDGE_KEYS: tuple[tuple[str, str | list[str], tuple[float, float, float, float]], ...] = (
+    # text, key, (dx, dy, turn, scale)
     ("Move left", "Left", (-STEP_PX, 0.0, 0.0, 1.0)),
     ("Move right", "Right", (STEP_PX, 0.0, 0.0, 1.0)),
     ("Move up", "Up", (0.0, -STEP_PX, 0.0, 1.0)),
     ("Move down", "Down", (0.0, STEP_PX, 0.0, 1.0)),
     ("Turn counter-clockwise", "[", (0.0, 0.0, TURN_DEG, 1.0)),
     ("Turn clockwise", "]", (0.0, 0.0, -TURN_DEG, 1.0)),
-    ("Grow", "+", (0.0, 0.0, 0.0, 1.0 + GROW)),
+    ("Grow", ["+", "="], (0.0, 0.0, 0.0, 1.0 + GROW)),
     ("Shrink", "-", (0.0, 0.0, 0.0, 1.0 / (1.0 + GROW))),
 )
+
+
+_RUNNING: set[JobWorker] = set()
+
+
+def _keep(worker: JobWorker) -> JobWorker:
+    """Hold a worker until its thread ends: a QThread destroyed while it runs aborts the
+    process, and this window may be deleted with its parent while a job runs."""
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
+    return worker
 
 
 class PairWindow(QMainWindow):
@@ -126,12 +139,13 @@ class PairWindow(QMainWindow):
         if self.busy():
             self.statusBar().showMessage("Still working: wait for it or cancel it.", 4000)
             return
-        worker = JobWorker(factory, self)
+        worker = _keep(JobWorker(factory))
         worker.progress.connect(self.progress.update_progress)
         worker.finished_ok.connect(on_done)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(lambda w=worker: self._on_thread_end(w))
+        worker.finished.connect(lambda w=worker: self._on_thread_end(w) if isValid(self) else None)
+        self.destroyed.connect(worker.cancel)  # the main window closed with this one open
         self.worker = worker
         self._running = True
         self.progress.start(text)
