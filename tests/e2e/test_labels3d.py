@@ -283,3 +283,28 @@ def test_a_window_deleted_while_a_run_goes_on_does_not_take_the_process_down(
     win.deleteLater()
     qtbot.wait(50)
     qtbot.waitUntil(lambda: not labels3d_controller._RUNNING, timeout=120_000)
+
+
+def test_an_edit_undone_while_its_run_goes_on_keeps_the_shown_labels(
+    qtbot, window, phantom
+) -> None:  # type: ignore[no-untyped-def]
+    path, truth = phantom
+    _open(qtbot, window, path)
+    ctl = window.labels3d
+    _add_masks(window, truth, ["L1"])
+    _wait_updated(qtbot, window)
+    shown = ctl.shown
+    painted: list[object] = []
+    ctl.updated.connect(lambda: painted.append(ctl.shown))
+    _add_masks(window, truth, ["L2"])
+    ctl.timer.stop()
+    ctl._request()  # the L1+L2 run starts
+    assert ctl.worker is not None
+    window.act_undo.trigger()  # L2 undone before that run ends
+    ctl.timer.stop()
+    ctl._request()
+    assert ctl.pending is None and ctl.shown is shown  # back to what is on screen
+    qtbot.waitUntil(lambda: ctl.worker is None, timeout=120_000)
+    qtbot.wait(50)
+    assert painted == [] and ctl.shown is shown  # the L1+L2 result was not painted
+    assert "L2" not in ctl.shown.counts

@@ -149,10 +149,10 @@ class Labels3DController(QObject):
             self.host.show_error(f"3D labels: {err}")
             return
         shown = None if self.shown is None else self.shown.footprint
+        self.generation += 1  # whatever runs now is for older masks
         if shown is not None and np.array_equal(shown, footprint):
-            self.pending = None  # e.g. a part relabelled: the vertebrae did not change
+            self.pending = None  # an edit undone, a part relabelled: what is shown is right
         else:
-            self.generation += 1
             self.pending = footprint if footprint.any() else None
             if self.pending is None:
                 self.shown = None
