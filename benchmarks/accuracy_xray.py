@@ -88,7 +88,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         by_image.setdefault(ann["image_id"], []).append(ann)
     from vertapp.ml.masks import segmentation_to_mask
 
-    scores, label_ok, n_pred = [], [], 0
+    scores, label_ok, any_level, n_pred = [], [], [], 0
     t0 = time.perf_counter()
     for rec in coco["images"]:
         if rec["id"] not in ids:
@@ -103,7 +103,14 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         pr = union_by_label([f.mask for f in found], [f.level for f in found], (h, w))
         scores += score_image(gt, pr, (1.0, 1.0), rec["id"])[0]
         for g, lv in zip(gt_masks, gt_levels, strict=True):
-            ious = [np.logical_and(g, f.mask).sum() / np.logical_or(g, f.mask).sum() for f in found]
+            inter = [np.logical_and(g, f.mask).sum() for f in found]
+            ious = [i / np.logical_or(g, f.mask).sum() for i, f in zip(inter, found, strict=True)]
+            any_level.append(
+                max(
+                    (2 * i / (g.sum() + f.mask.sum()) for i, f in zip(inter, found, strict=True)),
+                    default=0.0,
+                )
+            )
             label_ok.append(
                 bool(ious) and max(ious) > 0.3 and found[int(np.argmax(ious))].level == lv
             )
@@ -116,6 +123,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         f"identification (same level, centroid <= 20 source px, closest) {np.mean([s.identified for s in scores]):.1%}"
     )
     print(f"level of best-overlapping prediction (IoU > 0.3) correct {np.mean(label_ok):.1%}")
+    print(f"body Dice of the best-overlapping prediction, any level {np.mean(any_level):.3f}")
     print(f"predict time per image {(time.perf_counter() - t0) / max(n_img, 1):.2f} s")
 
 
