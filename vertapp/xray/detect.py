@@ -107,8 +107,8 @@ def _detect(loaded: LoadedModel, small: np.ndarray) -> dict[str, np.ndarray]:
     (17 vertebrae x a few levels each) lest whole vertebrae be cut.
     """
     model = loaded.model.eval()
-    heads = model.roi_heads
-    cap = heads.detections_per_img
+    heads: Any = model.roi_heads  # torchvision RoIHeads (typed as Module | Tensor)
+    cap = int(heads.detections_per_img)
     heads.detections_per_img = max(cap, MAX_RAW_DETECTIONS)
     try:
         det = maskrcnn_raw(model, [to_tensor(small).to(model_device(model))])[0]
