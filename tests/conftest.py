@@ -40,4 +40,5 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("VERTAPP_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+    monkeypatch.setenv("VERTAPP_LOG_DIR", str(home / "logs"))  # `vertapp gui` runs log
     yield

@@ -37,6 +37,7 @@ from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.polygon_tool import Mode
+from vertapp.gui.widgets.app_icon import install_app_icon
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.progress_box import ProgressBox
 from vertapp.gui.widgets.warning_bar import WarningBar
@@ -44,6 +45,7 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window import commands
 from vertapp.gui.window.drop_open import DropOpener
 from vertapp.gui.window.files_controller import FilesController
+from vertapp.gui.window.help_menu import HelpMenu
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.labels3d_controller import Labels3DController
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
         commands.build_actions(self, self.files, self.editor, self.images)
         commands.build_menus(self, self.files)
         commands.build_toolbars(self)
+        self.help = HelpMenu(self, self)  # last in the menu bar
+        self.setWindowIcon(install_app_icon())  # dialogs get it from the application
         self._build_status_bar()
         self._connect()
         self.drops = DropOpener(self, self.files.open_path, self.show_status)
