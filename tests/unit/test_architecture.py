@@ -41,7 +41,16 @@ def _lint(root: Path, contract: str | None = None) -> subprocess.CompletedProces
     if contract:
         args += ["--contract", contract]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    # lint-imports draws its banner in UTF-8 box characters; CI's locale may be ASCII.
+    return subprocess.run(
+        args,
+        capture_output=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
 
 
 def test_contracts_hold_on_the_tree() -> None:
