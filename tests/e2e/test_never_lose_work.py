@@ -237,6 +237,27 @@ def test_failed_recovery_keeps_the_edits_and_says_where(
     assert any((k / "journal.jsonl").read_text() == journal for k in kept)
 
 
+def test_recovery_in_doubt_replays_over_the_backup_and_says_so(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations import store
+
+    _crash_with_an_edit(qtbot, window, small_project)
+    # Another program saves as we do: the journal's version of project.json is now the .bak.
+    main = small_project / "project.json"
+    other = store.load_project(small_project)
+    other.images[1].instances[0].label = "L5"
+    store.atomic_write_bytes(
+        main, store.dumps_project(other), backup=small_project / "project.json.bak"
+    )
+    second = _new_window(qtbot)
+    _answer(second, monkeypatch, recover=Button.Yes)
+    _open(qtbot, second, small_project)
+    assert "changed by another program" in second._last_error  # told, not silent
+    assert len(second.doc.current.instances) == 2  # the journalled edit is back
+    assert main.read_bytes() == store.dumps_project(other)  # the other version is kept
+
+
 def test_backup_only_folder_is_offered_for_restore(
     qtbot, window, small_project, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -294,14 +294,17 @@ class Document(QObject):
     def has_recovery(self) -> bool:
         return self.recovery_pending
 
-    def recover(self) -> None:
-        """Replace the project by the one the journal rebuilds (its edits unsaved)."""
+    def recover(self) -> list[str]:
+        """Replace the project by the one the journal rebuilds (its edits unsaved); the
+        notes the user must read (e.g. the edits were replayed over the backup because
+        another program rewrote project.json: both versions are kept)."""
         root = self.project.root
         assert root is not None
-        project = store.recover(root)
-        self.set_project(project, root.name)
+        recovery = store.recover_edits(root)
+        self.set_project(recovery.project, root.name)
         self._recovered = True
         self._attach_journal()
+        return list(recovery.notes)
 
     def discard_recovery(self) -> None:
         """The user declined the offered edits: they are removed, never offered again."""

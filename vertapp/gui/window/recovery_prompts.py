@@ -60,7 +60,7 @@ class RecoveryPrompts:
         )
         if answer == QMessageBox.StandardButton.Yes:
             try:
-                self.doc.recover()
+                notes = self.doc.recover()
             except (VertAppError, OSError) as err:
                 # Both versions stay: project.json as saved, the edits set aside in words.
                 self.doc.recovery_failed()
@@ -70,6 +70,8 @@ class RecoveryPrompts:
                 )
                 return
             self.host.show_status("Recovered unsaved edits", 5000)
+            if notes:  # recovered in doubt: say which version the edits went over
+                self.host.show_error("\n".join(anonymous(n, root.name) for n in notes))
             self.host.update_title()
         elif answer == QMessageBox.StandardButton.No:
             self.doc.discard_recovery()
