@@ -131,3 +131,13 @@ def test_review_panel_and_axial_view_are_seen_together(review, window, qtbot) ->
     assert dock not in window.tabifiedDockWidgets(window.dock_axial)
     for d in (dock, window.dock_axial):
         assert d.isVisible() and not d.visibleRegion().isEmpty(), d.windowTitle()
+
+
+def test_predictions_hidden_by_the_threshold_are_no_3d_masks(review, window) -> None:  # type: ignore[no-untyped-def]
+    keep = window.labels3d.keep
+    assert keep is not None
+    project, ids = review.host.project, _ids(review)
+    assert not keep(project.instance(ids["L2"]))  # 0.40 < 0.9: hidden on the MIP, no 3D mask
+    assert keep(project.instance(ids["L3"]))
+    window.model_workflow.predict_panel.set_threshold(0.3)
+    assert keep(project.instance(ids["L2"]))  # shown again, a mask again

@@ -126,9 +126,19 @@ class ModelWorkflow(QObject):
         doc.reset.connect(self._on_reset)
         r.set_threshold(p.threshold)
         c.set_threshold(p.threshold)
+        self._hide_from_3d_labels()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+
+    def _hide_from_3d_labels(self) -> None:
+        """Predictions the threshold hides on the MIP are no masks of the 3D labels either."""
+        labels3d = getattr(self.window, "labels3d", None)
+        if labels3d is None:
+            return
+        panel = self.review_panel
+        labels3d.keep = lambda inst: not panel.hidden_by_threshold(inst)
+        self.predict_panel.threshold_changed.connect(lambda _t: labels3d.schedule())
 
     def shutdown(self, wait_ms: int = 300_000) -> None:
         """Cancel running training / prediction / scoring and wait for their threads.
