@@ -51,6 +51,8 @@ def build_actions(
         None,
         "The masks back-projected into the CT: NIfTI (VerSe ids), centroids, DICOM SEG",
     )
+    tip = "A CT and its vertebra label map (VerSe, TotalSegmentator, table) as one image"
+    w.act_import_ct = a(w, "&Import labelled CT…", w.importer.ask_import, None, tip)
     w.act_quit = a(w, "&Quit", w.close, StdKey.Quit)
     w.act_undo = w.doc.stack.createUndoAction(w, "&Undo")
     w.act_undo.setShortcut(QKeySequence(StdKey.Undo))
@@ -158,6 +160,7 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     m.addSeparator()
     m.addActions([w.act_save, w.act_save_as])
     m.addSeparator()
+    m.addAction(w.act_import_ct)
     m.addActions([w.act_export_coco, w.act_export_via, w.act_export_labels3d])
     m.addSeparator()
     m.addAction(w.act_quit)

@@ -47,6 +47,7 @@ from vertapp.gui.window.drop_open import DropOpener
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.help_menu import HelpMenu
 from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.import_controller import ImportController
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.labels3d_controller import Labels3DController
 from vertapp.gui.window.project_panel import ProjectPanel
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
     act_export_coco: QAction
     act_export_via: QAction
     act_export_labels3d: QAction
+    act_import_ct: QAction
     act_show_labels3d: QAction
     act_quit: QAction
     act_undo: QAction
@@ -129,6 +131,7 @@ class MainWindow(QMainWindow):
         )
         self.files = FilesController(self.doc, self, self.jobs, self.images)
         self.labels3d = Labels3DController(self.doc, self.axial, self.annot, self)
+        self.importer = ImportController(self.doc, self, self.jobs, self.files)
         commands.build_actions(self, self.files, self.editor, self.images)
         commands.build_menus(self, self.files)
         commands.build_toolbars(self)
