@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from typing import cast
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,18 +24,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from bench_gui import _ms  # noqa: E402  (one median timer for both GUI benchmarks)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import vertapp.gui  # noqa: E402, F401  (before any Qt object: see its PySide6 guard)
-
-
-def _ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def big_pair():  # type: ignore[no-untyped-def]
