@@ -18,7 +18,8 @@ For each held-out patient (the other four train):
 - U-Net:        the paper's baseline (vertapp.ml.unet) on the same real + phantom mix.
 Scores: DESIGN.md's mean Dice and identification rate (vertapp.ml.train.validate, i.e.
 vertapp.ml.metrics.score_image) on the held-out patient's full MIP at the preset's score
-threshold. Finally the combined recipe on all five patients writes `--out/model.pt`.
+threshold. The combined recipe on all five patients writes `--out/model.pt` (trained
+right after the phantom stage, before the folds).
 
 Budget: `--budget-min` minutes of training, split explicitly (BUDGET_SPLIT below); each
 run's iteration count comes from a measured seconds-per-iteration (calibration run at
@@ -260,6 +261,8 @@ def main() -> None:
     print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)
     runner = Runner(args, phantoms, out)
     start = runner.pretrain()
+    # The final model first: it is the starter model, wanted even if the folds are cut short.
+    final = runner.final(real, start)
     rows: dict[str, dict[str, dict[str, float]]] = {}
     for k, held in enumerate(real):
         train = [s for j, s in enumerate(real) if j != k]
@@ -268,7 +271,6 @@ def main() -> None:
         models["phantom_only"] = start
         rows[held.patient] = {m: score(models[m], [held]) for m in METHODS}
     table = print_table(rows)
-    final = runner.final(real, start)
     total = time.perf_counter() - t0
     report = {
         "command": "python benchmarks/accuracy_real.py "

@@ -38,6 +38,9 @@ class TrainConfig:
     # Width of the FPN and mask head (torchvision: 256; COCO checkpoints need 256).
     fpn_channels: int = 256
     mask_head_channels: int = 256
+    # Width of the box head's two fully connected layers (torchvision: 1024). At 1024 they
+    # hold most of a MobileNet model's weights; 256 keeps the shipped starter model small.
+    box_head_width: int = 1024
     # Sampling sizes of the RPN / ROI heads (torchvision: 256 / 512); smaller is faster on CPU.
     rpn_batch_size_per_image: int = 128
     box_batch_size_per_image: int = 128
@@ -99,6 +102,8 @@ class TrainConfig:
             raise ModelError("batch size and epochs must be >= 1 and lr > 0")
         if not self.class_names:
             raise ModelError("no class names")
+        if self.box_head_width < 16:
+            raise ModelError(f"box_head_width must be >= 16, got {self.box_head_width}")
         if self.real_share is not None and not 0.0 <= self.real_share <= 1.0:
             raise ModelError(f"real_share must lie in 0..1, got {self.real_share}")
 
@@ -144,6 +149,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         backbone="mobilenet_v3_large",
         fpn_channels=128,
         mask_head_channels=128,
+        box_head_width=256,
         box_batch_size_per_image=128,
         rpn_batch_size_per_image=128,
         min_size=512,
@@ -170,6 +176,7 @@ MODEL_FIELDS = (
     "max_size",
     "fpn_channels",
     "mask_head_channels",
+    "box_head_width",
     "rpn_batch_size_per_image",
     "box_batch_size_per_image",
     "rpn_post_nms_train",

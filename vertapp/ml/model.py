@@ -19,7 +19,7 @@ from torchvision.models.detection import (
 )
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, resnet_fpn_backbone
-from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.ops import misc as misc_ops
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -116,11 +116,13 @@ def _maskrcnn(cfg: TrainConfig, pretrained: bool) -> MaskRCNN:
         )
     else:
         backbone = _resnet_fpn(cfg, norm, trainable)
-    ch = cfg.mask_head_channels
+    ch, width = cfg.mask_head_channels, cfg.box_head_width
+    if width != 1024:  # else torchvision's own head (same init order as before the option)
+        kw["box_head"] = TwoMLPHead(backbone.out_channels * 7 * 7, width)  # 7 x 7 RoIAlign
     return MaskRCNN(
         backbone,
         num_classes=None,  # given through the two predictors
-        box_predictor=FastRCNNPredictor(1024, cfg.num_classes),
+        box_predictor=FastRCNNPredictor(width, cfg.num_classes),
         mask_head=MaskRCNNHeads(backbone.out_channels, [ch] * 4, 1),
         mask_predictor=MaskRCNNPredictor(ch, ch, cfg.num_classes),
         **kw,

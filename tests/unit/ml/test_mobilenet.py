@@ -36,6 +36,18 @@ def test_mobile_preset_is_the_mobilenet_backbone_from_scratch():
     assert model.roi_heads.box_predictor.cls_score.out_features == 18
 
 
+def test_mobile_preset_fits_the_20_mb_starter_model_limit_in_fp16():
+    """The box head is 256 wide in the mobile preset (torchvision's 1024 alone is 15 MB)."""
+    model = build_model(preset("mobile", weights="none"))
+    head = model.roi_heads.box_head
+    assert head.fc6.out_features == 256 and head.fc7.out_features == 256
+    assert model.roi_heads.box_predictor.cls_score.in_features == 256
+    fp16_bytes = 2 * sum(t.numel() for t in model.state_dict().values() if t.is_floating_point())
+    assert fp16_bytes < 20e6
+    wide = build_model(preset("mobile", weights="none", box_head_width=1024))
+    assert wide.roi_heads.box_head.fc6.out_features == 1024  # the option really switches it
+
+
 def test_feature_pyramid_has_strides_8_16_32_and_pool():
     model = build_model(TrainConfig(**MOBILE))
     feats = model.backbone(torch.zeros(1, 3, 128, 256))
