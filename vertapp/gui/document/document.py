@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,12 @@ from vertapp.gui.document.files import (
     write_images,
 )
 from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
+from vertapp.gui.document.raw_pixels import RawPixels
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
 from vertapp.review.status import list_text
+from vertapp.xray.part_display import instance_level
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class Document(QObject):
         self.ct: dict[int, OpenedCT] = {}
         self.pending_images: dict[int, np.ndarray] = {}  # not yet written to the folder
         self._pixels: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.raw = RawPixels()  # radiographs' own values (W/L, pair alignment)
         self._journal: store.Journal | None = None
         self._reloaded: list[int] = []
         self.recovery_pending = False
@@ -87,8 +91,9 @@ class Document(QObject):
         *,
         pending: dict[int, np.ndarray] | None = None,
         ct: dict[int, OpenedCT] | None = None,
+        raw: Mapping[int, np.ndarray | None] | None = None,
     ) -> None:
-        """Replace the open project (`pending`: pixels of images not yet in a folder)."""
+        """Replace the open project (`pending`, `raw`: images not yet in a folder)."""
         if self._discard_on_replace:
             self._discard_on_replace = False
             self._drop_unsaved()
@@ -104,6 +109,7 @@ class Document(QObject):
         self.ct = dict(ct or {})
         self.pending_images = dict(pending or {})
         self._pixels.clear()
+        self.raw.reset(raw)
         self._reloaded = []
         self.stack.clear()
         self.stack.setClean()
@@ -124,7 +130,8 @@ class Document(QObject):
         project = Project(label_set="parts")
         arr = opened.radiograph.array
         rec = add_record(project, opened.path, arr.shape, "", kind="radiograph")
-        self.set_project(project, Path(opened.path).name, pending={rec.id: to_u8(arr)})
+        pending, raw = {rec.id: to_u8(arr)}, {rec.id: arr}
+        self.set_project(project, Path(opened.path).name, pending=pending, raw=raw)
         self._autosave_key = source_key(opened.path)
         return rec.id
 
@@ -158,6 +165,10 @@ class Document(QObject):
         while len(self._pixels) > PIXEL_CACHE:
             self._pixels.popitem(last=False)
         return arr
+
+    def raw_pixels(self, image_id: int) -> np.ndarray:
+        """A radiograph's own values (8/16 bit, float for DICOM), not the 8-bit copy."""
+        return self.raw.get(self.project, image_id)
 
     def ct_source(self, image_id: int) -> tuple[Path, Path] | None:
         """(source CT path, saved preprocessing folder) of a MIP, when both still exist."""
@@ -246,9 +257,8 @@ class Document(QObject):
             raise store.ConflictError(
                 f"{target.name} already holds a project; choose an empty folder"
             )
-        write_images(
-            self.project, self.pending_images, self.ct, target, old_root if moving else None
-        )
+        old = old_root if moving else None
+        write_images(self.project, self.pending_images, self.ct, target, old, self.raw.unsaved)
         if moving:
             self._detach_journal()  # the new folder gets its own journal when saved
         return PendingSave(self.project, store.prepare_save(self.project, target), moving)
@@ -261,6 +271,7 @@ class Document(QObject):
             return pending.file.path
         self._pixels.update(self.pending_images)
         self.pending_images.clear()
+        self.raw.saved()
         if self.project.revision == pending.file.revision:
             self.stack.setClean()
         else:
@@ -364,8 +375,9 @@ class Document(QObject):
             for r in saved.images.values()
             if by_name[r.file_name] in self.ct
         }
+        raw = {r.id: self.raw.unsaved.get(by_name[r.file_name]) for r in saved.images.values()}
         key = self._autosave_key
-        self.set_project(saved, self.title, pending=pending, ct=ct)
+        self.set_project(saved, self.title, pending=pending, ct=ct, raw=raw)
         self._autosave_key = key
         self._recovered = True
 
@@ -384,4 +396,5 @@ def shape_of(inst: Instance) -> Shape:
         label=inst.label,
         source=inst.source,
         score=inst.score if inst.source == "predicted" else None,
+        level=instance_level(inst.label, inst.extra),  # parts are grouped by vertebra
     )

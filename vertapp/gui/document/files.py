@@ -26,6 +26,7 @@ from vertapp.errors import VertAppError
 from vertapp.gui.document.open_jobs import OpenedCT
 from vertapp.io import write_volume
 from vertapp.jobs import Job, Progress
+from vertapp.xray.display import stored_pixels
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,16 @@ def to_u8(arr: np.ndarray) -> np.ndarray:
 
 
 def write_png(path: Path, pixels: np.ndarray) -> None:
-    """Write a PNG atomically (temp file + rename), so a crash never leaves half an image."""
+    """Write a PNG atomically (temp file + rename), so a crash never leaves half an image.
+    16-bit pixels stay 16-bit (a radiograph's own values); anything else is 8-bit."""
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(tmp, format="PNG")
+    keep = pixels.dtype == np.uint16
+    Image.fromarray(np.asarray(pixels, dtype=np.uint16 if keep else np.uint8)).save(
+        tmp, format="PNG"
+    )
     os.replace(tmp, path)
 
 
@@ -180,11 +185,17 @@ def write_images(
     ct: dict[int, OpenedCT],
     folder: Path,
     copy_from: Path | None,
+    raw: dict[int, np.ndarray] | None = None,
 ) -> None:
     """Write what `folder` lacks: images only in memory, copies from the old folder on a
-    "save as", and for CT-derived images their preprocessing and source volume."""
+    "save as", for CT-derived images their preprocessing and source volume, and for
+    radiographs opened from a file their own pixel values (`raw`, see raw_pixels.py)."""
     for image_id, rec in project.images.items():
         opened = ct.get(image_id)
+        if raw and image_id in raw:
+            _keep_raw_inside(folder, rec, raw[image_id])
+        elif copy_from is not None and rec.kind == "radiograph" and rec.source_path:
+            _copy_inside(copy_from, folder, rec.source_path, image_id)
         if image_id not in pending and copy_from is None and opened is None:
             continue  # already in the folder (a big project: most images)
         dest = safe_join(folder, rec.file_name, f"image {image_id}")
@@ -198,6 +209,21 @@ def write_images(
             if not (prep / "preprocess.json").is_file():  # never changes once written
                 opened.mip.save(prep)
             _keep_source_inside(folder, rec, opened)
+
+
+def _keep_raw_inside(folder: Path, rec: ImageRecord, array: np.ndarray) -> None:
+    """A radiograph's own values (8 or 16 bit) as volumes/<image>.png, its source_path."""
+    inside = f"{SOURCES_DIR}/{Path(rec.file_name).stem}.png"
+    write_png(folder / inside, stored_pixels(array))
+    rec.source_path = inside
+
+
+def _copy_inside(old: Path, folder: Path, name: str, image_id: int) -> None:
+    src = safe_join(old, name, f"image {image_id} source")
+    dest = safe_join(folder, name, f"image {image_id} source")
+    if src.is_file() and not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
 
 
 def _keep_source_inside(folder: Path, rec: ImageRecord, opened: OpenedCT) -> None:

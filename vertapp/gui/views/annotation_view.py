@@ -1,7 +1,8 @@
 """The 2D image being annotated (a sagittal MIP or a radiograph) with its polygons.
 
 For a MIP it also draws the current axial slice as a horizontal line and marks
-rows whose axial slice has no canal circle.
+rows whose axial slice has no canal circle. A radiograph is shown on its own pixel
+values with window/level (`radiograph_levels.py`), fitted to the view on open.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from vertapp.gui.views.canvas import ImageCanvas
 from vertapp.gui.views.polygon_layer import PolygonLayer, Shape
 from vertapp.gui.views.polygon_tool import PolygonTool
+from vertapp.gui.views.radiograph_levels import RadiographLevels
 from vertapp.gui.widgets.colors import NO_CIRCLE, SLICE_LINE
 
 EMPTY_HINT = "No image: open a CT, DICOM folder, radiograph or project (File menu)"
@@ -48,18 +50,28 @@ class AnnotationView(QWidget):
         self.marker.setZValue(12)
         self.canvas.viewbox.addItem(self.marker, ignoreBounds=True)
         self.image_shape: tuple[int, int] | None = None
+        self.levels = RadiographLevels(self.canvas)  # W/L of a radiograph
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.levels)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.title)
+        layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
 
-    def set_image(self, image: np.ndarray | None, title: str = "") -> None:
-        """Show a new image (uint8 or float); polygons are set separately."""
+    def set_image(
+        self, image: np.ndarray | None, title: str = "", *, radiograph: bool = False
+    ) -> None:
+        """Show a new image (uint8 or float); polygons are set separately.
+
+        A `radiograph` is its raw pixel values (8 or 16 bit, float): shown through the
+        W/L bar, at its automatic preset. Otherwise uint8 is shown as 0..255."""
         self.tool.cancel_draft()
         self.tool.select(None)
         self.slice_line.hide()
         self.no_circle_marks.clear()
         self.marker.clear()
+        levels = self.levels.show_image(image if radiograph else None)
         if image is None:
             self.canvas.image_item.clear()
             self.image_shape = None
@@ -67,7 +79,8 @@ class AnnotationView(QWidget):
             self.title.setText(EMPTY_HINT)
             return
         h, w = int(image.shape[0]), int(image.shape[1])
-        levels = (0.0, 255.0) if image.dtype == np.uint8 else None
+        if levels is None and image.dtype == np.uint8:
+            levels = (0.0, 255.0)
         self.canvas.set_image(image, levels=levels, reset_view=True)
         self.layer.set_bounds(w, h)
         self.image_shape = (h, w)

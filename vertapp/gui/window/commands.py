@@ -16,6 +16,7 @@ from vertapp.gui.annotate.edit_controller import EditController
 from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS
 from vertapp.gui.views.axial_view import WINDOW_PRESETS
 from vertapp.gui.views.polygon_tool import Mode
+from vertapp.gui.views.radiograph_levels import KEY_PRESETS
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
@@ -123,8 +124,9 @@ def build_actions(
         a(
             w,
             f"Window: {name}",
-            lambda n=name: w.axial.set_window(*WINDOW_PRESETS[n]),
+            lambda n=name, i=i: apply_window_preset(w, i, n),
             f"F{5 + i}",
+            f"CT: {name}; radiograph: {KEY_PRESETS[i].lower()} (percentiles of the image)",
         )
         for i, name in enumerate(WINDOW_PRESETS)
     ]
@@ -133,6 +135,12 @@ def build_actions(
     w.act_predict = a(w, "&Predict…", None, None, "Predict vertebrae on images")
     w.act_train.setEnabled(False)
     w.act_predict.setEnabled(False)
+
+
+def apply_window_preset(w: MainWindow, index: int, name: str) -> None:
+    """F5..F7: the radiograph's preset when one is shown, else the axial CT's."""
+    if not w.annot.levels.apply_key(index):
+        w.axial.set_window(*WINDOW_PRESETS[name])
 
 
 def connect_model_actions(w: MainWindow, train: Any = None, predict: Any = None) -> None:

@@ -114,12 +114,14 @@ class ImageController(QObject):
             self.axial.set_volume(None)
             return
         rec = self.doc.project.images[image_id]
+        xray = rec.kind == "radiograph"  # shown on its own values, with window/level
         try:
-            pixels = self.doc.pixels(image_id)
+            pixels = self.doc.raw_pixels(image_id) if xray else self.doc.pixels(image_id)
         except (OSError, VertAppError) as err:
             self.host.show_error(f"{rec.file_name}: cannot read the image ({err})")
             pixels = np.zeros((rec.height, rec.width), dtype=np.uint8)
-        self.annot.set_image(pixels, f"{rec.file_name.rsplit('/', 1)[-1]}  ({rec.kind})")
+        title = f"{rec.file_name.rsplit('/', 1)[-1]}  ({rec.kind})"
+        self.annot.set_image(pixels, title, radiograph=xray)
         row = self.doc.image_ids.index(image_id) + 1  # no file name: it may name the patient
         self.cursor_label.setText(
             f"Image {row}/{len(self.doc.image_ids)}: {rec.width} x {rec.height} px"

@@ -1,0 +1,133 @@
+"""Issue #13 item 3: a radiograph in the window, shown on its own 16-bit values with
+window/level (presets from its percentiles, F5-F7, right-drag, the W/L numbers), fitted on
+open, zoomed at the cursor, and its values kept when the project is saved and reopened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QMouseEvent
+
+from tests.e2e.mouse_driver import _send, view_point
+from tests.e2e.test_conventions import _wheel
+from vertapp.xray.display import window_presets
+
+RIGHT = Qt.MouseButton.RightButton
+
+
+def tall_film(h: int = 2500, w: int = 1000) -> np.ndarray:
+    """A 16-bit whole-spine-shaped film: soft tissue, a bright column of vertebrae, a black
+    collimator border (a plateau at the minimum), values far above 255."""
+    rng = np.random.default_rng(0)
+    rows, cols = np.mgrid[0:h, 0:w]
+    img = 12000 + 8000 * np.exp(-(((cols - w / 2) / (w / 4)) ** 2))
+    bodies = (np.abs(cols - w / 2) < w / 10) & ((rows // 120) % 2 == 0)
+    img = img + 20000 * bodies + rng.normal(0, 300, (h, w))
+    img[:, :60] = 0  # collimator shutter
+    return np.clip(img, 0, 65535).astype(np.uint16)
+
+
+@pytest.fixture
+def film_png(tmp_path: Path) -> Path:
+    path = tmp_path / "film.png"
+    assert cv2.imwrite(str(path), tall_film())
+    return path
+
+
+def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.loaded, timeout=60_000) as blocker:
+        window.open_path(path)
+    assert blocker.args == [True]
+
+
+def _right_drag(qtbot, canvas, start, end) -> None:  # type: ignore[no-untyped-def]
+    vp = canvas.view.viewport()
+    a, b = view_point(canvas, *start), view_point(canvas, *end)
+    _send(vp, QMouseEvent.Type.MouseButtonPress, a, RIGHT, RIGHT)
+    for t in (0.25, 0.5, 0.75, 1.0):
+        p = QPoint(round(a.x() + (b.x() - a.x()) * t), round(a.y() + (b.y() - a.y()) * t))
+        _send(vp, QMouseEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, RIGHT)
+        qtbot.wait(5)
+    _send(vp, QMouseEvent.Type.MouseButtonRelease, b, RIGHT, Qt.MouseButton.NoButton)
+
+
+def test_sixteen_bit_film_opens_fitted_with_its_own_window(qtbot, window, film_png) -> None:  # type: ignore[no-untyped-def]
+    film = tall_film()
+    _open(qtbot, window, film_png)
+    view, levels = window.annot, window.annot.levels
+    shown = view.canvas.image_item.image
+    assert shown.shape == film.shape and shown.max() > 255  # the raw values, not 8 bits
+    assert np.array_equal(np.asarray(shown, np.uint16), film)
+    assert levels.isVisible() and levels.preset.currentText() == "Automatic"
+    auto = window_presets(film)["Automatic"]
+    assert levels.wl == pytest.approx(auto)
+    assert levels.width_box.value() == pytest.approx(auto[0], abs=1)  # the numbers shown
+    lo, hi = view.canvas.image_item.getLevels()
+    assert (lo, hi) == pytest.approx((auto[1] - auto[0] / 2, auto[1] + auto[0] / 2))
+    assert lo > 0  # the black shutter does not pull the window down to 0
+    (x0, x1), (y0, y1) = view.canvas.viewbox.viewRange()  # the tall film fits on open
+    assert x0 <= 0 and x1 >= film.shape[1] and y0 <= 0 and y1 >= film.shape[0]
+    assert y1 - y0 < 1.1 * film.shape[0]  # ... and fills the view's height
+
+
+def test_presets_keys_and_right_drag_change_the_window(qtbot, window, film_png) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, film_png)
+    levels, canvas = window.annot.levels, window.annot.canvas
+    presets = window_presets(tall_film())
+    window.preset_actions[0].trigger()  # F5: bone, the bright half
+    assert levels.wl == pytest.approx(presets["Bone"]) and levels.preset.currentText() == "Bone"
+    assert canvas.image_item.getLevels()[0] == pytest.approx(
+        presets["Bone"][1] - presets["Bone"][0] / 2
+    )
+    window.preset_actions[1].trigger()  # F6
+    assert levels.preset.currentText() == "Soft tissue"
+    levels.preset.setCurrentText("Full range")
+    assert canvas.image_item.getLevels() == pytest.approx((0, tall_film().max()))
+    start = levels.wl
+    _right_drag(qtbot, canvas, (500, 1250), (700, 1000))  # right: wider; up: brighter level
+    assert levels.wl[0] > start[0] and levels.wl[1] > start[1]
+    assert levels.preset.currentText() == "Custom"
+    assert levels.width_box.value() == pytest.approx(levels.wl[0], abs=1)
+    assert canvas.image_item.getLevels()[1] == pytest.approx(levels.wl[1] + levels.wl[0] / 2)
+    levels.width_box.setValue(5000)  # typed numbers apply too
+    assert levels.wl[0] == 5000 and canvas.image_item.getLevels()[
+        1
+    ] - canvas.image_item.getLevels()[0] == pytest.approx(5000)
+    assert window.doc.current.instances == []  # a right-drag drew nothing
+
+
+def test_wheel_zooms_at_the_cursor_on_a_film(qtbot, window, film_png) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, film_png)
+    canvas = window.annot.canvas
+    target = (300.0, 1800.0)
+    pos = view_point(canvas, *target)
+    before = canvas.zoom()
+    _wheel(canvas.view.viewport(), pos, 240)
+    after = canvas.viewbox.mapSceneToView(canvas.view.mapToScene(pos))
+    assert canvas.zoom() > before
+    assert abs(after.x() - target[0]) < 3 and abs(after.y() - target[1]) < 3
+
+
+def test_ct_keeps_its_own_window_and_no_radiograph_bar(qtbot, window, phantom_nifti) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, phantom_nifti)
+    assert not window.annot.levels.isVisible()
+    window.preset_actions[0].trigger()  # F5 on a CT: the axial bone window, as before
+    assert window.axial.wl == (1800.0, 400.0)
+
+
+def test_saved_and_reopened_film_keeps_its_sixteen_bits(qtbot, window, film_png, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, film_png)
+    folder = tmp_path / "project"
+    assert window.save(folder, wait=True)
+    rec = window.doc.current
+    assert rec.source_path and (folder / rec.source_path).is_file()
+    stored = cv2.imread(str(folder / rec.source_path), cv2.IMREAD_UNCHANGED)
+    assert stored.dtype == np.uint16 and np.array_equal(stored, tall_film())
+    _open(qtbot, window, folder)
+    shown = window.annot.canvas.image_item.image
+    assert np.array_equal(np.asarray(shown), tall_film())
+    assert window.annot.levels.wl == pytest.approx(window_presets(tall_film())["Automatic"])

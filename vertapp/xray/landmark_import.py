@@ -1,0 +1,171 @@
+"""Landmark radiographs added to the open project (the window's File > Import landmark
+radiographs…).
+
+`vertapp xray import` (landmarks.py) writes a new project folder; the window adds the
+images to the project that is open, which may already hold CT MIPs. The work is split as
+the labelled-CT import does it: `prepare_landmarks_job` (read the tables, check every
+image, copy it into the project's images/ under a neutral name) runs in a worker and
+touches no `Project`; `add_landmarks` then adds the records and one body polygon per
+vertebra, with its level, on the thread that owns the project. A failed or cancelled
+preparation removes the images it copied.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vertapp.annotations import ops
+from vertapp.annotations.model import ImageRecord, Project
+from vertapp.errors import FormatError, InputError, VertAppError
+from vertapp.jobs import Job, Progress
+from vertapp.xray.landmarks import LAYOUTS, CornerLayout, corners_px, patient_of, read_rows
+from vertapp.xray.parts import BODY
+
+PREFIX = "images/landmarks_"
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    file_name: str  # inside the project: images/landmarks_0001.jpg
+    width: int
+    height: int
+    patient_key: str  # pseudonymous (a digest of the case number)
+    row: int  # its row in landmarks.csv, from 1
+    corners: dict[str, np.ndarray]  # level -> (4, 2) outline TL, TR, BR, BL (x, y)
+
+
+@dataclass
+class PreparedLandmarks:
+    vocabulary: str  # the project's: "parts" (category body) or "vertebrae" (T1..L5)
+    images: list[PreparedImage] = field(default_factory=list)
+
+
+@dataclass
+class LandmarkReport:
+    image_ids: list[int]
+    n_vertebrae: int
+    skipped: list[str]  # "image 3 T7: why", in words
+
+
+def vocabulary_of(project: Project) -> str:
+    """Bodies are named as the project names things: `body` + level, or the level itself."""
+    if project.label_set not in ("parts", "vertebrae"):
+        raise InputError(
+            f"this project labels {project.label_set!r} classes; landmark radiographs need a "
+            "project of vertebrae or vertebra parts"
+        )
+    return project.label_set
+
+
+def prepare_landmarks_job(
+    dataset_dir: str | Path,
+    project_root: str | Path,
+    taken: set[str],
+    vocabulary: str,
+    layout: CornerLayout | str = "aasce",
+) -> Job[PreparedLandmarks]:
+    """Read a landmark folder (landmarks.csv, filenames.csv, images/) and copy its images
+    into `project_root`/images/ under names not in `taken` (the project's file names)."""
+    lay = layout if isinstance(layout, CornerLayout) else _layout(layout)
+    src, root = Path(dataset_dir), Path(project_root)
+    for name in ("landmarks.csv", "filenames.csv", "images"):
+        if not (src / name).exists():
+            raise InputError(
+                f"{src.name}: no {name} here; a landmark folder holds landmarks.csv, "
+                "filenames.csv and images/ (the AASCE layout)"
+            )
+    table = read_rows(src / "landmarks.csv", src / "filenames.csv")
+    if not table:
+        raise InputError(f"{src.name}: landmarks.csv lists no image")
+    out = PreparedLandmarks(vocabulary)
+    copied: list[Path] = []
+    try:
+        for i, (name, values) in enumerate(table):
+            yield Progress("import", i / len(table), f"image {i + 1}/{len(table)}")
+            image = _prepare(src / "images" / name, i, values, lay, root, taken)
+            copied.append(root / image.file_name)
+            taken.add(image.file_name)
+            out.images.append(image)
+        yield Progress("import", 1.0, "adding the images")
+    except BaseException:  # failed or cancelled: no copied image is left behind
+        for path in copied:
+            path.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _layout(name: str) -> CornerLayout:
+    if name not in LAYOUTS:
+        raise InputError(f"unknown landmark layout {name!r}; known: {', '.join(LAYOUTS)}")
+    return LAYOUTS[name]
+
+
+def _prepare(
+    source: Path, index: int, values: np.ndarray, lay: CornerLayout, root: Path, taken: set[str]
+) -> PreparedImage:
+    grey = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE) if source.is_file() else None
+    if grey is None:
+        raise InputError(f"{source.name}: image missing or not readable (row {index + 1})")
+    height, width = grey.shape
+    try:
+        corners = corners_px(values, lay, width, height)
+    except FormatError as err:
+        raise FormatError(f"landmarks row {index + 1}: {err}") from None
+    file_name = _free_name(root, taken, index + 1, source.suffix.lower())
+    (root / file_name).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, root / file_name)
+    return PreparedImage(
+        file_name,
+        int(width),
+        int(height),
+        patient_of(source.name, lay),
+        index + 1,
+        dict(zip(lay.levels, corners, strict=True)),
+    )
+
+
+def _free_name(root: Path, taken: set[str], number: int, suffix: str) -> str:
+    """images/landmarks_0003.jpg, or _0003_2 ... when a project already has that name
+    (source names are not kept: they can hold dates or names)."""
+    name, extra = f"{PREFIX}{number:04d}{suffix}", 1
+    while name in taken or (root / name).exists():
+        extra += 1
+        name = f"{PREFIX}{number:04d}_{extra}{suffix}"
+    return name
+
+
+def add_landmarks(project: Project, prepared: PreparedLandmarks) -> LandmarkReport:
+    """Add the prepared images to `project`: a radiograph record each (status completed:
+    the landmarks are expert labels) and a body polygon per vertebra naming its level."""
+    report = LandmarkReport([], 0, [])
+    for image in prepared.images:
+        image_id = project.new_image_id()
+        project.add_image(
+            ImageRecord(
+                id=image_id,
+                file_name=image.file_name,
+                width=image.width,
+                height=image.height,
+                kind="radiograph",
+                patient_key=image.patient_key,
+                status="completed",
+                extra={"vertapp": {"landmark_row": image.row}},
+            )
+        )
+        report.image_ids.append(image_id)
+        for level, quad in image.corners.items():
+            label = BODY if prepared.vocabulary == "parts" else level
+            try:
+                op = ops.add_instance(project, image_id, label, [quad])
+            except VertAppError as err:  # degenerate or outside the image
+                report.skipped.append(f"image {image.row} {level}: {err}")
+                continue
+            op.instance.extra = {"vertapp": {"vertebra": level}}
+            project.apply(op)
+            report.n_vertebrae += 1
+    return report
