@@ -20,7 +20,9 @@ from vertapp.gui.views.radiograph_levels import KEY_PRESETS
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.landmark_import import TIP, LandmarkImport
 from vertapp.gui.xray.open_pair import open_pair
+from vertapp.gui.xray.project_pair import pair_from_project
 from vertapp.labels import VERTEBRAE
 
 if TYPE_CHECKING:
@@ -163,12 +165,17 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
         m.addAction(act)
     tip = "Align a low-dose radiograph's vertebrae onto the high-dose one, review, export"
     m.addAction(make_action(w, "Open low-/high-dose &pair…", lambda: open_pair(w), None, tip))
+    tip = "The outlines of two radiographs of this project (select them in the list) as the pair"
+    pair = lambda: pair_from_project(w.doc, w.panel.selected_rows(), w, w.show_error)  # noqa: E731
+    m.addAction(make_action(w, "Pair two radiographs of the project…", pair, None, tip))
     w.menu_recent = m.addMenu("Open &recent")
     w.menu_recent.aboutToShow.connect(lambda: files.fill_recent(w.menu_recent))
     m.addSeparator()
     m.addActions([w.act_save, w.act_save_as])
     m.addSeparator()
     m.addAction(w.act_import_ct)
+    landmarks = LandmarkImport(w.doc, w, w.jobs, files)  # lives as long as the job runner
+    m.addAction(make_action(w, "Import landmark radio&graphs…", landmarks.ask_import, None, TIP))
     m.addActions([w.act_export_coco, w.act_export_via, w.act_export_labels3d])
     m.addSeparator()
     m.addAction(w.act_quit)

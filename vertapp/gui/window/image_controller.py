@@ -53,6 +53,7 @@ class ImageController(QObject):
         doc.image_changed.connect(self.show_image)
         doc.instances_changed.connect(self._on_instances_changed)
         panel.image_activated.connect(self.activate_row)
+        panel.model.kind_of = lambda row: doc.project.images[doc.image_ids[row]].kind
         axial.slice_changed.connect(self._on_slice_changed)
         axial.cursor_info.connect(cursor_label.setText)
         axial.point_clicked.connect(self._on_axial_click)

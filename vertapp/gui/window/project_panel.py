@@ -1,4 +1,4 @@
-"""The list of the project's images with their review status.
+"""The list of the project's images with their review status and kind (CT MIP or X-ray).
 
 A model/view list (not one widget per row) so a 1500-image project opens and
 scrolls instantly: rows are only asked for what is on screen.
@@ -6,6 +6,7 @@ scrolls instantly: rows are only asked for what is on screen.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,11 @@ STATUS_COLORS = {  # keyed by the saved status's words (vertapp.review.status.ST
     "flagged for expert": QColor(240, 70, 70),
 }
 TO_REVIEW = QColor(80, 160, 255)  # predictions wait for a decision
+KIND_TAGS = {"mip": "CT MIP", "radiograph": "X-ray"}  # ImageRecord.kind, as the list says it
+
+
+def kind_tag(kind: str) -> str:
+    return KIND_TAGS.get(kind, kind)
 
 
 def status_color(text: str) -> QColor:
@@ -37,6 +43,7 @@ class ImageListModel(QAbstractListModel):
         super().__init__()
         self.names: list[str] = []
         self.status_of: Callable[[int], str] = lambda row: "not started"
+        self.kind_of: Callable[[int], str] = lambda row: ""  # set by the image controller
 
     def set_rows(self, names: list[str], status_of: Callable[[int], str]) -> None:
         self.beginResetModel()
@@ -55,12 +62,13 @@ class ImageListModel(QAbstractListModel):
         if not index.isValid():
             return None
         row = index.row()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{self.status_of(row)}  ·  {self.names[row]}"  # status first: never elided
+        kind = kind_tag(self.kind_of(row))
+        if role == Qt.ItemDataRole.DisplayRole:  # status and kind first: never elided
+            return f"{self.status_of(row)}  ·  {kind}  ·  {self.names[row]}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_color(self.status_of(row))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{self.names[row]} ({self.status_of(row)})"
+            return f"{self.names[row]} ({kind}, {self.status_of(row)})"
         return None
 
 
@@ -77,6 +85,8 @@ class ProjectPanel(QWidget):
         self.list.setUniformItemSizes(True)  # constant-time layout for long lists
         self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Ctrl/Shift+click selects several (two radiographs to pair); a click still browses
+        self.list.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.summary = QLabel("No project")
         self._syncing = False
         layout = QVBoxLayout(self)
@@ -87,7 +97,17 @@ class ProjectPanel(QWidget):
 
     def set_rows(self, names: list[str], status_of: Callable[[int], str], title: str) -> None:
         self.model.set_rows(names, status_of)
-        self.summary.setText(f"{title}: {len(names)} image{'s' if len(names) != 1 else ''}")
+        kinds = Counter(kind_tag(self.model.kind_of(row)) for row in range(len(names)))
+        mix = (
+            f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
+            if len(kinds) > 1
+            else ""
+        )
+        self.summary.setText(f"{title}: {len(names)} image{'s' if len(names) != 1 else ''}{mix}")
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows, in list order."""
+        return sorted(i.row() for i in self.list.selectionModel().selectedRows())
 
     def select_row(self, row: int) -> None:
         idx = self.model.index(row)

@@ -3,6 +3,7 @@ from (a COCO file each, or the radiograph model), then open the pair view and al
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.xray.pair_window import PairWindow
+from vertapp.jobs import Job
+from vertapp.xray.pair import PairState
 from vertapp.xray.pair_files import PairPaths, load_and_align_job
 
 IMAGES = "Radiographs (*.dcm *.png *.jpg *.jpeg *.tif *.tiff);;All files (*)"
@@ -73,7 +76,12 @@ def open_pair(parent: QWidget) -> PairWindow | None:
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     paths = dialog.paths()
-    win = PairWindow(lambda: load_and_align_job(paths), parent)
+    return show_pair(lambda: load_and_align_job(paths), parent)
+
+
+def show_pair(factory: Callable[[], Job[PairState]], parent: QWidget) -> PairWindow:
+    """The pair view (a window of its own), aligning the pair `factory` reads in its worker."""
+    win = PairWindow(factory, parent)
     win.show()
     win.start()
     return win
