@@ -16,10 +16,12 @@ from vertapp.annotations import ops
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
 from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.review.status import status_after_hand_edit
+from vertapp.xray.part_display import instance_level
 
 
 class EditController(QObject):
@@ -49,6 +51,7 @@ class EditController(QObject):
             lambda k, dx, dy: self.edit(editing.move_polygon(k, dx, dy, self._next_gesture()))
         )
         t.brush_stroke.connect(self._on_brush_stroke)
+        t.selection_changed.connect(self._on_selection)
 
     def _next_gesture(self) -> int:
         """One drag = one gesture id, so its many small moves merge into one undo step."""
@@ -75,16 +78,25 @@ class EditController(QObject):
         if image_id is None:
             return
         palette = self.labels()
-        label = palette.current
+        label, level = palette.current, self._level()
         try:  # the annotation layer repairs or refuses (e.g. a polygon outside the image)
-            op = editing.add_polygon(self.doc.project, image_id, points, label)
+            op = editing.add_polygon(self.doc.project, image_id, points, label, level)
         except VertAppError as err:
             self.show_error(str(err))
             return
-        if self.edit(op, f"Add {label}"):
-            self.annot.tool.select(op.instance.id)
+        if not self.edit(op, f"Add {label}" + (f" of {level}" if level else "")):
+            return
+        self.annot.tool.select(op.instance.id)
+        if isinstance(palette, PartPalette):  # the next part is most often of the same vertebra
+            palette.last_level = palette.level
+        else:
             used = self.doc.labels_used(image_id)
             palette.set_current(suggest_next(used, label, palette.labels))
+
+    def _level(self) -> str | None:
+        """The vertebra of the next radiograph part; None with the T1..L5 palette."""
+        palette = self.labels()
+        return palette.level if isinstance(palette, PartPalette) else None
 
     def _on_vertex_inserted(self, key: int, part: int, index: int, xy: Any) -> None:
         if self.edit(editing.insert_vertex(key, part, index, xy)):
@@ -97,7 +109,14 @@ class EditController(QObject):
         key = self.annot.layer.selected
         try:
             op = editing.brush_op(
-                self.doc.project, rec, key, points, radius, erase, self.labels().current
+                self.doc.project,
+                rec,
+                key,
+                points,
+                radius,
+                erase,
+                self.labels().current,
+                self._level(),
             )
         except VertAppError as err:
             self.show_error(str(err))
@@ -143,3 +162,70 @@ class EditController(QObject):
 
     def apply_suggested_label(self) -> None:
         self.choose_label(self.labels().current)
+
+    # -- radiograph parts: part key, then the level typed (part_palette.py) ----------------------
+    def attach_palette(self, palette: LabelPalette) -> None:
+        """Connect a palette the window puts up (it changes with the image's kind)."""
+        if isinstance(palette, PartPalette):
+            palette.label_chosen.connect(self._set_part)
+            palette.level_chosen.connect(self.choose_level)
+            palette.entry_closed.connect(lambda: self.annot.canvas.view.setFocus())
+        else:
+            palette.label_chosen.connect(self.choose_label)
+
+    def _editing_selection(self) -> int | None:
+        """The part a part key or level changes: the selected one, in Select mode only.
+
+        While drawing, the polygon just drawn stays selected, and the keys name the
+        *next* one (part key, level, clicks, again): they must not relabel it.
+        """
+        key = self.annot.layer.selected
+        if key is None or self.annot.tool.mode is not Mode.SELECT:
+            return None
+        return key if self.doc.project.has_instance(key) else None
+
+    def _set_part(self, part: str) -> None:
+        palette = self.labels()
+        key = self._editing_selection()
+        if key is not None and self.doc.project.instance(key).label != part:
+            self.edit(editing.relabel(key, part))
+        palette.set_current(part)
+
+    def choose_part(self, part: str) -> None:
+        """A part key: that part for the selected and the next polygon, then type its level."""
+        palette = self.labels()
+        if not isinstance(palette, PartPalette):
+            self.show_status("Parts are for radiographs; this image takes T1..L5", 4000)
+            return
+        self._set_part(part)
+        palette.begin_entry()
+
+    def begin_level_entry(self) -> None:
+        palette = self.labels()
+        if isinstance(palette, PartPalette):
+            palette.begin_entry()
+
+    def _on_selection(self, key: Any) -> None:
+        """'Same vertebra as the last' follows the part last selected, too."""
+        palette = self.labels()
+        if (
+            isinstance(palette, PartPalette)
+            and key is not None
+            and self.doc.project.has_instance(key)
+        ):
+            inst = self.doc.project.instance(key)
+            level = instance_level(inst.label, inst.extra)
+            if level is not None:
+                palette.last_level = level
+
+    def choose_level(self, level: str) -> None:
+        """The selected part (Select mode) moves to `level`; the next polygons are drawn for it."""
+        palette = self.labels()
+        key = self._editing_selection()
+        if key is not None:
+            op = editing.set_level(self.doc.project, key, level)
+            if op is not None and self.edit(op):
+                self.annot.tool.select(key)
+        if isinstance(palette, PartPalette):
+            palette.last_level = level
+            self.show_status(f"Next polygon: {palette.next_text()}", 4000)

@@ -18,6 +18,7 @@ from vertapp.annotations import ops
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.gui.views.axial_view import CanalCircle
 from vertapp.preprocess.coverage import bridged_slices, canal_coverage
+from vertapp.xray.parts import normalise_level, set_vertebra, vertebra_of
 
 # Pixel (r, c) covers [c, c+1) x [r, r+1) (COCO), so its centre is at (c+0.5, r+0.5):
 # scene coordinates minus half a pixel are the continuous indices the mapping expects.
@@ -25,11 +26,37 @@ HALF = 0.5
 
 
 # ------------------------------------------------------------------- edits
-def add_polygon(project: Project, image_id: int, points: np.ndarray, label: str) -> ops.AddInstance:
+def add_polygon(
+    project: Project, image_id: int, points: np.ndarray, label: str, level: str | None = None
+) -> ops.AddInstance:
+    """A new hand-drawn instance; `level`: the vertebra a radiograph part belongs to."""
     img = project.images[image_id]
     rings = geo.clean_polygon(points, img.height, img.width)
     inst = Instance(id=project.new_instance_id(), label=label, polygons=rings, source="manual")
+    if level is not None:
+        set_vertebra(inst.extra, level)  # saved as annotation["vertapp"]["vertebra"]
     return ops.AddInstance(image_id, inst)
+
+
+def set_level(project: Project, key: int, level: str) -> ops.Operation | None:
+    """Move a part to another vertebra (None when it is there already).
+
+    The annotation layer has no operation for an instance's "vertapp" fields, so the
+    instance is replaced in place by a copy with the new level: one undo step, journalled
+    like any other, its place in the image kept. A prediction counts as corrected.
+    """
+    inst = project.instance(key)
+    if vertebra_of(inst.extra) == normalise_level(level):
+        return None
+    new = inst.copy()
+    set_vertebra(new.extra, level)
+    if new.source == "predicted":
+        new.source = "corrected"
+    img = project.image_of(key)
+    return ops.Macro(
+        (ops.DeleteInstance(key), ops.AddInstance(img.id, new, img.instance_index(key))),
+        f"Vertebra {normalise_level(level)}",
+    )
 
 
 def move_vertex(key: int, part: int, index: int, xy: Any, gesture: int) -> ops.MoveVertex:
@@ -89,6 +116,7 @@ def brush_op(
     radius: float,
     erase: bool,
     label: str,
+    level: str | None = None,
 ) -> ops.Operation | None:
     """Paint onto (or erase from) the selected instance's mask; the result is traced back
     to polygons by the annotation layer. With nothing selected the brush starts a new one."""
@@ -100,6 +128,8 @@ def brush_op(
         if not rings:
             return None
         inst = Instance(id=project.new_instance_id(), label=label, polygons=rings)
+        if level is not None:
+            set_vertebra(inst.extra, level)
         return ops.AddInstance(img.id, inst)
     inst = project.instance(key)
     mask = geo.polygons_to_mask(inst.polygons, img.height, img.width, inst.holes)

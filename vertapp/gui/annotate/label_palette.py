@@ -38,7 +38,11 @@ def suggest_next(used: Iterable[str], last: str | None, labels: tuple[str, ...])
 
 
 class LabelPalette(QWidget):
-    """`label_chosen(name)` when a button is pressed; the window applies it."""
+    """`label_chosen(name)` when a button is pressed; the window applies it.
+
+    The radiograph palette (`part_palette.PartPalette`) is one of these with its own
+    layout (`_build`), so whoever takes "the palette" works with both.
+    """
 
     label_chosen = Signal(str)
 
@@ -50,15 +54,18 @@ class LabelPalette(QWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.next_label = QLabel()
+        self._build()
+        self.set_current(labels[0])
+
+    def _build(self) -> None:
         grid = QGridLayout()
         grid.setSpacing(2)
-        for i, name in enumerate(labels):
+        for i, name in enumerate(self.labels):
             grid.addWidget(self._button(name), i // 6, i % 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(grid)
         layout.addWidget(self.next_label)
-        self.set_current(labels[0])
 
     def _button(self, name: str) -> QPushButton:
         btn = QPushButton(name)

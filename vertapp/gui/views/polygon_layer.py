@@ -4,6 +4,10 @@ Drawing all instances in one item (cached QPainterPaths, one per instance)
 keeps a 17-polygon image cheap to repaint and a 1500-image project cheap to
 browse: nothing is created per vertex. Only the selected instance shows vertex
 handles, and those are painted too, not separate items.
+
+Vertebra parts on a radiograph (a shape with a `level`) are grouped by vertebra: the
+colour is the level's, the fill pattern the part's, one caption per vertebra (the rules
+are `vertapp.xray.part_display`). CT polygons are coloured by their label, as before.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-from vertapp.gui.widgets.colors import DRAFT, label_color
+from vertapp.gui.widgets.colors import DRAFT, label_color, level_color, part_brush_style
+from vertapp.xray.part_display import caption_keys
 
 HANDLE_PX = 7.0  # vertex handle size on screen, whatever the zoom
 
@@ -28,7 +33,12 @@ class Shape:
     label: str | None = None
     source: str = "manual"
     score: float | None = None
+    level: str | None = None  # vertebra of a part ("unknown" if not set); None: no part
     path: QPainterPath = field(default_factory=QPainterPath)
+
+    @property
+    def color(self) -> QColor:
+        return label_color(self.label) if self.level is None else level_color(self.level)
 
     def rebuild(self) -> None:
         path = QPainterPath()
@@ -60,6 +70,7 @@ class PolygonLayer(pg.GraphicsObject):
         self.draft_cursor: tuple[float, float] | None = None
         self.opacity_fill = 0.35
         self.visible_labels = True
+        self.captions: dict[int, str] = {}  # key -> text; parts: one per vertebra
         self._bounds = QRectF(0, 0, 1, 1)
 
     # -- data -------------------------------------------------------------
@@ -71,6 +82,7 @@ class PolygonLayer(pg.GraphicsObject):
         for shape in shapes.values():
             shape.rebuild()
         self.shapes = shapes
+        self._update_captions()
         if self.selected not in shapes:
             self.selected = None
             self.selected_vertex = None
@@ -84,6 +96,15 @@ class PolygonLayer(pg.GraphicsObject):
         shape.polygons = polygons
         shape.rebuild()
         self.update()
+
+    def _update_captions(self) -> None:
+        parts = [(k, s.label or "", s.level) for k, s in self.shapes.items()]
+        grouped = caption_keys(parts)
+        self.captions = {
+            k: grouped[k] if s.level is not None else (s.label or "")
+            for k, s in self.shapes.items()
+            if s.level is None or k in grouped
+        }
 
     def set_draft(
         self, points: list[tuple[float, float]], cursor: tuple[float, float] | None
@@ -108,16 +129,18 @@ class PolygonLayer(pg.GraphicsObject):
             self._paint_labels(painter)
 
     def _paint_shape(self, painter: QPainter, shape: Shape, selected: bool) -> None:
-        color = label_color(shape.label)
+        color = shape.color
         fill = QColor(color)
-        fill.setAlphaF(self.opacity_fill)
+        style = Qt.BrushStyle.SolidPattern if shape.level is None else part_brush_style(shape.label)
+        hatched = style != Qt.BrushStyle.SolidPattern  # thin lines need more opacity to show
+        fill.setAlphaF(min(1.0, self.opacity_fill + 0.45) if hatched else self.opacity_fill)
         pen = QPen(color.lighter(130) if selected else color)
         pen.setCosmetic(True)
         pen.setWidthF(2.5 if selected else 1.5)
         if shape.source == "predicted":
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(QBrush(fill))
+        painter.setBrush(QBrush(fill, style))
         painter.drawPath(shape.path)
 
     def _paint_handles(self, painter: QPainter, shape: Shape) -> None:
@@ -151,14 +174,15 @@ class PolygonLayer(pg.GraphicsObject):
         painter.save()
         transform = painter.transform()
         painter.resetTransform()
-        for shape in self.shapes.values():
-            if not shape.label or shape.path.isEmpty():
+        for key, caption in self.captions.items():
+            shape = self.shapes.get(key)
+            if shape is None or not caption or shape.path.isEmpty():
                 continue
             centre = transform.map(shape.path.boundingRect().center())
-            text = shape.label if shape.score is None else f"{shape.label} {shape.score:.2f}"
+            text = caption if shape.score is None else f"{caption} {shape.score:.2f}"
             painter.setPen(QColor(0, 0, 0))
             painter.drawText(centre + QPointF(1, 1), text)
-            painter.setPen(label_color(shape.label).lighter(150))
+            painter.setPen(shape.color.lighter(150))
             painter.drawText(centre, text)
         painter.restore()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from vertapp.labels import PARTS, VERTEBRAE
+from vertapp.xray.part_display import level_hue, part_pattern
 
 # 17 distinguishable hues, neighbours in the spine far apart on the colour wheel so
 # adjacent vertebrae never look alike.
@@ -19,6 +21,26 @@ def label_color(label: str | None) -> QColor:
     i = names.index(label)
     hue = (i * _HUE_STEP) % 1.0
     return QColor.fromHsvF(hue, 0.85, 1.0)
+
+
+def level_color(level: str | None) -> QColor:
+    """A vertebra level's colour for all its parts on a radiograph (grey when unknown)."""
+    hue = level_hue(level)
+    return QColor(200, 200, 200) if hue is None else QColor.fromHsvF(hue, 0.85, 1.0)
+
+
+_BRUSH_STYLES = {
+    "solid": Qt.BrushStyle.SolidPattern,
+    "vertical": Qt.BrushStyle.VerPattern,
+    "horizontal": Qt.BrushStyle.HorPattern,
+    "cross": Qt.BrushStyle.DiagCrossPattern,
+    "diagonal": Qt.BrushStyle.BDiagPattern,
+}
+
+
+def part_brush_style(label: str | None) -> Qt.BrushStyle:
+    """The fill of a part (vertapp.xray.part_display.PART_PATTERN); solid for the rest."""
+    return _BRUSH_STYLES[part_pattern(label)]
 
 
 SPINE_CLUSTER = QColor(0, 230, 120)

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from vertapp.gui.annotate.edit_controller import EditController
 from vertapp.gui.annotate.label_palette import LabelPalette
+from vertapp.gui.annotate.part_actions import install_part_menu
+from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
@@ -51,7 +53,8 @@ from vertapp.gui.window.import_controller import ImportController
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.labels3d_controller import Labels3DController
 from vertapp.gui.window.project_panel import ProjectPanel
-from vertapp.labels import PARTS, VERTEBRAE
+from vertapp.labels import VERTEBRAE
+from vertapp.xray.part_display import takes_parts
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 30_000
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
     act_train: QAction
     act_predict: QAction
     label_actions: dict[str, QAction]
+    part_actions: list[QAction]
     preset_actions: list[QAction]
     menu_recent: QMenu
     menu_view: QMenu
@@ -134,6 +138,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(self.doc, self, self.jobs, self.files)
         commands.build_actions(self, self.files, self.editor, self.images)
         commands.build_menus(self, self.files)
+        self.part_actions = install_part_menu(self, self.editor)  # Edit > Part (radiograph)
         commands.build_toolbars(self)
         self.help = HelpMenu(self, self)  # last in the menu bar
         self.setWindowIcon(install_app_icon())  # dialogs get it from the application
@@ -232,6 +237,7 @@ class MainWindow(QMainWindow):
         d, t = self.doc, self.annot.tool
         d.reset.connect(self._on_reset)
         d.image_changed.connect(self._update_enabled)
+        d.image_changed.connect(self._set_label_set)  # a project may mix MIPs and radiographs
         d.instances_changed.connect(self._update_enabled)
         d.stack.cleanChanged.connect(self.update_title)
         d.stack.indexChanged.connect(self.update_title)
@@ -346,11 +352,12 @@ class MainWindow(QMainWindow):
         if ids and self.doc.current_id is None:
             self.doc.set_current(ids[0])
 
-    def _set_label_set(self) -> None:
-        labels = PARTS if self.doc.project.label_set == "parts" else VERTEBRAE
-        if self.labels.labels != labels:
-            new = LabelPalette(labels)
-            new.label_chosen.connect(self.editor.choose_label)
+    def _set_label_set(self, *_args: object) -> None:
+        rec, project = self.doc.current, self.doc.project
+        parts = takes_parts(project.labels, rec.kind if rec else None, project.label_set)
+        if parts != isinstance(self.labels, PartPalette):
+            new = PartPalette() if parts else LabelPalette(VERTEBRAE)
+            self.editor.attach_palette(new)
             self._labels_layout.replaceWidget(self.labels, new)
             self.labels.deleteLater()
             self.labels = new
