@@ -63,8 +63,8 @@ class ImageListModel(QAbstractListModel):
             return None
         row = index.row()
         kind = kind_tag(self.kind_of(row))
-        if role == Qt.ItemDataRole.DisplayRole:  # status and kind first: never elided
-            return f"{self.status_of(row)}  ·  {kind}  ·  {self.names[row]}"
+        if role == Qt.ItemDataRole.DisplayRole:  # status first, kind last: the middle elides
+            return f"{self.status_of(row)}  ·  {self.names[row]}  [{kind}]"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_color(self.status_of(row))
         if role == Qt.ItemDataRole.ToolTipRole:
