@@ -31,6 +31,7 @@ from vertapp.review.status import (
     APP,
     FLAG_KEY,
     ORIGINAL_LABEL_KEY,
+    VERTEBRA_KEY,
     app_field,
     derived_image_status,
     is_pending,
@@ -113,6 +114,9 @@ def prediction_instances(project: Project, shapes: Sequence[Any], model_id: str)
         extra: dict[str, Any] = {}
         if shape.order_changed and shape.original_label:
             extra[APP] = {ORIGINAL_LABEL_KEY: shape.original_label}
+        level = getattr(shape, "level", None)
+        if level is not None:  # a radiograph part: the vertebra it belongs to, as drawn ones
+            extra.setdefault(APP, {})[VERTEBRA_KEY] = level
         out.append(
             Instance(
                 id=project.new_instance_id(),

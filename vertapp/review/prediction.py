@@ -22,6 +22,7 @@ class PredictedShape:
     polygons: list[np.ndarray]
     order_changed: bool = False
     original_label: str | None = None
+    level: str | None = None  # radiograph parts: the vertebra (T1..L5, "unknown")
 
 
 @dataclass

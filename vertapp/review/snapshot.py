@@ -40,6 +40,7 @@ class ImageSnapshot:
     path: Path | None  # read in the worker ...
     pixels: np.ndarray | None = None  # ... unless the image is not saved yet
     instances: tuple[tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...]], ...] = ()
+    kind: str = "mip"  # "radiograph": predicted with the X-ray engine
 
     def read(self) -> np.ndarray:
         from vertapp.ml.dataset import read_image
@@ -81,6 +82,7 @@ def snapshot(
                     (i.label, tuple(p.copy() for p in i.polygons), tuple(h.copy() for h in i.holes))
                     for i in img.instances
                 ),
+                kind=img.kind,
             )
         )
     return out

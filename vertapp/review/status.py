@@ -31,6 +31,7 @@ STATUS_TEXT = {
 }
 FLAG_KEY = "flagged"
 ORIGINAL_LABEL_KEY = "original_label"
+VERTEBRA_KEY = "vertebra"  # a radiograph part's level, as vertapp.xray.parts stores it
 APP = "vertapp"
 
 

@@ -32,9 +32,11 @@ from vertapp.annotations.model import Instance, Project
 from vertapp.annotations.ops import Operation, SetImageStatus
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
-from vertapp.gui.widgets.colors import label_color
+from vertapp.gui.widgets.colors import label_color, level_color
+from vertapp.labels import PARTS
 from vertapp.review import decisions
 from vertapp.review import status as rv
+from vertapp.xray.part_display import PART_SHORT, instance_level
 
 COLUMNS = ("Vertebra", "Score", "Source", "Status", "Note")
 STATUS_COLORS = {
@@ -213,8 +215,9 @@ class ReviewPanel(QWidget):
         if inst.order_changed:
             was = rv.app_field(inst, rv.ORIGINAL_LABEL_KEY)
             note = f"⚠ label set by order (model said {was})" if was else "⚠ label set by order"
+        level = instance_level(inst.label, inst.extra)  # radiograph parts: "L3 pedicle"
         cells = (
-            inst.label,
+            inst.label if level is None else f"{level} {PART_SHORT[inst.label]}",
             "" if inst.score is None else f"{inst.score:.3f}",
             inst.source,
             rv.STATUS_TEXT[status],
@@ -223,7 +226,8 @@ class ReviewPanel(QWidget):
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if col == 0:
-                item.setForeground(QBrush(label_color(inst.label).darker(130)))
+                color = label_color(inst.label) if level is None else level_color(level)
+                item.setForeground(QBrush(color.darker(130)))
             if col == 3:
                 item.setForeground(QBrush(STATUS_COLORS[status]))
             if col == 4 and note:
@@ -321,7 +325,8 @@ class ReviewPanel(QWidget):
         if not ids or not label or img is None:
             return
         project, inst_id = self.host.project, ids[0]
-        holder = decisions.label_holder(img, inst_id, label)
+        many = label in PARTS  # every vertebra has a body: only T1..L5 are unique
+        holder = None if many else decisions.label_holder(img, inst_id, label)
         answer = "both" if holder is None else self.resolve_conflict(self._conflict_text(holder))
         if answer == "swap" and holder is not None:
             mine = project.instance(inst_id).label
