@@ -28,11 +28,11 @@ import torch
 from vertapp.jobs import run_job
 from vertapp.ml.checkpoint import load_checkpoint
 from vertapp.ml.dataset import split_by_patient
-from vertapp.ml.metrics import score_image, union_by_label
 from vertapp.ml.train import train_job
 from vertapp.xray.landmarks import import_landmarks_job
 from vertapp.xray.parts import MODEL_VOCABULARIES
 from vertapp.xray.training import radiograph_config, radiograph_samples
+from vertapp.xray.validation import body_scores, summarise, validate_radiographs
 
 
 def log(msg: str) -> None:
@@ -62,13 +62,24 @@ def cmd_train(args: argparse.Namespace) -> None:
     cfg = radiograph_config(
         "bodies", args.long_side, epochs=args.epochs, lr=args.lr, weights="none", device="cpu"
     )
-    job = train_job(cfg, train, work / "model.pt", val_data=val, resume=args.resume)
+    job = train_job(
+        cfg,
+        train,
+        work / "model.pt",
+        val_data=val,
+        resume=args.resume,
+        finetune_from=args.finetune_from,
+        validator=validate_radiographs,
+    )
     last = 0.0
     try:
         while True:
             p = next(job)
             if p.stage != "train" or time.time() - last > 60:
-                log(p.message + (f" {p.data.get('losses', '')}" if p.stage == "train" else ""))
+                extra = p.data.get("losses", "") if p.stage == "train" else ""
+                if p.stage == "epoch":
+                    extra = {k: v for k, v in p.data.items() if k.startswith("val_")}
+                log(f"{p.message} {extra}")
                 last = time.time()
     except StopIteration as stop:
         log(f"done: best validation Dice {stop.value.best_val_mean_dice}")
@@ -88,42 +99,40 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         by_image.setdefault(ann["image_id"], []).append(ann)
     from vertapp.ml.masks import segmentation_to_mask
 
-    scores, label_ok, any_level, n_pred = [], [], [], 0
+    scores, label_ok, level_free, n_pred = [], [], [], 0
     t0 = time.perf_counter()
     for rec in coco["images"]:
         if rec["id"] not in ids:
             continue
         image = read_radiograph(work / "project" / rec["file_name"])
         h, w = image.shape
-        found = predict_radiograph(loaded, image, args.score)
+        found = [f for f in predict_radiograph(loaded, image, args.score) if f.part == "body"]
         n_pred += len(found)
         gt_masks = [segmentation_to_mask(a["segmentation"], h, w) for a in by_image[rec["id"]]]
         gt_levels = [a["vertapp"]["vertebra"] for a in by_image[rec["id"]]]
-        gt = union_by_label(gt_masks, gt_levels, (h, w))
-        pr = union_by_label([f.mask for f in found], [f.level for f in found], (h, w))
-        scores += score_image(gt, pr, (1.0, 1.0), rec["id"])[0]
+        sc, lf = body_scores(gt_masks, gt_levels, found, (1.0, 1.0), rec["id"])
+        scores += sc
+        level_free += lf
         for g, lv in zip(gt_masks, gt_levels, strict=True):
-            inter = [np.logical_and(g, f.mask).sum() for f in found]
-            ious = [i / np.logical_or(g, f.mask).sum() for i, f in zip(inter, found, strict=True)]
-            any_level.append(
-                max(
-                    (2 * i / (g.sum() + f.mask.sum()) for i, f in zip(inter, found, strict=True)),
-                    default=0.0,
-                )
-            )
+            ious = [np.logical_and(g, f.mask).sum() / np.logical_or(g, f.mask).sum() for f in found]
             label_ok.append(
                 bool(ious) and max(ious) > 0.3 and found[int(np.argmax(ious))].level == lv
             )
     n_img = len(ids)
     dice = np.array([s.dice for s in scores])
+    summary = summarise(scores, level_free)
     print(f"checkpoint {model} (epoch {loaded.epoch}), {args.split} split, score >= {args.score}")
     print(f"held-out images {n_img}, vertebrae {len(scores)}, predicted bodies {n_pred}")
     print(f"mean body Dice {dice.mean():.3f} (median {np.median(dice):.3f})")
     print(
-        f"identification (same level, centroid <= 20 source px, closest) {np.mean([s.identified for s in scores]):.1%}"
+        f"identification (same level, centroid <= 20 source px, closest) "
+        f"{summary['val_identification_rate']:.1%}"
     )
     print(f"level of best-overlapping prediction (IoU > 0.3) correct {np.mean(label_ok):.1%}")
-    print(f"body Dice of the best-overlapping prediction, any level {np.mean(any_level):.3f}")
+    print(
+        "body Dice of the best-overlapping prediction, any level "
+        f"{summary['val_level_free_dice']:.3f}"
+    )
     print(f"predict time per image {(time.perf_counter() - t0) / max(n_img, 1):.2f} s")
 
 
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--lr", type=float, default=0.02)
     t.add_argument("--long-side", type=int, default=1024)
     t.add_argument("--resume")
+    t.add_argument("--finetune-from", help="start from this checkpoint's weights, fresh schedule")
     e = sub.add_parser("evaluate")
     e.add_argument("--work", required=True)
     e.add_argument("--model")

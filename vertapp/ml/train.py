@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ log = logging.getLogger(__name__)
 
 class TrainingError(VertAppError):
     """Training cannot go on (non-finite loss, out of memory at batch 1, no data...)."""
+
+
+# (model, config, validation samples) -> metrics; "val_mean_dice" picks the best epoch
+Validator = Callable[[nn.Module, TrainConfig, list[Sample]], dict[str, float]]
 
 
 @dataclass
@@ -191,6 +196,14 @@ def _step(state: _State, cfg: TrainConfig, batch: Any, device: torch.device) -> 
     return values
 
 
+def validation_metrics(
+    model: nn.Module, cfg: TrainConfig, samples: list[Sample]
+) -> dict[str, float]:
+    """The default validator: `validate`'s mean Dice and identification rate."""
+    dice, ident = validate(model, cfg, samples)
+    return {"val_mean_dice": dice, "val_identification_rate": ident}
+
+
 def validate(model: nn.Module, cfg: TrainConfig, samples: list[Sample]) -> tuple[float, float]:
     """(mean Dice, identification rate) of `model` on `samples` (DESIGN definitions)."""
     loaded = LoadedModel(model, cfg, list(cfg.class_names))
@@ -237,6 +250,7 @@ def train_job(
     val_data: list[Sample] | None = None,
     phantoms: str | Path | list[Sample] | None = None,
     finetune_from: str | Path | None = None,
+    validator: Validator | None = None,
 ) -> Job[TrainResult]:
     """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
 
@@ -246,7 +260,9 @@ def train_job(
     from `data`'s training images (None: in proportion to the image counts).
     `finetune_from`: start from that checkpoint's weights, architecture and vocabulary
     (config.MODEL_FIELDS) with a fresh optimizer and schedule; the run settings
-    (epochs, lr, batch, ...) are `config`'s.
+    (epochs, lr, batch, ...) are `config`'s. `validator`: how an epoch is scored on the
+    validation images (default `validation_metrics`; radiographs number their bodies with
+    the ordering step first, `vertapp.xray.validation`).
     """
     out = Path(out)
     if resume and finetune_from:
@@ -258,7 +274,9 @@ def train_job(
         cfg = finetune_config(config, TrainConfig.from_dict(start["config"]))
     ctx = dist_utils.setup(cfg.device)
     try:
-        result = yield from _train(cfg, data, out, ckpt, val_data, ctx, phantoms, start)
+        result = yield from _train(
+            cfg, data, out, ckpt, val_data, ctx, phantoms, start, validator or validation_metrics
+        )
     finally:
         dist_utils.teardown(ctx)
     return result
@@ -291,6 +309,7 @@ def _train(
     ctx: Any,
     phantoms: str | Path | list[Sample] | None = None,
     start: dict[str, Any] | None = None,
+    validator: Validator | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
     yield Progress("load", None, "reading dataset")
@@ -365,7 +384,9 @@ def _train(
             )
             continue
         state.epoch += 1
-        summary = yield from _end_epoch(state, cfg, val_s, epoch_losses, last, best_path, ctx)
+        summary = yield from _end_epoch(
+            state, cfg, val_s, epoch_losses, last, best_path, ctx, validator
+        )
         yield Progress("epoch", state.epoch / cfg.epochs, summary["message"], summary)
         if cfg.max_iterations and state.iteration >= cfg.max_iterations:
             break
@@ -415,6 +436,7 @@ def _end_epoch(
     last: Path,
     best_path: Path,
     ctx: Any,
+    validator: Validator | None = None,
 ) -> Job[dict[str, Any]]:
     """Validate, record, checkpoint (main process only); returns the epoch summary."""
     summary: dict[str, Any] = {
@@ -426,8 +448,7 @@ def _end_epoch(
     if ctx.is_main:
         if val_s:
             yield Progress("validate", None, f"validating epoch {state.epoch}")
-            dice, ident = validate(state.model, cfg, val_s)
-            summary["val_mean_dice"], summary["val_identification_rate"] = dice, ident
+            summary.update((validator or validation_metrics)(state.model, cfg, val_s))
         state.history.append(dict(summary))
         improved = summary["val_mean_dice"] is not None and (
             state.best is None or summary["val_mean_dice"] > state.best
