@@ -9,9 +9,10 @@ Steps, for one image of any size and bit depth:
 3. detections above the score threshold, a body's score being the net's certainty
    that it is a body at all (the sum of its level classes: which level is decided
    next); of two bodies sharing > 30 % of the smaller one the weaker is dropped
-   (bodies do not overlap: a disc lies between them); they are numbered top to
-   bottom with the ordering step (`vertapp.ml.ordering`: strictly increasing levels
-   that best fit the class probabilities, gaps allowed);
+   (bodies do not overlap: a disc lies between them); they are numbered as one
+   chain top to bottom (`numbering.py`: steps between bodies read from their spacing,
+   so a missed body leaves a gap; where the chain sits decided by the class
+   probabilities of all its bodies; a detection that fits no chain stays "unknown");
 4. soft masks of the kept detections scaled back to the image and cut at 0.5;
 5. every other part given the level of the body it hangs from (`attach.py`).
 
@@ -32,9 +33,9 @@ from vertapp.errors import ModelError
 from vertapp.labels import PART_ID, PARTS, VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
 from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
-from vertapp.ml.ordering import reorder_labels
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
+from vertapp.xray.numbering import number_bodies
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
 
@@ -50,7 +51,7 @@ class FoundPart:
     level: str  # T1..L5 or "unknown"
     mask: np.ndarray  # bool, the image's shape
     score: float
-    order_changed: bool = False  # the ordering step gave a body another level
+    order_changed: bool = False  # numbering gave a body another level than its top class
 
 
 def check_radiograph_model(loaded: LoadedModel) -> None:
@@ -126,7 +127,7 @@ def _body_score(class_probs: np.ndarray, names: list[str]) -> np.ndarray:
     """How sure the net is that a box is a vertebral body, whatever its level.
 
     The sum of the body classes' probabilities (1 - background - other parts). The
-    level is decided later by the ordering step; thresholding the winning level's
+    level is decided later by the numbering step; thresholding the winning level's
     probability instead would drop a body the net is sure of but torn between two
     neighbouring levels (17 look-alike classes: 0.2 each is common).
     """
@@ -152,18 +153,17 @@ def _bodies(
     kept = suppress_overlapping(binary, scores[idx])
     idx, binary = idx[kept], binary[kept]
     level_cols = [i for i, n in enumerate(names) if n in VERTEBRAE]
-    rows = np.array([np.flatnonzero(m.any(axis=1)).mean() for m in binary])
+    centres = np.array([np.argwhere(m).mean(axis=0) for m in binary]).reshape(-1, 2)
+    order = np.argsort(centres[:, 0], kind="stable")
     if len(level_cols) < 2:  # a parts model without levels: top to bottom, level unknown
-        order = np.argsort(rows, kind="stable")
         return [(int(idx[o]), UNKNOWN, False) for o in order]
-    p = probs[idx][:, level_cols]
-    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-    sel, new = reorder_labels(rows, p, scores[idx])
+    heights = np.array([np.ptp(np.flatnonzero(m.any(axis=1))) + 1 for m in binary], float)
+    new = number_bodies(centres, probs[idx][:, level_cols], scores[idx], heights)
     out = []
-    for o, lab in zip(sel, new, strict=True):
-        level = names[level_cols[int(lab) - 1]]
+    for o in order:
+        level = names[level_cols[int(new[o]) - 1]] if new[o] else UNKNOWN
         raw = names[int(labels[idx[o]]) - 1]
-        out.append((int(idx[o]), level, level != raw))
+        out.append((int(idx[o]), level, level not in (raw, UNKNOWN)))
     return out
 
 

@@ -1,0 +1,152 @@
+"""Levels for the vertebral bodies found on a radiograph: a rigid chain, anchored by evidence.
+
+A detector's level classes are weak evidence: the level of one body is hard to tell from
+the body alone (T6 looks like T7), but the *spacing* of the bodies along the spine is
+reliable. So the bodies are numbered as one chain:
+
+- sorted top to bottom, each consecutive pair of kept bodies must be `m` >= 1 levels
+  apart, where `m` is read from their distance over the local body spacing: a missed
+  body leaves a gap of ~2 spacings, two missed ~3. The cost of a step is Gaussian in
+  (distance / spacing - m), plus a small cost per missed body;
+- a detection that fits no chain (a rib or the pelvis taken for a body, two boxes on
+  one body) may stay unnumbered, at a cost that grows with its score;
+- where the chain sits (which body is T1..L5) is decided by the sum of the class
+  log-probabilities over all its bodies (floored, so one confident wrong class cannot
+  veto): the most confident evidence anywhere along the spine anchors the numbering,
+  not "the first box is T1". A partial view (L1-L5 only) is numbered by its own
+  evidence and may start at any level.
+
+Dynamic programming over (detection, level) finds the best chain exactly. Pure numpy.
+
+Local spacing: the median of the neighbouring centre gaps (a window of 3 gaps each
+side), each gap first divided by the number of levels it probably spans (so a missed
+body does not inflate it) and gaps under half the typical one left out (a duplicate or
+a false positive between two bodies). Measured on the 240 AASCE ground-truth spines: a
+gap over the median of its 4 neighbours is 1.00 +- 0.10 (1st-99th percentile 0.74-1.27),
+hence `spacing_sigma` 0.15. With fewer than 3 usable gaps the body heights give it
+(median gap / body height on AASCE: 1.22).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+UNNUMBERED = 0
+
+
+@dataclass(frozen=True)
+class NumberingRule:
+    """The costs of the chain, in nats (log-probability units)."""
+
+    spacing_sigma: float = 0.15  # sd of gap / local spacing around a whole number of levels
+    miss_cost: float = 1.0  # per body missed inside the chain
+    reject_cost: float = 4.0  # leaving a detection of score 1 unnumbered (scaled by score)
+    evidence_floor: float = 0.02  # class probabilities below count as this
+    gap_per_height: float = 1.22  # spacing / body height when the gaps cannot tell
+
+
+def local_spacing(
+    centres: np.ndarray, heights: np.ndarray | None = None, rule: NumberingRule = NumberingRule()
+) -> np.ndarray:
+    """Body-to-body spacing around each centre, in pixels; `centres` (n, 2) sorted top to bottom."""
+    n = len(centres)
+    if n == 0:
+        return np.zeros(0)
+    gaps = np.linalg.norm(np.diff(centres, axis=0), axis=1)
+    usable = gaps > 0.5 * np.median(gaps) if len(gaps) else np.zeros(0, bool)
+    if usable.sum() < 3:
+        if heights is not None and len(heights) == n and np.all(heights > 0):
+            return rule.gap_per_height * np.asarray(heights, float)
+        return np.full(n, float(np.median(gaps)) if len(gaps) else 1.0)
+    spacing = np.full(n, float(np.median(gaps[usable])))
+    for _ in range(2):  # the second pass counts levels per gap against the local spacing
+        pair = (spacing[:-1] + spacing[1:]) / 2
+        unit = gaps / np.maximum(np.round(gaps / pair), 1.0)
+        spacing = np.array([_window_median(unit, usable, i) for i in range(n)])
+    return spacing
+
+
+def _window_median(unit: np.ndarray, usable: np.ndarray, i: int, half: int = 3) -> float:
+    """Median of the usable unit gaps within `half` gaps of centre i (all of them if none)."""
+    lo, hi = max(0, i - half), min(len(unit), i + half)
+    window = unit[lo:hi][usable[lo:hi]]
+    return float(np.median(window if len(window) else unit[usable]))
+
+
+def number_bodies(
+    centres: np.ndarray,
+    level_probs: np.ndarray,
+    scores: np.ndarray | None = None,
+    heights: np.ndarray | None = None,
+    rule: NumberingRule = NumberingRule(),
+) -> np.ndarray:
+    """Level 1..K of each body (0 = left unnumbered), in the input order.
+
+    `centres` (n, 2) as (row, col) in pixels, `level_probs` (n, K) the class
+    probabilities over the K levels top to bottom (rows need not sum to 1),
+    `scores` (n,) how sure each detection is a body (default 1), `heights` (n,) body
+    heights in pixels (only used when there are too few gaps to measure the spacing).
+    """
+    centres = np.asarray(centres, float).reshape(-1, 2)
+    probs = np.asarray(level_probs, float)
+    n, k = len(centres), (probs.shape[-1] if probs.ndim == 2 else 0)
+    labels = np.full(n, UNNUMBERED, np.int64)
+    if n == 0 or k == 0:
+        return labels
+    order = np.argsort(centres[:, 0], kind="stable")
+    probs = probs[order]
+    probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    evidence = np.log(np.maximum(probs, rule.evidence_floor))
+    score = np.ones(n) if scores is None else np.clip(np.asarray(scores, float)[order], 0, 1)
+    c = centres[order]
+    h = None if heights is None else np.asarray(heights, float)[order]
+    chain = _best_chain(c, evidence, rule.reject_cost * score, local_spacing(c, h, rule), rule)
+    labels[order] = chain
+    return labels
+
+
+def _step_costs(distance: float, spacing: float, k: int, rule: NumberingRule) -> np.ndarray:
+    """Log-likelihood of a level step m = 1..k-1 between two bodies `distance` apart."""
+    m = np.arange(1, k)
+    r = distance / max(spacing, 1e-6)
+    return -((r - m) ** 2) / (2 * rule.spacing_sigma**2) - rule.miss_cost * (m - 1)
+
+
+def _best_chain(
+    c: np.ndarray,
+    evidence: np.ndarray,
+    reject: np.ndarray,
+    spacing: np.ndarray,
+    rule: NumberingRule,
+) -> np.ndarray:
+    """Levels (0 = rejected) of the sorted detections maximising evidence + steps - rejects."""
+    n, k = evidence.shape
+    skipped = np.concatenate([[0.0], np.cumsum(reject)])  # cost of rejecting [a, b): s[b]-s[a]
+    best = np.full((n, k), -np.inf)
+    back = np.full((n, k, 2), -1, np.int64)  # (previous detection, its level index)
+    for i in range(n):
+        best[i] = evidence[i] - skipped[i]  # i is the first body of the chain
+        for j in range(i):
+            steps = _step_costs(
+                float(np.linalg.norm(c[i] - c[j])), (spacing[i] + spacing[j]) / 2, k, rule
+            )
+            between = skipped[i] - skipped[j + 1]
+            # via[l, lp] = best[j, lp] + steps[l - lp - 1] for lp < l
+            via = np.full((k, k), -np.inf)
+            for lp in range(k - 1):
+                via[lp + 1 :, lp] = best[j, lp] + steps[: k - lp - 1]
+            from_j = via.max(axis=1) + evidence[i] - between
+            better = from_j > best[i]
+            best[i, better] = from_j[better]
+            back[i, better] = np.stack([np.full(better.sum(), j), via.argmax(axis=1)[better]], 1)
+    total = best - (skipped[n] - skipped[1:])[:, None]  # the detections after i are rejected
+    labels = np.zeros(n, np.int64)
+    if not np.isfinite(total).any() or total.max() < -skipped[n]:
+        return labels  # rejecting everything is better (cannot happen with finite evidence)
+    i, lv = (int(v) for v in np.unravel_index(int(np.argmax(total)), total.shape))
+    while i >= 0:
+        labels[i] = lv + 1
+        i, lv = (int(v) for v in back[i, lv])
+    return labels
