@@ -19,6 +19,7 @@ numbers mean the same after the project is reopened.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 PERCENTILES: dict[str, tuple[float, float]] = {
@@ -94,6 +95,23 @@ def drag_window(
     width = max(min_width(value_lo, value_hi), start[0] + dx_px * span / DRAG_RANGE_PX)
     level = start[1] - dy_px * span / (2.0 * DRAG_RANGE_PX)
     return float(width), float(level)
+
+
+def as_film(image: np.ndarray) -> np.ndarray:
+    """The values as float32, once per image: what `render` reads (a NaN shows as the
+    film's lowest value)."""
+    film = np.asarray(image, dtype=np.float32)
+    return np.nan_to_num(film, nan=value_range(film)[0]) if film.dtype.kind == "f" else film
+
+
+def render(film: np.ndarray, width: float, level: float) -> np.ndarray:
+    """The 8-bit picture of a window: (value - (level - width / 2)) * 255 / width, rounded and
+    clamped to 0..255. OpenCV's `addWeighted` on float32 does a 2500 x 1214 film in about
+    1 ms (numpy or a 65536-entry lookup table: 14-16 ms; pyqtgraph's own levels on 16-bit or
+    float data: about 20 ms a step, more than a frame)."""
+    alpha = 255.0 / max(float(width), 1e-12)
+    beta = -(float(level) - float(width) / 2.0) * alpha
+    return cv2.addWeighted(film, alpha, film, 0.0, beta, dtype=cv2.CV_8U)
 
 
 def stored_pixels(image: np.ndarray) -> np.ndarray:

@@ -64,3 +64,15 @@ def test_stored_pixels_keep_whole_values_and_map_the_rest_to_16_bits() -> None:
     out = stored_pixels(dicom)
     assert out.dtype == np.uint16 and out.min() == 0 and out.max() == 65535
     assert np.all(np.diff(out[0].astype(int)) > 0)  # order kept
+
+
+def test_render_maps_the_window_onto_0_255() -> None:
+    from vertapp.xray.display import as_film, render
+
+    film = as_film(_film())
+    out = render(film, 2000.0, 20000.0)  # 19000 -> 0, 21000 -> 255
+    want = np.clip(np.round((film.astype(float) - 19000) * 255 / 2000), 0, 255)
+    assert out.dtype == np.uint8 and np.abs(out - want).max() <= 1
+    assert out[:, :70].max() == 0 and out[-1, 70:].min() == 255  # below black, above white
+    nan = as_film(np.array([[np.nan, 5.0, 10.0]], np.float32))
+    assert render(nan, 10.0, 7.5).tolist() == [[64, 64, 191]]  # NaN as the lowest value

@@ -66,12 +66,15 @@ class AnnotationView(QWidget):
 
         A `radiograph` is its raw pixel values (8 or 16 bit, float): shown through the
         W/L bar, at its automatic preset. Otherwise uint8 is shown as 0..255."""
+        if radiograph and image is not None:
+            image = self.levels.show_image(image)  # its window's 8-bit picture
+        else:
+            self.levels.show_image(None)
         self.tool.cancel_draft()
         self.tool.select(None)
         self.slice_line.hide()
         self.no_circle_marks.clear()
         self.marker.clear()
-        levels = self.levels.show_image(image if radiograph else None)
         if image is None:
             self.canvas.image_item.clear()
             self.image_shape = None
@@ -79,8 +82,7 @@ class AnnotationView(QWidget):
             self.title.setText(EMPTY_HINT)
             return
         h, w = int(image.shape[0]), int(image.shape[1])
-        if levels is None and image.dtype == np.uint8:
-            levels = (0.0, 255.0)
+        levels = (0.0, 255.0) if image.dtype == np.uint8 else None
         self.canvas.set_image(image, levels=levels, reset_view=True)
         self.layer.set_bounds(w, h)
         self.image_shape = (h, w)
