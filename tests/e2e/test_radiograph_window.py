@@ -132,3 +132,21 @@ def test_saved_and_reopened_film_keeps_its_sixteen_bits(qtbot, window, film_png,
     auto = window_presets(tall_film())["Automatic"]
     assert window.annot.levels.wl == pytest.approx(auto)
     assert _shows(window, tall_film(), auto)
+
+
+def test_dicom_dx_film_is_windowed_on_its_bone_bright_values(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.io.iotest_helpers import write_dx
+
+    stored = (tall_film(600, 240) >> 4).astype(np.uint16)  # 12-bit values
+    path = write_dx(tmp_path / "film.dcm", stored, photometric="MONOCHROME1", bits_stored=12)
+    _open(qtbot, window, path)
+    rec = window.doc.current
+    assert rec is not None and rec.kind == "radiograph"
+    values = window.doc.raw_pixels(rec.id)
+    assert values.max() > 255  # 12 bits, not an 8-bit copy
+    assert np.corrcoef(values.ravel(), stored.ravel())[0, 1] < -0.99  # MONOCHROME1: inverted
+    auto = window_presets(values)["Automatic"]
+    assert window.annot.levels.wl == pytest.approx(auto)
+    assert _shows(window, values, auto)
+    window.preset_actions[0].trigger()  # F5: bone
+    assert _shows(window, values, window_presets(values)["Bone"])
