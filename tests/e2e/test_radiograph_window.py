@@ -73,6 +73,8 @@ def test_sixteen_bit_film_opens_fitted_with_its_own_window(qtbot, window, film_p
     assert _shows(window, film, auto)  # the 16-bit values through the window, not 8 bits
     assert levels.width_box.value() == pytest.approx(auto[0], abs=1)  # the numbers shown
     assert auto[1] - auto[0] / 2 > 5000  # the black shutter does not pull the window to 0
+    window.images._report_mip_cursor(500.4, 1300.7)  # what a mouse move reports
+    assert window.cursor_label.text().endswith(f"value {film[1300, 500]}")
     (x0, x1), (y0, y1) = view.canvas.viewbox.viewRange()  # the tall film fits on open
     assert x0 <= 0 and x1 >= film.shape[1] and y0 <= 0 and y1 >= film.shape[0]
     assert y1 - y0 < 1.1 * film.shape[0]  # ... and fills the view's height

@@ -263,4 +263,7 @@ class ImageController(QObject):
         rec = self.doc.current
         if rec is not None:
             text = editing.describe_mip_point(rec, self.doc.ct.get(rec.id), x, y)
+            film = self.annot.levels.film  # a radiograph's own value, as the W/L numbers
+            if text and film is not None:
+                text += f"   value {float(film[int(y), int(x)]):.6g}"
             self.cursor_label.setText(text)
