@@ -41,4 +41,7 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("VERTAPP_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
     monkeypatch.setenv("VERTAPP_LOG_DIR", str(home / "logs"))  # `vertapp gui` runs log
+    # Tests do not depend on the shipped 12 MB starter model: off unless a test sets one
+    # (tests/unit/ml/tiny_starter.py); the real one has its own test.
+    monkeypatch.setenv("VERTAPP_STARTER_MODEL", "none")
     yield

@@ -1,7 +1,9 @@
-"""`vertapp predict MODEL.pt INPUT... --out PRED.json [--score 0.9]`.
+"""`vertapp predict [MODEL.pt] INPUT... --out PRED.json [--score 0.9]`.
 
 INPUT: PNG/JPEG MIPs or radiographs, a project folder or COCO file (its images),
 or CT volumes (NIfTI/MHA/NRRD/DICOM folder), which go through preprocessing first.
+MODEL: a checkpoint (.pt/.pth) or the word `starter`; left out, a project INPUT's own
+model (PROJECT/models/model.pt) is used, else the starter model VertApp ships.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="checkpoint written by `vertapp train`")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="[MODEL.pt] INPUT",
+        help="MODEL: a checkpoint written by `vertapp train` (.pt), or 'starter'; left out: "
+        "the project's own model (PROJECT/models/model.pt), else the shipped starter model",
+    )
     parser.add_argument("--out", required=True, help="COCO file to write")
     parser.add_argument(
         "--score", type=float, help="minimum confidence (default: the model's, 0.9 in both presets)"
@@ -83,6 +90,38 @@ def collect_images(inputs: list[str], out: Path) -> tuple[list[np.ndarray], list
     return images, records
 
 
+MODEL_EXT = (".pt", ".pth")
+
+
+def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
+    """(model file, inputs, why this model) from the positional arguments.
+
+    The first item is the model when it is a checkpoint or 'starter'; otherwise every item
+    is an input and the model is a project input's own, else the shipped starter."""
+    from vertapp.ml import starter
+
+    first = items[0]
+    if len(items) > 1 and first == "starter":
+        return starter.starter_path(), items[1:], "the starter model shipped with VertApp"
+    if len(items) > 1 and Path(first).suffix.lower() in MODEL_EXT:
+        return Path(first), items[1:], "given"
+    projects = [Path(i) for i in items if (Path(i) / "project.json").is_file()]
+    for project in projects:
+        own = starter.project_model_path(project)
+        if own.is_file():
+            return own, items, f"the project's own model ({project.name})"
+    from vertapp.xray.training import radiograph_vocabulary
+
+    for project in projects:
+        if radiograph_vocabulary(project):
+            raise InputError(
+                f"{project}: a project of radiographs has no model of its own yet; the "
+                "shipped starter model is for CT MIPs: give a model (vertapp predict MODEL.pt …)"
+            )
+    why = "the project has no model of its own" if projects else "no model given"
+    return starter.starter_path(), items, f"the starter model shipped with VertApp: {why}"
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
@@ -91,11 +130,14 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.ml.train import resolve_device
 
     out = Path(args.out)
+    model, inputs, why = choose_model(args.inputs)
+    if why != "given":
+        print(f"model: {model.name} ({why})")
     out.parent.mkdir(parents=True, exist_ok=True)
-    loaded = load_checkpoint(args.model, device=str(resolve_device(args.device)))
-    images, records = collect_images(args.inputs, out)
+    loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
+    images, records = collect_images(inputs, out)
     preds = run_job(predict_job(loaded, images, score_thresh=args.score, order=not args.no_order))
-    coco = predictions_to_coco(preds, records, loaded.class_names, model_name=Path(args.model).name)
+    coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(coco), encoding="utf-8")
     os.replace(tmp, out)

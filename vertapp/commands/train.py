@@ -21,9 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
         choices=("paper", "fast", "mobile"),
-        default="fast",
-        help="paper: ResNet-101, 1024 px, lr 0.001, batch 5; fast: CPU-friendly; "
+        help="paper: ResNet-101, 1024 px, lr 0.001, batch 5; fast (default): CPU-friendly; "
         "mobile: MobileNetV3-Large FPN, for CPU training from scratch",
+    )
+    parser.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a new model; default for CT MIPs (T1..L5): fine-tune the starter model "
+        "VertApp ships (also implied by --preset, --arch, --backbone, --weights, sizes)",
     )
     parser.add_argument("--arch", choices=("maskrcnn", "unet"))
     parser.add_argument(
@@ -122,7 +127,39 @@ def config_from_args(args: argparse.Namespace) -> Any:
     )
     overrides = {k: getattr(args, k, None) for k in keys}
     overrides.update(_parse_sets(args.set))
-    return preset(args.preset, **overrides)
+    return preset(args.preset or "fast", **overrides)
+
+
+# Flags that choose a model of their own: with any of them the starter is not the start.
+MODEL_FLAGS = ("preset", "arch", "backbone", "weights", "min_size", "max_size")
+
+
+def starter_start(args: argparse.Namespace, data: Any) -> tuple[Any, str]:
+    """(starter model path or None, why) for a run that names no start of its own.
+
+    CT MIPs (T1..L5) fine-tune the shipped starter by default: a few labelled scans
+    then give a usable model in minutes on a CPU. Radiographs, other vocabularies,
+    --from-scratch and flags that choose another architecture train a new model."""
+    from vertapp.errors import ModelError
+    from vertapp.ml import starter
+    from vertapp.ml.config import MODEL_FIELDS
+    from vertapp.ml.train import default_class_names
+
+    if args.resume or args.finetune_from or args.pretrain_epochs is not None:
+        return None, ""
+    if not isinstance(data, str) or not starter.serves(default_class_names(data) or []):
+        return None, ""  # radiographs (read as samples) or another vocabulary
+    if args.from_scratch:
+        return None, "from scratch (--from-scratch)"
+    chosen = [f"--{k.replace('_', '-')}" for k in MODEL_FLAGS if getattr(args, k, None)]
+    chosen += [f"--set {k}" for k in _parse_sets(args.set) if k in MODEL_FIELDS]
+    if chosen:
+        return None, f"from scratch ({', '.join(chosen)} chooses the model; no starter)"
+    try:
+        path = starter.starter_path()
+    except ModelError as err:
+        return None, f"from scratch ({err})"
+    return path, f"fine-tuning the starter model {path.name} (--from-scratch for a new model)"
 
 
 def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, Any]:
@@ -150,7 +187,7 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     return radiograph_samples(dataset, names, cfg.max_size), cfg
 
 
-def _job(args: argparse.Namespace, cfg: Any, data: Any) -> Any:
+def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> Any:
     """The training job the flags ask for: plain, fine-tune, or pretrain + fine-tune."""
     from vertapp.ml.recipe import pretrain_finetune_job
     from vertapp.ml.train import train_job
@@ -162,7 +199,7 @@ def _job(args: argparse.Namespace, cfg: Any, data: Any) -> Any:
             args.out,
             resume=args.resume,
             phantoms=args.phantoms,
-            finetune_from=args.finetune_from,
+            finetune_from=args.finetune_from or start,
         )
     if not args.phantoms or args.resume or args.finetune_from:
         raise VertAppError("--pretrain-epochs needs --phantoms, and no --resume/--finetune-from")
@@ -191,7 +228,10 @@ def run(args: argparse.Namespace) -> int:
             return
         print(event.message, file=sys.stderr, flush=True)
 
-    result = run_job(_job(args, cfg, data), show)
+    start, why = starter_start(args, data)
+    if why and main:
+        print(f"start: {why}", file=sys.stderr, flush=True)
+    result = run_job(_job(args, cfg, data, start), show)
     if main:
         best = result.best_val_mean_dice
         print(

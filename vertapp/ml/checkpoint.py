@@ -79,7 +79,20 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         if key not in data:
             raise ModelError(f"{p}: checkpoint lacks {key!r}")
     check_config(data["config"], p)
+    data["model"] = full_precision(data["model"], p)
     return data
+
+
+def full_precision(state: Any, path: Path) -> dict[str, Any]:
+    """Weights stored in fp16/bf16 (the shipped starter model) as fp32, what every model
+    here computes in; other tensors as they are."""
+    if not isinstance(state, dict):
+        raise ModelError(f"{path}: the checkpoint's weights are not a dict of tensors")
+    low = (torch.float16, torch.bfloat16)
+    for k, v in list(state.items()):  # in place: the state dict's metadata stays with it
+        if isinstance(v, torch.Tensor) and v.dtype in low:
+            state[k] = v.float()
+    return state
 
 
 # Values a model can be built from and run with; a checkpoint's config is untrusted input
