@@ -7,7 +7,8 @@ reliable. So the bodies are numbered as one chain:
 - sorted top to bottom, each consecutive pair of kept bodies must be `m` >= 1 levels
   apart, where `m` is read from their distance over the local body spacing: a missed
   body leaves a gap of ~2 spacings, two missed ~3. The cost of a step is Gaussian in
-  (distance / spacing - m), plus a small cost per missed body;
+  (distance / spacing - m), its variance growing with m (m gaps, each uncertain), plus
+  a small cost per missed body;
 - a detection that fits no chain (a rib or the pelvis taken for a body, two boxes on
   one body) may stay unnumbered, at a cost that grows with its score;
 - where the chain sits (which body is T1..L5) is decided by the sum of the class
@@ -108,10 +109,14 @@ def number_bodies(
 
 
 def _step_costs(distance: float, spacing: float, k: int, rule: NumberingRule) -> np.ndarray:
-    """Log-likelihood of a level step m = 1..k-1 between two bodies `distance` apart."""
+    """Log-likelihood of a level step m = 1..k-1 between two bodies `distance` apart.
+
+    A step over m levels sums m gaps whose errors are independent: variance m sigma^2.
+    """
     m = np.arange(1, k)
     r = distance / max(spacing, 1e-6)
-    return -((r - m) ** 2) / (2 * rule.spacing_sigma**2) - rule.miss_cost * (m - 1)
+    var = m * rule.spacing_sigma**2
+    return -((r - m) ** 2) / (2 * var) - 0.5 * np.log(m) - rule.miss_cost * (m - 1)
 
 
 def _best_chain(
