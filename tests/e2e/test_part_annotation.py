@@ -125,3 +125,27 @@ def test_level_typed_for_the_selected_part_moves_it_and_undoes(qtbot, window, xr
     window.act_undo.trigger()
     (inst,) = window.doc.project.images[window.doc.current_id].instances
     assert vertebra_of(inst.extra) == "T1"
+
+
+def test_part_keys_are_in_the_f1_sheet_and_clash_with_no_other_key(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from vertapp.gui.model.workflow import install_model_workflow
+    from vertapp.gui.window.shortcuts_sheet import shortcut_rows
+
+    install_model_workflow(window)  # its review keys (A, R, Shift+E, ...) count too
+    fmt = QKeySequence.SequenceFormat.PortableText
+    rows = {r.command: r.keys for r in shortcut_rows(window, fmt=fmt) if "Part" in r.menu}
+    assert rows == {
+        "Part: body": "Shift+B",
+        "Part: spinous process": "Shift+S",
+        "Part: pedicle": "Shift+P",
+        "Part: transverse process": "Shift+T",
+        "Vertebra level": "V",
+    }
+    owners: dict[str, list[str]] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            owners.setdefault(key.toString(fmt), []).append(action.text())
+    clashes = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not clashes  # an ambiguous key does nothing in Qt

@@ -227,5 +227,6 @@ class EditController(QObject):
             if op is not None and self.edit(op):
                 self.annot.tool.select(key)
         if isinstance(palette, PartPalette):
+            palette.set_level(level)
             palette.last_level = level
             self.show_status(f"Next polygon: {palette.next_text()}", 4000)
