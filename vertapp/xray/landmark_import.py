@@ -4,23 +4,26 @@ radiographs…).
 `vertapp xray import` (landmarks.py) writes a new project folder; the window adds the
 images to the project that is open, which may already hold CT MIPs. The work is split as
 the labelled-CT import does it: `prepare_landmarks_job` (read the tables, check every
-image, copy it into the project's images/ under a neutral name) runs in a worker and
-touches no `Project`; `add_landmarks` then adds the records and one body polygon per
-vertebra, with its level, on the thread that owns the project. A failed or cancelled
+image, copy it into the project's images/ under a neutral name, repair and clip each
+body's outline) runs in a worker and touches no `Project`; `add_landmarks` then adds each
+image whole, with one body polygon per vertebra naming its level, on the thread that owns
+the project (240 AASCE films: well under a second there). A failed or cancelled
 preparation removes the images it copied.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from vertapp.annotations import ops
-from vertapp.annotations.model import ImageRecord, Project
+from vertapp.annotations.geometry import clean_polygons
+from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.xray.landmarks import LAYOUTS, CornerLayout, corners_px, patient_of, read_rows
@@ -36,13 +39,14 @@ class PreparedImage:
     height: int
     patient_key: str  # pseudonymous (a digest of the case number)
     row: int  # its row in landmarks.csv, from 1
-    corners: dict[str, np.ndarray]  # level -> (4, 2) outline TL, TR, BR, BL (x, y)
+    outlines: dict[str, list[np.ndarray]]  # level -> body rings (TL, TR, BR, BL), clean
 
 
 @dataclass
 class PreparedLandmarks:
     vocabulary: str  # the project's: "parts" (category body) or "vertebrae" (T1..L5)
     images: list[PreparedImage] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "image 3 T7: why", in words
 
 
 @dataclass
@@ -87,7 +91,7 @@ def prepare_landmarks_job(
     try:
         for i, (name, values) in enumerate(table):
             yield Progress("import", i / len(table), f"image {i + 1}/{len(table)}")
-            image = _prepare(src / "images" / name, i, values, lay, root, taken)
+            image = _prepare(src / "images" / name, i, values, lay, root, taken, out.skipped)
             copied.append(root / image.file_name)
             taken.add(image.file_name)
             out.images.append(image)
@@ -106,7 +110,13 @@ def _layout(name: str) -> CornerLayout:
 
 
 def _prepare(
-    source: Path, index: int, values: np.ndarray, lay: CornerLayout, root: Path, taken: set[str]
+    source: Path,
+    index: int,
+    values: np.ndarray,
+    lay: CornerLayout,
+    root: Path,
+    taken: set[str],
+    skipped: list[str],
 ) -> PreparedImage:
     grey = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE) if source.is_file() else None
     if grey is None:
@@ -116,6 +126,12 @@ def _prepare(
         corners = corners_px(values, lay, width, height)
     except FormatError as err:
         raise FormatError(f"landmarks row {index + 1}: {err}") from None
+    outlines = {}
+    for level, quad in zip(lay.levels, corners, strict=True):
+        try:  # repaired and clipped here, in the worker: shapely is the slow part
+            outlines[level] = clean_polygons([quad], height, width)
+        except VertAppError as err:  # degenerate or outside the image
+            skipped.append(f"image {index + 1} {level}: {err}")
     file_name = _free_name(root, taken, index + 1, source.suffix.lower())
     (root / file_name).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, root / file_name)
@@ -125,7 +141,7 @@ def _prepare(
         int(height),
         patient_of(source.name, lay),
         index + 1,
-        dict(zip(lay.levels, corners, strict=True)),
+        outlines,
     )
 
 
@@ -139,11 +155,43 @@ def _free_name(root: Path, taken: set[str], number: int, suffix: str) -> str:
     return name
 
 
+@contextlib.contextmanager
+def _one_journal_restart(project: Project) -> Iterator[None]:
+    """A saved project's journal snapshots the whole project at every image added (images
+    are no operations): 240 AASCE films took 56 s of snapshots. Detached while they are
+    added, it snapshots once when attached again."""
+    journal = project.journal
+    if journal is None:
+        yield
+        return
+    journal.detach()
+    try:
+        yield
+    finally:
+        journal.attach()
+
+
 def add_landmarks(project: Project, prepared: PreparedLandmarks) -> LandmarkReport:
     """Add the prepared images to `project`: a radiograph record each (status completed:
     the landmarks are expert labels) and a body polygon per vertebra naming its level."""
-    report = LandmarkReport([], 0, [])
+    with _one_journal_restart(project):
+        return _add(project, prepared)
+
+
+def _add(project: Project, prepared: PreparedLandmarks) -> LandmarkReport:
+    """Each image is added whole (one change, not one per polygon): images added are
+    project set-up, not undoable edits."""
+    report = LandmarkReport([], 0, list(prepared.skipped))
     for image in prepared.images:
+        bodies = [
+            Instance(
+                id=project.new_instance_id(),
+                label=BODY if prepared.vocabulary == "parts" else level,
+                polygons=[ring.copy() for ring in rings],
+                extra={"vertapp": {"vertebra": level}},
+            )
+            for level, rings in image.outlines.items()
+        ]
         image_id = project.new_image_id()
         project.add_image(
             ImageRecord(
@@ -154,18 +202,10 @@ def add_landmarks(project: Project, prepared: PreparedLandmarks) -> LandmarkRepo
                 kind="radiograph",
                 patient_key=image.patient_key,
                 status="completed",
+                instances=bodies,
                 extra={"vertapp": {"landmark_row": image.row}},
             )
         )
         report.image_ids.append(image_id)
-        for level, quad in image.corners.items():
-            label = BODY if prepared.vocabulary == "parts" else level
-            try:
-                op = ops.add_instance(project, image_id, label, [quad])
-            except VertAppError as err:  # degenerate or outside the image
-                report.skipped.append(f"image {image.row} {level}: {err}")
-                continue
-            op.instance.extra = {"vertapp": {"vertebra": level}}
-            project.apply(op)
-            report.n_vertebrae += 1
+        report.n_vertebrae += len(bodies)
     return report

@@ -83,3 +83,22 @@ def test_bad_folders_are_refused_in_words(tmp_path):
     src = _dataset(tmp_path / "src", rows=[[0.1] * 10] * 3)
     with pytest.raises(FormatError, match="row 1"):
         run_job(prepare_landmarks_job(src, root, set(), "parts"))
+
+
+def test_a_degenerate_body_is_skipped_and_said(tmp_path):
+    from tests.unit.xray.test_landmarks import H, W
+
+    rows = []
+    for k in range(len(NAMES)):
+        c = _corners(k)
+        if k == 1:
+            c[5] = c[5][0]  # T6 of the second image: four times the same corner
+        rows.append(np.concatenate([c[..., 0].ravel() / W, c[..., 1].ravel() / H]).tolist())
+    src = _dataset(tmp_path / "src", rows=rows)
+    project = _project(tmp_path / "proj")
+    prepared = run_job(prepare_landmarks_job(src, project.root, set(), "parts"))
+    report = add_landmarks(project, prepared)
+    assert report.n_vertebrae == 3 * 17 - 1
+    assert len(report.skipped) == 1 and report.skipped[0].startswith("image 2 T6: ")
+    second = project.images[report.image_ids[1]]
+    assert "T6" not in [i.extra["vertapp"]["vertebra"] for i in second.instances]

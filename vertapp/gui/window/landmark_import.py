@@ -71,6 +71,8 @@ class LandmarkImport(QObject):
         return worker is not None
 
     def _on_prepared(self, prepared: Any) -> None:
+        if self.doc.modified:  # a clean journal: the import's one restart keeps nothing aside
+            self.files.save(wait=True)
         report = add_landmarks(self.doc.project, prepared)
         # The image list is set up on reset; new images join it without touching undo.
         self.doc.image_ids.extend(report.image_ids)
