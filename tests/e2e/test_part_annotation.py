@@ -108,7 +108,9 @@ def test_level_typed_for_the_selected_part_moves_it_and_undoes(qtbot, window, xr
     window.activateWindow()
     window.annot.canvas.view.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_D)
+    window.dock_labels.hide()  # closed by the user: the part key brings it back
     qtbot.keyClick(window, Qt.Key.Key_T, SHIFT)
+    assert window.dock_labels.isVisible()
     _type(qtbot, "T1")  # could become T10..T12: waits for Enter, says so
     assert "Enter" in window.labels.hint.text()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)

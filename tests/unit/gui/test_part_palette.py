@@ -79,3 +79,37 @@ def test_one_caption_per_vertebra(qapp) -> None:  # type: ignore[no-untyped-def]
         }
     )
     assert layer.captions == {2: "L3", 3: "L1"}
+
+
+def test_moving_a_part_to_another_vertebra_undoes_and_survives_the_journal() -> None:
+    """set_level has no op of its own (the layer has none for "vertapp" fields): the
+    instance is replaced in place; that must undo exactly and replay from the journal."""
+    import json
+
+    from vertapp.annotations.model import ImageRecord, Instance, Project
+    from vertapp.annotations.opcodec import decode_op, encode_op
+    from vertapp.gui.annotate.editing import set_level
+    from vertapp.xray.parts import vertebra_of
+
+    def project() -> Project:
+        p = Project(label_set="parts")
+        p.add_image(ImageRecord(1, "images/x.png", 60, 30, kind="radiograph"))
+        for k, part in enumerate(("body", "pedicle", "spinous_process")):
+            extra = {"vertapp": {"vertebra": "L3"}}
+            inst = Instance(p.new_instance_id(), part, _box(2 + 10 * k), extra=extra)
+            inst.source = "predicted" if part == "pedicle" else "manual"
+            p._insert_instance(1, inst, None)
+        return p
+
+    p, replay = project(), project()
+    before = p.images[1].state()
+    op = set_level(p, 2, "L4")
+    assert op is not None and set_level(p, 1, "L3") is None  # already there: no edit
+    inverse = p.apply(op)
+    insts = p.images[1].instances
+    assert [i.id for i in insts] == [1, 2, 3]  # kept its place
+    assert (vertebra_of(insts[1].extra), insts[1].source) == ("L4", "corrected")
+    replay.apply(decode_op(json.loads(json.dumps(encode_op(op)))))
+    assert replay.images[1].state() == p.images[1].state()
+    p.apply(inverse)
+    assert p.images[1].state() == before

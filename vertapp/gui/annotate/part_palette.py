@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QDockWidget,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -141,6 +142,11 @@ class PartPalette(LabelPalette):
     # -- the level entry -------------------------------------------------------------------
     def begin_entry(self) -> None:
         """Give the keyboard to the level entry (after a part key or V)."""
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None and not dock.isVisible():  # closed by the user: keys need it
+            dock.show()
         self.entry.clear()
         self.entry.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self._read("", enter=False)
