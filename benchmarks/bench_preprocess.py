@@ -135,7 +135,14 @@ def time_stages(vol: Volume, p: PreprocessParams) -> dict[str, float]:
         st["resample (slabs)"] += time.perf_counter() - t
         t = time.perf_counter()
         per_slice += canal_mod.detect_slab(
-            slab, grid.spacing, p.hu_min, p.rmin_mm, p.rmax_mm, p.close_mm, p.max_circles_per_slice
+            slab,
+            grid.spacing,
+            p.hu_min,
+            p.rmin_mm,
+            p.rmax_mm,
+            p.close_mm,
+            p.max_circles_per_slice,
+            smooth_mm=p.smooth_mm,
         )
         body[k0 : k0 + len(slab)] = grid.origin[0] + canal_mod.body_midline_x(slab)
         st["canal detection"] += time.perf_counter() - t

@@ -60,6 +60,7 @@ def _scan(volume: Volume, grid: Grid, p: PreprocessParams, out: dict) -> Job[Non
             p.rmax_mm,
             p.close_mm,
             p.max_circles_per_slice,
+            smooth_mm=p.smooth_mm,
         )
         body_mid[k0 : k0 + n] = grid.origin[0] + grid.spacing * canal.body_midline_x(slab)
         windowed[k0 : k0 + n] = apply_hu_window(slab, p.hu_min, p.hu_max)

@@ -26,6 +26,16 @@ uncapped circles of *every* cluster under the same continuity rule (k-means may 
 one spine into several clusters), each slice keeps the circle nearest to the track, and
 slices without a circle (discs, foramina) are bridged by linear interpolation along z;
 beyond both ends the track stays constant.
+
+The canal is the most posterior tube. In osteoporotic bodies the marrow is below 100 HU
+and so free space too: each body slice then gives a large circle ~20-35 mm straight in
+front of the canal, on more slices than the canal (seen at pedicle level only), and that
+chain can win. So once the track stands, the uncapped circles 12-50 mm behind it and at
+most 12 mm left/right of it are checked: if they hold a smooth chain of at least 3
+circles and a fifth of the track's own, the track was running through the vertebral
+bodies and is rebuilt from that chain (grown and bridged as above). Nothing enclosed by
+bone lies behind the canal (lamina, spinous process, then muscle), so a real canal
+track never moves; two isolated pockets (an interspinous gap) are not a chain.
 """
 
 from __future__ import annotations
@@ -38,6 +48,10 @@ from scipy.cluster.vq import kmeans2
 from vertapp.preprocess.params import PreprocessParams
 
 MIDLINE_SCALE_MM = 40.0
+# the canal behind a chain of vertebral-body circles (module doc)
+BEHIND_MM = (12.0, 50.0)  # in front of the canal: canal r + back wall + marrow circle r
+BEHIND_DX_MM = 12.0  # canal and bodies share the midline
+BEHIND_MIN_CIRCLES, BEHIND_SHARE = 5, 0.1
 
 
 @dataclass
@@ -115,6 +129,33 @@ def _grow(chain: list[int], pts: np.ndarray, p: PreprocessParams, up: bool) -> l
         chain = chain + [nxt] if up else [nxt] + chain
 
 
+def _grown(chain: np.ndarray, free_idx: np.ndarray, pts: np.ndarray, p: PreprocessParams):
+    """Global indices of a chain (indices into free_idx) grown up and down (`_grow`)."""
+    grown = _grow(
+        _grow([int(i) for i in chain], pts[free_idx], p, up=True), pts[free_idx], p, up=False
+    )
+    return free_idx[grown]
+
+
+def _chain_behind(
+    circles: np.ndarray, free: np.ndarray, track: np.ndarray, n_track: int, p: PreprocessParams
+) -> np.ndarray:
+    """Global indices of a smooth chain of circles straight behind the track, or empty
+    (module doc: the track then runs through the vertebral bodies)."""
+    k = circles[:, 0].astype(int)
+    dx = circles[:, 2] - track[k, 0]
+    dy = circles[:, 3] - track[k, 1]  # LPS y grows towards posterior
+    cand = np.flatnonzero(
+        free & (np.abs(dx) <= BEHIND_DX_MM) & (dy >= BEHIND_MM[0]) & (dy <= BEHIND_MM[1])
+    )
+    if cand.size < BEHIND_MIN_CIRCLES:
+        return cand[:0]
+    chain = cand[longest_chain(circles[cand, 1:4], p)]
+    if len(chain) < max(BEHIND_MIN_CIRCLES, BEHIND_SHARE * n_track):
+        return cand[:0]
+    return chain
+
+
 def _bridge(k_idx: np.ndarray, xy: np.ndarray, nz: int) -> np.ndarray:
     ks = np.arange(nz)
     order = np.argsort(k_idx)
@@ -150,10 +191,14 @@ def fit_track(
     spine = int(np.argmax(scores))
     free_idx = np.flatnonzero(free)
     local = {int(g): i for i, g in enumerate(free_idx)}
-    chain = [local[int(g)] for g in chains[spine]]
-    chain = _grow(_grow(chain, pts[free_idx], p, up=True), pts[free_idx], p, up=False)
-    sel = free_idx[chain]
+    sel = _grown(np.array([local[int(g)] for g in chains[spine]]), free_idx, pts, p)
     track = _bridge(circles[sel, 0], pts[sel, 1:3], nz)
+    for _ in range(2):  # a canal behind the canal behind bodies is not anatomy: stop there
+        behind = _chain_behind(circles, free, track, len(sel), p)
+        if behind.size == 0:
+            break
+        sel = _grown(np.searchsorted(free_idx, behind), free_idx, pts, p)
+        track = _bridge(circles[sel, 0], pts[sel, 1:3], nz)
     # each slice inside the track's span keeps its circle nearest to the bridged track
     k = circles[:, 0].astype(int)
     d = np.hypot(*(pts[:, 1:3] - track[k]).T)

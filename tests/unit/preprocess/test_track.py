@@ -88,3 +88,26 @@ def test_sparse_marrow_holes_do_not_beat_the_canal() -> None:
 def test_no_circles() -> None:
     res = fit_track(np.zeros((0, 6)), np.zeros(10), 10, P)
     assert res.spine_cluster == -1 and not res.detected.any()
+
+
+def test_dark_marrow_chain_in_front_does_not_take_the_canal() -> None:
+    """Osteoporotic bodies: their marrow is below 100 HU, so every body slice gives a
+    large circle 28 mm in front of the canal, on more slices than the canal (seen at
+    pedicle level only), and k-means puts them in one cluster. The canal is the most
+    posterior tube: the track follows the chain behind (VerSe sub-verse005)."""
+    nz = 200
+    canal = _spine(nz, lambda k: np.zeros(len(k)), y=50.0, every=30, seen=8)
+    kb = np.array([i for i in range(nz) if (i - 10) % 30 < 22])  # body levels
+    marrow = _circles(kb, 0.5, 22.0, r=12)
+    res = fit_track(np.vstack([canal, marrow]), np.zeros(nz), nz, P)
+    assert res.on_track[: len(canal)].all() and not res.on_track[len(canal) :].any()
+    assert np.allclose(res.track_xy[:, 1], 50.0)
+
+
+def test_a_short_pocket_behind_the_canal_does_not_move_the_track() -> None:
+    """Two isolated pockets behind the canal (an interspinous gap) are not a tube."""
+    nz = 200
+    canal = _spine(nz, lambda k: np.zeros(len(k)))
+    pockets = _circles(np.array([60, 61]), 0.0, 80.0, r=4)
+    res = fit_track(np.vstack([canal, pockets]), np.zeros(nz), nz, P)
+    assert res.on_track[: len(canal)].all() and not res.on_track[len(canal) :].any()
