@@ -72,6 +72,9 @@ class TrainRequest:
     val_ids: list[int]
     out_path: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    # Fine-tune this checkpoint (the shipped starter model): its architecture and classes,
+    # this request's run settings. None: a new model from `config`.
+    finetune_from: Path | None = None
 
 
 SETTINGS_FILE = "train_settings.json"  # in the project's models/ folder
@@ -115,7 +118,13 @@ def train_job_from_snapshots(
         yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
         samples.append(to_sample(snap, names))
     train_s, val_s = samples[: len(train)], samples[len(train) :]
-    result = yield from train_job(request.config, train_s, request.out_path, val_data=val_s)
+    result = yield from train_job(
+        request.config,
+        train_s,
+        request.out_path,
+        val_data=val_s,
+        finetune_from=request.finetune_from,
+    )
     return result
 
 

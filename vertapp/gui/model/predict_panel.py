@@ -39,6 +39,9 @@ from vertapp.review.prediction import PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 
 PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
+# The model used when no file is chosen: () -> (file, words for the status line); raises
+# VertAppError in words when there is none. The window's: the project's own, else the starter.
+DefaultModel = Callable[[], tuple[Path, str]]
 SCORE_FLOOR = 0.5  # the model is asked for everything above min(floor, threshold)
 
 
@@ -59,6 +62,8 @@ class PredictPanel(QWidget):
         self.worker: JobWorker | None = None
         self.last_run: PredictRun | None = None
         self.skipped_ground_truth: list[int] = []
+        self.default_model: DefaultModel | None = None
+        self._model_note = ""
         self._build()
 
     def _build(self) -> None:
@@ -134,13 +139,10 @@ class PredictPanel(QWidget):
     def predict(self, image_ids: list[int]) -> None:
         if self.is_running() or not image_ids:
             return
-        path = Path(self.model_path.text().strip())
-        if not path.is_file():
-            self._fail(
-                f"Model file not found: {path}"
-                if str(path) != "."
-                else "Choose a model file first."
-            )
+        try:
+            path, self._model_note = self._model()
+        except VertAppError as err:
+            self._fail(str(err))
             return
         pending = getattr(self.host, "pending_images", {})
         try:
@@ -156,8 +158,19 @@ class PredictPanel(QWidget):
         self.worker.failed.connect(self._fail)
         self.worker.cancelled.connect(lambda: self._done("Prediction cancelled; nothing changed."))
         self._set_running(True)
-        self.status.setText(f"Predicting {len(image_ids)} image(s)…")
+        self.status.setText(f"Predicting {len(image_ids)} image(s){self._model_note}…")
         self.worker.start()
+
+    def _model(self) -> tuple[Path, str]:
+        """The chosen file, else the window's default model (with words saying which)."""
+        text = self.model_path.text().strip()
+        if text:
+            if not Path(text).is_file():
+                raise VertAppError(f"Model file not found: {text}")
+            return Path(text), ""
+        if self.default_model is None:
+            raise VertAppError("Choose a model file first.")
+        return self.default_model()
 
     def cancel(self) -> None:
         if self.worker is not None:
@@ -197,7 +210,7 @@ class PredictPanel(QWidget):
             self._fail(str(err))
             return
         gt = len(self.skipped_ground_truth)
-        text = f"{added} vertebra(e) predicted by {run.model_id}."
+        text = f"{added} vertebra(e) predicted by {run.model_id}{self._model_note}."
         if gt:
             text += f" {gt} image(s) with ground truth kept as is: see Compare."
         self._done(text)

@@ -69,11 +69,13 @@ class TrainDialog(QDialog):
         class_names: list[str] | None = None,
         remembered: dict[str, Any] | None = None,
         remember: Callable[[dict[str, Any]], None] | None = None,
+        starter: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train a model")
         self._images = images
+        self._starter = starter  # offered (and chosen) as the start when given
         self._factory = job_factory
         self._class_names = class_names
         self.worker: JobWorker | None = None
@@ -152,9 +154,10 @@ class TrainDialog(QDialog):
         return box
 
     def _model_group(self, out_path: Path) -> QGroupBox:
-        self.model_box = TrainSettingsBox(out_path)
+        self.model_box = TrainSettingsBox(out_path, starter=self._starter)
         m = self.model_box  # the widgets tests and tools reach by name
         self.preset, self.device, self.out_path = m.preset, m.device, m.out_path
+        self.start_from = m.start
         self.settings, self.arch, self.backbone, self.weights = (
             m.settings,
             m.arch,
@@ -253,7 +256,8 @@ class TrainDialog(QDialog):
             values = self.settings.values()
         except ValueError as err:
             raise VertAppError(f"A setting is not a number: {err}") from None
-        weights = self.weights.text().strip()
+        start = self.model_box.start_from()
+        weights = "" if start else self.weights.text().strip()
         if weights and not Path(weights).is_file():
             raise VertAppError(f"Pretrained weights file not found: {weights}")
         values.update(
@@ -267,7 +271,7 @@ class TrainDialog(QDialog):
             values["class_names"] = list(self._class_names)
         config = training.build_config(self.model_box.preset_name(), values)
         out = Path(self.out_path.text().strip() or "model.pt")
-        return TrainRequest(config, train, val, out)
+        return TrainRequest(config, train, val, out, finetune_from=start)
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:

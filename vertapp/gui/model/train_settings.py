@@ -27,6 +27,10 @@ PRESET_WORDS = {
     "paper": "Accurate (full-size images, as in the CT paper; needs a GPU)",
 }
 DEVICE_WORDS = {"auto": "Automatic (GPU if present)", "cpu": "Processor (CPU)", "cuda": "GPU"}
+START_WORDS = {
+    "starter": "The starter model VertApp ships (fine-tune: minutes on a CPU)",
+    "scratch": "Nothing: a new model (needs many labelled scans or a GPU)",
+}
 
 # Engine settings under Advanced: (words, what it does). Others show their code name.
 ADVANCED_WORDS: dict[str, tuple[str, str]] = {
@@ -77,8 +81,19 @@ class TrainSettingsBox(QGroupBox):
     """Preset, epochs, device and file in words; architecture, weights and engine settings
     under Advanced (hidden until asked for)."""
 
-    def __init__(self, out_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, out_path: Path, starter: Path | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Model", parent)
+        # The starter model (None: this project's images are not CT MIPs, or it is missing).
+        self.starter = starter
+        self.start = _combo(
+            ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
+        )
+        self.start.setToolTip(
+            "Fine-tuning the starter model (trained on phantoms and five real CTs) needs "
+            "only a few labelled scans; its architecture and image size are kept."
+        )
         self.preset = _combo(training.preset_names(), "preset", PRESET_WORDS)
         self.preset.setCurrentIndex(max(0, self.preset.findData("fast")))
         self.device = _combo(["auto", "cpu", "cuda"], "device", DEVICE_WORDS)
@@ -94,6 +109,7 @@ class TrainSettingsBox(QGroupBox):
             "validation Dice is kept."
         )
         form = QFormLayout()
+        form.addRow("Start from", self.start)
         form.addRow("Speed or accuracy", self.preset)
         form.addRow("How long to train (epochs)", self.epochs)
         form.addRow("Run on", self.device)
@@ -109,6 +125,19 @@ class TrainSettingsBox(QGroupBox):
         v.addLayout(form)
         v.addWidget(self.more)
         v.addWidget(self.advanced)
+        self.start.currentIndexChanged.connect(lambda _i: self._show_start())
+        self._show_start()
+
+    def start_from(self) -> Path | None:
+        """The checkpoint to fine-tune, or None for a new model."""
+        return self.starter if self.start.currentData() == "starter" else None
+
+    def _show_start(self) -> None:
+        """The starter decides the architecture: its choices are shown as not in play."""
+        fixed = self.start_from() is not None
+        for widget in (self.arch, self.backbone, self.weights):
+            widget.setEnabled(not fixed)
+            widget.setToolTip("Set by the starter model" if fixed else "")
 
     def _advanced_part(self) -> QWidget:
         box = QWidget()
@@ -147,6 +176,7 @@ class TrainSettingsBox(QGroupBox):
     def remembered(self, val_fraction: float) -> dict[str, Any]:
         """What to remember of this dialog for the project (JSON values only)."""
         return {
+            "start": str(self.start.currentData()),
             "preset": self.preset_name(),
             "device": str(self.device.currentData()),
             "arch": self.arch.currentText(),
@@ -158,7 +188,7 @@ class TrainSettingsBox(QGroupBox):
 
     def restore(self, saved: dict[str, Any]) -> None:
         """Show remembered values (unknown or stale ones are skipped)."""
-        for combo, key in ((self.preset, "preset"), (self.device, "device")):
+        for combo, key in ((self.start, "start"), (self.preset, "preset"), (self.device, "device")):
             index = combo.findData(saved.get(key))
             if index >= 0:
                 combo.setCurrentIndex(index)

@@ -32,6 +32,7 @@ from vertapp.gui.model.train_dialog import TrainDialog
 from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.ml import starter
 from vertapp.review import status as rv
 from vertapp.review.snapshot import data_images
 from vertapp.review.training import load_train_settings, save_train_settings
@@ -82,6 +83,10 @@ class ModelWorkflow(QObject):
             self.review_dock.hide()
             self.compare_dock.hide()
         self.marks = OrderMarks(window.annot.canvas.viewbox)
+        self.predict_panel.default_model = self.default_model
+        self.predict_panel.model_path.setPlaceholderText(
+            "model (.pt); empty: the project's own, else the starter model"
+        )
         self._filter_main_view()
         self._build_actions()
         self._connect()
@@ -241,6 +246,7 @@ class ModelWorkflow(QObject):
             class_names=list(doc.project.labels),
             remembered=load_train_settings(models_dir) if doc.project.root else None,
             remember=(lambda v: save_train_settings(models_dir, v)) if doc.project.root else None,
+            starter=starter.starter_for(list(doc.project.labels), self._kinds()),
             parent=self.window,
         )
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
@@ -249,10 +255,25 @@ class ModelWorkflow(QObject):
         dialog.show()
         return dialog
 
+    # -- prediction's model ----------------------------------------------------------------
+    def _kinds(self) -> list[str]:
+        return [img.kind for img in self.window.doc.project.images.values()]
+
+    def default_model(self) -> tuple[Path, str]:
+        """Model > Predict with no file chosen: the project's own model, else the starter."""
+        project = self.window.doc.project
+        path, is_starter = starter.model_for_project(
+            project.root, list(project.labels), self._kinds()
+        )
+        if is_starter:
+            return path, " with the starter model (this project has no model of its own)"
+        return path, " with this project's model"
+
 
 def default_model_path(project_root: Path | None) -> Path:
-    base = project_root / "models" if project_root is not None else config_dir() / "models"
-    return base / "model.pt"
+    if project_root is not None:
+        return starter.project_model_path(project_root)
+    return config_dir() / "models" / "model.pt"
 
 
 def install_model_workflow(window: Any) -> ModelWorkflow:
