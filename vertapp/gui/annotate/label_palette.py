@@ -68,17 +68,23 @@ class LabelPalette(QWidget):
         layout.addWidget(self.next_label)
 
     def _button(self, name: str) -> QPushButton:
-        btn = QPushButton(name)
-        btn.setCheckable(True)
-        btn.setMinimumWidth(34)
         color = label_color(name)
-        btn.setIcon(swatch(color))
+        key = VERTEBRA_KEYS.get(name)
+        tip = f"Label {name}" + (f" ({key})" if key else "")
+        btn = self._add_button(name, name, swatch(color), tip)
+        btn.setMinimumWidth(34)
         btn.setStyleSheet(
             f"QPushButton {{ border-left: 5px solid {color.name()}; padding: 2px; }}"
             f"QPushButton:checked {{ background: {color.darker(180).name()}; color: white; }}"
         )
-        key = VERTEBRA_KEYS.get(name)
-        btn.setToolTip(f"Label {name}" + (f" ({key})" if key else ""))
+        return btn
+
+    def _add_button(self, name: str, text: str, icon: QIcon, tip: str) -> QPushButton:
+        """A checkable button of the exclusive group that emits `label_chosen(name)`."""
+        btn = QPushButton(text)
+        btn.setCheckable(True)
+        btn.setIcon(icon)
+        btn.setToolTip(tip)
         btn.clicked.connect(lambda _=False, n=name: self.label_chosen.emit(n))
         self.group.addButton(btn)
         self.buttons[name] = btn

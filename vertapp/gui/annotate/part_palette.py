@@ -104,20 +104,15 @@ class PartPalette(LabelPalette):
         row.addWidget(self.entry, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(grid)
-        layout.addLayout(row)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.next_label)
+        for box in (grid, row):
+            layout.addLayout(box)
+        for widget in (self.hint, self.next_label):
+            layout.addWidget(widget)
 
     def _button(self, part: str) -> QPushButton:
-        btn = QPushButton(PART_WORDS[part])
-        btn.setCheckable(True)
-        btn.setIcon(pattern_swatch(part))
-        btn.setToolTip(f"Part {PART_WORDS[part]} ({PART_KEYS[part]}, then the level)")
-        btn.clicked.connect(lambda _=False, p=part: self.label_chosen.emit(p))
-        self.group.addButton(btn)
-        self.buttons[part] = btn
-        return btn
+        words = PART_WORDS[part]
+        tip = f"Part {words} ({PART_KEYS[part]}, then the level)"
+        return self._add_button(part, words, pattern_swatch(part), tip)
 
     # -- state -----------------------------------------------------------------------------
     def set_current(self, name: str) -> None:
