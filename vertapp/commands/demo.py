@@ -1,4 +1,9 @@
-"""`vertapp demo [--out DIR] [--no-gui]`: write the demo project and open it."""
+"""`vertapp demo [--out DIR] [--no-gui]`: write the demo project and open it.
+
+A fresh demo project also gets the shipped starter model's predictions on its unlabelled
+spine (once, when it is built: a few seconds on a CPU), so the window opens with
+something to review.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +37,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo project already at {out} (use --force to rebuild)")
     else:
         run_job(build_demo_project(out), lambda p: print(p.message, flush=True))
+        predict_with_starter(out)
     if args.no_gui:
         return 0
     from vertapp.gui.app import run_gui
 
     return run_gui(str(out), screenshot=args.screenshot)
+
+
+def predict_with_starter(out: Path) -> None:
+    """The starter model's predictions on the demo's unlabelled images (a note if none)."""
+    from vertapp.errors import VertAppError
+    from vertapp.jobs import run_job
+    from vertapp.ml.starter import starter_path
+    from vertapp.review.predict_project import predict_into_project
+
+    try:
+        model = starter_path()
+        added = run_job(predict_into_project(out, model))
+    except VertAppError as err:
+        print(f"no predictions in the demo: {err}")
+        return
+    print(f"{added} vertebrae predicted by the starter model ({model.name}): review them")
