@@ -22,9 +22,10 @@ from vertapp.synth.pelvis import ilium_geometry, paint_ilium, paint_sacrum
 from vertapp.synth.realism import Realism, narrow_box, scanner_blur, trabecular_texture
 from vertapp.synth.ribs import paint_rib
 from vertapp.synth.soft_tissue import paint_canal, paint_soft_tissue, trunk_params
-from vertapp.synth.transitional import lumbarised_s1
+from vertapp.synth.transitional import lumbarised_s1, thoracic_t13
 from vertapp.synth.vertebra import Canvas, paint_disc, paint_vertebra
 
+TRANSITIONAL_LABEL = 255  # T13 while painting (ribs keep off labelled bone); 0 in the end
 BONE_HU = 100.0  # the CT paper's lower bone threshold; "enclosed by bone" uses it
 PART_NAMES = {1: "body", 2: "arch_pedicles", 3: "spinous", 4: "transverse"}
 
@@ -44,7 +45,9 @@ class CTPhantom:
     anatomy: Anatomy | None = field(repr=False, default=None)
     hip_mask: np.ndarray | None = field(repr=False, default=None)
     """bool (z, y, x): voxels of the two iliac bones (what must never hide a vertebra)."""
-    transitional: str | None = None  # "L6": drawn below L5, bone without a label
+    transitional: str | None = None  # "L6" below L5 or "T13" below T12: bone without a label
+    transitional_mask: np.ndarray | None = field(repr=False, default=None)
+    """bool (z, y, x): voxels of the transitional vertebra (to label it T13 = VerSe 28, say)."""
 
     @property
     def z_mm(self) -> np.ndarray:
@@ -76,7 +79,9 @@ def make_ct_phantom(
     streaky marrow, a slice profile and kernel, optional degeneration and a narrow crop
     (see realism.py); None keeps the legacy look. `realistic_options(seed)` draws all of
     it, with spacing, noise and levels, for training sets. `transitional="L6"` draws a
-    sixth lumbar vertebra (a lumbarised S1) below L5, unlabelled like an imported one.
+    sixth lumbar vertebra (a lumbarised S1) below L5, `transitional="T13"` a thirteenth
+    thoracic one between T12 and L1 (L1 and below move down), both unlabelled like an
+    imported one (`transitional_mask` holds its voxels).
     """
     real = realism if isinstance(realism, Realism) else (Realism() if realism else None)
     sp = tuple(float(s) for s in spacing)
@@ -88,11 +93,16 @@ def make_ct_phantom(
     levels = vertebra_range(first, last)
     has_pelvis = ("L4" in levels or "L5" in levels) if pelvis is None else bool(pelvis)
     anatomy = make_anatomy(seed, scoliosis_mm)
-    l6 = None
-    if transitional is not None:
-        if transitional != "L6" or "L5" not in levels:
-            raise ValueError(f"transitional: only 'L6' below a drawn L5, got {transitional!r}")
+    l6 = t13 = None
+    if transitional == "L6" and "L5" in levels:
         l6, anatomy = lumbarised_s1(anatomy)
+    elif transitional == "T13" and {"T12", "L1"} <= set(levels):
+        t13, anatomy = thoracic_t13(anatomy)
+    elif transitional is not None:
+        raise ValueError(
+            f"transitional: 'L6' below a drawn L5 or 'T13' between a drawn T12 and L1, "
+            f"got {transitional!r} for {first}-{last}"
+        )
     verts = [anatomy.vertebrae[VERTEBRA_ID[n] - 1] for n in levels]
     grid = _make_grid(anatomy, verts, sp, has_pelvis, margin_mm)
     canvas = Canvas(
@@ -107,10 +117,14 @@ def make_ct_phantom(
     )
     rng = np.random.default_rng([seed, 4242])
     paint_soft_tissue(canvas.hu, grid, anatomy, rng)
-    segments = verts + ([l6] if l6 else []) + (list(anatomy.sacrum) if has_pelvis else [])
+    segments = _with_t13(verts, t13) + ([l6] if l6 else [])
+    segments += list(anatomy.sacrum) if has_pelvis else []
     axis, sacral = canal_axis(grid, segments)
     paint_canal(canvas.hu, grid, axis[:, :2], axis[:, 2], anatomy.vertebrae[12].center[2])
-    hips = _paint_spine(canvas, anatomy, verts, has_pelvis, l6)
+    hips = _paint_spine(canvas, anatomy, verts, has_pelvis, l6, t13)
+    extra = canvas.vertebra == TRANSITIONAL_LABEL
+    canvas.vertebra[extra] = 0  # painted with its own label so ribs keep off it; unlabelled
+    canvas.part[extra] = 0
     _paint_texture(canvas, rng)
     clean = scanner_blur(canvas.hu, sp, psf_mm, real) if real else _blur(canvas.hu, sp, psf_mm)
     canal = enclosed_canal(clean >= BONE_HU, grid, axis, sacral)
@@ -118,7 +132,7 @@ def make_ct_phantom(
     if real and real.crop_half_width_mm is not None:
         front = min(float(g.center[1] - g.depth / 2) for g in verts)
         ys, xs = narrow_box(grid.shape, grid.origin, sp, axis[:, :2], front, real)
-        noisy, hips = noisy[:, ys, xs], hips[:, ys, xs]
+        noisy, hips, extra = noisy[:, ys, xs], hips[:, ys, xs], extra[:, ys, xs]
         canvas.vertebra, canvas.part = canvas.vertebra[:, ys, xs], canvas.part[:, ys, xs]
         x0, y0 = grid.origin[0] + xs.start * sp[0], grid.origin[1] + ys.start * sp[1]
         grid = replace(grid, origin=(x0, y0, grid.origin[2]), shape=noisy.shape)
@@ -138,6 +152,7 @@ def make_ct_phantom(
         has_pelvis=has_pelvis,
         seed=seed,
         transitional=transitional,
+        transitional_mask=extra if transitional else None,
         canal_axis=axis,
         body_centres={g.name: g.center.copy() for g in verts},
         anatomy=anatomy,
@@ -178,6 +193,7 @@ def _paint_spine(
     verts: list[VertebraGeometry],
     has_pelvis: bool,
     l6: VertebraGeometry | None = None,
+    t13: VertebraGeometry | None = None,
 ) -> np.ndarray:
     """Paint vertebrae, discs, ribs and pelvis; return the mask of the iliac bones."""
     all_v = anatomy.vertebrae
@@ -186,8 +202,12 @@ def _paint_spine(
         paint_disc(canvas, all_v[first - 1], verts[0])
     for g in verts:
         below = all_v[g.index + 1] if g.index + 1 < len(all_v) else None
+        if t13 is not None and g.name == "T12":
+            below = t13
         if not (g.name == "L5" and has_pelvis):
             paint_disc(canvas, g, below if g.index < last else None)
+    if t13 is not None:  # its disc below (T13/L1); T12/T13 above came with T12
+        paint_disc(canvas, t13, all_v[12])
     if first == 0:  # C7/T1 disc above T1
         top = verts[0]
         fake = _shifted(top, top.height + top.disc_above)
@@ -200,7 +220,9 @@ def _paint_spine(
         paint_vertebra(canvas, g, g.index + 1)
     if l6 is not None:
         paint_vertebra(canvas, l6, 0)
-    for g in verts:
+    if t13 is not None:
+        paint_vertebra(canvas, t13, TRANSITIONAL_LABEL)
+    for g in verts + ([t13] if t13 is not None else []):
         if g.index < 12:
             for side in (-1, 1):
                 paint_rib(canvas, anatomy, g, side)
@@ -211,6 +233,14 @@ def _paint_spine(
     for side in (-1, 1):
         paint_ilium(canvas, anatomy, side)
     return (canvas.hu != before) & (canvas.vertebra == 0)
+
+
+def _with_t13(verts: list[VertebraGeometry], t13: VertebraGeometry | None):
+    """The drawn vertebrae head to foot, with T13 after T12 when there is one."""
+    if t13 is None:
+        return list(verts)
+    at = [g.name for g in verts].index("T12") + 1
+    return verts[:at] + [t13] + verts[at:]
 
 
 def _shifted(g: VertebraGeometry, up: float) -> VertebraGeometry:

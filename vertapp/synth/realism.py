@@ -20,6 +20,8 @@ from scipy import ndimage
 
 from vertapp.labels import VERTEBRAE
 
+T13_SHARE = 0.05  # of the scans showing T12 and L1: rarer than L6 (~10 %) in VerSe
+
 
 @dataclass(frozen=True)
 class Realism:
@@ -47,7 +49,8 @@ def realistic_options(seed: int) -> dict[str, Any]:
     """Keyword arguments of `make_ct_phantom` for a random but plausible real-scan look:
     levels (ending at L5 in half), slice spacing 1-5 mm, in-plane 0.6-1.0 mm, soft to sharp kernels, noise
     10-60 HU, degeneration in about half, a VerSe-like narrow crop in about half, an
-    unlabelled L6 in about 1 of 10 that reach L5."""
+    unlabelled L6 in about 1 of 10 that reach L5, an unlabelled T13 in about 1 of 20 that
+    show T12 and L1."""
     rng = np.random.default_rng([seed, 5150])
     n = int(rng.integers(4, 12))
     # half the scans reach the sacrum (lumbar and abdominal CTs), the rest anywhere
@@ -72,6 +75,9 @@ def realistic_options(seed: int) -> dict[str, Any]:
     last = VERTEBRAE[first + n - 1]
     # VerSe: about 1 in 10 spines has a transitional L6 (left unlabelled, docs/import.md)
     l6 = last == "L5" and rng.random() < 0.1
+    # and fewer a T13; drawn last, so every other choice of a seed stays what it was
+    levels = VERTEBRAE[first : first + n]
+    t13 = not l6 and "T12" in levels and "L1" in levels and rng.random() < T13_SHARE
     return {
         "first": VERTEBRAE[first],
         "last": last,
@@ -80,7 +86,7 @@ def realistic_options(seed: int) -> dict[str, Any]:
         "noise_hu": float(rng.uniform(10.0, 60.0)),
         "psf_mm": float(rng.uniform(0.4, 1.0)),
         "realism": realism,
-        "transitional": "L6" if l6 else None,
+        "transitional": "L6" if l6 else ("T13" if t13 else None),
     }
 
 

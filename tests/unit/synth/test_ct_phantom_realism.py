@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vertapp.labels import VERTEBRAE
 from vertapp.synth import Realism, make_ct_phantom, realistic_options
 
 SMALL = dict(seed=3, first="L1", last="L2", spacing=(1.0, 1.0, 2.0), pelvis=False)
@@ -80,7 +81,12 @@ def test_realistic_options_are_seeded_and_cover_1_to_5_mm_slices() -> None:
     many = [realistic_options(s) for s in range(200)]
     assert 0.4 < np.mean([o["last"] == "L5" for o in many]) < 0.7
     assert 2 <= sum(o["transitional"] == "L6" for o in many) <= 25
-    assert all(o["last"] == "L5" for o in many if o["transitional"])
+    assert all(o["last"] == "L5" for o in many if o["transitional"] == "L6")
+    t13 = [o for o in many if o["transitional"] == "T13"]
+    assert 1 <= len(t13) <= 15
+    order = list(VERTEBRAE)
+    for o in t13:  # only where T12 and L1 are drawn
+        assert order.index(o["first"]) <= order.index("T12") < order.index(o["last"])
 
 
 def test_transitional_l6_is_unlabelled_bone_between_l5_and_the_sacrum() -> None:
