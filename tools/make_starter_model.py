@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.dst}: {info['bytes'] / 1e6:.1f} MB, {info['parameters'] / 1e6:.2f} M parameters "
         f"({info['backbone']}), classes {info['class_names'][0]}..{info['class_names'][-1]}, "
-        f"epoch {info['epoch']} of {info['epochs_trained']}, sha256 {digest}"
+        f"epoch {info['epoch']}"
+        + (f" of {info['epochs_trained']}" if info["epochs_trained"] else "")
+        + f", sha256 {digest}"
     )
     return 0
 

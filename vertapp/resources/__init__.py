@@ -1,1 +1,2 @@
-"""Data files the app ships (icon, desktop entry); read them through `vertapp.appresources`."""
+"""Data files the app ships (icon, desktop entry, starter model); read them through
+`vertapp.appresources`."""
