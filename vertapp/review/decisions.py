@@ -9,7 +9,8 @@ with their score and model id, replacing the undecided ones of an earlier run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,21 @@ def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:
 
 
 # -- predictions -> project --------------------------------------------------------------------
+def shapes_for_labels(shapes: Sequence[Any], labels: Collection[str]) -> list[Any]:
+    """A radiograph run's parts fitted to a project of whole vertebrae (T1..L5 categories,
+    as landmark imports into a CT project make): a body becomes its level's instance, the
+    other parts, which have no category there, are left out. Other shapes pass as they are.
+    """
+    out = []
+    for shape in shapes:
+        level = getattr(shape, "level", None)
+        if level is None or shape.label in labels:
+            out.append(shape)
+        elif shape.label == "body" and level in labels:
+            out.append(dataclasses.replace(shape, label=level))
+    return out
+
+
 def prediction_instances(project: Project, shapes: Sequence[Any], model_id: str) -> list[Instance]:
     """New predicted Instances (fresh ids) from a run's PredictedShapes of one image."""
     out: list[Instance] = []

@@ -117,3 +117,22 @@ def test_levels_reach_the_predicted_instances(monkeypatch, tmp_path: Path) -> No
     assert body[:, 0].min() == pytest.approx(20, abs=1) and body[:, 0].max() == pytest.approx(
         50, abs=1
     )
+
+
+def test_in_a_project_of_whole_vertebrae_a_body_becomes_its_level() -> None:
+    """A radiograph in a project with T1..L5 categories (landmarks imported into a CT
+    project): bodies take their level as label, parts with no category are left out."""
+    from vertapp.review.decisions import shapes_for_labels
+    from vertapp.review.prediction import PredictedShape
+
+    ring = [np.array([[0, 0], [4, 0], [4, 4]], float)]
+    run = [
+        predict_images.PartShape("body", 0.9, ring, "L3"),
+        predict_images.PartShape("pedicle", 0.8, ring, "L3"),
+        predict_images.PartShape("body", 0.7, ring, "unknown"),
+    ]
+    fitted = shapes_for_labels(run, VERTEBRAE)
+    assert [(s.label, s.level) for s in fitted] == [("L3", "L3")]
+    assert shapes_for_labels(run, PARTS) == run  # a parts project takes them as they are
+    ct = [PredictedShape("T4", 0.9, ring)]
+    assert shapes_for_labels(ct, VERTEBRAE) == ct

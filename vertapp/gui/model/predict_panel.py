@@ -34,7 +34,11 @@ from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
 from vertapp.review.compare import has_ground_truth
-from vertapp.review.decisions import prediction_instances, replace_prediction_ops
+from vertapp.review.decisions import (
+    prediction_instances,
+    replace_prediction_ops,
+    shapes_for_labels,
+)
 from vertapp.review.prediction import PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 
@@ -220,6 +224,7 @@ class PredictPanel(QWidget):
         """Put the run's instances into the project as one undo step; returns how many."""
         project = self.host.project
         labels = set(project.labels)
+        run.shapes = {k: shapes_for_labels(v, labels) for k, v in run.shapes.items()}
         foreign = {s.label for shapes in run.shapes.values() for s in shapes} - labels
         if foreign:
             raise VertAppError(
