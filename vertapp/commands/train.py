@@ -187,6 +187,15 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     return radiograph_samples(dataset, names, cfg.max_size), cfg
 
 
+def radiograph_validator(data: Any) -> Any:
+    """Radiographs (read as samples) are validated on their numbered bodies, not by top class."""
+    if not isinstance(data, list):
+        return None
+    from vertapp.xray.validation import validate_radiographs
+
+    return validate_radiographs
+
+
 def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> Any:
     """The training job the flags ask for: plain, fine-tune, or pretrain + fine-tune."""
     from vertapp.ml.recipe import pretrain_finetune_job
@@ -200,6 +209,7 @@ def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> An
             resume=args.resume,
             phantoms=args.phantoms,
             finetune_from=args.finetune_from or start,
+            validator=radiograph_validator(data),
         )
     if not args.phantoms or args.resume or args.finetune_from:
         raise VertAppError("--pretrain-epochs needs --phantoms, and no --resume/--finetune-from")

@@ -99,3 +99,10 @@ def test_train_job_scores_each_epoch_with_the_given_validator(tmp_path):
     assert result.best_val_mean_dice == 0.6
     best = torch.load(result.out, map_location="cpu", weights_only=True)
     assert best["epoch"] == 1 and best["epochs_trained"] == 2
+
+
+def test_vertapp_train_validates_radiograph_projects_on_numbered_bodies():
+    from vertapp.commands.train import radiograph_validator
+
+    assert radiograph_validator(spine_samples(1)) is validate_radiographs  # read as samples
+    assert radiograph_validator("project/") is None  # CT MIPs: the engine's own validation
