@@ -10,8 +10,10 @@ and transform but runs ~10x slower per vertebra and cannot down-weight outliers.
 - the template is the high-dose crop (its gradients are clean, and the inverse-compositional
   scheme computes them and the Hessian once per level);
 - Tukey weights, rescaled each iteration from the residuals' median absolute deviation,
-  drop the pixels that no similarity explains: ribs and soft tissue that overlap the
-  vertebra but do not move with it, which otherwise pull the estimate towards "no motion".
+  drop the pixels that no similarity explains.
+
+Ribs and soft tissue that overlap the vertebra but stay put are a second, static layer:
+`static_layer.py` takes it out of both images before this step at the finest level.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ MAX_STEP_PX = 2.0  # per iteration, pixels of the pyramid level
 
 
 def local_normalise(image: np.ndarray, noise_sigma: float, window_sigma: float) -> np.ndarray:
+    """Grain smoothed, local mean removed, divided by the local spread of what is left."""
     img = cv2.GaussianBlur(np.asarray(image, np.float32), (0, 0), noise_sigma)
-    mean = cv2.GaussianBlur(img, (0, 0), window_sigma)
-    var = cv2.GaussianBlur(img * img, (0, 0), window_sigma) - mean * mean
-    std = np.sqrt(np.maximum(var, 0.0))
+    detail = img - cv2.GaussianBlur(img, (0, 0), window_sigma)
+    # the spread of the detail itself (not the raw variance about the local mean): a slow
+    # gradient under the window (soft tissue, the heel effect) does not count as contrast
+    std = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), window_sigma))
     floor = max(float(np.percentile(std, 50)) * 0.2, 1e-6)
-    return np.asarray((img - mean) / np.maximum(std, floor), np.float32)
+    return np.asarray(detail / np.maximum(std, floor), np.float32)
 
 
 def _as3(m: np.ndarray) -> np.ndarray:
@@ -43,16 +47,13 @@ def refine(
     mask: np.ndarray,
     matrix: np.ndarray,
     center: tuple[float, float],
-    static: np.ndarray | None = None,
     iterations: int = 40,
 ) -> tuple[np.ndarray, float]:
     """Refine `matrix` (template pixel (col, row, 1) -> image (col, row)) on one level.
 
     `template`, `mask`: the high-dose crop (both normalised images share the template's
     pixel grid origin at 0, 0); `image`: the low-dose image in the same coordinates.
-    `static`: the matrix of "no motion" (the same pixel in both images); pixels that it
-    explains better than the current estimate are ribs or soft tissue that stayed put, and
-    lose their weight. Returns (matrix, robust RMS residual)."""
+    Returns (matrix, robust RMS residual)."""
     rows, cols = np.nonzero(mask)
     if rows.size < 12:
         return matrix, float("inf")
@@ -65,15 +66,12 @@ def refine(
     tvals = template[rows, cols].astype(np.float64)
     m = _as3(matrix)
     sigma = None
-    r0 = None if static is None else _sample(image, static, template.shape, rows, cols) - tvals
     for _ in range(iterations):
         r = _sample(image, m[:2], template.shape, rows, cols) - tvals
         mad = float(np.median(np.abs(r - np.median(r)))) * 1.4826
         sigma = max(mad, 1e-6)
         u = r / (TUKEY_C * sigma)
         w = np.where(np.abs(u) < 1, (1 - u * u) ** 2, 0.0)
-        if r0 is not None:
-            w = w * (r0 * r0 + 1e-3 * sigma**2) / (r0 * r0 + r * r + 1e-3 * sigma**2)
         jw = jac * w[:, None]
         h = jw.T @ jac + np.eye(4) * 1e-6 * max(float(np.trace(jw.T @ jac)), 1e-12)
         dp = np.linalg.solve(h, jw.T @ r)
@@ -95,6 +93,20 @@ def refine(
     return m[:2], float(sigma if sigma is not None else np.inf)
 
 
+def warp_back(image: np.ndarray, matrix: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`image` pulled onto a grid of `shape` whose pixel p sits at `matrix` p in `image`."""
+    return np.asarray(
+        cv2.warpAffine(
+            image,
+            np.asarray(matrix, np.float64)[:2],
+            (int(shape[1]), int(shape[0])),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        ),
+        np.float32,
+    )
+
+
 def _sample(
     image: np.ndarray,
     matrix: np.ndarray,
@@ -103,11 +115,4 @@ def _sample(
     cols: np.ndarray,
 ) -> np.ndarray:
     """`image` at the template pixels (rows, cols) mapped by `matrix`."""
-    warped = cv2.warpAffine(
-        image,
-        np.asarray(matrix, np.float64)[:2],
-        (int(shape[1]), int(shape[0])),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-    return np.asarray(warped[rows, cols], np.float64)
+    return np.asarray(warp_back(image, matrix, shape)[rows, cols], np.float64)

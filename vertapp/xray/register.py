@@ -4,8 +4,9 @@ The high-dose crop is the template and its mask is the high-dose ZOI grown by a 
 clean outline decides which pixels count, never the rough low-dose one. The low-dose crop
 around where the start transform puts the ZOI is searched. Each pyramid level (down to a
 ZOI of ~16 px) runs the robust Lucas-Kanade of `lucas_kanade.py` on locally normalised
-images, with "no motion" as the competing explanation of every pixel (ribs and soft tissue
-overlapping the vertebra stay put and would otherwise pull the estimate towards zero).
+images; the finest level first separates the static layer (`static_layer.py`: ribs and
+soft tissue that overlap the vertebra stay put and would otherwise pull the estimate
+towards zero).
 The result maps high-dose pixels to low-dose ones, as `alignment.json` stores it.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from vertapp.xray.lucas_kanade import local_normalise, refine
 from vertapp.xray.similarity import Similarity, apply_matrix
+from vertapp.xray.static_layer import refine_two_layers
 from vertapp.xray.zoi import Zoi
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
@@ -26,7 +28,7 @@ GROW_MIN_PX = 1  # ... and at least this many pixels (static tissue around a ver
 NOISE_FRACTION = 0.03  # grain smoothing (Gaussian sigma), share of the ZOI size
 WINDOW_FRACTION = 0.06  # local normalisation window (Gaussian sigma), share of the ZOI size
 WINDOW_MIN_PX = 2.0  # ... and at least this many pixels of the level
-USE_STATIC = True  # the "no motion" competitor at the finest level (off: 0.75 px median, not 0.48)
+USE_STATIC = True  # static layer separated at the finest level (see static_layer.py)
 MAX_TURN_DEG = 10.0  # a level that turns the ZOI further than this is rejected ...
 MAX_LOG_SCALE = 0.1  # ... and one that scales it by more than ~10 %
 FINEST_PX = 64  # no level finer than a ZOI of this size: finer grids add time and blur, not detail
@@ -105,10 +107,12 @@ def register_zoi(
         c = ((center[0] - (k - 1) / 2) / k, (center[1] - (k - 1) / 2) / k)
         lvl = np.linalg.inv(d) @ to_crop @ d
         still = np.linalg.inv(d) @ _shift(hx - lx, hy - ly) @ d
-        # the "no motion" competitor only once the coarse levels have found the basin: from
-        # a far start it can reinforce any drift (pixels explained by the drift gain weight)
-        use_still = USE_STATIC and k == ks[-1]
-        lvl2, _ = refine(t, i, m, lvl[:2], c, still[:2] if use_still else None)
+        # the static layer only once the coarse levels have found the basin: from a far
+        # start, "no motion" can claim the vertebra's own edges
+        if USE_STATIC and k == ks[-1]:
+            lvl2 = refine_two_layers(t, i, m, lvl[:2], c, still[:2])
+        else:
+            lvl2, _ = refine(t, i, m, lvl[:2], c)
         refined = d @ _as3(lvl2) @ np.linalg.inv(d)
         if not _plausible(refined[:2], to_crop[:2], center):
             break  # a runaway level: keep what the coarser levels found
