@@ -134,6 +134,10 @@ def test_saved_and_reopened_film_keeps_its_sixteen_bits(qtbot, window, film_png,
     auto = window_presets(tall_film())["Automatic"]
     assert window.annot.levels.wl == pytest.approx(auto)
     assert _shows(window, tall_film(), auto)
+    other = tmp_path / "copy"  # "save as" takes the film's own values along
+    assert window.save(other, wait=True)
+    _open(qtbot, window, other)
+    assert (other / rec.source_path).is_file() and _shows(window, tall_film(), auto)
 
 
 def test_dicom_dx_film_is_windowed_on_its_bone_bright_values(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]
