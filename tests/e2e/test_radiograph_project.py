@@ -171,6 +171,22 @@ def test_two_radiographs_of_the_project_align_on_their_outlines(
     view.close()
 
 
+def test_the_chosen_preset_follows_to_the_next_film(qtbot, window, pair_project) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.xray.display import window_presets
+
+    _open(qtbot, window, pair_project)
+    levels = window.annot.levels
+    assert levels.preset.currentText() == "Automatic"
+    window.preset_actions[0].trigger()  # F5: bone on the low-dose film
+    window.step_image(1)  # the high-dose film opens in its own bone window
+    high = window.doc.raw_pixels(window.doc.current_id)
+    assert levels.preset.currentText() == "Bone"
+    assert levels.wl == pytest.approx(window_presets(high)["Bone"])
+    levels.width_box.setValue(levels.wl[0] / 2)  # numbers typed stay with their film
+    window.step_image(-1)
+    assert levels.preset.currentText() == "Bone"
+
+
 def test_pairing_needs_two_radiographs(qtbot, window, small_project) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
     _action(window, "Pair two radiographs of the project…").trigger()

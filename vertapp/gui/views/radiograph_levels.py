@@ -34,6 +34,9 @@ class RadiographLevels(QWidget):
         self.value_range = (0.0, 1.0)
         self.presets: dict[str, tuple[float, float]] = {}
         self.film: np.ndarray | None = None  # the shown radiograph's values, float32
+        # The preset last chosen opens the next film too (its own percentiles): browsing a
+        # series keeps the bone window; typed or dragged numbers stay with their film.
+        self.chosen = display.DEFAULT
         self.width_box = self._box("Window width")
         self.level_box = self._box("Window level / centre")
         self.preset = QComboBox()
@@ -81,7 +84,7 @@ class RadiographLevels(QWidget):
             box.setSingleStep(span / 100.0)
             box.setRange(low, high)
             box.blockSignals(False)
-        self.wl = self.presets[display.DEFAULT]
+        self.wl = self.presets[self.chosen]
         self._show_numbers()
         return display.render(film, *self.wl)
 
@@ -96,6 +99,7 @@ class RadiographLevels(QWidget):
         """Apply a preset by name; False when no radiograph is shown or no such preset."""
         if not self.active or name not in self.presets:
             return False
+        self.chosen = name
         self.set_window(*self.presets[name])
         return True
 
