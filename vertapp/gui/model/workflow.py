@@ -87,6 +87,10 @@ class ModelWorkflow(QObject):
         self.predict_panel.model_path.setPlaceholderText(
             "model (.pt); empty: the project's own, else the starter model"
         )
+        self.predict_panel.model_path.setToolTip(
+            "Model to predict with. Left empty: this project's own model (models/model.pt), "
+            "else the starter model VertApp ships (CT MIPs only)"
+        )
         self._filter_main_view()
         self._build_actions()
         self._connect()
