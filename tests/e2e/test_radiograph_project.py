@@ -126,7 +126,9 @@ def pair_project(tmp_path: Path) -> Path:
     ):
         cv2.imwrite(str(folder / "images" / f"{name}.png"), stored_pixels(film.array))
         h, w = film.array.shape
-        project.add_image(ImageRecord(image_id, f"images/{name}.png", w, h, kind="radiograph"))
+        spacing = {"vertapp": {"pixel_spacing_mm": list(film.pixel_spacing)}}
+        rec = ImageRecord(image_id, f"images/{name}.png", w, h, kind="radiograph", extra=spacing)
+        project.add_image(rec)
         for level, masks in parts_by_level(parts).items():
             for part, mask in masks.items():
                 rings = mask_to_polygons(mask, 0.5)
@@ -167,6 +169,7 @@ def test_two_radiographs_of_the_project_align_on_their_outlines(
             motion = p.motions[row.level]
             assert row.dx_px == pytest.approx(motion.dx_mm, abs=1.0), row.level
             assert row.dy_px == pytest.approx(motion.dy_mm, abs=1.0), row.level
+            assert row.dx_mm == pytest.approx(row.dx_px)  # 1 mm pixels, recorded on both
     assert sum(r.status == "aligned" for r in view.state.rows()) >= 6
     view.close()
 

@@ -144,10 +144,17 @@ def test_dicom_dx_film_is_windowed_on_its_bone_bright_values(qtbot, window, tmp_
     from tests.unit.io.iotest_helpers import write_dx
 
     stored = (tall_film(600, 240) >> 4).astype(np.uint16)  # 12-bit values
-    path = write_dx(tmp_path / "film.dcm", stored, photometric="MONOCHROME1", bits_stored=12)
+    path = write_dx(
+        tmp_path / "film.dcm",
+        stored,
+        photometric="MONOCHROME1",
+        bits_stored=12,
+        pixel_spacing=(0.15, 0.15),
+    )
     _open(qtbot, window, path)
     rec = window.doc.current
     assert rec is not None and rec.kind == "radiograph"
+    assert rec.extra["vertapp"]["pixel_spacing_mm"] == [0.15, 0.15]  # mm in the pair view
     values = window.doc.raw_pixels(rec.id)
     assert values.max() > 255  # 12 bits, not an 8-bit copy
     assert np.corrcoef(values.ravel(), stored.ravel())[0, 1] < -0.99  # MONOCHROME1: inverted

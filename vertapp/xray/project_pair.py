@@ -39,6 +39,7 @@ class ImageOutlines:
     outlines: tuple[Outline, ...]
     path: Path | None = None  # its own values are read from here in the worker ...
     pixels: np.ndarray | None = None  # ... unless they are in memory (not saved yet)
+    pixel_mm: tuple[float, float] | None = None  # (row, col) where its file recorded one
 
 
 def outlines_of(
@@ -55,7 +56,10 @@ def outlines_of(
         )
         for inst in rec.instances
     )
-    return ImageOutlines(f"image {image_id}", rec.height, rec.width, outlines, path, pixels)
+    spacing = rec.extra.get("vertapp", {}).get("pixel_spacing_mm")
+    pixel_mm = (float(spacing[0]), float(spacing[1])) if spacing else None
+    name = f"image {image_id}"
+    return ImageOutlines(name, rec.height, rec.width, outlines, path, pixels, pixel_mm)
 
 
 def zois_of(image: ImageOutlines) -> tuple[dict[str, Zoi], list[str]]:
@@ -96,6 +100,12 @@ def _pixels(image: ImageOutlines) -> np.ndarray:
 
 def project_pair_job(low: ImageOutlines, high: ImageOutlines) -> Job[PairState]:
     """Read both images, take their annotations as ZOIs, align and fuse (`pair_job`)."""
+    yield Progress("Reading", None, "low-/high-dose images")
+    return (yield from pair_job(pair_inputs(low, high)))
+
+
+def pair_inputs(low: ImageOutlines, high: ImageOutlines) -> PairInputs:
+    """The pair's pixels and ZOIs; mm where both films record the same pixel spacing."""
     if (low.height, low.width) != (high.height, high.width):
         raise InputError(
             f"the low-dose image is {low.width}x{low.height} pixels and the high-dose one "
@@ -103,7 +113,8 @@ def project_pair_job(low: ImageOutlines, high: ImageOutlines) -> Job[PairState]:
         )
     low_zois, low_notes = zois_of(low)
     high_zois, high_notes = zois_of(high)
-    yield Progress("Reading", None, "low-/high-dose images")
     notes = [f"low-dose: {w}" for w in low_notes] + [f"high-dose: {w}" for w in high_notes]
-    inputs = PairInputs(_pixels(low), _pixels(high), low_zois, high_zois, None, notes)
-    return (yield from pair_job(inputs))
+    pixel_mm = low.pixel_mm if low.pixel_mm == high.pixel_mm else None
+    if low.pixel_mm != high.pixel_mm:
+        notes.append("the two films record different pixel spacings: shifts in pixels only")
+    return PairInputs(_pixels(low), _pixels(high), low_zois, high_zois, pixel_mm, notes)

@@ -55,3 +55,17 @@ def test_refusals_in_words() -> None:
     b = outlines_of(other, 1, None, np.zeros((90, 60)))
     with pytest.raises(InputError, match="same size"):
         run_job(project_pair_job(a, b))
+
+
+def test_pixel_spacing_recorded_by_both_films_gives_mm() -> None:
+    from vertapp.xray.project_pair import pair_inputs
+
+    project = _project(("body", "L1", SQUARE))
+    project.images[1].extra = {"vertapp": {"pixel_spacing_mm": [0.15, 0.15]}}
+    pixels = np.zeros((80, 60), np.float32)
+    a = outlines_of(project, 1, None, pixels)
+    assert a.pixel_mm == (0.15, 0.15)
+    assert pair_inputs(a, a).pixel_mm == (0.15, 0.15)
+    bare = outlines_of(_project(("body", "L1", SQUARE)), 1, None, pixels)
+    inputs = pair_inputs(a, bare)
+    assert inputs.pixel_mm is None and any("pixel spacings" in n for n in inputs.notes)

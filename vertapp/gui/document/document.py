@@ -29,6 +29,7 @@ from vertapp.config import config_dir
 from vertapp.errors import UnsafePathError, VertAppError
 from vertapp.gui.document.files import (
     PendingSave,
+    add_radiograph,
     add_record,
     export_snapshot_job,
     read_autosave,
@@ -127,9 +128,8 @@ class Document(QObject):
         return image_id
 
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
-        project = Project(label_set="parts")
-        arr = opened.radiograph.array
-        rec = add_record(project, opened.path, arr.shape, "", kind="radiograph")
+        project, arr = Project(label_set="parts"), opened.radiograph.array
+        rec = add_radiograph(project, opened.path, opened.radiograph)
         pending, raw = {rec.id: to_u8(arr)}, {rec.id: arr}
         self.set_project(project, Path(opened.path).name, pending=pending, raw=raw)
         self._autosave_key = source_key(opened.path)

@@ -111,6 +111,14 @@ def add_record(
     return rec
 
 
+def add_radiograph(project: Project, path: str | Path, radiograph: Any) -> ImageRecord:
+    """A radiograph read from `path` (a `vertapp.io.Radiograph`); its pixel spacing, where
+    the file records one, kept as vertapp.pixel_spacing_mm (row, col) for the pair view."""
+    spacing = radiograph.pixel_spacing
+    extra = {"vertapp": {"pixel_spacing_mm": [float(v) for v in spacing]}} if spacing else {}
+    return add_record(project, path, radiograph.shape, "", kind="radiograph", extra=extra)
+
+
 def write_autosave(
     project: Project, pending: dict[int, np.ndarray], ct: dict[int, OpenedCT], folder: Path
 ) -> None:
