@@ -101,6 +101,8 @@ def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
     from vertapp.ml import starter
 
     first = items[0]
+    if len(items) == 1 and (first == "starter" or Path(first).suffix.lower() in MODEL_EXT):
+        raise InputError(f"{first}: a model and no INPUT; give the images or project to predict")
     if len(items) > 1 and first == "starter":
         return starter.starter_path(), items[1:], "the starter model shipped with VertApp"
     if len(items) > 1 and Path(first).suffix.lower() in MODEL_EXT:

@@ -138,6 +138,8 @@ def test_predict_with_a_missing_or_corrupt_starter_fails_in_words(
     assert main(["predict", str(project), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "starter-ct.pt: not a readable checkpoint" in err and not out.exists()
+    assert main(["predict", str(bad), "--out", str(out)]) == 1
+    assert "a model and no INPUT" in capsys.readouterr().err
 
 
 RUN = ["--epochs", "1", "--max-iters", "1", "--device", "cpu", "--lr", "1e-9"]
