@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QMouseEvent
 
-from tests.e2e.mouse_driver import _send, view_point
+from tests.e2e.mouse_driver import _send, drag, view_point
 from tests.e2e.test_conventions import _wheel
 from vertapp.xray.display import window_presets
 
@@ -113,6 +113,11 @@ def test_wheel_zooms_at_the_cursor_on_a_film(qtbot, window, film_png) -> None:  
     after = canvas.viewbox.mapSceneToView(canvas.view.mapToScene(pos))
     assert canvas.zoom() > before
     assert abs(after.x() - target[0]) < 3 and abs(after.y() - target[1]) < 3
+    (x0, _), (y0, _) = canvas.viewbox.viewRange()
+    drag(qtbot, canvas, (300, 1800), (350, 1700))  # left-drag on the film (no polygon): pans
+    (x1, _), (y1, _) = canvas.viewbox.viewRange()
+    assert x1 == pytest.approx(x0 - 50, abs=3) and y1 == pytest.approx(y0 + 100, abs=3)
+    assert window.doc.current.instances == []
 
 
 def test_ct_keeps_its_own_window_and_no_radiograph_bar(qtbot, window, phantom_nifti) -> None:  # type: ignore[no-untyped-def]
