@@ -178,3 +178,36 @@ def test_from_scratch_and_architecture_flags_train_a_new_model(
     assert main(["train", str(project), "--out", str(out), *small, *RUN]) == 0
     err = capsys.readouterr().err
     assert "from scratch (--min-size, --max-size, --set fpn_channels chooses the model" in err
+
+
+SHIPPED = ROOT / "vertapp" / "resources" / "models" / "starter-ct.pt"
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="the starter model is not in this checkout")
+def test_the_shipped_starter_is_safe_small_and_finds_a_phantom_spine(monkeypatch):
+    """The real file: weights_only, fp16, <= 20 MB, T1..L5; on a phantom it never saw
+    (the demo's kind, seed 1000, T10-L5) it finds and orders the vertebrae."""
+    import numpy as np
+
+    from vertapp.ml.metrics import score_image, union_by_label
+    from vertapp.ml.predict import predict_images
+    from vertapp.preprocess import preprocess, project_labels
+    from vertapp.synth import make_ct_phantom
+
+    monkeypatch.delenv(starter.ENV_OVERRIDE)
+    assert starter.starter_path() == SHIPPED or starter.starter_path().samefile(SHIPPED)
+    raw = torch.load(SHIPPED, map_location="cpu", weights_only=True)
+    assert SHIPPED.stat().st_size <= starter.MAX_BYTES and "optimizer" not in raw
+    assert all(v.dtype == torch.float16 for v in raw["model"].values() if v.is_floating_point())
+    loaded = load_checkpoint(SHIPPED)
+    assert loaded.class_names == list(VERTEBRAE)
+    ph = make_ct_phantom(seed=1000, first="T10", last="L5")
+    res = preprocess(ph.volume)
+    truth = project_labels(ph.vertebra_labels, ph.volume, res)
+    [pred] = predict_images(loaded, [res.mip_u8])
+    gt = {VERTEBRAE[i - 1]: truth == i for i in np.unique(truth) if 1 <= i <= 17}
+    names = [VERTEBRAE[i - 1] for i in pred.labels]
+    scores, _ = score_image(gt, union_by_label(list(pred.masks), names, truth.shape))
+    dice = float(np.mean([s.dice for s in scores]))
+    identified = float(np.mean([s.identified for s in scores]))
+    assert dice >= 0.8 and identified >= 0.8, (dice, identified)
