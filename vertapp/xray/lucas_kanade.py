@@ -48,6 +48,7 @@ def refine(
     matrix: np.ndarray,
     center: tuple[float, float],
     iterations: int = 40,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Refine `matrix` (template pixel (col, row, 1) -> image (col, row)) on one level.
 
@@ -72,6 +73,8 @@ def refine(
         sigma = max(mad, 1e-6)
         u = r / (TUKEY_C * sigma)
         w = np.where(np.abs(u) < 1, (1 - u * u) ** 2, 0.0)
+        if weights is not None:
+            w = w * weights[rows, cols]
         jw = jac * w[:, None]
         h = jw.T @ jac + np.eye(4) * 1e-6 * max(float(np.trace(jw.T @ jac)), 1e-12)
         dp = np.linalg.solve(h, jw.T @ r)

@@ -13,11 +13,20 @@ whose outlines ribs cross, the motion came out ~25 % too small).
    where the current motion puts it and where it was; a pixel that "no motion" explains
    better is static. Share = min(1, still / moved residual energy) squared: 1 wherever
    the motion explains the pixel at least as well (a vertebra that barely moved keeps all
-   its pixels), falling fast where only "no motion" does.
+   its pixels), falling fast where only "no motion" does. A share never grows again from
+   one round to the next (see below).
 2. the static part, (1 - share) x the high-dose image, sits at the same pixels in both
    images: it is subtracted from the template and from the low-dose image alike, so the
    rib edges leave both and what remains is the vertebra on either side.
-3. robust Lucas-Kanade (`lucas_kanade.refine`) on what remains, a few steps, then again.
+3. robust Lucas-Kanade (`lucas_kanade.refine`) on what remains, each pixel also weighted
+   by its share, a few steps; then again from 1.
+
+Why the share only falls: the loop has a runaway. Where a rib keeps some share, a part of
+it stays in both images and pulls towards "no motion"; the nearer the estimate comes to no
+motion, the better the motion explains the rib, the more share it gets back. Started from
+the true motion, the free loop drifted away from it to a worse residual; with the share
+held down (and used as a weight) the 95th percentile of the corner error on the 0.4 mm
+synthetic pairs fell from 3.4 to 3.0 px.
 
 Both images are locally normalised first (`lucas_kanade.local_normalise`), over a window
 small enough that the sum of the layers is kept.
@@ -71,10 +80,14 @@ def refine_two_layers(
     m = np.asarray(matrix, np.float64)[:2]
     s = np.asarray(static, np.float64)[:2]
     size = (int(image.shape[1]), int(image.shape[0]))
+    share = np.ones_like(template)
     for _ in range(ROUNDS):
-        share = vertebra_share(template, image, mask, m, s)
+        # a pixel once found static stays static: left free, a rib's share grows as the
+        # estimate drifts towards "no motion", which lets the rib pull it further
+        share = np.minimum(share, vertebra_share(template, image, mask, m, s))
         still_part = (1.0 - share) * template
         # the static part where it lies in the low-dose image: the same pixels
         in_image = cv2.warpAffine(still_part, s, size, flags=cv2.INTER_LINEAR)
-        m, _ = refine(share * template, image - in_image, mask, m, center, STEPS)
+        # ... and what is left of a mostly static pixel counts for that much less
+        m, _ = refine(share * template, image - in_image, mask, m, center, STEPS, share)
     return m
