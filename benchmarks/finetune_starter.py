@@ -61,8 +61,11 @@ def score(model: Path, samples: list[Sample]) -> dict[str, Any]:
 
 
 def run_config(args: argparse.Namespace) -> TrainConfig:
-    """The default `vertapp train` run settings (the fast preset's), no validation split."""
-    return preset("fast", val_fraction=0.0, device="cpu", seed=args.seed)
+    """The default `vertapp train` run settings (the fast preset's), no validation split.
+
+    One image at 8 views per epoch would end an epoch (and write a 48 MB checkpoint)
+    every 4 iterations: 64 views per epoch draw the same random views, 8x fewer writes."""
+    return preset("fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64)
 
 
 def seconds_per_iteration(
