@@ -9,6 +9,9 @@ resampled 1 mm grid, the canal track with the canal the labels enclose
 and give the share of each labelled vertebra's voxels inside the slab the MIP projects.
 `--save DIR` writes per case the track and the projected labels on the full (z, y) plane
 (npz), so two versions of the preprocessing can be compared (Dice of the MIP labels).
+`--figure PNG` draws each case's sagittal slice through the track (head up, anterior
+left) with the labels' outlines (red), the track (green, bright where a circle was found)
+and the labelled canal (magenta).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from vertapp.io import read_volume
@@ -50,7 +54,42 @@ def our_ids(labels: np.ndarray) -> np.ndarray:
     return lut[np.clip(labels, 0, None).astype(np.int64)]
 
 
-def run_case(name: str, ct: Path, seg: Path, save: Path | None) -> dict[str, Any]:
+def sagittal_panel(name: str, res: Any, hu: np.ndarray, lab: np.ndarray, ref: np.ndarray):
+    """BGR sagittal slice (grid x at the track's median) with labels, track, labelled canal."""
+    g, scale = res.grid, 2
+    ix = int(round((np.median(res.track[res.track_detected, 1]) - g.origin[0]) / g.spacing))
+    grey = np.clip((hu[::-1, :, ix].astype(np.float32) + 200) / 1400 * 255, 0, 255)
+    big = cv2.resize(grey.astype(np.uint8), None, fx=scale, fy=scale)
+    rgb = cv2.cvtColor(big, cv2.COLOR_GRAY2BGR)
+    outline, _ = cv2.findContours(
+        (lab[::-1, :, ix] > 0).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE
+    )
+    cv2.drawContours(rgb, [c * scale for c in outline], -1, (0, 0, 255), 1)
+    nz = g.shape[0]
+    for k in range(nz):
+        row = scale * (nz - 1 - k)
+        col = int(scale * (res.track[k, 2] - g.origin[1]) / g.spacing)
+        green = (0, 255, 0) if res.track_detected[k] else (0, 120, 0)
+        cv2.circle(rgb, (col, row), 2 if res.track_detected[k] else 1, green, -1)
+        if np.isfinite(ref[k, 1]):
+            col = int(scale * (ref[k, 1] - g.origin[1]) / g.spacing)
+            cv2.circle(rgb, (col, row), 2, (255, 0, 255), -1)
+    cv2.putText(rgb, name, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    return rgb
+
+
+def write_figure(panels: list[np.ndarray], png: Path) -> None:
+    height = max(p.shape[0] for p in panels)
+    padded = [np.pad(p, ((0, height - p.shape[0]), (0, 4), (0, 0))) for p in panels]
+    png.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(png), np.hstack(padded), [cv2.IMWRITE_PNG_COMPRESSION, 9]):
+        raise SystemExit(f"{png}: cannot write")
+    print(f"wrote {png}")
+
+
+def run_case(
+    name: str, ct: Path, seg: Path, save: Path | None, panels: list[np.ndarray] | None = None
+) -> dict[str, Any]:
     import SimpleITK as sitk
 
     volume = read_volume(ct)
@@ -63,6 +102,10 @@ def run_case(name: str, ct: Path, seg: Path, save: Path | None) -> dict[str, Any
     has = np.isfinite(ref[:, 0])
     err = np.hypot(*(res.track[has, 1:3] - ref[has]).T)
     shares = slab_share(lab, res.crop, res.grid)
+    if panels is not None:
+        from vertapp.preprocess.resample import resample_isotropic
+
+        panels.append(sagittal_panel(name, res, resample_isotropic(volume)[0], lab, ref))
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         mip_labels = project_labels(gt, volume, res)
@@ -105,14 +148,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the real data")
     ap.add_argument("--save", type=Path, help="write the track and MIP labels per case (npz)")
+    ap.add_argument("--figure", type=Path, help="draw the sagittal track figure (PNG)")
     args = ap.parse_args()
     found = cases(args.data)
     if not found:
         raise SystemExit(f"no labelled CTs under {args.data}")
-    rows = []
+    rows: list[dict[str, Any]] = []
+    panels: list[np.ndarray] | None = [] if args.figure else None
     for name, ct, seg in found:
-        rows.append(run_case(name, ct, seg, args.save))
+        rows.append(run_case(name, ct, seg, args.save, panels))
         print(f"{name}: done", flush=True)
+    if args.figure and panels:
+        write_figure(panels, args.figure)
     print()
     print_report(rows)
     print()
