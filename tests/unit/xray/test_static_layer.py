@@ -83,7 +83,7 @@ def test_drawn_vertebra_under_static_ribs(monkeypatch: pytest.MonkeyPatch) -> No
     with_layer = [_register(s, True, monkeypatch) for s in seeds]
     without = [_register(s, False, monkeypatch) for s in seeds]
     assert np.median(with_layer) <= 0.45, with_layer
-    # the ribs' pull that the layer removes: measured 0.6 px median without it
+    # the ribs' pull that the layer removes: measured 0.28 px median, 0.63 px without it
     assert np.median(without) >= np.median(with_layer) + 0.15, (with_layer, without)
 
 
@@ -129,8 +129,8 @@ def _thoracic_errors(with_layer: bool, monkeypatch: pytest.MonkeyPatch) -> np.nd
 
 def test_thoracic_pairs_with_ribs_and_rough_outlines(monkeypatch: pytest.MonkeyPatch) -> None:
     e = _thoracic_errors(True, monkeypatch)
-    # measured 0.62 / 2.42 px; without the layer 1.41 / 5.64 px
+    # the issue's targets; measured 0.41 / 1.48 px, without the layer 1.36 / 5.40 px
     assert np.median(e) <= 1.0, np.median(e)
-    assert np.percentile(e, 95) <= 3.0, np.percentile(e, 95)
+    assert np.percentile(e, 95) <= 2.5, np.percentile(e, 95)
     plain = _thoracic_errors(False, monkeypatch)
     assert np.median(plain) > 1.0, np.median(plain)
