@@ -134,3 +134,14 @@ def test_thoracic_pairs_with_ribs_and_rough_outlines(monkeypatch: pytest.MonkeyP
     assert np.percentile(e, 95) <= 2.5, np.percentile(e, 95)
     plain = _thoracic_errors(False, monkeypatch)
     assert np.median(plain) > 1.0, np.median(plain)
+
+
+@pytest.mark.parametrize("dropped", ["T4", "T6", "T9"])
+def test_thoracic_zoi_dropped_from_the_low_dose_found_by_fallback(dropped: str) -> None:
+    p = _thoracic(0)
+    low, high = zoi_sets(p, rough_offsets(p.levels, 0))
+    del low[dropped]
+    v = run_job(align_job(p.low.array, p.high.array, low, high)).by_level()[dropped]
+    assert v.status == "fallback"
+    # the target; measured 2.2, 0.4 and 0.5 px
+    assert corner_errors(v.matrix, p.motions[dropped].matrix, high[dropped].bbox).max() <= 4.0
