@@ -92,9 +92,10 @@ def detect_slice(
 ) -> np.ndarray:
     """Canal circle candidates on one axial slice (pixel units, x = column, y = row);
     `smoothed`: the slice smoothed in-plane, whose veto removes noise spikes (module doc)."""
-    bone = (hu >= hu_min).astype(np.uint8)
+    above = hu >= hu_min
     if smoothed is not None:
-        bone &= (smoothed >= hu_min).astype(np.uint8)
+        above &= smoothed >= hu_min
+    bone = above.view(np.uint8)
     rows, cols = np.flatnonzero(bone.any(axis=1)), np.flatnonzero(bone.any(axis=0))
     if rows.size == 0:
         return np.zeros((0, 4))
@@ -134,7 +135,10 @@ def detect_slab(
 def _smooth(hu: np.ndarray, sigma_px: float) -> np.ndarray | None:
     if sigma_px <= 0:
         return None
-    return cv2.GaussianBlur(hu.astype(np.float32), (0, 0), sigma_px)
+    # a kernel of +-2 sigma is plenty for a veto, and OpenCV blurs int16 in place of type:
+    # half the time of float32 with its default +-4 sigma (pipeline speed, bench_preprocess)
+    k = 2 * int(np.ceil(2.0 * sigma_px)) + 1
+    return cv2.GaussianBlur(hu, (k, k), sigma_px)
 
 
 def body_midline_x(slab: np.ndarray) -> np.ndarray:
