@@ -120,8 +120,8 @@ def _align_missing(
     low: np.ndarray, high: np.ndarray, hz: Zoi, done: dict[str, VertebraAlignment]
 ) -> VertebraAlignment:
     hc = hz.centroid
-    guess, used = _from_neighbours(hz, done)
-    if guess is None:
+    guesses, used = _from_neighbours(hz, done)
+    if not guesses:
         return VertebraAlignment(
             hz.level,
             Similarity(0.0, 1.0, (0.0, 0.0), hc).matrix,
@@ -130,7 +130,16 @@ def _align_missing(
             "failed",
             ["not found on the low-dose image and no aligned neighbour to place it from"],
         )
-    reg = _best_of(high, low, hz, guess, FALLBACK_SEARCH_FRACTION, RETRY_SCORE)
+    # vertebrae move independently: their mean can place this one a few pixels off where
+    # one neighbour's own motion is nearer; each start is refined and the best match kept
+    regs = [_best_of(high, low, hz, g, FALLBACK_SEARCH_FRACTION, RETRY_SCORE) for g in guesses]
+    reg = max(regs, key=lambda r: r.score)
+    # ... or all of them too far for the refinement: the best shift of a template search,
+    # taken only if it matches clearly better (a neighbour, the sacrum, look alike)
+    found = translation_search(high, low, hz, guesses[0], FALLBACK_SEARCH_FRACTION * hz.size_px)
+    other = register_zoi(high, low, hz, found, SEARCH_FRACTION * hz.size_px)
+    if other.score > reg.score + RETRY_MARGIN:
+        reg = other
     if reg.score < FAIL_SCORE:
         return VertebraAlignment(
             hz.level,
@@ -165,9 +174,10 @@ def _best_of(
     return other if other.score > reg.score + RETRY_MARGIN else reg
 
 
-def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Similarity | None, str]:
-    """The nearest aligned vertebra above and below, their motions averaged (weighted by
-    closeness) and applied about this ZOI's own centroid."""
+def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[list[Similarity], str]:
+    """Starts for a missing ZOI from the nearest aligned vertebra above and below: their
+    motions averaged (weighted by closeness) and applied about this ZOI's own centroid,
+    then each one's motion alone."""
     me = VERTEBRA_ID.get(hz.level, 0)
     aligned = [v for v in done.values() if v.status == "aligned"]
     # a neighbour flagged by the outline check would carry its error over
@@ -177,7 +187,7 @@ def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Simil
     near = [max(above, key=_rank)] if above else []
     near += [min(below, key=_rank)] if below else []
     if not near:
-        return None, ""
+        return [], ""
     weights = np.array([1.0 / abs(_rank(v) - me) for v in near])
     weights /= weights.sum()
     hc = np.array(hz.centroid)
@@ -186,7 +196,8 @@ def _from_neighbours(hz: Zoi, done: dict[str, VertebraAlignment]) -> tuple[Simil
     angle = float(sum(w * s.angle_deg for w, s in zip(weights, sims, strict=True)))
     scale = float(sum(w * s.scale for w, s in zip(weights, sims, strict=True)))
     guess = Similarity(angle, scale, (moved[0] - hc[0], moved[1] - hc[1]), hz.centroid)
-    return guess, " and ".join(v.level for v in near)
+    own = [Similarity.from_matrix(v.matrix, hz.centroid) for v in near] if len(near) > 1 else []
+    return [guess, *own], " and ".join(v.level for v in near)
 
 
 def _rank(v: VertebraAlignment) -> int:
