@@ -24,6 +24,7 @@ import numpy as np
 TUKEY_C = 4.685  # 95 % efficiency under Gaussian noise
 MAX_STEP_LINEAR = 0.02  # per iteration: ~1.1 deg of turn or 2 % of scale
 MAX_STEP_PX = 2.0  # per iteration, pixels of the pyramid level
+STOP_PX = 1e-2  # converged: a step under this (px of the level; x 0.01 for turn and scale)
 
 
 def local_normalise(image: np.ndarray, noise_sigma: float, window_sigma: float) -> np.ndarray:
@@ -91,7 +92,7 @@ def refine(
             ]
         )
         m = m @ np.linalg.inv(inc)
-        if np.hypot(tx, ty) < 1e-3 and abs(a) < 1e-5 and abs(b) < 1e-5:
+        if np.hypot(tx, ty) < STOP_PX and abs(a) < STOP_PX * 1e-2 and abs(b) < STOP_PX * 1e-2:
             break
     return m[:2], float(sigma if sigma is not None else np.inf)
 
