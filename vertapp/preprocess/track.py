@@ -115,17 +115,42 @@ def longest_chain(pts: np.ndarray, p: PreprocessParams) -> np.ndarray:
     return order[np.array(chain[::-1])]
 
 
-def _grow(chain: list[int], pts: np.ndarray, p: PreprocessParams, up: bool) -> list[int]:
-    """Extend a chain (indices into pts, z ascending) beyond its end through any circle."""
+def _next(chain: list[int], at: int, pts: np.ndarray, p: PreprocessParams, up: bool) -> np.ndarray:
+    """Circles one step beyond the chain's end, reachable from chain[at]."""
     sign = 1.0 if up else -1.0
+    tip, start = pts[chain[-1] if up else chain[0]], pts[chain[at]]
+    beyond = sign * (pts[:, 0] - tip[0]) > 0
+    dz = sign * (pts[:, 0] - start[0])
+    dist = np.hypot(pts[:, 1] - start[1], pts[:, 2] - start[2])
+    return np.flatnonzero(beyond & _step_ok(dz, dist, p))
+
+
+def _grow(chain: list[int], pts: np.ndarray, p: PreprocessParams, up: bool) -> list[int]:
+    """Extend a chain (indices into pts, z ascending) beyond its end through any circle.
+
+    An end that leads nowhere while the circle before it does was a side step (a pocket
+    beside the canal, e.g. behind the lamina, that a long gap let into the chain): it is
+    dropped, and the chain grows on from the circle before."""
+    sign = 1.0 if up else -1.0
+    end_at, before_at = (-1, -2) if up else (0, 1)
+    dropped: set[int] = set()
+
+    def nexts(at: int) -> np.ndarray:
+        ok = _next(chain, at, pts, p, up)
+        return ok[~np.isin(ok, list(dropped))]
+
     while True:
-        end = pts[chain[-1] if up else chain[0]]
-        dz = sign * (pts[:, 0] - end[0])
-        dist = np.hypot(pts[:, 1] - end[1], pts[:, 2] - end[2])
-        ok = np.flatnonzero(_step_ok(dz, dist, p))
+        ok = nexts(end_at)
+        if ok.size == 0 and len(chain) >= 2 and nexts(before_at).size:
+            dropped.add(chain[end_at])
+            chain = chain[:-1] if up else chain[1:]
+            ok = nexts(end_at)
         if ok.size == 0:
             return chain
-        nxt = int(ok[np.argmin(dist[ok] + 0.5 * dz[ok])])
+        end = pts[chain[end_at]]
+        dz = sign * (pts[ok, 0] - end[0])
+        dist = np.hypot(pts[ok, 1] - end[1], pts[ok, 2] - end[2])
+        nxt = int(ok[np.argmin(dist + 0.5 * dz)])
         chain = chain + [nxt] if up else [nxt] + chain
 
 

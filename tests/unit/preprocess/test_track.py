@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vertapp.preprocess.params import PreprocessParams
-from vertapp.preprocess.track import fit_track, kmeans_ids
+from vertapp.preprocess.track import _grow, fit_track, kmeans_ids
 
 P = PreprocessParams()
 
@@ -111,3 +111,19 @@ def test_a_short_pocket_behind_the_canal_does_not_move_the_track() -> None:
     pockets = _circles(np.array([60, 61]), 0.0, 80.0, r=4)
     res = fit_track(np.vstack([canal, pockets]), np.zeros(nz), nz, P)
     assert res.on_track[: len(canal)].all() and not res.on_track[len(canal) :].any()
+
+
+def test_a_pocket_at_the_end_of_a_chain_does_not_stop_its_growth() -> None:
+    """A tilted canal that k-means cut in two: the upper piece's chain ends on a pocket 3 mm
+    behind its lowest canal circle but 15 slices lower (the gap let it in), from where the
+    lower canal, running forwards, is out of reach. The pocket is a side step: growing down
+    drops it and goes on from the circle before (sub-verse007 with a soft kernel lost L2-L3
+    this way)."""
+    canal = _spine(200, lambda k: np.zeros(len(k)))
+    canal[:, 3] = 50.0 + 0.5 * (canal[:, 0] - 100)  # y: the canal runs forwards going down
+    pocket = _circles(np.array([85]), 0.0, 53.0, r=3.5)
+    pts = np.vstack([canal, pocket])[:, 1:4]  # z, x, y
+    upper = [int(i) for i in np.flatnonzero(canal[:, 0] >= 100)]
+    grown = _grow([len(canal)] + upper, pts, P, up=False)
+    assert len(canal) not in grown
+    assert grown == list(range(len(canal)))
