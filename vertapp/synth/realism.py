@@ -75,10 +75,7 @@ def realistic_options(seed: int) -> dict[str, Any]:
     last = VERTEBRAE[first + n - 1]
     # VerSe: about 1 in 10 spines has a transitional L6 (left unlabelled, docs/import.md)
     l6 = last == "L5" and rng.random() < 0.1
-    # and fewer a T13; drawn last, so every other choice of a seed stays what it was
-    levels = VERTEBRAE[first : first + n]
-    t13 = not l6 and "T12" in levels and "L1" in levels and rng.random() < T13_SHARE
-    return {
+    options = {
         "first": VERTEBRAE[first],
         "last": last,
         "spacing": (in_plane, in_plane, dz),
@@ -86,8 +83,14 @@ def realistic_options(seed: int) -> dict[str, Any]:
         "noise_hu": float(rng.uniform(10.0, 60.0)),
         "psf_mm": float(rng.uniform(0.4, 1.0)),
         "realism": realism,
-        "transitional": "L6" if l6 else ("T13" if t13 else None),
+        "transitional": "L6" if l6 else None,
     }
+    # and fewer a T13; drawn after everything else, so every other choice of a seed stays
+    # what it was before T13 existed
+    levels = VERTEBRAE[first : first + n]
+    if not l6 and "T12" in levels and "L1" in levels and rng.random() < T13_SHARE:
+        options["transitional"] = "T13"
+    return options
 
 
 def fraction_inside(dist_mm: np.ndarray, voxel_mm: np.ndarray | float) -> np.ndarray:
