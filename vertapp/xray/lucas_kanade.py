@@ -55,6 +55,7 @@ def refine(
 
     `template`, `mask`: the high-dose crop (both normalised images share the template's
     pixel grid origin at 0, 0); `image`: the low-dose image in the same coordinates.
+    `weights` (template-sized, optional) multiply each pixel's robust weight.
     Returns (matrix, robust RMS residual)."""
     rows, cols = np.nonzero(mask)
     if rows.size < 12:
