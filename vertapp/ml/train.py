@@ -392,7 +392,10 @@ def _train(
             break
     had_best = False
     if ctx.is_main:
-        had_best = _finish_checkpoints(out, last, best_path, state.epoch)
+        # A resumed run whose epochs never beat the stored best keeps the earlier run's
+        # best, which is `out` already (its best file was folded into it then).
+        keep = ckpt is not None and state.best is not None and out.is_file()
+        had_best = _finish_checkpoints(out, last, best_path, state.epoch, keep)
     return TrainResult(
         out,
         last,
@@ -403,18 +406,25 @@ def _train(
     )
 
 
-def _finish_checkpoints(out: Path, last: Path, best_path: Path, epochs: int) -> bool:
+def _finish_checkpoints(
+    out: Path, last: Path, best_path: Path, epochs: int, keep_out: bool = False
+) -> bool:
     """`out` gets the best epoch (else the last) with `epochs_trained`; the best file goes.
 
     A checkpoint is ~160 MB: three per run (out, last, best) filled disks. The best one
     is `out` now; the last one stays for resuming. True when there was a best one.
+    `keep_out`: with no new best file, `out` (an earlier best) stays the best.
     """
     had_best = best_path.is_file()
-    data = torch.load(best_path if had_best else last, map_location="cpu", weights_only=True)
+    if had_best:
+        source = best_path
+    else:
+        source = out if keep_out else last
+    data = torch.load(source, map_location="cpu", weights_only=True)
     data["epochs_trained"] = epochs  # the best may be epoch 1 of a 3-epoch run: say both
     save_checkpoint(out, data)
     best_path.unlink(missing_ok=True)
-    return had_best
+    return had_best or keep_out
 
 
 def _smaller_batch(batch: int, ctx: Any, err: Exception) -> int:

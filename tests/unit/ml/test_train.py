@@ -230,3 +230,32 @@ def test_out_of_memory_at_batch_one_is_a_clear_error(tmp_path, monkeypatch):
     cfg = TrainConfig(**TINY).override(batch_size=1)
     with pytest.raises(TrainingError, match="out of memory at batch 1"):
         run_job(train_job(cfg, spine_samples(2), tmp_path / "o.pt"))
+
+
+def test_resumed_run_without_a_better_epoch_keeps_the_earlier_best(tmp_path):
+    """Resuming into the same `out`: an epoch that validates worse must not replace the best."""
+    torch.set_num_threads(2)
+    scores = iter([0.6, 0.2])  # epoch 1 (first run) is the best; epoch 2 (resumed) is worse
+
+    def validator(model, cfg, samples):
+        return {"val_mean_dice": next(scores), "val_identification_rate": 0.5}
+
+    cfg = TrainConfig(**TINY).override(epochs=1, views_per_image=1)
+    samples = spine_samples(3)
+    out = tmp_path / "m.pt"
+    first = run_job(train_job(cfg, samples[:2], out, val_data=samples[2:], validator=validator))
+    resumed = run_job(
+        train_job(
+            cfg.override(epochs=2),
+            samples[:2],
+            out,
+            val_data=samples[2:],
+            validator=validator,
+            resume=first.last,
+        )
+    )
+    kept = read_checkpoint(out)
+    assert kept["epoch"] == 1 and kept["best_val_mean_dice"] == 0.6  # the best, not epoch 2
+    assert kept["epochs_trained"] == 2  # says how long the run was
+    assert read_checkpoint(resumed.last)["epoch"] == 2
+    assert resumed.out == out
