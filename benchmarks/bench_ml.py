@@ -9,7 +9,8 @@ Rows (CPU always, CUDA when present), at 512 and 1024 px:
 - training: `train_job` (augmentation on the fly, warm-up, AMP on CUDA) vs a loop in
   the style of torchvision's references/detection engine.py over the same
   DataLoader, model and batch; target ours/reference >= 1.0x.
-The model is the fast preset's (ResNet-18 FPN-128) and, on CUDA, the paper preset's.
+The model is the fast preset's (ResNet-18 FPN-128) and, on CUDA, the paper preset's;
+`--presets fast mobile paper` adds CPU rows for MobileNetV3-Large FPN and ResNet-50 FPN.
 """
 
 from __future__ import annotations
@@ -181,12 +182,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="512 px only, fewer repeats")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (torch)")
     ap.add_argument("--sizes", type=int, nargs="+", help="image sizes (default 512 1024)")
+    ap.add_argument(
+        "--presets",
+        nargs="+",
+        default=["fast"],
+        help="presets for the CPU rows (e.g. fast mobile paper: ResNet-18, MobileNetV3, ResNet-50)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sizes = args.sizes or ([512] if args.quick else [512, 1024])
     repeat, iters = (3, 3) if args.quick else (5, 6)
     runs: list[tuple[str, TrainConfig, torch.device]] = [
-        ("fast", preset("fast"), torch.device("cpu"))
+        (name, preset(name), torch.device("cpu")) for name in args.presets
     ]
     if torch.cuda.is_available():
         runs += [
