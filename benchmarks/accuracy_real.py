@@ -106,8 +106,12 @@ def phantom_samples(n: int, out: Path) -> Path:
     return write_samples(out / "phantoms", samples, list(VERTEBRAE)).parent
 
 
-def seconds_per_iteration(cfg: TrainConfig, data: Any, folder: Path) -> float:
-    """Measured wall time of one training iteration (median of a few after the first)."""
+def seconds_per_iteration(
+    cfg: TrainConfig, data: Any, folder: Path, iterations: int = 5, **train_kw: Any
+) -> float:
+    """Measured wall time of one training iteration (median of a few after the first).
+
+    `train_kw` go to train_job (e.g. `finetune_from`), so the probe is the run to come."""
     times: list[float] = []
     last = [time.perf_counter()]
 
@@ -119,8 +123,8 @@ def seconds_per_iteration(cfg: TrainConfig, data: Any, folder: Path) -> float:
         elif e.stage == "train":
             last[0] = time.perf_counter()
 
-    probe = cfg.override(epochs=1, max_iterations=5, val_fraction=0.0)
-    run_job(train_job(probe, data, folder / "probe.pt", val_data=[]), tick)
+    probe = cfg.override(epochs=1, max_iterations=iterations, val_fraction=0.0)
+    run_job(train_job(probe, data, folder / "probe.pt", val_data=[], **train_kw), tick)
     return float(np.median(times[1:] if len(times) > 2 else times))
 
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from accuracy_real import DATA, import_real
+from accuracy_real import DATA, import_real, seconds_per_iteration
 
 from vertapp.jobs import run_job
 from vertapp.ml.checkpoint import load_checkpoint
@@ -68,25 +68,6 @@ def run_config(args: argparse.Namespace) -> TrainConfig:
     return preset("fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64)
 
 
-def seconds_per_iteration(
-    start: Path, train: list[Sample], folder: Path, cfg: TrainConfig
-) -> float:
-    times: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick(e: Any) -> None:
-        if e.stage == "train" and e.data:
-            now = time.perf_counter()
-            times.append(now - last[0])
-            last[0] = now
-        elif e.stage == "train":
-            last[0] = time.perf_counter()
-
-    probe = cfg.override(epochs=1, max_iterations=4)
-    run_job(train_job(probe, train, folder / "probe.pt", val_data=[], finetune_from=start), tick)
-    return float(np.median(times[1:] if len(times) > 2 else times))
-
-
 def finetune(
     start: Path,
     train: list[Sample],
@@ -95,7 +76,7 @@ def finetune(
     seconds: float,
     s_it: float | None = None,
 ) -> dict[str, Any]:
-    s_it = s_it or seconds_per_iteration(start, train, out.parent, cfg)
+    s_it = s_it or seconds_per_iteration(cfg, train, out.parent, 4, finetune_from=start)
     iters = max(2, int(seconds / s_it))
     per_epoch = max(1, len(train) * cfg.views_per_image // cfg.batch_size)
     run = cfg.override(epochs=max(1, -(-iters // per_epoch)), max_iterations=iters)
