@@ -36,13 +36,7 @@ class ImportController(QObject):
             self.start(dialog.spec())
 
     def _needs_folder(self) -> bool:
-        if self.doc.project.root is not None:
-            return False
-        self.host.show_error(
-            "Save the project first (File > Save project as…): an imported CT is written "
-            "into the project's folder"
-        )
-        return True
+        return refuse_untitled(self.doc, self.host, "an imported CT is written")
 
     def start(self, spec: CaseSpec) -> bool:
         """Import one case in the background; False (with a message) if it cannot start."""
@@ -69,3 +63,14 @@ class ImportController(QObject):
         self.host.show_status(f"Imported {report.name}: {levels}", 15000)
         if report.warnings:
             self.host.show_error("; ".join(report.warnings))
+
+
+def refuse_untitled(doc: Document, host: WindowHost, what: str) -> bool:
+    """True, having said so in words, when the project is untitled: imports write into
+    the project's folder, which an untitled project does not have yet."""
+    if doc.project.root is not None:
+        return False
+    host.show_error(
+        f"Save the project first (File > Save project as…): {what} into the project's folder"
+    )
+    return True

@@ -18,6 +18,7 @@ from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
+from vertapp.gui.window.import_controller import refuse_untitled
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.xray.landmark_import import add_landmarks, prepare_landmarks_job, vocabulary_of
 
@@ -43,14 +44,7 @@ class LandmarkImport(QObject):
             self.start(Path(folder))
 
     def _refused(self) -> bool:
-        """An untitled project has no folder to copy the images into; say so in words."""
-        if self.doc.project.root is not None:
-            return False
-        self.host.show_error(
-            "Save the project first (File > Save project as…): the radiographs are copied "
-            "into the project's folder"
-        )
-        return True
+        return refuse_untitled(self.doc, self.host, "the radiographs are copied")
 
     def start(self, folder: Path) -> bool:
         """Import in the background; False (with a message) if it cannot start."""
