@@ -168,3 +168,20 @@ def test_dicom_dx_film_is_windowed_on_its_bone_bright_values(qtbot, window, tmp_
     assert _shows(window, values, auto)
     window.preset_actions[0].trigger()  # F5: bone
     assert _shows(window, values, window_presets(values)["Bone"])
+
+
+def test_training_copy_of_a_film_uses_the_engines_window(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 8-bit copy that training and Predict read is the X-ray engine's own windowing
+    of the film (what `vertapp xray zoi FILM` sees), not min..max: a burnt-in marker at
+    full white must not squeeze the vertebrae into a few grey levels."""
+    from vertapp.xray.training import grey_u8
+
+    film = tall_film(600, 240)
+    film[10:30, 200:210] = 65535  # an "R" marker burnt in at full white
+    path = tmp_path / "marked.png"
+    assert cv2.imwrite(str(path), film)
+    _open(qtbot, window, path)
+    copy = window.doc.pending_images[window.doc.current_id]
+    assert copy.dtype == np.uint8 and np.array_equal(copy, grey_u8(film))
+    body, gap = copy[20:100, 110:130].mean(), copy[140:220, 110:130].mean()
+    assert body - gap > 100  # vertebra against the disc gap: 78 grey levels with min..max

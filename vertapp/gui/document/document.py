@@ -35,7 +35,6 @@ from vertapp.gui.document.files import (
     read_autosave,
     read_png,
     source_key,
-    to_u8,
     write_autosave,
     write_images,
 )
@@ -46,6 +45,7 @@ from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
 from vertapp.review.status import list_text
 from vertapp.xray.part_display import instance_level
+from vertapp.xray.training import grey_u8
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,11 @@ class Document(QObject):
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
         project, arr = Project(label_set="parts"), opened.radiograph.array
         rec = add_radiograph(project, opened.path, opened.radiograph)
-        pending, raw = {rec.id: to_u8(arr)}, {rec.id: arr}
+        # the 8-bit copy that training and Predict read: the same percentile window as the
+        # X-ray engine gives a film it reads itself (`vertapp xray zoi IMAGE`), so a model
+        # sees one contrast wherever the film comes from (min..max let a burnt-in marker or
+        # the shutters squeeze the bones into a few grey levels)
+        pending, raw = {rec.id: grey_u8(arr)}, {rec.id: arr}
         self.set_project(project, Path(opened.path).name, pending=pending, raw=raw)
         self._autosave_key = source_key(opened.path)
         return rec.id

@@ -157,15 +157,6 @@ def stem_of(path: str | Path) -> str:
     return name or "image"
 
 
-def to_u8(arr: np.ndarray) -> np.ndarray:
-    """Display scaling only (min..max to 0..255), for showing a radiograph."""
-    a = np.asarray(arr, dtype=np.float32)
-    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-    if hi <= lo:
-        return np.zeros(a.shape, dtype=np.uint8)
-    return ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
-
-
 def write_png(path: Path, pixels: np.ndarray) -> None:
     """Write a PNG atomically (temp file + rename), so a crash never leaves half an image.
     16-bit pixels stay 16-bit (a radiograph's own values); anything else is 8-bit."""
