@@ -13,6 +13,7 @@ import pytest
 from tests.unit.xray.zoi_pairs import pair, rough_offsets, zoi_sets
 from vertapp.errors import InputError
 from vertapp.jobs import Progress, run_job
+from vertapp.synth import make_radiograph_pair
 from vertapp.xray.align import align_job
 from vertapp.xray.similarity import Similarity, corner_errors
 
@@ -37,6 +38,19 @@ def test_recovers_known_motions_within_targets(outlines: str) -> None:
     e = np.concatenate(errors)
     assert np.median(e) <= 1.0, np.median(e)
     assert np.percentile(e, 95) <= 2.5, np.percentile(e, 95)
+
+
+def test_finer_pixels_are_read_at_their_own_resolution() -> None:
+    """At 0.4 mm a ZOI spans 75-110 px. Read at half that (the pyramid stopping at 64 px,
+    static layer on one level) the error in pixels grew with the pixel count: this pair
+    gave a median of 0.81 px and a 95th percentile of 2.34 px. With its own pixels and the
+    ribs taken out on two levels: 0.46 / 1.68 px (25 s to render the pair)."""
+    p = make_radiograph_pair(0, "T1", "L5", pixel_mm=0.4)
+    low, high = zoi_sets(p, rough_offsets(p.levels, 0))
+    result = run_job(align_job(p.low.array, p.high.array, low, high))
+    e = np.concatenate(list(_errors(p, result, high).values()))
+    assert np.median(e) <= 0.6, np.median(e)
+    assert np.percentile(e, 95) <= 2.0, np.percentile(e, 95)
 
 
 def test_reported_parameters_match_the_synthetic_motion() -> None:
