@@ -141,3 +141,22 @@ def test_predictions_hidden_by_the_threshold_are_no_3d_masks(review, window) -> 
     assert keep(project.instance(ids["L3"]))
     window.model_workflow.predict_panel.set_threshold(0.3)
     assert keep(project.instance(ids["L2"]))  # shown again, a mask again
+
+
+def test_whole_spine_renumbered_one_level_from_the_keyboard(review, window) -> None:  # type: ignore[no-untyped-def]
+    """A numbering one level off everywhere is fixed with one key (Model > Review >
+    Renumber…, Ctrl+Shift+Down: T12 becomes L1, …), one undo step; a shift past L5 is
+    refused in words and changes nothing."""
+    acts = window.model_workflow.review_actions
+    assert acts["levels_down"].shortcut().toString() == "Ctrl+Shift+Down"
+    acts["levels_up"].trigger()  # T12 -> T11 ... L4 -> L3
+    labels = [i.label for i in review.host.project.images[1].instances]
+    assert labels == ["T11", "T12", "L1", "L2", "L3"]
+    assert "one level up" in review.note.text()
+    window.doc.stack.undo()
+    assert [i.label for i in review.host.project.images[1].instances] == list(SCORES)
+    acts["levels_down"].trigger()  # L4 would become L5: allowed
+    acts["levels_down"].trigger()  # L5 would leave T1..L5: refused
+    assert "L5 would go below L5" in review.note.text()
+    labels = [i.label for i in review.host.project.images[1].instances]
+    assert labels == ["L1", "L2", "L3", "L4", "L5"]

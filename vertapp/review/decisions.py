@@ -1,7 +1,9 @@
 """Review decisions as annotation-layer operations, so each one undoes (no Qt).
 
 accept = `AcceptPrediction` (reviewed), reject = `RejectPrediction` (removed), relabel
-marks a prediction "corrected" and reviewed, flag = `FlagInstance` (for an expert).
+marks a prediction "corrected" and reviewed, flag = `FlagInstance` (for an expert),
+shifting the levels renumbers every vertebra of an image at once (the common error of an
+automatic numbering is the whole spine one or two levels off, not one vertebra).
 `apply_with_status` applies a decision and brings the image status up to date (see
 `status.py`) as one inverse. New predictions enter the project as "predicted" instances
 with their score and model id, replacing the undecided ones of an earlier run.
@@ -20,6 +22,7 @@ from vertapp.annotations.ops import (
     AcceptPrediction,
     AddInstance,
     DeleteInstance,
+    EditError,
     FlagInstance,
     Macro,
     Operation,
@@ -28,6 +31,7 @@ from vertapp.annotations.ops import (
     SetImageStatus,
     SetReviewed,
 )
+from vertapp.labels import VERTEBRAE
 from vertapp.review.status import (
     APP,
     FLAG_KEY,
@@ -96,6 +100,53 @@ def swap_label_ops(project: Project, instance_id: int, other_id: int) -> list[Op
     """Give the two instances each other's label; the chosen one counts as reviewed."""
     mine, theirs = project.instance(instance_id).label, project.instance(other_id).label
     return [Relabel(other_id, mine), Relabel(instance_id, theirs), SetReviewed(instance_id, True)]
+
+
+def shift_levels_ops(project: Project, image_id: int, step: int) -> list[Operation]:
+    """Every vertebra of the image `step` levels further down (+1: T12 becomes L1; -1: L1
+    becomes T12): a T1..L5 label (CT MIPs, whole vertebrae) or a radiograph part's level.
+
+    The outlines stay; each changed prediction counts as corrected. EditError in words when
+    a level would leave T1..L5 or the image has no numbered vertebra."""
+    img = project.images[image_id]
+    changes = [(inst, _level_of(inst)) for inst in img.instances]
+    changes = [(inst, lv) for inst, lv in changes if lv is not None]
+    if not changes or step == 0:
+        raise EditError("this image has no vertebra numbered T1..L5 to renumber")
+    moved = {lv: VERTEBRAE.index(lv) + step for _, lv in changes}
+    off = sorted(
+        (lv for lv, i in moved.items() if not 0 <= i < len(VERTEBRAE)), key=VERTEBRAE.index
+    )
+    if off:
+        where = "above T1" if step < 0 else "below L5"
+        raise EditError(f"{', '.join(off)} would go {where}: shift refused, nothing changed")
+    ops: list[Operation] = []
+    for inst, lv in changes:
+        new = VERTEBRAE[moved[lv]]
+        if inst.label in VERTEBRAE:
+            ops.append(Relabel(inst.id, new))
+        else:
+            ops += _with_level(img, inst, new)
+    return ops
+
+
+def _level_of(inst: Instance) -> str | None:
+    """The vertebra an instance is: its T1..L5 label, else its part's level (or None)."""
+    if inst.label in VERTEBRAE:
+        return inst.label
+    level = app_field(inst, VERTEBRA_KEY, None)
+    return level if level in VERTEBRAE else None
+
+
+def _with_level(img: ImageRecord, inst: Instance, level: str) -> list[Operation]:
+    """A radiograph part moved to vertebra `level`: the annotation layer has no operation for
+    an instance's "vertapp" fields, so it is replaced in place by a copy (a prediction
+    becomes corrected), as the window's level entry does."""
+    new = inst.copy()
+    new.extra.setdefault(APP, {})[VERTEBRA_KEY] = level
+    if new.source == "predicted":
+        new.source = "corrected"
+    return [DeleteInstance(inst.id), AddInstance(img.id, new, img.instance_index(inst.id))]
 
 
 def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:

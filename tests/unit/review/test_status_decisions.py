@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
+from tests.unit.review.sample import square
+from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.errors import VertAppError
 from vertapp.review import decisions as dec
 from vertapp.review import status as st
 
@@ -105,3 +111,60 @@ def test_relabel_onto_a_used_label_finds_the_holder_and_swaps(project) -> None:
     assert sorted(i.label for i in img.instances) == ["T1", "T2", "T3"]  # no label doubled
     project.apply(inverse)
     assert (project.instance(1).label, project.instance(3).label) == ("T1", "T3")
+
+
+def test_shifting_levels_renumbers_the_whole_image_in_one_undoable_step(project) -> None:
+    """The usual numbering error is the whole spine one level off: +1 moves every vertebra
+    one level down (T1 -> T2), outlines kept, predictions marked corrected; undo restores."""
+    before = [(i.label, i.source) for i in project.images[1].instances]
+    inverse = dec.apply_with_status(project, dec.shift_levels_ops(project, 1, +1), 1)
+    insts = project.images[1].instances
+    assert [i.label for i in insts] == ["T2", "T3", "T4"]
+    assert {i.source for i in insts} == {"corrected"}
+    assert not any(i.reviewed for i in insts)  # renumbered, not yet looked at
+    assert [i.label for i in project.images[2].instances] == ["L1"]  # other images untouched
+    project.apply(inverse)
+    assert [(i.label, i.source) for i in project.images[1].instances] == before
+
+
+def test_shifting_levels_past_t1_or_l5_is_refused_in_words(project) -> None:
+    with pytest.raises(VertAppError, match="T1 would go above T1"):
+        dec.shift_levels_ops(project, 1, -1)
+    with pytest.raises(VertAppError, match="no vertebra numbered"):
+        dec.shift_levels_ops(project, 1, 0)
+
+
+def test_shifting_levels_moves_radiograph_parts_with_their_vertebra() -> None:
+    """Parts carry their vertebra in annotation["vertapp"]["vertebra"]: all of L3's parts
+    become L4's, in place (same outlines, same order), a pedicle of T12 becomes L1's."""
+
+    def part(iid: int, label: str, level: str, source: str = "predicted") -> Instance:
+        return Instance(
+            iid,
+            label,
+            [square(10, iid * 5, 4)],
+            source=source,
+            extra={"vertapp": {"vertebra": level}},
+        )
+
+    project = Project(label_set="parts")
+    parts = [part(1, "body", "T12"), part(2, "pedicle", "T12"), part(3, "body", "L3", "manual")]
+    parts.append(part(4, "pedicle", "unknown"))
+    project.add_image(ImageRecord(1, "images/x.png", 64, 64, instances=parts))
+    inverse = dec.apply_with_status(project, dec.shift_levels_ops(project, 1, +1), 1)
+    insts = project.images[1].instances
+    assert [(i.id, i.label, i.extra["vertapp"]["vertebra"]) for i in insts] == [
+        (1, "body", "L1"),
+        (2, "pedicle", "L1"),
+        (3, "body", "L4"),
+        (4, "pedicle", "unknown"),
+    ]
+    assert [i.source for i in insts] == ["corrected", "corrected", "manual", "predicted"]
+    assert np.array_equal(insts[0].polygons[0], square(10, 5, 4))
+    project.apply(inverse)
+    assert [i.extra["vertapp"]["vertebra"] for i in project.images[1].instances] == [
+        "T12",
+        "T12",
+        "L3",
+        "unknown",
+    ]

@@ -55,6 +55,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "edit": ("Edit the selected outline with the polygon tools", "Shift+E"),
     "flag": ("Flag the selected vertebra for an expert", "Shift+F"),
     "relabel": ("Give the selected vertebra the chosen label", ""),
+    "levels_up": (
+        "Renumber this image: every vertebra one level up (L1 becomes T12)",
+        "Ctrl+Shift+Up",
+    ),
+    "levels_down": (
+        "Renumber this image: every vertebra one level down (T12 becomes L1)",
+        "Ctrl+Shift+Down",
+    ),
     "accept_all": ("Accept every prediction at or above the score threshold", "Shift+A"),
     "flag_image": ("Flag this image for an expert (or clear the flag)", "Ctrl+Shift+F"),
     "complete": ("Mark this image's review completed", "Ctrl+Shift+Return"),
@@ -133,6 +141,10 @@ class ReviewPanel(QWidget):
         self.relabel_combo.setMaxVisibleItems(12)
         self.relabel_combo.setStyleSheet("combobox-popup: 0;")  # a scrolling list, not full-height
         self.relabel_button = b("Relabel", "relabel", self.relabel_selected)
+        self.levels_up_button = b("▲ All levels up", "levels_up", lambda: self.shift_levels(-1))
+        self.levels_down_button = b(
+            "▼ All levels down", "levels_down", lambda: self.shift_levels(1)
+        )
         self.accept_all_button = b("Accept all ≥ threshold", "accept_all", self.accept_all_above)
         self.flag_image_button = b("Flag image for expert", "flag_image", self.toggle_image_flag)
         self.complete_button = b("Mark image completed", "complete", self.mark_completed)
@@ -147,11 +159,13 @@ class ReviewPanel(QWidget):
         relabel.addWidget(self.relabel_combo, 1)
         relabel.addWidget(self.relabel_button)
         grid.addLayout(relabel, 1, 0, 1, 4)
-        grid.addWidget(self.accept_all_button, 2, 0, 1, 4)
-        grid.addWidget(self.flag_image_button, 3, 0, 1, 2)
-        grid.addWidget(self.complete_button, 3, 2, 1, 2)
-        grid.addWidget(self.next_button, 4, 0, 1, 2)
-        grid.addWidget(self.next_flagged_button, 4, 2, 1, 2)
+        grid.addWidget(self.levels_up_button, 2, 0, 1, 2)
+        grid.addWidget(self.levels_down_button, 2, 2, 1, 2)
+        grid.addWidget(self.accept_all_button, 3, 0, 1, 4)
+        grid.addWidget(self.flag_image_button, 4, 0, 1, 2)
+        grid.addWidget(self.complete_button, 4, 2, 1, 2)
+        grid.addWidget(self.next_button, 5, 0, 1, 2)
+        grid.addWidget(self.next_flagged_button, 5, 2, 1, 2)
         v = QVBoxLayout(self)
         v.setContentsMargins(4, 4, 4, 4)
         v.addWidget(self.image_label)
@@ -334,6 +348,20 @@ class ReviewPanel(QWidget):
             self.push(ops, f"Swap labels {mine} and {label}")
         elif answer == "both":
             self.push(decisions.relabel_ops(project, inst_id, label), f"Relabel as {label}")
+
+    def shift_levels(self, step: int) -> None:
+        """Renumber every vertebra of the image `step` levels (+1: one level down the spine)."""
+        image_id = self.host.current_id
+        if image_id is None:
+            return
+        try:
+            ops = decisions.shift_levels_ops(self.host.project, image_id, step)
+        except VertAppError as err:
+            self.message.emit(str(err))
+            return
+        way = "down" if step > 0 else "up"
+        if self.push(ops, f"All levels {way}"):
+            self.message.emit(f"Every vertebra of this image renumbered one level {way}.")
 
     def _conflict_text(self, holder: Instance) -> str:
         where = (
