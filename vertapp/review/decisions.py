@@ -109,10 +109,11 @@ def shift_levels_ops(project: Project, image_id: int, step: int) -> list[Operati
     The outlines stay; each changed prediction counts as corrected. EditError in words when
     a level would leave T1..L5 or the image has no numbered vertebra."""
     img = project.images[image_id]
-    changes = [(inst, _level_of(inst)) for inst in img.instances]
-    changes = [(inst, lv) for inst, lv in changes if lv is not None]
-    if not changes or step == 0:
+    changes = [(inst, lv) for inst in img.instances if (lv := _level_of(inst)) is not None]
+    if not changes:
         raise EditError("this image has no vertebra numbered T1..L5 to renumber")
+    if step == 0:
+        raise EditError("a shift of 0 levels changes nothing")
     moved = {lv: VERTEBRAE.index(lv) + step for _, lv in changes}
     off = sorted(
         (lv for lv, i in moved.items() if not 0 <= i < len(VERTEBRAE)), key=VERTEBRAE.index

@@ -130,8 +130,11 @@ def test_shifting_levels_renumbers_the_whole_image_in_one_undoable_step(project)
 def test_shifting_levels_past_t1_or_l5_is_refused_in_words(project) -> None:
     with pytest.raises(VertAppError, match="T1 would go above T1"):
         dec.shift_levels_ops(project, 1, -1)
-    with pytest.raises(VertAppError, match="no vertebra numbered"):
+    with pytest.raises(VertAppError, match="a shift of 0 levels"):
         dec.shift_levels_ops(project, 1, 0)
+    project.images[3].instances.clear()
+    with pytest.raises(VertAppError, match="no vertebra numbered"):
+        dec.shift_levels_ops(project, 3, 1)
 
 
 def test_shifting_levels_moves_radiograph_parts_with_their_vertebra() -> None:
