@@ -32,6 +32,7 @@ _EXPORTS = {
     "evaluate": "metrics",
     "EvalResult": "metrics",
     "format_table": "metrics",
+    "number_bodies": "numbering",
     "reorder_labels": "ordering",
 }
 

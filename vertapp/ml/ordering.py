@@ -5,6 +5,10 @@ on its own and sometimes repeats or swaps neighbours (the paper's main error).
 Here the instances are sorted by centroid row and given strictly increasing
 labels that maximise the sum of log class probabilities (dynamic programming);
 gaps are allowed (a vertebra may be missed), repeats and inversions are not.
+
+Predictions are now numbered as one chain whose steps follow the spacing
+(`numbering.py`); this rule stays for detections no chain takes (a barely trained
+model's weak boxes) and as the baseline the chain is measured against.
 """
 
 from __future__ import annotations

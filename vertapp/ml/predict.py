@@ -24,6 +24,7 @@ from vertapp.jobs import Job, Progress, run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel
 from vertapp.ml.config import TrainConfig
+from vertapp.ml.numbering import NumberingRule, number_bodies
 from vertapp.ml.ordering import reorder_labels, suppress_duplicates
 
 
@@ -131,8 +132,7 @@ def finish(raw: dict[str, Any], score_thresh: float, order: bool) -> Prediction:
     idx = idx[suppress_duplicates(masks[idx], scores[idx])] if order else idx
     new_labels = labels[idx]
     if order and len(idx):
-        rows = np.array([np.flatnonzero(m.any(axis=1)).mean() for m in masks[idx]])
-        sel, new_labels = reorder_labels(rows, probs[idx], scores[idx])
+        sel, new_labels = _chain(masks[idx], probs[idx], scores[idx])
         idx = idx[sel]
     boxes = np.array([_box(m) for m in masks[idx]], np.float32).reshape(len(idx), 4)
     return Prediction(
@@ -144,6 +144,30 @@ def finish(raw: dict[str, Any], score_thresh: float, order: bool) -> Prediction:
         order_changed=np.asarray(new_labels) != labels[idx],
         original_labels=labels[idx].astype(np.int64),
     )
+
+
+# Whole vertebrae on a MIP (body and processes): the centre-to-centre gap is ~0.67 of a
+# vertebra's height (5 real CTs: median 0.64; 20 realistic phantoms: 0.70); the chain
+# reads the spacing from the heights only when fewer than 3 gaps can tell it.
+CT_NUMBERING = NumberingRule(gap_per_height=0.67)
+
+
+def _chain(
+    masks: np.ndarray, probs: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(kept indices top to bottom, their labels 1..K): the vertebrae numbered as one chain
+    (`numbering.py`): a missed vertebra leaves a gap where the spacing says one is missing,
+    instead of every label below it moving up. A detection no chain takes is dropped;
+    when none fits a chain (a barely trained model's weak boxes) they keep the first rule's
+    increasing labels rather than all vanishing."""
+    centres = np.array([np.argwhere(m).mean(axis=0) for m in masks]).reshape(-1, 2)
+    heights = np.array([np.ptp(np.flatnonzero(m.any(axis=1))) + 1 for m in masks], float)
+    levels = number_bodies(centres, probs, scores, heights, CT_NUMBERING)
+    kept = np.flatnonzero(levels)
+    if not len(kept):
+        return reorder_labels(centres[:, 0], probs, scores)
+    kept = kept[np.argsort(centres[kept, 0], kind="stable")]
+    return kept, levels[kept]
 
 
 def _box(mask: np.ndarray) -> list[float]:

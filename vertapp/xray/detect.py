@@ -10,7 +10,7 @@ Steps, for one image of any size and bit depth:
    that it is a body at all (the sum of its level classes: which level is decided
    next); of two bodies sharing > 30 % of the smaller one the weaker is dropped
    (bodies do not overlap: a disc lies between them); they are numbered as one
-   chain top to bottom (`numbering.py`: steps between bodies read from their spacing,
+   chain top to bottom (`vertapp.ml.numbering`: steps between bodies read from their spacing,
    so a missed body leaves a gap; where the chain sits decided by the class
    probabilities of all its bodies; a detection that fits no chain stays "unknown");
 4. soft masks of the kept detections scaled back to the image and cut at 0.5;
@@ -33,9 +33,9 @@ from vertapp.errors import ModelError
 from vertapp.labels import PART_ID, PARTS, VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
 from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
+from vertapp.ml.numbering import number_bodies
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
-from vertapp.xray.numbering import number_bodies
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
 

@@ -25,9 +25,10 @@ def test_dp_matches_brute_force():
 
 
 def _raw(rows: list[int], labels: list[int], probs: np.ndarray, scores=None) -> dict:
-    masks = np.zeros((len(rows), 100, 40), bool)
-    for i, r in enumerate(rows):
-        masks[i, r : r + 8, 10:30] = True
+    masks = np.zeros((len(rows), 140, 40), bool)
+    for i, r in enumerate(rows):  # a body and a process slanting down behind it, 30 rows:
+        masks[i, r : r + 14, 10:30] = True  # 20-row gaps are ~0.67 of a height, as on a MIP
+        masks[i, r + 8 : r + 30, 30:38] = True
     k = probs.shape[1]
     full = np.concatenate([np.zeros((len(rows), 1)), probs], axis=1)  # background column
     return {
@@ -70,6 +71,21 @@ def test_duplicate_masks_of_one_vertebra_are_merged_and_low_scores_dropped():
     raw = _raw([10, 11, 60], [1, 1, 2], probs, scores=[0.97, 0.93, 0.4])
     pred = finish(raw, 0.9, order=True)
     assert len(pred) == 1 and pred.scores[0] == np.float32(0.97)
+
+
+def test_a_missed_vertebra_leaves_a_gap_instead_of_shifting_the_ones_below():
+    """T3 missed: the two below it lean towards T3/T4 (the net tends to count on from its
+    neighbour), but the spacing says two levels lie between T2 and the next one found. The
+    chain numbers them T4 and T5; the first rule (labels only increasing) gave T3, T4."""
+    probs = np.full((4, 17), 0.01)
+    probs[0, 0] = probs[1, 1] = 0.9
+    probs[2, 2], probs[2, 3] = 0.5, 0.3  # says T3, is T4
+    probs[3, 3], probs[3, 4] = 0.5, 0.3  # says T4, is T5
+    pred = finish(_raw([10, 30, 70, 90], [1, 2, 3, 4], probs), 0.5, order=True)
+    assert list(pred.labels) == [1, 2, 4, 5]
+    assert list(pred.order_changed) == [False, False, True, True]
+    log_p = np.log(probs / probs.sum(axis=1, keepdims=True))
+    assert list(increasing_labels(log_p)) == [1, 2, 3, 4]
 
 
 def test_more_instances_than_labels_keeps_the_best_scores():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vertapp.ml.numbering import local_spacing, number_bodies
 from vertapp.ml.ordering import increasing_labels
-from vertapp.xray.numbering import local_spacing, number_bodies
 
 K = 17  # T1..L5
 

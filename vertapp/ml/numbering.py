@@ -1,4 +1,4 @@
-"""Levels for the vertebral bodies found on a radiograph: a rigid chain, anchored by evidence.
+"""Levels for the vertebrae found on a radiograph or a CT MIP: a rigid chain, anchored by evidence.
 
 A detector's level classes are weak evidence: the level of one body is hard to tell from
 the body alone (T6 looks like T7), but the *spacing* of the bodies along the spine is
