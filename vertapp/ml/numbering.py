@@ -76,6 +76,14 @@ def _window_median(unit: np.ndarray, usable: np.ndarray, i: int, half: int = 3) 
     return float(np.median(window if len(window) else unit[usable]))
 
 
+def mask_geometry(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centres (n, 2) as (row, col), heights (n,) in rows) of boolean masks (n, H, W):
+    what `number_bodies` reads of each vertebra found."""
+    centres = np.array([np.argwhere(m).mean(axis=0) for m in masks]).reshape(-1, 2)
+    heights = np.array([np.ptp(np.flatnonzero(m.any(axis=1))) + 1 for m in masks], float)
+    return centres, heights
+
+
 def number_bodies(
     centres: np.ndarray,
     level_probs: np.ndarray,

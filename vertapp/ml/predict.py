@@ -24,7 +24,7 @@ from vertapp.jobs import Job, Progress, run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel
 from vertapp.ml.config import TrainConfig
-from vertapp.ml.numbering import NumberingRule, number_bodies
+from vertapp.ml.numbering import NumberingRule, mask_geometry, number_bodies
 from vertapp.ml.ordering import reorder_labels, suppress_duplicates
 
 
@@ -165,8 +165,7 @@ def _chain(
     instead of every label below it moving up. A detection no chain takes is dropped;
     when none fits a chain (a barely trained model's weak boxes) they keep the first rule's
     increasing labels rather than all vanishing."""
-    centres = np.array([np.argwhere(m).mean(axis=0) for m in masks]).reshape(-1, 2)
-    heights = np.array([np.ptp(np.flatnonzero(m.any(axis=1))) + 1 for m in masks], float)
+    centres, heights = mask_geometry(masks)
     levels = number_bodies(centres, probs, scores, heights, CT_NUMBERING)
     kept = np.flatnonzero(levels)
     if not len(kept):

@@ -416,10 +416,7 @@ def _finish_checkpoints(
     `keep_out`: with no new best file, `out` (an earlier best) stays the best.
     """
     had_best = best_path.is_file()
-    if had_best:
-        source = best_path
-    else:
-        source = out if keep_out else last
+    source = best_path if had_best else (out if keep_out else last)
     data = torch.load(source, map_location="cpu", weights_only=True)
     data["epochs_trained"] = epochs  # the best may be epoch 1 of a 3-epoch run: say both
     save_checkpoint(out, data)

@@ -127,7 +127,7 @@ def shift_levels_ops(project: Project, image_id: int, step: int) -> list[Operati
         if inst.label in VERTEBRAE:
             ops.append(Relabel(inst.id, new))
         else:
-            ops += _with_level(img, inst, new)
+            ops += move_to_level_ops(img, inst, new)
     return ops
 
 
@@ -139,10 +139,10 @@ def _level_of(inst: Instance) -> str | None:
     return level if level in VERTEBRAE else None
 
 
-def _with_level(img: ImageRecord, inst: Instance, level: str) -> list[Operation]:
-    """A radiograph part moved to vertebra `level`: the annotation layer has no operation for
-    an instance's "vertapp" fields, so it is replaced in place by a copy (a prediction
-    becomes corrected), as the window's level entry does."""
+def move_to_level_ops(img: ImageRecord, inst: Instance, level: str) -> list[Operation]:
+    """A radiograph part moved to vertebra `level` (already normalised): the annotation
+    layer has no operation for an instance's "vertapp" fields, so it is replaced in place
+    by a copy, its place in the image kept; a prediction becomes corrected."""
     new = inst.copy()
     new.extra.setdefault(APP, {})[VERTEBRA_KEY] = level
     if new.source == "predicted":

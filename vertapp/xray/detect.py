@@ -33,7 +33,7 @@ from vertapp.errors import ModelError
 from vertapp.labels import PART_ID, PARTS, VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
 from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
-from vertapp.ml.numbering import number_bodies
+from vertapp.ml.numbering import mask_geometry, number_bodies
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
@@ -153,11 +153,10 @@ def _bodies(
     kept = suppress_overlapping(binary, scores[idx])
     idx, binary = idx[kept], binary[kept]
     level_cols = [i for i, n in enumerate(names) if n in VERTEBRAE]
-    centres = np.array([np.argwhere(m).mean(axis=0) for m in binary]).reshape(-1, 2)
+    centres, heights = mask_geometry(binary)
     order = np.argsort(centres[:, 0], kind="stable")
     if len(level_cols) < 2:  # a parts model without levels: top to bottom, level unknown
         return [(int(idx[o]), UNKNOWN, False) for o in order]
-    heights = np.array([np.ptp(np.flatnonzero(m.any(axis=1))) + 1 for m in binary], float)
     new = number_bodies(centres, probs[idx][:, level_cols], scores[idx], heights)
     out = []
     for o in order:

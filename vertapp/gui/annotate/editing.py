@@ -18,6 +18,7 @@ from vertapp.annotations import ops
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.gui.views.axial_view import CanalCircle
 from vertapp.preprocess.coverage import bridged_slices, canal_coverage
+from vertapp.review.decisions import move_to_level_ops
 from vertapp.xray.parts import normalise_level, set_vertebra, vertebra_of
 
 # Pixel (r, c) covers [c, c+1) x [r, r+1) (COCO), so its centre is at (c+0.5, r+0.5):
@@ -45,18 +46,11 @@ def set_level(project: Project, key: int, level: str) -> ops.Operation | None:
     instance is replaced in place by a copy with the new level: one undo step, journalled
     like any other, its place in the image kept. A prediction counts as corrected.
     """
-    inst = project.instance(key)
-    if vertebra_of(inst.extra) == normalise_level(level):
+    inst, level = project.instance(key), normalise_level(level)
+    if vertebra_of(inst.extra) == level:
         return None
-    new = inst.copy()
-    set_vertebra(new.extra, level)
-    if new.source == "predicted":
-        new.source = "corrected"
-    img = project.image_of(key)
-    return ops.Macro(
-        (ops.DeleteInstance(key), ops.AddInstance(img.id, new, img.instance_index(key))),
-        f"Vertebra {normalise_level(level)}",
-    )
+    moved = move_to_level_ops(project.image_of(key), inst, level)
+    return ops.Macro(tuple(moved), f"Vertebra {level}")
 
 
 def move_vertex(key: int, part: int, index: int, xy: Any, gesture: int) -> ops.MoveVertex:
