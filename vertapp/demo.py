@@ -32,6 +32,8 @@ from vertapp.jobs import Job, Progress
 from vertapp.labels import ID_VERTEBRA
 from vertapp.preprocess import MipResult, preprocess
 from vertapp.preprocess.label_projection import project_labels
+from vertapp.preprocess.landmarks import KEY as LANDMARKS
+from vertapp.preprocess.landmarks import landmarks
 from vertapp.synth import make_ct_phantom
 
 
@@ -85,6 +87,7 @@ def add_ct_image(
         source_path=volume_file,
         mip_affine=np.asarray(result.affine, dtype=float).tolist(),
         patient_key=patient_key,
+        extra={"vertapp": {LANDMARKS: landmarks(result)}},
     )
     project.add_image(rec)
     if vertebra_labels is not None:

@@ -163,3 +163,18 @@ def test_a_superseded_read_does_not_hide_the_next_reads_progress(
     qtbot.wait(300)  # the cancelled thread's end has been delivered
     assert window.busy() and window.progress.isVisible()
     qtbot.waitUntil(lambda: window.axial.volume is not None, timeout=60_000)
+
+
+def test_the_mip_keeps_the_hip_landmark_that_numbers_predictions(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The real CT reaches the pelvis: its MIP's record keeps the top of the hip bones
+    (near L5, in the lower part of the image), and Predict's snapshot passes it on."""
+    from vertapp.preprocess.landmarks import HIP_TOP, landmarks, record_hip_top_row
+    from vertapp.review.snapshot import snapshot
+
+    _open(qtbot, window, REAL_CT)
+    rec = window.doc.current
+    row = record_hip_top_row(rec.extra.get("vertapp"))
+    assert row is not None and row == landmarks(window.doc.ct[rec.id].mip)[HIP_TOP]
+    assert 0.6 * rec.height < row < rec.height
+    [snap] = snapshot(window.doc.project, [rec.id], window.doc.pending_images)
+    assert snap.hip_top_row == row

@@ -56,10 +56,13 @@ def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, A
         raise InputError(f"{path}: volume input needs the preprocessing module ({err})") from err
     import cv2
 
+    from vertapp.preprocess.landmarks import KEY, landmarks
+
     result = preprocess(read_volume(path))
     name = path.name.split(".")[0] + "_mip.png"
     cv2.imwrite(str(out_dir / name), result.mip_u8)
-    return result.mip_u8, {"file_name": name, "vertapp": {"source_volume": path.name}}
+    meta = {"source_volume": path.name, KEY: landmarks(result)}
+    return result.mip_u8, {"file_name": name, "vertapp": meta}
 
 
 def collect_images(inputs: list[str], out: Path) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
@@ -130,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.ml.coco_out import predictions_to_coco
     from vertapp.ml.predict import predict_job
     from vertapp.ml.train import resolve_device
+    from vertapp.preprocess.landmarks import record_hip_top_row
 
     out = Path(args.out)
     model, inputs, why = choose_model(args.inputs)
@@ -138,7 +142,11 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
     images, records = collect_images(inputs, out)
-    preds = run_job(predict_job(loaded, images, score_thresh=args.score, order=not args.no_order))
+    hips = [record_hip_top_row(r.get("vertapp")) for r in records]
+    job = predict_job(
+        loaded, images, score_thresh=args.score, order=not args.no_order, hip_top_rows=hips
+    )
+    preds = run_job(job)
     coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(coco), encoding="utf-8")

@@ -38,6 +38,8 @@ from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, sub_job
 from vertapp.labels import ID_VERTEBRA, VERTEBRA_ID
 from vertapp.preprocess import PreprocessParams, preprocess_job, project_labels
+from vertapp.preprocess.landmarks import KEY as LANDMARKS
+from vertapp.preprocess.landmarks import landmarks
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")
 CT_SUFFIXES = ("_ct", "-ct", "_image", "_img")
@@ -82,6 +84,7 @@ class PreparedCase:
     import_record: dict[str, Any]
     left_out: dict[str, list[str]]
     warnings: list[str]
+    landmarks: dict[str, Any] = field(default_factory=dict)  # preprocess.landmarks
 
 
 def import_case_job(
@@ -123,6 +126,7 @@ def prepare_case_job(
         import_record=record,
         left_out=left_out,
         warnings=warnings,
+        landmarks=landmarks(result),
     )
 
 
@@ -174,7 +178,13 @@ def add_case(project: Project, prepared: PreparedCase) -> CaseReport:
         patient_key=prepared.patient,
         status="completed" if instances else "not_started",
         instances=instances,
-        extra={"vertapp": {"source": "imported", "import": prepared.import_record}},
+        extra={
+            "vertapp": {
+                "source": "imported",
+                "import": prepared.import_record,
+                LANDMARKS: prepared.landmarks,
+            }
+        },
     )
     project.add_image(record)
     levels = [inst.label for inst in instances]

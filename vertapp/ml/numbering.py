@@ -17,6 +17,15 @@ reliable. So the bodies are numbered as one chain:
   not "the first box is T1". A partial view (L1-L5 only) is numbered by its own
   evidence and may start at any level.
 
+Anchors: a landmark found outside the detector (the top of the hip bones on a CT, see
+`vertapp.preprocess.landmarks`) says where one level lies. Each body within `reach`
+spacings of it gets a Gaussian log-prior on its level, centred on the level its distance
+from the anchor implies (in local spacings), of sd `sigma` levels at the anchor, growing
+with the distance as the gaps' errors add up: numbering the chain one level off then
+costs ~1-2 nats per body near the anchor. Class evidence that a
+position-biased detector gives (every crop in training ended at L5) cannot outvote it
+lightly; a whole chain of confident, consistent classes still can.
+
 Dynamic programming over (detection, level) finds the best chain exactly. Pure numpy.
 
 Local spacing: the median of the neighbouring centre gaps (a window of 3 gaps each
@@ -46,6 +55,32 @@ class NumberingRule:
     reject_cost: float = 4.0  # leaving a detection of score 1 unnumbered (scaled by score)
     evidence_floor: float = 0.02  # class probabilities below count as this
     gap_per_height: float = 1.22  # spacing / body height when the gaps cannot tell
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Level `level` (1..K) is expected with its centre at image row `row`."""
+
+    row: float
+    level: int
+    sigma: float = 0.5  # sd, in levels, at the anchor ...
+    drift: float = 0.15  # ... growing as sqrt(sigma^2 + d drift^2) d spacings away (a gap's sd)
+    reach: float = 4.0  # bodies within this many spacings of `row` see the anchor
+
+
+def anchor_prior(
+    rows: np.ndarray, spacing: np.ndarray, anchors: tuple[Anchor, ...], k: int
+) -> np.ndarray:
+    """(n, k) log-prior of each body's level 1..k from the anchors (0 where none reaches)."""
+    prior = np.zeros((len(rows), k))
+    levels = np.arange(1, k + 1)
+    for a in anchors:
+        steps = (np.asarray(rows, float) - a.row) / np.maximum(spacing, 1e-6)
+        near = np.abs(steps) <= a.reach
+        implied = a.level + steps[near]  # rows grow downwards, and so do levels
+        sd = np.sqrt(a.sigma**2 + np.abs(steps[near]) * a.drift**2)
+        prior[near] -= 0.5 * ((levels[None, :] - implied[:, None]) / sd[:, None]) ** 2
+    return prior
 
 
 def local_spacing(
@@ -90,13 +125,15 @@ def number_bodies(
     scores: np.ndarray | None = None,
     heights: np.ndarray | None = None,
     rule: NumberingRule = NumberingRule(),
+    anchors: tuple[Anchor, ...] = (),
 ) -> np.ndarray:
     """Level 1..K of each body (0 = left unnumbered), in the input order.
 
     `centres` (n, 2) as (row, col) in pixels, `level_probs` (n, K) the class
     probabilities over the K levels top to bottom (rows need not sum to 1),
     `scores` (n,) how sure each detection is a body (default 1), `heights` (n,) body
-    heights in pixels (only used when there are too few gaps to measure the spacing).
+    heights in pixels (only used when there are too few gaps to measure the spacing),
+    `anchors` landmarks that say where a level lies (module doc).
     """
     centres = np.asarray(centres, float).reshape(-1, 2)
     probs = np.asarray(level_probs, float)
@@ -111,9 +148,22 @@ def number_bodies(
     score = np.ones(n) if scores is None else np.clip(np.asarray(scores, float)[order], 0, 1)
     c = centres[order]
     h = None if heights is None else np.asarray(heights, float)[order]
-    chain = _best_chain(c, evidence, rule.reject_cost * score, local_spacing(c, h, rule), rule)
+    spacing = local_spacing(c, h, rule)
+    evidence = evidence + anchor_prior(c[:, 0], _anchor_spacing(spacing, h, rule), anchors, k)
+    chain = _best_chain(c, evidence, rule.reject_cost * score, spacing, rule)
     labels[order] = chain
     return labels
+
+
+def _anchor_spacing(
+    spacing: np.ndarray, heights: np.ndarray | None, rule: NumberingRule
+) -> np.ndarray:
+    """The spacing an anchor's distance is counted in: never under what the bodies' heights
+    say. Two boxes on one body, or a body split in two, shrink the gaps but not the
+    heights; counted in those gaps, a landmark one level away reads as two or three."""
+    if heights is None or not len(heights):
+        return spacing
+    return np.maximum(spacing, rule.gap_per_height * float(np.median(heights)))
 
 
 def _step_costs(distance: float, spacing: float, k: int, rule: NumberingRule) -> np.ndarray:

@@ -39,6 +39,7 @@ from vertapp.ml.metrics import score_image, union_by_label
 from vertapp.ml.model import build_model
 from vertapp.ml.predict import predict_job
 from vertapp.ml.unet import unet_loss
+from vertapp.preprocess.landmarks import record_hip_top_row
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,8 @@ def validate(model: nn.Module, cfg: TrainConfig, samples: list[Sample]) -> tuple
     """(mean Dice, identification rate) of `model` on `samples` (DESIGN definitions)."""
     loaded = LoadedModel(model, cfg, list(cfg.class_names))
     was_training = model.training
-    preds = run_job(predict_job(loaded, [s.image for s in samples]))
+    hips = [record_hip_top_row(s.record.get("vertapp")) for s in samples]
+    preds = run_job(predict_job(loaded, [s.image for s in samples], hip_top_rows=hips))
     model.train(was_training)
     scores = []
     for s, p in zip(samples, preds, strict=True):

@@ -72,6 +72,19 @@ def _spine_rings(bone: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> np
     return out
 
 
+def hip_circles(
+    circles: np.ndarray,
+    circle_slice: np.ndarray,
+    capped: np.ndarray,
+    on_track: np.ndarray,
+    track_x: np.ndarray,
+) -> np.ndarray:
+    """Which circles (N, >=2: z_mm, x_mm, ...) lie in hip-bone marrow: closed, off the canal
+    track and >= HIP_OFFSET_MM left or right of it."""
+    lateral = np.abs(circles[:, 1] - track_x[circle_slice]) >= HIP_OFFSET_MM
+    return lateral & ~capped & ~on_track
+
+
 def remove_hip_bones(
     windowed: np.ndarray,
     grid: Grid,
@@ -88,8 +101,7 @@ def remove_hip_bones(
     s, (ox, oy, _) = grid.spacing, grid.origin
     k = circle_slice
     in_crop = (k >= crop.k[0]) & (k < crop.k[1])
-    lateral = np.abs(circles[:, 1] - track_x[k]) >= HIP_OFFSET_MM
-    hip = in_crop & lateral & ~capped & ~on_track
+    hip = in_crop & hip_circles(circles, circle_slice, capped, on_track, track_x)
     spine = in_crop & on_track
     if not hip.any() or not spine.any():
         return 0

@@ -84,7 +84,10 @@ def predict_job_from_snapshots(
     predictions = []
     for k, snap in enumerate(images):
         yield Progress("predict", k / max(len(images), 1), f"image {k + 1}/{len(images)}")
-        [pred] = run_job(predict_job(loaded, [snap.read()], score_thresh=score_floor))
+        job = predict_job(
+            loaded, [snap.read()], score_thresh=score_floor, hip_top_rows=[snap.hip_top_row]
+        )
+        [pred] = run_job(job)
         predictions.append(pred)
         shapes[snap.image_id] = shapes_of(pred, names)
     records = [

@@ -16,6 +16,7 @@ import numpy as np
 
 from vertapp.annotations import geometry as geo
 from vertapp.annotations.model import Project
+from vertapp.preprocess.landmarks import record_hip_top_row
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ImageSnapshot:
     pixels: np.ndarray | None = None  # ... unless the image is not saved yet
     instances: tuple[tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...]], ...] = ()
     kind: str = "mip"  # "radiograph": predicted with the X-ray engine
+    hip_top_row: float | None = None  # the MIP's hip landmark: anchors L5 when numbering
 
     def read(self) -> np.ndarray:
         from vertapp.ml.dataset import read_image
@@ -83,6 +85,7 @@ def snapshot(
                     for i in img.instances
                 ),
                 kind=img.kind,
+                hip_top_row=record_hip_top_row(img.extra.get("vertapp")),
             )
         )
     return out

@@ -25,7 +25,9 @@ def ilium_geometry(anatomy: Anatomy, side: int) -> dict[str, float]:
     s = anatomy.trunk_scale
     x0, y0 = l5.center[0], l5.center[1]
     return {
-        "z_top": l4.center[2] + 0.2 * l4.height,
+        # the crest at the L4/L5 disc (Tuffier's line); its marrow starts lower, by L5's
+        # centre, as on the real CTs here (vertapp.preprocess.landmarks)
+        "z_top": (l4.center[2] + l5.center[2]) / 2,
         "z_bottom": l5.center[2] - 110.0,
         "post_x_top": x0 + side * 52.0 * s,
         "post_x_bottom": x0 + side * 44.0 * s,

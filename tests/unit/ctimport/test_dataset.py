@@ -60,6 +60,11 @@ def test_one_broken_case_is_named_and_the_others_are_imported(bids: Path, tmp_pa
     project = load_project(tmp_path / "p", require_images=True)
     assert sorted(img.patient_key for img in project.images.values()) == ["sub-a", "sub-c"]
     assert all(img.extra["vertapp"]["source"] == "imported" for img in project.images.values())
+    # preprocessing looked for the pelvis (these phantoms end at L2: none) and said so
+    assert all(
+        img.extra["vertapp"]["landmarks"] == {"hip_top_row": None}
+        for img in project.images.values()
+    )
 
 
 def test_flat_pairs_by_name_and_a_ct_without_labels(

@@ -148,3 +148,21 @@ def test_few_bodies_use_their_heights_and_empty_input_is_empty():
     one = number_bodies(centres[:1], np.eye(K)[4:5])
     assert one.tolist() == [5]
     assert number_bodies(np.zeros((0, 2)), np.zeros((0, K))).tolist() == []
+
+
+def test_an_anchor_beyond_reach_changes_nothing_and_sure_classes_outvote_a_wrong_one():
+    from vertapp.ml.numbering import Anchor, anchor_prior
+
+    rng = np.random.default_rng(7)
+    centres, heights = _spine(rng)
+    levels = np.arange(1, K + 1)
+    spacing = local_spacing(centres, heights)
+    far = Anchor(row=centres[-1, 0] + 10 * spacing[-1], level=K)
+    assert not anchor_prior(centres[:, 0], spacing, (far,), K).any()
+    near = anchor_prior(centres[:, 0], spacing, (Anchor(row=centres[-1, 0], level=K),), K)
+    assert near[-1].argmax() == K - 1 and near[-3].argmax() == K - 3 and not near[0].any()
+    # a landmark one level off (L5 placed at L4's centre: a transitional spine) against a
+    # head that is sure of every body: the classes win
+    sure = _weak_evidence(rng, levels, sd=0.6, bias_sd=0.0)
+    wrong = Anchor(row=centres[-2, 0], level=K)
+    assert number_bodies(centres, sure, heights=heights, anchors=(wrong,)).tolist() == list(levels)

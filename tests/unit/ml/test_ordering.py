@@ -94,3 +94,17 @@ def test_more_instances_than_labels_keeps_the_best_scores():
     kept, labels = reorder_labels(rows, probs, np.array([0.9, 0.2, 0.8, 0.95, 0.7]))
     assert list(kept) == [0, 2, 3]
     assert list(labels) == [1, 2, 3]
+
+
+def test_the_hip_landmark_anchors_l5_where_the_classes_lean_one_level_up():
+    """L1-L4 found, L5 missed: a head trained on crops that all end at L5 calls the lowest
+    body L5 and counts up from it. The hip bones' top (preprocess.landmarks) lies by L5's
+    centre, 20 rows (one spacing) below L4: the chain moves back to L1-L4."""
+    probs = np.full((4, 17), 0.01)
+    for i, says in enumerate(range(13, 17)):  # is L1..L4 (12..15), says L2..L5
+        probs[i, says], probs[i, says - 1] = 0.6, 0.3
+    raw = _raw([10, 30, 50, 70], [14, 15, 16, 17], probs)
+    assert list(finish(raw, 0.5, order=True).labels) == [14, 15, 16, 17]
+    anchored = finish(raw, 0.5, order=True, hip_top_row=90 + 15 + 4)  # L5's centre, +4 rows
+    assert list(anchored.labels) == [13, 14, 15, 16]
+    assert list(anchored.order_changed) == [True] * 4

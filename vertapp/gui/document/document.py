@@ -43,6 +43,8 @@ from vertapp.gui.document.raw_pixels import RawPixels
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
+from vertapp.preprocess.landmarks import KEY as LANDMARKS
+from vertapp.preprocess.landmarks import landmarks
 from vertapp.review.status import list_text
 from vertapp.xray.part_display import instance_level
 from vertapp.xray.training import grey_u8
@@ -143,7 +145,11 @@ class Document(QObject):
         mip = np.asarray(opened.mip.mip_u8)
         affine = np.asarray(opened.mip.affine, dtype=float).tolist()
         # source_path is set on save, when the CT is copied into the project
-        rec = add_record(project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine)
+        # the hip landmark anchors the numbering of predictions (preprocess.landmarks)
+        extra = {"vertapp": {LANDMARKS: landmarks(opened.mip)}}
+        rec = add_record(
+            project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine, extra=extra
+        )
         return rec.id
 
     # ------------------------------------------------------------- images
