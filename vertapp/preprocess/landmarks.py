@@ -27,6 +27,11 @@ HIP_TOP = "hip_top_row"
 # A hip circle counts only with a second one on the same side within this many mm (up or
 # down, and across): one circle alone may be a vessel or noise seen on one slice.
 PAIR_Z_MM, PAIR_X_MM = 3.0, 10.0
+# ... and only beside the canal: the top of the iliac wings (their thick posterior part by
+# the sacro-iliac joints) lies 28-70 mm left or right of it and -8..+29 mm front to back on
+# the real CTs here. A real thoracic DICOM series (T11-T12, arms down) showed 71 "hip"
+# circles: in the humeri (206 mm out) and in contrast-filled organs 60-120 mm in front.
+MAX_LATERAL_MM, MAX_AP_MM = 100.0, 40.0
 
 
 def hip_top_z(result: MipResult) -> float | None:
@@ -34,9 +39,10 @@ def hip_top_z(result: MipResult) -> float | None:
     c = result.circles
     if not len(c):
         return None
-    hip = hip_circles(
-        c, result.circle_slice, result.circle_capped, result.circle_on_track, result.track[:, 1]
-    )
+    k = result.circle_slice
+    hip = hip_circles(c, k, result.circle_capped, result.circle_on_track, result.track[:, 1])
+    hip &= np.abs(c[:, 1] - result.track[k, 1]) <= MAX_LATERAL_MM
+    hip &= np.abs(c[:, 2] - result.track[k, 2]) <= MAX_AP_MM
     pts = c[hip, :2]  # z, x
     if len(pts) < 2:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,16 @@ def test_hip_top_lies_by_l5_on_the_real_ct(real_case: Any) -> None:
     lab = project_labels(real_case.labels, real_case.volume, res)
     assert abs(_offset_in_levels(row, lab)) <= 0.5
     assert landmarks(res) == {HIP_TOP: round(row, 1)}
+
+
+def test_no_hip_landmark_on_a_real_chest_series_with_circles_elsewhere() -> None:
+    """T11-T12 with arms down (TotalSegmentator's 20-slice series): preprocessing finds
+    circles off the canal in the humeri and in contrast-filled organs; none is a hip."""
+    from vertapp.io import read_volume
+    from vertapp.preprocess import preprocess
+
+    data = Path(__file__).resolve().parents[2] / "data" / "totalseg-example"
+    assert hip_top_row(preprocess(read_volume(data / "dicom_series_20slices"))) is None
 
 
 @pytest.mark.parametrize(
