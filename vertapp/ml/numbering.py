@@ -149,10 +149,22 @@ def number_bodies(
     c = centres[order]
     h = None if heights is None else np.asarray(heights, float)[order]
     spacing = local_spacing(c, h, rule)
-    evidence = evidence + anchor_prior(c[:, 0], _anchor_spacing(spacing, h, rule), anchors, k)
+    if anchors:
+        prior = anchor_prior(c[:, 0], _anchor_spacing(spacing, h, rule), anchors, k)
+        evidence = _with_prior(evidence, prior)
     chain = _best_chain(c, evidence, rule.reject_cost * score, spacing, rule)
     labels[order] = chain
     return labels
+
+
+def _with_prior(evidence: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Each body's class evidence plus the anchors' log-prior, shifted so that its best
+    level scores what its best class did. The anchors re-rank a body's levels; whether a
+    detection is a vertebra at all (kept or left out) they know nothing of. Unshifted, a
+    body whose class and anchor disagreed by one level was dropped; shifted to keep the
+    total mass, the floored classes' mass made keeping a duplicate box cheaper."""
+    combined = evidence + prior
+    return combined - (combined.max(axis=1) - evidence.max(axis=1))[:, None]
 
 
 def _anchor_spacing(

@@ -166,3 +166,22 @@ def test_an_anchor_beyond_reach_changes_nothing_and_sure_classes_outvote_a_wrong
     sure = _weak_evidence(rng, levels, sd=0.6, bias_sd=0.0)
     wrong = Anchor(row=centres[-2, 0], level=K)
     assert number_bodies(centres, sure, heights=heights, anchors=(wrong,)).tolist() == list(levels)
+
+
+def test_an_anchor_re_ranks_levels_but_never_drops_a_body():
+    """Two real boxes (L1 and L4 of the TotalSegmentator CT, a phantom-trained model):
+    the classes say T12 and L5, the pelvis says the lower one is L4. Added unshifted, the
+    anchor's log-prior made keeping the lower box dearer than leaving it out, and it was
+    dropped; shifted so each box's best level scores what its best class did, both stay."""
+    from vertapp.ml.numbering import Anchor, NumberingRule
+
+    rule = NumberingRule(gap_per_height=0.67, reject_cost=10.0)  # the CT rule
+    centres = np.array([[46.0, 90.0], [148.0, 85.0]])
+    probs = np.full((2, K), 0.001)
+    probs[0, [10, 11, 12]] = 0.18, 0.63, 0.12  # says T12
+    probs[1, [15, 16]] = 0.057, 0.86  # says L5
+    scores, heights = np.array([0.63, 0.61]), np.array([45.0, 35.0])
+    hip = (Anchor(row=171.0, level=K, sigma=0.7),)
+    plain = number_bodies(centres, probs, scores, heights, rule)
+    anchored = number_bodies(centres, probs, scores, heights, rule, hip)
+    assert np.all(plain > 0) and np.all(anchored > 0), (plain, anchored)
