@@ -65,7 +65,9 @@ def run_config(args: argparse.Namespace) -> TrainConfig:
 
     One image at 8 views per epoch would end an epoch (and write a 48 MB checkpoint)
     every 4 iterations: 64 views per epoch draw the same random views, 8x fewer writes."""
-    return preset("fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64)
+    return preset(
+        "fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64, lr=args.lr
+    )
 
 
 def finetune(
@@ -119,6 +121,7 @@ def main() -> None:
     )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr", type=float, help="learning rate (default: the app's, the preset's)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
