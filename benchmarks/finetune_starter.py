@@ -5,7 +5,8 @@
 
 What a radiologist gets from `vertapp train PROJECT --out model.pt` (or the window's train
 dialog) with one labelled scan: the default start is the starter model, the run settings
-are the default preset's (fast: lr 0.01, batch 2, 8 views per image, warm-up 50, cosine),
+are the default preset's at a fine-tune's lr (fast: lr 0.01 / 10 = 0.001 since round 4,
+`--lr` for another; batch 2, 8 views per image, warm-up 50, cosine),
 the architecture and input size are the starting model's (vertapp.ml.config.MODEL_FIELDS),
 no phantoms mixed in and no validation split (the user has one patient).
 
@@ -42,7 +43,7 @@ from accuracy_real import DATA, import_real, seconds_per_iteration
 
 from vertapp.jobs import run_job
 from vertapp.ml.checkpoint import load_checkpoint
-from vertapp.ml.config import TrainConfig, preset
+from vertapp.ml.config import TrainConfig, finetune_lr, preset
 from vertapp.ml.dataset import Sample
 from vertapp.ml.train import train_job, validate
 
@@ -61,13 +62,13 @@ def score(model: Path, samples: list[Sample]) -> dict[str, Any]:
 
 
 def run_config(args: argparse.Namespace) -> TrainConfig:
-    """The default `vertapp train` run settings (the fast preset's), no validation split.
+    """The default `vertapp train` run settings of a fine-tune (the fast preset's, at a tenth
+    of its lr: vertapp.ml.config.finetune_lr; `--lr` sets another), no validation split.
 
     One image at 8 views per epoch would end an epoch (and write a 48 MB checkpoint)
     every 4 iterations: 64 views per epoch draw the same random views, 8x fewer writes."""
-    return preset(
-        "fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64, lr=args.lr
-    )
+    cfg = preset("fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64)
+    return finetune_lr(cfg) if args.lr is None else cfg.override(lr=args.lr)
 
 
 def finetune(

@@ -13,6 +13,7 @@ from tests.unit.ml.spines import spine_image
 from tests.unit.ml.tiny_starter import use_tiny_starter
 from vertapp.annotations.model import ImageRecord, Project
 from vertapp.ml import starter
+from vertapp.ml.config import preset
 from vertapp.review.prediction import predict_job_from_snapshots
 
 pytest.importorskip("pytestqt")
@@ -120,8 +121,11 @@ def test_train_dialog_starts_from_the_starter_by_default(window, tmp_path, monke
     request = dialog.request
     dialog.table.item(0, 0).setCheckState(dialog.table.item(0, 0).checkState().Checked)
     assert request().finetune_from == tiny
+    fast_lr = preset("fast").lr
+    assert request().config.lr == pytest.approx(0.1 * fast_lr)  # a fine-tune's lr
     dialog.start_from.setCurrentIndex(dialog.start_from.findData("scratch"))
     assert dialog.backbone.isEnabled() and request().finetune_from is None
+    assert request().config.lr == pytest.approx(fast_lr)  # a new model's
     assert dialog.model_box.remembered(0.2)["start"] == "scratch"
     dialog.close()
 

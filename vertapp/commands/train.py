@@ -239,6 +239,12 @@ def run(args: argparse.Namespace) -> int:
         print(event.message, file=sys.stderr, flush=True)
 
     start, why = starter_start(args, data)
+    if (start or args.finetune_from) and args.lr is None:
+        from vertapp.ml.config import finetune_lr
+
+        cfg = finetune_lr(cfg)
+        lr = f"lr {cfg.lr:g}, a tenth of the preset's, as a fine-tune (--lr to set)"
+        why = f"{why}; {lr}" if why else lr
     if why and main:
         print(f"start: {why}", file=sys.stderr, flush=True)
     result = run_job(_job(args, cfg, data, start), show)

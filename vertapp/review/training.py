@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vertapp.jobs import Job, Progress
-from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, preset
+from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, finetune_lr, preset
 from vertapp.review.snapshot import ImageSnapshot, to_sample
 
 
@@ -29,9 +29,11 @@ def backbone_names() -> list[str]:
     return list(BACKBONES)
 
 
-def preset_values(name: str) -> dict[str, Any]:
-    """Every setting of the preset `name`, as a flat dict (what the settings form edits)."""
-    return preset(name).to_dict()
+def preset_values(name: str, finetune: bool = False) -> dict[str, Any]:
+    """Every setting of the preset `name`, as a flat dict (what the settings form edits);
+    `finetune`: with the lower learning rate a fine-tune starts from (config.finetune_lr)."""
+    cfg = preset(name)
+    return (finetune_lr(cfg) if finetune else cfg).to_dict()
 
 
 def build_config(preset_name: str, values: dict[str, Any]) -> TrainConfig:

@@ -236,7 +236,8 @@ class TrainDialog(QDialog):
 
     # -- settings --------------------------------------------------------------------------
     def _apply_preset(self) -> None:
-        values = training.preset_values(self.model_box.preset_name())
+        finetune = self.model_box.start_from() is not None
+        values = training.preset_values(self.model_box.preset_name(), finetune=finetune)
         self.arch.setCurrentText(str(values.get("arch", self.arch.currentText())))
         self.backbone.setCurrentText(str(values.get("backbone", self.backbone.currentText())))
         self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))

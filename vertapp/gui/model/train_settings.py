@@ -133,11 +133,15 @@ class TrainSettingsBox(QGroupBox):
         return self.starter if self.start.currentData() == "starter" else None
 
     def _show_start(self) -> None:
-        """The starter decides the architecture: its choices are shown as not in play."""
+        """The starter decides the architecture: its choices are shown as not in play. A
+        fine-tune starts at a tenth of the preset's learning rate (ml.config.finetune_lr),
+        a new model at the preset's."""
         fixed = self.start_from() is not None
         for widget in (self.arch, self.backbone, self.weights):
             widget.setEnabled(not fixed)
             widget.setToolTip("Set by the starter model" if fixed else "")
+        lr = training.preset_values(self.preset_name(), finetune=fixed)["lr"]
+        self.settings.set_values({**self.settings.values(), "lr": lr})
 
     def _advanced_part(self) -> QWidget:
         box = QWidget()
