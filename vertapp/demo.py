@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Project
 from vertapp.annotations.ops import add_instance_from_mask
 from vertapp.annotations.store import (
@@ -32,7 +33,6 @@ from vertapp.jobs import Job, Progress
 from vertapp.labels import ID_VERTEBRA
 from vertapp.preprocess import MipResult, preprocess
 from vertapp.preprocess.label_projection import project_labels
-from vertapp.preprocess.landmarks import KEY as LANDMARKS
 from vertapp.preprocess.landmarks import landmarks
 from vertapp.synth import make_ct_phantom
 

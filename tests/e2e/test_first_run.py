@@ -168,7 +168,8 @@ def test_a_superseded_read_does_not_hide_the_next_reads_progress(
 def test_the_mip_keeps_the_hip_landmark_that_numbers_predictions(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """The real CT reaches the pelvis: its MIP's record keeps the top of the hip bones
     (near L5, in the lower part of the image), and Predict's snapshot passes it on."""
-    from vertapp.preprocess.landmarks import HIP_TOP, landmarks, record_hip_top_row
+    from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
+    from vertapp.preprocess.landmarks import landmarks
     from vertapp.review.snapshot import snapshot
 
     _open(qtbot, window, REAL_CT)

@@ -56,7 +56,8 @@ def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, A
         raise InputError(f"{path}: volume input needs the preprocessing module ({err})") from err
     import cv2
 
-    from vertapp.preprocess.landmarks import KEY, landmarks
+    from vertapp.annotations.landmarks import KEY
+    from vertapp.preprocess.landmarks import landmarks
 
     result = preprocess(read_volume(path))
     name = path.name.split(".")[0] + "_mip.png"
@@ -128,12 +129,12 @@ def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vertapp.annotations.landmarks import record_hip_top_row
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
     from vertapp.ml.coco_out import predictions_to_coco
     from vertapp.ml.predict import predict_job
     from vertapp.ml.train import resolve_device
-    from vertapp.preprocess.landmarks import record_hip_top_row
 
     out = Path(args.out)
     model, inputs, why = choose_model(args.inputs)

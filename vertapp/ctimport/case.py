@@ -26,6 +26,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from vertapp.annotations.geometry import clean_polygons, mask_to_rings
+from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.store import IMAGES_DIR
 from vertapp.ctimport.alignment import labels_on_ct_grid, soft_tissue_warning
@@ -38,7 +39,6 @@ from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, sub_job
 from vertapp.labels import ID_VERTEBRA, VERTEBRA_ID
 from vertapp.preprocess import PreprocessParams, preprocess_job, project_labels
-from vertapp.preprocess.landmarks import KEY as LANDMARKS
 from vertapp.preprocess.landmarks import landmarks
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")

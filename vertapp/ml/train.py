@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
+from vertapp.annotations.landmarks import record_hip_top_row
 from vertapp.errors import ModelError, VertAppError
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
@@ -39,7 +40,6 @@ from vertapp.ml.metrics import score_image, union_by_label
 from vertapp.ml.model import build_model
 from vertapp.ml.predict import predict_job
 from vertapp.ml.unet import unet_loss
-from vertapp.preprocess.landmarks import record_hip_top_row
 
 log = logging.getLogger(__name__)
 

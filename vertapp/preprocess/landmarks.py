@@ -9,21 +9,19 @@ L4/L5, and the marrow starts a little below it. A CT that stops above the pelvis
 hip circle: no landmark, not a wrong one.
 
 An image record keeps it as `vertapp.landmarks.hip_top_row` (the MIP row; null when the
-CT was looked at and shows no hip bone).
+CT was looked at and shows no hip bone); `vertapp.annotations.landmarks` reads it back.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from vertapp.annotations.landmarks import HIP_TOP
 from vertapp.preprocess.hips import hip_circles
 from vertapp.preprocess.result import MipResult
 
-KEY = "landmarks"
-HIP_TOP = "hip_top_row"
 # A hip circle counts only with a second one on the same side within this many mm (up or
 # down, and across): one circle alone may be a vessel or noise seen on one slice.
 PAIR_Z_MM, PAIR_X_MM = 3.0, 10.0
@@ -64,15 +62,3 @@ def landmarks(result: MipResult) -> dict[str, Any]:
     """What an image record keeps under vertapp.landmarks for this MIP."""
     row = hip_top_row(result)
     return {HIP_TOP: None if row is None else round(row, 1)}
-
-
-def record_hip_top_row(vertapp_meta: Any) -> float | None:
-    """The hip landmark stored in an image record's `vertapp` dict; None when absent or
-    not a finite number (a hand-edited file must not break a prediction)."""
-    if not isinstance(vertapp_meta, dict):
-        return None
-    marks = vertapp_meta.get(KEY)
-    value = marks.get(HIP_TOP) if isinstance(marks, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None

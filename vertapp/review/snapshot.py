@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from vertapp.annotations import geometry as geo
+from vertapp.annotations.landmarks import record_hip_top_row
 from vertapp.annotations.model import Project
-from vertapp.preprocess.landmarks import record_hip_top_row
 
 
 @dataclass(frozen=True)

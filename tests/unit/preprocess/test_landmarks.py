@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from vertapp.annotations.landmarks import HIP_TOP, KEY, record_hip_top_row
 from vertapp.labels import VERTEBRA_ID
 from vertapp.preprocess.label_projection import project_labels
-from vertapp.preprocess.landmarks import HIP_TOP, KEY, hip_top_row, landmarks, record_hip_top_row
+from vertapp.preprocess.landmarks import hip_top_row, landmarks
 
 L4, L5 = VERTEBRA_ID["L4"], VERTEBRA_ID["L5"]
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from vertapp.annotations import coco, store
+from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
 from vertapp.annotations.paths import safe_join
@@ -43,7 +44,6 @@ from vertapp.gui.document.raw_pixels import RawPixels
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
-from vertapp.preprocess.landmarks import KEY as LANDMARKS
 from vertapp.preprocess.landmarks import landmarks
 from vertapp.review.status import list_text
 from vertapp.xray.part_display import instance_level
