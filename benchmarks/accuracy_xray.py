@@ -1,14 +1,16 @@
 """Vertebral bodies on real radiographs: import a landmark dataset, train, score held-out patients.
 
     accuracy_xray.py train --data DATASET_DIR --work DIR [--epochs N] [--long-side 1024]
-    accuracy_xray.py evaluate --work DIR [--model DIR/model.best.pt]
+    accuracy_xray.py levels --work DIR [--model DIR/model.pt] [--epochs 40]
+    accuracy_xray.py evaluate --work DIR [--model DIR/model.pt] [--no-context]
 
 `train` imports the dataset (landmarks.csv + filenames.csv + images/, AASCE layout) into
 DIR/project (images copied there: DIR must stay outside the repository), splits it by
 patient (20 % of the patients held out for the test, 6 % of the rest for choosing the
 best epoch), writes DIR/split.json and trains a "bodies" model (T1..L5, MobileNetV3
-FPN, random init) with checkpoints DIR/model.last.pt / model.best.pt every epoch.
-`evaluate` predicts the held-out images at their full size through
+FPN, random init) with checkpoints every epoch; the best ends as DIR/model.pt.
+`levels` trains the level-context net (`vertapp.xray.level_context`) on the training
+split and stores it in the model (`train` does it at its end). `evaluate` predicts the held-out images at their full size through
 `vertapp.xray.detect` and prints mean body Dice, identification (DESIGN.md; distances
 in source pixels since the files carry no pixel spacing) and the share of vertebrae
 whose best-overlapping prediction carries the right level.
@@ -83,6 +85,27 @@ def cmd_train(args: argparse.Namespace) -> None:
                 last = time.time()
     except StopIteration as stop:
         log(f"done: best validation Dice {stop.value.best_val_mean_dice}")
+    cmd_levels(args)
+
+
+def cmd_levels(args: argparse.Namespace) -> None:
+    from vertapp.xray.level_context import add_level_context_job
+
+    work = Path(args.work)
+    model = Path(getattr(args, "model", None) or work / "model.pt")
+    stored = load_checkpoint(model)
+    train_ids = set(json.loads((work / "split.json").read_text())["train"])
+    samples = radiograph_samples(work / "project", stored.class_names, stored.config.max_size)
+    samples = [s for s in samples if s.image_id in train_ids]
+    log(f"level context: {len(samples)} training films, {args.level_epochs} epochs")
+    t0 = time.perf_counter()
+    job = add_level_context_job(model, samples, args.level_epochs)
+    try:
+        while True:
+            p = next(job)
+            log(p.message)
+    except StopIteration:
+        log(f"level context stored in {model} ({time.perf_counter() - t0:.0f} s)")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -90,8 +113,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from vertapp.xray.training import read_radiograph
 
     work = Path(args.work)
-    model = Path(args.model or work / "model.best.pt")
+    model = Path(args.model or work / "model.pt")
     loaded = load_checkpoint(model)
+    if args.no_context:
+        loaded.extra.pop("level_context", None)
     ids = set(json.loads((work / "split.json").read_text())[args.split][: args.limit])
     coco = json.loads((work / "project" / "project.json").read_text())
     by_image: dict[int, list] = {}
@@ -121,7 +146,9 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     n_img = len(ids)
     dice = np.array([s.dice for s in scores])
     summary = summarise(scores, level_free)
+    context = "without" if "level_context" not in loaded.extra else "with"
     print(f"checkpoint {model} (epoch {loaded.epoch}), {args.split} split, score >= {args.score}")
+    print(f"levels numbered {context} the level-context net")
     print(f"held-out images {n_img}, vertebrae {len(scores)}, predicted bodies {n_pred}")
     print(f"mean body Dice {dice.mean():.3f} (median {np.median(dice):.3f})")
     print(
@@ -147,15 +174,21 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--long-side", type=int, default=1024)
     t.add_argument("--resume")
     t.add_argument("--finetune-from", help="start from this checkpoint's weights, fresh schedule")
+    t.add_argument("--level-epochs", type=int, default=40, help="level-context net epochs")
+    lv = sub.add_parser("levels")
+    lv.add_argument("--work", required=True)
+    lv.add_argument("--model")
+    lv.add_argument("--level-epochs", type=int, default=40)
     e = sub.add_parser("evaluate")
     e.add_argument("--work", required=True)
     e.add_argument("--model")
     e.add_argument("--limit", type=int, help="first N held-out images only (smoke runs)")
     e.add_argument("--split", choices=("test", "val"), default="test")
     e.add_argument("--score", type=float, help="score threshold (default: the model's)")
+    e.add_argument("--no-context", action="store_true", help="number without the level net")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    {"train": cmd_train, "evaluate": cmd_evaluate}[args.cmd](args)
+    {"train": cmd_train, "levels": cmd_levels, "evaluate": cmd_evaluate}[args.cmd](args)
 
 
 if __name__ == "__main__":

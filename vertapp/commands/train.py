@@ -226,6 +226,22 @@ def _last_of_two(job: Any) -> Any:
     return second
 
 
+def with_level_context(model: Any, data: Any, show: Any) -> None:
+    """A radiograph body model (levels T1..L5) gets its level-context net, trained on the
+    same films (`vertapp.xray.level_context`): it numbers the bodies from what lies
+    around them, which the detector's classes alone do poorly at the ends of the spine."""
+    from vertapp.jobs import run_job
+    from vertapp.labels import VERTEBRAE
+    from vertapp.ml.checkpoint import read_checkpoint
+    from vertapp.xray.level_context import add_level_context_job
+
+    if not isinstance(data, list):
+        return  # CT MIPs: numbered by the chain and the hip anchor
+    if not set(VERTEBRAE) <= set(read_checkpoint(model)["class_names"]):
+        return
+    run_job(add_level_context_job(model, data), show)
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
 
@@ -248,6 +264,8 @@ def run(args: argparse.Namespace) -> int:
     if why and main:
         print(f"start: {why}", file=sys.stderr, flush=True)
     result = run_job(_job(args, cfg, data, start), show)
+    if main and result.out is not None:
+        with_level_context(result.out, data, show)
     if main:
         best = result.best_val_mean_dice
         print(

@@ -2,6 +2,8 @@
 
     vertapp xray zoi IMAGE (--model M.pt | --zois COCO) --out DIR
     vertapp xray align LOW HIGH (--model M.pt | --zois-low COCO --zois-high COCO) --out DIR
+    vertapp xray import DATASET_DIR --out PROJECT        (xray_import.py)
+    vertapp xray levels PROJECT --model M.pt             (xray_levels.py)
 
 `zoi` writes one cut-out PNG per vertebra and `zois.json`; `align` writes
 `alignment.json`, `fused.png` and `check.png` (see docs/xray.md).
@@ -16,12 +18,15 @@ from typing import Any
 import numpy as np
 
 from vertapp.commands.xray_import import add_parser as add_import_parser
+from vertapp.commands.xray_levels import HELP as LEVELS_HELP
+from vertapp.commands.xray_levels import add_parser as add_levels_parser
 from vertapp.errors import InputError
 
 SUBCOMMANDS = {
     "zoi": "cut one zone of interest (ZOI) per vertebra out of a radiograph",
     "align": "align the high-dose ZOIs of a patient onto the low-dose radiograph",
     "import": "import a landmark dataset (4 corners per vertebra) as a radiograph project",
+    "levels": LEVELS_HELP,
 }
 
 
@@ -45,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     align.set_defaults(xray_run=run_align)
     add_import_parser(sub)  # `vertapp xray import` (landmark datasets), its own module
+    add_levels_parser(sub)  # `vertapp xray levels` (level-context net of a body model)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -171,6 +171,8 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> LoadedModel:
         epoch=int(data.get("epoch", 0)),
         path=Path(path),
         extra={
-            k: data[k] for k in ("best_val_mean_dice", "history", "epochs_trained") if k in data
+            k: data[k]
+            for k in ("best_val_mean_dice", "history", "epochs_trained", "level_context")
+            if k in data
         },
     )

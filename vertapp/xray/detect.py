@@ -33,9 +33,15 @@ from vertapp.errors import ModelError
 from vertapp.labels import PART_ID, PARTS, VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel, load_checkpoint
 from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
-from vertapp.ml.numbering import mask_geometry, number_bodies
+from vertapp.ml.numbering import local_spacing, mask_geometry, number_bodies
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
+from vertapp.xray.level_context import (
+    CHECKPOINT_KEY,
+    LevelContext,
+    combined_evidence,
+    context_levels,
+)
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
 
@@ -85,7 +91,8 @@ def predict_radiograph(
     probs, is_body = det["class_probs"][keep][:, 1:], is_body[keep]  # background dropped
     kinds = [k for k, kept in zip(kinds, keep, strict=True) if kept]
     cap = loaded.config.detections_per_img  # the model's own limit, per kind
-    bodies = _bodies(soft, scores, labels, probs, is_body, names)[:cap]
+    context = _level_context(loaded)
+    bodies = _bodies(soft, scores, labels, probs, is_body, names, (context, small))[:cap]
     found = [_full(soft[i], grey.shape, BODY, lv, scores[i], ch) for i, lv, ch in bodies]
     found = [f for f in found if f.mask.any()]
     rest = np.flatnonzero(~is_body)
@@ -142,8 +149,13 @@ def _bodies(
     probs: np.ndarray,
     is_body: np.ndarray,
     names: list[str],
+    context: tuple[LevelContext | None, np.ndarray] = (None, np.zeros((0, 0), np.uint8)),
 ) -> list[tuple[int, str, bool]]:
-    """(detection index, level, order changed) of the kept bodies, top to bottom."""
+    """(detection index, level, order changed) of the kept bodies, top to bottom.
+
+    `context`: the checkpoint's level-context net (or None) and the image the detector
+    saw; with the net, the chain runs over C7..S1 (`vertapp.xray.level_context`).
+    """
     idx = np.flatnonzero(is_body)
     if not len(idx):
         return []
@@ -157,13 +169,33 @@ def _bodies(
     order = np.argsort(centres[:, 0], kind="stable")
     if len(level_cols) < 2:  # a parts model without levels: top to bottom, level unknown
         return [(int(idx[o]), UNKNOWN, False) for o in order]
-    new = number_bodies(centres, probs[idx][:, level_cols], scores[idx], heights)
+    evidence = probs[idx][:, level_cols]
+    net, small = context
+    if net is not None and [names[i] for i in level_cols] == list(VERTEBRAE):
+        spacing = np.empty(len(order))
+        spacing[order] = local_spacing(centres[order], heights[order])
+        evidence = combined_evidence(net.probs(small, centres, spacing), evidence)
+        new = context_levels(number_bodies(centres, evidence, scores[idx], heights))
+    else:
+        new = number_bodies(centres, evidence, scores[idx], heights)
     out = []
     for o in order:
         level = names[level_cols[int(new[o]) - 1]] if new[o] else UNKNOWN
         raw = names[int(labels[idx[o]]) - 1]
         out.append((int(idx[o]), level, level not in (raw, UNKNOWN)))
     return out
+
+
+def _level_context(loaded: LoadedModel) -> LevelContext | None:
+    """The checkpoint's level-context net (built once per loaded model), or None."""
+    state = loaded.extra.get(CHECKPOINT_KEY)
+    if state is None:
+        return None
+    net = loaded.extra.get("_level_context_net")
+    if net is None:
+        net = LevelContext.from_state(state, str(loaded.path or "checkpoint"))
+        loaded.extra["_level_context_net"] = net
+    return net
 
 
 def suppress_overlapping(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:

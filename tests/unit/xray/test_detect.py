@@ -225,3 +225,30 @@ def test_a_body_found_twice_half_a_body_apart_is_kept_once():
     kept = suppress_overlapping(masks, np.array([0.9, 0.8, 0.7, 0.6]))
     assert kept.tolist() == [0, 2]
     assert suppress_overlapping(masks[[0, 2]], np.array([0.1, 0.2])).tolist() == [0, 1]
+
+
+def test_the_checkpoints_level_context_numbers_the_bodies(monkeypatch):
+    """The level-context net's evidence reaches the chain (over C7..S1) and outvotes the
+    detector's torn classes: here it says each body is one level lower than it is."""
+    from vertapp.xray.level_context import CONTEXT_LEVELS
+
+    img16, parts = _big()
+    truth = [lv for p, lv, _ in parts if p == "body"]
+    seen = {}
+
+    class Context:
+        def probs(self, grey, centres, spacing):
+            seen["shape"], seen["spacing"] = grey.shape, np.median(spacing)
+            order = np.argsort(np.argsort(centres[:, 0]))
+            p = np.full((len(centres), len(CONTEXT_LEVELS)), 0.01)
+            for i, k in enumerate(order):
+                p[i, CONTEXT_LEVELS.index(truth[min(k, len(truth) - 1)]) + 1] = 0.9
+            return p
+
+    monkeypatch.setattr(detect, "maskrcnn_raw", _fake_raw(parts, swap=(), spread=True))
+    loaded = _loaded(score_thresh=0.5)
+    loaded.extra.update({"level_context": {}, "_level_context_net": Context()})
+    bodies = [f for f in predict_radiograph(loaded, img16) if f.part == "body"]
+    assert max(seen["shape"]) == 512  # it reads the image the detector saw
+    assert 20 < seen["spacing"] < 60  # in that image's pixels (bodies ~32 px apart)
+    assert [b.level for b in bodies] == [VERTEBRAE[VERTEBRAE.index(t) + 1] for t in truth]

@@ -166,4 +166,23 @@ def test_vertapp_train_reads_a_radiograph_project_scaled_with_level_classes(tmp_
     assert main(argv) == 0
     loaded = load_checkpoint(out)
     assert loaded.class_names == PARTS_VOCAB  # the project has pedicles etc.: parts vocabulary
+    assert "level_context" in loaded.extra  # levels T1..L5: the context net trained after it
     assert (loaded.config.min_size, loaded.config.resize_in_training) == (128, False)
+
+
+def test_vertapp_xray_levels_gives_a_body_model_its_level_context(tmp_path, capsys):
+    from vertapp.cli import main
+    from vertapp.ml.checkpoint import save_checkpoint
+
+    folder, _ = _project(tmp_path, 2)
+    cfg = radiograph_config("parts", 128, weights="none", device="cpu")
+    cfg = cfg.override(backbone="mobilenet_v3_large", fpn_channels=16, mask_head_channels=16)
+    ckpt = tmp_path / "m.pt"
+    state = build_model(cfg).state_dict()
+    save_checkpoint(ckpt, {"model": state, "config": cfg.to_dict(), "class_names": PARTS_VOCAB})
+    assert "level_context" not in load_checkpoint(ckpt).extra
+    assert main(["xray", "levels", str(folder), "--model", str(ckpt), "--epochs", "2"]) == 0
+    assert "level_context" in load_checkpoint(ckpt).extra
+    assert "of 2 films stored" in capsys.readouterr().out
+    assert main(["xray", "levels", str(folder), "--model", str(ckpt), "--epochs", "0"]) != 0
+    assert "--epochs 0" in capsys.readouterr().err
