@@ -230,6 +230,7 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
     """A radiograph body model (levels T1..L5) gets its level-context net, trained on the
     same films (`vertapp.xray.level_context`): it numbers the bodies from what lies
     around them, which the detector's classes alone do poorly at the ends of the spine."""
+    from vertapp.errors import ModelError
     from vertapp.jobs import run_job
     from vertapp.labels import VERTEBRAE
     from vertapp.ml.checkpoint import read_checkpoint
@@ -239,7 +240,10 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
         return  # CT MIPs: numbered by the chain and the hip anchor
     if not set(VERTEBRAE) <= set(read_checkpoint(model)["class_names"]):
         return
-    run_job(add_level_context_job(model, data), show)
+    try:
+        run_job(add_level_context_job(model, data), show)
+    except ModelError as err:  # the body model is trained and saved: say why, do not fail
+        print(f"no level context: {err}; the chain numbers by the detector's classes alone")
 
 
 def run(args: argparse.Namespace) -> int:
