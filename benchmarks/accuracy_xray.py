@@ -3,6 +3,7 @@
     accuracy_xray.py train --data DATASET_DIR --work DIR [--epochs N] [--long-side 1024]
     accuracy_xray.py levels --work DIR [--model DIR/model.pt] [--epochs 40]
     accuracy_xray.py evaluate --work DIR [--model DIR/model.pt] [--no-context]
+    accuracy_xray.py partial --work DIR [--model DIR/model.pt] [--no-context] [--no-canvas]
 
 `train` imports the dataset (landmarks.csv + filenames.csv + images/, AASCE layout) into
 DIR/project (images copied there: DIR must stay outside the repository), splits it by
@@ -13,7 +14,10 @@ FPN, random init) with checkpoints every epoch; the best ends as DIR/model.pt.
 split and stores it in the model (`train` does it at its end). `evaluate` predicts the held-out images at their full size through
 `vertapp.xray.detect` and prints mean body Dice, identification (DESIGN.md; distances
 in source pixels since the files carry no pixel spacing) and the share of vertebrae
-whose best-overlapping prediction carries the right level.
+whose best-overlapping prediction carries the right level. `partial` cuts two partial
+views out of each held-out film, T11 to the foot ("lumbar") and the top to L2
+("thoracic"), and reports identification on each (`--no-canvas`: without the smaller
+views of `vertapp.xray.canvas`).
 """
 
 from __future__ import annotations
@@ -163,6 +167,52 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     print(f"predict time per image {(time.perf_counter() - t0) / max(n_img, 1):.2f} s")
 
 
+def cmd_partial(args: argparse.Namespace) -> None:
+    from vertapp.ml.masks import segmentation_to_mask
+    from vertapp.xray import detect
+    from vertapp.xray.training import read_radiograph
+
+    work = Path(args.work)
+    loaded = load_checkpoint(Path(args.model or work / "model.pt"))
+    if args.no_context:
+        loaded.extra.pop("level_context", None)
+    if args.no_canvas:
+        detect.CANVAS_FACTORS = (1.0,)
+    ids = set(json.loads((work / "split.json").read_text())["test"])
+    coco = json.loads((work / "project" / "project.json").read_text())
+    hits: dict[str, list[bool]] = {"lumbar": [], "thoracic": []}
+    t0 = time.perf_counter()
+    for rec in coco["images"]:
+        if rec["id"] not in ids:
+            continue
+        image = read_radiograph(work / "project" / rec["file_name"])
+        h, w = image.shape
+        gt = {
+            a["vertapp"]["vertebra"]: np.argwhere(segmentation_to_mask(a["segmentation"], h, w))
+            for a in coco["annotations"]
+            if a["image_id"] == rec["id"]
+        }
+        centre = {lv: px.mean(axis=0) for lv, px in gt.items()}
+        if "T11" not in centre or "L2" not in centre:
+            continue
+        cuts = {"lumbar": (int(centre["T11"][0]), h), "thoracic": (0, int(centre["L2"][0]))}
+        for name, (r0, r1) in cuts.items():
+            found = [f for f in detect.predict_radiograph(loaded, image[r0:r1]) if f.part == "body"]
+            cs = np.array([np.argwhere(f.mask).mean(axis=0) for f in found]).reshape(-1, 2)
+            for lv, c in centre.items():
+                if not r0 + 20 < c[0] < r1 - 20:
+                    continue  # cut through: not a vertebra of this view
+                d = np.linalg.norm(cs - (c - [r0, 0]), axis=1) if len(cs) else np.array([np.inf])
+                j = int(np.argmin(d))
+                hits[name].append(bool(d[j] <= 20 and found[j].level == lv))
+    print(
+        f"partial views of {len(ids)} held-out films, context {not args.no_context}, "
+        f"canvas {not args.no_canvas}, {time.perf_counter() - t0:.0f} s"
+    )
+    for name, ok in hits.items():
+        print(f"{name}: identification {np.mean(ok):.1%} of {len(ok)} vertebrae")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -186,9 +236,16 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--split", choices=("test", "val"), default="test")
     e.add_argument("--score", type=float, help="score threshold (default: the model's)")
     e.add_argument("--no-context", action="store_true", help="number without the level net")
+    pv = sub.add_parser("partial")
+    pv.add_argument("--work", required=True)
+    pv.add_argument("--model")
+    pv.add_argument("--no-context", action="store_true", help="number without the level net")
+    pv.add_argument("--no-canvas", action="store_true", help="the film at one size only")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    {"train": cmd_train, "levels": cmd_levels, "evaluate": cmd_evaluate}[args.cmd](args)
+    commands = {"train": cmd_train, "levels": cmd_levels, "evaluate": cmd_evaluate}
+    commands["partial"] = cmd_partial
+    commands[args.cmd](args)
 
 
 if __name__ == "__main__":

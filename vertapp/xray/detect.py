@@ -5,14 +5,17 @@ Steps, for one image of any size and bit depth:
 1. grey to 8 bit (16-bit windowed to its 0.5-99.5 % range, as in training);
 2. scaled so its long side is the model's (`max_size`: a whole spine of 1000 x 2500
    px is seen as in training; masks of a big image are never made at full size
-   for every raw detection);
+   for every raw detection); where that leaves many bodies unnumbered (a partial view,
+   bodies larger than in training), read again smaller on a black canvas
+   (`vertapp.xray.canvas`), the best-numbered view kept;
 3. detections above the score threshold, a body's score being the net's certainty
    that it is a body at all (the sum of its level classes: which level is decided
    next); of two bodies sharing > 30 % of the smaller one the weaker is dropped
    (bodies do not overlap: a disc lies between them); they are numbered as one
    chain top to bottom (`vertapp.ml.numbering`: steps between bodies read from their spacing,
    so a missed body leaves a gap; where the chain sits decided by the class
-   probabilities of all its bodies; a detection that fits no chain stays "unknown");
+   probabilities of all its bodies, and of the checkpoint's level-context net where it
+   has one, `level_context.py`; a detection that fits no chain stays "unknown");
 4. soft masks of the kept detections scaled back to the image and cut at 0.5;
 5. every other part given the level of the body it hangs from (`attach.py`).
 
@@ -36,6 +39,13 @@ from vertapp.ml.masks import mask_box, mask_to_coco_polygons, mask_to_rle
 from vertapp.ml.numbering import local_spacing, mask_geometry, number_bodies
 from vertapp.ml.predict import maskrcnn_raw, model_device, to_tensor
 from vertapp.xray.attach import attach_parts
+from vertapp.xray.canvas import (
+    CANVAS_FACTORS,
+    from_canvas,
+    is_clean,
+    shrunk_on_canvas,
+    view_quality,
+)
 from vertapp.xray.level_context import (
     CHECKPOINT_KEY,
     LevelContext,
@@ -79,23 +89,13 @@ def predict_radiograph(
     check_radiograph_model(loaded)
     grey = grey_u8(image)
     small, _ = resize_long_side(grey, loaded.config.max_size)
-    det = _detect(loaded, small)
-    names = loaded.class_names
-    labels = det["labels"]
-    kinds = [class_part_level(names[int(lb) - 1]) for lb in labels]
-    is_body = np.array([k[0] == BODY for k in kinds], bool).reshape(len(labels))
-    scores = np.where(is_body, _body_score(det["class_probs"], names), det["scores"])
     thresh = loaded.config.score_thresh if score_thresh is None else float(score_thresh)
-    keep = scores >= thresh
-    soft, scores, labels = det["masks"][keep], scores[keep], labels[keep]
-    probs, is_body = det["class_probs"][keep][:, 1:], is_body[keep]  # background dropped
-    kinds = [k for k, kept in zip(kinds, keep, strict=True) if kept]
-    cap = loaded.config.detections_per_img  # the model's own limit, per kind
-    context = _level_context(loaded)
-    bodies = _bodies(soft, scores, labels, probs, is_body, names, (context, small))[:cap]
-    found = [_full(soft[i], grey.shape, BODY, lv, scores[i], ch) for i, lv, ch in bodies]
+    view = _best_view(loaded, small, thresh)
+    soft, scores, kinds = view.soft, view.scores, view.kinds
+    found = [_full(soft[i], grey.shape, BODY, lv, scores[i], ch) for i, lv, ch in view.bodies]
     found = [f for f in found if f.mask.any()]
-    rest = np.flatnonzero(~is_body)
+    cap = loaded.config.detections_per_img  # the model's own limit, per kind
+    rest = np.flatnonzero(~view.is_body)
     rest = rest[np.argsort(-scores[rest], kind="stable")[:cap]]
     others = [_full(soft[i], grey.shape, kinds[i][0], UNKNOWN, scores[i]) for i in rest]
     others = [f for f in others if f.mask.any()]
@@ -105,6 +105,64 @@ def predict_radiograph(
     for f, lv in zip(others, levels, strict=True):
         f.level = lv
     return found + others
+
+
+@dataclass
+class _View:
+    """The kept detections of the film shown at one size (`vertapp.xray.canvas`)."""
+
+    soft: np.ndarray  # (n, h, w) soft masks on the film at the model's size
+    scores: np.ndarray
+    kinds: list[tuple[str, str]]
+    is_body: np.ndarray
+    bodies: list[tuple[int, str, bool]]  # (index, level, order changed), top to bottom
+    quality: float
+    clean: bool
+
+
+def _best_view(loaded: LoadedModel, small: np.ndarray, thresh: float) -> _View:
+    """The film as the model sees it, then smaller on a black canvas while that numbers
+    more of the bodies found (a partial view shows bodies larger than training did)."""
+    best: _View | None = None
+    for factor in CANVAS_FACTORS:
+        view = _view(loaded, small, factor, thresh)
+        # a smaller view must make a better spine, and a spine at all (more numbered
+        # than left out): a film of two bodies found shows nothing the first view did not
+        if best is None or view.quality > max(best.quality, 0.0):
+            best = view
+        if best.clean:
+            break
+    assert best is not None  # CANVAS_FACTORS is not empty
+    return best
+
+
+def _view(loaded: LoadedModel, small: np.ndarray, factor: float, thresh: float) -> _View:
+    canvas, box = shrunk_on_canvas(small, factor)
+    det = _detect(loaded, canvas)
+    names = loaded.class_names
+    labels = det["labels"]
+    kinds = [class_part_level(names[int(lb) - 1]) for lb in labels]
+    is_body = np.array([k[0] == BODY for k in kinds], bool).reshape(len(labels))
+    scores = np.where(is_body, _body_score(det["class_probs"], names), det["scores"])
+    keep = scores >= thresh
+    soft = from_canvas(det["masks"][keep], box, small.shape[:2])
+    scores, labels = scores[keep], labels[keep]
+    probs, is_body = det["class_probs"][keep][:, 1:], is_body[keep]  # background dropped
+    kinds = [k for k, kept in zip(kinds, keep, strict=True) if kept]
+    context = (_level_context(loaded), small)
+    cap = loaded.config.detections_per_img
+    bodies = _bodies(soft, scores, labels, probs, is_body, names, context)[:cap]
+    body_scores = np.array([scores[i] for i, _, _ in bodies])
+    numbered = np.array([lv != UNKNOWN for _, lv, _ in bodies], bool)
+    return _View(
+        soft,
+        scores,
+        kinds,
+        is_body,
+        bodies,
+        view_quality(body_scores, numbered),
+        is_clean(body_scores, numbered),
+    )
 
 
 def _detect(loaded: LoadedModel, small: np.ndarray) -> dict[str, np.ndarray]:
