@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -112,34 +113,40 @@ def cmd_levels(args: argparse.Namespace) -> None:
         log(f"level context stored in {model} ({time.perf_counter() - t0:.0f} s)")
 
 
+def held_out_films(work: Path, ids: list[int]) -> Iterator[tuple[np.ndarray, list[dict]]]:
+    """(image as prediction reads it, its annotations) of the project's images `ids`."""
+    from vertapp.xray.training import read_radiograph
+
+    coco = json.loads((work / "project" / "project.json").read_text())
+    by_image: dict[int, list[dict]] = {}
+    for ann in coco["annotations"]:
+        by_image.setdefault(ann["image_id"], []).append(ann)
+    wanted = set(ids)
+    for rec in coco["images"]:
+        if rec["id"] in wanted:
+            yield read_radiograph(work / "project" / rec["file_name"]), by_image[rec["id"]]
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from vertapp.xray.detect import predict_radiograph
-    from vertapp.xray.training import read_radiograph
 
     work = Path(args.work)
     model = Path(args.model or work / "model.pt")
     loaded = load_checkpoint(model)
     if args.no_context:
         loaded.extra.pop("level_context", None)
-    ids = set(json.loads((work / "split.json").read_text())[args.split][: args.limit])
-    coco = json.loads((work / "project" / "project.json").read_text())
-    by_image: dict[int, list] = {}
-    for ann in coco["annotations"]:
-        by_image.setdefault(ann["image_id"], []).append(ann)
+    ids = json.loads((work / "split.json").read_text())[args.split][: args.limit]
     from vertapp.ml.masks import segmentation_to_mask
 
     scores, label_ok, level_free, n_pred = [], [], [], 0
     t0 = time.perf_counter()
-    for rec in coco["images"]:
-        if rec["id"] not in ids:
-            continue
-        image = read_radiograph(work / "project" / rec["file_name"])
+    for image, anns in held_out_films(work, ids):
         h, w = image.shape
         found = [f for f in predict_radiograph(loaded, image, args.score) if f.part == "body"]
         n_pred += len(found)
-        gt_masks = [segmentation_to_mask(a["segmentation"], h, w) for a in by_image[rec["id"]]]
-        gt_levels = [a["vertapp"]["vertebra"] for a in by_image[rec["id"]]]
-        sc, lf = body_scores(gt_masks, gt_levels, found, (1.0, 1.0), rec["id"])
+        gt_masks = [segmentation_to_mask(a["segmentation"], h, w) for a in anns]
+        gt_levels = [a["vertapp"]["vertebra"] for a in anns]
+        sc, lf = body_scores(gt_masks, gt_levels, found, (1.0, 1.0), anns[0]["image_id"])
         scores += sc
         level_free += lf
         for g, lv in zip(gt_masks, gt_levels, strict=True):
@@ -170,7 +177,6 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_partial(args: argparse.Namespace) -> None:
     from vertapp.ml.masks import segmentation_to_mask
     from vertapp.xray import detect
-    from vertapp.xray.training import read_radiograph
 
     work = Path(args.work)
     loaded = load_checkpoint(Path(args.model or work / "model.pt"))
@@ -178,19 +184,14 @@ def cmd_partial(args: argparse.Namespace) -> None:
         loaded.extra.pop("level_context", None)
     if args.no_canvas:
         detect.CANVAS_FACTORS = (1.0,)
-    ids = set(json.loads((work / "split.json").read_text())["test"])
-    coco = json.loads((work / "project" / "project.json").read_text())
+    ids = json.loads((work / "split.json").read_text())["test"]
     hits: dict[str, list[bool]] = {"lumbar": [], "thoracic": []}
     t0 = time.perf_counter()
-    for rec in coco["images"]:
-        if rec["id"] not in ids:
-            continue
-        image = read_radiograph(work / "project" / rec["file_name"])
+    for image, anns in held_out_films(work, ids):
         h, w = image.shape
         gt = {
             a["vertapp"]["vertebra"]: np.argwhere(segmentation_to_mask(a["segmentation"], h, w))
-            for a in coco["annotations"]
-            if a["image_id"] == rec["id"]
+            for a in anns
         }
         centre = {lv: px.mean(axis=0) for lv, px in gt.items()}
         if "T11" not in centre or "L2" not in centre:
