@@ -252,3 +252,6 @@ def test_the_checkpoints_level_context_numbers_the_bodies(monkeypatch):
     assert max(seen["shape"]) == 512  # it reads the image the detector saw
     assert 20 < seen["spacing"] < 60  # in that image's pixels (bodies ~32 px apart)
     assert [b.level for b in bodies] == [VERTEBRAE[VERTEBRAE.index(t) + 1] for t in truth]
+    # the net's evidence chose those levels: nothing for the reviewer to check twice,
+    # though every level differs from the detector's top class
+    assert [b.level for b in bodies if b.order_changed] == []
