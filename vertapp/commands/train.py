@@ -232,15 +232,11 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
     around them, which the detector's classes alone do poorly at the ends of the spine."""
     from vertapp.errors import ModelError
     from vertapp.jobs import run_job
-    from vertapp.labels import VERTEBRAE
-    from vertapp.ml.checkpoint import read_checkpoint
     from vertapp.xray.level_context import add_level_context_job
 
     if not isinstance(data, list):
         return  # CT MIPs: numbered by the chain and the hip anchor
-    if not set(VERTEBRAE) <= set(read_checkpoint(model)["class_names"]):
-        return
-    try:
+    try:  # radiograph vocabularies all have T1..L5 (xray.training.radiograph_vocabulary)
         run_job(add_level_context_job(model, data), show)
     except ModelError as err:  # the body model is trained and saved: say why, do not fail
         print(f"no level context: {err}; the chain numbers by the detector's classes alone")

@@ -230,18 +230,16 @@ def _bodies(
         return [(int(idx[o]), UNKNOWN, False) for o in order]
     evidence = probs[idx][:, level_cols]
     net, small = context
+    changed: np.ndarray | None = None
     if net is not None and [names[i] for i in level_cols] == list(VERTEBRAE):
         new, changed = _numbered_in_context(net, small, centres, heights, evidence, scores[idx])
     else:
         new = number_bodies(centres, evidence, scores[idx], heights)
-        chained = [names[level_cols[n - 1]] if n else UNKNOWN for n in new]
+    levels = [names[level_cols[int(n) - 1]] if n else UNKNOWN for n in new]
+    if changed is None:  # order changed: the chain overrode the detector's top class
         raw = [names[int(lb) - 1] for lb in labels[idx]]
-        changed = np.array([c not in (r, UNKNOWN) for c, r in zip(chained, raw, strict=True)])
-    out = []
-    for o in order:
-        level = names[level_cols[int(new[o]) - 1]] if new[o] else UNKNOWN
-        out.append((int(idx[o]), level, bool(changed[o])))
-    return out
+        changed = np.array([lv not in (r, UNKNOWN) for lv, r in zip(levels, raw, strict=True)])
+    return [(int(idx[o]), levels[o], bool(changed[o])) for o in order]
 
 
 def _numbered_in_context(

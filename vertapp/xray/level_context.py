@@ -237,8 +237,6 @@ def add_level_context_job(
     names = [str(n) for n in data["class_names"]]
     if not set(VERTEBRAE) <= set(names):
         raise ModelError(f"{checkpoint}: not a body model with levels T1..L5")
-    state = yield from train_level_context_job(samples, names, epochs, seed)
-    data = read_checkpoint(checkpoint)  # as it is now: the training took minutes
-    data[CHECKPOINT_KEY] = state
+    data[CHECKPOINT_KEY] = yield from train_level_context_job(samples, names, epochs, seed)
     save_checkpoint(Path(checkpoint), data)
     return Path(checkpoint)

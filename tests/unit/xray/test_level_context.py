@@ -128,36 +128,14 @@ def test_a_model_without_levels_gets_no_context(tmp_path):
 
 
 def test_load_checkpoint_keeps_the_entry(tmp_path):
-    from vertapp.ml.model import build_model
+    from vertapp.ml.checkpoint import read_checkpoint
 
-    cfg = TrainConfig(
-        weights="none",
-        backbone="mobilenet_v3_large",
-        class_names=NAMES,
-        fpn_channels=16,
-        mask_head_channels=16,
-        min_size=64,
-        max_size=64,
-    )
+    from .test_predict_images import tiny_checkpoint
+
     state = lc.LevelContextNet().state_dict()
-    ckpt = tmp_path / "m.pt"
-    model = build_model(cfg).state_dict()
-    save_checkpoint(
-        ckpt,
-        {"model": model, "config": cfg.to_dict(), "class_names": NAMES, "level_context": state},
-    )
+    ckpt = tiny_checkpoint(tmp_path / "m.pt", NAMES)
+    data = read_checkpoint(ckpt)
+    data["level_context"] = state
+    save_checkpoint(ckpt, data)
     loaded = load_checkpoint(ckpt)
     assert set(loaded.extra["level_context"]) == set(state)
-
-
-def test_vertapp_train_keeps_its_model_when_the_films_cannot_teach_levels(tmp_path, capsys):
-    from vertapp.commands.train import with_level_context
-
-    cfg = TrainConfig(weights="none", class_names=NAMES)
-    ckpt = tmp_path / "m.pt"
-    save_checkpoint(ckpt, {"model": {}, "config": cfg.to_dict(), "class_names": NAMES})
-    with_level_context(ckpt, [_film(3, 4)], print)  # one level per film: nothing to learn
-    assert "no level context: no film has two labelled" in capsys.readouterr().out
-    assert "level_context" not in torch.load(ckpt, weights_only=True)
-    with_level_context(ckpt, "a CT project folder", print)  # CT MIPs: not its business
-    assert "level_context" not in torch.load(ckpt, weights_only=True)
