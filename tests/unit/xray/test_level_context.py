@@ -139,3 +139,16 @@ def test_load_checkpoint_keeps_the_entry(tmp_path):
     save_checkpoint(ckpt, data)
     loaded = load_checkpoint(ckpt)
     assert set(loaded.extra["level_context"]) == set(state)
+
+
+def test_vertapp_train_keeps_its_model_when_the_films_cannot_teach_levels(tmp_path, capsys):
+    from vertapp.commands.train import with_level_context
+
+    cfg = TrainConfig(weights="none", class_names=NAMES)
+    ckpt = tmp_path / "m.pt"
+    save_checkpoint(ckpt, {"model": {}, "config": cfg.to_dict(), "class_names": NAMES})
+    with_level_context(ckpt, [_film(3, 4)], print)  # one level per film: nothing to learn
+    assert "no level context: no film has two labelled" in capsys.readouterr().out
+    assert "level_context" not in torch.load(ckpt, weights_only=True)
+    with_level_context(ckpt, "a CT project folder", print)  # CT MIPs: not its business
+    assert "level_context" not in torch.load(ckpt, weights_only=True)
