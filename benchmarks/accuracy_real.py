@@ -13,9 +13,11 @@ narrow crops), through the same preprocessing.
 
 For each held-out patient (the other four train):
 - phantom-only: the stage-1 model (phantoms alone; trained once, the same for all folds);
-- real-only:    Mask R-CNN from scratch on the four other real MIPs;
+- real-only:    Mask R-CNN from scratch on the four other real MIPs (and their copies);
 - combined:     vertapp.ml.recipe's stage 2: fine-tuned from the phantom-only model on
-                the four others, phantoms mixed in at `--real-share` (0.5);
+                the four others and `--ct-variants` (12) re-acquired copies of each
+                (vertapp.ml.ct_variants: turned, re-sliced, re-kerneled; round 6),
+                phantoms mixed in at `--real-share` (0.5);
 - U-Net:        the paper's baseline (vertapp.ml.unet) on the same real + phantom mix.
 Scores: DESIGN.md's mean Dice and identification rate (vertapp.ml.train.validate, i.e.
 vertapp.ml.metrics.score_image) on the held-out patient's full MIP at the preset's score
@@ -45,6 +47,7 @@ from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import load_checkpoint
 from vertapp.ml.config import TrainConfig, preset
+from vertapp.ml.ct_variants import with_ct_variants
 from vertapp.ml.dataset import Sample, load_samples, write_samples
 from vertapp.ml.train import train_job, validate
 
@@ -153,6 +156,7 @@ class Runner:
             min_size=args.min_size,
             max_size=args.max_size,
             views_per_image=args.views_per_image,
+            ct_variants=args.ct_variants,  # recorded in the checkpoints; added by with_variants
             val_fraction=0.0,
             device=args.device,
         )
@@ -191,7 +195,13 @@ class Runner:
         cfg = budgeted(self.base, self.seconds("pretrain", 1), self.s_it, self.n_phantoms)
         return self._train(cfg, self.phantoms, self.out / "phantom_only.pt")
 
+    def with_variants(self, real: list[Sample]) -> list[Sample]:
+        """The training patients' MIPs and their re-acquired copies (ml/ct_variants.py)."""
+        n = self.args.ct_variants
+        return with_ct_variants(real, self.out / "real", n, list(VERTEBRAE), self.base.seed)
+
     def fold(self, train: list[Sample], name: str, start: Path, folds: int) -> dict[str, Path]:
+        train = self.with_variants(train)
         n_mix = len(train) + self.n_phantoms
         mixed = self.base.override(real_share=self.args.real_share)
         real_only = budgeted(self.base, self.seconds("real_only", folds), self.s_it, len(train))
@@ -213,6 +223,7 @@ class Runner:
         }
 
     def final(self, real: list[Sample], start: Path) -> Path:
+        real = self.with_variants(real)
         n_mix = len(real) + self.n_phantoms
         cfg = self.base.override(real_share=self.args.real_share)
         cfg = budgeted(cfg, self.seconds("final", 1), self.s_it, n_mix)
@@ -251,6 +262,12 @@ def main() -> None:
     ap.add_argument("--max-size", type=int, default=512)
     ap.add_argument("--views-per-image", type=int, default=8)
     ap.add_argument("--real-share", type=float, default=0.5)
+    ap.add_argument(
+        "--ct-variants",
+        type=int,
+        default=12,
+        help="re-acquired copies per real training CT (vertapp.ml.ct_variants; 0: none)",
+    )
     ap.add_argument("--finetune-lr-factor", type=float, default=0.5)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=2)
@@ -262,6 +279,7 @@ def main() -> None:
     if args.quick:
         args.phantoms, args.budget_min = 3, 4.0
         args.min_size, args.max_size, args.views_per_image = 192, 256, 2
+        args.ct_variants = min(args.ct_variants, 2)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,22 @@
-"""The starter model's recipe with one real patient held out: its honest held-out score.
+"""The starter model's recipe with real patients held out: its honest held-out score.
 
     .venv/bin/python benchmarks/holdout_recipe.py --work /tmp/vertapp-real --patient sub-verse007
+        [--iterations 864] [--ct-variants 12] [--real PROJECT] [--tag NAME]
 
 `--work` is a finished benchmarks/accuracy_real.py output folder: its imported real
 project (`real/`), its phantoms (`phantoms/`), its phantom stage (`phantom_only.pt`) and
-its final model (`model.pt`, whose stored config is reused unchanged: same iterations,
-lr, real share, views). The final stage is trained again on every real patient but
-`--patient`, starting from the same phantom stage, and scored on `--patient` (DESIGN.md's
-mean Dice and identification, vertapp.ml.train.validate). accuracy_real's folds give the
-recipes a few minutes each; this gives the held-out patient the starter's own budget.
+its final model (`model.pt`, whose stored config is reused: lr, real share, views,
+input size). The final stage is trained again on every real patient but `--patient`
+(one or more), starting from the same phantom stage, and scored on each held-out patient
+(DESIGN.md's mean Dice and identification, vertapp.ml.train.validate, with the hip
+anchor where the image has the landmark) and level-free (the union of all vertebrae).
+
+`--iterations N`: N steps instead of the final model's, the cosine schedule ending at the
+same step whatever the number of training images (so runs with and without
+`--ct-variants` are paired). `--ct-variants N`: the training patients' re-acquired
+copies (vertapp.ml.ct_variants) join their MIPs. `--real`: another import of the same
+patients (e.g. a newer one, with landmarks). accuracy_real's folds give the recipes a
+few minutes each; this gives a held-out patient the time a real run has.
 """
 
 from __future__ import annotations
@@ -18,31 +26,63 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint
 from vertapp.ml.config import TrainConfig
-from vertapp.ml.dataset import load_samples
+from vertapp.ml.ct_variants import with_ct_variants
+from vertapp.ml.dataset import Sample, load_samples
 from vertapp.ml.train import train_job, validate
+
+
+def level_free_dice(model: Path, sample: Sample) -> float:
+    """Dice of all predicted vertebrae together against all labelled ones."""
+    from vertapp.annotations.landmarks import record_hip_top_row
+    from vertapp.ml.predict import predict_job
+
+    loaded = load_checkpoint(model, "cpu")
+    hip = record_hip_top_row(sample.record.get("vertapp"))
+    (pred,) = run_job(predict_job(loaded, [sample.image], hip_top_rows=[hip]))
+    truth = sample.masks.any(axis=0)
+    found = pred.masks.any(axis=0) if len(pred) else np.zeros_like(truth)
+    return float(2 * (truth & found).sum() / max(truth.sum() + found.sum(), 1))
+
+
+def recipe_config(work: Path, iterations: int | None, n_images: int, variants: int) -> TrainConfig:
+    cfg = TrainConfig.from_dict(read_checkpoint(work / "model.pt")["config"])
+    cfg = cfg.override(ct_variants=variants)
+    if iterations is None:
+        return cfg
+    per_epoch = max(1, n_images * cfg.views_per_image // cfg.batch_size)
+    return cfg.override(epochs=-(-iterations // per_epoch), max_iterations=iterations)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", required=True, help="accuracy_real.py --out folder")
-    ap.add_argument("--patient", required=True, help="the real patient held out")
+    ap.add_argument("--patient", required=True, nargs="+", help="the real patient(s) held out")
+    ap.add_argument("--iterations", type=int, help="training steps (default: the final model's)")
+    ap.add_argument("--ct-variants", type=int, default=0, help="re-acquired copies per CT")
+    ap.add_argument("--real", help="real project to use instead of WORK/real")
+    ap.add_argument("--tag", default="", help="suffix of the output folder")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     work = Path(args.work)
-    real = load_samples(work / "real", list(VERTEBRAE))
-    held = [s for s in real if s.patient == args.patient]
-    if not held:
-        raise SystemExit(f"no patient {args.patient!r}; have {', '.join(s.patient for s in real)}")
-    train = [s for s in real if s.patient != args.patient]
-    cfg = TrainConfig.from_dict(read_checkpoint(work / "model.pt")["config"])
-    out = work / f"holdout-{args.patient}" / "model.pt"
+    real_root = Path(args.real) if args.real else work / "real"
+    real = load_samples(real_root, list(VERTEBRAE))
+    held = [s for s in real if s.patient in args.patient]
+    if len(held) != len(args.patient):
+        raise SystemExit(f"patients {args.patient}; have {', '.join(s.patient for s in real)}")
+    train = [s for s in real if s.patient not in args.patient]
+    train = with_ct_variants(train, real_root, args.ct_variants, list(VERTEBRAE))
+    n_phantoms = len(load_samples(work / "phantoms", list(VERTEBRAE), with_images=False))
+    cfg = recipe_config(work, args.iterations, len(train) + n_phantoms, args.ct_variants)
+    out = work / f"holdout-{'+'.join(args.patient)}{args.tag}" / "model.pt"
+    print(f"{len(train)} real training images, {cfg.max_iterations} iterations", flush=True)
     t = time.perf_counter()
     run_job(
         train_job(
@@ -55,15 +95,27 @@ def main() -> None:
         )
     )
     minutes = (time.perf_counter() - t) / 60
-    rows = {}
-    for name, path in (("phantom stage", work / "phantom_only.pt"), ("recipe", out)):
-        loaded = load_checkpoint(path, "cpu")
-        dice, ident = validate(loaded.model, loaded.config, held)
-        rows[name] = {"dice": round(dice, 4), "id": round(ident, 4)}
-        print(f"{args.patient} {name}: Dice {dice:.3f}, identification {100 * ident:.0f} %")
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    for sample in held:
+        for name, path in (("phantom stage", work / "phantom_only.pt"), ("recipe", out)):
+            loaded = load_checkpoint(path, "cpu")
+            dice, ident = validate(loaded.model, loaded.config, [sample])
+            free = level_free_dice(path, sample)
+            rows.setdefault(sample.patient, {})[name] = {
+                "dice": round(dice, 4),
+                "id": round(ident, 4),
+                "level_free_dice": round(free, 4),
+            }
+            print(
+                f"{sample.patient} {name}: Dice {dice:.3f}, identification {100 * ident:.0f} %, "
+                f"level-free Dice {free:.3f}",
+                flush=True,
+            )
     report = {
-        "patient": args.patient,
+        "patients": args.patient,
         "iterations": cfg.max_iterations,
+        "ct_variants": args.ct_variants,
+        "real_training_images": len(train),
         "train_minutes": round(minutes, 1),
         "scores": rows,
     }

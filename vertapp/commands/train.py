@@ -56,6 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of training views from DATASET when --phantoms is given (default: by count)",
     )
     parser.add_argument(
+        "--ct-variants",
+        type=int,
+        metavar="N",
+        help="train also on N re-acquired copies of each imported labelled CT (turned, "
+        "re-sliced 1-5 mm, other kernel and noise; cached in DATASET/cache/ct_variants)",
+    )
+    parser.add_argument(
         "--finetune-from",
         metavar="CKPT",
         help="start from this model's weights, architecture and classes; fresh optimizer "
@@ -119,6 +126,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         "device",
         "val_fraction",
         "real_share",
+        "ct_variants",
         "min_size",
         "max_size",
         "max_iterations",

@@ -65,6 +65,11 @@ class TrainConfig:
     resize_in_training: bool = True
     val_fraction: float = 0.2
     real_share: float | None = None  # share of views from real scans when phantoms are mixed in
+    # Re-acquired copies (ml/ct_variants.py) of each imported labelled CT among the
+    # training images: turned, re-sliced, re-kerneled. 0: the imported MIPs alone. Added
+    # by training on a project folder; callers passing samples add them with
+    # ct_variants.with_ct_variants (they hold no folder to read the CTs from).
+    ct_variants: int = 0
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # mixed precision, CUDA only
@@ -106,6 +111,8 @@ class TrainConfig:
             raise ModelError(f"box_head_width must be >= 16, got {self.box_head_width}")
         if self.real_share is not None and not 0.0 <= self.real_share <= 1.0:
             raise ModelError(f"real_share must lie in 0..1, got {self.real_share}")
+        if not 0 <= self.ct_variants <= 100:
+            raise ModelError(f"ct_variants must lie in 0..100, got {self.ct_variants}")
 
     @property
     def num_classes(self) -> int:

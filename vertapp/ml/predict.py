@@ -24,7 +24,7 @@ from vertapp.jobs import Job, Progress, run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import LoadedModel
 from vertapp.ml.config import TrainConfig
-from vertapp.ml.numbering import Anchor, NumberingRule, mask_geometry, number_bodies
+from vertapp.ml.numbering import Anchor, NumberingRule, mask_geometry, number_within_ends
 from vertapp.ml.ordering import reorder_labels, suppress_duplicates
 
 
@@ -178,11 +178,15 @@ def _chain(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(kept indices top to bottom, their labels 1..K): the vertebrae numbered as one chain
     (`numbering.py`): a missed vertebra leaves a gap where the spacing says one is missing,
-    instead of every label below it moving up. A detection no chain takes is dropped;
+    instead of every label below it moving up. The chain runs one level past each end
+    (C7, S1: no class of ours), so the sacrum's top taken for a body is left out instead
+    of pushing every level up. A detection no chain takes is dropped;
     when none fits a chain (a barely trained model's weak boxes) they keep the first rule's
     increasing labels rather than all vanishing."""
     centres, heights = mask_geometry(masks)
-    levels = number_bodies(centres, probs, scores, heights, CT_NUMBERING, hip_anchors(hip_top_row))
+    levels = number_within_ends(
+        centres, probs, scores, heights, CT_NUMBERING, hip_anchors(hip_top_row)
+    )
     kept = np.flatnonzero(levels)
     if not len(kept):
         return reorder_labels(centres[:, 0], probs, scores)

@@ -27,6 +27,7 @@ from vertapp.jobs import Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
 from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint
 from vertapp.ml.config import TrainConfig, finetune_config
+from vertapp.ml.ct_variants import with_ct_variants
 from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
 from vertapp.ml.dataset import (
     Sample,
@@ -320,6 +321,10 @@ def _train(
         train_s, val_s = split_by_patient(samples, cfg.val_fraction, cfg.seed)
     else:
         train_s, val_s = samples, list(val_data)
+    if isinstance(data, str | Path) and cfg.ct_variants:
+        yield Progress("load", None, f"re-slicing the imported CTs ({cfg.ct_variants} each)")
+        root = resolve_dataset_path(data)[1]
+        train_s = with_ct_variants(train_s, root, cfg.ct_variants, cfg.class_names, cfg.seed)
     n_real = len(train_s)
     if phantoms is not None:
         train_s = train_s + _samples(phantoms, cfg)

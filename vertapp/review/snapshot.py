@@ -16,7 +16,7 @@ import numpy as np
 
 from vertapp.annotations import geometry as geo
 from vertapp.annotations.landmarks import record_hip_top_row
-from vertapp.annotations.model import Project
+from vertapp.annotations.model import ImageRecord, Project
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ class ImageSnapshot:
     instances: tuple[tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...]], ...] = ()
     kind: str = "mip"  # "radiograph": predicted with the X-ray engine
     hip_top_row: float | None = None  # the MIP's hip landmark: anchors L5 when numbering
+    # An imported labelled CT's record (source, import, source_path) and the project folder
+    # its files lie in: training re-slices it (TrainConfig.ct_variants). None otherwise.
+    imported: dict[str, Any] | None = None
+    root: Path | None = None
 
     def read(self) -> np.ndarray:
         from vertapp.ml.dataset import read_image
@@ -86,9 +90,22 @@ def snapshot(
                 ),
                 kind=img.kind,
                 hip_top_row=record_hip_top_row(img.extra.get("vertapp")),
+                imported=_imported(img),
+                root=project.root,
             )
         )
     return out
+
+
+def _imported(img: ImageRecord) -> dict[str, Any] | None:
+    meta = img.extra.get("vertapp") or {}
+    if meta.get("source") != "imported" or not img.source_path:
+        return None
+    return {
+        "source": "imported",
+        "import": dict(meta.get("import") or {}),
+        "source_path": img.source_path,
+    }
 
 
 def split_by_patient(
@@ -125,4 +142,5 @@ def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
         patient=snap.patient,
         image_id=snap.image_id,
         file_name=snap.file_name,
+        record={"vertapp": dict(snap.imported)} if snap.imported else {},
     )

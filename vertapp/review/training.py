@@ -120,6 +120,13 @@ def train_job_from_snapshots(
         yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
         samples.append(to_sample(snap, names))
     train_s, val_s = samples[: len(train)], samples[len(train) :]
+    root = next((snap.root for snap in train if snap.imported and snap.root), None)
+    if request.config.ct_variants and root is not None:
+        from vertapp.ml.ct_variants import with_ct_variants
+
+        n = request.config.ct_variants
+        yield Progress("load", None, f"re-slicing the imported CTs ({n} each)")
+        train_s = with_ct_variants(train_s, root, n, names, request.config.seed)
     result = yield from train_job(
         request.config,
         train_s,

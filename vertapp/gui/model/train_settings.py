@@ -61,6 +61,7 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
     "frozen_bn": ("Freeze batch norm", "Empty: frozen with pretrained weights."),
     "fpn_channels": ("Feature width", "Width of the feature pyramid (256 for COCO weights)."),
     "mask_head_channels": ("Mask head width", "Width of the mask head."),
+    "box_head_width": ("Box head width", "Width of the box head's two layers (most weights)."),
     "rpn_post_nms_train": ("Proposals kept (training)", "Fewer is faster on a CPU."),
     "rpn_post_nms_test": ("Proposals kept (prediction)", "Fewer is faster on a CPU."),
     "rpn_batch_size_per_image": ("Proposal samples per image", "Sampling of the RPN."),
@@ -69,6 +70,11 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
     "max_vertebrae": ("Most vertebrae per view", "Largest partial view."),
     "resize_in_training": ("Resize while training", "Off for data already scaled."),
     "real_share": ("Share of real scans", "With phantoms mixed in; empty: all the same."),
+    "ct_variants": (
+        "Re-sliced copies per imported CT",
+        "Training only: each imported labelled CT turned a few degrees, re-sliced at "
+        "1-5 mm and given another kernel and noise, this many times (cached in the project).",
+    ),
     "max_iterations": ("Stop after steps", "Empty: train all epochs (tests, benchmarks)."),
     "unet_width": ("U-Net width", "Only for the U-Net architecture."),
 }
