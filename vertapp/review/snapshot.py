@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from vertapp.annotations import geometry as geo
-from vertapp.annotations.landmarks import record_hip_top_row
+from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
+from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Project
 
 
@@ -142,5 +143,14 @@ def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
         patient=snap.patient,
         image_id=snap.image_id,
         file_name=snap.file_name,
-        record={"vertapp": dict(snap.imported)} if snap.imported else {},
+        record=_record(snap),
     )
+
+
+def _record(snap: ImageSnapshot) -> dict[str, Any]:
+    """What the engine reads of the image record: an imported CT's files (for its
+    re-acquired copies) and the hip landmark (validation numbers as Predict does)."""
+    meta: dict[str, Any] = dict(snap.imported or {})
+    if snap.hip_top_row is not None:
+        meta[LANDMARKS] = {HIP_TOP: snap.hip_top_row}
+    return {"vertapp": meta} if meta else {}

@@ -43,3 +43,15 @@ def test_to_sample_rasterises_known_labels_only(project) -> None:
     sample = to_sample(snap, ["T1", "T3"])
     assert sample.masks.shape == (2, 64, 64) and list(sample.labels) == [1, 2]
     assert 100 < int(sample.masks[0].sum()) <= 13 * 13  # a 12 px square
+
+
+def test_to_sample_carries_the_hip_landmark_for_validation(project) -> None:
+    """Training validation numbers with the hip anchor, as Predict does."""
+    from dataclasses import replace
+
+    from vertapp.annotations.landmarks import record_hip_top_row
+
+    [snap] = snapshot(project, [1], {1: np.zeros((64, 64), np.uint8)})
+    assert to_sample(snap, ["T1", "T3"]).record == {}
+    with_hip = to_sample(replace(snap, hip_top_row=51.5), ["T1", "T3"])
+    assert record_hip_top_row(with_hip.record.get("vertapp")) == 51.5
