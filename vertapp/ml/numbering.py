@@ -182,6 +182,13 @@ def number_within_ends(
     floor = np.full((n, 1), rule.evidence_floor)
     shifted = tuple(replace(a, level=a.level + 1) for a in anchors)
     chain = number_bodies(centres, np.hstack([floor, probs, floor]), scores, heights, rule, shifted)
+    return inner_levels(chain, k)
+
+
+def inner_levels(chain: np.ndarray, k: int) -> np.ndarray:
+    """Chain levels over k + 2 levels (one beyond each end) as levels 1..k; the two ends
+    (and unnumbered) as 0."""
+    chain = np.asarray(chain, np.int64)
     return np.where((chain >= 2) & (chain <= k + 1), chain - 1, UNNUMBERED)
 
 

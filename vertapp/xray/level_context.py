@@ -36,6 +36,7 @@ from vertapp.errors import ModelError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.dataset import Sample
+from vertapp.ml.numbering import inner_levels
 
 OUTSIDE_ABOVE, OUTSIDE_BELOW = "C7", "S1"
 CONTEXT_LEVELS: tuple[str, ...] = (OUTSIDE_ABOVE, *VERTEBRAE, OUTSIDE_BELOW)
@@ -221,9 +222,7 @@ def combined_evidence(context_probs: np.ndarray, level_probs: np.ndarray) -> np.
 def context_levels(chain: np.ndarray) -> np.ndarray:
     """Chain levels over CONTEXT_LEVELS (1..19, 0 = unnumbered) as levels 1..17 of
     VERTEBRAE, C7 and S1 (and unnumbered) as 0."""
-    chain = np.asarray(chain, np.int64)
-    inside = (chain >= 2) & (chain <= len(VERTEBRAE) + 1)
-    return np.where(inside, chain - 1, 0)
+    return inner_levels(chain, len(VERTEBRAE))
 
 
 def add_level_context_job(
