@@ -42,9 +42,14 @@ def format_duration(seconds: float) -> str:
 def friendly_error(message: str) -> str:
     """A sentence for the user; engine errors are already sentences, a few bugs are not."""
     low = message.lower()
-    if "out of memory" in low:
+    if "out of memory" in low and ("cuda" in low or "gpu" in low):
         return (
             "The GPU ran out of memory. Lower the batch size or the image size "
             "(min size / max size), or train on the CPU."
+        )
+    if "out of memory" in low:  # the child process died: the memory is a guess, say so
+        return (
+            f"{message.splitlines()[0]}. If memory was short, lower the batch size or the "
+            "image size (min size / max size), or close other programs."
         )
     return message.splitlines()[0] if message else "Training failed."

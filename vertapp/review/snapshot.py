@@ -17,7 +17,7 @@ import numpy as np
 from vertapp.annotations import geometry as geo
 from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
 from vertapp.annotations.landmarks import KEY as LANDMARKS
-from vertapp.annotations.model import ImageRecord, Project
+from vertapp.annotations.model import ImageRecord, Instance, Project
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ class ImageSnapshot:
     patient: str
     path: Path | None  # read in the worker ...
     pixels: np.ndarray | None = None  # ... unless the image is not saved yet
-    instances: tuple[tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...]], ...] = ()
+    # (label, polygons, holes, vertebra level): a radiograph part's level, else None
+    instances: tuple[
+        tuple[str, tuple[np.ndarray, ...], tuple[np.ndarray, ...], str | None], ...
+    ] = ()
     kind: str = "mip"  # "radiograph": predicted with the X-ray engine
     hip_top_row: float | None = None  # the MIP's hip landmark: anchors L5 when numbering
     # An imported labelled CT's record (source, import, source_path) and the project folder
@@ -86,7 +89,12 @@ def snapshot(
                 path=None if in_memory is not None else project.image_path(img),
                 pixels=None if in_memory is None else np.asarray(in_memory),
                 instances=tuple(
-                    (i.label, tuple(p.copy() for p in i.polygons), tuple(h.copy() for h in i.holes))
+                    (
+                        i.label,
+                        tuple(p.copy() for p in i.polygons),
+                        tuple(h.copy() for h in i.holes),
+                        _vertebra(i),
+                    )
                     for i in img.instances
                 ),
                 kind=img.kind,
@@ -96,6 +104,12 @@ def snapshot(
             )
         )
     return out
+
+
+def _vertebra(inst: Instance) -> str | None:
+    """The level a radiograph part belongs to (extra["vertapp"]["vertebra"]), if it says."""
+    level = (inst.extra.get("vertapp") or {}).get("vertebra")
+    return str(level) if level else None
 
 
 def _imported(img: ImageRecord) -> dict[str, Any] | None:
@@ -127,7 +141,7 @@ def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
 
     index = {n: i + 1 for i, n in enumerate(class_names)}
     masks, labels = [], []
-    for label, polygons, holes in snap.instances:
+    for label, polygons, holes, _level in snap.instances:
         if label not in index:
             continue
         rle = geo.polygons_to_rle(list(polygons), snap.height, snap.width, list(holes))

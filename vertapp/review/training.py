@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vertapp.errors import ModelError
 from vertapp.jobs import Job, Progress
 from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, finetune_lr, preset
 from vertapp.review.snapshot import ImageSnapshot, to_sample
@@ -111,8 +112,17 @@ def last_checkpoint(out: Path) -> Path:
 def train_job_from_snapshots(
     request: TrainRequest, train: list[ImageSnapshot], val: list[ImageSnapshot]
 ) -> Job[Any]:
-    """Read images and rasterise masks (in the worker), then run the engine's train_job."""
+    """Read images and rasterise masks (in the worker), then run the engine's train_job.
+
+    CT MIPs only: radiographs train with `vertapp.xray.snapshot_training` (scaled films,
+    level classes); one model cannot be both."""
     from vertapp.ml import train_job
+
+    if any(snap.kind == "radiograph" for snap in train + val):
+        raise ModelError(
+            "The chosen images mix radiographs and CT MIPs: a model is trained on one kind. "
+            "Untick the images of the other kind."
+        )
 
     names = list(request.config.class_names)
     samples = []

@@ -22,6 +22,7 @@ from vertapp.annotations import geometry as geo
 from vertapp.jobs import Job, Progress
 from vertapp.xray.detect import FoundPart, check_radiograph_model, predict_radiograph
 from vertapp.xray.detect import predictions_coco as one_image_coco
+from vertapp.xray.training import grey_u8, read_radiograph
 
 
 class ImageSource(Protocol):
@@ -31,8 +32,18 @@ class ImageSource(Protocol):
     file_name: str
     height: int
     width: int
+    path: Path | None  # the film's file, read as the X-ray engine reads films ...
+    pixels: np.ndarray | None  # ... or its pixels, when it is not saved yet
 
-    def read(self) -> np.ndarray: ...
+
+def read_film(image: ImageSource) -> np.ndarray:
+    """The film as `vertapp xray` reads it (`training.read_radiograph`: 16-bit windowed to
+    its 0.5-99.5 % range, DICOM too), so the window's models see what the command line's
+    see; pixels not saved yet as they are held."""
+    if image.pixels is None and image.path is not None:
+        return read_radiograph(Path(image.path))
+    assert image.pixels is not None
+    return grey_u8(image.pixels)
 
 
 @dataclass
@@ -79,7 +90,7 @@ def predict_radiographs_job(
     coco: dict[str, Any] = {"images": [], "annotations": [], "categories": []}
     for k, image in enumerate(images):
         yield Progress("predict", k / max(len(images), 1), f"radiograph {k + 1}/{len(images)}")
-        found = predict_radiograph(loaded, image.read(), score_thresh=score_floor)
+        found = predict_radiograph(loaded, read_film(image), score_thresh=score_floor)
         shapes[image.image_id] = part_shapes(found)
         one = one_image_coco(found, image.file_name, (image.height, image.width))
         _merge(coco, one, image.image_id)

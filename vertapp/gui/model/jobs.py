@@ -19,6 +19,7 @@ from vertapp.review.prediction import PredictRun, model_id_of, predict_job_from_
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 from vertapp.review.training import TrainRequest, torch_threads, train_job_from_snapshots
 from vertapp.xray.predict_images import RadiographRun, predict_radiographs_job
+from vertapp.xray.snapshot_training import radiograph_train_job
 
 
 def project_train_factory(project: Project, pending: dict[int, np.ndarray] | None = None):
@@ -27,9 +28,10 @@ def project_train_factory(project: Project, pending: dict[int, np.ndarray] | Non
     def factory(request: TrainRequest) -> Job[Any]:
         train = snapshot(project, request.train_ids, pending)
         val = snapshot(project, request.val_ids, pending)
-        return run_in_process(
-            train_job_from_snapshots, request, train, val, torch_threads=torch_threads()
-        )
+        # radiographs train the X-ray engine's model, as `vertapp train` does on them
+        radiographs = train and all(s.kind == "radiograph" for s in train + val)
+        job = radiograph_train_job if radiographs else train_job_from_snapshots
+        return run_in_process(job, request, train, val, torch_threads=torch_threads())
 
     return factory
 
