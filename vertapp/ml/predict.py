@@ -157,7 +157,9 @@ def finish(
 # model's real vertebrae of unsure level were dropped (leave-one-out fold models, paired:
 # mean Dice 0.173 at 4, 0.290 at 10, 0.240 with increasing labels; 10 unseen phantoms
 # with the starter 0.749 at 4, 0.770 at 10)
-CT_NUMBERING = NumberingRule(gap_per_height=0.67, reject_cost=10.0)
+# The spacing is read from the boxes scoring at least half the best (numbering.
+# confident_spacing): the review's score floor can then go down without losing bodies.
+CT_NUMBERING = NumberingRule(gap_per_height=0.67, reject_cost=10.0, spacing_share=0.5)
 # The top of the hip bones lies at L5's centre, give or take 0.4 of a spacing on the real
 # CTs here (vertapp.preprocess.landmarks). The anchor's sd, 0.7 of a level, adds to that a
 # partial mask's centre and a spacing read from few bodies, and leaves a head that is sure

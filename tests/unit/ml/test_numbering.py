@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vertapp.ml.numbering import local_spacing, number_bodies
+from vertapp.ml.numbering import NumberingRule, confident_spacing, local_spacing, number_bodies
 from vertapp.ml.ordering import increasing_labels
 
 K = 17  # T1..L5
@@ -238,3 +238,29 @@ def test_ends_change_nothing_where_no_body_lies_beyond_them(seed):
     got = number_within_ends(centres[lumbar], probs[lumbar], heights=heights[lumbar], anchors=hip)
     assert got.tolist() == list(levels[lumbar])
     assert number_within_ends(np.zeros((0, 2)), np.zeros((0, K))).tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_weak_boxes_between_the_bodies_do_not_halve_the_spacing(seed):
+    """A lumbar view (T12..L5) the model is sure of, and weak boxes on the discs between
+    (what a low score threshold lets through). Read from every box, the spacing halves
+    and the chain takes neighbours for bodies two levels apart, dropping some; read from
+    the confident boxes, every body stays, one level from the next."""
+    rng = np.random.default_rng(300 + seed)
+    centres, heights = _spine(rng)
+    levels = np.arange(12, 18)
+    c, h = centres[levels - 1], heights[levels - 1]
+    discs = (c[:-1] + c[1:]) / 2
+    allc = np.vstack([c, discs])
+    probs = np.vstack([_weak_evidence(rng, levels), np.full((len(discs), K), 1.0 / K)])
+    scores = np.r_[np.full(len(c), 0.9), np.full(len(discs), 0.15)]
+    heights_all = np.r_[h, h[:-1] / 2]
+    got = number_bodies(allc, probs, scores, heights_all, NumberingRule(spacing_share=0.5))
+    assert np.all(np.diff(got[: len(c)]) == 1) and not got[len(c) :].any()
+    plain = number_bodies(allc, probs, scores, heights_all, NumberingRule(spacing_share=0.0))
+    assert np.count_nonzero(plain[: len(c)]) < len(c) or np.any(np.diff(plain[: len(c)]) != 1)
+    # without weak boxes the confident spacing is the plain one
+    rule = NumberingRule(spacing_share=0.5)
+    assert np.allclose(
+        confident_spacing(c, h, np.full(len(c), 0.9), rule), local_spacing(c, h, rule)
+    )
