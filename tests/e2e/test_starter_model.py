@@ -118,6 +118,8 @@ def test_train_dialog_starts_from_the_starter_by_default(window, tmp_path, monke
     dialog = window.model_workflow.open_train_dialog()
     assert dialog.start_from.currentData() == "starter"
     assert not dialog.backbone.isEnabled() and not dialog.arch.isEnabled()
+    # shown as the starter has it (it is what trains), not as the preset ("fast") says
+    assert dialog.backbone.currentText() == "mobilenet_v3_large" != preset("fast").backbone
     request = dialog.request
     dialog.table.item(0, 0).setCheckState(dialog.table.item(0, 0).checkState().Checked)
     assert request().finetune_from == tiny
@@ -125,8 +127,16 @@ def test_train_dialog_starts_from_the_starter_by_default(window, tmp_path, monke
     assert request().config.lr == pytest.approx(0.1 * fast_lr)  # a fine-tune's lr
     dialog.start_from.setCurrentIndex(dialog.start_from.findData("scratch"))
     assert dialog.backbone.isEnabled() and request().finetune_from is None
+    assert dialog.backbone.currentText() == preset("fast").backbone  # the preset's again
     assert request().config.lr == pytest.approx(fast_lr)  # a new model's
     assert dialog.model_box.remembered(0.2)["start"] == "scratch"
+    dialog.set_preset("mobile")  # a preset chosen while the starter is shown ...
+    dialog.start_from.setCurrentIndex(dialog.start_from.findData("starter"))
+    dialog.set_preset("paper")
+    assert dialog.backbone.currentText() == "mobilenet_v3_large"
+    assert dialog.model_box.remembered(0.2)["backbone"] == preset("paper").backbone
+    dialog.start_from.setCurrentIndex(dialog.start_from.findData("scratch"))
+    assert dialog.backbone.currentText() == preset("paper").backbone  # ... is shown after
     dialog.close()
 
 

@@ -105,7 +105,9 @@ class TrainDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(left)
-        scroll.setMinimumWidth(480)
+        # as wide as the settings ask (no sideways scrolling to read a row), within reason
+        wanted = left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 8
+        scroll.setMinimumWidth(min(max(480, wanted), 640))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(self._run_group())
@@ -238,8 +240,10 @@ class TrainDialog(QDialog):
     def _apply_preset(self) -> None:
         finetune = self.model_box.start_from() is not None
         values = training.preset_values(self.model_box.preset_name(), finetune=finetune)
-        self.arch.setCurrentText(str(values.get("arch", self.arch.currentText())))
-        self.backbone.setCurrentText(str(values.get("backbone", self.backbone.currentText())))
+        self.model_box.show_preset_architecture(
+            str(values.get("arch", self.arch.currentText())),
+            str(values.get("backbone", self.backbone.currentText())),
+        )
         self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))
         self.settings.set_values(values)
 

@@ -80,6 +80,7 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
 }
 # Chosen with words above the Advanced part (epochs) or elsewhere (the data's val share).
 OUTSIDE = frozenset({"epochs"})
+WEIGHTS_AUTO = "automatic: local torch cache if present, else random"
 NOT_IN_FORM = frozenset({"val_fraction", "class_names"})
 
 
@@ -93,6 +94,9 @@ class TrainSettingsBox(QGroupBox):
         super().__init__("Model", parent)
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
         self.starter = starter
+        # the preset's architecture while the starter's is shown; the starters' read once
+        self._chosen: tuple[str, str] | None = None
+        self._start_archs: dict[Path, tuple[str, str]] = {}
         self.start = _combo(
             ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
         )
@@ -142,19 +146,49 @@ class TrainSettingsBox(QGroupBox):
         """The starter decides the architecture: its choices are shown as not in play. A
         fine-tune starts at a tenth of the preset's learning rate (ml.config.finetune_lr),
         a new model at the preset's."""
-        fixed = self.start_from() is not None
+        start = self.start_from()
+        fixed = start is not None
         for widget in (self.arch, self.backbone, self.weights):
             widget.setEnabled(not fixed)
             widget.setToolTip("Set by the starter model" if fixed else "")
+        if fixed:  # shown as the starter has them: the preset's would not be trained
+            self._chosen = self._user_architecture()
+            arch, backbone = self._start_arch(start)
+            self.arch.setCurrentText(arch or self.arch.currentText())
+            self.backbone.setCurrentText(backbone or self.backbone.currentText())
+            self.weights.setPlaceholderText("the starter model's own")
+        else:
+            if self._chosen:  # back to what was chosen before the starter was
+                self.arch.setCurrentText(self._chosen[0])
+                self.backbone.setCurrentText(self._chosen[1])
+            self._chosen = None
+            self.weights.setPlaceholderText(WEIGHTS_AUTO)
         lr = training.preset_values(self.preset_name(), finetune=fixed)["lr"]
         self.settings.set_values({**self.settings.values(), "lr": lr})
+
+    def _start_arch(self, start: Path) -> tuple[str, str]:
+        if start not in self._start_archs:  # read once: the file is megabytes
+            self._start_archs[start] = training.start_architecture(start)
+        return self._start_archs[start]
+
+    def _user_architecture(self) -> tuple[str, str]:
+        """What the user (or the preset) chose, not the starter's shown in its place."""
+        return self._chosen or (self.arch.currentText(), self.backbone.currentText())
+
+    def show_preset_architecture(self, arch: str, backbone: str) -> None:
+        """A preset chosen: its architecture, shown unless the starter's is in play."""
+        if self.start_from() is None:
+            self.arch.setCurrentText(arch)
+            self.backbone.setCurrentText(backbone)
+        else:
+            self._chosen = (arch, backbone)
 
     def _advanced_part(self) -> QWidget:
         box = QWidget()
         self.arch = _combo(training.arch_names(), "arch")
         self.backbone = _combo(training.backbone_names(), "backbone")
         self.weights = QLineEdit()
-        self.weights.setPlaceholderText("automatic: local torch cache if present, else random")
+        self.weights.setPlaceholderText(WEIGHTS_AUTO)
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Architecture", self.arch)
@@ -189,8 +223,8 @@ class TrainSettingsBox(QGroupBox):
             "start": str(self.start.currentData()),
             "preset": self.preset_name(),
             "device": str(self.device.currentData()),
-            "arch": self.arch.currentText(),
-            "backbone": self.backbone.currentText(),
+            "arch": self._user_architecture()[0],
+            "backbone": self._user_architecture()[1],
             "weights": self.weights.text().strip(),
             "val_fraction": val_fraction,
             "settings": self.settings.values(),
@@ -202,9 +236,9 @@ class TrainSettingsBox(QGroupBox):
             index = combo.findData(saved.get(key))
             if index >= 0:
                 combo.setCurrentIndex(index)
-        for combo, key in ((self.arch, "arch"), (self.backbone, "backbone")):
-            if combo.findText(str(saved.get(key, ""))) >= 0:
-                combo.setCurrentText(str(saved[key]))
+        arch, backbone = (str(saved.get(k, "")) for k in ("arch", "backbone"))
+        if self.arch.findText(arch) >= 0 and self.backbone.findText(backbone) >= 0:
+            self.show_preset_architecture(arch, backbone)
         self.weights.setText(str(saved.get("weights", "")))
         values = self.settings.values()
         stored = saved.get("settings") or {}
