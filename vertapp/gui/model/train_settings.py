@@ -151,7 +151,7 @@ class TrainSettingsBox(QGroupBox):
         for widget in (self.arch, self.backbone, self.weights):
             widget.setEnabled(not fixed)
             widget.setToolTip("Set by the starter model" if fixed else "")
-        if fixed:  # shown as the starter has them: the preset's would not be trained
+        if start is not None:  # shown as the starter has them: the preset's would not be trained
             self._chosen = self._user_architecture()
             arch, backbone = self._start_arch(start)
             self.arch.setCurrentText(arch or self.arch.currentText())
