@@ -13,6 +13,7 @@ from tests.unit.ml.spines import spine_image
 from tests.unit.ml.tiny_starter import use_tiny_starter
 from vertapp.annotations.model import ImageRecord, Project
 from vertapp.ml import starter
+from vertapp.ml.checkpoint import read_checkpoint
 from vertapp.ml.config import preset
 from vertapp.review.prediction import predict_job_from_snapshots
 
@@ -120,6 +121,10 @@ def test_train_dialog_starts_from_the_starter_by_default(window, tmp_path, monke
     assert not dialog.backbone.isEnabled() and not dialog.arch.isEnabled()
     # shown as the starter has it (it is what trains), not as the preset ("fast") says
     assert dialog.backbone.currentText() == "mobilenet_v3_large" != preset("fast").backbone
+    thresh = dialog.settings.widget("score_thresh")  # the starter's calibration, not the preset's
+    assert not thresh.isEnabled() and dialog.settings.values()["score_thresh"] == pytest.approx(
+        read_checkpoint(tiny)["config"]["score_thresh"]
+    )
     request = dialog.request
     dialog.table.item(0, 0).setCheckState(dialog.table.item(0, 0).checkState().Checked)
     assert request().finetune_from == tiny

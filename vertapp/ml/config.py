@@ -196,9 +196,11 @@ MODEL_FIELDS = (
 
 def finetune_config(run: TrainConfig, stored: TrainConfig) -> TrainConfig:
     """`run` with the model fields of a checkpoint's `stored` config; weights "none"
-    (they come from the checkpoint, never from a pretrained file)."""
+    (they come from the checkpoint, never from a pretrained file); and its score threshold:
+    a fine-tune's scores are calibrated like its start's (the starter's, 0.3, fine-tuned
+    under the fast preset took that preset's 0.9 and hid most of its vertebrae)."""
     model = {k: getattr(stored, k) for k in MODEL_FIELDS}
-    return replace(run, **model, weights="none").override()
+    return replace(run, **model, weights="none", score_thresh=stored.score_thresh).override()
 
 
 # A fine-tune starts from weights that already work (the starter, a site's own model).

@@ -34,6 +34,7 @@ class PredictRun:
     shapes: dict[int, list[PredictedShape]]
     coco: dict[str, Any]
     score_floor: float
+    model_threshold: float | None = None  # the model's own score threshold (its config's)
 
 
 def model_id_of(path: Path, epoch: int, trained: int | None = None) -> str:
@@ -98,7 +99,7 @@ def predict_job_from_snapshots(
     for ann in coco["annotations"]:  # masks are not kept: RLE in the COCO is enough
         ann["segmentation"] = ann["vertapp"]["rle"]
     yield Progress("predict", 1.0, f"{len(images)} image(s) done")
-    return PredictRun(model_id, model_path, shapes, coco, score_floor)
+    return PredictRun(model_id, model_path, shapes, coco, score_floor, loaded.config.score_thresh)
 
 
 def _predict_device() -> str:

@@ -37,17 +37,17 @@ def preset_values(name: str, finetune: bool = False) -> dict[str, Any]:
     return (finetune_lr(cfg) if finetune else cfg).to_dict()
 
 
-def start_architecture(checkpoint: Path) -> tuple[str, str]:
-    """(architecture, backbone) a fine-tune of `checkpoint` trains: the checkpoint's own
-    (`ml.config.finetune_config`), whatever the preset says. ("", "") if unreadable."""
+def start_settings(checkpoint: Path) -> dict[str, Any]:
+    """What a fine-tune of `checkpoint` takes from it whatever the preset says
+    (`ml.config.finetune_config`): architecture, backbone, score threshold. {} if unreadable."""
     from vertapp.errors import VertAppError
     from vertapp.ml.checkpoint import read_checkpoint
 
     try:
         stored = TrainConfig.from_dict(read_checkpoint(checkpoint)["config"])
     except (VertAppError, KeyError, TypeError, ValueError):
-        return "", ""
-    return stored.arch, stored.backbone
+        return {}
+    return {"arch": stored.arch, "backbone": stored.backbone, "score_thresh": stored.score_thresh}
 
 
 def build_config(preset_name: str, values: dict[str, Any]) -> TrainConfig:

@@ -64,6 +64,7 @@ class RadiographRun:
     coco: dict[str, Any]  # every image's predictions, ids as in the project
     epoch: int
     epochs_trained: int | None
+    model_threshold: float | None = None  # the model's own score threshold (its config's)
 
 
 def part_shapes(found: Sequence[FoundPart]) -> list[PartShape]:
@@ -95,7 +96,8 @@ def predict_radiographs_job(
         one = one_image_coco(found, image.file_name, (image.height, image.width))
         _merge(coco, one, image.image_id)
     yield Progress("predict", 1.0, f"{len(images)} radiograph(s) done")
-    return RadiographRun(shapes, coco, loaded.epoch, loaded.extra.get("epochs_trained"))
+    trained = loaded.extra.get("epochs_trained")
+    return RadiographRun(shapes, coco, loaded.epoch, trained, loaded.config.score_thresh)
 
 
 def _merge(coco: dict[str, Any], one: dict[str, Any], image_id: int) -> None:

@@ -32,7 +32,7 @@ def run_for(image_ids: list[int], coco: dict | None = None) -> PredictRun:
 
 def fake_factory(run: PredictRun):
     def factory(path, snaps, floor):
-        assert floor == pytest.approx(0.5)  # min(SCORE_FLOOR, threshold 0.9)
+        assert floor == pytest.approx(0.3)  # min(SCORE_FLOOR 0.3, the slider's 0.5)
         yield from ()
         return run
 
@@ -90,6 +90,26 @@ def coco_of(masks: dict[str, tuple[np.ndarray, float]], image_id: int) -> dict:
         "annotations": anns,
         "categories": cats,
     }
+
+
+def test_the_slider_shows_each_run_at_its_models_threshold_until_the_user_sets_it(
+    qtbot, review_doc, tmp_path
+) -> None:
+    run = run_for([1])
+    run.model_threshold = 0.6
+    panel = PredictPanel(review_doc, fake_factory(run))
+    qtbot.addWidget(panel)
+    assert panel.threshold == pytest.approx(0.5)  # the starter's, not the paper's 0.9
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    panel.set_model_path(model)
+    with qtbot.waitSignal(panel.run_finished, timeout=5000):
+        panel.predict_all()
+    assert panel.threshold == pytest.approx(0.6)  # the model's own
+    panel.set_threshold(0.4)  # the user's choice stays for the next run
+    with qtbot.waitSignal(panel.run_finished, timeout=5000):
+        panel.predict_all()
+    assert panel.threshold == pytest.approx(0.4)
 
 
 def test_compare_scores_against_ground_truth(qtbot, review_doc) -> None:

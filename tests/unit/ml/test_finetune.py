@@ -45,12 +45,13 @@ def test_finetune_starts_from_the_weights_and_keeps_architecture_and_vocabulary(
         class_names=["T1", "T2"], fpn_channels=32, min_size=96, max_size=96, epochs=1
     )
     run = run.override(lr=1e-9, warmup_iters=0, max_iterations=1)  # weights barely move
+    run = run.override(score_thresh=0.9)  # a preset's threshold: the start's scores decide
     result = run_job(
         train_job(run, spine_samples(2, seed=5), tmp_path / "ft.pt", finetune_from=base)
     )
     ft = read_checkpoint(result.out)
     assert ft["class_names"] == start["class_names"]
-    for key in ("fpn_channels", "min_size", "max_size", "backbone"):
+    for key in ("fpn_channels", "min_size", "max_size", "backbone", "score_thresh"):
         assert ft["config"][key] == start["config"][key], key
     assert ft["config"]["lr"] == 1e-9 and ft["config"]["weights"] == "none"  # run settings
     assert _max_weight_change(ft["model"], start["model"]) < 1e-4

@@ -75,7 +75,7 @@ def radiograph_run(model_path: Path, run: RadiographRun, score_floor: float) -> 
     """The X-ray engine's result as the review's run (its audit id added)."""
     model_id = model_id_of(model_path, run.epoch, run.epochs_trained)
     shapes: dict[int, list[Any]] = dict(run.shapes)  # PartShape is a PredictedShape with a level
-    return PredictRun(model_id, model_path, shapes, run.coco, score_floor)
+    return PredictRun(model_id, model_path, shapes, run.coco, score_floor, run.model_threshold)
 
 
 def merge_runs(runs: list[PredictRun]) -> PredictRun:
@@ -87,4 +87,6 @@ def merge_runs(runs: list[PredictRun]) -> PredictRun:
     coco["annotations"] = [
         dict(a, id=i + 1) for i, a in enumerate(a for run in runs for a in run.coco["annotations"])
     ]
-    return PredictRun(first.model_id, first.model_path, shapes, coco, first.score_floor)
+    return PredictRun(
+        first.model_id, first.model_path, shapes, coco, first.score_floor, first.model_threshold
+    )

@@ -246,6 +246,7 @@ class TrainDialog(QDialog):
         )
         self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))
         self.settings.set_values(values)
+        self.model_box.show_start()  # what the starter decides stays shown as it has it
 
     def set_preset(self, name: str) -> None:
         self.preset.setCurrentIndex(self.preset.findData(name))

@@ -94,9 +94,10 @@ class TrainSettingsBox(QGroupBox):
         super().__init__("Model", parent)
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
         self.starter = starter
-        # the preset's architecture while the starter's is shown; the starters' read once
+        # the preset's architecture while the starter's is shown; the starters' settings
         self._chosen: tuple[str, str] | None = None
-        self._start_archs: dict[Path, tuple[str, str]] = {}
+        self._start_read: dict[Path, dict[str, Any]] = {}
+        self._tips: dict[int, str] = {}  # each widget's own tooltip, while the starter's shows
         self.start = _combo(
             ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
         )
@@ -135,41 +136,47 @@ class TrainSettingsBox(QGroupBox):
         v.addLayout(form)
         v.addWidget(self.more)
         v.addWidget(self.advanced)
-        self.start.currentIndexChanged.connect(lambda _i: self._show_start())
-        self._show_start()
+        self.start.currentIndexChanged.connect(lambda _i: self.show_start())
+        self.show_start()
 
     def start_from(self) -> Path | None:
         """The checkpoint to fine-tune, or None for a new model."""
         return self.starter if self.start.currentData() == "starter" else None
 
-    def _show_start(self) -> None:
-        """The starter decides the architecture: its choices are shown as not in play. A
-        fine-tune starts at a tenth of the preset's learning rate (ml.config.finetune_lr),
-        a new model at the preset's."""
+    def show_start(self) -> None:
+        """The starter decides the architecture and the score threshold (its scores are
+        calibrated its way): shown as it has them, not in play. A fine-tune starts at a
+        tenth of the preset's learning rate (ml.config.finetune_lr), a new model at the
+        preset's."""
         start = self.start_from()
         fixed = start is not None
-        for widget in (self.arch, self.backbone, self.weights):
+        thresh = self.settings.widget("score_thresh")
+        for widget in (self.arch, self.backbone, self.weights, thresh):
             widget.setEnabled(not fixed)
-            widget.setToolTip("Set by the starter model" if fixed else "")
+            own = self._tips.setdefault(id(widget), widget.toolTip())
+            widget.setToolTip("Set by the starter model" if fixed else own)
+        preset = training.preset_values(self.preset_name(), finetune=fixed)
+        values = {**self.settings.values(), "lr": preset["lr"]}
         if start is not None:  # shown as the starter has them: the preset's would not be trained
             self._chosen = self._user_architecture()
-            arch, backbone = self._start_arch(start)
-            self.arch.setCurrentText(arch or self.arch.currentText())
-            self.backbone.setCurrentText(backbone or self.backbone.currentText())
+            stored = self._start_settings(start)
+            self.arch.setCurrentText(str(stored.get("arch") or self.arch.currentText()))
+            self.backbone.setCurrentText(str(stored.get("backbone") or self.backbone.currentText()))
             self.weights.setPlaceholderText("the starter model's own")
+            values["score_thresh"] = stored.get("score_thresh", values["score_thresh"])
         else:
             if self._chosen:  # back to what was chosen before the starter was
                 self.arch.setCurrentText(self._chosen[0])
                 self.backbone.setCurrentText(self._chosen[1])
+                values["score_thresh"] = preset["score_thresh"]
             self._chosen = None
             self.weights.setPlaceholderText(WEIGHTS_AUTO)
-        lr = training.preset_values(self.preset_name(), finetune=fixed)["lr"]
-        self.settings.set_values({**self.settings.values(), "lr": lr})
+        self.settings.set_values(values)
 
-    def _start_arch(self, start: Path) -> tuple[str, str]:
-        if start not in self._start_archs:  # read once: the file is megabytes
-            self._start_archs[start] = training.start_architecture(start)
-        return self._start_archs[start]
+    def _start_settings(self, start: Path) -> dict[str, Any]:
+        if start not in self._start_read:  # read once: the file is megabytes
+            self._start_read[start] = training.start_settings(start)
+        return self._start_read[start]
 
     def _user_architecture(self) -> tuple[str, str]:
         """What the user (or the preset) chose, not the starter's shown in its place."""
