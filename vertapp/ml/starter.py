@@ -119,15 +119,25 @@ def half_weights(state: dict[str, Any]) -> dict[str, torch.Tensor]:
     }
 
 
-def make_starter(src: str | Path, dst: str | Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+def make_starter(
+    src: str | Path,
+    dst: str | Path,
+    *,
+    max_bytes: int = MAX_BYTES,
+    score_thresh: float | None = None,
+) -> dict[str, Any]:
     """Write `src` (a training checkpoint) as a starter model at `dst`: fp16 weights, its
     config and class names, no optimizer. Refuses (and leaves no file) above `max_bytes`.
+    `score_thresh`: the threshold it predicts at (and its fine-tunes keep), if not the
+    training config's.
 
-    Returns what it wrote: bytes, parameter count, class names, epochs."""
+    Returns what it wrote: bytes, parameter count, class names, epochs, threshold."""
     from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 
     data = read_checkpoint(src)
     payload = {k: data[k] for k in KEPT_KEYS if k in data}
+    if score_thresh is not None:
+        payload["config"] = {**payload["config"], "score_thresh": float(score_thresh)}
     payload["model"] = half_weights(data["model"])
     dst = Path(dst)
     save_checkpoint(dst, payload)
@@ -146,4 +156,5 @@ def make_starter(src: str | Path, dst: str | Path, *, max_bytes: int = MAX_BYTES
         "epoch": loaded.epoch,
         "epochs_trained": loaded.extra.get("epochs_trained"),
         "backbone": loaded.config.backbone,
+        "score_thresh": loaded.config.score_thresh,
     }

@@ -15,7 +15,9 @@ from vertapp.errors import ModelError
 from vertapp.labels import VERTEBRAE
 from vertapp.ml import starter
 from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint
+from vertapp.ml.config import TrainConfig
 
+from .conftest import TINY
 from .spines import spine_samples, write_coco_dataset
 from .tiny_starter import training_checkpoint, use_tiny_starter
 
@@ -62,6 +64,12 @@ def test_make_starter_model_tool(tmp_path, capsys):
     assert make_starter_model.main([str(src), str(tmp_path / "s.pt")]) == 0
     out = capsys.readouterr().out
     assert "MB" in out and "T1..L5" in out and "epoch 3 of 4" in out
+    assert (
+        load_checkpoint(tmp_path / "s.pt").config.score_thresh == TrainConfig(**TINY).score_thresh
+    )
+    argv = [str(src), str(tmp_path / "u.pt"), "--score-thresh", "0.3"]
+    assert make_starter_model.main(argv) == 0 and "score threshold 0.3" in capsys.readouterr().out
+    assert load_checkpoint(tmp_path / "u.pt").config.score_thresh == 0.3
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     assert make_starter_model.main([str(tmp_path / "bad.pt"), str(tmp_path / "t.pt")]) == 1
     assert "not a readable checkpoint" in capsys.readouterr().err
