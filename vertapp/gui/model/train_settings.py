@@ -94,9 +94,9 @@ class TrainSettingsBox(QGroupBox):
         super().__init__("Model", parent)
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
         self.starter = starter
-        # the preset's architecture while the starter's is shown; the starters' settings
+        # the user's (or preset's) architecture while the starter's is shown in its place
         self._chosen: tuple[str, str] | None = None
-        self._start_read: dict[Path, dict[str, Any]] = {}
+        self._start_read: dict[Path, dict[str, Any]] = {}  # starters' settings, read once
         self._tips: dict[int, str] = {}  # each widget's own tooltip, while the starter's shows
         self.start = _combo(
             ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
