@@ -10,7 +10,10 @@ import pytest
 from vertapp.annotations import geometry as geo
 from vertapp.gui.model.compare_panel import ComparePanel, overlay_rgba
 from vertapp.gui.model.predict_panel import PredictPanel
+from vertapp.ml.checkpoint import read_checkpoint
 from vertapp.review.prediction import PredictedShape, PredictRun
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def square(x0: float, y0: float, size: float) -> np.ndarray:
@@ -32,7 +35,7 @@ def run_for(image_ids: list[int], coco: dict | None = None) -> PredictRun:
 
 def fake_factory(run: PredictRun):
     def factory(path, snaps, floor):
-        assert floor == pytest.approx(0.3)  # min(SCORE_FLOOR 0.3, the slider's 0.5)
+        assert floor == pytest.approx(0.3)  # min(SCORE_FLOOR 0.3, the slider's)
         yield from ()
         return run
 
@@ -99,7 +102,10 @@ def test_the_slider_shows_each_run_at_its_models_threshold_until_the_user_sets_i
     run.model_threshold = 0.6
     panel = PredictPanel(review_doc, fake_factory(run))
     qtbot.addWidget(panel)
-    assert panel.threshold == pytest.approx(0.5)  # the starter's, not the paper's 0.9
+    # before any run: the shipped starter's own threshold (the demo's predictions are its)
+    shipped = read_checkpoint(ROOT / "vertapp/resources/models/starter-ct.pt")
+    assert panel.threshold == pytest.approx(shipped["config"]["score_thresh"])
+    assert panel.threshold < 0.9  # not the paper's
     model = tmp_path / "m.pt"
     model.write_bytes(b"x")
     panel.set_model_path(model)
