@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/accuracy_real.py --out /tmp/vertapp-real [--budget-min 70]
         [--phantoms 20] [--preset mobile] [--min-size 384] [--max-size 512] [--quick]
         [--final-only]   # the starter model alone: phantom stage + final, 40 % / 60 %
+        [--rescore --score-thresh T]   # an earlier run's fold models scored again at T
 
 Data: the real labelled CTs in /work/shared/data, imported with vertapp.ctimport exactly
 as `vertapp import` does: verse-train (4 VerSe'19 cases, manual masks) and the
@@ -145,10 +146,25 @@ def budgeted(cfg: TrainConfig, seconds: float, s_it: float, n_images: int) -> Tr
     return cfg.override(epochs=epochs, max_iterations=iters)
 
 
-def score(model: Path, samples: list[Sample]) -> dict[str, float]:
+def score(model: Path, samples: list[Sample], thresh: float | None = None) -> dict[str, float]:
+    """Mean Dice and identification at the model's threshold, or at `thresh`."""
     loaded = load_checkpoint(model, "cuda" if torch.cuda.is_available() else "cpu")
-    dice, ident = validate(loaded.model, loaded.config, samples)
+    cfg = loaded.config if thresh is None else loaded.config.override(score_thresh=thresh)
+    dice, ident = validate(loaded.model, cfg, samples)
     return {"dice": round(dice, 4), "id": round(ident, 4)}
+
+
+def rescore(out: Path, real: list[Sample], thresh: float) -> None:
+    """The fold models of an earlier run in `out`, scored again at `thresh` (today's code)."""
+    rows = {}
+    for k, held in enumerate(real):
+        models = {m: out / f"fold{k + 1}" / f"{m}.pt" for m in METHODS}
+        models["phantom_only"] = out / "phantom_only.pt"
+        rows[held.patient] = {m: score(p, [held], thresh) for m, p in models.items()}
+    print(f"\nat a score threshold of {thresh:g}:")
+    table = print_table(rows)
+    report = {"score_thresh": thresh, "per_patient": rows, "table": table}
+    (out / f"rescore_{thresh:g}.json").write_text(json.dumps(report, indent=1))
 
 
 class Runner:
@@ -288,6 +304,11 @@ def main() -> None:
     ap.add_argument(
         "--final-only", action="store_true", help="only the final (starter) model, no folds"
     )
+    ap.add_argument(
+        "--rescore",
+        action="store_true",
+        help="no training: score --out's fold models again at --score-thresh",
+    )
     args = ap.parse_args()
     if args.quick:
         args.phantoms, args.budget_min = 3, 4.0
@@ -298,6 +319,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     real = import_real(out, Path(args.data))
+    if args.rescore:
+        rescore(out, real, args.score_thresh)
+        return
     phantoms = phantom_samples(args.phantoms, out)
     t_data = time.perf_counter() - t0
     print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)
