@@ -38,14 +38,15 @@ from vertapp.ml.dataset import Sample, load_samples
 from vertapp.ml.train import train_job, validate
 
 
-def level_free_dice(model: Path, sample: Sample) -> float:
+def level_free_dice(model: Path, sample: Sample, thresh: float | None = None) -> float:
     """Dice of all predicted vertebrae together against all labelled ones."""
     from vertapp.annotations.landmarks import record_hip_top_row
     from vertapp.ml.predict import predict_job
 
     loaded = load_checkpoint(model, "cpu")
     hip = record_hip_top_row(sample.record.get("vertapp"))
-    (pred,) = run_job(predict_job(loaded, [sample.image], hip_top_rows=[hip]))
+    job = predict_job(loaded, [sample.image], score_thresh=thresh, hip_top_rows=[hip])
+    (pred,) = run_job(job)
     truth = sample.masks.any(axis=0)
     found = pred.masks.any(axis=0) if len(pred) else np.zeros_like(truth)
     return float(2 * (truth & found).sum() / max(truth.sum() + found.sum(), 1))
@@ -69,6 +70,9 @@ def main() -> None:
     ap.add_argument("--real", help="real project to use instead of WORK/real")
     ap.add_argument("--tag", default="", help="suffix of the output folder")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--score-thresh", type=float, help="score at this threshold (default: the recipe's)"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     work = Path(args.work)
@@ -99,8 +103,12 @@ def main() -> None:
     for sample in held:
         for name, path in (("phantom stage", work / "phantom_only.pt"), ("recipe", out)):
             loaded = load_checkpoint(path, "cpu")
-            dice, ident = validate(loaded.model, loaded.config, [sample])
-            free = level_free_dice(path, sample)
+            thresh = args.score_thresh
+            cfg_used = (
+                loaded.config if thresh is None else loaded.config.override(score_thresh=thresh)
+            )
+            dice, ident = validate(loaded.model, cfg_used, [sample])
+            free = level_free_dice(path, sample, thresh)
             rows.setdefault(sample.patient, {})[name] = {
                 "dice": round(dice, 4),
                 "id": round(ident, 4),
