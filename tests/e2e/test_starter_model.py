@@ -118,6 +118,7 @@ def test_train_dialog_starts_from_the_starter_by_default(window, tmp_path, monke
     open_in(window, project, pending)
     dialog = window.model_workflow.open_train_dialog()
     assert dialog.start_from.currentData() == "starter"
+    assert dialog.model_box.preset_name() == "fast"  # CT MIPs: the quick preset's run settings
     assert not dialog.backbone.isEnabled() and not dialog.arch.isEnabled()
     # shown as the starter has it (it is what trains), not as the preset ("fast") says
     assert dialog.backbone.currentText() == "mobilenet_v3_large" != preset("fast").backbone
@@ -150,6 +151,10 @@ def test_radiograph_projects_are_not_offered_the_starter(window, tmp_path, monke
     open_in(window, *unlabelled_project("radiograph", tmp_path / "xray"))
     dialog = window.model_workflow.open_train_dialog()
     assert [dialog.start_from.itemData(i) for i in range(dialog.start_from.count())] == ["scratch"]
+    # the radiograph model's preset (MobileNetV3, long side 1024), not the CT's quick one
+    assert (
+        dialog.model_box.preset_name() == "mobile" and dialog.settings.values()["max_size"] == 1024
+    )
     dialog.close()
 
 

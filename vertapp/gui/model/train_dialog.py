@@ -70,12 +70,14 @@ class TrainDialog(QDialog):
         remembered: dict[str, Any] | None = None,
         remember: Callable[[dict[str, Any]], None] | None = None,
         starter: Path | None = None,
+        preset: str = "fast",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train a model")
         self._images = images
         self._starter = starter  # offered (and chosen) as the start when given
+        self._preset = preset  # chosen when the dialog opens (radiographs: mobile)
         self._factory = job_factory
         self._class_names = class_names
         self.worker: JobWorker | None = None
@@ -156,7 +158,7 @@ class TrainDialog(QDialog):
         return box
 
     def _model_group(self, out_path: Path) -> QGroupBox:
-        self.model_box = TrainSettingsBox(out_path, starter=self._starter)
+        self.model_box = TrainSettingsBox(out_path, starter=self._starter, preset=self._preset)
         m = self.model_box  # the widgets tests and tools reach by name
         self.preset, self.device, self.out_path = m.preset, m.device, m.out_path
         self.start_from = m.start

@@ -89,7 +89,11 @@ class TrainSettingsBox(QGroupBox):
     under Advanced (hidden until asked for)."""
 
     def __init__(
-        self, out_path: Path, starter: Path | None = None, parent: QWidget | None = None
+        self,
+        out_path: Path,
+        starter: Path | None = None,
+        parent: QWidget | None = None,
+        preset: str = "fast",
     ) -> None:
         super().__init__("Model", parent)
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
@@ -106,7 +110,7 @@ class TrainSettingsBox(QGroupBox):
             "only a few labelled scans; its architecture and image size are kept."
         )
         self.preset = _combo(training.preset_names(), "preset", PRESET_WORDS)
-        self.preset.setCurrentIndex(max(0, self.preset.findData("fast")))
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
         self.device = _combo(["auto", "cpu", "cuda"], "device", DEVICE_WORDS)
         self.device_label = QLabel(training.detect_device().describe())
         self.device_label.setWordWrap(True)

@@ -251,6 +251,7 @@ class ModelWorkflow(QObject):
             remembered=load_train_settings(models_dir) if doc.project.root else None,
             remember=(lambda v: save_train_settings(models_dir, v)) if doc.project.root else None,
             starter=starter.starter_for(list(doc.project.labels), self._kinds()),
+            preset=default_preset(self._kinds()),
             parent=self.window,
         )
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
@@ -272,6 +273,13 @@ class ModelWorkflow(QObject):
         if is_starter:
             return path, " with the starter model (this project has no model of its own)"
         return path, " with this project's model"
+
+
+def default_preset(kinds: list[str]) -> str:
+    """The preset the train dialog opens with: "mobile" for radiographs (the model
+    `vertapp.xray.training.radiograph_config` and the AASCE benchmark train: MobileNetV3,
+    long side 1024), else "fast" (CT MIPs; a fine-tune of the starter keeps its own)."""
+    return "mobile" if kinds and all(k == "radiograph" for k in kinds) else "fast"
 
 
 def default_model_path(project_root: Path | None) -> Path:
