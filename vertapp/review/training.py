@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vertapp.errors import ModelError
+from vertapp.errors import ModelError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, finetune_lr, preset
 from vertapp.review.snapshot import ImageSnapshot, to_sample
@@ -40,7 +40,6 @@ def preset_values(name: str, finetune: bool = False) -> dict[str, Any]:
 def start_settings(checkpoint: Path) -> dict[str, Any]:
     """What a fine-tune of `checkpoint` takes from it whatever the preset says
     (`ml.config.finetune_config`): architecture, backbone, score threshold. {} if unreadable."""
-    from vertapp.errors import VertAppError
     from vertapp.ml.checkpoint import read_checkpoint
 
     try:

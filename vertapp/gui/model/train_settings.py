@@ -101,7 +101,6 @@ class TrainSettingsBox(QGroupBox):
         # the user's (or preset's) architecture while the starter's is shown in its place
         self._chosen: tuple[str, str] | None = None
         self._start_read: dict[Path, dict[str, Any]] = {}  # starters' settings, read once
-        self._tips: dict[int, str] = {}  # each widget's own tooltip, while the starter's shows
         self.start = _combo(
             ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
         )
@@ -118,6 +117,8 @@ class TrainSettingsBox(QGroupBox):
         self.out_path.setToolTip("The trained model's file; you are asked before it is replaced")
         self.settings = SettingsForm(skip=NOT_IN_FORM, outside=OUTSIDE, words=ADVANCED_WORDS)
         self.settings.set_values(training.preset_values(self.preset_name()))
+        # its words, shown again when the starter no longer sets the threshold
+        self._thresh_tip = self.settings.widget("score_thresh").toolTip()
         self.epochs = self.settings.widget("epochs")
         self.epochs.setToolTip(
             "Passes over every training image. More takes longer; the best epoch by "
@@ -155,9 +156,13 @@ class TrainSettingsBox(QGroupBox):
         start = self.start_from()
         fixed = start is not None
         thresh = self.settings.widget("score_thresh")
-        for widget in (self.arch, self.backbone, self.weights, thresh):
+        for widget, own in (
+            (self.arch, ""),
+            (self.backbone, ""),
+            (self.weights, ""),
+            (thresh, self._thresh_tip),
+        ):
             widget.setEnabled(not fixed)
-            own = self._tips.setdefault(id(widget), widget.toolTip())
             widget.setToolTip("Set by the starter model" if fixed else own)
         preset = training.preset_values(self.preset_name(), finetune=fixed)
         values = {**self.settings.values(), "lr": preset["lr"]}
