@@ -30,7 +30,7 @@ from vertapp.ml.config import TrainConfig
 from vertapp.ml.dataset import Sample
 from vertapp.xray.parts import MODEL_VOCABULARIES, OTHER_PARTS
 from vertapp.xray.predict_images import ImageSource, read_film
-from vertapp.xray.training import class_of, radiograph_overrides, resize_long_side
+from vertapp.xray.training import class_of, film_sample, radiograph_overrides, resize_long_side
 
 Instance = tuple[str, Sequence[np.ndarray], Sequence[np.ndarray], str | None]
 
@@ -66,14 +66,8 @@ def snapshot_sample(snap: RadiographSnapshot, names: list[str], long_side: int) 
         if mask.any():
             masks.append(mask)
             labels.append(cls)
-    return Sample(
-        image=small,
-        masks=np.array(masks, bool).reshape(len(masks), h, w),
-        labels=np.array(labels, np.int64),
-        patient=snap.patient,
-        image_id=snap.image_id,
-        file_name=snap.file_name,
-        spacing_mm=(1.0 / s, 1.0 / s),  # in source pixels, as training.radiograph_samples
+    return film_sample(
+        small, s, masks, labels, snap.patient, snap.image_id, {"file_name": snap.file_name}
     )
 
 

@@ -137,23 +137,35 @@ def radiograph_samples(
         for ann in by_image.get(int(rec["id"]), []):
             cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
             mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
-            if mask is not None and mask.any():
+            if cls and mask is not None and mask.any():
                 masks.append(mask)
                 labels.append(cls)
-        h, w = small.shape
-        samples.append(
-            Sample(
-                image=small,
-                masks=np.array(masks, bool).reshape(len(masks), h, w),
-                labels=np.array(labels, np.int64),
-                patient=patient_key(rec),
-                image_id=int(rec["id"]),
-                file_name=str(rec["file_name"]),
-                spacing_mm=(1.0 / s, 1.0 / s),  # in source pixels: metrics stay comparable
-                record=rec,
-            )
-        )
+        samples.append(film_sample(small, s, masks, labels, patient_key(rec), int(rec["id"]), rec))
     return samples
+
+
+def film_sample(
+    small: np.ndarray,
+    scale: float,
+    masks: list[np.ndarray],
+    labels: list[int],
+    patient: str,
+    image_id: int,
+    record: dict[str, Any],
+) -> Sample:
+    """A film read at `scale` of its size, as the engine's Sample; its spacing is in source
+    pixels, so identification distances stay comparable with the evaluation's."""
+    h, w = small.shape
+    return Sample(
+        image=small,
+        masks=np.array(masks, bool).reshape(len(masks), h, w),
+        labels=np.array(labels, np.int64),
+        patient=patient,
+        image_id=image_id,
+        file_name=str(record.get("file_name", "")),
+        spacing_mm=(1.0 / scale, 1.0 / scale),
+        record=record,
+    )
 
 
 def _scaled_mask(seg: Any, s: float, shape: tuple[int, int]) -> np.ndarray | None:
