@@ -91,6 +91,15 @@ def import_real(out: Path, data: Path) -> list[Sample]:
     return load_samples(project, list(VERTEBRAE))
 
 
+def real_samples(out: Path, data: Path) -> list[Sample]:
+    """An earlier run's imported project as it is (its cached re-acquired copies kept), or a
+    fresh import where there is none."""
+    project = out / "real"
+    if (project / "project.json").is_file():
+        return load_samples(project, list(VERTEBRAE))
+    return import_real(out, data)
+
+
 def phantom_samples(n: int, out: Path) -> Path:
     """`n` realistic phantoms through the app's preprocessing, written as a project."""
     from vertapp.preprocess import preprocess, project_labels
@@ -307,7 +316,8 @@ def main() -> None:
     ap.add_argument(
         "--rescore",
         action="store_true",
-        help="no training: score --out's fold models again at --score-thresh",
+        help="no training: score --out's fold models again at --score-thresh, on the "
+        "real project the run imported (its cached copies kept)",
     )
     args = ap.parse_args()
     if args.quick:
@@ -318,10 +328,10 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    real = import_real(out, Path(args.data))
     if args.rescore:
-        rescore(out, real, args.score_thresh)
+        rescore(out, real_samples(out, Path(args.data)), args.score_thresh)
         return
+    real = import_real(out, Path(args.data))
     phantoms = phantom_samples(args.phantoms, out)
     t_data = time.perf_counter() - t0
     print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)

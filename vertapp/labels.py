@@ -18,6 +18,7 @@ ID_VERTEBRA: dict[int, str] = {i: name for name, i in VERTEBRA_ID.items()}
 
 PARTS: tuple[str, ...] = ("body", "spinous_process", "pedicle", "transverse_process")
 PART_ID: dict[str, int] = {name: i + 1 for i, name in enumerate(PARTS)}
+UNKNOWN = "unknown"  # the vertebra of a part whose level nobody set
 
 # VerSe numbering (used by TotalSegmentator's vertebra outputs): 8..19 = T1..T12,
 # 20..24 = L1..L5 (25 = L6, 26 = sacrum). Our id = VerSe id - 7.

@@ -18,6 +18,7 @@ from vertapp.annotations import geometry as geo
 from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.labels import PARTS, UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,27 @@ class ImageSnapshot:
 def data_images(project: Project) -> list[DataImage]:
     return [
         DataImage(
-            img.id, Path(img.file_name).name, img.patient_key or img.file_name, len(img.instances)
+            img.id,
+            Path(img.file_name).name,
+            img.patient_key or img.file_name,
+            vertebra_count(img.instances),
         )
         for img in project.images.values()
     ]
+
+
+def vertebra_count(instances: Sequence[Instance]) -> int:
+    """Vertebrae drawn on an image: a radiograph's parts count once per level they belong
+    to (a vertebra drawn as body, pedicles and processes is one); a part of no known level
+    counts only if it is a body; any other instance is one vertebra."""
+    levels, alone = set(), 0
+    for inst in instances:
+        level = _vertebra(inst)
+        if level and level != UNKNOWN and inst.label in PARTS:
+            levels.add(level)
+        elif inst.label not in PARTS or inst.label == "body":
+            alone += 1
+    return len(levels) + alone
 
 
 def snapshot(

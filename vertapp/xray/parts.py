@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vertapp.labels import PARTS, VERTEBRAE
+from vertapp.labels import PARTS, UNKNOWN, VERTEBRAE
 
-UNKNOWN = "unknown"
 BODY = "body"
 OTHER_PARTS: tuple[str, ...] = tuple(p for p in PARTS if p != BODY)
 LEVELS: tuple[str, ...] = VERTEBRAE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vertapp.annotations.model import Instance
 from vertapp.ml.dataset import split_by_patient as engine_split
 from vertapp.review.snapshot import DataImage, data_images, snapshot, split_by_patient, to_sample
 
@@ -55,3 +56,22 @@ def test_to_sample_carries_the_hip_landmark_for_validation(project) -> None:
     assert to_sample(snap, ["T1", "T3"]).record == {}
     with_hip = to_sample(replace(snap, hip_top_row=51.5), ["T1", "T3"])
     assert record_hip_top_row(with_hip.record.get("vertapp")) == 51.5
+
+
+def test_vertebrae_column_counts_a_parts_vertebra_once() -> None:
+    """A vertebra drawn as body, two pedicles and a spinous process is one vertebra."""
+    from vertapp.review.snapshot import vertebra_count
+
+    def part(label: str, level: str | None) -> Instance:
+        extra = {"vertapp": {"vertebra": level}} if level else {}
+        return Instance(id=0, label=label, polygons=[np.zeros((3, 2))], extra=extra)
+
+    parts = [
+        part(lb, lv)
+        for lv in ("L1", "L2")
+        for lb in ("body", "pedicle", "pedicle", "spinous_process")
+    ]
+    assert vertebra_count(parts) == 2
+    # a body of no known level is a vertebra; a lone pedicle of no level is not
+    assert vertebra_count(parts + [part("body", "unknown"), part("pedicle", None)]) == 3
+    assert vertebra_count([part("T1", None), part("T2", None)]) == 2  # MIP levels
