@@ -12,7 +12,7 @@ with their score and model id, replacing the undecided ones of an earlier run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from vertapp.annotations.ops import (
     SetReviewed,
 )
 from vertapp.labels import VERTEBRAE
+from vertapp.review.compare import has_ground_truth
 from vertapp.review.status import (
     APP,
     FLAG_KEY,
@@ -46,14 +47,15 @@ from vertapp.review.status import (
 def apply_with_status(project: Project, ops: Sequence[Operation], image_id: int) -> Operation:
     """Apply `ops` then bring the image status up to date; returns one inverse (a Macro).
 
-    All or nothing: if an op is refused, those already applied are rolled back.
+    All or nothing: if an op is refused, those already applied are rolled back. Through
+    `Project.apply`, so that the crash journal records the decision like any edit.
     """
-    inverse = Macro(tuple(ops), "Review").apply(project)
+    inverse = project.apply(Macro(tuple(ops), "Review"))
     img = project.images[image_id]
     status = derived_image_status(img)
     if status == img.status:
         return inverse
-    status_inverse = SetImageStatus(image_id, status).apply(project)
+    status_inverse = project.apply(SetImageStatus(image_id, status))
     return Macro((status_inverse, inverse), "Review")
 
 
@@ -198,6 +200,41 @@ def prediction_instances(project: Project, shapes: Sequence[Any], model_id: str)
             )
         )
     return out
+
+
+def apply_predictions(
+    project: Project, shapes: Mapping[int, Sequence[Any]], model_id: str, text: str = "Predict"
+) -> tuple[Operation | None, int, list[int]]:
+    """A run's shapes into the project as undecided predictions, as one undo step.
+
+    Images holding hand-drawn ground truth are left as they are. Each image's status
+    follows its new vertebrae: one marked completed (nothing on it, say) that now holds
+    predictions is to review again, or "Next unreviewed" would pass them by.
+    Returns (the inverse, or None when nothing changed; instances added; image ids
+    skipped for their ground truth)."""
+    ops: list[Operation] = []
+    added, skipped = 0, []
+    for image_id, image_shapes in shapes.items():
+        if image_id not in project.images:
+            continue
+        if has_ground_truth(project, image_id):
+            skipped.append(image_id)
+            continue
+        new = prediction_instances(project, image_shapes, model_id)
+        ops += replace_prediction_ops(project.images[image_id], new)
+        added += len(new)
+    if not ops:
+        return None, added, skipped
+    inverse = project.apply(Macro(tuple(ops), text))
+    images = [project.images[i] for i in shapes if i in project.images]
+    status_ops = [
+        SetImageStatus(img.id, derived_image_status(img))
+        for img in images
+        if derived_image_status(img) != img.status
+    ]
+    if status_ops:
+        inverse = Macro((project.apply(Macro(tuple(status_ops), text)), inverse), text)
+    return inverse, added, skipped
 
 
 def replace_prediction_ops(img: ImageRecord, new: Sequence[Instance]) -> list[Operation]:

@@ -13,11 +13,9 @@ from pathlib import Path
 from vertapp.annotations.store import load_project, save_project
 from vertapp.jobs import Job
 from vertapp.review.compare import has_ground_truth
-from vertapp.review.decisions import prediction_instances, replace_prediction_ops
-from vertapp.review.prediction import predict_job_from_snapshots
+from vertapp.review.decisions import apply_predictions
+from vertapp.review.prediction import SCORE_FLOOR, predict_job_from_snapshots
 from vertapp.review.snapshot import snapshot
-
-SCORE_FLOOR = 0.5  # as the window's predict panel: what the review slider can then show
 
 
 def predict_into_project(
@@ -36,11 +34,6 @@ def predict_into_project(
     run = yield from predict_job_from_snapshots(
         model_path, snapshot(project, image_ids), score_floor
     )
-    added = 0
-    for image_id, shapes in run.shapes.items():
-        new = prediction_instances(project, shapes, run.model_id)
-        for op in replace_prediction_ops(project.images[image_id], new):
-            project.apply(op)
-        added += len(new)
+    _, added, _ = apply_predictions(project, run.shapes, run.model_id)
     save_project(project, folder)
     return added

@@ -14,6 +14,12 @@ from vertapp.annotations import geometry as geo
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.review.snapshot import ImageSnapshot
 
+# A run asks the model for every box down to min(this, the shown threshold), in the window
+# and in the demo alike: the numbering sees the weak boxes too (it reads the spacing from
+# the confident ones), the shipped starter's own threshold is 0.3, and lowering the review
+# slider later shows them without predicting again.
+SCORE_FLOOR = 0.3
+
 
 @dataclass
 class PredictedShape:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vertapp.annotations.ops import Macro, Operation
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.model.child_process import HEARTBEAT
@@ -33,23 +32,14 @@ from vertapp.gui.model.review_panel import ReviewHost
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
-from vertapp.review.compare import has_ground_truth
-from vertapp.review.decisions import (
-    prediction_instances,
-    replace_prediction_ops,
-    shapes_for_labels,
-)
-from vertapp.review.prediction import PredictRun
+from vertapp.review.decisions import apply_predictions, shapes_for_labels
+from vertapp.review.prediction import SCORE_FLOOR, PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 
 PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
 # The model used when no file is chosen: () -> (file, words for the status line); raises
 # VertAppError in words when there is none. The window's: the project's own, else the starter.
 DefaultModel = Callable[[], tuple[Path, str]]
-# The model is asked for everything above min(floor, threshold): the numbering sees the
-# weak boxes too (it reads the spacing from the confident ones), and lowering the slider
-# afterwards shows them without predicting again.
-SCORE_FLOOR = 0.3
 # Before any run the slider shows the shipped starter's threshold (the demo's stored
 # predictions are its); after a run, the model's own (unless the user has set it): the
 # paper's 0.9 hid two thirds of the starter's vertebrae (12 unseen phantoms: Dice 0.33
@@ -256,20 +246,10 @@ class PredictPanel(QWidget):
                 f"{run.model_path.name} predicts {', '.join(sorted(foreign))}, which this "
                 "project does not use (a model for another kind of image?)"
             )
-        ops: list[Operation] = []
-        self.skipped_ground_truth = []
-        added = 0
-        for image_id, shapes in run.shapes.items():
-            if image_id not in project.images:
-                continue
-            if has_ground_truth(project, image_id):
-                self.skipped_ground_truth.append(image_id)
-                continue
-            new = prediction_instances(project, shapes, run.model_id)
-            ops += replace_prediction_ops(project.images[image_id], new)
-            added += len(new)
-        if ops:
-            text = f"Predict {len(run.shapes)} image(s)"
-            inverse = project.apply(Macro(tuple(ops), text))
+        text = f"Predict {len(run.shapes)} image(s)"
+        inverse, added, self.skipped_ground_truth = apply_predictions(
+            project, run.shapes, run.model_id, text
+        )
+        if inverse is not None:
             self.host.stack.push(OpCommand(project.apply, inverse, text))
         return added
