@@ -29,6 +29,15 @@ def test_table_lists_instances_with_order_note(panel) -> None:
     assert panel.table.item(0, 3).text() == "not started"
 
 
+def test_header_warns_while_levels_rest_on_no_landmark(panel) -> None:
+    """Image 1 is a MIP with no hip landmark: its levels are the classes' alone."""
+    assert "without a landmark" in panel.image_label.text()
+    for row in list(panel._row_ids):
+        select(panel, row)
+        panel.accept_selected()
+    assert "without a landmark" not in panel.image_label.text()  # every level decided
+
+
 def test_threshold_hides_low_scores_live(panel) -> None:
     panel.set_threshold(0.85)
     assert panel._row_ids == [1, 3]

@@ -125,6 +125,8 @@ def test_predict_without_a_model_uses_the_starter_and_says_so(
 
     coco = json.loads(out.read_text())
     assert coco["annotations"] and len(coco["images"]) == 2
+    # MIPs with no hip landmark: their levels rest on the classes alone, and it says so
+    assert "of 2 images (ids" in printed and "counted without a landmark" in printed
     # A project with a model of its own uses that one.
     own = starter.project_model_path(project)
     own.parent.mkdir()

@@ -36,6 +36,7 @@ from vertapp.gui.widgets.colors import label_color, level_color
 from vertapp.labels import PARTS
 from vertapp.review import decisions
 from vertapp.review import status as rv
+from vertapp.review.numbering_caveat import NO_LANDMARK, unanchored
 from vertapp.xray.part_display import PART_SHORT, instance_level
 
 COLUMNS = ("Vertebra", "Score", "Source", "Status", "Note")
@@ -266,6 +267,8 @@ class ReviewPanel(QWidget):
         )
         if hidden:
             text += f", {hidden} below the score threshold hidden"
+        if unanchored(img):
+            text += f"<br><span style='color:#c85a00'>⚠ {NO_LANDMARK}</span>"
         self.image_label.setText(text)
         self.image_label.setToolTip(text)
         self.flag_image_button.setText(
