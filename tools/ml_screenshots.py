@@ -176,7 +176,8 @@ def review_shot(project: Path, model: Path | None, image_id: int, out: Path) -> 
 
         run = simulated_run(load_project(project), image_id)
     window = _window(_copy(project, drop_truth_of=image_id))
-    window.model_workflow.predict_panel.set_threshold(0.5)
+    if run is not None:  # a real model: the slider follows its own threshold
+        window.model_workflow.predict_panel.set_threshold(0.5)
     _predict(window, model, image_id, run)
     review = window.model_workflow.review_panel
     rows = list(review._row_ids)
@@ -194,7 +195,8 @@ def review_shot(project: Path, model: Path | None, image_id: int, out: Path) -> 
     window.doc.stack.setClean()
     window.close()
     window = _window(_copy(project))
-    window.model_workflow.predict_panel.set_threshold(0.5)
+    if run is not None:  # a real model: the slider follows its own threshold
+        window.model_workflow.predict_panel.set_threshold(0.5)
     _predict(window, model, image_id, run)
     window.model_workflow.compare_dock.raise_()
     _grab(window, out / "review_compare.png")

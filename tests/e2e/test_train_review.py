@@ -258,7 +258,7 @@ def test_predict_review_saves_expected_coco(window, qtbot, tmp_path):
     assert doc.stack.count() == 1  # the whole run is one undo step
     # Threshold slider: the 0.60 prediction leaves the main view and the table at once.
     assert set(window.annot.layer.shapes) == set(ids.values())
-    assert wf.marks.texts() == ["⚠ T3 (model: T4)"]
+    assert wf.marks.texts() == ["⚠ was T4"]
     wf.predict_panel.set_threshold(0.9)
     assert set(window.annot.layer.shapes) == {ids["T1"], ids["T2"]}
     assert wf.review_panel._row_ids == [ids["T1"], ids["T2"]]

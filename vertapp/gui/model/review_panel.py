@@ -97,6 +97,12 @@ def ask_label_conflict(parent: QWidget, text: str) -> str:
     return {id(swap): "swap", id(both): "both"}.get(id(box.clickedButton()), "cancel")
 
 
+ORDER_NOTE_TIP = (
+    "The top-to-bottom numbering set this label, not the model's own class for this "
+    "vertebra: check it first (▲/▼ All levels move the whole image)."
+)
+
+
 class ReviewPanel(QWidget):
     """Table of the current image's instances plus the review actions."""
 
@@ -229,7 +235,7 @@ class ReviewPanel(QWidget):
         note = ""
         if inst.order_changed:
             was = rv.app_field(inst, rv.ORIGINAL_LABEL_KEY)
-            note = f"⚠ label set by order (model said {was})" if was else "⚠ label set by order"
+            note = f"⚠ model said {was}" if was else "⚠ set by order"  # fits the column
         level = instance_level(inst.label, inst.extra)  # radiograph parts: "L3 pedicle"
         cells = (
             inst.label if level is None else f"{level} {PART_SHORT[inst.label]}",
@@ -247,6 +253,7 @@ class ReviewPanel(QWidget):
                 item.setForeground(QBrush(STATUS_COLORS[status]))
             if col == 4 and note:
                 item.setForeground(QBrush(QColor(200, 90, 0)))
+                item.setToolTip(ORDER_NOTE_TIP)
             self.table.setItem(row, col, item)
 
     def _refresh_labels(self) -> None:

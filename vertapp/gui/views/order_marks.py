@@ -34,9 +34,15 @@ class OrderMarks:
                 continue
             pts = np.concatenate(inst.polygons)
             was = rv.app_field(inst, rv.ORIGINAL_LABEL_KEY)
-            text = f"⚠ {inst.label}" + (f" (model: {was})" if was else " (reordered)")
-            item = pg.TextItem(text, color=TAG_COLOR, anchor=(0, 0.5), fill=(0, 0, 0, 160))
-            item.setPos(float(pts[:, 0].max()) + 2, float(pts[:, 1].mean()))
+            # short (the outline already shows the new label), on the side of the outline
+            # with more of the image: a sagittal MIP is narrow and the tag was cut off
+            text = f"⚠ was {was}" if was else "⚠ reordered"
+            left, right = float(pts[:, 0].min()), float(pts[:, 0].max())
+            on_right = img.width - right >= left
+            item = pg.TextItem(
+                text, color=TAG_COLOR, anchor=(0 if on_right else 1, 0.5), fill=(0, 0, 0, 160)
+            )
+            item.setPos(right + 2 if on_right else left - 2, float(pts[:, 1].mean()))
             item.setZValue(20)
             self.viewbox.addItem(item, ignoreBounds=True)
             self.items.append(item)
