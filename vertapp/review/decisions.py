@@ -6,7 +6,8 @@ shifting the levels renumbers every vertebra of an image at once (the common err
 automatic numbering is the whole spine one or two levels off, not one vertebra).
 `apply_with_status` applies a decision and brings the image status up to date (see
 `status.py`) as one inverse. New predictions enter the project as "predicted" instances
-with their score and model id, replacing the undecided ones of an earlier run.
+with their score and model id, replacing the undecided ones of an earlier run; accepted,
+corrected and flagged ones are decisions and stay.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.annotations.geometry import union_geometry
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.ops import (
     AcceptPrediction,
@@ -221,8 +223,9 @@ def apply_predictions(
             skipped.append(image_id)
             continue
         new = prediction_instances(project, image_shapes, model_id)
-        ops += replace_prediction_ops(project.images[image_id], new)
-        added += len(new)
+        image_ops = replace_prediction_ops(project.images[image_id], new)
+        ops += image_ops
+        added += sum(isinstance(op, AddInstance) for op in image_ops)
     if not ops:
         return None, added, skipped
     inverse = project.apply(Macro(tuple(ops), text))
@@ -238,9 +241,30 @@ def apply_predictions(
 
 
 def replace_prediction_ops(img: ImageRecord, new: Sequence[Instance]) -> list[Operation]:
-    """Drop the image's undecided predictions and add `new` ones (reviewed work is kept)."""
-    ops: list[Operation] = [
-        DeleteInstance(i.id) for i in img.instances if i.source == "predicted" and not i.reviewed
-    ]
-    ops.extend(AddInstance(img.id, inst) for inst in new)
+    """Drop the image's undecided predictions and add `new` ones. Decided work is kept:
+    accepted, corrected and flagged-for-expert vertebrae stay, and a new prediction that
+    covers one of them (IoU >= `SAME_VERTEBRA_IOU`) is not added beside it."""
+    kept = [i for i in img.instances if not _undecided(i)]
+    ops: list[Operation] = [DeleteInstance(i.id) for i in img.instances if _undecided(i)]
+    shapes = [union_geometry(i.polygons) for i in kept]
+    ops.extend(
+        AddInstance(img.id, inst)
+        for inst in new
+        if not any(_iou(union_geometry(inst.polygons), s) >= SAME_VERTEBRA_IOU for s in shapes)
+    )
     return ops
+
+
+# A re-run's mask of a vertebra already decided overlaps it by 0.7-0.95 IoU; neighbouring
+# vertebrae barely touch (< 0.1).
+SAME_VERTEBRA_IOU = 0.5
+
+
+def _undecided(inst: Instance) -> bool:
+    """A prediction nobody has accepted, corrected or flagged for an expert yet."""
+    return inst.source == "predicted" and not inst.reviewed and not app_field(inst, FLAG_KEY)
+
+
+def _iou(a: Any, b: Any) -> float:
+    union = a.union(b).area
+    return float(a.intersection(b).area / union) if union > 0 else 0.0

@@ -65,3 +65,23 @@ def test_predictions_reopen_a_completed_image_and_are_journalled(tmp_path: Path)
     assert inverse is not None
     project.apply(inverse)  # one undo step takes the run and the status back
     assert not img.instances and img.status == rv.COMPLETED
+
+
+def test_a_rerun_keeps_decided_vertebrae_and_adds_no_twin(tmp_path: Path) -> None:
+    """Accepted and flagged predictions are decisions: a new run keeps them, and its own
+    mask of the same vertebra is not added beside them; undecided ones are replaced."""
+    project, journal = _saved(tmp_path)
+    decisions.apply_with_status(project, decisions.accept_ops(project, [1]), 1)  # T1
+    decisions.apply_with_status(project, decisions.flag_ops(project, [3]), 1)  # T3
+    journal.close()
+
+    def at(label: str, y: float) -> PredictedShape:  # the sample's squares: x 10-22
+        return PredictedShape(
+            label, 0.9, [np.array([[10, y], [22, y], [22, y + 12], [10, y + 12]], float)]
+        )
+
+    rerun = {1: [at("T1", 3), at("T2", 18), at("T3", 35), at("T4", 50)]}
+    _, added, _ = decisions.apply_predictions(project, rerun, "m@e2")
+    kept = [(i.label, i.model_id) for i in project.images[1].instances]
+    assert kept == [("T1", "m@e1"), ("T3", "m@e1"), ("T2", "m@e2"), ("T4", "m@e2")]
+    assert added == 2 and rv.app_field(project.images[1].instances[1], rv.FLAG_KEY)
