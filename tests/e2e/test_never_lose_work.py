@@ -296,3 +296,36 @@ def test_discard_then_a_failed_open_keeps_the_edits_journalled(
     assert blocker.args == [False]
     assert len(window.doc.current.instances) == 2
     assert store.has_recovery(small_project), "the edits still on screen lost their journal"
+
+
+@pytest.mark.parametrize("in_background", [False, True])
+def test_a_failed_save_as_keeps_the_journal_on(  # type: ignore[no-untyped-def]
+    qtbot, window, small_project, tmp_path, monkeypatch, in_background
+) -> None:
+    """Save as onto a full stick fails: the edits after it must still reach the journal
+    (the save had taken it off for the new folder and never put it back)."""
+    import errno
+
+    from vertapp.annotations import store
+
+    _open(qtbot, window, small_project)
+    stick = tmp_path / "stick" / "copy"
+    real = store.atomic_write_chunks
+
+    def full_disk(path, *args, **kw):  # type: ignore[no-untyped-def]
+        if str(path).startswith(str(stick)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(store, "atomic_write_chunks", full_disk)
+    if in_background:
+        assert window.files.save(stick, wait=False)
+        window.files.wait_for_save()
+    else:
+        assert not window.save(stick)
+    monkeypatch.setattr(store, "atomic_write_chunks", real)
+    _draw_triangle(qtbot, window)  # an edit after the failed save
+    assert window.doc.project.root == small_project
+    back = store.recover(small_project)  # the crash: only the journal is left
+    assert len(back.images[window.doc.current_id].instances) == 2
+    window.doc.stack.setClean()

@@ -166,3 +166,34 @@ def test_model_for_other_labels_is_refused(qtbot, review_doc, tmp_path) -> None:
     qtbot.waitUntil(lambda: "pedicle" in panel.status.text(), timeout=5000)
     assert panel.status.text().startswith("m.pt predicts pedicle")
     assert review_doc.stack.count() == 0
+
+
+def test_a_run_finishing_after_another_project_opened_is_not_applied(
+    qtbot, review_doc, tmp_path
+) -> None:
+    """Predict on project A, open B while it runs: B gets none of A's patient's outlines."""
+    import threading
+
+    from tests.unit.review.sample import review_project
+
+    release = threading.Event()
+
+    def factory(path, snaps, floor):
+        release.wait(10)  # the worker thread holds here while the user opens B
+        yield from ()
+        return run_for([1, 2])
+
+    panel = PredictPanel(review_doc, factory)
+    qtbot.addWidget(panel)
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    panel.set_model_path(model)
+    panel.predict_all()
+    other = review_project()
+    before = {i: [x.id for x in img.instances] for i, img in other.images.items()}
+    review_doc.set_project(other, "B", pending={})
+    release.set()
+    qtbot.waitUntil(lambda: "nothing was added" in panel.status.text(), timeout=5000)
+    assert {i: [x.id for x in img.instances] for i, img in other.images.items()} == before
+    assert panel.last_run is None
+    assert review_doc.stack.count() == 0

@@ -252,7 +252,11 @@ class Document(QObject):
     def save(self, folder: Path | None = None) -> Path:
         """Save into `folder` (default: the project's own), all on this thread."""
         pending = self.begin_save(folder)
-        return self.finish_save(pending, store.write_save(pending.file))
+        try:
+            return self.finish_save(pending, store.write_save(pending.file))
+        except BaseException:
+            self.abort_save(pending)
+            raise
 
     def begin_save(self, folder: Path | None = None) -> PendingSave:
         """First half of a save, on the GUI thread: new images are written and the
@@ -292,6 +296,13 @@ class Document(QObject):
         self._attach_journal()
         self._drop_untitled_autosave()
         return pending.file.path
+
+    def abort_save(self, pending: PendingSave) -> None:
+        """A save that failed or was cancelled: the project stays where it was, and so
+        must its crash journal. "Save as" took it off to give the new folder its own;
+        left off, every later edit went unrecorded (a crash lost them)."""
+        if pending.moving and pending.project is self.project:
+            self._attach_journal()
 
     def export_job(self, path: Path, fmt: str) -> Job[list[Path]]:
         """Export in a worker: the snapshot is taken now, on this thread (a few ms), and

@@ -63,6 +63,7 @@ class PredictPanel(QWidget):
         self._factory = job_factory
         self.worker: JobWorker | None = None
         self.last_run: PredictRun | None = None
+        self._run_project: object = None  # the project a running prediction belongs to
         self.skipped_ground_truth: list[int] = []
         self.default_model: DefaultModel | None = None
         self._model_note = ""
@@ -169,6 +170,8 @@ class PredictPanel(QWidget):
             self._fail(str(err))
             return
         floor = min(SCORE_FLOOR, self.threshold)
+        # the run belongs to this project: one opened meanwhile must not receive it
+        self._run_project = self.host.project
         job = self._factory(path, snaps, floor)
         self.worker = JobWorker(lambda: job, self)
         self.worker.progress.connect(self._on_progress)
@@ -220,6 +223,12 @@ class PredictPanel(QWidget):
         self.status.setText(text)
 
     def _on_finished(self, run: PredictRun) -> None:
+        if self.host.project is not self._run_project:
+            self._done(
+                "The prediction was for the project open when it started; another one is "
+                "open now, so nothing was added. Predict again here."
+            )
+            return
         self.last_run = run
         self.progress.setValue(1000)
         self._follow_model(run)

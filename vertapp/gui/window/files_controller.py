@@ -298,6 +298,7 @@ class FilesController(QObject):
         if worker.error is None and not worker.was_cancelled:
             self._guarded(lambda: self.doc.finish_save(pending, worker.result), "Saved")
         else:
+            self.doc.abort_save(pending)
             self.host.show_error(worker.error or "Saving was cancelled; the file is unchanged")
             self.host.update_title()
 
