@@ -35,6 +35,32 @@ def test_import_adds_the_case_and_lists_it(qtbot, window, small_project: Path) -
     window.files.wait_for_save()
     saved = store.load_project(small_project)  # the import was saved as usual
     assert any(img.file_name.endswith("sub-verse006_mip.png") for img in saved.images.values())
+    assert not window.doc.modified  # saved: nothing to ask about at close
+
+
+def test_an_import_whose_save_failed_counts_as_unsaved(  # type: ignore[no-untyped-def]
+    qtbot, window, small_project: Path, monkeypatch
+) -> None:
+    """The save after the import fails (here another program rewrote project.json): the
+    case is only in the window and its journal, so closing must ask, not drop it."""
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    window.open_path(small_project)
+    qtbot.waitUntil(lambda: len(window.doc.image_ids) == 1, timeout=20000)
+    data = json.loads((small_project / "project.json").read_text())
+    data.setdefault("info", {})["note"] = "touched by another program"
+    (small_project / "project.json").write_text(json.dumps(data))
+    _run(qtbot, window, CaseSpec(ct=CT, labels=LABELS, vocabulary="verse"))
+    window.files.wait_for_save()
+    assert len(window.doc.project.images) == 2 and window.doc.modified
+    asked = []
+    monkeypatch.setattr(
+        window, "ask", lambda *a: asked.append(a[0]) or QMessageBox.StandardButton.Cancel
+    )
+    assert not window.close() and asked == ["Unsaved edits"]
+    window.doc.stack.setClean()
 
 
 def test_labels_that_miss_the_ct_give_a_message(

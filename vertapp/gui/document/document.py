@@ -239,6 +239,12 @@ class Document(QObject):
         """Unsaved edits: the undo stack is off its clean index (or edits were recovered)."""
         return not self.stack.isClean() or self._recovered
 
+    def images_added_outside_undo(self) -> None:
+        """Imports add images without an undo step, then save. Until that save is done
+        the window must count as modified: a save that failed (disk full, the file
+        changed on disk) left the close prompt silent and the import was lost."""
+        self.stack.resetClean()  # clean again when a save holding them succeeds
+
     def open_project(self, folder: Path, project: Project | None = None) -> None:
         """Show a project folder (`project`: already loaded from it in the background)."""
         if project is None:

@@ -57,6 +57,7 @@ class ImportController(QObject):
         # The image list is set up on reset; a new image joins it without touching undo.
         self.doc.image_ids.append(report.image_id)
         self.doc.reset.emit()
+        self.doc.images_added_outside_undo()
         self.doc.set_current(report.image_id)
         self.files.save()
         levels = ", ".join(report.levels) or "no vertebra T1..L5"

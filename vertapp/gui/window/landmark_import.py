@@ -71,6 +71,7 @@ class LandmarkImport(QObject):
         # The image list is set up on reset; new images join it without touching undo.
         self.doc.image_ids.extend(report.image_ids)
         self.doc.reset.emit()
+        self.doc.images_added_outside_undo()
         if report.image_ids:
             self.doc.set_current(report.image_ids[0])
         self.files.save()
