@@ -329,3 +329,33 @@ def test_a_failed_save_as_keeps_the_journal_on(  # type: ignore[no-untyped-def]
     back = store.recover(small_project)  # the crash: only the journal is left
     assert len(back.images[window.doc.current_id].instances) == 2
     window.doc.stack.setClean()
+
+
+@pytest.mark.parametrize("answer", [Button.Yes, Button.No])
+def test_a_project_changed_on_disk_can_still_be_saved(  # type: ignore[no-untyped-def]
+    qtbot, window, small_project, monkeypatch, answer
+) -> None:
+    """Another program rewrote project.json: the window asks, and Yes saves ours with
+    theirs kept as project.json.bak; No writes nothing and keeps the edits unsaved."""
+    import json
+
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    theirs = json.loads((small_project / "project.json").read_text())
+    theirs.setdefault("info", {})["note"] = "written by another program"
+    (small_project / "project.json").write_text(json.dumps(theirs))
+    asked = []
+    monkeypatch.setattr(window, "ask", lambda *a: asked.append(a[0]) or answer)
+    saved = window.files.save(wait=True)
+    assert asked == ["Changed by another program"]
+    on_disk = json.loads((small_project / "project.json").read_text())
+    if answer == Button.Yes:
+        assert saved and not window.doc.modified
+        assert json.loads((small_project / "project.json.bak").read_text()) == theirs
+        from vertapp.annotations import store
+
+        ours = store.load_project(small_project).images[window.doc.current_id]
+        assert len(ours.instances) == 2 and on_disk != theirs  # the triangle is saved
+    else:
+        assert not saved and window.doc.modified and on_disk == theirs
+        window.doc.stack.setClean()

@@ -90,6 +90,11 @@ class ConflictError(VertAppError):
     """project.json was changed on disk by someone else since it was loaded."""
 
 
+class ChangedOnDisk(ConflictError):
+    """The project's own file changed since it was opened (another program wrote it):
+    saving with force installs ours and keeps theirs as project.json.bak."""
+
+
 @dataclass(frozen=True)
 class FileStamp:
     mtime_ns: int
@@ -272,8 +277,9 @@ def check_conflict(project: Project, path: Path) -> None:
         return
     if st.st_size == stamp.size and FileStamp.of(path).sha256 == stamp.sha256:
         return  # touched, not changed
-    raise ConflictError(
-        f"{path} was changed on disk since it was opened; reload it or save with force"
+    raise ChangedOnDisk(
+        f"{path} was changed on disk since it was opened (another program or window "
+        "wrote it); nothing was written"
     )
 
 

@@ -255,16 +255,16 @@ class Document(QObject):
         if not self.recovery_pending:
             self._attach_journal()
 
-    def save(self, folder: Path | None = None) -> Path:
+    def save(self, folder: Path | None = None, force: bool = False) -> Path:
         """Save into `folder` (default: the project's own), all on this thread."""
-        pending = self.begin_save(folder)
+        pending = self.begin_save(folder, force)
         try:
             return self.finish_save(pending, store.write_save(pending.file))
         except BaseException:
             self.abort_save(pending)
             raise
 
-    def begin_save(self, folder: Path | None = None) -> PendingSave:
+    def begin_save(self, folder: Path | None = None, force: bool = False) -> PendingSave:
         """First half of a save, on the GUI thread: new images are written and the
         annotations snapshotted (tens of ms). Then run `save_job(pending)` anywhere
         and hand its result to `finish_save`; edits may go on meanwhile."""
@@ -281,7 +281,13 @@ class Document(QObject):
         write_images(self.project, self.pending_images, self.ct, target, old, self.raw.unsaved)
         if moving:
             self._detach_journal()  # the new folder gets its own journal when saved
-        return PendingSave(self.project, store.prepare_save(self.project, target), moving)
+        try:
+            file = store.prepare_save(self.project, target, force=force)
+        except BaseException:
+            if moving:
+                self._attach_journal()  # not saved: the journal stays where it was
+            raise
+        return PendingSave(self.project, file, moving)
 
     def finish_save(self, pending: PendingSave, stamp: store.FileStamp) -> Path:
         """Second half: the file holds the snapshot. Edits made since keep the window

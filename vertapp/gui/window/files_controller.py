@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from vertapp.annotations import store
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.files import CollectorPause, PendingSave, save_job
@@ -254,13 +255,48 @@ class FilesController(QObject):
                 return True
             self.wait_for_save()
         if wait or (wait is None and folder is not None):
-            return self._guarded(lambda: self.doc.save(folder), "Saved")
+            return self._save_now(folder)
         return self._save_in_background(folder)
 
-    def _save_in_background(self, folder: Path | None) -> bool:
+    def _save_now(self, folder: Path | None, force: bool = False) -> bool:
+        try:
+            self.doc.save(folder, force)
+        except store.ChangedOnDisk as err:
+            if not force and self._overwrite_theirs(err):
+                return self._save_now(folder, force=True)
+            self.host.show_error(str(err))
+            return False
+        except (VertAppError, OSError) as err:
+            self.host.show_error(str(err))
+            return False
+        self.host.show_status("Saved", 5000)
+        self.host.update_title()
+        return True
+
+    def _overwrite_theirs(self, err: store.ChangedOnDisk) -> bool:
+        """Another program rewrote project.json since it was opened. Without this the
+        window could not save at all (the message spoke of a force it did not offer)."""
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        answer = self.host.ask(
+            "Changed by another program",
+            f"{err}.\n\nSave your version over it? The other version is kept as "
+            f"{store.BACKUP_FILE} in the project folder. (No: nothing is written; File > "
+            "Save project as… keeps both.)",
+            yes | no,
+            no,
+        )
+        return bool(answer == yes)
+
+    def _save_in_background(self, folder: Path | None, force: bool = False) -> bool:
         pause = CollectorPause()  # until the snapshot is released (see CollectorPause)
         try:
-            pending = self.doc.begin_save(folder)
+            pending = self.doc.begin_save(folder, force)
+        except store.ChangedOnDisk as err:
+            pause.end()
+            if not force and self._overwrite_theirs(err):
+                return self._save_in_background(folder, force=True)
+            self.host.show_error(str(err))
+            return False
         except (VertAppError, OSError) as err:
             pause.end()
             self.host.show_error(str(err))
