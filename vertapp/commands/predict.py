@@ -56,14 +56,13 @@ def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, A
         from vertapp.preprocess import preprocess
     except ImportError as err:
         raise InputError(f"{path}: volume input needs the preprocessing module ({err})") from err
-    import cv2
-
     from vertapp.annotations.landmarks import KEY
     from vertapp.preprocess.landmarks import landmarks
+    from vertapp.preprocess.result import write_image
 
     result = preprocess(read_volume(path))
     name = path.name.split(".")[0] + "_mip.png"
-    cv2.imwrite(str(out_dir / name), result.mip_u8)
+    write_image(out_dir / name, result.mip_u8)  # atomic: never half a PNG
     meta = {"source_volume": path.name, KEY: landmarks(result)}
     return result.mip_u8, {"file_name": name, "vertapp": meta}
 

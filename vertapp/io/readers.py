@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import TypeVar
@@ -153,7 +155,11 @@ def fenced(job: Job[T], path: Path) -> Job[T]:
 
 
 def write_volume(volume: Volume, path: PathLike) -> None:
-    """Save as NIfTI (.nii/.nii.gz), MetaImage (.mha/.mhd) or NRRD (.nrrd); LPS geometry kept."""
+    """Save as NIfTI (.nii/.nii.gz), MetaImage (.mha/.mhd) or NRRD (.nrrd); LPS geometry kept.
+
+    The write is atomic: a failed or killed write leaves the previous file (or none),
+    never half a file. See _write_detached for a header (.mhd) with its data file.
+    """
     path = Path(path)
     if not path.name.lower().endswith(VOLUME_SUFFIXES):
         raise InputError(f"{path}: unknown volume format (use .nii, .nii.gz, .mha, .mhd or .nrrd)")
@@ -162,20 +168,54 @@ def write_volume(volume: Volume, path: PathLike) -> None:
     image.SetSpacing(volume.spacing)
     image.SetOrigin(volume.origin)
     image.SetDirection([float(v) for v in volume.direction.reshape(9)])
-    # Write next to the target and rename, so a failed write never leaves half a file.
-    single_file = not path.name.lower().endswith((".mhd", ".nhdr"))
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}") if single_file else path
     try:
-        sitk.WriteImage(image, str(tmp), useCompression=path.name.lower().endswith(".gz"))
-        if single_file:
-            os.replace(tmp, path)
+        if path.name.lower().endswith((".mhd", ".nhdr")):
+            _write_detached(image, path)
+        else:  # one file: write it beside the target, then rename it into place
+            tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+            try:
+                sitk.WriteImage(image, str(tmp), useCompression=path.name.lower().endswith(".gz"))
+                _fsync(tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
     except (RuntimeError, OSError) as err:
-        raise InputError(
-            f"{path}: cannot write volume ({str(err).strip().splitlines()[-1]})"
-        ) from err
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[-1]
+        raise InputError(f"{path}: cannot write volume ({reason})") from err
+
+
+def _write_detached(image: sitk.Image, path: Path) -> None:
+    """A header (.mhd/.nhdr) and the data file it names (.raw), written whole or not at all.
+
+    Both are written under their final names in a temp folder beside `path` (the header
+    names its data file by bare name, so nothing needs rewriting), then renamed into place:
+    the old header is removed first, the data file goes next and the new header last. The
+    header is the commit mark: a write killed part-way leaves the old pair, or a data file
+    without a header, never a header beside data it does not describe. Each file is only
+    ever complete or absent.
+    """
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".tmp-{path.name}-", dir=path.parent))
+    try:
+        header = tmp_dir / path.name
+        sitk.WriteImage(image, str(header))
+        data = [f for f in tmp_dir.iterdir() if f != header]
+        for f in (*data, header):
+            _fsync(f)
+        path.unlink(missing_ok=True)
+        for f in data:
+            os.replace(f, path.with_name(f.name))
+        os.replace(header, path)
     finally:
-        if single_file and tmp.exists():
-            tmp.unlink()
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a written file to disk before it is renamed into place (power cut safety)."""
+    fd = os.open(path, os.O_RDWR)  # Windows' fsync needs a writable handle
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _series_volume(

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from vertapp.errors import InputError
-from vertapp.preprocess.result import MipResult
+from vertapp.preprocess.result import MipResult, write_image
 
 CLUSTER_BGR = [(255, 160, 0), (0, 165, 255), (255, 0, 255), (0, 255, 255), (255, 255, 0)]
 TRACK_BGR = (0, 220, 0)
@@ -107,7 +107,5 @@ def render_overview(res: MipResult) -> np.ndarray:
 
 
 def write_overview(res: MipResult, path: str | Path) -> Path:
-    path = Path(path)
-    if not cv2.imwrite(str(path), render_overview(res)):
-        raise InputError(f"{path}: cannot write PNG")
-    return path
+    """Render and write the overview atomically (temp file beside it, then a rename)."""
+    return write_image(path, render_overview(res))

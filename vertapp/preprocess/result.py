@@ -6,8 +6,9 @@ column 0 the most anterior; the pixel spacing is the resampled spacing.
 
 from __future__ import annotations
 
+import io
 import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from vertapp.annotations.store import atomic_write_chunks
 from vertapp.errors import FormatError, InputError
 from vertapp.io.volume import Volume
 from vertapp.preprocess.crop import Crop, crop_box_lps, mip_affine, to_display
@@ -189,18 +191,31 @@ class MipResult:
         )
 
     def save(self, folder: str | Path) -> Path:
-        """Write preprocess.json, mip.png, mip.npy and mip_depth.npy into `folder`."""
+        """Write mip.png, mip.npy, mip_depth.npy and, last, preprocess.json into `folder`.
+
+        Each file is written to a temp file beside it and renamed into place, so none is
+        ever half-written. preprocess.json is the set's commit mark: an old one is removed
+        before the first of the new files replaces an old file, and the new one is written
+        only once all of them are in place. A save killed part-way therefore leaves either
+        the previous set or a folder without preprocess.json, never a preprocess.json
+        beside arrays it does not describe.
+        """
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(out / PNG_NAME), self.mip_u8):
-            raise InputError(f"{out / PNG_NAME}: cannot write PNG")
-        np.save(out / NPY_NAME, self.mip.astype(np.float32))
+        meta = out / JSON_NAME
+
+        def drop_old_json(_sha: str) -> None:  # before anything of the old set changes
+            meta.unlink(missing_ok=True)
+
+        write_image(out / PNG_NAME, self.mip_u8, before_replace=drop_old_json)
+        _write_npy(out / NPY_NAME, self.mip.astype(np.float32))
         if self.depth is not None:
-            np.save(out / DEPTH_NAME, self.depth)
-        tmp = out / (JSON_NAME + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1))
-        os.replace(tmp, out / JSON_NAME)  # a failed save leaves the previous file intact
-        return out / JSON_NAME
+            _write_npy(out / DEPTH_NAME, self.depth)
+        else:
+            (out / DEPTH_NAME).unlink(missing_ok=True)  # an older run's, not this result's
+        text = json.dumps(self.to_json(), indent=1)
+        _write_bytes(meta, text.encode("utf-8"))
+        return meta
 
     @classmethod
     def load(cls, folder: str | Path) -> MipResult:
@@ -210,12 +225,65 @@ class MipResult:
             data = json.loads(path.read_text())
         except (OSError, ValueError) as err:
             raise FormatError(f"{path}: cannot read preprocess JSON ({err})") from err
-        mip = np.load(folder / NPY_NAME) if (folder / NPY_NAME).exists() else None
-        depth = np.load(folder / DEPTH_NAME) if (folder / DEPTH_NAME).exists() else None
+        mip = _read_npy(folder / NPY_NAME)
+        depth = _read_npy(folder / DEPTH_NAME)
+        try:
+            shape = tuple(int(n) for n in data["mip"]["shape"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise FormatError(f"{path}: malformed preprocess JSON ({err})") from err
+        for name, arr in ((NPY_NAME, mip), (DEPTH_NAME, depth)):
+            if arr is not None and arr.shape != shape:
+                raise FormatError(
+                    f"{folder / name}: shape {list(arr.shape)} does not match the MIP shape "
+                    f"{list(shape)} in {JSON_NAME} (files of two different runs?); "
+                    "run the preprocessing again"
+                )
         try:
             return cls.from_json(data, mip, depth)
         except (KeyError, TypeError, ValueError) as err:
             raise FormatError(f"{path}: malformed preprocess JSON ({err})") from err
+
+
+def _write_bytes(
+    path: Path, data: bytes, before_replace: Callable[[str], None] | None = None
+) -> None:
+    """Atomic write (temp file beside `path`, fsync, rename); InputError on failure."""
+    try:
+        atomic_write_chunks(path, (data,), before_replace=before_replace)
+    except OSError as err:
+        raise InputError(f"{path}: cannot write ({err.strerror or err})") from err
+
+
+def write_image(
+    path: str | Path, image: np.ndarray, before_replace: Callable[[str], None] | None = None
+) -> Path:
+    """Encode `image` (cv2: the format from the path's extension) and write it atomically:
+    a crash leaves the previous file or the new one, never half an image."""
+    path = Path(path)
+    try:
+        ok, buf = cv2.imencode(path.suffix or ".png", image)
+    except cv2.error as err:
+        raise InputError(f"{path}: cannot encode the image ({err})") from err
+    if not ok:
+        raise InputError(f"{path}: cannot encode the image")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_bytes(path, buf.tobytes(), before_replace)
+    return path
+
+
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    _write_bytes(path, buf.getvalue())
+
+
+def _read_npy(path: Path) -> np.ndarray | None:
+    if not path.exists():
+        return None
+    try:
+        return np.load(path)
+    except (OSError, ValueError, EOFError) as err:
+        raise FormatError(f"{path}: cannot read ({err})") from err
 
 
 def _slice_z(data: dict[str, Any], k: int) -> float:
