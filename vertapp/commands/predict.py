@@ -131,6 +131,7 @@ def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
 
 def run(args: argparse.Namespace) -> int:
     from vertapp.annotations.landmarks import record_hip_top_row
+    from vertapp.annotations.store import atomic_write_bytes
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
     from vertapp.ml.coco_out import predictions_to_coco
@@ -151,9 +152,7 @@ def run(args: argparse.Namespace) -> int:
     )
     preds = run_job(job)
     coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(coco), encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_bytes(out, json.dumps(coco).encode("utf-8"))  # temp + fsync + rename
     changed = sum(a["vertapp"]["order_changed"] for a in coco["annotations"])
     print(
         f"{len(coco['annotations'])} instances in {len(images)} images -> {out}"

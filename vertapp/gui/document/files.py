@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import os
 import shutil
 from dataclasses import dataclass
@@ -163,12 +164,12 @@ def write_png(path: Path, pixels: np.ndarray) -> None:
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     keep = pixels.dtype == np.uint16
+    buf = io.BytesIO()
     Image.fromarray(np.asarray(pixels, dtype=np.uint16 if keep else np.uint8)).save(
-        tmp, format="PNG"
+        buf, format="PNG"
     )
-    os.replace(tmp, path)
+    store.atomic_write_bytes(path, buf.getvalue())  # unique temp, fsync, cleaned on failure
 
 
 def read_png(path: Path) -> np.ndarray:
