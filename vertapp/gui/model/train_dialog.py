@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 from vertapp.errors import VertAppError
 from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.loss_plot import LossPlot
-from vertapp.gui.model.overwrite import ask_overwrite, free_model_path
+from vertapp.gui.model.overwrite import ask_overwrite, free_model_path, taken_files
 from vertapp.gui.model.train_settings import TrainSettingsBox
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.worker import JobWorker
@@ -84,6 +85,7 @@ class TrainDialog(QDialog):
         self._request: TrainRequest | None = None
         self.last_progress: Progress | None = None
         self._latest: dict[str, Any] = {}
+        self._epochs_done = 0  # of the running run: whether closing keeps anything of it
         self.result: Any = None
         self._build(out_path)
         self._timer = QTimer(self)
@@ -96,6 +98,9 @@ class TrainDialog(QDialog):
         self._remember = remember
         # Asked when the model file exists: "replace", "new" (a free name) or "cancel".
         self.ask_overwrite: Callable[[Path], str] = lambda path: ask_overwrite(self, path)
+        # Asked before closing stops a run (the text says what it loses): True stops it.
+        # The model workflow routes it through the main window's questions.
+        self.ask_stop: Callable[[str], bool] = lambda text: ask_stop_training(self, text)
         self._update_split()
 
     # -- layout ----------------------------------------------------------------------------
@@ -298,6 +303,7 @@ class TrainDialog(QDialog):
         self.loss_plot.clear()
         self.last_progress = None
         self._latest = {}
+        self._epochs_done = 0
         self.result = None
         self.worker = JobWorker(lambda: job, self)
         self.worker.progress.connect(self._on_progress)
@@ -310,9 +316,10 @@ class TrainDialog(QDialog):
         self.worker.start()
 
     def _may_write(self, request: TrainRequest) -> bool:
-        """Never replace a trained model without asking; remember the settings."""
+        """Never replace a trained model, nor the checkpoint a stopped run kept, without
+        asking; remember the settings."""
         out = request.out_path
-        if out.exists():
+        if taken_files(out):
             answer = self.ask_overwrite(out)
             if answer == "cancel":
                 return False
@@ -347,6 +354,8 @@ class TrainDialog(QDialog):
             return
         self.last_progress = event
         self._latest.update(event.data)  # epoch events lack the loss: keep the last one
+        if event.stage == "epoch":  # an epoch ended: its checkpoint is on disk
+            self._epochs_done = int(event.data.get("epoch", self._epochs_done + 1))
         self.loss_plot.add_progress(event.data)
 
     def _refresh_progress(self) -> None:
@@ -398,12 +407,40 @@ class TrainDialog(QDialog):
         self.error_label.setText(message)
         self.error_label.show()
 
+    def running_text(self) -> str:
+        """What is running and what closing it keeps, in words (for the close questions)."""
+        epoch = self._latest.get("epoch")
+        total = self._request.config.epochs if self._request is not None else None
+        where = f" (epoch {epoch} of {total})" if epoch and total else ""
+        return f"Training is running{where}. Closing stops it; {self._kept_after_stop()}"
+
+    def _kept_after_stop(self) -> str:
+        if self._epochs_done == 0 or self._request is None:
+            return "no epoch has finished yet, so nothing of this run is kept."
+        last = training.last_checkpoint(self._request.out_path).name
+        return f"the model of the last finished epoch stays in {last}."
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        # A run may have taken hours: stop it only when the user says so. A hidden dialog
+        # is closed by a program (tests, shutdown), not by the user: no question then.
+        if self.is_running() and self.isVisible() and not self.ask_stop(self.running_text()):
+            event.ignore()
+            return
         # Closing the dialog does not abandon a thread: cancel and wait for its next yield.
         if self.is_running() and self.worker is not None:
             self.worker.cancel()
             self.worker.wait(30_000)
         super().closeEvent(event)
+
+
+def ask_stop_training(parent: QWidget, text: str) -> bool:
+    """The dialog's own question when no window asks for it: True stops the run."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Training is running", text, parent=parent)
+    stop = box.addButton("Stop and close", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)  # Enter must not throw away a run
+    box.exec()
+    return box.clickedButton() is stop
 
 
 def _checked(item: QTableWidgetItem | None) -> bool:

@@ -10,6 +10,8 @@ the window (vertapp.gui.window.main_window.MainWindow provides all of it):
   `tool.selection_changed`, `set_shapes(shapes)`)
 - `window.add_dock_panel(widget, title, area) -> QDockWidget`, `window.add_model_actions(
   train=, predict=)`, `window.menu_model`, `window.set_mode(Mode)`, `window.statusBar()`
+- optionally `window.ask_stop(text) -> bool`: the window's "stop this and close?" question;
+  the train dialog asks through it, so the window's conventions (headless) hold there too
 
 The score threshold hides undecided predictions below it in the main view by filtering
 the shapes handed to `window.annot.set_shapes` (a wrapper installed here).
@@ -149,6 +151,18 @@ class ModelWorkflow(QObject):
         labels3d.keep = lambda inst: not panel.hidden_by_threshold(inst)
         self.predict_panel.threshold_changed.connect(lambda _t: labels3d.schedule())
 
+    def running_work(self) -> list[str]:
+        """A sentence per running job whose loss closing would cost: what runs, what is lost.
+
+        Scoring against the truth is left out: its scores are only shown, never saved.
+        """
+        work = []
+        if self.train_dialog is not None and self.train_dialog.is_running():
+            work.append(self.train_dialog.running_text())
+        if self.predict_panel.is_running():
+            work.append("A prediction is running; closing stops it and its results are lost.")
+        return work
+
     def shutdown(self, wait_ms: int = 300_000) -> None:
         """Cancel running training / prediction / scoring and wait for their threads.
 
@@ -255,6 +269,9 @@ class ModelWorkflow(QObject):
             parent=self.window,
         )
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
+        ask_stop = getattr(self.window, "ask_stop", None)
+        if ask_stop is not None:  # one question, asked the window's way, for both closes
+            dialog.ask_stop = ask_stop
         self.train_dialog = dialog
         settle_heap()  # the dialog brought torch in: keep full GCs from rescanning it
         dialog.show()

@@ -274,10 +274,25 @@ class MainWindow(QMainWindow):
         self.warning_bar.show_lines(heading, lines)
 
     def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
-        """A question to the user; unattended runs (screenshots) get `default` without asking."""
+        """A question to the user; unattended runs (screenshots) get `default` without asking.
+
+        `buttons`: Qt's standard buttons, or {standard button: its words} where Qt's own
+        words ("Yes", "No") would not say what each answer does.
+        """
         if self.property("headless"):
             return default
+        if isinstance(buttons, dict):
+            return ask_in_words(self, title, text, buttons)
         return QMessageBox.question(self, title, text, buttons)
+
+    def ask_stop(self, text: str) -> bool:
+        """Closing would stop the work `text` describes: True to stop it and close.
+
+        Unattended runs stop it, as closing always did: no one is there to close later.
+        """
+        button = QMessageBox.StandardButton
+        words = {button.Yes: "Stop and close", button.No: "Keep running"}
+        return self.ask("Work still running", text, words, button.Yes) == button.Yes
 
     def update_title(self, *_args: object) -> None:
         name = self.files.shown_title() or "no project"  # no patient's name by default
@@ -377,10 +392,34 @@ class MainWindow(QMainWindow):
         for act in (self.act_save, self.act_save_as, self.act_export_coco, self.act_export_via):
             act.setEnabled(has_images)
 
+    def running_work(self) -> list[str]:
+        """A sentence per running job that closing would stop and the user would miss."""
+        work = []
+        # The status-bar job (opening, importing) unless it is a source CT being read for
+        # viewing: that one is read again on the next open, so it costs nothing.
+        if self.jobs.busy() and not self.images.ct_loading:
+            task = self.progress.label.text()
+            work.append(
+                f"A task in the status bar is still running ({task}). Closing stops it "
+                "before it is finished and nothing of it is kept: an import adds nothing "
+                "to the project."
+            )
+        workflow = getattr(self, "model_workflow", None)
+        if workflow is not None:
+            work += workflow.running_work()
+        return work
+
+    def _may_stop_work(self) -> bool:
+        work = self.running_work()
+        return not work or self.ask_stop("\n\n".join(work))
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.files.wait_for_save()
         self.files.wait_for_export()  # let the file be written whole
-        if not self.files.confirm_discard():
+        # Running work first: a prediction finishing while this is asked changes the
+        # project, and the unsaved-edits question that follows then sees it. Nothing is
+        # stopped until both are answered, so a Cancel on either leaves all running.
+        if not self._may_stop_work() or not self.files.confirm_discard():
             event.ignore()
             return
         self.jobs.stop()
@@ -390,3 +429,14 @@ class MainWindow(QMainWindow):
             workflow.shutdown()
         self.doc.close_session()
         event.accept()
+
+
+def ask_in_words(parent: QWidget, title: str, text: str, words: dict[Any, str]) -> Any:
+    """A question whose standard buttons carry `words`; the last is the default (make it
+    the answer that loses nothing: Enter is pressed without reading)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    for button, word in words.items():
+        box.addButton(button).setText(word)
+        box.setDefaultButton(button)
+    box.exec()
+    return box.standardButton(box.clickedButton())
