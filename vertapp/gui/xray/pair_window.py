@@ -3,6 +3,9 @@
 It runs the alignment (a core job, `vertapp.xray.pair`) in a worker with progress and
 Cancel, shows the three images and the per-vertebra table, lets a vertebra be corrected by
 hand (undoable) and exports the result. It takes a job factory, never the main window.
+
+Hand corrections live only here until exported, so closing the window (itself or with its
+main window) and Align again ask first when some are not exported (`keep_corrections`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -27,6 +31,16 @@ from shiboken6 import isValid
 from vertapp.gui.widgets.actions import StdKey, make_action
 from vertapp.gui.widgets.progress_box import ProgressBox
 from vertapp.gui.widgets.worker import JobWorker
+from vertapp.gui.xray.keep_corrections import (
+    CANCEL,
+    DISCARD,
+    EXPORT,
+    Answer,
+    Question,
+    aligning_again,
+    ask_box,
+    closing,
+)
 from vertapp.gui.xray.nudge import NudgeCommand
 from vertapp.gui.xray.pair_images import PairImages
 from vertapp.gui.xray.pair_table import PairTable
@@ -48,6 +62,8 @@ NUDGE_KEYS: tuple[tuple[str, str | list[str], tuple[float, float, float, float]]
 
 
 _RUNNING: set[JobWorker] = set()
+NOBODY_SEES = ("offscreen", "minimal")  # Qt platforms that show no window to answer a box
+NOT_HALFWAY = "An export is not stopped halfway: it would leave new and old files mixed"
 
 
 def _keep(worker: JobWorker) -> JobWorker:
@@ -67,6 +83,8 @@ class PairWindow(QMainWindow):
         self.state: PairState | None = None
         self.worker: JobWorker | None = None
         self._running = False
+        self._cancellable = True  # the running job may be cancelled (an export may not)
+        self._on_done: Callable[[Any], None] = lambda _result: None
         self.stack = QUndoStack(self)
         self.images = PairImages()
         for pane in (self.images.low_pane, self.images.fused_pane):
@@ -85,6 +103,9 @@ class PairWindow(QMainWindow):
         self._build_dock()
         self._build_actions()
         self.resize(1400, 900)
+        self._main = parent.window() if parent is not None else None
+        if self._main is not None:  # its main window closing would drop this one unasked
+            self._main.installEventFilter(self)
 
     def _build_dock(self) -> None:
         box = QWidget()
@@ -128,40 +149,84 @@ class PairWindow(QMainWindow):
 
     # running ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Align (again) in the worker; the table and images follow when it is done."""
-        self._run(self.factory, "Aligning", self._on_aligned)
+        """Align (again) in the worker; the table and images follow when it is done. Hand
+        corrections not exported are lost by that: asked first."""
+        if self.busy():
+            self.statusBar().showMessage("Still working: wait for it or cancel it.", 4000)
+            return
+        if self._may_drop_corrections(aligning_again):
+            self._run(self.factory, "Aligning", self._on_aligned)
 
     def busy(self) -> bool:
         """A job runs, or its thread's end has not been handled yet."""
         return self._running
 
-    def _run(self, factory: Callable[[], Job[Any]], text: str, on_done: Any) -> None:
+    def _run(
+        self,
+        factory: Callable[[], Job[Any]],
+        text: str,
+        on_done: Callable[[Any], None],
+        cancellable: bool = True,
+    ) -> None:
         if self.busy():
             self.statusBar().showMessage("Still working: wait for it or cancel it.", 4000)
             return
         worker = _keep(JobWorker(factory))
         worker.progress.connect(self.progress.update_progress)
-        worker.finished_ok.connect(on_done)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
+        # its end is read from the worker on the GUI thread (the thread's end, queued), so a
+        # close that waits for the job can handle it at once and the late signal is a no-op
         worker.finished.connect(lambda w=worker: self._on_thread_end(w) if isValid(self) else None)
         self.destroyed.connect(worker.cancel)  # the main window closed with this one open
-        self.worker = worker
+        self.worker, self._on_done, self._cancellable = worker, on_done, cancellable
         self._running = True
         self.progress.start(text)
+        self._show_cancel(cancellable)
         self._set_busy(True)
         worker.start()
 
+    def _show_cancel(self, cancellable: bool) -> None:
+        button = self.progress.cancel_button
+        button.setEnabled(cancellable)
+        button.setToolTip("" if cancellable else NOT_HALFWAY)
+
     def cancel(self) -> None:
-        if self.worker is not None:
+        if self.worker is not None and self._cancellable:
             self.worker.cancel()
             self.progress.cancel_button.setEnabled(False)
 
     def _on_thread_end(self, worker: JobWorker) -> None:
-        if worker is self.worker:
-            self._running = False
-            self.progress.finish()
-            self._set_busy(False)
+        if worker is not self.worker or not self._running:
+            return  # a stale signal, or handled already (`_settle`)
+        self._running = False
+        self.progress.finish()
+        if worker.error is not None:
+            self._on_failed(worker.error)
+        elif worker.was_cancelled:
+            self._on_cancelled()
+        else:
+            self._on_done(worker.result)
+        self._set_busy(False)
+
+    def _settle(self) -> None:
+        """End the running job now and handle its end here, not later from the event queue.
+        An alignment is cancelled (nothing of it is shown yet); an export is let finish:
+        cancelled partway it would leave a new fused.png beside an old alignment.json."""
+        worker = self.worker
+        if worker is None or not self._running:
+            return
+        if self._cancellable:
+            worker.cancel()
+            # a model reading the images may not see the cancel for a while: the window goes
+            # on without it (`_keep` holds the thread until it ends)
+            ended = worker.wait(10000)
+        else:
+            ended = worker.wait()
+        if ended:
+            self._on_thread_end(worker)
+
+    def _wait_for_export(self) -> None:
+        if self._running and not self._cancellable:
+            self._settle()
 
     def _set_busy(self, busy: bool) -> None:
         ready = not busy and self.state is not None
@@ -169,6 +234,9 @@ class PairWindow(QMainWindow):
         self.act_export.setEnabled(ready)
         for act in self.nudge_actions:
             act.setEnabled(ready)
+        # an undo while a job runs would change the alignment an export is writing
+        self.act_undo.setEnabled(not busy and self.stack.canUndo())
+        self.act_redo.setEnabled(not busy and self.stack.canRedo())
 
     def _on_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
@@ -222,24 +290,90 @@ class PairWindow(QMainWindow):
 
     # export ----------------------------------------------------------------------------
     def ask_export(self) -> None:
+        folder = self._choose_folder()
+        if folder is not None:
+            self.export_to(folder)
+
+    def _choose_folder(self) -> Path | None:
         folder = QFileDialog.getExistingDirectory(self, "Export the pair into a folder")
-        if folder:
-            self.export_to(Path(folder))
+        return Path(folder) if folder else None
 
     def export_to(self, folder: Path) -> None:
         if self.state is None:
             return
         state = self.state
-        self._run(lambda: export_job(state, folder), "Exporting", self._on_exported)
+        self._run(lambda: export_job(state, folder), "Exporting", self._on_exported, False)
 
     def _on_exported(self, written: list[Path]) -> None:
+        # nothing can change the corrections while an export runs (`_set_busy`): what is
+        # shown now is what was written
+        self.stack.setClean()
         # no path in the message: folder names may carry a patient's name
         self.statusBar().showMessage(
             f"Exported the fused image, alignment and ZOIs ({len(written)} files)"
         )
 
+    # unexported corrections --------------------------------------------------------------
+    def unexported(self) -> list[str]:
+        """Vertebrae corrected by hand and not exported as they are now (spine order)."""
+        if self.state is None or self.stack.isClean():
+            return []
+        return [level for level in self.table.levels if level in self.state.corrected]
+
+    def ask(self, question: Question, default: Answer) -> Answer:
+        """Every question of this window, as the main window's `ask`: unattended runs get
+        `default` without asking (tests replace this method)."""
+        if self._unattended():
+            return default
+        return ask_box(self, question)
+
+    def _unattended(self) -> bool:
+        """Marked headless (this window or its main window, as screenshots and tests do), or
+        on a platform that shows no window: a modal box there would wait forever."""
+        parent = self.parentWidget()
+        return bool(
+            self.property("headless")
+            or (parent is not None and parent.window().property("headless"))
+            or QApplication.platformName() in NOBODY_SEES
+        )
+
+    def _may_drop_corrections(self, question: Callable[[list[str]], Question]) -> bool:
+        """True when nothing would be lost, or the corrections were exported, or the user
+        chose to go on without them. Unattended: keep them (no)."""
+        levels = self.unexported()
+        if not levels:
+            return True
+        answer = self.ask(question(levels), CANCEL)
+        if answer == EXPORT:
+            return self._export_and_wait()
+        return answer == DISCARD
+
+    def _export_and_wait(self) -> bool:
+        """Export into a folder asked for, and wait for it (as the main window saves before
+        closing): True once the corrections are on disk. A failed export says why and keeps
+        the window."""
+        folder = self._choose_folder()
+        if folder is None:
+            return False
+        self._settle()  # closing during an alignment: it is cancelled, the export runs
+        self.export_to(folder)
+        self._wait_for_export()
+        return self.stack.isClean()
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
-        if self.worker is not None and self.worker.isRunning():
-            self.worker.cancel()
-            self.worker.wait(10000)
+        self._wait_for_export()  # let its files be written whole, then ask
+        # a hidden window was closed (and asked) before: closing it again loses nothing more
+        if self.isVisible() and not self._may_drop_corrections(closing):
+            event.ignore()
+            return
+        self._settle()
         super().closeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """The main window closing closes this one first, which may ask; cancelled there,
+        the main window stays open too."""
+        closing_main = watched is self._main and event.type() == QEvent.Type.Close
+        if closing_main and self.isVisible() and not self.close():
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
