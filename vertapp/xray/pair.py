@@ -9,6 +9,8 @@ nudge redraws without redoing the whole fused image.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -171,25 +173,61 @@ EXPORT_FILES = (
 
 def export_job(state: PairState, folder: Path) -> Job[list[Path]]:
     """Write the fused image (PNG in the low-dose file's type, 16-bit TIFF), alignment.json
-    and both images' ZOIs with their index, each file atomically, under fixed neutral names
-    (no patient identifier reaches a file name)."""
+    and both images' ZOIs with their index under fixed neutral names (no patient
+    identifier reaches a file name).
+
+    As one set: everything is written into a hidden staging folder inside `folder` first,
+    then moved into place, alignment.json last. A full disk or a killed process while
+    writing leaves the previous export whole, never a new fused.png beside an old
+    alignment.json."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".export-", dir=folder))
+    except OSError as err:
+        raise InputError(f"cannot export into {folder.name}: {err.strerror or err}") from err
+    try:
+        names = yield from _write_set(state, stage)
+        yield Progress("Exporting", 0.9, "moving into place")
+        return [_move_into(stage / name, folder / name, stage) for name in names]
+    except OSError as err:
+        raise InputError(f"cannot export into {folder.name}: {err.strerror or err}") from err
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_set(state: PairState, stage: Path) -> Job[list[str]]:
+    """The export's files in `stage`; their names, alignment.json last (the set's mark)."""
     inputs = state.inputs
-    written: list[Path] = []
     yield Progress("Exporting", 0.0, "fused image")
     # fused again whole: the view's hand corrections kept their neighbours' grey fits
     fused = fuse(inputs.low, inputs.high, state.alignment, inputs.high_zois)
-    write_png(folder / "fused.png", same_scale(fused, inputs.low))
-    _write_tiff16(folder / "fused.tif", fused, inputs.low)
-    written += [folder / "fused.png", folder / "fused.tif"]
-    yield Progress("Exporting", 0.4, "alignment.json")
-    write_json(folder / "alignment.json", alignment_record(state.alignment))
-    written.append(folder / "alignment.json")
+    write_png(stage / "fused.png", same_scale(fused, inputs.low))
+    _write_tiff16(stage / "fused.tif", fused, inputs.low)
     yield Progress("Exporting", 0.6, "ZOIs")
-    written.append(write_zois(inputs.low, inputs.low_zois, "low", folder / "zois_low"))
-    written.append(write_zois(inputs.high, inputs.high_zois, "high", folder / "zois_high"))
-    return written
+    low = write_zois(inputs.low, inputs.low_zois, "low", stage / "zois_low")
+    high = write_zois(inputs.high, inputs.high_zois, "high", stage / "zois_high")
+    yield Progress("Exporting", 0.8, "alignment.json")
+    write_json(stage / "alignment.json", alignment_record(state.alignment))
+    return [
+        "fused.png",
+        "fused.tif",
+        str(low.relative_to(stage)),
+        str(high.relative_to(stage)),
+        "alignment.json",
+    ]
+
+
+def _move_into(src: Path, dest: Path, stage: Path) -> Path:
+    """Rename `src` (a file, or a ZOI index inside its own folder) over `dest`; a folder
+    it replaces goes aside into `stage` first (deleted with it)."""
+    if src.parent != stage:  # a ZOI index: move its whole folder
+        _move_into(src.parent, dest.parent, stage)
+        return dest
+    if src.is_dir() and dest.is_dir():
+        dest.rename(stage / (".old-" + dest.name))
+    os.replace(src, dest)
+    return dest
 
 
 def _write_tiff16(path: Path, fused: np.ndarray, low: np.ndarray) -> None:

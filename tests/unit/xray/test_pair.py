@@ -82,6 +82,42 @@ def test_export_writes_fused_alignment_and_zois(state: PairState, tmp_path: Path
     assert not list(tmp_path.rglob("*.tmp*"))
 
 
+def test_an_export_that_fails_part_way_leaves_the_previous_one_whole(
+    state: PairState, tmp_path: Path, monkeypatch
+) -> None:
+    """Disk full while writing the ZOIs: the earlier export's fused image and alignment
+    stay as they were (not a new fused.png beside an old alignment.json), in words."""
+    from vertapp.errors import InputError
+    from vertapp.xray import pair as pair_module
+
+    run_job(export_job(state, tmp_path))
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    state.set_similarity("T12", nudged(state.similarity("T12"), -3.0, 2.0, 1.0, 1.01))
+
+    def full(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pair_module, "write_zois", full)
+    with pytest.raises(InputError, match="No space left"):
+        run_job(export_job(state, tmp_path))
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # nothing new, nothing staged left behind
+    monkeypatch.undo()
+    run_job(export_job(state, tmp_path))  # the next one replaces the set, ZOI folders too
+    assert (tmp_path / "alignment.json").read_bytes() != before[Path("alignment.json")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["alignment.json", "fused.png", "fused.tif", "zois_high", "zois_low"]
+    )
+
+
+def test_exporting_into_a_file_says_so_in_words(state: PairState, tmp_path: Path) -> None:
+    from vertapp.errors import InputError
+
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(InputError, match="cannot export into taken"):
+        run_job(export_job(state, tmp_path / "taken"))
+
+
 def test_export_after_a_correction_is_the_core_fuse_of_it(state: PairState, tmp_path: Path) -> None:
     sim = state.similarity("T12")
     state.set_similarity("T12", nudged(sim, -3.0, 2.0, 1.0, 1.01))
