@@ -24,7 +24,14 @@ def ground_truth_coco(project: Project, image_ids: Sequence[int]) -> dict[str, A
 
 
 def has_ground_truth(project: Project, image_id: int) -> bool:
-    return any(i.source == "manual" for i in project.images[image_id].instances)
+    """Hand-drawn outlines and no model output: the image is a reference to score runs
+    against, and Predict leaves it alone. A vertebra drawn by hand where the model
+    missed one (beside its predictions, reviewed or not) does not make the image
+    ground truth: it was still skipped by the next run, its old predictions left in,
+    and Compare scored the run against that one vertebra."""
+    instances = project.images[image_id].instances
+    drawn = any(i.source == "manual" for i in instances)
+    return drawn and not any(i.model_id for i in instances)
 
 
 def _subset(coco: dict[str, Any], image_ids: Sequence[int]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def apply_with_status(project: Project, ops: Sequence[Operation], image_id: int)
     """
     inverse = project.apply(Macro(tuple(ops), "Review"))
     img = project.images[image_id]
-    status = derived_image_status(img)
+    status = derived_image_status(img, decided=True)
     if status == img.status:
         return inverse
     status_inverse = project.apply(SetImageStatus(image_id, status))
@@ -155,11 +155,15 @@ def move_to_level_ops(img: ImageRecord, inst: Instance, level: str) -> list[Oper
 
 
 def accept_above_ops(img: ImageRecord, threshold: float) -> list[Operation]:
-    """Accept every pending prediction of the image whose score reaches `threshold`."""
+    """Accept every pending prediction of the image whose score reaches `threshold`,
+    except those flagged for an expert: that call is the expert's, one by one."""
     return [
         AcceptPrediction(i.id, True)
         for i in img.instances
-        if is_pending(i) and i.score is not None and i.score >= threshold
+        if is_pending(i)
+        and not app_field(i, FLAG_KEY)
+        and i.score is not None
+        and i.score >= threshold
     ]
 
 

@@ -17,6 +17,7 @@ unless the image was flagged for an expert, which only the user clears.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,19 +70,32 @@ def hidden_by_threshold(inst: Instance, threshold: float) -> bool:
     )
 
 
-def derived_image_status(img: ImageRecord) -> str:
-    """What an image's status should be after a review decision."""
+def derived_image_status(img: ImageRecord, decided: bool = False) -> str:
+    """What an image's status should be now; `decided`: a review decision was just made
+    on it. A rejection leaves no trace on the vertebrae that remain, so it is the
+    decision itself that puts the image in progress, and rejecting its last prediction
+    completes it (before, both left it "not started")."""
     if img.status == FLAGGED:
         return FLAGGED
     predicted = [i for i in img.instances if i.source != "manual"]
     if not img.instances:
+        if decided:
+            return COMPLETED
         return img.status if img.status != IN_PROGRESS else NOT_STARTED
     statuses = [instance_status(i) for i in img.instances]
     if all(s == COMPLETED for s in statuses):
         return COMPLETED
     if predicted and all(s == NOT_STARTED for s in (instance_status(i) for i in predicted)):
+        if decided:
+            return IN_PROGRESS
         return img.status if img.status != COMPLETED else NOT_STARTED
     return IN_PROGRESS
+
+
+def status_after_unflag(img: ImageRecord) -> str:
+    """The status an image flagged for an expert falls back to when the flag is cleared:
+    what its vertebrae say (one step, so one undo brings the flag back)."""
+    return derived_image_status(dataclasses.replace(img, status=NOT_STARTED))
 
 
 def list_text(img: ImageRecord) -> str:

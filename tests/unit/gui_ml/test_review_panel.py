@@ -122,3 +122,17 @@ def test_hand_drawn_outlines_are_not_rejected(panel, review_doc) -> None:
     panel.reject_selected()
     assert review_doc.project.has_instance(5) and review_doc.stack.count() == 0
     assert messages == ["Only predictions can be rejected; delete a drawn outline instead."]
+
+
+def test_clearing_the_expert_flag_is_one_undo_step(panel, review_doc) -> None:
+    for row in list(panel._row_ids):  # every vertebra of image 1 accepted: completed
+        select(panel, row)
+        panel.accept_selected()
+    img = review_doc.project.images[1]
+    assert img.status == rv.COMPLETED
+    panel.toggle_image_flag()
+    assert img.status == rv.FLAGGED
+    panel.toggle_image_flag()
+    assert img.status == rv.COMPLETED  # what its vertebrae say
+    review_doc.stack.undo()
+    assert img.status == rv.FLAGGED  # one Ctrl+Z brings the flag back

@@ -171,3 +171,20 @@ def test_shifting_levels_moves_radiograph_parts_with_their_vertebra() -> None:
         "L3",
         "unknown",
     ]
+
+
+def test_accept_all_above_leaves_flagged_vertebrae_to_the_expert(project) -> None:
+    dec.apply_with_status(project, dec.flag_ops(project, [3]), 1)  # T3, 0.97
+    ops = dec.accept_above_ops(project.images[1], 0.5)
+    assert sorted(op.instance_id for op in ops) == [1, 2]
+
+
+def test_a_rejection_is_a_decision(project) -> None:
+    """Reject 1 of 3: the image is in progress; reject an image's only prediction: the
+    image has been reviewed (completed), not left "not started" for good."""
+    dec.apply_with_status(project, dec.reject_ops(project, [1]), 1)
+    assert project.images[1].status == st.IN_PROGRESS
+    undo = dec.apply_with_status(project, dec.reject_ops(project, [4]), 2)
+    assert not project.images[2].instances and project.images[2].status == st.COMPLETED
+    project.apply(undo)
+    assert project.images[2].status == st.NOT_STARTED and project.images[2].instances

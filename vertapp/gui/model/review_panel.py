@@ -396,12 +396,8 @@ class ReviewPanel(QWidget):
         img = self._image()
         if img is None:
             return
-        status = rv.NOT_STARTED if img.status == rv.FLAGGED else rv.FLAGGED
-        self._set_image_status(status)
-        if status == rv.NOT_STARTED:  # unflagged: fall back to what the vertebrae say
-            derived = rv.derived_image_status(img)
-            if derived != img.status:
-                self._set_image_status(derived)
+        flagged = img.status == rv.FLAGGED
+        self._set_image_status(rv.status_after_unflag(img) if flagged else rv.FLAGGED)
 
     def mark_completed(self) -> None:
         self._set_image_status(rv.COMPLETED)
