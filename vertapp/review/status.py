@@ -98,6 +98,11 @@ def status_after_unflag(img: ImageRecord) -> str:
     return derived_image_status(dataclasses.replace(img, status=NOT_STARTED))
 
 
+def hidden_pending(img: ImageRecord, threshold: float) -> list[Instance]:
+    """Undecided predictions the threshold hides: never shown, so never reviewed."""
+    return [i for i in img.instances if is_pending(i) and hidden_by_threshold(i, threshold)]
+
+
 def list_text(img: ImageRecord) -> str:
     """The project list's words for an image: its saved status, then what waits in it."""
     text = STATUS_TEXT.get(img.status, img.status)
@@ -111,8 +116,12 @@ def status_after_hand_edit(img: ImageRecord) -> str | None:
 
 
 # -- navigation --------------------------------------------------------------------------------
-def needs_review(img: ImageRecord) -> bool:
-    return img.status != COMPLETED and any(is_pending(i) for i in img.instances)
+def needs_review(img: ImageRecord, threshold: float = 0.0) -> bool:
+    """Not completed and holding a prediction to decide that the review threshold shows
+    (one hidden below it cannot be decided: navigation looped between such images)."""
+    return img.status != COMPLETED and any(
+        is_pending(i) and not hidden_by_threshold(i, threshold) for i in img.instances
+    )
 
 
 def is_flagged(img: ImageRecord) -> bool:
@@ -120,10 +129,19 @@ def is_flagged(img: ImageRecord) -> bool:
 
 
 def next_image(
-    project: Project, order: Sequence[int], current: int | None, *, flagged: bool = False
+    project: Project,
+    order: Sequence[int],
+    current: int | None,
+    *,
+    flagged: bool = False,
+    threshold: float = 0.0,
 ) -> int | None:
-    """The next image after `current` (wrapping) that needs review (or is flagged)."""
-    test = is_flagged if flagged else needs_review
+    """The next image after `current` (wrapping) that needs review at the shown
+    `threshold` (or is flagged)."""
+
+    def test(img: ImageRecord) -> bool:
+        return is_flagged(img) if flagged else needs_review(img, threshold)
+
     ids = list(order)
     start = ids.index(current) + 1 if current in ids else 0
     for k in range(len(ids)):

@@ -136,3 +136,26 @@ def test_clearing_the_expert_flag_is_one_undo_step(panel, review_doc) -> None:
     assert img.status == rv.COMPLETED  # what its vertebrae say
     review_doc.stack.undo()
     assert img.status == rv.FLAGGED  # one Ctrl+Z brings the flag back
+
+
+def test_hidden_predictions_neither_hold_navigation_nor_outlive_completion(
+    panel, review_doc
+) -> None:
+    """At 0.85 image 1's T2 (0.80) is hidden: once the rest is decided, Next unreviewed
+    does not send the reviewer back to it, and Mark completed rejects it (one undo step)."""
+    project = review_doc.project
+    panel.set_threshold(0.85)
+    panel.accept_all_above()  # T1, T3 of image 1
+    review_doc.set_current(2)
+    panel.accept_all_above()  # L1 of image 2
+    messages = []
+    panel.message.connect(messages.append)
+    panel.go_next_unreviewed()
+    assert review_doc.current_id == 2 and messages == ["No other image needing review."]
+    review_doc.set_current(1)
+    panel.mark_completed()
+    img = project.images[1]
+    assert [i.label for i in img.instances] == ["T1", "T3"] and img.status == rv.COMPLETED
+    review_doc.stack.undo()
+    assert [i.label for i in img.instances] == ["T1", "T2", "T3"]
+    assert img.status != rv.COMPLETED

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from vertapp.annotations.model import Instance, Project
-from vertapp.annotations.ops import Operation, SetImageStatus
+from vertapp.annotations.ops import Macro, Operation, SetImageStatus
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.widgets.colors import label_color, level_color
@@ -400,7 +400,23 @@ class ReviewPanel(QWidget):
         self._set_image_status(rv.status_after_unflag(img) if flagged else rv.FLAGGED)
 
     def mark_completed(self) -> None:
-        self._set_image_status(rv.COMPLETED)
+        """Completed as shown: predictions hidden below the threshold were never seen, so
+        they are rejected with it (one undo step), not left undecided in the saved project,
+        its COCO and the 3D labels the command line makes from it."""
+        img = self._image()
+        if img is None:
+            return
+        hidden = rv.hidden_pending(img, self.threshold)
+        if not hidden:
+            self._set_image_status(rv.COMPLETED)
+            return
+        ops = decisions.reject_ops(self.host.project, [i.id for i in hidden])
+        ops.append(SetImageStatus(img.id, rv.COMPLETED))
+        project = self.host.project
+        inverse = project.apply(Macro(tuple(ops), "Image completed"))
+        self.host.stack.push(OpCommand(project.apply, inverse, "Image completed"))
+        self.message.emit(f"{len(hidden)} prediction(s) below the threshold were rejected.")
+        self.refresh()
 
     def _set_image_status(self, status: str) -> None:
         image_id = self.host.current_id
@@ -420,7 +436,9 @@ class ReviewPanel(QWidget):
 
     def _go(self, *, flagged: bool) -> None:
         host = self.host
-        target = rv.next_image(host.project, host.image_ids, host.current_id, flagged=flagged)
+        target = rv.next_image(
+            host.project, host.image_ids, host.current_id, flagged=flagged, threshold=self.threshold
+        )
         if target is None:
             what = "flagged" if flagged else "needing review"
             self.message.emit(f"No other image {what}.")
