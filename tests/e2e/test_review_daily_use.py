@@ -155,8 +155,10 @@ def test_whole_spine_renumbered_one_level_from_the_keyboard(review, window) -> N
     assert "one level up" in review.note.text()
     window.doc.stack.undo()
     assert [i.label for i in review.host.project.images[1].instances] == list(SCORES)
-    acts["levels_down"].trigger()  # L4 would become L5: allowed
-    acts["levels_down"].trigger()  # L5 would leave T1..L5: refused
-    assert "L5 would go below L5" in review.note.text()
+    acts["levels_down"].trigger()  # the hidden L4 (0.60) becomes L5, undecided
+    acts["levels_down"].trigger()  # ... and would leave T1..L5: dropped, not a refusal
     labels = [i.label for i in review.host.project.images[1].instances]
-    assert labels == ["L1", "L2", "L3", "L4", "L5"]
+    assert labels == ["L2", "L3", "L4", "L5"]
+    acts["levels_down"].trigger()  # the shown L5 would leave T1..L5: refused in words
+    assert "L5 would go below L5" in review.note.text()
+    assert [i.label for i in review.host.project.images[1].instances] == labels

@@ -31,6 +31,7 @@ from vertapp.annotations.ops import (
     RejectPrediction,
     Relabel,
     SetImageStatus,
+    SetInstanceFields,
     SetReviewed,
 )
 from vertapp.labels import VERTEBRAE
@@ -106,33 +107,50 @@ def swap_label_ops(project: Project, instance_id: int, other_id: int) -> list[Op
     return [Relabel(other_id, mine), Relabel(instance_id, theirs), SetReviewed(instance_id, True)]
 
 
-def shift_levels_ops(project: Project, image_id: int, step: int) -> list[Operation]:
+def shift_levels_ops(
+    project: Project, image_id: int, step: int, hidden: Collection[int] = ()
+) -> list[Operation]:
     """Every vertebra of the image `step` levels further down (+1: T12 becomes L1; -1: L1
     becomes T12): a T1..L5 label (CT MIPs, whole vertebrae) or a radiograph part's level.
 
     The outlines stay; each changed prediction counts as corrected. EditError in words when
-    a level would leave T1..L5 or the image has no numbered vertebra."""
+    a shown level would leave T1..L5 or the image has no numbered vertebra. `hidden`: ids
+    of undecided predictions the review threshold hides. They move with the spine but stay
+    undecided (nobody saw them), and one that would leave T1..L5 is dropped; before, a
+    hidden "L5" refused a shift the reviewer could not see the reason for, and a hidden
+    one came out "corrected" and in sight below the threshold."""
     img = project.images[image_id]
-    changes = [(inst, lv) for inst in img.instances if (lv := _level_of(inst)) is not None]
-    if not changes:
+    numbered = [(inst, lv) for inst in img.instances if (lv := _level_of(inst)) is not None]
+    shown = [(inst, lv) for inst, lv in numbered if inst.id not in hidden]
+    if not shown:
         raise EditError("this image has no vertebra numbered T1..L5 to renumber")
     if step == 0:
         raise EditError("a shift of 0 levels changes nothing")
-    moved = {lv: VERTEBRAE.index(lv) + step for _, lv in changes}
     off = sorted(
-        (lv for lv, i in moved.items() if not 0 <= i < len(VERTEBRAE)), key=VERTEBRAE.index
+        {lv for _, lv in shown if not 0 <= VERTEBRAE.index(lv) + step < len(VERTEBRAE)},
+        key=VERTEBRAE.index,
     )
     if off:
         where = "above T1" if step < 0 else "below L5"
         raise EditError(f"{', '.join(off)} would go {where}: shift refused, nothing changed")
     ops: list[Operation] = []
-    for inst, lv in changes:
-        new = VERTEBRAE[moved[lv]]
-        if inst.label in VERTEBRAE:
-            ops.append(Relabel(inst.id, new))
-        else:
-            ops += move_to_level_ops(img, inst, new)
+    for inst, lv in numbered:
+        ops += _shifted(img, inst, lv, step, inst.id in hidden)
     return ops
+
+
+def _shifted(
+    img: ImageRecord, inst: Instance, level: str, step: int, hidden: bool
+) -> list[Operation]:
+    k = VERTEBRAE.index(level) + step
+    if not 0 <= k < len(VERTEBRAE):  # only a hidden one gets here (shown ones refuse)
+        return [DeleteInstance(inst.id)]
+    new = VERTEBRAE[k]
+    if inst.label not in VERTEBRAE:
+        return move_to_level_ops(img, inst, new, corrected=not hidden)
+    if hidden:
+        return [SetInstanceFields(inst.id, (("label", new),))]
+    return [Relabel(inst.id, new)]
 
 
 def _level_of(inst: Instance) -> str | None:
@@ -143,13 +161,16 @@ def _level_of(inst: Instance) -> str | None:
     return level if level in VERTEBRAE else None
 
 
-def move_to_level_ops(img: ImageRecord, inst: Instance, level: str) -> list[Operation]:
+def move_to_level_ops(
+    img: ImageRecord, inst: Instance, level: str, corrected: bool = True
+) -> list[Operation]:
     """A radiograph part moved to vertebra `level` (already normalised): the annotation
     layer has no operation for an instance's "vertapp" fields, so it is replaced in place
-    by a copy, its place in the image kept; a prediction becomes corrected."""
+    by a copy, its place in the image kept; a prediction becomes corrected (unless not
+    `corrected`: a hidden one moved along with a shift)."""
     new = inst.copy()
     new.extra.setdefault(APP, {})[VERTEBRA_KEY] = level
-    if new.source == "predicted":
+    if corrected and new.source == "predicted":
         new.source = "corrected"
     return [DeleteInstance(inst.id), AddInstance(img.id, new, img.instance_index(inst.id))]
 

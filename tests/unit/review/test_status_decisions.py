@@ -188,3 +188,24 @@ def test_a_rejection_is_a_decision(project) -> None:
     assert not project.images[2].instances and project.images[2].status == st.COMPLETED
     project.apply(undo)
     assert project.images[2].status == st.NOT_STARTED and project.images[2].instances
+
+
+def test_a_shift_follows_what_is_shown(project) -> None:
+    """Hidden below the threshold: a 0.80 T2 on image 1, a 0.30 L5 added to image 2. They
+    neither refuse a shift nor come out corrected; one pushed past L5 is dropped."""
+    from tests.unit.review.sample import predicted
+    from vertapp.annotations.ops import AddInstance
+
+    img1, img2 = project.images[1], project.images[2]
+    dec.apply_with_status(project, dec.shift_levels_ops(project, 1, 1, hidden=[2]), 1)
+    assert [(i.label, i.source) for i in img1.instances] == [
+        ("T2", "corrected"),
+        ("T3", "predicted"),
+        ("T4", "corrected"),
+    ]
+    assert not img1.instances[1].reviewed  # still undecided, still hidden
+    project.apply(AddInstance(2, predicted(9, "L5", 40, 0.30)))
+    with pytest.raises(VertAppError, match="L5 would go below L5"):
+        dec.shift_levels_ops(project, 2, 1)  # counted as shown: refused as before
+    dec.apply_with_status(project, dec.shift_levels_ops(project, 2, 1, hidden=[9]), 2)
+    assert [(i.label, i.source) for i in img2.instances] == [("L2", "corrected")]

@@ -365,7 +365,9 @@ class ReviewPanel(QWidget):
         if image_id is None:
             return
         try:
-            ops = decisions.shift_levels_ops(self.host.project, image_id, step)
+            img = self.host.project.images[image_id]
+            hidden = [i.id for i in img.instances if self.hidden_by_threshold(i)]
+            ops = decisions.shift_levels_ops(self.host.project, image_id, step, hidden)
         except VertAppError as err:
             self.message.emit(str(err))
             return
