@@ -178,6 +178,7 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     """
     from vertapp.ml.checkpoint import read_checkpoint
     from vertapp.ml.config import TrainConfig
+    from vertapp.ml.train import labelled_only
     from vertapp.xray.training import (
         radiograph_overrides,
         radiograph_samples,
@@ -190,9 +191,9 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     if resume:  # the checkpoint's own classes and size
         stored = read_checkpoint(resume)
         names, cfg_stored = list(stored["class_names"]), TrainConfig.from_dict(stored["config"])
-        return radiograph_samples(dataset, names, cfg_stored.max_size), cfg
+        return labelled_only(radiograph_samples(dataset, names, cfg_stored.max_size), dataset), cfg
     cfg = radiograph_overrides(cfg.override(class_names=names))
-    return radiograph_samples(dataset, names, cfg.max_size), cfg
+    return labelled_only(radiograph_samples(dataset, names, cfg.max_size), dataset), cfg
 
 
 def radiograph_validator(data: Any) -> Any:

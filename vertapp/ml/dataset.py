@@ -128,6 +128,22 @@ def load_samples(
     return samples_from_coco(coco, root, names, source=str(coco_path), with_images=with_images)
 
 
+def is_label_annotation(ann: dict[str, Any]) -> bool:
+    """A truth to train and score on: drawn or corrected by hand, or a prediction someone
+    accepted. An undecided prediction is the model's own word (training on it taught
+    the model its own errors); COCO without VertApp's fields follows its score."""
+    meta = ann.get("vertapp")
+    app: dict[str, Any] = meta if isinstance(meta, dict) else {}
+    source = app.get("source") or ("predicted" if ann.get("score") is not None else "manual")
+    return source != "predicted" or bool(app.get("reviewed"))
+
+
+def images_to_review(coco: dict[str, Any]) -> set[int]:
+    """Ids of the images still holding undecided predictions: not fully labelled, so not
+    training material (their unreviewed vertebrae would be learnt as background)."""
+    return {int(a["image_id"]) for a in coco["annotations"] if not is_label_annotation(a)}
+
+
 def samples_from_coco(
     coco: dict[str, Any],
     root: Path,
@@ -160,7 +176,7 @@ def samples_from_coco(
         masks, labels = [], []
         for ann in by_image.get(image_id, []):
             cls = cat_to_class.get(int(ann["category_id"]))
-            if cls is None:
+            if cls is None or not is_label_annotation(ann):
                 continue
             m = segmentation_to_mask(ann.get("segmentation"), h, w)
             if m.any():

@@ -32,6 +32,7 @@ from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
 from vertapp.ml.dataset import (
     Sample,
     class_names_from_coco,
+    images_to_review,
     load_samples,
     read_coco,
     resolve_dataset_path,
@@ -92,8 +93,20 @@ def lr_factor(cfg: TrainConfig, it: int, total: int) -> float:
 
 def _samples(data: str | Path | list[Sample], cfg: TrainConfig) -> list[Sample]:
     if isinstance(data, str | Path):
-        return load_samples(data, cfg.class_names)
+        return labelled_only(load_samples(data, cfg.class_names), data)
     return list(data)
+
+
+def labelled_only(samples: list[Sample], data: str | Path) -> list[Sample]:
+    """The dataset's images less those still holding predictions to review (said so)."""
+    pending = images_to_review(read_coco(resolve_dataset_path(data)[0]))
+    if pending:
+        log.warning(
+            "%d image(s) still hold predictions nobody reviewed: left out of training "
+            "(review them first, or reject what is wrong)",
+            len(pending),
+        )
+    return [s for s in samples if s.image_id not in pending]
 
 
 def default_class_names(data: str | Path | list[Sample]) -> list[str] | None:

@@ -3,6 +3,11 @@
 A snapshot is taken on the GUI thread and must be cheap: ids, labels, polygons and where
 the pixels are. Reading images and rasterising masks happen later, in the job. The split
 into training and validation images keeps each patient on one side, by patient key.
+
+Training learns only from labels: instances a person made or decided (`is_training_label`).
+An undecided prediction, shown or hidden below the review threshold, flagged for an expert
+or not, is the model's own guess: training on it would teach the model its uncorrected
+errors, so it is neither counted in the Train dialog nor handed to the engine as a mask.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class DataImage:
     name: str
     patient: str
     n_instances: int = 0
+    n_pending: int = 0  # undecided predictions: not fully labelled yet, starts unticked
 
 
 @dataclass(frozen=True)
@@ -63,35 +69,73 @@ class ImageSnapshot:
 
 
 def data_images(project: Project) -> list[DataImage]:
+    """The project's images as the Train dialog lists them; `n_instances` counts the
+    vertebrae of their training labels only, so an image holding nothing but undecided
+    predictions counts 0; `n_pending` counts those undecided predictions (an image with
+    any starts unticked: its unreviewed vertebrae would be learnt as background)."""
     return [
         DataImage(
             img.id,
             Path(img.file_name).name,
             img.patient_key or img.file_name,
-            vertebra_count(img.instances),
+            vertebra_count(training_labels(img.instances)),
+            sum(not is_training_label(i) for i in img.instances),
         )
         for img in project.images.values()
     ]
 
 
-def vertebra_count(instances: Sequence[Instance]) -> int:
-    """Vertebrae drawn on an image: a radiograph's parts count once per level they belong
-    to (a vertebra drawn as body, pedicles and processes is one); a part of no known level
-    counts only if it is a body; any other instance is one vertebra."""
-    levels, alone = set(), 0
+def is_training_label(inst: Instance) -> bool:
+    """An instance a person made or decided: drawn by hand ("manual"), an outline edited
+    by hand ("corrected"), or an accepted prediction (`reviewed`). An undecided prediction
+    (source "predicted", not reviewed; flagged for an expert or not) is no label."""
+    return inst.source in ("manual", "corrected") or inst.reviewed
+
+
+def training_labels(instances: Sequence[Instance]) -> list[Instance]:
+    """The instances training may learn from (`is_training_label`), in order."""
+    return [inst for inst in instances if is_training_label(inst)]
+
+
+def vertebrae(instances: Sequence[Instance]) -> list[list[Instance]]:
+    """The instances grouped into the vertebrae they draw, in order of first appearance: a
+    radiograph's parts (body, pedicles, processes) of one known level are one vertebra; a
+    part of no known level is a vertebra of its own only if it is a body (any other such
+    part belongs to no vertebra and is left out); any other instance is one vertebra."""
+    out: list[list[Instance]] = []
+    by_level: dict[str, list[Instance]] = {}
     for inst in instances:
         level = _vertebra(inst)
         if level and level != UNKNOWN and inst.label in PARTS:
-            levels.add(level)
+            if level not in by_level:
+                by_level[level] = []
+                out.append(by_level[level])
+            by_level[level].append(inst)
         elif inst.label not in PARTS or inst.label == "body":
-            alone += 1
-    return len(levels) + alone
+            out.append([inst])
+    return out
+
+
+def vertebra_count(instances: Sequence[Instance]) -> int:
+    """Vertebrae drawn on an image: a radiograph's parts count once per level they belong
+    to (a vertebra drawn as body, pedicles and processes is one); a part of no known level
+    counts only if it is a body; any other instance is one vertebra (see `vertebrae`)."""
+    return len(vertebrae(instances))
 
 
 def snapshot(
-    project: Project, image_ids: Sequence[int], pending: dict[int, np.ndarray] | None = None
+    project: Project,
+    image_ids: Sequence[int],
+    pending: dict[int, np.ndarray] | None = None,
+    *,
+    labels_only: bool = True,
 ) -> list[ImageSnapshot]:
-    """Copy ids, geometry and where the pixels are (cheap: no image is read here)."""
+    """Copy ids, geometry and where the pixels are (cheap: no image is read here).
+
+    `labels_only` (the default, what training needs): the instances are the training
+    labels only (`is_training_label`), never an undecided prediction; the window's
+    training jobs (CT MIPs and radiographs) take their masks from these. False: every
+    instance. Prediction reads no instances, so either serves it."""
     pending = pending or {}
     out = []
     for image_id in image_ids:
@@ -113,7 +157,7 @@ def snapshot(
                         tuple(h.copy() for h in i.holes),
                         _vertebra(i),
                     )
-                    for i in img.instances
+                    for i in (training_labels(img.instances) if labels_only else img.instances)
                 ),
                 kind=img.kind,
                 hip_top_row=record_hip_top_row(img.extra.get("vertapp")),

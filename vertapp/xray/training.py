@@ -26,7 +26,13 @@ import numpy as np
 from vertapp.annotations.paths import safe_join
 from vertapp.errors import InputError
 from vertapp.ml.config import TrainConfig, preset
-from vertapp.ml.dataset import Sample, patient_key, read_coco, resolve_dataset_path
+from vertapp.ml.dataset import (
+    Sample,
+    is_label_annotation,
+    patient_key,
+    read_coco,
+    resolve_dataset_path,
+)
 from vertapp.ml.masks import segmentation_to_mask
 from vertapp.xray.parts import (
     BODY,
@@ -135,6 +141,8 @@ def radiograph_samples(
         small, s = resize_long_side(image, long_side)
         masks, labels = [], []
         for ann in by_image.get(int(rec["id"]), []):
+            if not is_label_annotation(ann):  # an undecided prediction is not a truth
+                continue
             cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
             mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
             if cls and mask is not None and mask.any():

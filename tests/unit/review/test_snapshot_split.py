@@ -30,7 +30,16 @@ def test_no_validation_with_one_patient() -> None:
     assert split_by_patient(images, 0.5) == ([0, 1, 2], [])
 
 
+def accept_all(project, image_id: int):
+    """The image's predictions accepted, as a reviewer would: training labels now (an
+    undecided prediction is never a training mask, see test_training_labels.py)."""
+    for inst in project.images[image_id].instances:
+        inst.reviewed = True
+    return project
+
+
 def test_snapshot_copies_geometry_and_keeps_pending_pixels(project) -> None:
+    accept_all(project, 1)
     pixels = np.full((64, 64), 7, np.uint8)
     [snap] = snapshot(project, [1], {1: pixels})
     project.instance(1).polygons[0][0, 0] = 99.0  # a later edit must not reach the job
@@ -40,6 +49,7 @@ def test_snapshot_copies_geometry_and_keeps_pending_pixels(project) -> None:
 
 
 def test_to_sample_rasterises_known_labels_only(project) -> None:
+    accept_all(project, 1)
     [snap] = snapshot(project, [1], {1: np.zeros((64, 64), np.uint8)})
     sample = to_sample(snap, ["T1", "T3"])
     assert sample.masks.shape == (2, 64, 64) and list(sample.labels) == [1, 2]

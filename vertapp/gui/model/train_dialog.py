@@ -136,10 +136,11 @@ class TrainDialog(QDialog):
             item = QTableWidgetItem(im.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            checked = im.n_instances > 0
+            checked = im.n_instances > 0 and im.n_pending == 0
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             self.table.setItem(row, 0, item)
-            for col, text in ((1, im.patient), (2, str(im.n_instances)), (3, "")):
+            count = str(im.n_instances) + (f" (+{im.n_pending} to review)" if im.n_pending else "")
+            for col, text in ((1, im.patient), (2, count), (3, "")):
                 cell = QTableWidgetItem(text)
                 cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(row, col, cell)
