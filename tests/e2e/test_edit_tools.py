@@ -159,3 +159,21 @@ def test_polygon_crossing_the_border_is_clipped(qtbot, opened) -> None:  # type:
     w.annot.tool.polygon_drawn.emit(np.array([[100.0, 10], [150, 10], [150, 40], [100, 40]]))
     new = w.doc.current.instances[1]
     assert new.polygons[0][:, 0].max() == pytest.approx(120.0)  # clipped at the image width
+
+
+def test_relabel_onto_a_level_another_outline_holds_says_so(qtbot, opened) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from vertapp.annotations import ops
+    from vertapp.annotations.model import Instance
+
+    w = opened
+    other = np.array([[5.0, 5.0], [20.0, 5.0], [20.0, 15.0], [5.0, 15.0]])
+    w.doc.edit(
+        ops.AddInstance(w.doc.current_id, Instance(w.doc.project.new_instance_id(), "T3", [other])),
+        "Add T3",
+    )
+    click(qtbot, w.annot.canvas, 50, 45)  # the first outline
+    w.choose_label("T3")
+    assert [i.label for i in w.doc.current.instances] == ["T3", "T3"]  # allowed, but ...
+    assert "T3 is now on two outlines" in w.statusBar().currentMessage()

@@ -20,6 +20,8 @@ from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_tool import Mode
+from vertapp.labels import VERTEBRAE
+from vertapp.review.decisions import label_holder
 from vertapp.review.status import status_after_hand_edit
 from vertapp.xray.part_display import instance_level
 
@@ -156,9 +158,21 @@ class EditController(QObject):
         if label not in palette.labels:
             return
         key = self.annot.layer.selected
-        if key is not None and self.doc.project.instance(key).label != label:
-            self.edit(editing.relabel(key, label))
+        if key is not None and self._relabelled(key, label):
+            self._warn_double(key, label)
         palette.set_current(label)
+
+    def _relabelled(self, key: int, label: str) -> bool:
+        if self.doc.project.instance(key).label == label:
+            return False
+        return self.edit(editing.relabel(key, label))
+
+    def _warn_double(self, key: int, label: str) -> None:
+        """A level is one vertebra: say so when a relabel gives it to a second outline (the
+        review panel asks swap / keep both; here, while drawing, a word is enough)."""
+        img = self.doc.current
+        if img is not None and label in VERTEBRAE and label_holder(img, key, label):
+            self.show_status(f"{label} is now on two outlines of this image: relabel one", 6000)
 
     def apply_suggested_label(self) -> None:
         self.choose_label(self.labels().current)
