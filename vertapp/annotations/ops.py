@@ -32,6 +32,7 @@ from vertapp.annotations.geometry import (
 )
 from vertapp.annotations.model import SOURCES, STATUSES, Change, Instance, Project
 from vertapp.errors import VertAppError
+from vertapp.labels import VERTEBRAE
 
 
 class EditError(VertAppError, ValueError):
@@ -84,6 +85,16 @@ def _mark_corrected(project: Project, inst: Instance, inverse: Operation) -> Ope
         return inverse
     inst.source = "corrected"
     return Macro((inverse, SetInstanceFields(inst.id, (("source", "predicted"),))), inverse.text)
+
+
+def _sync_level(inst: Instance) -> None:
+    """A whole vertebra drawn on a radiograph also keeps its level in
+    extra["vertapp"]["vertebra"] (as parts do), and readers look there first: a relabel to
+    another level changes both, or the saved file kept the old level for the command line,
+    the pair and training."""
+    app = inst.extra.get("vertapp")
+    if inst.label in VERTEBRAE and isinstance(app, dict) and app.get("vertebra"):
+        app["vertebra"] = inst.label
 
 
 def _changed(project: Project, inst_id: int) -> None:
@@ -155,6 +166,7 @@ class SetInstanceFields(Operation):
             old.append((name, getattr(inst, name)))
         for name, value in self.changes:
             setattr(inst, name, value)
+        _sync_level(inst)
         _changed(project, inst.id)
         return SetInstanceFields(inst.id, tuple(reversed(old)))
 
@@ -179,6 +191,7 @@ class Relabel(Operation):
             raise EditError(f"unknown label {self.label!r}; expected one of {project.labels}")
         inverse: Operation = Relabel(inst.id, inst.label)
         inst.label = self.label
+        _sync_level(inst)
         inverse = _mark_corrected(project, inst, inverse)
         _changed(project, inst.id)
         return inverse

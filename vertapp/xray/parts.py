@@ -46,18 +46,20 @@ def normalise_level(value: object) -> str:
 def vertebra_of(annotation: Mapping[str, Any], category_name: str | None = None) -> str:
     """The level an annotation belongs to.
 
-    Looked up in `vertapp.vertebra`, then a top-level "vertebra" key (other tools),
-    then the category name when it is a level itself; "unknown" when none says.
+    A category that is a level itself (a whole vertebra) is its level: a relabel in the
+    window changes the category, and files saved before round 8 kept the old level in
+    `vertapp.vertebra` beside it. Otherwise looked up in `vertapp.vertebra` (parts), then a
+    top-level "vertebra" key (other tools); "unknown" when none says.
     """
+    own = normalise_level(category_name)
+    if own != UNKNOWN:
+        return own
     app = annotation.get("vertapp")
     if isinstance(app, Mapping):
         level = normalise_level(app.get("vertebra"))
         if level != UNKNOWN:
             return level
-    level = normalise_level(annotation.get("vertebra"))
-    if level != UNKNOWN:
-        return level
-    return normalise_level(category_name)
+    return normalise_level(annotation.get("vertebra"))
 
 
 def set_vertebra(annotation: dict[str, Any], level: str) -> dict[str, Any]:

@@ -37,9 +37,11 @@ def test_levels_are_normalised_or_unknown(raw, level):
     assert normalise_level(raw) == level
 
 
-def test_level_lookup_order_vertapp_key_then_top_level_then_category():
-    assert vertebra_of({"vertapp": {"vertebra": "L2"}, "vertebra": "L3"}, "L4") == "L2"
-    assert vertebra_of({"vertapp": {"vertebra": "unknown"}, "vertebra": "l3"}, "L4") == "L3"
+def test_level_lookup_order_level_category_then_vertapp_key_then_top_level():
+    # a whole vertebra's category is its level (round 8: a relabel changes only that)
+    assert vertebra_of({"vertapp": {"vertebra": "L2"}, "vertebra": "L3"}, "L4") == "L4"
+    assert vertebra_of({"vertapp": {"vertebra": "L2"}, "vertebra": "L3"}, "body") == "L2"
+    assert vertebra_of({"vertapp": {"vertebra": "unknown"}, "vertebra": "l3"}, "body") == "L3"
     assert vertebra_of({}, "L4") == "L4"
     assert vertebra_of({}, "pedicle") == "unknown"
     ann = set_vertebra({"vertapp": {"source": "manual"}}, "t7")
