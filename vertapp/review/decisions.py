@@ -34,7 +34,7 @@ from vertapp.annotations.ops import (
     SetInstanceFields,
     SetReviewed,
 )
-from vertapp.labels import VERTEBRAE
+from vertapp.labels import PARTS, VERTEBRAE
 from vertapp.review.compare import has_ground_truth
 from vertapp.review.status import (
     APP,
@@ -94,6 +94,21 @@ def relabel_ops(project: Project, instance_id: int, label: str) -> list[Operatio
         ops.append(Relabel(instance_id, label))
     ops.append(SetReviewed(instance_id, True))
     return ops
+
+
+def relabel_choices(labels: Sequence[str]) -> list[str]:
+    """What the review's Relabel offers: a parts project's parts are relabelled by level
+    (a pedicle of L3 becomes one of L2; turning it into a body is not a review decision),
+    any other project by its own labels."""
+    parts = bool(labels) and all(label in PARTS for label in labels)
+    return list(VERTEBRAE) if parts else list(labels)
+
+
+def shown_label(inst: Instance) -> str:
+    """The label Relabel starts from: a part's level, else the instance's label."""
+    if inst.label in PARTS:
+        return str(app_field(inst, VERTEBRA_KEY, None) or "")
+    return inst.label
 
 
 def label_holder(img: ImageRecord, instance_id: int, label: str) -> Instance | None:
@@ -162,7 +177,7 @@ def _level_of(inst: Instance) -> str | None:
 
 
 def move_to_level_ops(
-    img: ImageRecord, inst: Instance, level: str, corrected: bool = True
+    img: ImageRecord, inst: Instance, level: str, corrected: bool = True, reviewed: bool = False
 ) -> list[Operation]:
     """A radiograph part moved to vertebra `level` (already normalised): the annotation
     layer has no operation for an instance's "vertapp" fields, so it is replaced in place
@@ -170,6 +185,7 @@ def move_to_level_ops(
     `corrected`: a hidden one moved along with a shift)."""
     new = inst.copy()
     new.extra.setdefault(APP, {})[VERTEBRA_KEY] = level
+    new.reviewed = new.reviewed or reviewed
     if corrected and new.source == "predicted":
         new.source = "corrected"
     return [DeleteInstance(inst.id), AddInstance(img.id, new, img.instance_index(inst.id))]

@@ -33,7 +33,7 @@ from vertapp.annotations.ops import Macro, Operation, SetImageStatus
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.widgets.colors import label_color, level_color
-from vertapp.labels import PARTS
+from vertapp.labels import PARTS, VERTEBRAE
 from vertapp.review import decisions
 from vertapp.review import status as rv
 from vertapp.review.numbering_caveat import NO_LANDMARK, unanchored
@@ -257,7 +257,7 @@ class ReviewPanel(QWidget):
             self.table.setItem(row, col, item)
 
     def _refresh_labels(self) -> None:
-        labels = list(self.host.project.labels)
+        labels = decisions.relabel_choices(list(self.host.project.labels))
         if [self.relabel_combo.itemText(i) for i in range(self.relabel_combo.count())] != labels:
             self.relabel_combo.clear()
             self.relabel_combo.addItems(labels)
@@ -294,12 +294,18 @@ class ReviewPanel(QWidget):
         if instance_id in self._row_ids:
             self.table.selectRow(self._row_ids.index(instance_id))
         self.table.blockSignals(False)
+        self._follow_relabel(self.selected_ids())
 
     def _on_row_selected(self) -> None:
         ids = self.selected_ids()
-        if ids:  # the relabel box starts from the vertebra's own label
-            self.relabel_combo.setCurrentText(self.host.project.instance(ids[0]).label)
+        self._follow_relabel(ids)
         self.instance_selected.emit(ids[0] if ids else None)
+
+    def _follow_relabel(self, ids: list[int]) -> None:
+        if ids:  # the relabel box starts from the vertebra's own label (a part's level)
+            self.relabel_combo.setCurrentText(
+                decisions.shown_label(self.host.project.instance(ids[0]))
+            )
 
     def _select_row(self, row: int) -> None:
         if self._row_ids:
@@ -349,6 +355,12 @@ class ReviewPanel(QWidget):
         if not ids or not label or img is None:
             return
         project, inst_id = self.host.project, ids[0]
+        inst = project.instance(inst_id)
+        if inst.label in PARTS and label in VERTEBRAE:  # a part to another vertebra
+            if label != decisions.shown_label(inst):
+                ops = decisions.move_to_level_ops(img, inst, label, reviewed=True)
+                self.push(ops, f"Move {inst.label} to {label}")
+            return
         many = label in PARTS  # every vertebra has a body: only T1..L5 are unique
         holder = None if many else decisions.label_holder(img, inst_id, label)
         answer = "both" if holder is None else self.resolve_conflict(self._conflict_text(holder))
