@@ -76,3 +76,23 @@ def test_switch_off_shows_names_and_is_remembered(qtbot, window, patient_files) 
     assert window.act_hide_identifiers.isChecked() is False  # each window's own action
     window.update_title()
     assert NAME not in window.windowTitle()
+
+
+def test_a_saved_project_holds_no_name_of_the_opened_file(
+    qtbot, window, patient_files, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Open DOE_JOHN_1961.png, save it as a project: no file in the project, nor
+    project.json, nor a COCO export carries the name (opt-in: identifiers switch off)."""
+    xray, _project = patient_files
+    _open(qtbot, window, xray)
+    folder = tmp_path / "saved"
+    assert window.save(folder)
+    assert window.export(tmp_path / "export.json", "coco")
+    window.files.wait_for_export()
+    names = [p.name for p in folder.rglob("*")]
+    texts = [(folder / "project.json").read_text(), (tmp_path / "export.json").read_text()]
+    assert not [n for n in names if NAME in n] and not [t for t in texts if NAME in t], names
+    window.act_hide_identifiers.setChecked(False)  # the user opts in: names kept
+    _open(qtbot, window, xray)
+    assert window.doc.project.images[window.doc.current_id].file_name == f"images/{NAME}.png"
+    window.act_hide_identifiers.setChecked(True)

@@ -82,6 +82,9 @@ class Document(QObject):
         # full path, never the name itself (file names can carry a patient's name, and
         # two patients' "ct.nii.gz" must not recover into each other).
         self._autosave_key: str | None = None
+        # Name new images after their files (the user opted in: View > Hide names and paths
+        # off); by default they get anonymous names (files.add_record)
+        self.keep_names = False
         self._autosaved_revision = -1
         self._discard_on_replace = False  # the user chose Discard (see discard_unsaved)
         self._unsubscribe = self.project.subscribe(self._on_change)
@@ -131,7 +134,7 @@ class Document(QObject):
 
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
         project, arr = Project(label_set="parts"), opened.radiograph.array
-        rec = add_radiograph(project, opened.path, opened.radiograph)
+        rec = add_radiograph(project, opened.path, opened.radiograph, self.keep_names)
         # the 8-bit copy that training and Predict read: the same percentile window as the
         # X-ray engine gives a film it reads itself (`vertapp xray zoi IMAGE`), so a model
         # sees one contrast wherever the film comes from (min..max let a burnt-in marker or
@@ -148,7 +151,14 @@ class Document(QObject):
         # the hip landmark anchors the numbering of predictions (preprocess.landmarks)
         extra = {"vertapp": {LANDMARKS: landmarks(opened.mip)}}
         rec = add_record(
-            project, opened.path, mip.shape, "_mip", kind="mip", mip_affine=affine, extra=extra
+            project,
+            opened.path,
+            mip.shape,
+            "_mip",
+            self.keep_names,
+            kind="mip",
+            mip_affine=affine,
+            extra=extra,
         )
         return rec.id
 

@@ -96,10 +96,21 @@ def export_snapshot_job(
 
 
 def add_record(
-    project: Project, path: str | Path, shape: tuple[int, ...], suffix: str, **fields: Any
+    project: Project,
+    path: str | Path,
+    shape: tuple[int, ...],
+    suffix: str,
+    keep_name: bool = False,
+    **fields: Any,
 ) -> ImageRecord:
-    """A new image of `project` read from `path`: images/<stem><suffix>.png, patient = stem."""
-    stem = stem_of(path)
+    """A new image of `project` read from `path`: images/<stem><suffix>.png, patient = stem.
+
+    The stem is anonymous ("xray-<digest>", "ct-<digest>" of the file's path) unless
+    `keep_name` (the user turned View > Hide names and paths off): files are often named
+    after the patient, and the name went into the project's image and volume files, its
+    patient key and every COCO export."""
+    kind = "xray" if fields.get("kind") == "radiograph" else "ct"
+    stem = stem_of(path) if keep_name else f"{kind}-{source_key(path)[:12]}"
     rec = ImageRecord(
         id=project.new_image_id(),
         file_name=f"images/{stem}{suffix}.png",
@@ -112,12 +123,16 @@ def add_record(
     return rec
 
 
-def add_radiograph(project: Project, path: str | Path, radiograph: Any) -> ImageRecord:
+def add_radiograph(
+    project: Project, path: str | Path, radiograph: Any, keep_name: bool = False
+) -> ImageRecord:
     """A radiograph read from `path` (a `vertapp.io.Radiograph`); its pixel spacing, where
     the file records one, kept as vertapp.pixel_spacing_mm (row, col) for the pair view."""
     spacing = radiograph.pixel_spacing
     extra = {"vertapp": {"pixel_spacing_mm": [float(v) for v in spacing]}} if spacing else {}
-    return add_record(project, path, radiograph.shape, "", kind="radiograph", extra=extra)
+    return add_record(
+        project, path, radiograph.shape, "", keep_name, kind="radiograph", extra=extra
+    )
 
 
 def write_autosave(

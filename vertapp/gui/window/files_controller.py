@@ -70,6 +70,7 @@ class FilesController(QObject):
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
+        doc.keep_names = not hide_identifiers()  # images named after their files: opt-in
 
     def open_path(self, path: str | Path) -> None:
         """Open a volume, DICOM folder, radiograph or project folder (asynchronously)."""
@@ -229,8 +230,10 @@ class FilesController(QObject):
         return hide_identifiers()
 
     def set_hide_identifiers(self, on: bool) -> None:
-        """View > Hide names and paths: kept in the settings; the title follows at once."""
+        """View > Hide names and paths: kept in the settings; the title follows at once,
+        and images opened from then on are named after their files or anonymously."""
         set_hide_identifiers(on)
+        self.doc.keep_names = not on
         self.host.update_title()
 
     def shown_title(self) -> str:
