@@ -76,13 +76,15 @@ def _zois(image: np.ndarray, image_path: Path, model: str | None, coco_path: str
 
 
 def run_zoi(args: argparse.Namespace) -> int:
-    from vertapp.xray.images import read_pixels
-    from vertapp.xray.zoi_files import write_zois
+    from vertapp.xray.images import read_film
+    from vertapp.xray.zoi_files import check_out_folder, write_zois
 
-    path = Path(args.image)
-    image = read_pixels(path)
-    zois, warnings = _zois(image, path, args.model, args.zois)
-    index = write_zois(image, zois, path.name, Path(args.out))
+    path, out = Path(args.image), Path(args.out)
+    check_out_folder(out)  # before the film is read or anything written
+    film = read_film(path)
+    zois, warnings = _zois(film.pixels, path, args.model, args.zois)
+    # the film's stored values (DICOM: before rescale), with how to rescale them
+    index = write_zois(film.stored, zois, path.name, out, film.values)
     for w in warnings:
         print(f"warning: {w}")
     print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {index}")
@@ -95,13 +97,14 @@ def run_align(args: argparse.Namespace) -> int:
     from vertapp.xray.alignment_file import alignment_record
     from vertapp.xray.fuse import checkerboard, fuse, outline, same_scale, to_display
     from vertapp.xray.images import read_pixels
-    from vertapp.xray.zoi_files import write_json, write_png
+    from vertapp.xray.zoi_files import check_out_folder, make_out_folder, write_json, write_png
 
     if args.model is None and (args.zois_low is None or args.zois_high is None):
         raise InputError("give --model, or both --zois-low and --zois-high")
     if args.model is not None and (args.zois_low or args.zois_high):
         raise InputError("give either --model or --zois-low/--zois-high, not both")
     low_path, high_path, out = Path(args.low), Path(args.high), Path(args.out)
+    check_out_folder(out)  # before the (long) alignment, nothing written
     low, high = read_pixels(low_path), read_pixels(high_path)
     if low.shape != high.shape:
         raise InputError(
@@ -114,7 +117,7 @@ def run_align(args: argparse.Namespace) -> int:
     result.warnings[:0] = [f"low-dose: {w}" for w in low_notes] + [
         f"high-dose: {w}" for w in high_notes
     ]
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_folder(out)
     write_json(out / "alignment.json", alignment_record(result))
     fused = fuse(low, high, result, high_zois)
     write_png(out / "fused.png", same_scale(fused, low))

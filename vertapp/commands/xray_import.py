@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from vertapp.errors import InputError
@@ -66,10 +67,36 @@ def layout_from_args(args: argparse.Namespace) -> Any:
     return replace(LAYOUTS[args.layout], **changes)
 
 
+def check_project_folder(out: Path, sources: list[tuple[str, Path]]) -> None:
+    """Refuse in words, before anything is written, a --out that is a file, a folder that
+    holds anything, or the dataset's own folder (or one inside it): the project's copies
+    would mix with the dataset's originals."""
+    from vertapp.xray.zoi_files import check_out_folder
+
+    check_out_folder(out)
+    target = out.resolve()
+    for what, folder in sources:
+        where = folder.resolve()
+        if target == where or where in target.parents:
+            inside = "is" if target == where else "is inside"
+            raise InputError(
+                f"--out {out}: {inside} the {what} {folder}; the project's images would mix "
+                "with the dataset's originals: choose a new folder outside it"
+            )
+    if out.is_dir() and any(out.iterdir()):
+        held = "a project" if (out / "project.json").exists() else "files"
+        raise InputError(f"--out {out}: already holds {held}; choose a new or empty folder")
+
+
 def run_import(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
     from vertapp.xray.landmarks import import_landmarks_job
 
+    dataset = Path(args.dataset)
+    sources = [("dataset folder", dataset)]
+    if args.images:
+        sources.append(("image folder", Path(args.images)))
+    check_project_folder(Path(args.out), sources)
     result = run_job(
         import_landmarks_job(
             args.dataset,

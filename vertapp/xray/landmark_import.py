@@ -83,6 +83,11 @@ def prepare_landmarks_job(
                 f"{src.name}: no {name} here; a landmark folder holds landmarks.csv, "
                 "filenames.csv and images/ (the AASCE layout)"
             )
+    if root.resolve() == src.resolve():
+        raise InputError(
+            f"{src.name}: is this project's own folder; its radiographs would be copied among "
+            "the dataset's originals: keep the landmark folder outside the project"
+        )
     table = read_rows(src / "landmarks.csv", src / "filenames.csv")
     if not table:
         raise InputError(f"{src.name}: landmarks.csv lists no image")

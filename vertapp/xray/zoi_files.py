@@ -1,8 +1,16 @@
 """Writing ZOIs: one PNG per vertebra (the cut-out, original values) and `zois.json`.
 
-`zois.json`: {"source_image": name, "height", "width", "zois": [{"level", "bbox": [x, y, w,
-h], "file", "area", "mask": COCO RLE of the full image, "parts": [...]}]}. Files are written
-to a temporary name and renamed, so an interrupted run never leaves a half-written index.
+`zois.json`: {"source_image": name, "height", "width", "pixel_values": {...}, "zois":
+[{"level", "bbox": [x, y, w, h], "file", "area", "mask": COCO RLE of the full image,
+"parts": [...]}]}. Files are written to a temporary name and renamed, so an interrupted run
+never leaves a half-written index.
+
+`pixel_values` says what the cut-outs' values are, so that ZOIs of two films can be put on
+one scale: modality value = PNG value x `rescale_slope` + `rescale_intercept`;
+`bone_bright` false where bone holds the low values (MONOCHROME1 as stored);
+`photometric_interpretation`, `bits_stored`, `modality` (and `rescale_type`) as the film
+records them; `pixels` in words ("image file values", "DICOM stored values", or values
+"stretched to 16 bits" where they are neither).
 """
 
 from __future__ import annotations
@@ -25,13 +33,60 @@ INDEX = "zois.json"
 def png_pixels(image: np.ndarray) -> np.ndarray:
     """Pixels PNG can hold without changing them: 8/16-bit integers as they are; other
     values (float DICOM rescales) shifted and rounded into 16 bits."""
+    return png_values(image)[0]
+
+
+def png_values(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    """`png_pixels`, and zois.json's record of how they map to the values given."""
+    bits = 8 if image.dtype == np.uint8 else 16
+    record: dict[str, Any] = {
+        "pixels": "image file values",
+        "modality": "OT",
+        "photometric_interpretation": "MONOCHROME2",
+        "bone_bright": True,
+        "bits_stored": bits,
+        "rescale_slope": 1.0,
+        "rescale_intercept": 0.0,
+    }
     if image.dtype in (np.uint8, np.uint16):
-        return image
+        return image, record
     values = np.asarray(image, dtype=np.float64)
     if np.allclose(values, np.round(values)) and values.min() >= 0 and values.max() <= 65535:
-        return values.astype(np.uint16)
+        return values.astype(np.uint16), {**record, "pixels": "values as read"}
     lo, hi = float(values.min()), float(values.max())
-    return np.round((values - lo) / max(hi - lo, 1e-12) * 65535).astype(np.uint16)
+    step = max(hi - lo, 1e-12) / 65535
+    stretched = np.round((values - lo) / step).astype(np.uint16)
+    return stretched, {
+        **record,
+        "pixels": "values as read (bone bright), stretched to 16 bits",
+        "rescale_slope": step,
+        "rescale_intercept": lo,
+    }
+
+
+def check_out_folder(out: Path, option: str = "--out") -> None:
+    """Refuse in words, before anything is written, an output folder that cannot be one:
+    an existing file, or a path through a file."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            f"{option} {out}: is an existing file, not a folder; name a folder "
+            "(it is created if missing)"
+        )
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{option} {out}: {parent} is a file, not a folder")
+            break
+
+
+def make_out_folder(out: Path, option: str = "--out") -> None:
+    """`check_out_folder`, then the folder is created (parents too)."""
+    check_out_folder(out, option)
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{option} {out}: cannot create the folder ({err.strerror})") from None
 
 
 def write_png(path: Path, pixels: np.ndarray) -> None:
@@ -47,10 +102,23 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_zois(image: np.ndarray, zois: dict[str, Zoi], source_name: str, out: Path) -> Path:
-    """Write every ZOI's cut-out and the index; returns the index path."""
-    out.mkdir(parents=True, exist_ok=True)
-    pixels = png_pixels(image)
+def write_zois(
+    image: np.ndarray,
+    zois: dict[str, Zoi],
+    source_name: str,
+    out: Path,
+    values: dict[str, Any] | None = None,
+) -> Path:
+    """Write every ZOI's cut-out and the index; returns the index path. `values`: the
+    record of `image`'s values (`vertapp.xray.images.Film`), which must then be 8 or 16
+    bit; else `png_values` makes the pixels and the record."""
+    make_out_folder(out)
+    if values is None:
+        pixels, values = png_values(image)
+    elif image.dtype in (np.uint8, np.uint16):
+        pixels = image
+    else:
+        raise ValueError(f"stored values must be 8 or 16 bit, not {image.dtype}")
     records = []
     for zoi in zois.values():
         name = f"zoi_{zoi.level}.png"
@@ -67,5 +135,14 @@ def write_zois(image: np.ndarray, zois: dict[str, Zoi], source_name: str, out: P
         )
     index = out / INDEX
     h, w = image.shape[:2]
-    write_json(index, {"source_image": source_name, "height": h, "width": w, "zois": records})
+    write_json(
+        index,
+        {
+            "source_image": source_name,
+            "height": h,
+            "width": w,
+            "pixel_values": values,
+            "zois": records,
+        },
+    )
     return index
