@@ -7,9 +7,10 @@ referenced: each source slice must lie exactly on a slice of the volume (a gantr
 or irregular series that the reader resampled cannot, and gets a clear error).
 
 Identifiers: DICOM requires the patient and study modules, and highdicom copies them from
-the source. Unless the caller opts in, the patient's name, ID, birth date, the accession
-number and the referring physician are blanked (the study/series UIDs stay: they are what
-links the SEG to its CT).
+the source. Unless the caller opts in, the patient's name, IDs, birth date, age, sex,
+size, weight and address, the study's ID, date and time, the accession number, the
+referring physician and the institution (also in the contributing-equipment item) are
+blanked (the study/series UIDs stay: they are what links the SEG to its CT).
 """
 
 from __future__ import annotations
@@ -40,7 +41,25 @@ TYPE2_COPIED = (
     "AccessionNumber",
     "ReferringPhysicianName",
 )
-BLANKED = (*IDENTIFIER_TAGS, "ReferringPhysicianName", "OtherPatientIDs", "PatientAddress")
+BLANKED = (
+    *IDENTIFIER_TAGS,
+    "ReferringPhysicianName",
+    "OtherPatientIDs",
+    "PatientAddress",
+    # dates and demographic details narrow a patient down as well (HIPAA Safe Harbor
+    # counts dates and ages; a study ID and the hospital's name point to the record)
+    "PatientAge",
+    "PatientSex",
+    "PatientSize",
+    "PatientWeight",
+    "StudyID",
+    "StudyDate",
+    "StudyTime",
+    "InstitutionName",
+    "InstitutionAddress",
+    "InstitutionalDepartmentName",
+    "StationName",
+)
 
 
 def source_datasets(volume: Volume, folder: str | Path) -> list[pydicom.Dataset]:
@@ -171,10 +190,20 @@ def build_seg(
         series_description="vertebrae from MIP masks",
     )
     if not keep_identifiers:
-        for tag in BLANKED:
-            if tag in seg:
-                setattr(seg, tag, "")
+        _blank(seg)
     return seg
+
+
+def _blank(ds: pydicom.Dataset) -> None:
+    """Empty every BLANKED attribute, also inside sequences (the contributing equipment
+    item names the source's institution); empty keeps the SEG valid (type 2 attributes)."""
+    for tag in BLANKED:
+        if tag in ds:
+            setattr(ds, tag, "")
+    for elem in ds:
+        if elem.VR == "SQ":
+            for item in elem.value:
+                _blank(item)
 
 
 def write_seg(

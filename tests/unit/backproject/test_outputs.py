@@ -141,3 +141,20 @@ def test_dicom_seg_refuses_a_folder_without_the_series(pir_case, tmp_path) -> No
             tmp_path / "empty",
             tmp_path / "s.dcm",
         )
+
+
+def test_dicom_seg_blanks_dates_demographics_and_institution(dicom_case, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder, volume, bp = dicom_case
+    for path in folder.iterdir():  # a source series that carries them
+        ds = pydicom.dcmread(path)
+        ds.PatientAge, ds.PatientSex, ds.StudyID = "073Y", "F", "STUDY-42"
+        ds.StudyDate, ds.StudyTime, ds.InstitutionName = "20190304", "101500", "St Elsewhere"
+        ds.save_as(path)
+    seg = pydicom.dcmread(write_seg(bp.labels, volume, folder, tmp_path / "s.dcm"))
+    text = str(seg)
+    for value in ("073Y", "STUDY-42", "20190304", "St Elsewhere"):
+        assert value not in text, value
+    kept = pydicom.dcmread(
+        write_seg(bp.labels, volume, folder, tmp_path / "k.dcm", keep_identifiers=True)
+    )
+    assert str(kept.StudyDate) == "20190304" and str(kept.PatientAge) == "073Y"
