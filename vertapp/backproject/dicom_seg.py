@@ -63,7 +63,8 @@ BLANKED = (
 
 
 def source_datasets(volume: Volume, folder: str | Path) -> list[pydicom.Dataset]:
-    """Headers of the series in `folder` whose slices lie on `volume`'s slices, in z order."""
+    """Headers of the series in `folder` whose slices lie on `volume`'s slices, in order
+    along the axis they stack on."""
     folder = Path(folder)
     if folder.is_file():
         folder = folder.parent
@@ -75,15 +76,26 @@ def source_datasets(volume: Volume, folder: str | Path) -> list[pydicom.Dataset]
         if "ImagePositionPatient" in ds and getattr(ds, "Modality", "") == "CT":
             series.setdefault(str(ds.SeriesInstanceUID), []).append(ds)
     for datasets in series.values():
-        if len(datasets) == volume.shape[0]:
+        axis = _stack_axis(volume, datasets)
+        if len(datasets) == volume.shape[axis]:
             try:
-                return sorted(datasets, key=lambda d: _slice_index(volume, d))
+                return sorted(datasets, key=lambda d: _slice_index(volume, d, axis))
             except InputError:
                 continue
     raise InputError(
         f"{folder}: no CT series whose slices match the volume ({volume.shape[0]} slices); "
         "a DICOM SEG can only reference the series the CT was read from"
     )
+
+
+def _stack_axis(volume: Volume, datasets: list[pydicom.Dataset]) -> int:
+    """The volume axis the series' slices follow one another along: 0 for an axial
+    series; a sagittal or coronal one, read by a pure swap of axes, stacks along another
+    (its SEG was refused as "not the series the CT was read from")."""
+    idx = np.array(
+        [volume.lps_to_index(np.asarray(d.ImagePositionPatient, float)) for d in datasets]
+    )
+    return int(np.argmax(np.ptp(idx, axis=0))) if len(idx) > 1 else 0
 
 
 def _with_uids(ds: pydicom.Dataset) -> pydicom.Dataset:
@@ -103,8 +115,8 @@ def _with_uids(ds: pydicom.Dataset) -> pydicom.Dataset:
     return ds
 
 
-def _slice_index(volume: Volume, ds: pydicom.Dataset) -> int:
-    k = volume.lps_to_index(np.asarray(ds.ImagePositionPatient, float))[0]
+def _slice_index(volume: Volume, ds: pydicom.Dataset, axis: int = 0) -> int:
+    k = volume.lps_to_index(np.asarray(ds.ImagePositionPatient, float))[axis]
     if abs(k - round(k)) > 0.05:
         raise InputError("source slice between volume slices")
     return int(round(k))

@@ -158,3 +158,29 @@ def test_dicom_seg_blanks_dates_demographics_and_institution(dicom_case, tmp_pat
         write_seg(bp.labels, volume, folder, tmp_path / "k.dcm", keep_identifiers=True)
     )
     assert str(kept.StudyDate) == "20190304" and str(kept.PatientAge) == "073Y"
+
+
+def test_dicom_seg_references_a_sagittal_series(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """VerSe-like sagittal acquisitions are read by a swap of axes: the SEG references
+    the sagittal slices (it was refused as "not the series the CT was read from")."""
+    from vertapp.io.dicom_writer import write_dicom_series
+    from vertapp.io.volume import Volume
+
+    sagittal = np.array([[0.0, 0.0, -1.0], [1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])  # i: P, j: I, k: L
+    array = np.full((6, 12, 10), -1000, np.int16)  # 6 sagittal slices of 12 x 10
+    written = Volume(array, (1.0, 1.0, 2.0), (0.0, 0.0, 0.0), sagittal)
+    folder = tmp_path / "series"
+    write_dicom_series(written, folder, seed=3)
+    volume = read_volume(folder)
+    labels = np.zeros(volume.shape, np.uint8)
+    labels[2:5, 3:7, 1:4] = 13  # L1
+    seg = hd.seg.segread(write_seg(labels, volume, folder, tmp_path / "s.dcm"))
+    sources = {str(ds.SOPInstanceUID): ds for ds in source_datasets(volume, folder)}
+    assert len(sources) == 6 and volume.shape[0] != 6  # the volume is not stacked like it
+    total = 0
+    for f, group in enumerate(seg.PerFrameFunctionalGroupsSequence):
+        uid = str(group.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID)
+        expected = frame_of(labels, volume, sources[uid]) == 13
+        np.testing.assert_array_equal(seg.pixel_array[f].astype(bool), expected)
+        total += int(expected.sum())
+    assert total == int((labels == 13).sum())
