@@ -12,43 +12,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pair_view import TWISTED, align, pair_window, torsioned_inputs
 
-from tests.unit.xray.zoi_pairs import pair, zoi_sets
+from tests.unit.xray.zoi_pairs import pair
 from vertapp.jobs import Progress, run_job
 from vertapp.xray.align import align_job
 from vertapp.xray.alignment_file import alignment_record
 from vertapp.xray.pair import PairInputs, pair_job
 
-TWISTED = "L2"
-
 
 @pytest.fixture(scope="module")
 def inputs() -> PairInputs:
-    p = pair(0, "T10", "L5", torsion=TWISTED)
-    low, high = zoi_sets(p)
-    return PairInputs(p.low.array, p.high.array, low, high, p.low.pixel_spacing)
+    return torsioned_inputs()
 
 
 @pytest.fixture
 def view(qtbot, inputs: PairInputs):  # type: ignore[no-untyped-def]
-    import pyqtgraph as pg
-
-    from vertapp.gui.xray.pair_window import PairWindow
-
-    pg.setConfigOptions(imageAxisOrder="row-major")
-    win = PairWindow(lambda: pair_job(inputs))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    if win.worker is not None and win.worker.isRunning():
-        win.cancel()
-        win.worker.wait(10000)
-
-
-def _align(qtbot, win) -> None:  # type: ignore[no-untyped-def]
-    win.start()
-    qtbot.waitUntil(lambda: win.state is not None and not win.busy(), timeout=60000)
+    with pair_window(qtbot, inputs) as win:
+        yield win
 
 
 def _cell(win, level: str, column: str) -> str:  # type: ignore[no-untyped-def]
@@ -58,7 +39,7 @@ def _cell(win, level: str, column: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_table_shows_the_core_values_and_the_torsion_warning(qtbot, view, inputs) -> None:  # type: ignore[no-untyped-def]
-    _align(qtbot, view)
+    align(qtbot, view)
     core = alignment_record(
         run_job(align_job(inputs.low, inputs.high, inputs.low_zois, inputs.high_zois))
     )["vertebrae"]
@@ -79,7 +60,7 @@ def test_table_shows_the_core_values_and_the_torsion_warning(qtbot, view, inputs
 
 
 def test_clicking_a_row_zooms_all_views_to_that_vertebra(qtbot, view) -> None:  # type: ignore[no-untyped-def]
-    _align(qtbot, view)
+    align(qtbot, view)
     view.table.choose("L1")
     (x0, x1), (y0, y1) = view.images.fused_pane.box.viewRange()
     bx0, by0, bx1, by1 = view.state.box("L1")
@@ -94,7 +75,7 @@ def test_clicking_a_row_zooms_all_views_to_that_vertebra(qtbot, view) -> None:  
 def test_nudge_changes_that_vertebra_only_and_undoes(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
-    _align(qtbot, view)
+    align(qtbot, view)
     view.table.choose("L1")
     rows_before = view.state.rows()
     fused_before = view.state.fused.copy()
@@ -121,7 +102,7 @@ def test_nudge_changes_that_vertebra_only_and_undoes(qtbot, view) -> None:  # ty
 
 
 def test_export_writes_the_three_outputs(qtbot, view, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _align(qtbot, view)
+    align(qtbot, view)
     view.export_to(tmp_path / "out")
     qtbot.waitUntil(lambda: not view.busy(), timeout=30000)
     out = tmp_path / "out"
@@ -159,7 +140,7 @@ def test_cancel_mid_alignment_leaves_the_window_usable(qtbot, inputs) -> None:  
     assert "Cancelled" in win.statusBar().currentMessage()
     assert win.act_align.isEnabled() and not win.progress.isVisible()
     win.factory = lambda: pair_job(inputs)
-    _align(qtbot, win)
+    align(qtbot, win)
     assert len(win.table.levels) == 8
 
 
@@ -197,7 +178,7 @@ def test_file_menu_opens_a_pair_from_files_and_aligns_it(
 def test_ctrl_drag_on_the_fused_view_moves_the_chosen_vertebra(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QPointF, Qt
 
-    _align(qtbot, view)
+    align(qtbot, view)
     view.table.choose("T12")
     before = {r.level: r for r in view.state.rows()}
     box = view.images.fused_pane.box

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from pair_view import align, pair_window, torsioned_inputs
 
-from tests.unit.xray.zoi_pairs import pair, zoi_sets
 from vertapp.jobs import Job
 from vertapp.xray.pair import PairInputs, PairState, pair_job
 
@@ -21,32 +21,14 @@ EXPORTED = {"fused.png", "fused.tif", "alignment.json", "zois_low", "zois_high"}
 
 @pytest.fixture(scope="module")
 def inputs() -> PairInputs:
-    p = pair(0, "T10", "L5", torsion="L2")
-    low, high = zoi_sets(p)
-    return PairInputs(p.low.array, p.high.array, low, high, p.low.pixel_spacing)
+    return torsioned_inputs()
 
 
 @pytest.fixture
 def view(qtbot, inputs: PairInputs):  # type: ignore[no-untyped-def]
-    import pyqtgraph as pg
-
-    from vertapp.gui.xray.pair_window import PairWindow
-
-    pg.setConfigOptions(imageAxisOrder="row-major")
-    win = PairWindow(lambda: pair_job(inputs))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    _align(qtbot, win)
-    yield win
-    if win.worker is not None and win.worker.isRunning():
-        win.cancel()
-        win.worker.wait(10000)
-
-
-def _align(qtbot, win) -> None:  # type: ignore[no-untyped-def]
-    win.start()
-    qtbot.waitUntil(lambda: win.state is not None and not win.busy(), timeout=60000)
+    with pair_window(qtbot, inputs) as win:
+        align(qtbot, win)
+        yield win
 
 
 def _nudge(qtbot, win, presses: int = 3) -> None:  # type: ignore[no-untyped-def]

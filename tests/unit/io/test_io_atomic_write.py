@@ -8,7 +8,6 @@ part-way never leaves a header beside data it does not describe.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +16,13 @@ import pytest
 import SimpleITK as sitk
 from iotest_helpers import make_volume
 
+from tests.unit.crash_points import fail_replace_of
 from vertapp.errors import InputError
 from vertapp.io import Volume, read_volume, write_volume
 
 
 def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
-
-
-def fail_replace_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """os.replace raises (a crash at that moment) when it would install `name`."""
-    real = os.replace
-    seen: list[str] = []
-
-    def replace(src: Any, dst: Any, *a: Any, **k: Any) -> None:
-        seen.append(Path(dst).name)
-        if Path(dst).name == name:
-            raise OSError(5, "Input/output error (simulated crash)")
-        real(src, dst, *a, **k)
-
-    monkeypatch.setattr(os, "replace", replace)
-    return seen
 
 
 def bigger() -> Volume:

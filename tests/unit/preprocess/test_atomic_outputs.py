@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
+from tests.unit.crash_points import fail_replace_of
 from vertapp.errors import FormatError, InputError
 from vertapp.preprocess import MipResult, PreprocessParams
 from vertapp.preprocess.crop import Crop
@@ -67,21 +67,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def stray(folder: Path) -> list[str]:
     """Anything in the folder that is not one of the four outputs (temp files, mostly)."""
     return sorted(p.name for p in folder.iterdir() if p.name not in NAMES)
-
-
-def fail_replace_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """os.replace raises (a crash at that moment) when it would install `name`."""
-    real = os.replace
-    seen: list[str] = []
-
-    def replace(src: Any, dst: Any, *a: Any, **k: Any) -> None:
-        seen.append(Path(dst).name)
-        if Path(dst).name == name:
-            raise OSError(28, "No space left on device (simulated crash)")
-        real(src, dst, *a, **k)
-
-    monkeypatch.setattr(os, "replace", replace)
-    return seen
 
 
 def test_normal_save_round_trips_and_leaves_no_temp_file(tmp_path: Path) -> None:
