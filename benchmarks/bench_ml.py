@@ -10,7 +10,7 @@ Rows (CPU always, CUDA when present), at 512 and 1024 px:
   the style of torchvision's references/detection engine.py over the same
   DataLoader, model and batch; target ours/reference >= 1.0x.
 The model is the fast preset's (ResNet-18 FPN-128) and, on CUDA, the paper preset's;
-`--presets fast mobile paper` adds CPU rows for MobileNetV3-Large FPN and ResNet-50 FPN.
+`--presets fast mobile paper` adds CPU rows for MobileNetV3-Large FPN and ResNet-101 FPN (the paper preset).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def main() -> None:
         "--presets",
         nargs="+",
         default=["fast"],
-        help="presets for the CPU rows (e.g. fast mobile paper: ResNet-18, MobileNetV3, ResNet-50)",
+        help="presets for the CPU rows (e.g. fast mobile paper: ResNet-18, MobileNetV3, ResNet-101)",
     )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -1,4 +1,4 @@
-"""The `vertapp` command line (contract in DESIGN.md).
+"""The `vertapp` command line (each command documented in README.md and docs/).
 
 Each sub-command lives in `vertapp/commands/<name>.py` with two functions:
 `add_arguments(parser)` and `run(args) -> int`. Modules are imported only when

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--score",
         type=float,
-        help="minimum confidence (default: the model's own; the starter's 0.3, the paper and quick presets' 0.9, the mobile one's 0.5)",
+        help="minimum confidence (default: the model's own; the starter's 0.3, the paper and fast presets' 0.9, the mobile one's 0.5)",
     )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument(
