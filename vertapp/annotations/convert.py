@@ -125,10 +125,11 @@ def _via_chunks(snap: coco.ProjectSnapshot, root: Path | None) -> Iterator[bytes
     """
     regions: dict[int, list[dict[str, Any]]] = {img["id"]: [] for img in snap.images}
     ring = 0
-    for image, _iid, label, *_rest, n_polygons, n_holes in snap.insts:
+    for image, iid, label, *_rest, n_polygons, n_holes in snap.insts:
+        joint = iid if n_polygons > 1 else None  # one vertebra, several regions
         for poly in snap.rings[ring : ring + n_polygons]:
             xs, ys = np.ascontiguousarray(poly[:, 0]), np.ascontiguousarray(poly[:, 1])
-            regions[image[0]].append(via.polygon_region(xs, ys, label))
+            regions[image[0]].append(via.polygon_region(xs, ys, label, instance=joint))
         ring += n_polygons + n_holes
     head = coco.dumps_compact(via.via_document({}, list(snap.cat_ids)))
     marker = b'"_via_img_metadata":{}'

@@ -161,6 +161,7 @@ def project_from_via(
         file_name = safe_relpath(entry.get("filename"), str(w))
         width, height = size_of(file_name, w)
         img = ImageRecord(id=i + 1, file_name=file_name, width=width, height=height)
+        joins: dict[tuple[str, str], Instance] = {}
         for j, region in enumerate(need_list(entry.get("regions", []), w.sub("regions"))):
             rw = w.sub("regions", j)
             region = need_dict(region, rw)
@@ -169,13 +170,30 @@ def project_from_via(
                 skipped += 1
                 continue
             budget.take(len(poly), rw)
-            label = _label(region.get("region_attributes", {}), rw, label_key, label_map)
+            attrs = region.get("region_attributes", {})
+            label = _label(attrs, rw, label_key, label_map)
+            joined = _joined(img, joins, attrs, label)
+            if joined is not None:
+                joined.polygons.append(poly)
+                continue
             img.instances.append(Instance(id=next_inst, label=label, polygons=[poly]))
+            if isinstance(attrs, dict) and attrs.get(INSTANCE_KEY) not in (None, ""):
+                joins[(str(attrs[INSTANCE_KEY]), label)] = img.instances[-1]
             next_inst += 1
         images.append(img)
     if skipped:
         log.warning("%s: %d point regions skipped (not areas)", name, skipped)
     return _assemble(images, root, where)
+
+
+def _joined(
+    img: ImageRecord, joins: dict[tuple[str, str], Instance], attrs: Any, label: str
+) -> Instance | None:
+    """The instance an earlier region of this image opened under the same `instance`
+    attribute and label (a multi-polygon vertebra written by us), if any."""
+    if not isinstance(attrs, dict) or attrs.get(INSTANCE_KEY) in (None, ""):
+        return None
+    return joins.get((str(attrs[INSTANCE_KEY]), label))
 
 
 def _assemble(images: list[ImageRecord], root: Any, where: Where) -> Project:
@@ -232,11 +250,23 @@ def file_size(root: Path | None, file_name: str) -> int:
         return -1
 
 
-def polygon_region(xs: Any, ys: Any, label: str, label_key: str = "label") -> dict[str, Any]:
-    """One VIA region (xs/ys: lists, or contiguous numpy arrays for orjson to write)."""
+INSTANCE_KEY = "instance"  # region attribute: regions sharing it are one instance
+
+
+def polygon_region(
+    xs: Any, ys: Any, label: str, label_key: str = "label", instance: int | None = None
+) -> dict[str, Any]:
+    """One VIA region (xs/ys: lists, or contiguous numpy arrays for orjson to write).
+
+    `instance`: given for an instance of several polygons (VIA has one polygon per
+    region), so reading the file back joins them again instead of making one vertebra two.
+    """
+    attrs: dict[str, Any] = {label_key: label}
+    if instance is not None:
+        attrs[INSTANCE_KEY] = str(instance)
     return {
         "shape_attributes": {"name": "polygon", "all_points_x": xs, "all_points_y": ys},
-        "region_attributes": {label_key: label},
+        "region_attributes": attrs,
     }
 
 
@@ -253,7 +283,13 @@ def project_to_via(project: Project, *, label_key: str = "label") -> dict[str, A
             img.file_name,
             file_size(project.root, img.file_name),
             [
-                polygon_region(p[:, 0].tolist(), p[:, 1].tolist(), i.label, label_key)
+                polygon_region(
+                    p[:, 0].tolist(),
+                    p[:, 1].tolist(),
+                    i.label,
+                    label_key,
+                    i.id if len(i.polygons) > 1 else None,
+                )
                 for i in img.instances
                 for p in i.polygons
             ],

@@ -163,3 +163,19 @@ def test_convert_cli_reports_bad_input(tmp_path, capsys) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     assert main(["convert", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o.json")]) == 1
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_a_vertebra_of_two_polygons_stays_one_through_via(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """VIA holds one polygon per region: a two-polygon L3 came back as two L3s."""
+    import numpy as np
+
+    from vertapp.annotations.model import ImageRecord, Instance, Project
+    from vertapp.annotations.via import project_from_via, project_to_via, sizes_from
+
+    a = np.array([[1.0, 1.0], [9.0, 1.0], [9.0, 9.0]])
+    project = Project(label_set="vertebrae")
+    insts = [Instance(7, "L3", [a, a + 20]), Instance(8, "L4", [a + 40])]
+    project.add_image(ImageRecord(1, "images/a.png", 80, 80, instances=insts))
+    back = project_from_via(project_to_via(project), size_of=sizes_from({"images/a.png": (80, 80)}))
+    got = [(i.label, len(i.polygons)) for i in back.images[1].instances]
+    assert got == [("L3", 2), ("L4", 1)]
