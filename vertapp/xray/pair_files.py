@@ -50,7 +50,21 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
     yield Progress("Finding vertebrae", None, "high-dose image")
     high_zois, high_notes = _zois(high, paths.high, paths.model, paths.high_zois)
     notes = [f"low-dose: {w}" for w in low_notes] + [f"high-dose: {w}" for w in high_notes]
-    return PairInputs(low, high, low_zois, high_zois, _spacing(paths.low), notes)
+    spacing = _spacing(paths.low)
+    notes += spacing_notes(spacing, _spacing(paths.high))
+    return PairInputs(low, high, low_zois, high_zois, spacing, notes)
+
+
+def spacing_notes(low: tuple[float, float] | None, high: tuple[float, float] | None) -> list[str]:
+    """A word when the two films record different pixel spacings: the mm shown are the
+    low-dose film's, and a scale between the films is then partly the detectors', not the
+    patient's."""
+    if low is None or high is None or np.allclose(low, high, rtol=0.01):
+        return []
+    return [
+        f"the films record different pixel spacings (low-dose {low[0]:g} x {low[1]:g} mm, "
+        f"high-dose {high[0]:g} x {high[1]:g} mm): mm are the low-dose film's"
+    ]
 
 
 def _zois(

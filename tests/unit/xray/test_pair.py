@@ -154,3 +154,12 @@ def test_pair_files_refuse_missing_inputs_in_words(tmp_path: Path) -> None:
         run_job(load_job(PairPaths(image, Path())))
     with pytest.raises(InputError, match="a ZOI file .* or a radiograph model"):
         run_job(load_job(PairPaths(image, image)))
+
+
+def test_films_of_different_pixel_spacing_are_said_to_differ() -> None:
+    from vertapp.xray.pair_files import spacing_notes
+
+    assert spacing_notes((0.5, 0.5), (0.5, 0.502)) == []  # within 1 %
+    assert spacing_notes((0.5, 0.5), None) == [] and spacing_notes(None, (0.2, 0.2)) == []
+    [note] = spacing_notes((0.5, 0.5), (0.2, 0.2))
+    assert "low-dose 0.5 x 0.5 mm" in note and "high-dose 0.2 x 0.2 mm" in note
