@@ -41,6 +41,8 @@ def zois_from_coco(
     """(level -> ZOI, warnings) for the image of `coco` that matches `image_name`."""
     record = _pick_image(coco, image_name, where)
     size = (record.get("height"), record.get("width"))
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in size):
+        raise FormatError(f"{where}: its image record lacks a whole-number width and height")
     if tuple(size) != tuple(shape):
         raise InputError(
             f"{where}: annotations are for a {size[1]}x{size[0]} image but the image is "

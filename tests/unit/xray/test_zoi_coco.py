@@ -106,3 +106,14 @@ def test_unreadable_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "list.json").write_text(json.dumps([1, 2]))
     with pytest.raises(FormatError, match="not a COCO file"):
         read_coco_file(tmp_path / "list.json")
+
+
+def test_an_image_record_without_a_size_is_refused_in_words() -> None:
+    import pytest as _pytest
+
+    from vertapp.errors import FormatError
+    from vertapp.xray.zoi_coco import zois_from_coco
+
+    coco = {"images": [{"id": 1, "file_name": "a.png", "width": 40}], "annotations": []}
+    with _pytest.raises(FormatError, match="lacks a whole-number width and height"):
+        zois_from_coco(coco, (50, 40), "a.png", "z.json")
