@@ -15,6 +15,7 @@ blanked (the study/series UIDs stay: they are what links the SEG to its CT).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import highdicom as hd
@@ -29,6 +30,8 @@ from vertapp.errors import InputError
 from vertapp.io.dicom_headers import IDENTIFIER_TAGS, looks_like_dicom
 from vertapp.io.volume import Volume
 from vertapp.labels import ID_VERTEBRA
+
+log = logging.getLogger(__name__)
 
 TYPE2_COPIED = (
     "PatientName",
@@ -167,6 +170,12 @@ def build_seg(
     present = [int(v) for v in np.unique(labels) if v]
     if not present:
         raise InputError("no vertebra labels to write")
+    first = datasets[0]
+    if not str(first.get("StudyInstanceUID", "")) or not str(first.get("SeriesInstanceUID", "")):
+        log.warning(
+            "the CT series has no study or series UID (an anonymiser removed them): the "
+            "SEG is written, but a PACS cannot file it with its CT"
+        )
     lut = np.zeros(256, np.uint8)
     lut[present] = np.arange(1, len(present) + 1)
     frames = np.stack([lut[frame_of(labels, volume, ds)] for ds in datasets])

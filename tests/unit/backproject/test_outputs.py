@@ -113,12 +113,14 @@ def test_dicom_seg_keeps_identifiers_only_when_asked(dicom_case, tmp_path) -> No
     assert str(seg.PatientName) == "PHANTOM^SEED2"
 
 
-def test_dicom_seg_on_the_real_series(real_dicom_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The real 20-slice Siemens series (its SOP UIDs live only in the file meta)."""
+def test_dicom_seg_on_the_real_series(real_dicom_dir, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The real 20-slice Siemens series (its SOP UIDs live only in the file meta; its study
+    and series UIDs were removed: the SEG says it cannot be filed with its CT)."""
     volume = read_volume(real_dicom_dir)
     labels = np.zeros(volume.shape, np.uint8)
     labels[4:12][volume.array[4:12] > 250] = 17  # bright bone as "L5", a stand-in
     seg = hd.seg.segread(write_seg(labels, volume, real_dicom_dir, tmp_path / "seg.dcm"))
+    assert "a PACS cannot file it" in caplog.text
     metas = {
         str(pydicom.dcmread(p, stop_before_pixels=True).file_meta.MediaStorageSOPInstanceUID)
         for p in real_dicom_dir.iterdir()
