@@ -15,6 +15,7 @@ and the record zois.json keeps of how to get the modality values back
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ SLICE_MODALITIES = {
     "PT": "a PET slice",
     "NM": "a nuclear medicine (NM) image",
 }
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,10 @@ def _read(path: Path) -> tuple[np.ndarray, Any]:
     header = read_header(path) if looks_like_dicom(path) else None
     if header is not None:
         _check_radiograph_header(path, header)
-    return np.asarray(read_radiograph(path).array), header
+    film = read_radiograph(path)
+    for warning in film.warnings:  # "holds 3 frames: the first is used", ...
+        log.warning("%s: %s", path.name, warning)
+    return np.asarray(film.array), header
 
 
 def _check_radiograph_header(path: Path, ds: Any) -> None:

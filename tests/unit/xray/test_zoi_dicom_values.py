@@ -159,3 +159,14 @@ def test_png_films_are_cut_as_they_are_and_recorded_as_such(tmp_path, dtype) -> 
     for _level, cut, mask, (x, y, w, h) in _cut_outs(index, out):
         assert cut.dtype == dtype
         np.testing.assert_array_equal(cut[mask], film[y : y + h, x : x + w][mask])
+
+
+def test_the_readers_doubts_about_a_film_are_said(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """`xray zoi` / `xray align` read films through here: the reader's warnings (frames
+    dropped, spacing unknown) reach the console instead of being dropped."""
+    from tests.unit.io.iotest_helpers import write_dx
+    from vertapp.xray.images import read_pixels
+
+    film = write_dx(tmp_path / "film.dcm", np.full((20, 30), 100))
+    read_pixels(film)
+    assert "film.dcm: pixel spacing unknown" in caplog.text
