@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -23,6 +24,7 @@ from vertapp.xray.align import Alignment, VertebraAlignment, align_job
 from vertapp.xray.alignment_file import alignment_record
 from vertapp.xray.fuse import fuse, same_scale, to_display
 from vertapp.xray.fuse_layers import fuse_layers, padded_box, refuse
+from vertapp.xray.images import Film
 from vertapp.xray.similarity import Similarity
 from vertapp.xray.zoi import Zoi
 from vertapp.xray.zoi_files import write_json, write_png, write_zois
@@ -39,6 +41,10 @@ class PairInputs:
     high_zois: dict[str, Zoi]
     pixel_mm: tuple[float, float] | None = None  # (row, col) spacing, None when unknown
     notes: list[str] = field(default_factory=list)  # warnings from reading the ZOIs
+    # the files' stored values, where read from files: what the exported ZOIs hold (a
+    # DICOM's stored values and their rescale, as `vertapp xray zoi` writes them)
+    low_film: Film | None = None
+    high_film: Film | None = None
 
 
 @dataclass(frozen=True)
@@ -205,8 +211,10 @@ def _write_set(state: PairState, stage: Path) -> Job[list[str]]:
     write_png(stage / "fused.png", same_scale(fused, inputs.low))
     _write_tiff16(stage / "fused.tif", fused, inputs.low)
     yield Progress("Exporting", 0.6, "ZOIs")
-    low = write_zois(inputs.low, inputs.low_zois, "low", stage / "zois_low")
-    high = write_zois(inputs.high, inputs.high_zois, "high", stage / "zois_high")
+    pixels, values = _zoi_source(inputs.low, inputs.low_film)
+    low = write_zois(pixels, inputs.low_zois, "low", stage / "zois_low", values)
+    pixels, values = _zoi_source(inputs.high, inputs.high_film)
+    high = write_zois(pixels, inputs.high_zois, "high", stage / "zois_high", values)
     yield Progress("Exporting", 0.8, "alignment.json")
     write_json(stage / "alignment.json", alignment_record(state.alignment))
     return [
@@ -216,6 +224,12 @@ def _write_set(state: PairState, stage: Path) -> Job[list[str]]:
         str(high.relative_to(stage)),
         "alignment.json",
     ]
+
+
+def _zoi_source(pixels: np.ndarray, film: Film | None) -> tuple[np.ndarray, Any]:
+    """What a side's ZOIs are cut from: the file's stored values with their record, or
+    (pairs not read from files) the pixels, which `write_zois` records itself."""
+    return (film.stored, film.values) if film is not None else (pixels, None)
 
 
 def _move_into(src: Path, dest: Path, stage: Path) -> Path:

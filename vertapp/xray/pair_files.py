@@ -10,7 +10,7 @@ import numpy as np
 
 from vertapp.errors import InputError, VertAppError
 from vertapp.jobs import Job, Progress
-from vertapp.xray.images import read_pixels
+from vertapp.xray.images import read_film
 from vertapp.xray.pair import PairInputs, PairState, pair_job
 from vertapp.xray.zoi import Zoi
 
@@ -39,7 +39,8 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
     if paths.model is None and (paths.low_zois is None or paths.high_zois is None):
         raise InputError("give a ZOI file (COCO) for each image, or a radiograph model")
     yield Progress("Reading", None, "low-/high-dose images")
-    low, high = read_pixels(paths.low), read_pixels(paths.high)
+    low_film, high_film = read_film(paths.low), read_film(paths.high)
+    low, high = low_film.pixels, high_film.pixels
     if low.shape != high.shape:
         raise InputError(
             f"the low-dose image is {low.shape[1]}x{low.shape[0]} pixels and the high-dose one "
@@ -52,7 +53,7 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
     notes = [f"low-dose: {w}" for w in low_notes] + [f"high-dose: {w}" for w in high_notes]
     spacing = _spacing(paths.low)
     notes += spacing_notes(spacing, _spacing(paths.high))
-    return PairInputs(low, high, low_zois, high_zois, spacing, notes)
+    return PairInputs(low, high, low_zois, high_zois, spacing, notes, low_film, high_film)
 
 
 def spacing_notes(low: tuple[float, float] | None, high: tuple[float, float] | None) -> list[str]:

@@ -170,3 +170,22 @@ def test_the_readers_doubts_about_a_film_are_said(tmp_path, caplog) -> None:  # 
     film = write_dx(tmp_path / "film.dcm", np.full((20, 30), 100))
     read_pixels(film)
     assert "film.dcm: pixel spacing unknown" in caplog.text
+
+
+def test_the_pair_windows_export_keeps_the_stored_values_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The pair view's Export… wrote DICOM ZOIs from the bone-bright values, stretched."""
+    from vertapp.jobs import run_job
+    from vertapp.xray.pair import export_job
+    from vertapp.xray.pair_files import PairPaths, load_and_align_job
+
+    stored = _film(2)
+    low = _dx(tmp_path / "low.dcm", stored, intercept=-1000)
+    high = _dx(tmp_path / "high.dcm", stored, intercept=-1000)
+    coco = _coco(tmp_path / "zois.coco.json")
+    state = run_job(load_and_align_job(PairPaths(low, high, coco, coco)))
+    run_job(export_job(state, tmp_path / "out"))
+    out = tmp_path / "out" / "zois_low"
+    index = json.loads((out / "zois.json").read_text())
+    assert index["pixel_values"]["rescale_intercept"] == -1000.0
+    for _level, cut, mask, (x, y, w, h) in _cut_outs(index, out):
+        np.testing.assert_array_equal(cut[mask], stored[y : y + h, x : x + w][mask])
