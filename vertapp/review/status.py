@@ -110,8 +110,18 @@ def list_text(img: ImageRecord) -> str:
     return f"{text}, {pending} to review" if pending else text
 
 
-def status_after_hand_edit(img: ImageRecord) -> str | None:
-    """A first hand edit puts a not-started image in progress (saved, so the list agrees)."""
+def status_after_hand_edit(img: ImageRecord, deleted: int | None = None) -> str | None:
+    """A first hand edit puts a not-started image in progress (saved, so the list agrees).
+
+    `deleted`: the instance the edit removes. Deleting a prediction is a review decision
+    like Reject: on an image of model output the status then follows what is left (the
+    last undecided one deleted after the rest were accepted: completed, not "in progress"
+    with nothing to review)."""
+    gone = next((i for i in img.instances if i.id == deleted), None)
+    if gone is not None and gone.model_id and img.status != FLAGGED:
+        rest = [i for i in img.instances if i.id != deleted]
+        status = derived_image_status(dataclasses.replace(img, instances=rest), decided=True)
+        return status if status != img.status else None
     return IN_PROGRESS if img.status == NOT_STARTED else None
 
 

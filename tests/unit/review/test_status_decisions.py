@@ -209,3 +209,14 @@ def test_a_shift_follows_what_is_shown(project) -> None:
         dec.shift_levels_ops(project, 2, 1)  # counted as shown: refused as before
     dec.apply_with_status(project, dec.shift_levels_ops(project, 2, 1, hidden=[9]), 2)
     assert [(i.label, i.source) for i in img2.instances] == [("L2", "corrected")]
+
+
+def test_deleting_a_prediction_by_hand_is_a_decision_too(project) -> None:
+    """The Delete key on the last undecided prediction, the rest accepted: completed (it
+    stayed "in progress" with nothing to review)."""
+    dec.apply_with_status(project, dec.accept_ops(project, [1, 2]), 1)
+    img = project.images[1]
+    assert img.status == st.IN_PROGRESS
+    assert st.status_after_hand_edit(img, deleted=3) == st.COMPLETED
+    # a drawn image keeps the old rule: its first hand edit puts it in progress
+    assert st.status_after_hand_edit(project.images[3], deleted=5) == st.IN_PROGRESS

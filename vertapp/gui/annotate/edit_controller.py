@@ -63,7 +63,8 @@ class EditController(QObject):
     def edit(self, op: Any, text: str | None = None) -> bool:
         text = text or op.text
         img = self.doc.current
-        status = status_after_hand_edit(img) if img is not None else None
+        deleted = op.instance_id if isinstance(op, ops.DeleteInstance) else None
+        status = status_after_hand_edit(img, deleted) if img is not None else None
         if img is not None and status is not None:  # saved with the edit, undone with it
             op = ops.Macro((op, ops.SetImageStatus(img.id, status)), text)
         try:
