@@ -130,12 +130,12 @@ def load_samples(
 
 def is_label_annotation(ann: dict[str, Any]) -> bool:
     """A truth to train and score on: drawn or corrected by hand, or a prediction someone
-    accepted. An undecided prediction is the model's own word (training on it taught
-    the model its own errors); COCO without VertApp's fields follows its score."""
+    accepted. An undecided prediction (VertApp marks them: `vertapp.source` "predicted",
+    not `reviewed`; `vertapp predict` writes that too) is the model's own word: training
+    on it taught the model its own errors. COCO from other tools counts as labels."""
     meta = ann.get("vertapp")
     app: dict[str, Any] = meta if isinstance(meta, dict) else {}
-    source = app.get("source") or ("predicted" if ann.get("score") is not None else "manual")
-    return source != "predicted" or bool(app.get("reviewed"))
+    return app.get("source") != "predicted" or bool(app.get("reviewed"))
 
 
 def images_to_review(coco: dict[str, Any]) -> set[int]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from vertapp.errors import FormatError, InputError
 from vertapp.labels import VERTEBRAE
-from vertapp.ml.dataset import image_spacing
+from vertapp.ml.dataset import image_spacing, images_to_review, is_label_annotation
 from vertapp.ml.masks import mask_to_rle, segmentation_to_mask
 
 ID_DISTANCE_MM = 20.0
@@ -44,6 +44,7 @@ class EvalResult:
     false_positives: list[tuple[int, str]]  # (image id, predicted label absent from GT)
     n_images: int
     coco: dict[str, dict[str, float]] = field(default_factory=dict)
+    left_out: int = 0  # ground-truth images still holding predictions to review
 
     @property
     def mean_dice(self) -> float:
@@ -73,6 +74,7 @@ class EvalResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_images": self.n_images,
+            "images_left_out_in_review": self.left_out,
             "n_vertebrae": len(self.vertebrae),
             "mean_dice": self.mean_dice,
             "identification_rate": self.identification_rate,
@@ -139,6 +141,15 @@ def _load_json(obj: str | Path | dict[str, Any] | list[Any], what: str) -> Any:
         raise FormatError(f"{path}: {what} is not readable JSON ({err})") from err
 
 
+def labels_only(gt: dict[str, Any]) -> tuple[dict[str, Any], set[int]]:
+    """The ground truth less its undecided predictions (a project in review holds the
+    model's unreviewed output: scored as truth it flattered the run it came from), and
+    the ids of the images that held any: not fully labelled, so left out of the score."""
+    in_review = images_to_review(gt)
+    kept = [a for a in gt.get("annotations", []) if is_label_annotation(a)]
+    return {**gt, "annotations": kept}, in_review
+
+
 def _image_map(gt: dict[str, Any], pred: Any) -> tuple[dict[int, int], list[int]]:
     """pred image id -> GT image id, and the GT image ids that were predicted."""
     gt_ids = [int(r["id"]) for r in gt["images"]]
@@ -172,7 +183,9 @@ def evaluate(
     if not isinstance(gt_data, dict) or "images" not in gt_data:
         raise FormatError("ground truth is not a COCO dataset (no 'images')")
     pred_anns = pred_data["annotations"] if isinstance(pred_data, dict) else pred_data
+    gt_data, in_review = labels_only(gt_data)
     id_map, image_ids = _image_map(gt_data, pred_data)
+    image_ids = [i for i in image_ids if i not in in_review]
     gt_names = {int(c["id"]): str(c["name"]) for c in gt_data.get("categories", [])}
     pred_cats = pred_data.get("categories", []) if isinstance(pred_data, dict) else []
     pred_names = {int(c["id"]): str(c["name"]) for c in pred_cats} or gt_names
@@ -209,6 +222,7 @@ def evaluate(
         vertebrae += s
         fps += f
     out = EvalResult(vertebrae, fps, len(image_ids))
+    out.left_out = len(in_review)
     if coco_ap:
         out.coco = coco_eval(gt_data, image_ids, results)
     return out
@@ -303,6 +317,11 @@ def format_table(result: EvalResult) -> str:
         )
     lines.append("")
     lines.append(f"images: {result.n_images}   ground-truth vertebrae: {len(result.vertebrae)}")
+    if result.left_out:
+        lines.append(
+            f"left out: {result.left_out} ground-truth image(s) still holding predictions "
+            "to review (not truth until decided)"
+        )
     lines.append(f"mean Dice: {result.mean_dice:.4f}")
     lines.append(f"identification rate: {result.identification_rate * 100:.1f}%")
     lines.append(f"false positives (labels absent from GT): {len(result.false_positives)}")

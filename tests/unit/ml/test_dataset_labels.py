@@ -16,8 +16,8 @@ def test_only_drawn_corrected_or_accepted_annotations_are_labels() -> None:
     assert is_label_annotation({"vertapp": {"source": "corrected"}})
     assert is_label_annotation({"vertapp": {"source": "predicted", "reviewed": True}})
     assert not is_label_annotation({"vertapp": {"source": "predicted", "reviewed": False}})
-    assert not is_label_annotation({"score": 0.9})  # plain COCO results: a model's
-    assert is_label_annotation({})  # plain COCO ground truth
+    assert is_label_annotation({})  # plain COCO from other tools
+    assert is_label_annotation({"score": 0.9})  # ... even with a score: VertApp marks its own
 
 
 def test_a_project_in_review_trains_on_its_finished_images_only(tmp_path: Path) -> None:

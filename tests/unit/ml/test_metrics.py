@@ -110,3 +110,17 @@ def test_missing_prediction_file_is_a_clear_error(tmp_path):
 
     with pytest.raises(InputError, match="not found"):
         evaluate(coco(GT), tmp_path / "nope.json")
+
+
+def test_undecided_predictions_in_the_ground_truth_are_not_truth():
+    """A project in review as ground truth: its image 2 holds only the model's undecided
+    output, which scored as truth flattered the very run it came from."""
+    gt = coco(GT + [(2, "T1", block(10, 20))])
+    gt["annotations"][-1]["vertapp"] = {"source": "predicted", "reviewed": False}
+    pred = coco(PRED + [(2, "T1", block(10, 20))])
+    result = evaluate(gt, pred, coco_ap=False)
+    assert result.n_images == 1 and result.left_out == 1
+    assert len(result.vertebrae) == 3  # image 1's only
+    assert "left out: 1 ground-truth image(s)" in format_table(result)
+    gt["annotations"][-1]["vertapp"]["reviewed"] = True  # accepted: now it is truth
+    assert evaluate(gt, pred, coco_ap=False).n_images == 2
