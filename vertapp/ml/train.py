@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -291,7 +292,16 @@ def train_job(
     ctx = dist_utils.setup(cfg.device)
     try:
         result = yield from _train(
-            cfg, data, out, ckpt, val_data, ctx, phantoms, start, validator or validation_metrics
+            cfg,
+            data,
+            out,
+            ckpt,
+            val_data,
+            ctx,
+            phantoms,
+            start,
+            validator or validation_metrics,
+            _run_out(Path(resume)) if resume else None,
         )
     finally:
         dist_utils.teardown(ctx)
@@ -312,7 +322,9 @@ def _resolve_config(
         epochs=config.epochs,
         device=config.device,
         workers=config.workers,
-        max_iterations=config.max_iterations,
+        # the stored cap belongs to the earlier call: without a new one a resume runs to
+        # --epochs (a stored --max-iters 1 ended every resume after one step, unsaid)
+        max_iterations=config.max_iterations or 0,
     )
 
 
@@ -326,6 +338,7 @@ def _train(
     phantoms: str | Path | list[Sample] | None = None,
     start: dict[str, Any] | None = None,
     validator: Validator | None = None,
+    earlier_out: Path | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
     yield Progress("load", None, "reading dataset")
@@ -414,6 +427,8 @@ def _train(
     if ctx.is_main:
         # A resumed run whose epochs never beat the stored best keeps the earlier run's
         # best, which is `out` already (its best file was folded into it then).
+        if ckpt is not None and state.best is not None and not best_path.is_file():
+            _carry_earlier_best(out, earlier_out)
         keep = ckpt is not None and state.best is not None and out.is_file()
         had_best = _finish_checkpoints(out, last, best_path, state.epoch, keep)
     return TrainResult(
@@ -424,6 +439,23 @@ def _train(
         state.best,
         state.history,
     )
+
+
+def _run_out(resume: Path) -> Path:
+    """The model file of the run `resume` continues (X.last.pt -> X.pt; a model: itself)."""
+    name = resume.name
+    return (
+        resume.with_name(name[: -len(".last.pt")] + ".pt") if name.endswith(".last.pt") else resume
+    )
+
+
+def _carry_earlier_best(out: Path, earlier: Path | None) -> None:
+    """A resumed run saved under a new name whose epochs never beat the earlier best:
+    that best is the model, so it is copied to `out` (the last epoch went there, labelled
+    with the earlier best's score)."""
+    if earlier is not None and earlier.is_file() and not out.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(earlier, out)
 
 
 def _finish_checkpoints(

@@ -259,3 +259,31 @@ def test_resumed_run_without_a_better_epoch_keeps_the_earlier_best(tmp_path):
     assert kept["epochs_trained"] == 2  # says how long the run was
     assert read_checkpoint(resumed.last)["epoch"] == 2
     assert resumed.out == out
+    # ... and into a NEW `out` (docs/ml.md's staged runs): the earlier best is the model
+    # there too (the last, worse epoch went there, labelled with the earlier best's score)
+    scores = iter([0.1])
+    again = tmp_path / "again.pt"
+    run_job(
+        train_job(
+            cfg.override(epochs=3),
+            samples[:2],
+            again,
+            val_data=samples[2:],
+            validator=validator,
+            resume=resumed.last,
+        )
+    )
+    assert read_checkpoint(again)["epoch"] == 1 and read_checkpoint(again)["epochs_trained"] == 3
+
+
+def test_a_resume_is_not_held_to_the_first_calls_iteration_cap(tmp_path):
+    """`--max-iters 1` then `--resume` with no cap: the resume runs to its --epochs."""
+    torch.set_num_threads(2)
+    cfg = TrainConfig(**TINY).override(epochs=3, views_per_image=1, max_iterations=1)
+    samples = spine_samples(2)
+    first = run_job(train_job(cfg, samples, tmp_path / "a.pt"))
+    assert first.epochs == 1
+    resumed = run_job(
+        train_job(cfg.override(max_iterations=0), samples, tmp_path / "b.pt", resume=first.last)
+    )
+    assert resumed.epochs == 3
