@@ -67,24 +67,52 @@ def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, A
     return result.mip_u8, {"file_name": name, "vertapp": meta}
 
 
-def collect_images(inputs: list[str], out: Path) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
-    """Images to predict and their COCO image records (ids unique, file names relative)."""
-    from vertapp.ml.dataset import load_samples, read_image
+def collect_images(
+    inputs: list[str], out: Path, model: Path | None = None, kind: str | None = None
+) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+    """Images to predict and their COCO image records (ids unique, file names relative).
 
+    `kind`: the model's ('radiograph', 'ct', None: not judged, `xray.model_kind`); an
+    input of the other kind is refused in words before predicting (a volume: before
+    preprocessing).
+    A radiograph model's films are read as training and `vertapp xray` read them
+    (`read_radiograph`: 16-bit windowed to its 0.5-99.5 % range, not stretched min-max).
+    """
+    from vertapp.ml.dataset import load_samples, read_image, resolve_dataset_path, safe_join
+    from vertapp.xray.model_kind import CT, RADIOGRAPH, check_kind, record_kind
+    from vertapp.xray.training import read_radiograph
+
+    films = kind == RADIOGRAPH
+    model = model or Path("the model")
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
         path = Path(raw)
         if path.suffix.lower() in IMAGE_EXT and path.is_file():
-            img = read_image(path)
+            img = read_radiograph(path) if films else read_image(path)
             rec: dict[str, Any] = {"file_name": _rel(path, out.parent)}
             items = [(img, rec)]
         elif path.suffix.lower() == ".json" or (path / "project.json").is_file():
+            samples = load_samples(path)
+            root = resolve_dataset_path(path)[1]
+            for s in samples:
+                seen = record_kind(s.record)
+                noun = "a radiograph" if seen == RADIOGRAPH else "a CT MIP"
+                what = f"image {s.record.get('id')} of {path.name} is {noun}"
+                check_kind(model, kind, seen, what)
             items = [
-                (s.image, {k: v for k, v in s.record.items() if k != "id"})
-                for s in load_samples(path)
+                (
+                    read_radiograph(
+                        safe_join(root, s.record["file_name"], f"image {s.record.get('id')}")
+                    )
+                    if films
+                    else s.image,
+                    {k: v for k, v in s.record.items() if k != "id"},
+                )
+                for s in samples
             ]
         elif path.exists():
+            check_kind(model, kind, CT, f"{path.name} is a CT volume")
             items = [_mip_from_volume(path, out.parent)]
         else:
             raise InputError(f"{path}: no such file or folder")
@@ -145,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"model: {model.name} ({why})")
     out.parent.mkdir(parents=True, exist_ok=True)
     loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
-    images, records = collect_images(inputs, out)
+    from vertapp.xray.model_kind import loaded_model_kind
+
+    images, records = collect_images(inputs, out, model, loaded_model_kind(loaded))
     hips = [record_hip_top_row(r.get("vertapp")) for r in records]
     job = predict_job(
         loaded, images, score_thresh=args.score, order=not args.no_order, hip_top_rows=hips

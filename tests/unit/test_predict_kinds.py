@@ -1,0 +1,130 @@
+"""`vertapp predict` with a model of one kind and inputs of another: a radiograph model
+on a CT volume or a project of CT MIPs, a CT model on radiographs, refused in words; and
+a radiograph model's films read as training reads them (16-bit windowed, not stretched)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from vertapp.cli import main
+from vertapp.labels import VERTEBRAE
+from vertapp.ml.checkpoint import save_checkpoint
+from vertapp.ml.config import TrainConfig
+from vertapp.ml.dataset import read_image
+from vertapp.ml.model import build_model
+from vertapp.xray.model_kind import CT, RADIOGRAPH, model_kind
+from vertapp.xray.parts import MODEL_VOCABULARIES
+from vertapp.xray.training import read_radiograph
+
+PARTS_NAMES = list(MODEL_VOCABULARIES["parts"])
+
+
+def tiny_checkpoint(path: Path, names: list[str], **over: object) -> Path:
+    """A random-init Mask R-CNN (seconds to build, nothing learnt): the real load path."""
+    cfg = TrainConfig(
+        weights="none",
+        backbone="mobilenet_v3_large",
+        class_names=names,
+        min_size=128,
+        max_size=128,
+        fpn_channels=32,
+        mask_head_channels=32,
+        score_thresh=0.0,
+        detections_per_img=8,
+    ).override(**over)
+    torch.manual_seed(0)
+    state = build_model(cfg).state_dict()
+    save_checkpoint(path, {"model": state, "config": cfg.to_dict(), "class_names": names})
+    return path
+
+
+def film16() -> np.ndarray:
+    """A 16-bit film with one black and one white pixel: min-max and 0.5-99.5 % differ."""
+    rng = np.random.default_rng(0)
+    img = rng.normal(20000, 3000, (64, 48)).clip(0, 65535).astype(np.uint16)
+    img[0, 0], img[1, 1] = 0, 65535
+    return img
+
+
+def project(folder: Path, kind: str | None) -> Path:
+    folder.mkdir()
+    cv2.imwrite(str(folder / "img0.png"), film16())
+    app = {"patient": "p0", **({"kind": kind} if kind else {})}
+    coco = {
+        "images": [{"id": 1, "file_name": "img0.png", "width": 48, "height": 64, "vertapp": app}],
+        "annotations": [],
+        "categories": [{"id": i + 1, "name": n} for i, n in enumerate(VERTEBRAE)],
+    }
+    (folder / "project.json").write_text(json.dumps(coco))
+    return folder
+
+
+def test_model_kind_from_classes_and_what_radiograph_training_stores() -> None:
+    assert model_kind(PARTS_NAMES) == RADIOGRAPH
+    assert model_kind(VERTEBRAE, TrainConfig()) == CT
+    assert model_kind(VERTEBRAE, TrainConfig(resize_in_training=False)) == RADIOGRAPH
+    assert model_kind(VERTEBRAE, TrainConfig(), {"level_context": {}}) == RADIOGRAPH
+    assert model_kind(["body", "pedicle"], TrainConfig()) is None
+
+
+@pytest.mark.parametrize("bodies", [False, True])
+def test_radiograph_model_on_ct_inputs_is_refused_in_words(tmp_path, capsys, bodies) -> None:
+    if bodies:  # T1..L5 like a CT model, but trained on films (radiograph_overrides)
+        model = tiny_checkpoint(tmp_path / "parts.pt", list(VERTEBRAE), resize_in_training=False)
+    else:
+        model = tiny_checkpoint(tmp_path / "parts.pt", PARTS_NAMES)
+    out = tmp_path / "pred.json"
+    ct = tmp_path / "ct.nii.gz"
+    ct.write_bytes(b"not read: refused before preprocessing")
+    mips = project(tmp_path / "proj", None)  # no kind: MIPs
+    for inp, what in ((ct, "ct.nii.gz is a CT volume"), (mips, "of proj is a CT MIP")):
+        assert main(["predict", str(model), str(inp), "--out", str(out), "--device", "cpu"]) == 1
+        err = capsys.readouterr().err
+        assert "parts.pt is a radiograph model" in err and what in err, err
+        assert "vertapp xray zoi" in err and "Traceback" not in err and not out.exists()
+
+
+def test_ct_model_on_a_radiograph_project_is_refused_in_words(tmp_path, capsys) -> None:
+    model = tiny_checkpoint(tmp_path / "full.pt", list(VERTEBRAE))
+    films = project(tmp_path / "xray", "radiograph")
+    out = tmp_path / "pred.json"
+    assert main(["predict", str(model), str(films), "--out", str(out), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert "full.pt is a CT model" in err and "of xray is a radiograph" in err, err
+    assert not out.exists()
+
+
+class Seen(Exception):
+    pass
+
+
+def test_radiograph_model_reads_16bit_films_as_training_does(tmp_path, monkeypatch) -> None:
+    import vertapp.ml.predict as ml_predict
+
+    seen: list[np.ndarray] = []
+
+    def spy(loaded, images, **kw):  # the images the model would be given
+        seen.extend(images)
+        raise Seen
+
+    monkeypatch.setattr(ml_predict, "predict_job", spy)
+    model = tiny_checkpoint(tmp_path / "parts.pt", PARTS_NAMES)
+    films = project(tmp_path / "xray", "radiograph")
+    loose = films / "img0.png"
+    out = tmp_path / "pred.json"
+    args = ["predict", str(model), str(loose), str(films), "--out", str(out), "--device", "cpu"]
+    assert main(args) == 1  # the spy stops the run once it has seen the images
+    windowed = read_radiograph(loose)
+    assert not np.array_equal(windowed, read_image(loose))  # the two readers differ here
+    assert len(seen) == 2 and all(np.array_equal(s, windowed) for s in seen)
+    # A CT model keeps the MIP reader for a loose image.
+    seen.clear()
+    ct_model = tiny_checkpoint(tmp_path / "full.pt", list(VERTEBRAE))
+    assert main(["predict", str(ct_model), str(loose), "--out", str(out), "--device", "cpu"]) == 1
+    assert len(seen) == 1 and np.array_equal(seen[0], read_image(loose))
