@@ -89,3 +89,26 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_training_and_prediction_settings_out_of_range_are_refused_in_words(
+    tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """`--set lr=abc` was "unexpected error (TypeError …)"; `--val-fraction 1.5` and
+    `--score 1.5` were taken (the latter predicted nothing)."""
+    import pytest
+
+    from tests.unit.ml.spines import spine_samples, write_coco_dataset
+
+    folder = tmp_path / "proj"
+    write_coco_dataset(folder, spine_samples(1))
+    out = str(tmp_path / "m.pt")
+    assert main(["train", str(folder), "--out", out, "--set", "lr=abc"]) == 1
+    assert "lr takes a float, like 0.01" in capsys.readouterr().err
+    assert main(["train", str(folder), "--out", out, "--val-fraction", "1.5"]) == 1
+    assert "val_fraction must lie in 0..1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(
+            ["predict", "starter", str(folder), "--out", str(tmp_path / "p.json"), "--score", "1.5"]
+        )
+    assert "not a confidence in 0..1" in capsys.readouterr().err

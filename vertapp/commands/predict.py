@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="COCO file to write")
     parser.add_argument(
         "--score",
-        type=float,
+        type=score_value,
         help="minimum confidence (default: the model's own; the starter's 0.3, the paper and fast presets' 0.9, the mobile one's 0.5)",
     )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -155,6 +155,17 @@ def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
             )
     why = "the project has no model of its own" if projects else "no model given"
     return starter.starter_path(), items, f"the starter model shipped with VertApp: {why}"
+
+
+def score_value(text: str) -> float:
+    """A confidence in 0..1 (`--score 1.5` was taken and predicted nothing, unsaid)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value:g} is not a confidence in 0..1")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

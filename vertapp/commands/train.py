@@ -110,7 +110,26 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:
             out[key] = raw
+        _check_set_type(key, out[key], getattr(TrainConfig(), key))
     return out
+
+
+def _check_set_type(key: str, value: Any, default: Any) -> None:
+    """`--set lr=abc` said "unexpected error (TypeError …)"; a number setting takes a
+    number, a switch true/false (a setting whose default is None takes what it is given)."""
+    if default is None or value is None:
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int | float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(default, list | tuple):
+        ok = isinstance(value, list | tuple)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        kind = "true or false" if isinstance(default, bool) else type(default).__name__
+        raise VertAppError(f"--set {key}={value!r}: {key} takes a {kind}, like {default!r}")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:

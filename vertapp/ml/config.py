@@ -113,6 +113,10 @@ class TrainConfig:
             raise ModelError(f"real_share must lie in 0..1, got {self.real_share}")
         if not 0 <= self.ct_variants <= 100:
             raise ModelError(f"ct_variants must lie in 0..100, got {self.ct_variants}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ModelError(f"val_fraction must lie in 0..1 (below 1), got {self.val_fraction}")
+        if not 0.0 <= self.score_thresh <= 1.0:
+            raise ModelError(f"score_thresh must lie in 0..1, got {self.score_thresh}")
 
     @property
     def num_classes(self) -> int:
