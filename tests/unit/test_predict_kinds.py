@@ -128,3 +128,16 @@ def test_radiograph_model_reads_16bit_films_as_training_does(tmp_path, monkeypat
     ct_model = tiny_checkpoint(tmp_path / "full.pt", list(VERTEBRAE))
     assert main(["predict", str(ct_model), str(loose), "--out", str(out), "--device", "cpu"]) == 1
     assert len(seen) == 1 and np.array_equal(seen[0], read_image(loose))
+
+
+def test_training_refuses_a_start_of_the_other_kind(tmp_path, capsys) -> None:
+    """A parts model fine-tuned on CT MIPs became a CT model with pedicle classes, unsaid."""
+    from tests.unit.ml.spines import spine_samples, write_coco_dataset
+
+    folder = tmp_path / "proj"
+    write_coco_dataset(folder, spine_samples(1))
+    parts = tiny_checkpoint(tmp_path / "parts.pt", PARTS_NAMES)
+    args = ["train", str(folder), "--out", str(tmp_path / "m.pt"), "--finetune-from", str(parts)]
+    assert main(args) == 1
+    assert "parts.pt is a radiograph model" in capsys.readouterr().err
+    assert not (tmp_path / "m.pt").exists()

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from vertapp.errors import VertAppError
@@ -270,12 +271,56 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
         print(f"no level context: {err}; the chain numbers by the detector's classes alone")
 
 
+def check_start_kind(args: argparse.Namespace, data: Any) -> None:
+    """A start (--finetune-from, --resume) of the other kind than the data, refused in
+    words: a radiograph parts model fine-tuned on CT MIPs became a CT model with pedicle
+    classes, silently; a CT model on films failed with "this is a bug"."""
+    from vertapp.ml.checkpoint import read_checkpoint
+    from vertapp.ml.config import TrainConfig
+    from vertapp.xray.model_kind import CT, RADIOGRAPH, model_kind
+
+    start = args.resume or args.finetune_from
+    if not start:
+        return
+    stored = read_checkpoint(start)
+    cfg = TrainConfig.from_dict(stored["config"])
+    kind = model_kind(stored["class_names"], cfg, stored)
+    films = isinstance(data, list)  # radiograph data is read into samples
+    want = RADIOGRAPH if films else CT
+    if kind is not None and kind != want:
+        what = "radiograph" if kind == RADIOGRAPH else "CT MIP"
+        raise VertAppError(
+            f"{Path(start).name} is a {what} model and {args.dataset} holds "
+            f"{'radiographs' if films else 'CT MIPs'}: start from a model of the same kind "
+            "(or --from-scratch)"
+        )
+
+
+def _say_resume_keeps(args: argparse.Namespace) -> None:
+    """Resuming continues the stored run: its model, data and schedule settings stay."""
+    flags = {"lr": "--lr", "batch_size": "--batch", "seed": "--seed", "preset": "--preset"}
+    flags.update(
+        {k: f"--{k.replace('_', '-')}" for k in ("arch", "backbone", "min_size", "max_size")}
+    )
+    ignored = [flag for key, flag in flags.items() if getattr(args, key, None) is not None]
+    ignored += [f"--set {item.partition('=')[0]}" for item in args.set or []]
+    if ignored:
+        print(
+            f"resume: {', '.join(ignored)} not used: a resumed run keeps its stored "
+            "settings (only --epochs, --max-iters, --device and --workers change)",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
 
     cfg = config_from_args(args)
     data, cfg = radiograph_data(args.dataset, cfg, args.resume)
+    check_start_kind(args, data)
     main = int(os.environ.get("RANK", "0")) == 0
+    if args.resume and main:
+        _say_resume_keeps(args)
 
     def show(event: Any) -> None:
         if not main or (args.quiet and event.stage == "train" and event.data):
