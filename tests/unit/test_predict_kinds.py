@@ -10,38 +10,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
+from tests.unit.xray.test_predict_images import tiny_checkpoint
 from vertapp.cli import main
 from vertapp.labels import VERTEBRAE
-from vertapp.ml.checkpoint import save_checkpoint
 from vertapp.ml.config import TrainConfig
 from vertapp.ml.dataset import read_image
-from vertapp.ml.model import build_model
 from vertapp.xray.model_kind import CT, RADIOGRAPH, model_kind
 from vertapp.xray.parts import MODEL_VOCABULARIES
 from vertapp.xray.training import read_radiograph
 
 PARTS_NAMES = list(MODEL_VOCABULARIES["parts"])
-
-
-def tiny_checkpoint(path: Path, names: list[str], **over: object) -> Path:
-    """A random-init Mask R-CNN (seconds to build, nothing learnt): the real load path."""
-    cfg = TrainConfig(
-        weights="none",
-        backbone="mobilenet_v3_large",
-        class_names=names,
-        min_size=128,
-        max_size=128,
-        fpn_channels=32,
-        mask_head_channels=32,
-        score_thresh=0.0,
-        detections_per_img=8,
-    ).override(**over)
-    torch.manual_seed(0)
-    state = build_model(cfg).state_dict()
-    save_checkpoint(path, {"model": state, "config": cfg.to_dict(), "class_names": names})
-    return path
 
 
 def film16() -> np.ndarray:

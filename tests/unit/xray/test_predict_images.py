@@ -40,8 +40,9 @@ class Snap:
         return self.pixels
 
 
-def tiny_checkpoint(path: Path, names: list[str]) -> Path:
-    """A random-init Mask R-CNN (seconds to build, nothing learnt): the real load path."""
+def tiny_checkpoint(path: Path, names: list[str], **over: object) -> Path:
+    """A random-init Mask R-CNN (seconds to build, nothing learnt): the real load path;
+    `over`: config fields to change."""
     cfg = TrainConfig(
         weights="none",
         backbone="mobilenet_v3_large",
@@ -52,7 +53,7 @@ def tiny_checkpoint(path: Path, names: list[str]) -> Path:
         mask_head_channels=32,
         score_thresh=0.0,
         detections_per_img=8,
-    )
+    ).override(**over)
     torch.manual_seed(0)
     state = build_model(cfg).state_dict()
     save_checkpoint(path, {"model": state, "config": cfg.to_dict(), "class_names": names})
