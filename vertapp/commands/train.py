@@ -239,6 +239,8 @@ def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> An
             phantoms=args.phantoms,
             finetune_from=args.finetune_from or start,
             validator=radiograph_validator(data),
+            # `--set score_thresh=X` is the user's word; else a fine-tune takes its start's
+            own_threshold="score_thresh" in _parse_sets(args.set or []),
         )
     if not args.phantoms or args.resume or args.finetune_from:
         raise VertAppError("--pretrain-epochs needs --phantoms, and no --resume/--finetune-from")

@@ -268,8 +268,12 @@ def train_job(
     phantoms: str | Path | list[Sample] | None = None,
     finetune_from: str | Path | None = None,
     validator: Validator | None = None,
+    own_threshold: bool = False,
 ) -> Job[TrainResult]:
     """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
+
+    `own_threshold`: a fine-tune keeps `config`'s score threshold (the user set one)
+    instead of taking its start's.
 
     With `resume`, the model, optimizer, scheduler, epoch and history come from that
     checkpoint and training continues up to `config.epochs`. `phantoms`: synthetic images
@@ -289,6 +293,8 @@ def train_job(
     cfg = _resolve_config(config, data, ckpt)
     if start is not None:
         cfg = finetune_config(config, TrainConfig.from_dict(start["config"]))
+        if own_threshold:
+            cfg = cfg.override(score_thresh=config.score_thresh)
     ctx = dist_utils.setup(cfg.device)
     try:
         result = yield from _train(

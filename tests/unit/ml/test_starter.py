@@ -193,6 +193,23 @@ def test_a_fine_tune_starts_at_a_tenth_of_the_preset_lr_unless_told(
     assert read_checkpoint(out)["config"]["lr"] == 1e-9
 
 
+def test_a_fine_tune_keeps_a_threshold_the_user_sets(
+    project, tmp_path, monkeypatch, capsys
+) -> None:
+    """It takes its start's threshold, unless `--set score_thresh` says otherwise (that
+    was overridden without a word)."""
+    tiny = use_tiny_starter(tmp_path, monkeypatch)
+    out = tmp_path / "m.pt"
+    assert main(["train", str(project), "--out", str(out), *RUN]) == 0
+    own = read_checkpoint(tiny)["config"]["score_thresh"]
+    assert read_checkpoint(out)["config"]["score_thresh"] == own
+    chosen = 0.8 if own != 0.8 else 0.7
+    args = ["train", str(project), "--out", str(out), *RUN, "--set", f"score_thresh={chosen}"]
+    assert main(args) == 0
+    assert "fine-tuning the starter model" in capsys.readouterr().err  # still a fine-tune
+    assert read_checkpoint(out)["config"]["score_thresh"] == chosen
+
+
 def test_from_scratch_and_architecture_flags_train_a_new_model(
     project, tmp_path, monkeypatch, capsys
 ):
