@@ -103,6 +103,20 @@ def hidden_pending(img: ImageRecord, threshold: float) -> list[Instance]:
     return [i for i in img.instances if is_pending(i) and hidden_by_threshold(i, threshold)]
 
 
+def stored_predictions_text(project: Project) -> str:
+    """What the predict panel says of a project opened with model output in it (it said
+    "No prediction yet" above a table of them)."""
+    predicted = [i for img in project.images.values() for i in img.instances if i.model_id]
+    if not predicted:
+        return "No prediction yet"
+    models = sorted({str(i.model_id).split(":")[0] for i in predicted})
+    pending = sum(is_pending(i) for i in predicted)
+    return (
+        f"{len(predicted)} predicted vertebra(e) in this project, from {', '.join(models)}; "
+        f"{pending} waiting for review"
+    )
+
+
 def list_text(img: ImageRecord) -> str:
     """The project list's words for an image: its saved status, then what waits in it."""
     text = STATUS_TEXT.get(img.status, img.status)

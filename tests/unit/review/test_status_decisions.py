@@ -220,3 +220,10 @@ def test_deleting_a_prediction_by_hand_is_a_decision_too(project) -> None:
     assert st.status_after_hand_edit(img, deleted=3) == st.COMPLETED
     # a drawn image keeps the old rule: its first hand edit puts it in progress
     assert st.status_after_hand_edit(project.images[3], deleted=5) == st.IN_PROGRESS
+
+
+def test_the_predict_panel_says_what_a_project_opened_with_predictions_holds(project) -> None:
+    """It said "No prediction yet" above a table of them."""
+    text = st.stored_predictions_text(project)
+    assert text == "4 predicted vertebra(e) in this project, from m@e1; 4 waiting for review"
+    assert st.stored_predictions_text(Project(label_set="vertebrae")) == "No prediction yet"

@@ -186,6 +186,8 @@ class ModelWorkflow(QObject):
         self.predict_panel.last_run = None
         self._update_marks()
         project = self.window.doc.project
+        if not self.predict_panel.is_running():
+            self.predict_panel.status.setText(rv.stored_predictions_text(project))
         if any(rv.needs_review(img) for img in project.images.values()):
             self.show_review()  # a project with predictions waiting opens with its review
 
