@@ -54,12 +54,23 @@ def apply_with_status(project: Project, ops: Sequence[Operation], image_id: int)
     `Project.apply`, so that the crash journal records the decision like any edit.
     """
     inverse = project.apply(Macro(tuple(ops), "Review"))
-    img = project.images[image_id]
-    status = derived_image_status(img, decided=True)
-    if status == img.status:
+    return _with_statuses(project, [image_id], inverse, "Review", decided=True)
+
+
+def _with_statuses(
+    project: Project, image_ids: Sequence[int], inverse: Operation, text: str, decided: bool
+) -> Operation:
+    """Bring the images' statuses up to what their vertebrae say, after `inverse`'s edit;
+    one inverse for both (through `Project.apply`: the crash journal sees it)."""
+    ops = []
+    for image_id in image_ids:
+        img = project.images[image_id]
+        status = derived_image_status(img, decided=decided)
+        if status != img.status:
+            ops.append(SetImageStatus(image_id, status))
+    if not ops:
         return inverse
-    status_inverse = project.apply(SetImageStatus(image_id, status))
-    return Macro((status_inverse, inverse), "Review")
+    return Macro((project.apply(Macro(tuple(ops), text)), inverse), text)
 
 
 # -- decisions ---------------------------------------------------------------------------------
@@ -270,15 +281,8 @@ def apply_predictions(
     if not ops:
         return None, added, skipped
     inverse = project.apply(Macro(tuple(ops), text))
-    images = [project.images[i] for i in shapes if i in project.images]
-    status_ops = [
-        SetImageStatus(img.id, derived_image_status(img))
-        for img in images
-        if derived_image_status(img) != img.status
-    ]
-    if status_ops:
-        inverse = Macro((project.apply(Macro(tuple(status_ops), text)), inverse), text)
-    return inverse, added, skipped
+    shown = [i for i in shapes if i in project.images]
+    return _with_statuses(project, shown, inverse, text, decided=False), added, skipped
 
 
 def replace_prediction_ops(img: ImageRecord, new: Sequence[Instance]) -> list[Operation]:
