@@ -35,6 +35,7 @@ from vertapp.annotations.model import ImageRecord, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRAE
+from vertapp.xray.landmark_checks import implausible
 from vertapp.xray.parts import BODY, normalise_level
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
@@ -215,7 +216,11 @@ def _add_image(
         )
     )
     result.n_images += 1
-    for level, quad in zip(layout.levels, corners, strict=True):
+    wrong = implausible(corners, layout.levels)
+    for k, (level, quad) in enumerate(zip(layout.levels, corners, strict=True)):
+        if k in wrong:  # e.g. L5 cut by the film's edge, its corners wrapped to the top
+            result.skipped.append(f"image {index + 1} {level}: {wrong[k]}; not imported")
+            continue
         label = BODY if vocabulary == "parts" else level
         try:
             op = ops.add_instance(project, image_id, label, [quad])
