@@ -9,6 +9,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
+
 from vertapp.errors import ModelError  # noqa: E402
 from vertapp.gui.model.train_dialog import TrainDialog  # noqa: E402
 from vertapp.jobs import Progress  # noqa: E402
@@ -91,6 +93,18 @@ def test_preset_fills_settings(qtbot, tmp_path: Path) -> None:
     dlg.settings.widget("epochs").setValue(2)
     req = dlg.request()
     assert req.config.epochs == 2 and req.config.backbone == "resnet101"
+
+
+def test_ticking_an_image_in_review_says_what_it_teaches(qtbot, tmp_path: Path) -> None:
+    images = [*IMAGES[:4], DataImage(6, "in_review", "patE", 2, n_pending=5)]
+    dlg = TrainDialog(images, tmp_path / "m.pt", fake_train())
+    qtbot.addWidget(dlg)
+    assert "review" not in dlg.split_label.text()  # starts unticked: nothing to warn of
+    dlg.table.item(4, 0).setCheckState(Qt.CheckState.Checked)
+    assert "1 ticked image(s) still hold 5 prediction(s)" in dlg.split_label.text()
+    assert "learnt as background" in dlg.split_label.text()
+    dlg.table.item(4, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert "review" not in dlg.split_label.text()
 
 
 def test_empty_data_and_missing_weights_are_sentences(qtbot, tmp_path: Path) -> None:

@@ -238,11 +238,20 @@ class TrainDialog(QDialog):
             if cell is not None:
                 cell.setText(roles.get(im.image_id, "—"))
         self.table.blockSignals(False)
-        patients = {im.patient for im in self.selected_images()}
-        self.split_label.setText(
+        chosen = self.selected_images()
+        patients = {im.patient for im in chosen}
+        text = (
             f"{len(train)} training and {len(val)} validation images from "
             f"{len(patients)} patients (split by patient)"
         )
+        in_review = [im for im in chosen if im.n_pending]
+        if in_review:  # their unreviewed vertebrae are no label, so they teach "background"
+            n = sum(im.n_pending for im in in_review)
+            text += (
+                f". ⚠ {len(in_review)} ticked image(s) still hold {n} prediction(s) to "
+                "review: those vertebrae are learnt as background until accepted or corrected"
+            )
+        self.split_label.setText(text)
 
     # -- settings --------------------------------------------------------------------------
     def _apply_preset(self) -> None:
