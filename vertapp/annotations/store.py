@@ -67,10 +67,15 @@ from vertapp.annotations.coco import (
     snapshot_chunks,
     take_snapshot,
 )
-from vertapp.annotations.model import Change, ImageRecord, Project
+from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.opcodec import decode_op, encode_op
 from vertapp.annotations.ops import Operation
-from vertapp.annotations.validate import MAX_FILE_BYTES, parse_json, regular_file_size
+from vertapp.annotations.validate import (
+    MAX_FILE_BYTES,
+    Where,
+    check_coordinates,
+    regular_file_size,
+)
 from vertapp.errors import FormatError, VertAppError
 
 PROJECT_FILE = "project.json"
@@ -321,7 +326,7 @@ def prepare_save(
     folder = Path(project_dir) if project_dir is not None else project.root
     if folder is None:
         raise ValueError("save_project needs a folder for a project that has none")
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(project, folder)
     if not force:
         check_conflict(project, project_file(folder))
     journal = project.journal if isinstance(project.journal, Journal) else None
@@ -332,6 +337,31 @@ def prepare_save(
         snapshot = take_snapshot(project)
     project.share_arrays(True)  # until write_save has read them
     return PendingSave(project, folder, snapshot, project.revision, mark, journal_id)
+
+
+def _make_folder(project: Project, folder: Path) -> None:
+    """Create the folder of a first save or a "save as"; never the project's own again.
+
+    A project folder that vanished while open (moved, renamed, deleted, an unmounted
+    share) was silently re-created empty by the next save, which then failed on the
+    missing state folder with a message about a previous file that was not there.
+    """
+    if project.file_stamp is not None and not folder.exists() and _same_path(folder, project.root):
+        raise folder_gone(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _same_path(a: Path, b: Path | None) -> bool:
+    return b is not None and Path(a).resolve() == Path(b).resolve()
+
+
+def folder_gone(folder: Path) -> VertAppError:
+    """The error for saving into a folder that is no longer there, in words."""
+    return VertAppError(
+        f"{folder}: the project folder is no longer there (it was moved, renamed or "
+        "deleted); nothing was written. Use File > Save project as… to keep your work "
+        "in another folder."
+    )
 
 
 def write_save(pending: PendingSave) -> FileStamp:
@@ -347,6 +377,10 @@ def write_save(pending: PendingSave) -> FileStamp:
                 backup=pending.folder / BACKUP_FILE,
                 before_replace=lambda sha: _note_saving(pending, sha),
             )
+    except FileNotFoundError:
+        if not pending.folder.is_dir():  # it went away while this save was under way
+            raise folder_gone(pending.folder) from None
+        raise
     finally:
         pending.project.share_arrays(False)
     st = path.stat()
@@ -362,7 +396,9 @@ def _note_saving(pending: PendingSave, sha: str) -> None:
     if pending.journal_id is None or pending.journal_mark is None:
         return
     note = {"journal_id": pending.journal_id, "lines": pending.journal_mark[1], "sha256": sha}
-    atomic_write_bytes(_state_dir(pending.folder) / SAVING_FILE, json.dumps(note).encode())
+    state = _state_dir(pending.folder)
+    state.mkdir(exist_ok=True)  # removed by hand meanwhile: the note must still be written
+    atomic_write_bytes(state / SAVING_FILE, json.dumps(note).encode())
 
 
 def commit_save(project: Project, pending: PendingSave, stamp: FileStamp) -> None:
@@ -396,10 +432,13 @@ def _retire_journal(folder: Path, project: Project) -> None:
 
 
 def _keep_unreplayed(folder: Path, project: Project) -> None:
-    """Copy the folder's journal to .vertapp/kept/ unless `project` holds its edits."""
+    """Copy the folder's journal to .vertapp/kept/ unless `project` holds its edits.
+
+    A journal whose header cannot be read is kept too: nobody replayed it either.
+    """
     header = _journal_header(folder)
-    unreplayed = header is not None and _journal_id(header) != project.recovered_journal
-    if unreplayed and has_recovery(folder):
+    replayed = header is not None and _journal_id(header) == project.recovered_journal
+    if not replayed and has_recovery(folder):
         keep_journal(folder)
 
 
@@ -538,14 +577,24 @@ class Journal:
 
 
 def has_recovery(project_dir: Path | str) -> bool:
-    """True when the folder holds unsaved edits from a session that did not end cleanly."""
+    """True when the folder holds unsaved edits from a session that did not end cleanly.
+
+    A journal whose first line cannot be read counts: it may hold edits, and must be
+    kept and the user told (recovery.recovery_plan says DAMAGED), never overwritten.
+    """
     path = _state_dir(Path(project_dir)) / JOURNAL_FILE
     try:
-        with open(path, encoding="utf-8") as f:
-            header = json.loads(f.readline() or "{}")
+        with open(path, "rb") as f:
+            first = f.readline()
             has_ops = bool(f.readline().strip())
-    except (OSError, ValueError):
+    except OSError:
         return False
+    try:
+        header = json.loads(first or b"{}")
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
+        return True
+    if not isinstance(header, dict):
+        return True
     return has_ops or header.get("base") == AUTOSAVE_FILE
 
 
@@ -570,31 +619,103 @@ def recover_edits(project_dir: Path | str, state_dir: Path | None = None) -> Rec
     """`recover` with the count of replayed edits and notes for the user.
 
     state_dir: where the journal lies (default .vertapp; or a .vertapp/kept/ folder).
+
+    A journal is replayed whole or not at all. One that cannot be (its header damaged,
+    made on another version of project.json, an entry damaged or holding what the
+    project loader would refuse) raises FormatError naming the line and what is wrong;
+    the journal is first copied to .vertapp/kept/, and the message says where.
+    Only a last line cut short by the crash is left out without a word.
     """
     folder = Path(project_dir)
     state = state_dir if state_dir is not None else _state_dir(folder)
     path = state / JOURNAL_FILE
     lines = _read_bytes(path).decode("utf-8", errors="replace").split("\n")
-    header = parse_json(lines[0], str(path))
-    if not isinstance(header, dict) or header.get("journal") != 1:
-        raise FormatError(f"{path}: not a VertApp journal")
+    try:
+        return _replay_journal(folder, state, path, lines)
+    except FormatError as err:
+        raise FormatError(f"{err}; {_kept_words(folder, state)}") from None
+
+
+def _replay_journal(folder: Path, state: Path, path: Path, lines: list[str]) -> Recovery:
+    header = _parse_header(lines[0], path)
     project, skip, notes = _journal_base(folder, state, header, path)
-    replayed = 0
-    for n, line in enumerate(lines[1:], start=2):
-        if not line.strip() or n - 2 < skip:
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            break  # the last line was cut short by the crash: everything before it counts
-        try:
-            project.apply(decode_op(entry))
-        except VertAppError as err:
-            raise FormatError(f"{path}: line {n}: cannot replay ({err})") from None
-        replayed += 1
+    entries = [
+        (n, line) for n, line in enumerate(lines[1:], start=2) if line.strip() and n - 2 >= skip
+    ]
+    replayed = _replay(project, entries, path)
     project.saved_revision = -1  # recovered edits are unsaved
     project.recovered_journal = _journal_id(header)
     return Recovery(project, replayed, notes)
+
+
+def _parse_header(line: str, path: Path) -> dict[str, Any]:
+    try:
+        header = json.loads(line)
+    except (ValueError, RecursionError):
+        header = None
+    if not isinstance(header, dict):
+        raise FormatError(f"{path}: its first line is damaged (not a journal header)")
+    if header.get("journal") != 1:
+        raise FormatError(f"{path}: not a VertApp journal")
+    return header
+
+
+def _replay(project: Project, entries: list[tuple[int, str]], path: Path) -> int:
+    """Apply the journal's entries (line number, text) in order; how many were applied."""
+    for k, (n, line) in enumerate(entries):
+        try:
+            entry = json.loads(line)
+        except (ValueError, RecursionError):
+            if k == len(entries) - 1:
+                return k  # the last line was cut short by the crash: everything before counts
+            raise _bad_entry(
+                path, n, "the line is damaged (not valid JSON)", len(entries)
+            ) from None
+        try:
+            _replay_entry(project, entry)
+        except FormatError as err:
+            raise _bad_entry(path, n, str(err), len(entries)) from None
+    return len(entries)
+
+
+def _bad_entry(path: Path, line: int, why: str, total: int) -> FormatError:
+    lost = "its 1 edit was not" if total == 1 else f"none of its {total} edits were"
+    return FormatError(f"{path}: line {line}: {why}; {lost} recovered")
+
+
+def _replay_entry(project: Project, entry: Any) -> None:
+    """Apply one journal entry; FormatError when it is damaged, does not fit the project,
+    or leaves what the project loader would refuse (the save would not open again)."""
+    op = decode_op(entry)
+    try:
+        project.apply(op)
+    except Exception as err:  # file content: any failure means a bad entry
+        raise FormatError(f"{type(op).__name__}: cannot replay ({err})") from None
+    _check_replayed(project, op)
+
+
+def _check_replayed(project: Project, op: Operation) -> None:
+    """The instances `op` touched hold only labels of the project's set (a save looks up
+    each one's category) and coordinates the loader accepts (decode_op checked those
+    it read; a move can still carry a vertex out of range)."""
+    for ident in _touched_instances(op):
+        if not project.has_instance(ident):
+            continue  # deleted by the edit
+        inst = project.instance(ident)
+        where = Where(type(op).__name__).sub("instance", id=ident)
+        if inst.label not in project.labels:
+            raise where.error(f"label {inst.label!r:.40} is not one of the project's labels")
+        for ring in (*inst.polygons, *inst.holes):
+            check_coordinates(ring, where)
+
+
+def _touched_instances(op: Operation) -> Iterator[int]:
+    for sub in getattr(op, "ops", ()):
+        yield from _touched_instances(sub)
+    inst = getattr(op, "instance", None)
+    ident = inst.id if isinstance(inst, Instance) else getattr(op, "instance_id", None)
+    if isinstance(ident, int):
+        yield ident
 
 
 def _journal_base(
@@ -628,12 +749,19 @@ def _journal_base(
                 f"replacing the other version"
             ],
         )
+    raise FormatError(f"{path}: journal belongs to another version of {PROJECT_FILE}")
+
+
+def _kept_words(folder: Path, state: Path) -> str:
+    """Keep a journal that could not be replayed (the next one would replace it): where."""
     kept = keep_journal(folder) if state == _state_dir(folder) else state
-    where = kept.relative_to(folder) if kept is not None else state
-    raise FormatError(
-        f"{path}: journal belongs to another version of {PROJECT_FILE}; "
-        f"its edits are kept in {where}"
-    )
+    if kept is None:  # gone meanwhile: nothing left to keep
+        return "the journal is no longer there"
+    try:
+        shown: Path = kept.relative_to(folder)
+    except ValueError:  # a kept journal replayed from outside the folder
+        shown = kept
+    return f"its edits are kept in {shown}"
 
 
 def _saving_note(state: Path) -> dict[str, Any]:
@@ -670,6 +798,9 @@ def keep_journal(project_dir: Path | str) -> Path | None:
     state = _state_dir(Path(project_dir))
     if not (state / JOURNAL_FILE).is_file():
         return None
+    same = _kept_copy(state)
+    if same is not None:  # a failed recovery kept it, then the next journal wanted to
+        return same
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     dest = state / KEPT_DIR / f"{stamp}-{uuid.uuid4().hex[:6]}"
     dest.mkdir(parents=True)
@@ -678,3 +809,20 @@ def keep_journal(project_dir: Path | str) -> Path | None:
             shutil.copy2(state / name, dest / name)
     _fsync_dir(dest)
     return dest
+
+
+def _kept_copy(state: Path) -> Path | None:
+    """The kept folder already holding this very journal (its bytes), if one does.
+
+    Journals are unique by their header's id, so equal bytes mean the same journal
+    and the same snapshot: keeping it again would only make a second copy.
+    """
+    data = (state / JOURNAL_FILE).read_bytes()
+    root = state / KEPT_DIR
+    candidates = sorted(root.iterdir()) if root.is_dir() else []
+    for folder in candidates:
+        kept = folder / JOURNAL_FILE
+        with contextlib.suppress(OSError):
+            if kept.stat().st_size == len(data) and kept.read_bytes() == data:
+                return folder
+    return None

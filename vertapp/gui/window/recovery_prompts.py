@@ -3,22 +3,33 @@
 Asked when a scan or project is opened after VertApp did not close normally. What can
 be offered comes from the core (`annotations.recovery.recovery_plan`, the document's
 untitled autosave); nothing is deleted that the user did not choose to discard, and a
-recovery that fails keeps the edits (in .vertapp/kept/) and says so.
+recovery that fails, or a journal too damaged to offer, keeps the edits (in
+.vertapp/kept/) and says so; the project then opens as last saved, journalled again.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
-from vertapp.annotations.recovery import recovery_plan, restore_backup
+from vertapp.annotations.recovery import (
+    DAMAGED,
+    discard_journal,
+    recovery_plan,
+    restore_backup,
+    set_aside_journal,
+)
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.names import anonymous, shown_path
+
+log = logging.getLogger(__name__)
 
 
 class RecoveryPrompts:
@@ -50,31 +61,63 @@ class RecoveryPrompts:
         root = self.doc.project.root
         if root is None or not self.doc.has_recovery():
             return
+        plan = recovery_plan(root)
+        if plan.kind == DAMAGED:  # nothing to ask: keep it and say so
+            why = anonymous(plan.message, root.name)
+            self._not_recovered(root, why, lambda: set_aside_journal(root))
+            return
         yes_no = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = self.host.ask(
             "Recover unsaved edits?",
-            anonymous(recovery_plan(root).message, root.name)
-            or "Unsaved edits were found. Recover them?",
+            anonymous(plan.message, root.name) or "Unsaved edits were found. Recover them?",
             yes_no,
             None,  # unattended: decide nothing, keep the journal for a person
         )
         if answer == QMessageBox.StandardButton.Yes:
-            try:
-                notes = self.doc.recover()
-            except (VertAppError, OSError) as err:
-                # Both versions stay: project.json as saved, the edits set aside in words.
-                self.doc.recovery_failed()
-                self.host.show_error(
-                    f"The unsaved edits could not be recovered ({err}); "
-                    f"{anonymous(root.name, root.name, 'the project')} opens as last saved."
-                )
-                return
-            self.host.show_status("Recovered unsaved edits", 5000)
-            if notes:  # recovered in doubt: say which version the edits went over
-                self.host.show_error("\n".join(anonymous(n, root.name) for n in notes))
-            self.host.update_title()
+            self._recover(root)
         elif answer == QMessageBox.StandardButton.No:
+            self._discard(root)
+
+    def _recover(self, root: Path) -> None:
+        try:
+            notes = self.doc.recover()
+        except Exception as err:  # any failure at all: see below
+            # Any failure, even one the core did not foresee, must leave the project open
+            # as last saved and journalled: raised from here, the open never finished and
+            # later edits went unprotected. The journal is kept: by the core, which says
+            # where, or else by the next journal's attach (store._keep_unreplayed).
+            if not isinstance(err, (VertAppError, OSError)):  # a bug: keep its traceback
+                log.exception("recovering unsaved edits failed")
+            self._not_recovered(root, f"The unsaved edits could not be recovered ({err})")
+            return
+        self.host.show_status("Recovered unsaved edits", 5000)
+        if notes:  # recovered in doubt: say which version the edits went over
+            self.host.show_error("\n".join(anonymous(n, root.name) for n in notes))
+        self.host.update_title()
+
+    def _not_recovered(
+        self, root: Path, why: str, set_aside: Callable[[], str] | None = None
+    ) -> None:
+        """Both versions stay: project.json as saved, the edits set aside (in words)."""
+        try:
+            where = set_aside() if set_aside is not None else ""
+        except OSError as err:
+            where = f"it could not be kept aside ({err.strerror or err}) and stays where it is"
+        self.doc.recovery_failed()
+        text = f"{why}; {where}" if where else why
+        project = anonymous(root.name, root.name, "the project")
+        self.host.show_error(f"{text}; {project} opens as last saved.")
+
+    def _discard(self, root: Path) -> None:
+        # Removed here first to hear what could not be removed (a read-only folder): the
+        # document's own removal then finds nothing left, or the same problem again.
+        problem = discard_journal(root)
+        try:
             self.doc.discard_recovery()
+        except (VertAppError, OSError) as err:
+            problem = problem or str(err)
+        if problem:
+            self.host.show_error(problem)
 
     def open_backup_only(self, path: str) -> None:
         """A folder whose project.json is gone but its .bak is there: offer the backup."""
