@@ -29,15 +29,19 @@ from vertapp.annotations.store import PREPROCESS_DIR
 from vertapp.config import config_dir
 from vertapp.errors import UnsafePathError, VertAppError
 from vertapp.gui.document.files import (
+    FolderBefore,
     PendingSave,
     add_radiograph,
     add_record,
     export_snapshot_job,
+    missing_note,
     read_autosave,
     read_png,
+    save_error,
     source_key,
     write_autosave,
     write_images,
+    write_project,
 )
 from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
 from vertapp.gui.document.raw_pixels import RawPixels
@@ -56,12 +60,14 @@ RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory
 
 
 class Document(QObject):
-    """Signals: `reset()` (new project), `image_changed(image_id)`, `instances_changed(image_id)`."""
+    """Signals: `reset()` (new project), `image_changed(image_id)`, `instances_changed(image_id)`,
+    `unprotected(message)` (no crash journal can be written: why, in words)."""
 
     reset = Signal()
     image_changed = Signal(object)
     instances_changed = Signal(object)
     status_changed = Signal(object)
+    unprotected = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +93,8 @@ class Document(QObject):
         self.keep_names = False
         self._autosaved_revision = -1
         self._discard_on_replace = False  # the user chose Discard (see discard_unsaved)
+        self.save_note = ""  # what the last save left out, in words ("" when nothing)
+        self._told_unprotected: Path | None = None  # the folder `unprotected` named
         self._unsubscribe = self.project.subscribe(self._on_change)
 
     # ------------------------------------------------------------ projects
@@ -104,6 +112,7 @@ class Document(QObject):
             self._discard_on_replace = False
             self._drop_unsaved()
         self._detach_journal()
+        self._told_unprotected = None
         self._recovered = False
         self.recovery_pending = False
         self._autosave_key = None
@@ -269,15 +278,19 @@ class Document(QObject):
         """Save into `folder` (default: the project's own), all on this thread."""
         pending = self.begin_save(folder, force)
         try:
-            return self.finish_save(pending, store.write_save(pending.file))
+            stamp = write_project(pending)
         except BaseException:
             self.abort_save(pending)
             raise
+        return self.finish_save(pending, stamp)  # written: never undone by abort_save
 
     def begin_save(self, folder: Path | None = None, force: bool = False) -> PendingSave:
         """First half of a save, on the GUI thread: new images are written and the
         annotations snapshotted (tens of ms). Then run `save_job(pending)` anywhere
-        and hand its result to `finish_save`; edits may go on meanwhile."""
+        and hand its result to `finish_save`; edits may go on meanwhile.
+
+        A failure is said in words (`files.save_error`); a "save as" that fails leaves
+        its folder as it found it."""
         target = Path(folder) if folder is not None else self.project.root
         if target is None:
             raise VertAppError("choose a folder to save the project in")
@@ -287,22 +300,50 @@ class Document(QObject):
             raise store.ConflictError(
                 f"{target.name} already holds a project; choose an empty folder"
             )
-        old = old_root if moving else None
-        write_images(self.project, self.pending_images, self.ct, target, old, self.raw.unsaved)
+        if moving and target.exists() and not target.is_dir():
+            raise VertAppError(f"{target} is a file; choose a folder to save the project in")
+        before = FolderBefore.of(target) if moving else None
+        try:
+            missing = self._write_images(target, old_root if moving else None)
+            file = self._snapshot(target, moving, force)
+        except BaseException as err:
+            problem = save_error(err, target) if isinstance(err, OSError) else None
+            if before is not None:
+                before.remove_new()
+            if problem is not None:
+                raise problem from None
+            raise
+        note = missing_note(missing, old_root, target) if old_root is not None else ""
+        return PendingSave(self.project, file, moving, before, note)
+
+    def _snapshot(self, target: Path, moving: bool, force: bool) -> store.PendingSave:
         if moving:
             self._detach_journal()  # the new folder gets its own journal when saved
         try:
-            file = store.prepare_save(self.project, target, force=force)
+            return store.prepare_save(self.project, target, force=force)
         except BaseException:
             if moving:
                 self._attach_journal()  # not saved: the journal stays where it was
             raise
-        return PendingSave(self.project, file, moving)
+
+    def _write_images(self, target: Path, copy_from: Path | None) -> list[str]:
+        """The images `target` lacks; those neither on disk nor in memory (see write_images)."""
+        return write_images(
+            self.project,
+            self.pending_images,
+            self.ct,
+            target,
+            copy_from,
+            self.raw.unsaved,
+            cached=self._pixels,
+            cached_raw=self.raw.cached(),
+        )
 
     def finish_save(self, pending: PendingSave, stamp: store.FileStamp) -> Path:
         """Second half: the file holds the snapshot. Edits made since keep the window
         modified (and journalled); without any, the undo stack's clean mark is here."""
         store.commit_save(pending.project, pending.file, stamp)
+        self.save_note = pending.note
         if pending.project is not self.project:  # another project was opened meanwhile
             return pending.file.path
         self._pixels.update(self.pending_images)
@@ -322,7 +363,10 @@ class Document(QObject):
     def abort_save(self, pending: PendingSave) -> None:
         """A save that failed or was cancelled: the project stays where it was, and so
         must its crash journal. "Save as" took it off to give the new folder its own;
-        left off, every later edit went unrecorded (a crash lost them)."""
+        left off, every later edit went unrecorded (a crash lost them). A new folder it
+        began is removed: half made, it looked like a project that lost its annotations."""
+        if pending.before is not None:
+            pending.before.remove_new()
         if pending.moving and pending.project is self.project:
             self._attach_journal()
 
@@ -337,8 +381,26 @@ class Document(QObject):
 
     # ------------------------------------------------------------ never lose work
     def _attach_journal(self) -> None:
-        if self.project.root is not None and self.project.journal is None:
-            self._journal = store.Journal(self.project).attach()
+        """Journal every edit in the project's folder. A folder that cannot be written
+        (read-only share, full disk) leaves the project open but unprotected, and says
+        so: raising here left an open counted as failed with the project on screen."""
+        root = self.project.root
+        if root is None or self.project.journal is not None:
+            return
+        journal = store.Journal(self.project)
+        try:
+            self._journal = journal.attach()
+        except OSError as err:
+            journal.detach()  # attach stopped half-way: no hook of it may stay behind
+            log.warning("no crash journal in %s: %s", root, err)
+            if self._told_unprotected == root:  # once: a failed "save as" tries again
+                return
+            self._told_unprotected = root
+            self.unprotected.emit(
+                f"{root}: this folder cannot be written ({err.strerror or 'read-only'}), so "
+                "your edits are not protected against a crash and cannot be saved there. "
+                "Save them elsewhere with File > Save project as…"
+            )
 
     def _detach_journal(self) -> None:
         if self._journal is not None:

@@ -49,6 +49,11 @@ class RawPixels:
             self._read.popitem(last=False)
         return arr
 
+    def cached(self) -> Mapping[int, np.ndarray]:
+        """The values read from the folder and still in memory: a "save as" writes them
+        where the folder has lost their files (deleted or moved while open)."""
+        return self._read
+
     def saved(self) -> None:
         """The project was saved: the unsaved values are in its folder now."""
         self._read.update(self.unsaved)

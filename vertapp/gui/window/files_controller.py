@@ -37,16 +37,32 @@ from vertapp.gui.window.names import (
 )
 from vertapp.gui.window.recovery_prompts import RecoveryPrompts
 from vertapp.gui.window.save_dialog import ask_new_project_folder
+from vertapp.io.volume import Volume
 
 WARNING_HEADING = "Check this scan before annotating it:"
 log = logging.getLogger(__name__)
 
 
 def scan_warnings(opened: OpenedCT | OpenedRadiograph) -> list[str]:
-    """What the reader (not CT, odd geometry, damaged data) and preprocessing doubted."""
+    """What the reader (not CT, odd geometry, damaged data) and preprocessing doubted, and
+    the other series of a DICOM folder (the reader opens the largest CT one)."""
     if isinstance(opened, OpenedRadiograph):
         return list(opened.radiograph.warnings)
-    return [*opened.volume.warnings, *opened.mip.warnings]
+    return [*opened.volume.warnings, *other_series(opened.volume), *opened.mip.warnings]
+
+
+def other_series(volume: Volume) -> list[str]:
+    """A DICOM folder of several series opened one: the user may have meant another, or
+    the export mixed two scans; said nowhere, they annotated the wrong one unaware."""
+    others = list(volume.other_series)
+    if not others:
+        return []
+    description = volume.series_description or "no description"
+    opened = f"{volume.modality} '{description}' ({volume.shape[0]} slices)"
+    return [
+        f"This folder holds {len(others) + 1} series; opened {opened}; not opened: "
+        f"{'; '.join(others)}"
+    ]
 
 
 class FilesController(QObject):
@@ -70,6 +86,7 @@ class FilesController(QObject):
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
+        doc.unprotected.connect(self._unprotected)
         doc.keep_names = not hide_identifiers()  # images named after their files: opt-in
 
     def open_path(self, path: str | Path) -> None:
@@ -118,6 +135,11 @@ class FilesController(QObject):
             return
         self.prompts.offer_recovery()
         self.images.report_loaded(True)  # after the source CT if it is being read
+
+    def _unprotected(self, message: str) -> None:
+        """No crash journal in the project's folder (read-only, full): the project stays
+        open, and the user learns at once that its edits must be saved elsewhere."""
+        self.host.show_error(message)
 
     def _on_opened(self, opened: OpenedCT | OpenedRadiograph) -> None:
         if isinstance(opened, OpenedCT):
@@ -272,9 +294,16 @@ class FilesController(QObject):
         except (VertAppError, OSError) as err:
             self.host.show_error(str(err))
             return False
-        self.host.show_status("Saved", 5000)
-        self.host.update_title()
+        self._saved()
         return True
+
+    def _saved(self) -> None:
+        """A save done: said in the status bar, or in a message where it left files out."""
+        if self.doc.save_note:
+            self.host.show_error(self.doc.save_note)
+        else:
+            self.host.show_status("Saved", 5000)
+        self.host.update_title()
 
     def _overwrite_theirs(self, err: store.ChangedOnDisk) -> bool:
         """Another program rewrote project.json since it was opened. Without this the
@@ -335,21 +364,16 @@ class FilesController(QObject):
 
     def _record_save(self, worker: JobWorker, pending: PendingSave) -> None:
         if worker.error is None and not worker.was_cancelled:
-            self._guarded(lambda: self.doc.finish_save(pending, worker.result), "Saved")
+            try:
+                self.doc.finish_save(pending, worker.result)
+            except (VertAppError, OSError) as err:
+                self.host.show_error(str(err))
+                return
+            self._saved()
         else:
             self.doc.abort_save(pending)
             self.host.show_error(worker.error or "Saving was cancelled; the file is unchanged")
             self.host.update_title()
-
-    def _guarded(self, fn: Any, done: str) -> bool:
-        try:
-            fn()
-        except (VertAppError, OSError) as err:
-            self.host.show_error(str(err))
-            return False
-        self.host.show_status(done, 5000)
-        self.host.update_title()
-        return True
 
     def autosave(self) -> None:
         try:
