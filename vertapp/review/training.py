@@ -75,7 +75,10 @@ def detect_device() -> DeviceInfo:
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
         return DeviceInfo("cuda", props.name, props.total_memory / 1024**3)
-    return DeviceInfo("cpu", f"{os.cpu_count() or 1} cores, {torch.get_num_threads()} threads")
+    cores, threads = os.cpu_count() or 1, torch.get_num_threads()
+    return DeviceInfo(
+        "cpu", f"{cores} core{'s' * (cores != 1)}, {threads} thread{'s' * (threads != 1)}"
+    )
 
 
 @dataclass
