@@ -70,6 +70,8 @@ def regular_file_size(path: Path) -> int:
     """The size of `path`; FormatError for a pipe, device or socket, which are never opened
     (a named pipe blocks `open` forever, /dev/zero never ends)."""
     st = path.stat()
+    if stat.S_ISDIR(st.st_mode):
+        raise FormatError(f"{path}: a folder, not a file")
     if not stat.S_ISREG(st.st_mode):
         raise FormatError(f"{path}: not a regular file (a pipe, device or socket)")
     return st.st_size

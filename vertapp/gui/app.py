@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QIODevice, QSaveFile, QTimer
+from PySide6.QtGui import QImageWriter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from vertapp import __version__, logs
+from vertapp.errors import InputError, VertAppError
 from vertapp.gui.widgets.app_icon import install_app_icon
 
 log = logging.getLogger(__name__)
@@ -48,8 +51,11 @@ def run_gui(
     """Open the window (on `path` when given) and run the event loop.
 
     With `screenshot`, the window renders once `path` is loaded and processed,
-    saves itself to that PNG and exits (0 on success, 1 when loading failed).
+    saves itself to that PNG and exits (0 on success, 1 when loading failed); a path
+    no image can be saved to is refused before the window opens, and a save that fails
+    anyway raises VertAppError once the window has closed.
     """
+    shot = check_screenshot_path(screenshot) if screenshot else None  # before any slow start
     from vertapp.gui.model.workflow import install_model_workflow
     from vertapp.gui.window.crash_dialog import install_crash_handler
     from vertapp.gui.window.main_window import MainWindow
@@ -65,16 +71,19 @@ def run_gui(
     elif size:
         window.resize(*size)
     window.show()
-    status = {"rc": 0}
-    if screenshot:
+    status: dict[str, int] = {"rc": 0}
+    failed: list[VertAppError] = []
+    if shot:
 
         def grab() -> None:
-            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(screenshot)):
-                status["rc"] = 1
-            window.doc.stack.setClean()  # nothing was edited by hand: close without asking
-            window.close()
-            app.quit()
+            try:  # whatever happens, the window closes and the process exits
+                save_screenshot(window, shot)
+            except VertAppError as err:
+                failed.append(err)
+            finally:
+                window.doc.stack.setClean()  # nothing was edited by hand: close without asking
+                window.close()
+                app.quit()
 
         def on_loaded(ok: bool) -> None:
             status["rc"] = 0 if ok else 1
@@ -87,4 +96,64 @@ def run_gui(
         QTimer.singleShot(0, lambda: window.open_path(path))
     rc = app.exec()
     crash_hook.uninstall()
+    if failed:
+        raise failed[0]
     return status["rc"] if screenshot else int(rc)
+
+
+def check_screenshot_path(screenshot: str) -> Path:
+    """`screenshot` as a Path, or InputError in words before the window opens.
+
+    Refused: an existing folder, a name whose extension Qt writes no image for (.txt,
+    none), a path through a file, a folder or file that cannot be written. Found only at
+    the grab, these exited 1 without a word, or crashed in the event loop and never exited.
+    """
+    path = Path(screenshot)
+    if path.is_dir():
+        raise InputError(
+            f"--screenshot {path} is a folder; give an image file name, e.g. {path / 'shot.png'}"
+        )
+    formats = sorted({bytes(f.data()).decode() for f in QImageWriter.supportedImageFormats()})
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise InputError(
+            f"--screenshot {path}: {'.' + suffix if suffix else 'a name without extension'} "
+            f"is not an image format; end the name with .png (Qt also writes "
+            f".{', .'.join(f for f in formats if f != 'png')})"
+        )
+    folder = _nearest_existing(path.parent)
+    if not folder.is_dir():
+        raise InputError(f"--screenshot {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"--screenshot {path}: no permission to write in {folder}")
+    if path.exists() and not path.is_file():  # /dev/null, a pipe: never replaced by a file
+        raise InputError(f"--screenshot {path}: not a regular file (a device, pipe or socket)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"--screenshot {path}: the file exists and cannot be overwritten")
+    return path
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """`folder` or its nearest ancestor that exists (what the grab's mkdir would start from)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def save_screenshot(window: QWidget, path: Path) -> None:
+    """The window's pixels to `path`, all or nothing (QSaveFile: a failed save leaves an
+    older file there as it was); VertAppError saying why when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise VertAppError(
+            f"--screenshot {path}: cannot make its folder ({err.strerror or err})"
+        ) from None
+    out = QSaveFile(str(path))
+    if not out.open(QIODevice.OpenModeFlag.WriteOnly):
+        raise VertAppError(f"--screenshot {path}: cannot write ({out.errorString()})")
+    if not window.grab().save(out, path.suffix.lstrip(".").lower()) or not out.commit():
+        out.cancelWriting()
+        raise VertAppError(
+            f"--screenshot {path}: the image could not be saved ({out.errorString()})"
+        )

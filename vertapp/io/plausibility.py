@@ -19,6 +19,12 @@ BONE_HU = 200  # cortical and trabecular bone lie above this
 MAX_LABEL = 1000  # label maps number their classes; TotalSegmentator uses < 120, VerSe 28
 MAX_LABELS = 130  # distinct values in a label map (a CT has hundreds to thousands)
 LABEL_SAMPLE = 2_000_000  # voxels looked at to decide (a strided sample of big volumes)
+# The scanned box's longest side, in mm. A crop around one vertebra (VerSe's are about
+# 100 mm) or a small-FOV spine scan is far above the floor; a whole-body CT (about 2 m)
+# far below the ceiling. Spacing in the wrong unit misses them by 10x to 1000x: metres
+# written as mm give a sub-millimetre "body", micrometres as mm a body of hundreds of m.
+MIN_BODY_MM = 20.0  # smaller than one vertebral body
+MAX_BODY_MM = 3000.0  # taller than any patient
 
 
 def volume_warnings(volume: Volume) -> list[str]:
@@ -84,4 +90,28 @@ def _geometry(volume: Volume) -> list[str]:
             f"voxels are {thickest:g} mm apart along {axis} (more than {THICK_SLICE_MM:g} mm): "
             "vertebrae get few slices and the canal may be missed"
         )
-    return out
+    return out + _body_size(volume)
+
+
+def _body_size(volume: Volume) -> list[str]:
+    """A scan far smaller than a vertebra or far larger than a patient: the header's voxel
+    spacing is in the wrong unit, and every size the pipeline measures would be wrong."""
+    z, y, x = volume.shape
+    sides = [n * abs(s) for n, s in zip((x, y, z), volume.spacing, strict=True)]
+    longest = max(sides)
+    if not np.isfinite(longest) or MIN_BODY_MM <= longest <= MAX_BODY_MM:
+        return []  # non-finite geometry is refused by the readers in its own words
+    size = " x ".join(f"{v:.3g}" for v in sides)
+    spacing = " x ".join(f"{s:.3g}" for s in volume.spacing)
+    if longest < MIN_BODY_MM:
+        unit = (
+            f"far smaller than a vertebra (over {MIN_BODY_MM:g} mm): the voxel spacing "
+            f"({spacing} mm) is likely in the wrong unit, e.g. metres written as millimetres"
+        )
+    else:
+        unit = (
+            f"far larger than a patient (under {MAX_BODY_MM / 1000:g} m): the voxel spacing "
+            f"({spacing} mm) is likely in the wrong unit, e.g. micrometres written as "
+            "millimetres"
+        )
+    return [f"the scanned box is {size} mm, {unit}; fix the spacing in the file's header"]

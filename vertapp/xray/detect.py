@@ -52,6 +52,7 @@ from vertapp.xray.level_context import (
     combined_evidence,
     context_levels,
 )
+from vertapp.xray.model_kind import RADIOGRAPH, check_kind, loaded_model_kind
 from vertapp.xray.parts import BODY, UNKNOWN, class_part_level
 from vertapp.xray.training import grey_u8, resize_long_side
 
@@ -72,7 +73,11 @@ class FoundPart:
 
 
 def check_radiograph_model(loaded: LoadedModel) -> None:
-    """ModelError unless the checkpoint is a Mask R-CNN over body levels and/or parts."""
+    """ModelError unless the checkpoint is a Mask R-CNN over body levels and/or parts,
+    InputError (`model_kind.check_kind`) for a CT model.
+
+    The class names alone do not tell: a CT MIP model has the levels T1..L5 too, and on a
+    film it "found" bodies in the wrong place, numbered as on a MIP."""
     names = loaded.class_names
     if loaded.arch != "maskrcnn":
         raise ModelError(f"{loaded.path}: a {loaded.arch} model cannot find vertebra parts")
@@ -81,6 +86,8 @@ def check_radiograph_model(loaded: LoadedModel) -> None:
             f"{loaded.path}: trained for {', '.join(names[:5])}..., not for radiograph "
             "parts (body, spinous_process, pedicle, transverse_process) or levels T1..L5"
         )
+    what = "it does not read radiographs"
+    check_kind(loaded.path or "the model", loaded_model_kind(loaded), RADIOGRAPH, what)
 
 
 def predict_radiograph(

@@ -81,7 +81,7 @@ def part_shapes(found: Sequence[FoundPart]) -> list[PartShape]:
 def predict_radiographs_job(
     model_path: Path, images: Sequence[ImageSource], score_floor: float, device: str | None = None
 ) -> Job[RadiographRun]:
-    """Load the checkpoint (a radiograph model, else ModelError in words), predict each image."""
+    """Load the checkpoint (a radiograph model, else ModelError or InputError in words), predict each image."""
     from vertapp.ml import load_checkpoint
 
     yield Progress("load", None, f"loading {Path(model_path).name}")
