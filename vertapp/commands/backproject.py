@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.out.name.lower().endswith((".nii", ".nii.gz")):
         raise InputError(f"{args.out}: --out must be a NIfTI file (.nii or .nii.gz)")
+    check_outputs(args)  # before the CT is read: the outputs replaced the inputs, rc 0
     is_dicom = kind_of(args.ct) in (Kind.FOLDER, Kind.DICOM)
     if args.seg is not None and not is_dicom:
         raise InputError(f"{args.ct}: --seg needs a CT read from a DICOM series")
@@ -69,6 +70,43 @@ def run(args: argparse.Namespace) -> int:
     )
     _print_summary(bp, written)
     return 0
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, in words, outputs that are folders, lie through a file, are one of the
+    inputs (the CT, the COCO file, the preprocessing files) or the same file twice."""
+    from vertapp.commands.outputs import check_distinct, check_file_out, check_not_input
+
+    outputs = [("--out", args.out), ("--seg", args.seg), ("--centroids", args.centroids)]
+    inputs = _input_files(args)
+    for option, path in outputs:
+        if path is not None:
+            check_file_out(path, option)
+            check_not_input(path, inputs, option)
+    check_distinct(outputs)
+
+
+def _input_files(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    """(what, path) of every file the command reads: a folder's files one by one (the
+    DICOM series, the preprocessing's preprocess.json and arrays)."""
+    inputs: list[tuple[str, Path | None]] = [
+        ("the CT", args.ct),
+        ("the COCO input", args.coco),
+        ("the --preprocess file", args.preprocess),
+    ]
+    for what, folder in (
+        ("a file of the CT's folder", args.ct),
+        ("a preprocessing file", _pp(args)),
+    ):
+        if folder is not None and folder.is_dir():
+            inputs += [(what, f) for f in folder.iterdir() if f.is_file()]
+    return inputs
+
+
+def _pp(args: argparse.Namespace) -> Path | None:
+    """The folder of the preprocessing that --preprocess names (a file or its folder)."""
+    path: Path | None = args.preprocess
+    return path.parent if path is not None and path.is_file() else path
 
 
 def _preprocessing(volume, path: Path | None, quiet: bool):  # type: ignore[no-untyped-def]

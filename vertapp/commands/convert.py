@@ -7,6 +7,13 @@ from pathlib import Path
 
 from vertapp.annotations.convert import FORMATS, output_format, read_annotations, write_annotations
 from vertapp.annotations.labelmap import parse_map_args
+from vertapp.commands.outputs import (
+    check_file_out,
+    check_folder_out,
+    check_not_input,
+    check_not_project_file,
+    input_entry,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +34,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_out(out: Path, fmt: str, source: Path) -> None:
+    """Refuse, before the input is read, an --out that cannot be written as `fmt`
+    (labelme: a folder; COCO, VIA: a file), the input itself, or another project's
+    project.json (its annotations and review would be replaced)."""
+    if fmt == "labelme":
+        check_folder_out(out)
+    else:
+        check_file_out(out)
+        check_not_project_file(out)
+    check_not_input(out, [input_entry("the input", source)])
+
+
 def run(args: argparse.Namespace) -> int:
     mapping = parse_map_args(args.map)
+    # the format follows from --to or the output's name alone, so it is known up front
+    fmt = output_format(args.out, args.to, "")
+    check_out(args.out, fmt, args.input)
     project, in_fmt = read_annotations(args.input, images_dir=args.images_dir, label_map=mapping)
-    fmt = output_format(args.out, args.to, in_fmt)
     written = write_annotations(project, args.out, fmt)
     n_inst = sum(len(img.instances) for img in project.images.values())
     where = written[0] if len(written) == 1 else args.out

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.errors import InputError
     from vertapp.jobs import run_job
 
+    check_project_out(args.out)  # before any CT is read
     vocabulary = "table" if args.table is not None else args.vocabulary
     if args.labels is not None:
         cases = [CaseSpec(args.input, args.labels, vocabulary, args.table, args.name, args.patient)]
@@ -71,6 +72,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"FAILED {name}: {reason}", file=sys.stderr)
     print(f"{args.out}: {len(report.imported)} imported, {len(report.failed)} failed")
     return 1 if report.failed else 0
+
+
+def check_project_out(out: Path) -> None:
+    """A project folder (new or existing), not a file or a path through one, whose
+    project.json, images/, volumes/ and preprocess/ can be what the import writes."""
+    from vertapp.annotations.store import IMAGES_DIR, PREPROCESS_DIR, PROJECT_FILE, SOURCES_DIR
+    from vertapp.commands.outputs import check_folder_out
+
+    folders = (IMAGES_DIR, SOURCES_DIR, PREPROCESS_DIR)
+    check_folder_out(out, files=(PROJECT_FILE,), folders=folders)
 
 
 def _reporter(quiet: bool):  # type: ignore[no-untyped-def]

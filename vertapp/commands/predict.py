@@ -9,8 +9,11 @@ model (PROJECT/models/model.pt) is used, else the starter model VertApp ships.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,66 @@ def _rel(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
-def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, Any]]:
+@dataclass
+class MipNames:
+    """File names for the MIPs one predict run writes beside its --out file.
+
+    Two volumes of one name (a/ct.nii.gz, b/ct.nii.gz) both wrote ct_mip.png, the second
+    over the first, and any file of that name was replaced: a name is unique in the run,
+    and an existing file is only replaced when it is ours, a MIP that the COCO file at
+    --out (an earlier run of this command) names, and not an input of this run.
+    """
+
+    folder: Path
+    ours: frozenset[str] = frozenset()
+    inputs: frozenset[str] = frozenset()  # resolved paths of this run's inputs
+    taken: set[str] = field(default_factory=set)
+
+    @classmethod
+    def for_out(cls, out: Path, inputs: list[str]) -> MipNames:
+        resolved = frozenset(os.path.realpath(i) for i in inputs)
+        return cls(out.parent, _earlier_mips(out), resolved)
+
+    def pick(self, stem: str) -> str:
+        """`stem`_mip.png, else `stem`_2_mip.png, ...: the first name free to write."""
+        for n in itertools.count(1):
+            name = f"{stem}_mip.png" if n == 1 else f"{stem}_{n}_mip.png"
+            if name not in self.taken and self._free(name):
+                self.taken.add(name)
+                return name
+        raise AssertionError("unreachable")
+
+    def _free(self, name: str) -> bool:
+        path = self.folder / name
+        if os.path.realpath(path) in self.inputs:
+            return False
+        return not os.path.lexists(path) or (name in self.ours and path.is_file())
+
+
+def _earlier_mips(out: Path) -> frozenset[str]:
+    """The MIP files an earlier run's COCO file at `out` names (records made from a
+    volume carry vertapp.source_volume); none when there is none or it is unreadable."""
+    if not out.is_file():
+        return frozenset()
+    try:
+        images = json.loads(out.read_bytes()).get("images", [])
+        return frozenset(
+            str(rec["file_name"])
+            for rec in images
+            if isinstance(rec, dict)
+            and isinstance(rec.get("vertapp"), dict)
+            and "source_volume" in rec["vertapp"]
+            and "/" not in str(rec.get("file_name", "/"))
+        )
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return frozenset()
+
+
+def _mip_from_volume(
+    path: Path, out_dir: Path, names: MipNames | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The volume's MIP, written into `out_dir` under a name `names` picks (without it:
+    <stem>_mip.png, the caller having made sure that file may be replaced)."""
     try:
         from vertapp.io import read_volume
         from vertapp.preprocess import preprocess
@@ -60,8 +122,12 @@ def _mip_from_volume(path: Path, out_dir: Path) -> tuple[np.ndarray, dict[str, A
     from vertapp.preprocess.landmarks import landmarks
     from vertapp.preprocess.result import write_image
 
-    result = preprocess(read_volume(path))
-    name = path.name.split(".")[0] + "_mip.png"
+    volume = read_volume(path)
+    result = preprocess(volume)
+    for w in volume.warnings + result.warnings:  # as `vertapp preprocess` says them: a
+        print(f"warning: {path.name}: {w}", file=sys.stderr)  # 0-instance run has a why
+    stem = path.name.split(".")[0]
+    name = names.pick(stem) if names is not None else f"{stem}_mip.png"
     write_image(out_dir / name, result.mip_u8)  # atomic: never half a PNG
     meta = {"source_volume": path.name, KEY: landmarks(result)}
     return result.mip_u8, {"file_name": name, "vertapp": meta}
@@ -84,6 +150,7 @@ def collect_images(
 
     films = kind == RADIOGRAPH
     model = model or Path("the model")
+    mip_names = MipNames.for_out(out, inputs)
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
@@ -113,7 +180,7 @@ def collect_images(
             ]
         elif path.exists():
             check_kind(model, kind, CT, f"{path.name} is a CT volume")
-            items = [_mip_from_volume(path, out.parent)]
+            items = [_mip_from_volume(path, out.parent, mip_names)]
         else:
             raise InputError(f"{path}: no such file or folder")
         for img, rec in items:
@@ -168,9 +235,33 @@ def score_value(text: str) -> float:
     return value
 
 
+def check_out(out: Path, items: list[str]) -> None:
+    """Refuse, before the model is loaded, an --out that predictions must not replace:
+    a folder or a path through a file, an input (the model, an image, a COCO file, a
+    project's project.json), any project's project.json (its manual annotations were
+    replaced by bare predictions), or an existing file that is not JSON."""
+    from vertapp.commands.outputs import (
+        check_file_out,
+        check_not_input,
+        check_not_project_file,
+        input_entry,
+        looks_like_json_object,
+    )
+
+    check_file_out(out)
+    check_not_input(out, (input_entry("the input", Path(item)) for item in items))
+    check_not_project_file(out)
+    if out.is_file() and not looks_like_json_object(out):
+        raise InputError(
+            f"--out {out}: is an existing file that is not a COCO/JSON file; predictions "
+            "would replace it: name a .json file"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.annotations.landmarks import record_hip_top_row
     from vertapp.annotations.store import atomic_write_bytes
+    from vertapp.commands.outputs import make_folder
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
     from vertapp.ml.coco_out import predictions_to_coco
@@ -179,10 +270,11 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.review.numbering_caveat import NO_LANDMARK
 
     out = Path(args.out)
+    check_out(out, args.inputs)  # before the model is loaded or any volume preprocessed
     model, inputs, why = choose_model(args.inputs)
     if why != "given":
         print(f"model: {model.name} ({why})")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out.parent)
     loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
     from vertapp.xray.model_kind import loaded_model_kind
 

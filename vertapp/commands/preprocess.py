@@ -41,8 +41,14 @@ def _reporter(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _check_out_folder(out: Path) -> None:
+    """A folder (or none yet), not through a file, without a folder where a file goes."""
+    from vertapp.commands.outputs import check_folder_out
+    from vertapp.preprocess.result import DEPTH_NAME, JSON_NAME, NPY_NAME, PNG_NAME
+
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: --out names an existing file; it must be a folder")
+    names = (JSON_NAME, PNG_NAME, NPY_NAME, DEPTH_NAME, "overview.png")
+    check_folder_out(out, files=names)
 
 
 def run(args: argparse.Namespace) -> int:

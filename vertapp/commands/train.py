@@ -314,9 +314,53 @@ def _say_resume_keeps(args: argparse.Namespace) -> None:
         )
 
 
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse, before any training, an --out the run must not write: a folder, a path
+    through a file, an input (the dataset's project.json or COCO file, the phantoms, the
+    model fine-tuned from) or any existing file that is not a checkpoint (the run's
+    model went over the project's annotations). The files written beside it
+    (MODEL.last.pt, MODEL.best.pt, MODEL.pretrain.pt) are held to the same."""
+    from vertapp.commands.outputs import check_file_out, check_not_input, input_entry
+
+    out = Path(args.out)
+    inputs: list[tuple[str, Path | None]] = [input_entry("the dataset", Path(args.dataset))]
+    if args.phantoms:
+        inputs.append(input_entry("the phantoms", Path(args.phantoms)))
+    if args.finetune_from:
+        inputs.append(("the starting model (--finetune-from)", Path(args.finetune_from)))
+    for path in _written_beside(out, args.pretrain_epochs is not None):
+        check_file_out(path, "--out" if path == out else f"--out (writes {path.name})")
+        check_not_input(path, inputs)
+        _check_replaceable(path)
+
+
+def _written_beside(out: Path, pretrain: bool) -> list[Path]:
+    """`out` and the checkpoints a run writes next to it (vertapp.ml.train, .recipe)."""
+    from vertapp.ml.recipe import pretrained_path
+    from vertapp.ml.train import checkpoint_paths
+
+    paths = [out, *checkpoint_paths(out)]
+    if pretrain:
+        first = pretrained_path(out)
+        paths += [first, *checkpoint_paths(first)]
+    return paths
+
+
+def _check_replaceable(path: Path) -> None:
+    """Only a checkpoint (an earlier run's) may be replaced by the new one."""
+    from vertapp.commands.outputs import looks_like_checkpoint
+
+    if path.is_file() and not looks_like_checkpoint(path):
+        raise VertAppError(
+            f"--out {path}: is an existing file that is not a model checkpoint; training "
+            "would replace it: name a new .pt file"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.jobs import run_job
 
+    check_out(args)  # before minutes of training, not after
     cfg = config_from_args(args)
     data, cfg = radiograph_data(args.dataset, cfg, args.resume)
     check_start_kind(args, data)

@@ -16,6 +16,7 @@ records them; `pixels` in words ("image file values", "DICOM stored values", or 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ import numpy as np
 
 from vertapp.annotations.geometry import mask_to_rle, rle_to_json
 from vertapp.errors import InputError
+from vertapp.labels import VERTEBRAE
 from vertapp.xray.zoi import Zoi, cut_out
+
+log = logging.getLogger(__name__)
 
 INDEX = "zois.json"
 
@@ -121,7 +125,7 @@ def write_zois(
         raise ValueError(f"stored values must be 8 or 16 bit, not {image.dtype}")
     records = []
     for zoi in zois.values():
-        name = f"zoi_{zoi.level}.png"
+        name = zoi_file_name(zoi.level)
         write_png(out / name, cut_out(pixels, zoi))
         records.append(
             {
@@ -145,4 +149,41 @@ def write_zois(
             "zois": records,
         },
     )
+    remove_stale_zois(out, {str(r["file"]) for r in records})  # once the new index is in place
     return index
+
+
+def zoi_file_name(level: str) -> str:
+    return f"zoi_{level}.png"
+
+
+def remove_stale_zois(out: Path, listed: set[str]) -> list[str]:
+    """Remove the cut-outs of an earlier run into `out` that the new index does not list
+    (a run into a used folder left them beside a zois.json that did not name them); the
+    names removed, said in the log. Only files of this module's own naming
+    (zoi_<vertebra>.png) go; any other file stays."""
+    removed = []
+    for level in VERTEBRAE:
+        name = zoi_file_name(level)
+        path = out / name
+        if name in listed or not path.is_file():
+            continue
+        try:
+            path.unlink()
+        except OSError as err:
+            log.warning(
+                "%s: from an earlier run, not in %s, and not removed (%s)",
+                path,
+                INDEX,
+                err.strerror,
+            )
+            continue
+        removed.append(name)
+    if removed:
+        log.warning(
+            "removed %s from %s: cut-outs of an earlier run, not in the new %s",
+            ", ".join(removed),
+            out,
+            INDEX,
+        )
+    return removed
