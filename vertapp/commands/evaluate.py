@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+
+from vertapp.commands.predict import score_value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,12 +16,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--spacing", type=float, help="mm per pixel (default: each image's record, else 1 mm)"
+        "--spacing",
+        type=spacing_value,
+        help="mm per pixel (default: each image's record, else 1 mm)",
     )
     parser.add_argument(
-        "--score", type=float, default=0.0, help="ignore predictions scoring below this"
+        "--score",
+        type=score_value,  # predict's: a confidence in 0..1 (--score 2 scored all 0, unsaid)
+        default=0.0,
+        help="ignore predictions scoring below this",
     )
     parser.add_argument("--no-ap", action="store_true", help="skip COCO AP")
+
+
+def spacing_value(text: str) -> float:
+    """A pixel size in mm (`--spacing nan` identified nothing, unsaid)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{value:g} is not a pixel size in mm (above 0)")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

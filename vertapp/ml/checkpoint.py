@@ -79,8 +79,40 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         if key not in data:
             raise ModelError(f"{p}: checkpoint lacks {key!r}")
     check_config(data["config"], p)
+    stored_config(data, p)  # what the config itself refuses (an unknown arch), file named
+    check_class_names(data["class_names"], p)
     data["model"] = full_precision(data["model"], p)
     return data
+
+
+def stored_config(data: dict[str, Any], path: Path | str) -> TrainConfig:
+    """The checkpoint's training config, its refusals naming the file ("unknown arch
+    'nope'" named none)."""
+    try:
+        return TrainConfig.from_dict(data["config"])
+    except ModelError as err:
+        raise ModelError(f"{path}: checkpoint config: {err}") from None
+
+
+def check_class_names(names: Any, path: Path | str) -> None:
+    """The names predictions are given, a non-empty list of text: empty or a string, they
+    failed as "IndexError; this is a bug" when the first vertebra was named."""
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ModelError(
+            f"{path}: the checkpoint's class_names must be a non-empty list of names, "
+            f"got {names!r:.60}"
+        )
+
+
+def check_head_fits_names(names: list[str], config: TrainConfig, path: Path | str) -> None:
+    """One name per class of the model head (which the config sets: the weights are
+    loaded strictly into it); a head of more classes than names failed as "IndexError;
+    this is a bug" when a vertebra beyond the names was predicted."""
+    if len(names) != len(config.class_names):
+        raise ModelError(
+            f"{path}: the checkpoint's class_names lists {len(names)} classes, but its "
+            f"model's head has {len(config.class_names)}"
+        )
 
 
 def full_precision(state: Any, path: Path) -> dict[str, Any]:
@@ -149,7 +181,7 @@ def _same_kind(value: Any, default: Any) -> bool:
 
 
 def model_from_checkpoint(data: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
-    cfg = TrainConfig.from_dict(data["config"])
+    cfg = stored_config(data, path)
     model = build_model(cfg, load_weights=False)
     try:
         model.load_state_dict(data["model"])
@@ -162,12 +194,14 @@ def model_from_checkpoint(data: dict[str, Any], path: Path | str = "checkpoint")
 def load_checkpoint(path: str | Path, device: str = "cpu") -> LoadedModel:
     """Read a training checkpoint and rebuild its model in eval mode on `device`."""
     data = read_checkpoint(path)
-    cfg = TrainConfig.from_dict(data["config"])
+    cfg = stored_config(data, path)
+    names = data["class_names"]
+    check_head_fits_names(names, cfg, path)
     model = model_from_checkpoint(data, path).to(device).eval()
     return LoadedModel(
         model=model,
         config=cfg,
-        class_names=[str(n) for n in data["class_names"]],
+        class_names=list(names),
         epoch=int(data.get("epoch", 0)),
         path=Path(path),
         extra={

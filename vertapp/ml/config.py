@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -9,6 +10,7 @@ from vertapp.errors import ModelError
 from vertapp.labels import VERTEBRAE
 
 ARCHS = ("maskrcnn", "unet")
+MAX_SEED = 2**32 - 1  # numpy and torch take any seed up to here
 BACKBONES = ("resnet50", "resnet50_v2", "resnet101", "resnet34", "resnet18", "mobilenet_v3_large")
 
 
@@ -97,14 +99,17 @@ class TrainConfig:
         return cfg
 
     def validate(self) -> None:
+        self._check_numbers()
         if self.arch not in ARCHS:
             raise ModelError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.arch == "maskrcnn" and self.backbone not in BACKBONES:
             raise ModelError(
                 f"unknown backbone {self.backbone!r}; choose one of {', '.join(BACKBONES)}"
             )
-        if self.batch_size < 1 or self.epochs < 1 or self.lr <= 0:
-            raise ModelError("batch size and epochs must be >= 1 and lr > 0")
+        if self.batch_size < 1 or self.epochs < 1:
+            raise ModelError("batch size and epochs must be >= 1")
+        if self.lr <= 0:
+            raise ModelError(f"lr must be above 0, got {self.lr:g}")
         if not self.class_names:
             raise ModelError("no class names")
         if self.box_head_width < 16:
@@ -117,6 +122,21 @@ class TrainConfig:
             raise ModelError(f"val_fraction must lie in 0..1 (below 1), got {self.val_fraction}")
         if not 0.0 <= self.score_thresh <= 1.0:
             raise ModelError(f"score_thresh must lie in 0..1, got {self.score_thresh}")
+
+    def _check_numbers(self) -> None:
+        """Every number finite, no whole number negative, the seed in numpy's range:
+        NaN passed `lr > 0` and trained an all-NaN model; a negative worker count or
+        seed failed deep in torch or numpy ("this is a bug")."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue  # text, lists and unset optional values
+            if not math.isfinite(value):
+                raise ModelError(f"{f.name} must be a finite number, got {value}")
+            if isinstance(value, int) and value < 0:
+                raise ModelError(f"{f.name} must be 0 or more, got {value}")
+        if self.seed > MAX_SEED:
+            raise ModelError(f"seed must lie in 0..{MAX_SEED}, got {self.seed}")
 
     @property
     def num_classes(self) -> int:

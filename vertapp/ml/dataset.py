@@ -16,7 +16,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from vertapp.annotations.coco import project_from_coco
 from vertapp.annotations.paths import safe_join
+from vertapp.annotations.validate import Where, image_size, need_int, read_json
 from vertapp.errors import FormatError, InputError
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.masks import segmentation_to_mask
@@ -54,15 +56,18 @@ def resolve_dataset_path(path: str | Path) -> tuple[Path, Path]:
 
 
 def read_coco(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise FormatError(f"{path}: not a readable JSON file ({err})") from err
+    """A COCO file, checked (`checked_coco`)."""
+    return checked_coco(read_json(path), str(path))
+
+
+def checked_coco(data: Any, name: str) -> dict[str, Any]:
+    """`data` if convert and review would take it (FormatError naming the file `name` and
+    the record): read unchecked, duplicate image ids trained one image on another's
+    polygons and a missing category_id said "this is a bug"."""
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-        raise FormatError(f"{path}: not a COCO file (no 'images' list)")
-    data.setdefault("annotations", [])
-    data.setdefault("categories", [])
-    return data
+        raise FormatError(f"{name}: not a COCO file (no 'images' list)")
+    project_from_coco(data, name=name)  # only for its checks: the dict is used as read
+    return {"annotations": [], "categories": [], **data}  # the caller's dict unchanged
 
 
 def class_names_from_coco(coco: dict[str, Any]) -> list[str]:
@@ -112,7 +117,10 @@ def read_image(path: Path) -> np.ndarray:
     if img.ndim == 3:
         img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
     if img.dtype != np.uint8:
-        f = img.astype(np.float32)
+        from vertapp.io.radiograph_files import finite_pixels
+
+        # one NaN pixel made the whole image 0 (predict found nothing, unsaid)
+        f = finite_pixels(img, path).astype(np.float32)
         lo, hi = float(f.min()), float(f.max())
         img = ((f - lo) / max(hi - lo, 1e-6) * 255).round().astype(np.uint8)
     return img
@@ -157,12 +165,10 @@ def samples_from_coco(
     for ann in coco["annotations"]:
         by_image.setdefault(int(ann["image_id"]), []).append(ann)
     samples = []
-    for rec in coco["images"]:
-        try:
-            h, w = int(rec["height"]), int(rec["width"])
-            image_id = int(rec["id"])
-        except (KeyError, TypeError, ValueError) as err:
-            raise FormatError(f"{source}: image record {rec!r} lacks id/width/height") from err
+    for i, rec in enumerate(coco["images"]):
+        where = Where(source).sub("images", i, id=rec.get("id"))
+        w, h = image_size(rec.get("width"), rec.get("height"), where)
+        image_id = need_int(rec.get("id"), where, "id")
         image = (
             read_image(safe_join(root, rec["file_name"], f"image {rec.get('id')}"))
             if with_images

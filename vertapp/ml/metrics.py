@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,9 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from vertapp.errors import FormatError, InputError
+from vertapp.annotations.geometry import GeometryError
+from vertapp.annotations.validate import (
+    Where,
+    need_dict,
+    need_int,
+    need_list,
+    need_number,
+    need_str,
+    read_json,
+)
+from vertapp.errors import InputError
 from vertapp.labels import VERTEBRAE
-from vertapp.ml.dataset import image_spacing, images_to_review, is_label_annotation
+from vertapp.ml.dataset import checked_coco, image_spacing, images_to_review, is_label_annotation
 from vertapp.ml.masks import mask_to_rle, segmentation_to_mask
 
 ID_DISTANCE_MM = 20.0
@@ -127,18 +137,16 @@ def union_by_label(
     return out
 
 
-def _load_json(obj: str | Path | dict[str, Any] | list[Any], what: str) -> Any:
+def _load_json(obj: str | Path | dict[str, Any] | list[Any], what: str) -> tuple[Any, str]:
+    """(the parsed file, the name its errors give: the path, or `what` for a value given)."""
     if isinstance(obj, dict | list):
-        return obj
+        return obj, what
     path = Path(obj)
     if path.is_dir():
         path = path / "project.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputError(f"{path}: {what} file not found") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise FormatError(f"{path}: {what} is not readable JSON ({err})") from err
+    if not path.exists():
+        raise InputError(f"{path}: {what} file not found")
+    return read_json(path), str(path)
 
 
 def labels_only(gt: dict[str, Any]) -> tuple[dict[str, Any], set[int]]:
@@ -150,23 +158,148 @@ def labels_only(gt: dict[str, Any]) -> tuple[dict[str, Any], set[int]]:
     return {**gt, "annotations": kept}, in_review
 
 
-def _image_map(gt: dict[str, Any], pred: Any) -> tuple[dict[int, int], list[int]]:
-    """pred image id -> GT image id, and the GT image ids that were predicted."""
+@dataclass
+class _Predicted:
+    """A prediction file's annotations, checked, each with the record it is (for errors)."""
+
+    name: str
+    data: Any  # the file as read: a COCO dataset (dict) or a COCO results list
+    annotations: list[tuple[Where, dict[str, Any]]]
+
+
+def _predictions(obj: str | Path | dict[str, Any] | list[Any]) -> _Predicted:
+    """The predictions checked with the annotation validators: unchecked, a score "high"
+    or a list of plain numbers said "this is a bug"."""
+    data, name = _load_json(obj, "prediction")
+    where = Where(name)
+    if isinstance(data, dict):
+        if not isinstance(data.get("annotations"), list):
+            raise where.error("not a COCO file (no 'annotations' list)")
+        items, part = data["annotations"], "annotations"
+    elif isinstance(data, list):
+        items, part = data, "result"
+    else:
+        raise where.error(f"not a COCO file or results list, got {type(data).__name__}")
+    annotations = []
+    for i, ann in enumerate(items):
+        ids = {"id": ann["id"]} if isinstance(ann, dict) and "id" in ann else {}
+        annotations.append(_prediction(ann, where.sub(part, i, **ids)))
+    return _Predicted(name, data, annotations)
+
+
+def _prediction(ann: Any, where: Where) -> tuple[Where, dict[str, Any]]:
+    ann = need_dict(ann, where)
+    need_int(ann.get("image_id"), where, "image_id")
+    need_int(ann.get("category_id"), where, "category_id")
+    if ann.get("score") is not None:
+        need_number(ann["score"], where, "score")
+    need_dict(ann.get("vertapp") or {}, where.sub("vertapp"))
+    return where, ann
+
+
+def _category_names(data: Any, where: Where) -> dict[int, str]:
+    """Category id -> name of a COCO dataset (none for a results list)."""
+    if not isinstance(data, dict):
+        return {}
+    names: dict[int, str] = {}
+    for i, cat in enumerate(need_list(data.get("categories", []), where.sub("categories"))):
+        w = where.sub("categories", i)
+        cat = need_dict(cat, w)
+        names[need_int(cat.get("id"), w, "id")] = need_str(cat.get("name"), w, "name")
+    return names
+
+
+def _image_map(
+    gt: dict[str, Any], gt_name: str, pred: _Predicted
+) -> tuple[dict[int, int], list[int]]:
+    """pred image id -> GT image id, and the GT image ids that were predicted. A predicted
+    image the ground truth does not hold is refused: by file name, and by id (a results
+    list of other ids scored Dice 0, unsaid)."""
     gt_ids = [int(r["id"]) for r in gt["images"]]
-    if not isinstance(pred, dict) or not pred.get("images"):
-        return {i: i for i in gt_ids}, gt_ids
+    if isinstance(pred.data, dict) and pred.data.get("images"):
+        mapping = _images_by_name(gt, gt_ids, pred, gt_name)
+        image_ids, listed = sorted(set(mapping.values())), "the file"
+    else:  # a results list names the ground truth's images by id
+        mapping, image_ids = {i: i for i in gt_ids}, gt_ids
+        listed = f"the ground truth ({gt_name})"
+    for where, ann in pred.annotations:
+        if int(ann["image_id"]) not in mapping:
+            raise where.error(f"refers to image {ann['image_id']}, which {listed} does not list")
+    return mapping, image_ids
+
+
+def _images_by_name(
+    gt: dict[str, Any], gt_ids: list[int], pred: _Predicted, gt_name: str
+) -> dict[int, int]:
+    """pred image id -> GT image id of a prediction dataset, matched by file name."""
     by_name = {str(r.get("file_name")): int(r["id"]) for r in gt["images"]}
     by_base = {Path(k).name: v for k, v in by_name.items()}
+    where = Where(pred.name)
     mapping: dict[int, int] = {}
-    for rec in pred["images"]:
+    for i, rec in enumerate(need_list(pred.data["images"], where.sub("images"))):
+        w = where.sub("images", i)
+        rec = need_dict(rec, w)
+        pid = need_int(rec.get("id"), w, "id")
         name = str(rec.get("file_name", ""))
         gid = by_name.get(name, by_base.get(Path(name).name))
-        if gid is None and int(rec["id"]) in gt_ids and not name:
-            gid = int(rec["id"])
+        if gid is None and pid in gt_ids and not name:
+            gid = pid
         if gid is None:
-            raise FormatError(f"predicted image {name or rec['id']!r} is not in the ground truth")
-        mapping[int(rec["id"])] = gid
-    return mapping, sorted(set(mapping.values()))
+            raise w.error(f"predicted image {name or pid!r} is not in the ground truth ({gt_name})")
+        mapping[pid] = gid
+    return mapping
+
+
+def _check_options(spacing_mm: float | None, score_thresh: float) -> None:
+    """--score 2 and --spacing nan scored everything 0 (nothing kept, nothing identified)."""
+    if not 0.0 <= score_thresh <= 1.0:
+        raise InputError(f"score threshold {score_thresh:g} is not a confidence in 0..1")
+    if spacing_mm is not None and not (math.isfinite(spacing_mm) and spacing_mm > 0):
+        raise InputError(f"pixel spacing {spacing_mm:g} mm is not a positive number")
+
+
+def _mask(segmentation: Any, height: int, width: int, where: Where) -> np.ndarray:
+    """The mask of a predicted segmentation; a bad one named by file and record."""
+    try:
+        return segmentation_to_mask(segmentation, height, width)
+    except GeometryError as err:
+        raise where.error(f"segmentation: {err}") from None
+
+
+def _truth_masks(
+    gt: dict[str, Any], image_id: int, names: dict[int, str], shape: tuple[int, int]
+) -> list[tuple[str, np.ndarray]]:
+    """(label, mask) of the image's ground-truth annotations (checked when read)."""
+    return [
+        (names[int(a["category_id"])], segmentation_to_mask(a.get("segmentation"), *shape))
+        for a in gt.get("annotations", [])
+        if int(a["image_id"]) == image_id and int(a["category_id"]) in names
+    ]
+
+
+def _score(ann: dict[str, Any]) -> float:
+    """A prediction's confidence; one without a score counts as sure (ground truth as input)."""
+    return 1.0 if ann.get("score") is None else float(ann["score"])
+
+
+def _predicted_masks(
+    pred: _Predicted,
+    id_map: dict[int, int],
+    image_id: int,
+    names: dict[int, str],
+    shape: tuple[int, int],
+    score_thresh: float,
+) -> list[tuple[str, np.ndarray, float]]:
+    """(label, mask, score) of the predictions on GT image `image_id` scoring at least
+    `score_thresh`; a label the categories do not name is its id (a false positive)."""
+    out = []
+    for where, a in pred.annotations:
+        if id_map.get(int(a["image_id"])) != image_id or _score(a) < score_thresh:
+            continue
+        seg = (a.get("vertapp") or {}).get("rle") or a.get("segmentation")
+        label = names.get(int(a["category_id"]), str(a["category_id"]))
+        out.append((label, _mask(seg, *shape, where), _score(a)))
+    return out
 
 
 def evaluate(
@@ -178,44 +311,29 @@ def evaluate(
     coco_ap: bool = True,
 ) -> EvalResult:
     """Score a prediction COCO (dataset or results list) against a ground-truth COCO."""
-    gt_data = _load_json(gt, "ground truth")
-    pred_data = _load_json(pred, "prediction")
-    if not isinstance(gt_data, dict) or "images" not in gt_data:
-        raise FormatError("ground truth is not a COCO dataset (no 'images')")
-    pred_anns = pred_data["annotations"] if isinstance(pred_data, dict) else pred_data
-    gt_data, in_review = labels_only(gt_data)
-    id_map, image_ids = _image_map(gt_data, pred_data)
+    _check_options(spacing_mm, score_thresh)
+    gt_raw, gt_name = _load_json(gt, "ground truth")
+    # the checks convert and review make (ids, sizes, references), naming file and record
+    gt_data, in_review = labels_only(checked_coco(gt_raw, gt_name))
+    predicted = _predictions(pred)
+    id_map, image_ids = _image_map(gt_data, gt_name, predicted)
     image_ids = [i for i in image_ids if i not in in_review]
-    gt_names = {int(c["id"]): str(c["name"]) for c in gt_data.get("categories", [])}
-    pred_cats = pred_data.get("categories", []) if isinstance(pred_data, dict) else []
-    pred_names = {int(c["id"]): str(c["name"]) for c in pred_cats} or gt_names
+    gt_names = _category_names(gt_data, Where(gt_name))
+    pred_names = _category_names(predicted.data, Where(predicted.name)) or gt_names
     records = {int(r["id"]): r for r in gt_data["images"]}
-    results = []
+    results: list[tuple[int, str, np.ndarray, float]] = []
     vertebrae: list[VertebraScore] = []
     fps: list[tuple[int, str]] = []
     for image_id in image_ids:
         rec = records[image_id]
-        h, w = int(rec["height"]), int(rec["width"])
-        g_masks, g_names = [], []
-        for a in gt_data.get("annotations", []):
-            if int(a["image_id"]) == image_id and int(a["category_id"]) in gt_names:
-                g_masks.append(segmentation_to_mask(a.get("segmentation"), h, w))
-                g_names.append(gt_names[int(a["category_id"])])
-        p_masks, p_names = [], []
-        for a in pred_anns:
-            if id_map.get(int(a["image_id"])) != image_id:
-                continue
-            if float(a.get("score", 1.0)) < score_thresh:
-                continue
-            seg = (a.get("vertapp") or {}).get("rle") or a.get("segmentation")
-            mask = segmentation_to_mask(seg, h, w)
-            p_masks.append(mask)
-            p_names.append(pred_names.get(int(a["category_id"]), str(a["category_id"])))
-            results.append((image_id, p_names[-1], mask, float(a.get("score", 1.0))))
-        spacing = (spacing_mm, spacing_mm) if spacing_mm else image_spacing(rec)
+        shape = (int(rec["height"]), int(rec["width"]))
+        truth = _truth_masks(gt_data, image_id, gt_names, shape)
+        found = _predicted_masks(predicted, id_map, image_id, pred_names, shape, score_thresh)
+        results += [(image_id, name, mask, score) for name, mask, score in found]
+        spacing = (spacing_mm, spacing_mm) if spacing_mm is not None else image_spacing(rec)
         s, f = score_image(
-            union_by_label(g_masks, g_names, (h, w)),
-            union_by_label(p_masks, p_names, (h, w)),
+            union_by_label([m for _, m in truth], [n for n, _ in truth], shape),
+            union_by_label([m for _, m, _ in found], [n for n, _, _ in found], shape),
             spacing,
             image_id,
         )

@@ -141,15 +141,32 @@ def _build_state(cfg: TrainConfig, device: torch.device, total: int, ctx: Any) -
     return _State(model, net, opt, sched, scaler)
 
 
-def _restore(state: _State, ckpt: dict[str, Any]) -> None:
+# What a run saves besides the weights to be resumed; a finished model may lack them.
+RUN_STATE = ("optimizer", "scheduler")
+
+
+def check_resumable(ckpt: dict[str, Any], path: str | Path) -> None:
+    """ModelError in words for a checkpoint that holds no run to continue (the shipped
+    starter, an exported model): it said "does not fit ('optimizer')", naming no file."""
+    missing = [k for k in RUN_STATE if not isinstance(ckpt.get(k), dict)]
+    if missing:
+        raise ModelError(
+            f"{path}: cannot resume: the checkpoint holds no {' or '.join(missing)} state "
+            "(a finished or shipped model, not a run's last epoch); to train on from its "
+            "weights, fine-tune from it (--finetune-from)"
+        )
+
+
+def _restore(state: _State, ckpt: dict[str, Any], path: str | Path) -> None:
     try:
         state.model.load_state_dict(ckpt["model"])
         state.optimizer.load_state_dict(ckpt["optimizer"])
         state.scheduler.load_state_dict(ckpt["scheduler"])
         if ckpt.get("scaler"):
             state.scaler.load_state_dict(ckpt["scaler"])
-    except (RuntimeError, ValueError, KeyError) as err:
-        raise ModelError(f"cannot resume: checkpoint does not fit ({err})") from err
+    except (RuntimeError, ValueError, KeyError, TypeError) as err:
+        first = str(err).splitlines()[0][:200]
+        raise ModelError(f"{path}: cannot resume: its run state does not fit ({first})") from err
     state.epoch = int(ckpt.get("epoch", 0))
     state.iteration = int(ckpt.get("iteration", 0))
     state.best = ckpt.get("best_val_mean_dice")
@@ -288,7 +305,10 @@ def train_job(
     out = Path(out)
     if resume and finetune_from:
         raise ModelError("resume and fine-tune exclude each other: resume continues a run")
-    ckpt = read_checkpoint(resume) if resume else None
+    ckpt = None
+    if resume:
+        ckpt = read_checkpoint(resume)
+        check_resumable(ckpt, resume)  # before the data is read and the model built
     start = read_checkpoint(finetune_from) if finetune_from else None
     cfg = _resolve_config(config, data, ckpt)
     if start is not None:
@@ -307,7 +327,7 @@ def train_job(
             phantoms,
             start,
             validator or validation_metrics,
-            _run_out(Path(resume)) if resume else None,
+            Path(resume) if resume else None,
         )
     finally:
         dist_utils.teardown(ctx)
@@ -344,9 +364,10 @@ def _train(
     phantoms: str | Path | list[Sample] | None = None,
     start: dict[str, Any] | None = None,
     validator: Validator | None = None,
-    earlier_out: Path | None = None,
+    resume: Path | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
+    earlier_out = _run_out(resume) if resume else None
     yield Progress("load", None, "reading dataset")
     samples = _samples(data, cfg)
     if val_data is None:
@@ -369,7 +390,7 @@ def _train(
     total = cfg.epochs * per_epoch
     state = _build_state(cfg, device, total, ctx)
     if ckpt is not None:
-        _restore(state, ckpt)
+        _restore(state, ckpt, resume or "checkpoint")
     if start is not None:
         _load_weights(state.model, start["model"])
     last, best_path = checkpoint_paths(out)

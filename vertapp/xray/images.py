@@ -72,6 +72,12 @@ def _read(path: Path) -> tuple[np.ndarray, Any]:
             raise InputError(f"{path}: cannot be read as an image")
         if img.ndim == 3:
             img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+        if img.dtype.kind == "f":
+            from vertapp.io.radiograph_files import finite_pixels
+
+            # OpenCV skips the io layer's check: one NaN pixel made every cut-out 0 and
+            # the rescale NaN (zois.json not JSON); refused as `vertapp info` refuses it
+            finite_pixels(img, path)
         return np.asarray(img), None
     from vertapp.io.dicom_headers import looks_like_dicom, read_header
     from vertapp.io.readers import read_radiograph
