@@ -173,12 +173,13 @@ def _restore(state: _State, ckpt: dict[str, Any], path: str | Path) -> None:
     state.history = list(ckpt.get("history", []))
 
 
-def _load_weights(model: nn.Module, weights: dict[str, Any]) -> None:
+def _load_weights(model: nn.Module, weights: dict[str, Any], path: str | Path) -> None:
     try:
         model.load_state_dict(weights)
     except (RuntimeError, ValueError, KeyError) as err:
+        first = str(err).splitlines()[0][:200]
         raise ModelError(
-            f"cannot fine-tune: checkpoint does not fit its own config ({err})"
+            f"{path}: cannot fine-tune from it: its weights do not fit its own config ({first})"
         ) from err
 
 
@@ -328,6 +329,7 @@ def train_job(
             start,
             validator or validation_metrics,
             Path(resume) if resume else None,
+            Path(finetune_from) if finetune_from else None,
         )
     finally:
         dist_utils.teardown(ctx)
@@ -365,6 +367,7 @@ def _train(
     start: dict[str, Any] | None = None,
     validator: Validator | None = None,
     resume: Path | None = None,
+    start_path: Path | None = None,
 ) -> Job[TrainResult]:
     device = ctx.device
     earlier_out = _run_out(resume) if resume else None
@@ -392,7 +395,7 @@ def _train(
     if ckpt is not None:
         _restore(state, ckpt, resume or "checkpoint")
     if start is not None:
-        _load_weights(state.model, start["model"])
+        _load_weights(state.model, start["model"], start_path or "checkpoint")
     last, best_path = checkpoint_paths(out)
     yield Progress(
         "train",

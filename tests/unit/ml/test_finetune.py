@@ -76,6 +76,18 @@ def test_finetune_and_resume_together_are_refused(base, tmp_path):
         )
 
 
+def test_a_start_whose_weights_do_not_fit_is_named(base, tmp_path):
+    from vertapp.ml.checkpoint import save_checkpoint
+
+    data = read_checkpoint(base)
+    data["model"] = {k: v for k, v in data["model"].items() if "roi_heads" not in k}
+    broken = tmp_path / "broken.pt"
+    save_checkpoint(broken, data)
+    run = TrainConfig(**TINY).override(epochs=1, max_iterations=1)
+    with pytest.raises(ModelError, match=r"broken\.pt: cannot fine-tune from it: its weights"):
+        run_job(train_job(run, spine_samples(1), tmp_path / "m.pt", finetune_from=broken))
+
+
 def test_pretrain_uses_phantoms_only_then_finetunes_on_real_from_its_weights(tmp_path):
     real = spine_samples(3, seed=1)
     for s in real:
