@@ -278,12 +278,8 @@ def test_unforeseen_decoding_failure_is_a_format_error(monkeypatch) -> None:
 # =================================================================== discard
 
 
-def test_discard_in_a_folder_that_cannot_be_written_says_why(
-    make_project, tmp_path, monkeypatch
-) -> None:
+def unremovable_journal(monkeypatch: Any) -> None:
     """(The tests run as root, whom permissions do not stop: unlink is made to fail.)"""
-    project = _saved(make_project, tmp_path)
-    project.apply(ops.Relabel(1, "L5"))
     real_unlink = Path.unlink
 
     def unlink(self: Path, missing_ok: bool = False) -> None:
@@ -292,6 +288,15 @@ def test_discard_in_a_folder_that_cannot_be_written_says_why(
         real_unlink(self, missing_ok)
 
     monkeypatch.setattr(Path, "unlink", unlink)
+
+
+def test_discard_in_a_folder_that_cannot_be_written_says_why(
+    make_project, tmp_path, monkeypatch
+) -> None:
+    """(The tests run as root, whom permissions do not stop: unlink is made to fail.)"""
+    project = _saved(make_project, tmp_path)
+    project.apply(ops.Relabel(1, "L5"))
+    unremovable_journal(monkeypatch)
     words = recovery.discard_journal(tmp_path)
     assert "could not be removed (Permission denied)" in words
     assert "offered again" in words

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.annotations.test_journal_bad_entries import unremovable_journal
 from vertapp.annotations import ops, recovery, store
 
 pytestmark = [
@@ -121,25 +122,13 @@ def test_unforeseen_recovery_failure_still_opens_the_project(
     _assert_opened_as_saved_and_journalled(doc, tmp_path)
 
 
-def _unremovable_journal(monkeypatch: Any) -> None:
-    """(The tests run as root, whom permissions do not stop: unlink is made to fail.)"""
-    real_unlink = Path.unlink
-
-    def unlink(self: Path, missing_ok: bool = False) -> None:
-        if self.name == "journal.jsonl":
-            raise PermissionError(13, "Permission denied", str(self))
-        real_unlink(self, missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", unlink)
-
-
 def test_declining_when_the_journal_cannot_be_removed_says_why(
     make_project, tmp_path, qapp, monkeypatch
 ):
     from PySide6.QtWidgets import QMessageBox
 
     _crashed(make_project, tmp_path, lambda h, e: f"{h}\n{json.dumps(e)}\n")
-    _unremovable_journal(monkeypatch)
+    unremovable_journal(monkeypatch)
     _, host = _open(qapp, tmp_path, QMessageBox.StandardButton.No)
     assert any("could not be removed (Permission denied)" in e for e in host.errors)
 
@@ -154,7 +143,7 @@ def test_closing_after_discard_when_the_journal_cannot_be_removed(
     doc.open_project(tmp_path)
     doc.project.apply(ops.Relabel(1, "L5"))
     doc.discard_unsaved()
-    _unremovable_journal(monkeypatch)
+    unremovable_journal(monkeypatch)
     doc.close_session()  # the window's close goes on
     monkeypatch.undo()
     assert store.has_recovery(tmp_path)  # offered again next time: nothing lost
