@@ -63,8 +63,11 @@ class ImageListModel(QAbstractListModel):
             return None
         row = index.row()
         kind = kind_tag(self.kind_of(row))
-        if role == Qt.ItemDataRole.DisplayRole:  # status first, kind last: the middle elides
-            return f"{self.status_of(row)}  ·  {self.names[row]}  [{kind}]"
+        if role == Qt.ItemDataRole.DisplayRole:
+            # two lines: on one, a long status ("in progress, 12 to review") squeezed
+            # the name to "c…mip.png" in the dock's width, and the name is what tells
+            # the images apart
+            return f"{self.names[row]}  [{kind}]\n{self.status_of(row)}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_color(self.status_of(row))
         if role == Qt.ItemDataRole.ToolTipRole:
