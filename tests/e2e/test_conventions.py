@@ -111,7 +111,8 @@ def test_project_list_and_project_json_agree(qtbot, window, small_project, tmp_p
     _open(qtbot, window, small_project)
     saved = json.loads((small_project / "project.json").read_text())
     status = saved["images"][0]["vertapp"]["status"]
-    assert window.panel.model.data(window.panel.model.index(0)).startswith(STATUS_TEXT[status])
+    row = window.panel.model.data(window.panel.model.index(0))
+    assert row.split("\n")[1].startswith(STATUS_TEXT[status])  # name, then status below
     # a first hand edit puts the image in progress, in the file as in the list
     square = np.array([[80, 10], [110, 10], [110, 40], [80, 40]], float)
     window.annot.tool.polygon_drawn.emit(square)
@@ -119,6 +120,7 @@ def test_project_list_and_project_json_agree(qtbot, window, small_project, tmp_p
     assert window.save(tmp_path / "saved", wait=True)
     saved = json.loads((tmp_path / "saved" / "project.json").read_text())
     assert saved["images"][0]["vertapp"]["status"] == "in_progress"
-    assert window.panel.model.data(window.panel.model.index(0)).startswith("in progress  ·")
+    row = window.panel.model.data(window.panel.model.index(0))
+    assert row.split("\n")[1].startswith("in progress")
     window.doc.stack.undo()  # the status change undoes with the edit
     assert window.doc.current.status == status
