@@ -79,16 +79,25 @@ def class_names_from_coco(coco: dict[str, Any]) -> list[str]:
     return names
 
 
+def _spacing_pair(value: Any, where: str) -> tuple[float, float]:
+    """A stated spacing as (row, col) mm; FormatError unless one or two numbers above 0
+    (a text or a NaN fell back to 1 mm unsaid, and every distance was scored in pixels)."""
+    pair = [value, value] if isinstance(value, int | float) else value
+    if isinstance(pair, list | tuple) and len(pair) >= 2:
+        nums = pair[:2]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in nums):
+            row, col = float(nums[0]), float(nums[1])
+            if np.isfinite([row, col]).all() and row > 0 and col > 0:
+                return row, col
+    raise FormatError(f"{where} must be a pixel spacing in mm (numbers above 0), got {value!r}")
+
+
 def image_spacing(record: dict[str, Any]) -> tuple[float, float]:
     """(row, col) mm per pixel from the image's "vertapp" record; 1 mm (the MIP grid) if none."""
     meta = record.get("vertapp") or {}
     for key in ("spacing_mm", "pixel_spacing", "spacing"):
         if key in meta:
-            value = meta[key]
-            if isinstance(value, int | float):
-                return float(value), float(value)
-            if isinstance(value, list | tuple) and len(value) >= 2:
-                return float(value[0]), float(value[1])
+            return _spacing_pair(meta[key], f"image {record.get('id')}: vertapp.{key}")
     affine = meta.get("mip_affine")  # (row, col, 1) -> LPS mm: its columns are the pixel steps
     if isinstance(affine, list) and len(affine) == 3:
         try:

@@ -90,3 +90,19 @@ def test_an_image_with_a_nan_pixel_is_refused(tmp_path: Path) -> None:
     assert cv2.imwrite(str(path), pixels)
     with pytest.raises(InputError, match=r"mip\.tiff: image contains 1 NaN or infinite pixel"):
         read_image(path)
+
+
+@pytest.mark.parametrize("value", ["0.8", [0.8, "x"], [0.8, float("nan")], [0.8, 0.0], [True, 1]])
+def test_a_stated_spacing_that_is_no_spacing_is_refused(value: Any) -> None:
+    from vertapp.ml.dataset import image_spacing
+
+    with pytest.raises(FormatError, match=r"image 7: vertapp.spacing_mm must be a pixel spacing"):
+        image_spacing({"id": 7, "vertapp": {"spacing_mm": value}})
+
+
+def test_stated_spacings_and_the_mip_grid_default() -> None:
+    from vertapp.ml.dataset import image_spacing
+
+    assert image_spacing({"vertapp": {"spacing_mm": 0.5}}) == (0.5, 0.5)
+    assert image_spacing({"vertapp": {"pixel_spacing": [0.4, 0.3]}}) == (0.4, 0.3)
+    assert image_spacing({"id": 1}) == (1.0, 1.0)
