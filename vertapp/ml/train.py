@@ -167,6 +167,9 @@ def _restore(state: _State, ckpt: dict[str, Any], path: str | Path) -> None:
     except (RuntimeError, ValueError, KeyError, TypeError) as err:
         first = str(err).splitlines()[0][:200]
         raise ModelError(f"{path}: cannot resume: its run state does not fit ({first})") from err
+    rng = ckpt.get("torch_rng")
+    if isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8:  # older runs: reseeded
+        torch.set_rng_state(rng)
     state.epoch = int(ckpt.get("epoch", 0))
     state.iteration = int(ckpt.get("iteration", 0))
     state.best = ckpt.get("best_val_mean_dice")
@@ -196,6 +199,9 @@ def _checkpoint(state: _State, cfg: TrainConfig) -> dict[str, Any]:
         "class_names": list(cfg.class_names),
         "best_val_mean_dice": state.best,
         "history": state.history,
+        # the RPN and RoI heads draw their samples from torch's global generator: kept,
+        # a resumed run goes on as the uninterrupted one would have (reseeded, it did not)
+        "torch_rng": torch.get_rng_state(),
     }
 
 

@@ -74,6 +74,17 @@ def test_resume_continues_from_saved_epoch(trained, tmp_path):
     assert read_checkpoint(res.last)["epoch"] == 3
 
 
+def test_a_resumed_run_ends_where_the_uninterrupted_one_ends(tmp_path):
+    cfg = TrainConfig(**TINY).override(epochs=2, views_per_image=3)
+    samples = spine_samples(4)
+    whole = run_job(train_job(cfg, samples, tmp_path / "whole.pt"))
+    first = run_job(train_job(cfg.override(max_iterations=6), samples, tmp_path / "a.pt"))
+    assert read_checkpoint(first.last)["epoch"] == 1
+    second = run_job(train_job(cfg, samples, tmp_path / "b.pt", resume=first.last))
+    a, b = read_checkpoint(whole.last)["model"], read_checkpoint(second.last)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_cancel_stops_within_one_iteration(tmp_path):
     cfg = TrainConfig(**TINY).override(epochs=5)
     job = train_job(cfg, spine_samples(2), tmp_path / "c.pt")
