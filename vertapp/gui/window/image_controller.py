@@ -23,6 +23,7 @@ from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.names import shown_path
 from vertapp.gui.window.project_panel import ProjectPanel
+from vertapp.gui.window.slice_memory import SliceMemory
 
 
 class ImageController(QObject):
@@ -50,6 +51,7 @@ class ImageController(QObject):
         self._ct_wanted: int | None = None  # the newest image whose CT was asked for
         self._ct_reading: int | None = None  # the image whose CT the runner reads now
         self._superseded = False  # the running read was cancelled for a newer one
+        self.slices = SliceMemory()  # each CT image's axial slice, as the user left it
         doc.image_changed.connect(self.show_image)
         doc.instances_changed.connect(self._on_instances_changed)
         panel.image_activated.connect(self.activate_row)
@@ -149,7 +151,10 @@ class ImageController(QObject):
             else:
                 self.axial.info.setText(self._ct_missing_text(image_id))
             return
-        self.axial.set_volume(opened.volume)
+        left_at = self.slices.recall(self.doc.project.root, image_id)
+        self.axial.set_volume(opened.volume)  # at the middle slice
+        if left_at is not None:
+            self.axial.set_slice(left_at)  # where the user left this image
         circles, spine = editing.canal_circles(opened.mip)
         self.axial.set_canal(circles, spine)
         self.axial.set_coverage(*editing.canal_coverage_text(opened.mip))
@@ -242,6 +247,8 @@ class ImageController(QObject):
         opened = self._current_ct()
         if opened is not None:
             self.annot.set_slice_row(editing.slice_row(opened.mip, opened.volume, k))
+            if self.doc.current_id is not None:
+                self.slices.remember(self.doc.project.root, self.doc.current_id, k)
 
     def _on_mip_click(self, x: float, y: float) -> None:
         opened = self._current_ct()
