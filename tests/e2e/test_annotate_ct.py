@@ -9,13 +9,9 @@ import pytest
 from mouse_driver import click, drag
 from PySide6.QtCore import Qt
 
+from tests.e2e.window_driver import open_and_wait as _open
+
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _only_instance(window):  # type: ignore[no-untyped-def]

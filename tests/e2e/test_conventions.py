@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -11,12 +10,7 @@ from PySide6.QtGui import QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.e2e.mouse_driver import view_point
-
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True]
+from tests.e2e.window_driver import open_and_wait as _open
 
 
 def _wheel(widget, pos: QPoint, delta: int) -> None:  # type: ignore[no-untyped-def]

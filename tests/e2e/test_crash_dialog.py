@@ -11,6 +11,7 @@ import pytest
 from mouse_driver import click
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp import logs
 from vertapp.annotations import store
 from vertapp.gui.widgets.actions import make_action
@@ -45,12 +46,6 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
 
     monkeypatch.setattr(CrashDialog, "exec", record)
     return seen
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _draw_triangle(qtbot, window, x0: int = 10) -> None:  # type: ignore[no-untyped-def]

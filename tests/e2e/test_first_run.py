@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.demo import DemoCase, build_demo_project
 from vertapp.jobs import run_job
 
@@ -23,12 +24,6 @@ def ct_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("ctproj") / "demo"
     run_job(build_demo_project(folder, CASES))
     return folder
-
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True]
 
 
 def test_stepping_fast_ends_on_the_current_images_ct(qtbot, window, ct_project) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.e2e.window_driver import open_and_wait as _open
+
 pytestmark = pytest.mark.gui
 NAME = "DOE_JOHN_1961"
 
@@ -26,12 +28,6 @@ def patient_files(tmp_path):  # type: ignore[no-untyped-def]
     project.add_image(ImageRecord(id=1, file_name="images/m.png", width=40, height=50))
     store.save_project(project, folder)
     return xray, folder
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _shown_texts(window) -> list[str]:  # type: ignore[no-untyped-def]

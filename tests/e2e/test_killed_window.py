@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import open_and_wait as _open
+
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
 CHILD = Path(__file__).with_name("app_child.py")
@@ -43,12 +45,6 @@ def _run_child_until_ready(scan_a: Path, scan_b: Path, tmp_path: Path) -> subpro
         time.sleep(0.2)
     assert ready.read_text() == "1"  # B holds its one polygon
     return child
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=60_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def test_killed_window_offers_b_and_not_discarded_a(

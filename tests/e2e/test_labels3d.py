@@ -17,6 +17,7 @@ import pytest
 import SimpleITK as sitk
 from mouse_driver import click
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import ops
 from vertapp.annotations.geometry import mask_to_polygons
 from vertapp.annotations.model import Instance
@@ -46,12 +47,6 @@ def phantom(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     volume = read_volume(path)
     truth = project_labels(ph.vertebra_labels, ph.volume, preprocess(volume))
     return path, truth
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _add_masks(window, truth: np.ndarray, names: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -7,14 +7,10 @@ import pytest
 from mouse_driver import click
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import open_and_wait as _open
+
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _draw_triangle(qtbot, window) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from tests.e2e.mouse_driver import click
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.xray.parts import vertebra_of
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -33,12 +34,6 @@ def xray(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.n
     Image.fromarray(u8.astype(np.uint8)).save(path)
     masks = {p.part: p.mask for p in pair.high_parts if p.level == "L3"}
     return path, masks
-
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _draw_around(qtbot, window, mask: np.ndarray) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.e2e.window_driver import open_and_wait as _open
 from tests.unit.xray.test_landmarks import NAMES, _dataset
 from tests.unit.xray.zoi_pairs import pair, parts_by_level
 from vertapp.annotations import store
@@ -20,12 +21,6 @@ from vertapp.annotations.geometry import mask_to_polygons
 from vertapp.annotations.model import ImageRecord, Instance
 from vertapp.labels import VERTEBRAE
 from vertapp.xray.display import stored_pixels
-
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=60_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True]
 
 
 def _action(window, text: str):  # type: ignore[no-untyped-def]

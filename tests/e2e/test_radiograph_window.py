@@ -14,6 +14,7 @@ from PySide6.QtGui import QMouseEvent
 
 from tests.e2e.mouse_driver import _send, drag, view_point
 from tests.e2e.test_conventions import _wheel
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.xray.display import window_presets
 
 RIGHT = Qt.MouseButton.RightButton
@@ -44,12 +45,6 @@ def _shows(window, film: np.ndarray, wl: tuple[float, float]) -> bool:  # type: 
     want = np.clip(np.round((film.astype(float) - (level - width / 2)) * 255 / width), 0, 255)
     shown = np.asarray(window.annot.canvas.image_item.image, dtype=float)
     return shown.shape == film.shape and float(np.abs(shown - want).max()) <= 1.0
-
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=60_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True]
 
 
 def _right_drag(qtbot, canvas, start, end) -> None:  # type: ignore[no-untyped-def]

@@ -7,15 +7,10 @@ import gc
 
 import pytest
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import ops
 
 pytestmark = pytest.mark.gui
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def test_collector_off_during_a_save_and_back_after(qtbot, window, small_project) -> None:  # type: ignore[no-untyped-def]

@@ -18,16 +18,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import ops, store
 
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _edit(window) -> None:  # type: ignore[no-untyped-def]

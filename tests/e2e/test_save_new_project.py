@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def _open(qtbot, window, path: Path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True]
+from tests.e2e.window_driver import open_and_wait as _open
 
 
 def test_after_saving_a_new_project_the_ct_is_still_shown(

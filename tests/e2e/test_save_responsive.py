@@ -9,15 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
+from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import coco, ops, store
 
 pytestmark = pytest.mark.gui
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def _big_project(folder, n_images: int, n_polys: int = 17, n_vertices: int = 200):  # type: ignore[no-untyped-def]

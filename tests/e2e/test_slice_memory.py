@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.window_driver import open_and_wait as _open
+
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-
-def _open(qtbot, window, path) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
-        window.open_path(path)
-    assert blocker.args == [True], window._last_error
 
 
 def test_reopened_project_shows_the_slice_left(qtbot, window, phantom_nifti, tmp_path) -> None:  # type: ignore[no-untyped-def]
