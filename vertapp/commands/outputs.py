@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from vertapp.errors import InputError
+from vertapp.io.out_paths import check_out_folder, check_parents
 
 PROJECT_FILE = "project.json"  # the project folder's file (annotations.store.PROJECT_FILE)
 
@@ -25,7 +26,7 @@ def check_file_out(out: Path, option: str = "--out") -> None:
     out = Path(out)
     if out.is_dir():
         raise InputError(f"{option} {out}: is an existing folder; name a file to write")
-    _check_parents(out, option)
+    check_parents(out, option)
 
 
 def check_folder_out(
@@ -39,12 +40,7 @@ def check_folder_out(
     through one; `files` / `folders`: names the command writes inside it, which must not
     already be there as the other kind (a folder named like a file it writes...)."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(
-            f"{option} {out}: is an existing file, not a folder; name a folder "
-            "(it is created if missing)"
-        )
-    _check_parents(out, option)
+    check_out_folder(out, option)
     for name in files:
         if (out / name).is_dir():
             raise InputError(f"{option} {out}: {out / name} is a folder; it must be a file here")
@@ -52,25 +48,6 @@ def check_folder_out(
         inner = out / name
         if inner.exists() and not inner.is_dir():
             raise InputError(f"{option} {out}: {inner} is a file; it must be a folder here")
-
-
-def _check_parents(out: Path, option: str) -> None:
-    """The nearest existing parent must be a folder (`Path.exists` is False for a path
-    through a file, so the first one that exists is the one that matters)."""
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{option} {out}: {parent} is a file, not a folder")
-            return
-
-
-def make_folder(folder: Path, option: str = "--out") -> None:
-    """Create an output folder (parents too); a refusal of the file system in words."""
-    try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise InputError(f"{option}: cannot create the folder {folder} ({reason})") from None
 
 
 def same_path(a: Path, b: Path) -> bool:

@@ -261,7 +261,7 @@ def check_out(out: Path, items: list[str]) -> None:
 def run(args: argparse.Namespace) -> int:
     from vertapp.annotations.landmarks import record_hip_top_row
     from vertapp.annotations.store import atomic_write_bytes
-    from vertapp.commands.outputs import make_folder
+    from vertapp.io.out_paths import make_out_folder
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
     from vertapp.ml.coco_out import predictions_to_coco
@@ -274,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
     model, inputs, why = choose_model(args.inputs)
     if why != "given":
         print(f"model: {model.name} ({why})")
-    make_folder(out.parent)
+    make_out_folder(out.parent)
     loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
     from vertapp.xray.model_kind import loaded_model_kind
 

@@ -76,8 +76,9 @@ def _zois(image: np.ndarray, image_path: Path, model: str | None, coco_path: str
 
 
 def run_zoi(args: argparse.Namespace) -> int:
+    from vertapp.io.out_paths import check_out_folder
     from vertapp.xray.images import read_film
-    from vertapp.xray.zoi_files import check_out_folder, write_zois
+    from vertapp.xray.zoi_files import write_zois
 
     path, out = Path(args.image), Path(args.out)
     check_out_folder(out)  # before the film is read or anything written
@@ -92,12 +93,13 @@ def run_zoi(args: argparse.Namespace) -> int:
 
 
 def run_align(args: argparse.Namespace) -> int:
+    from vertapp.io.out_paths import check_out_folder, make_out_folder
     from vertapp.jobs import run_job
     from vertapp.xray.align import align_job
     from vertapp.xray.alignment_file import alignment_record
     from vertapp.xray.fuse import checkerboard, fuse, outline, same_scale, to_display
     from vertapp.xray.images import read_pixels
-    from vertapp.xray.zoi_files import check_out_folder, make_out_folder, write_json, write_png
+    from vertapp.xray.zoi_files import write_json, write_png
 
     if args.model is None and (args.zois_low is None or args.zois_high is None):
         raise InputError("give --model, or both --zois-low and --zois-high")

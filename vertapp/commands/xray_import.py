@@ -71,7 +71,7 @@ def check_project_folder(out: Path, sources: list[tuple[str, Path]]) -> None:
     """Refuse in words, before anything is written, a --out that is a file, a folder that
     holds anything, or the dataset's own folder (or one inside it): the project's copies
     would mix with the dataset's originals."""
-    from vertapp.xray.zoi_files import check_out_folder
+    from vertapp.io.out_paths import check_out_folder
 
     check_out_folder(out)
     target = out.resolve()

@@ -26,6 +26,7 @@ import numpy as np
 
 from vertapp.annotations.geometry import mask_to_rle, rle_to_json
 from vertapp.errors import InputError
+from vertapp.io.out_paths import make_out_folder
 from vertapp.labels import VERTEBRAE
 from vertapp.xray.zoi import Zoi, cut_out
 
@@ -66,31 +67,6 @@ def png_values(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
         "rescale_slope": step,
         "rescale_intercept": lo,
     }
-
-
-def check_out_folder(out: Path, option: str = "--out") -> None:
-    """Refuse in words, before anything is written, an output folder that cannot be one:
-    an existing file, or a path through a file."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(
-            f"{option} {out}: is an existing file, not a folder; name a folder "
-            "(it is created if missing)"
-        )
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{option} {out}: {parent} is a file, not a folder")
-            break
-
-
-def make_out_folder(out: Path, option: str = "--out") -> None:
-    """`check_out_folder`, then the folder is created (parents too)."""
-    check_out_folder(out, option)
-    try:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"{option} {out}: cannot create the folder ({err.strerror})") from None
 
 
 def write_png(path: Path, pixels: np.ndarray) -> None:
