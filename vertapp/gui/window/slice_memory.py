@@ -10,9 +10,9 @@ An untitled project's images are remembered for the session only.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from vertapp.gui.document.files import source_key
 from vertapp.gui.window.names import settings
 
 KEY = "axial_slice"
@@ -44,7 +44,4 @@ class SliceMemory:
 
 
 def _digest(root: Path | None) -> str:
-    if root is None:
-        return "untitled"
-    path = str(Path(root).resolve()).encode("utf-8")
-    return hashlib.blake2b(path, digest_size=8).hexdigest()
+    return "untitled" if root is None else source_key(root)
