@@ -112,6 +112,7 @@ class ImageController(QObject):
         self.activate_row(int(np.clip(row + step, 0, len(ids) - 1)))
 
     def show_image(self, image_id: int | None) -> None:
+        self.slices.flush()  # where the image left was looked at, kept for next time
         if image_id is None:
             self.annot.set_image(None)
             self.axial.set_volume(None)

@@ -423,6 +423,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.jobs.stop()
+        self.images.slices.flush()
         self.labels3d.shutdown()  # its worker thread must end before the window
         workflow = getattr(self, "model_workflow", None)
         if workflow is not None:  # training/prediction threads must end before the window
