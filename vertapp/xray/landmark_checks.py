@@ -21,7 +21,7 @@ image's rows. Pure numpy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -50,6 +50,19 @@ def implausible(corners: np.ndarray, levels: Sequence[str]) -> dict[int, str]:
             bad.setdefault(int(i), f"its {name} is {size[i] / max(usual, 1e-9):.1f} x the usual")
     bad.update(_misplaced((top + bottom) / 2, [i for i in range(len(q)) if i not in bad], levels))
     return dict(sorted(bad.items()))
+
+
+def plausible_bodies(
+    corners: np.ndarray, levels: Sequence[str], image_no: int, skipped: list[str]
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(level, corners) of the row's vertebrae to import; the others named in `skipped`
+    ("image 11 L5: it lies 14.8 level gaps from L4; not imported"), as both imports say it."""
+    wrong = implausible(corners, levels)
+    for k, (level, quad) in enumerate(zip(levels, corners, strict=True)):
+        if k in wrong:  # e.g. L5 cut by the film's edge, its corners wrapped to the top
+            skipped.append(f"image {image_no} {level}: {wrong[k]}; not imported")
+        else:
+            yield level, quad
 
 
 def _misplaced(centres: np.ndarray, kept: list[int], levels: Sequence[str]) -> dict[int, str]:

@@ -26,7 +26,7 @@ from vertapp.annotations.geometry import clean_polygons
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
-from vertapp.xray.landmark_checks import implausible
+from vertapp.xray.landmark_checks import plausible_bodies
 from vertapp.xray.landmarks import LAYOUTS, CornerLayout, corners_px, patient_of, read_rows
 from vertapp.xray.parts import BODY
 
@@ -133,11 +133,7 @@ def _prepare(
     except FormatError as err:
         raise FormatError(f"landmarks row {index + 1}: {err}") from None
     outlines = {}
-    wrong = implausible(corners, lay.levels)
-    for k, (level, quad) in enumerate(zip(lay.levels, corners, strict=True)):
-        if k in wrong:  # e.g. L5 cut by the film's edge, its corners wrapped to the top
-            skipped.append(f"image {index + 1} {level}: {wrong[k]}; not imported")
-            continue
+    for level, quad in plausible_bodies(corners, lay.levels, index + 1, skipped):
         try:  # repaired and clipped here, in the worker: shapely is the slow part
             outlines[level] = clean_polygons([quad], height, width)
         except VertAppError as err:  # degenerate or outside the image

@@ -35,7 +35,7 @@ from vertapp.annotations.model import ImageRecord, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRAE
-from vertapp.xray.landmark_checks import implausible
+from vertapp.xray.landmark_checks import plausible_bodies
 from vertapp.xray.parts import BODY, normalise_level
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
@@ -216,11 +216,7 @@ def _add_image(
         )
     )
     result.n_images += 1
-    wrong = implausible(corners, layout.levels)
-    for k, (level, quad) in enumerate(zip(layout.levels, corners, strict=True)):
-        if k in wrong:  # e.g. L5 cut by the film's edge, its corners wrapped to the top
-            result.skipped.append(f"image {index + 1} {level}: {wrong[k]}; not imported")
-            continue
+    for level, quad in plausible_bodies(corners, layout.levels, index + 1, result.skipped):
         label = BODY if vocabulary == "parts" else level
         try:
             op = ops.add_instance(project, image_id, label, [quad])
