@@ -7,6 +7,7 @@ import pytest
 from mouse_driver import click
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import leave_as_killed
 from tests.e2e.window_driver import open_and_wait as _open
 
 pytestmark = pytest.mark.gui
@@ -45,6 +46,7 @@ def test_journal_recovers_edits_after_a_crash(qtbot, window, small_project, monk
     _draw_triangle(qtbot, window)
     assert len(window.doc.current.instances) == 2
     # crash: the window never closes; the journal on disk is all that is left
+    leave_as_killed(window)
     second = _new_window(qtbot)
     asked = []
     monkeypatch.setattr(second, "ask", lambda *a: asked.append(a[0]) or Button.Yes)
@@ -62,6 +64,7 @@ def test_declining_recovery_drops_the_journal(qtbot, window, small_project, monk
 
     _open(qtbot, window, small_project)
     _draw_triangle(qtbot, window)
+    leave_as_killed(window)
     second = _new_window(qtbot)
     monkeypatch.setattr(second, "ask", lambda *a: Button.No)
     _open(qtbot, second, small_project)
@@ -206,6 +209,7 @@ def _crash_with_an_edit(qtbot, window, folder):  # type: ignore[no-untyped-def]
     _open(qtbot, window, folder)
     _draw_triangle(qtbot, window)
     window.doc._detach_journal()  # as after a kill: the journal's file is all that is left
+    leave_as_killed(window)
 
 
 def test_failed_recovery_keeps_the_edits_and_says_where(
@@ -355,3 +359,28 @@ def test_a_project_changed_on_disk_can_still_be_saved(  # type: ignore[no-untype
     else:
         assert not saved and window.doc.modified and on_disk == theirs
         window.doc.stack.setClean()
+
+
+def test_discarded_edits_that_cannot_be_removed_are_said(
+    qtbot, window, small_project, radiograph_png, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Discard, then the journal cannot be removed (a read-only folder): the edits are
+    offered again next time, and the user is told so, on opening something else and on
+    closing (the words were dropped)."""
+    from tests.unit.annotations.test_journal_bad_entries import unremovable_journal
+    from vertapp.annotations import store
+
+    _open(qtbot, window, small_project)
+    _draw_triangle(qtbot, window)
+    monkeypatch.setattr(window, "ask", lambda *a: Button.Discard)
+    unremovable_journal(monkeypatch)
+    _open(qtbot, window, radiograph_png)
+    assert "could not be removed (Permission denied)" in window._last_error
+    assert "offered again" in window._last_error
+    assert store.has_recovery(small_project)
+    asked = _answer(window, monkeypatch, recover=Button.Yes, unsaved=Button.Discard)
+    _open(qtbot, window, small_project)  # offered again: recovered, then discarded on close
+    assert asked == ["Recover unsaved edits?"] and window.doc.modified
+    window._last_error = ""
+    window.close()
+    assert "could not be removed (Permission denied)" in window._last_error

@@ -82,6 +82,29 @@ def test_save_as_rescues_a_project_whose_folder_was_deleted(
     assert not window.doc.modified and window.doc.project.root == rescue
 
 
+def test_save_as_onto_the_vanished_folders_own_path_makes_it_again(
+    qtbot, window, small_project
+) -> None:  # type: ignore[no-untyped-def]
+    """A plain Save into a folder that vanished is refused (an unmounted share must not be
+    re-created empty); "Save as" onto that very path was refused too, though the user
+    chose it: the folder is made again, from what the window holds."""
+    from PIL import Image
+
+    _open(qtbot, window, small_project)
+    shown = window.doc.pixels(window.doc.current_id).copy()
+    _edit(window)
+    shutil.rmtree(small_project)
+    assert not window.save(wait=True)  # Ctrl+S
+    assert "no longer there" in window._last_error and not small_project.exists()
+    assert window.save(small_project), window._last_error  # File > Save project as…
+    assert _saved_labels(small_project) == ["T9"]
+    assert np.array_equal(np.asarray(Image.open(small_project / "images" / "m.png")), shown)
+    assert not window.doc.modified and window.doc.project.root == small_project
+    _edit_again = window.doc.current.instances[0]
+    window.doc.edit(ops.Relabel(_edit_again.id, "T8"), "Relabel")
+    assert store.recover(small_project).instance(_edit_again.id).label == "T8"  # journalled
+
+
 def test_save_as_names_an_image_file_the_project_lost(
     qtbot, window, small_project, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]

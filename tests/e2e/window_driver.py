@@ -12,3 +12,22 @@ def open_and_wait(qtbot: Any, window: Any, path: str | Path, timeout: int = 120_
     with qtbot.waitSignal(window.loaded, timeout=timeout) as blocker:
         window.open_path(path)
     assert blocker.args == [True], window._last_error
+
+
+def leave_as_killed(window: Any) -> None:
+    """Leave the window's project as a killed process leaves it: the lock file names a
+    process that has ended (a real one, just run). The window object stays for pytest-qt
+    to close, but no longer holds the folder: its close releases and discards nothing
+    another window holds."""
+    import json
+    import subprocess
+    import sys
+
+    from vertapp.annotations.project_lock import lock_path
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    path = lock_path(window.doc.project.root)
+    info = json.loads(path.read_text())
+    info.update(pid=ended.pid, token="killed")
+    path.write_text(json.dumps(info))

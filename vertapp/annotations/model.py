@@ -24,6 +24,7 @@ import numpy as np
 
 from vertapp import labels as vocab
 from vertapp.annotations.paths import safe_join
+from vertapp.errors import VertAppError
 
 if TYPE_CHECKING:
     from vertapp.annotations.ops import Operation
@@ -36,6 +37,10 @@ SOURCES = ("manual", "predicted", "corrected")
 STATUSES = ("not_started", "in_progress", "completed", "flagged")
 KINDS = ("mip", "radiograph")
 LABEL_SETS = ("vertebrae", "parts", "custom")
+
+
+class ReadOnlyProject(VertAppError):
+    """An edit of a project opened read-only (`Project.read_only` says why)."""
 
 
 def default_categories(label_set: str = "vertebrae") -> list[dict[str, Any]]:
@@ -196,6 +201,10 @@ class Project:
         self.apply_hooks: list[Callable[[Operation], None]] = []  # e.g. the autosave journal
         self.journal: Any = None  # store.Journal while one is attached
         self.recovered_journal: str | None = None  # id of the journal replayed into it
+        # Why edits are refused, in words ("" when editable): another session holds the
+        # folder (project_lock) and this one only shows it. Checked in `apply`, which
+        # every edit path goes through (the window's tools, review, predictions).
+        self.read_only = ""
         self._image_of: dict[int, int] = {}  # instance id -> image id
         self._next_instance_id = 1
         self._next_image_id = 1
@@ -301,6 +310,8 @@ class Project:
         Always edit through here (the GUI's undo and redo too): apply hooks such as
         the autosave journal see every applied operation.
         """
+        if self.read_only:
+            raise ReadOnlyProject(self.read_only)
         if self._sharing:
             self._unshare(op)
         inverse = op.apply(self)

@@ -7,6 +7,7 @@ Project folder layout::
     images/               PNG MIPs / radiographs
     .vertapp/journal.jsonl  operations applied since the last save (autosave journal)
     .vertapp/autosave.json  snapshot the journal starts from, when it is not project.json
+    .vertapp/lock.json    who has the folder open for editing (project_lock.py)
 
 Save: the new content goes to a temporary file in the same folder, is flushed
 and fsynced, the old file is hard-linked (or copied) to project.json.bak, the

@@ -40,9 +40,12 @@ def run(args: argparse.Namespace) -> int:
         # user may have added their own scans to it); nothing is written
         print(f"demo project already at {out} (use --force to rebuild)")
     else:
+        from vertapp.annotations.project_lock import locked_for_command
+
         check_demo_out(out)  # before minutes of building, and before anything is moved
-        rebuild(out)
-        predict_with_starter(out)
+        with locked_for_command(out):  # never rebuilt under a window that has it open
+            rebuild(out)
+            predict_with_starter(out)
     if args.no_gui:
         return 0
     from vertapp.gui.app import run_gui

@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vertapp.annotations.project_lock import locked_for_command
     from vertapp.ctimport import CaseSpec, find_cases, import_to_folder_job
     from vertapp.errors import InputError
     from vertapp.jobs import run_job
@@ -60,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--name and --patient need --labels (one CT, not a dataset)")
         scan = find_cases(args.input, vocabulary, args.table)
         cases, unmatched = scan.cases, scan.unmatched
-    report = run_job(import_to_folder_job(args.out, cases), _reporter(args.quiet))
+    # a project open in a window is not written under it (its journal and saves)
+    with locked_for_command(args.out):
+        report = run_job(import_to_folder_job(args.out, cases), _reporter(args.quiet))
     for case in report.imported:
         left = "; ".join(f"{r}: {', '.join(v)}" for r, v in case.left_out.items())
         print(f"{case.name}: {', '.join(case.levels)}" + (f" (left out: {left})" if left else ""))

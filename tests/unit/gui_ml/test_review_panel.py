@@ -159,3 +159,20 @@ def test_hidden_predictions_neither_hold_navigation_nor_outlive_completion(
     review_doc.stack.undo()
     assert [i.label for i in img.instances] == ["T1", "T2", "T3"]
     assert img.status != rv.COMPLETED
+
+
+def test_a_read_only_project_refuses_review_decisions_in_words(panel, review_doc) -> None:
+    """Opened read-only (another window has it): every decision is refused with the
+    reason, as a note; the image status buttons raised into the crash dialog."""
+    project = review_doc.project
+    project.read_only = "opened read-only here"
+    said: list[str] = []
+    panel.message.connect(said.append)
+    select(panel, 1)
+    panel.accept_selected()
+    panel.toggle_image_flag()  # an image status alone
+    panel.set_threshold(0.99)
+    panel.mark_completed()  # with the predictions hidden below the threshold rejected
+    assert said == ["opened read-only here"] * 3
+    assert not project.instance(1).reviewed and project.images[1].status == "not_started"
+    assert review_doc.stack.count() == 0

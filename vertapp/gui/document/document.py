@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from vertapp.annotations import coco, store
+from vertapp.annotations import coco, project_lock, store
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
@@ -61,13 +61,15 @@ RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory
 
 class Document(QObject):
     """Signals: `reset()` (new project), `image_changed(image_id)`, `instances_changed(image_id)`,
-    `unprotected(message)` (no crash journal can be written: why, in words)."""
+    `unprotected(message)` (no crash journal can be written: why, in words),
+    `discard_failed(message)` (edits the user discarded could not be removed: why)."""
 
     reset = Signal()
     image_changed = Signal(object)
     instances_changed = Signal(object)
     status_changed = Signal(object)
     unprotected = Signal(str)
+    discard_failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,10 @@ class Document(QObject):
         self._discard_on_replace = False  # the user chose Discard (see discard_unsaved)
         self.save_note = ""  # what the last save left out, in words ("" when nothing)
         self._told_unprotected: Path | None = None  # the folder `unprotected` named
+        self.folder_lock = project_lock.SessionLock()  # the folder this window edits
+        # Why edits are refused, in words ("" when editable): the project is open in
+        # another session and was opened read-only here (see open_project).
+        self.read_only = ""
         self._unsubscribe = self.project.subscribe(self._on_change)
 
     # ------------------------------------------------------------ projects
@@ -108,10 +114,13 @@ class Document(QObject):
         raw: Mapping[int, np.ndarray | None] | None = None,
     ) -> None:
         """Replace the open project (`pending`, `raw`: images not yet in a folder)."""
+        problem = ""
         if self._discard_on_replace:
             self._discard_on_replace = False
-            self._drop_unsaved()
+            problem = self._drop_unsaved()
         self._detach_journal()
+        self.folder_lock.keep_only(project.root)
+        self.read_only = ""
         self._told_unprotected = None
         self._recovered = False
         self.recovery_pending = False
@@ -131,6 +140,8 @@ class Document(QObject):
         self._unsubscribe = project.subscribe(self._on_change)
         self.current_id = None
         self.reset.emit()
+        if problem:  # the edits the user discarded stay on disk: they must hear it
+            self.discard_failed.emit(problem)
 
     def new_from_ct(self, opened: OpenedCT) -> int:
         """A new unsaved project holding the MIP of one CT."""
@@ -264,15 +275,37 @@ class Document(QObject):
         changed on disk) left the close prompt silent and the import was lost."""
         self.stack.resetClean()  # clean again when a save holding them succeeds
 
-    def open_project(self, folder: Path, project: Project | None = None) -> None:
-        """Show a project folder (`project`: already loaded from it in the background)."""
+    def open_project(
+        self,
+        folder: Path,
+        project: Project | None = None,
+        *,
+        read_only: str = "",
+        take_over: bool = False,
+    ) -> None:
+        """Show a project folder (`project`: already loaded from it in the background).
+
+        Edited here, the folder is locked (annotations.project_lock): ProjectInUse when
+        another live session holds it, unless `take_over` (the user chose "Open anyway").
+        `read_only` (why, in words): shown only; no lock and no journal, and the other
+        session's journal is neither offered for recovery nor touched."""
         if project is None:
             project = store.load_project(folder)
+        taken = not read_only and self.folder_lock.take(folder, take_over=take_over)
         self.set_project(project, folder.name)
-        # A journal left by a crash must be looked at before a new one replaces it.
-        self.recovery_pending = store.has_recovery(folder)
+        if read_only:
+            self.read_only = project.read_only = read_only
+            return
+        # A journal left by a crash must be looked at before a new one replaces it; one
+        # taken over from a live session is that session's, not a crash's.
+        self.recovery_pending = not taken and store.has_recovery(folder)
         if not self.recovery_pending:
             self._attach_journal()
+
+    def lock_holder(self, folder: Path) -> project_lock.LockInfo | None:
+        """The live session, other than this window, that holds `folder` (None: free,
+        stale, or this window's own)."""
+        return self.folder_lock.holder_of(folder)
 
     def save(self, folder: Path | None = None, force: bool = False) -> Path:
         """Save into `folder` (default: the project's own), all on this thread."""
@@ -295,7 +328,9 @@ class Document(QObject):
         if target is None:
             raise VertAppError("choose a folder to save the project in")
         old_root = self.project.root
-        moving = old_root is None or Path(old_root).resolve() != target.resolve()
+        moving = _is_move(folder, target, old_root)
+        if self.read_only and not moving:
+            raise VertAppError(self.read_only)
         if moving and (target / store.PROJECT_FILE).exists():
             raise store.ConflictError(
                 f"{target.name} already holds a project; choose an empty folder"
@@ -304,6 +339,8 @@ class Document(QObject):
             raise VertAppError(f"{target} is a file; choose a folder to save the project in")
         before = FolderBefore.of(target) if moving else None
         try:
+            if moving:  # made before any file goes in (removed again if the save fails)
+                target.mkdir(parents=True, exist_ok=True)
             missing = self._write_images(target, old_root if moving else None)
             file = self._snapshot(target, moving, force)
         except BaseException as err:
@@ -356,6 +393,10 @@ class Document(QObject):
         self._recovered = False
         if pending.moving:
             self.title = pending.file.folder.name
+            # the lock moves with the project; a read-only one saved elsewhere is the
+            # user's own copy, editable
+            self.folder_lock.moved(pending.file.folder)
+            self.read_only = self.project.read_only = ""
         self._attach_journal()
         self._drop_untitled_autosave()
         return pending.file.path
@@ -443,12 +484,22 @@ class Document(QObject):
         open, and its edits journalled.)"""
         self._discard_on_replace = True
 
-    def _drop_unsaved(self) -> None:
+    def _drop_unsaved(self) -> str:
+        """Remove this project's journal or autosave; why it could not be, in words."""
         root = self.project.root
         self._detach_journal()
-        if root is not None and not self.recovery_pending:  # an unanswered offer stays
-            discard_journal(root)
+        problem = ""
+        # An unanswered offer stays; so does a journal that is not this window's: the
+        # project was open read-only, or another window took the folder over since.
+        if root is not None and not self.recovery_pending and self._journal_is_mine(root):
+            problem = discard_journal(root)
         self._drop_untitled_autosave()
+        return problem
+
+    def _journal_is_mine(self, root: Path) -> bool:
+        """No other live session holds `root` (asked of the folder itself: an open
+        takes the next folder's lock before this project is dropped)."""
+        return not self.read_only and self.folder_lock.holder_of(root) is None
 
     def untitled_autosave_dir(self) -> Path:
         return config_dir() / "autosave" / (self._autosave_key or "untitled")
@@ -490,9 +541,22 @@ class Document(QObject):
         shutil.rmtree(self.untitled_autosave_dir(), ignore_errors=True)
         self._autosave_key = None
 
-    def close_session(self) -> None:
-        """Window closing normally: nothing left to recover (the user saved or discarded)."""
-        self._drop_unsaved()
+    def close_session(self) -> str:
+        """Window closing normally: nothing left to recover (the user saved or discarded),
+        and the folder is free again. Why discarded edits could not be removed, in words."""
+        problem = self._drop_unsaved()
+        self.folder_lock.release()
+        return problem
+
+
+def _is_move(chosen: Path | None, target: Path, old_root: Path | None) -> bool:
+    """Whether a save writes a folder anew ("save as", a first save): another folder,
+    or the project's own path chosen in "Save as" after that folder vanished while open.
+    The user chose that path, so it is made again with the images still in memory; a
+    plain Save there is refused (store.folder_gone): it may be an unmounted share."""
+    if old_root is None or Path(old_root).resolve() != target.resolve():
+        return True
+    return chosen is not None and not target.exists()
 
 
 def shape_of(inst: Instance) -> Shape:

@@ -427,7 +427,11 @@ class ReviewPanel(QWidget):
         ops = decisions.reject_ops(self.host.project, [i.id for i in hidden])
         ops.append(SetImageStatus(img.id, rv.COMPLETED))
         project = self.host.project
-        inverse = project.apply(Macro(tuple(ops), "Image completed"))
+        try:  # refused in words (a project opened read-only), never a crash dialog
+            inverse = project.apply(Macro(tuple(ops), "Image completed"))
+        except VertAppError as err:
+            self.message.emit(str(err))
+            return
         self.host.stack.push(OpCommand(project.apply, inverse, "Image completed"))
         self.message.emit(f"{len(hidden)} prediction(s) below the threshold were rejected.")
         self.refresh()
@@ -437,7 +441,11 @@ class ReviewPanel(QWidget):
         if image_id is None:
             return
         project = self.host.project
-        inverse = project.apply(SetImageStatus(image_id, status))
+        try:  # refused in words (a project opened read-only), never a crash dialog
+            inverse = project.apply(SetImageStatus(image_id, status))
+        except VertAppError as err:
+            self.message.emit(str(err))
+            return
         self.host.stack.push(OpCommand(project.apply, inverse, f"Image {rv.STATUS_TEXT[status]}"))
         self.refresh()
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vertapp.annotations import store
+from vertapp.annotations.project_lock import LockInfo
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.files import CollectorPause, PendingSave, save_job
@@ -26,6 +27,14 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.lock_prompt import (
+    EDIT,
+    READ_ONLY,
+    TAKE_OVER,
+    ask_in_use,
+    read_only_words,
+    taken_over_words,
+)
 from vertapp.gui.window.names import (
     fill_recent,
     hide_identifiers,
@@ -87,6 +96,7 @@ class FilesController(QObject):
         self.export_worker: JobWorker | None = None
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
         doc.unprotected.connect(self._unprotected)
+        doc.discard_failed.connect(host.show_error)  # discarded edits still on disk: why
         doc.keep_names = not hide_identifiers()  # images named after their files: opt-in
 
     def open_path(self, path: str | Path) -> None:
@@ -120,21 +130,36 @@ class FilesController(QObject):
 
     def _open_project(self, path: str) -> None:
         folder = Path(path).parent if Path(path).is_file() else Path(path)
+        holder = self.doc.lock_holder(folder)  # asked before a big project is read
+        how = EDIT if holder is None else ask_in_use(self.host, holder)
+        if how is None:
+            self.host.show_status(f"{shown_path(folder)}: not opened (in use elsewhere)", 10000)
+            self.images.report_loaded(False)
+            return
         self.jobs.run(
             lambda: open_project_job(str(folder)),
             f"Opening {shown_path(folder)}",
-            lambda project: self._on_project_loaded(folder, project),
+            lambda project: self._on_project_loaded(folder, project, how, holder),
         )
 
-    def _on_project_loaded(self, folder: Path, project: Any) -> None:
+    def _on_project_loaded(
+        self, folder: Path, project: Any, how: str = EDIT, holder: LockInfo | None = None
+    ) -> None:
+        """`how` the user chose to open a project `holder` (LockInfo) has open."""
+        read_only = read_only_words(holder) if how == READ_ONLY and holder else ""
         try:
-            self.doc.open_project(folder, project)
-        except (VertAppError, OSError) as err:
+            self.doc.open_project(folder, project, read_only=read_only, take_over=how == TAKE_OVER)
+        except (VertAppError, OSError) as err:  # ProjectInUse: locked since it was asked
             self.host.show_error(str(err))
             self.images.report_loaded(False)
             return
+        if how == TAKE_OVER and holder is not None:
+            self.host.show_error(taken_over_words(holder))
         self.prompts.offer_recovery()
         self.images.report_loaded(True)  # after the source CT if it is being read
+        if read_only:  # kept in view, and in the title; each refused edit says why
+            self.host.show_status(read_only)
+            self.host.update_title()
 
     def _unprotected(self, message: str) -> None:
         """No crash journal in the project's folder (read-only, full): the project stays
@@ -262,7 +287,8 @@ class FilesController(QObject):
         """The open project's name as the window may show it."""
         first = next(iter(self.doc.project.images.values()), None)
         kind = first.kind if first is not None else ""
-        return shown_title(self.doc.title, self.doc.project.root is not None, kind)
+        title = shown_title(self.doc.title, self.doc.project.root is not None, kind)
+        return f"{title} (read-only)" if self.doc.read_only else title
 
     # ================================================================ saving
     def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:

@@ -41,7 +41,7 @@ class ImportController(QObject):
     def start(self, spec: CaseSpec) -> bool:
         """Import one case in the background; False (with a message) if it cannot start."""
         root = self.doc.project.root
-        if root is None:
+        if root is None or self.doc.read_only:
             return not self._needs_folder()
         if not str(spec.ct).strip(".") or not str(spec.labels).strip("."):
             self.host.show_error("Choose a CT and its label file or folder")
@@ -67,8 +67,12 @@ class ImportController(QObject):
 
 
 def refuse_untitled(doc: Document, host: WindowHost, what: str) -> bool:
-    """True, having said so in words, when the project is untitled: imports write into
-    the project's folder, which an untitled project does not have yet."""
+    """True, having said so in words, when the project is untitled or read-only: imports
+    write into the project's folder, which an untitled project does not have yet and a
+    read-only one is another window's."""
+    if doc.read_only:
+        host.show_error(doc.read_only)
+        return True
     if doc.project.root is not None:
         return False
     host.show_error(

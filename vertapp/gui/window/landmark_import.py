@@ -49,7 +49,7 @@ class LandmarkImport(QObject):
     def start(self, folder: Path) -> bool:
         """Import in the background; False (with a message) if it cannot start."""
         root = self.doc.project.root
-        if root is None:
+        if root is None or self.doc.read_only:
             return not self._refused()
         try:
             vocabulary = vocabulary_of(self.doc.project)

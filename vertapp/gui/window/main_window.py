@@ -428,8 +428,20 @@ class MainWindow(QMainWindow):
         workflow = getattr(self, "model_workflow", None)
         if workflow is not None:  # training/prediction threads must end before the window
             workflow.shutdown()
-        self.doc.close_session()
+        problem = self.doc.close_session()
+        if problem:  # discarded edits still on disk: said before the window goes
+            self._tell_before_closing(problem)
         event.accept()
+
+    def _tell_before_closing(self, message: str) -> None:
+        """show_error's box is not modal, so it would close with the window: this one
+        waits for OK (unattended runs get show_error, which logs it)."""
+        if not self.isVisible() or self.property("headless"):
+            self.show_error(message)
+            return
+        self._last_error = message
+        log.warning("%s", message)
+        QMessageBox.warning(self, "VertApp", message)
 
 
 def ask_in_words(parent: QWidget, title: str, text: str, words: dict[Any, str]) -> Any:
