@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 
-from vertapp.commands.predict import score_value
+from vertapp.commands.arg_types import score_value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--score",
-        type=score_value,  # predict's: a confidence in 0..1 (--score 2 scored all 0, unsaid)
+        type=score_value,  # a confidence in 0..1, as predict's
         default=0.0,
         help="ignore predictions scoring below this",
     )

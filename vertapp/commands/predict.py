@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.commands.arg_types import score_value
 from vertapp.errors import InputError
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -222,17 +223,6 @@ def choose_model(items: list[str]) -> tuple[Path, list[str], str]:
             )
     why = "the project has no model of its own" if projects else "no model given"
     return starter.starter_path(), items, f"the starter model shipped with VertApp: {why}"
-
-
-def score_value(text: str) -> float:
-    """A confidence in 0..1 (`--score 1.5` was taken and predicted nothing, unsaid)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value:g} is not a confidence in 0..1")
-    return value
 
 
 def check_out(out: Path, items: list[str]) -> None:

@@ -190,13 +190,12 @@ def starter_start(args: argparse.Namespace, data: Any) -> tuple[Any, str]:
     return path, f"fine-tuning the starter model {path.name} (--from-scratch for a new model)"
 
 
-def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, Any]:
+def radiograph_data(dataset: str, cfg: Any, resumed: Any = None) -> tuple[Any, Any]:
     """A radiograph project: its images read scaled to the long side, with level classes.
 
     Whole spines are too big to hold at full size (vertapp.xray.training); other
-    datasets go to the engine as they are.
+    datasets go to the engine as they are. `resumed`: the --resume checkpoint, read.
     """
-    from vertapp.ml.checkpoint import read_checkpoint
     from vertapp.ml.config import TrainConfig
     from vertapp.ml.train import labelled_only
     from vertapp.xray.training import (
@@ -208,9 +207,9 @@ def radiograph_data(dataset: str, cfg: Any, resume: str | None) -> tuple[Any, An
     names = radiograph_vocabulary(dataset)
     if not names:
         return dataset, cfg
-    if resume:  # the checkpoint's own classes and size
-        stored = read_checkpoint(resume)
-        names, cfg_stored = list(stored["class_names"]), TrainConfig.from_dict(stored["config"])
+    if resumed is not None:  # the checkpoint's own classes and size
+        names = list(resumed["class_names"])
+        cfg_stored = TrainConfig.from_dict(resumed["config"])
         return labelled_only(radiograph_samples(dataset, names, cfg_stored.max_size), dataset), cfg
     cfg = radiograph_overrides(cfg.override(class_names=names))
     return labelled_only(radiograph_samples(dataset, names, cfg.max_size), dataset), cfg
@@ -225,8 +224,9 @@ def radiograph_validator(data: Any) -> Any:
     return validate_radiographs
 
 
-def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> Any:
-    """The training job the flags ask for: plain, fine-tune, or pretrain + fine-tune."""
+def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any, stored: Any) -> Any:
+    """The training job the flags ask for: plain, fine-tune, or pretrain + fine-tune.
+    `start`: the starter model, if it is the start; `stored`: the flags' start, read."""
     from vertapp.ml.recipe import pretrain_finetune_job
     from vertapp.ml.train import train_job
 
@@ -241,6 +241,7 @@ def _job(args: argparse.Namespace, cfg: Any, data: Any, start: Any = None) -> An
             validator=radiograph_validator(data),
             # `--set score_thresh=X` is the user's word; else a fine-tune takes its start's
             own_threshold="score_thresh" in _parse_sets(args.set or []),
+            stored=stored,
         )
     if not args.phantoms or args.resume or args.finetune_from:
         raise VertAppError("--pretrain-epochs needs --phantoms, and no --resume/--finetune-from")
@@ -273,18 +274,25 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
         print(f"no level context: {err}; the chain numbers by the detector's classes alone")
 
 
-def check_start_kind(args: argparse.Namespace, data: Any) -> None:
-    """A start (--finetune-from, --resume) of the other kind than the data, refused in
-    words: a radiograph parts model fine-tuned on CT MIPs became a CT model with pedicle
-    classes, silently; a CT model on films failed with "this is a bug"."""
+def read_start(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The start the flags name (--resume, --finetune-from), read once for every check
+    and the run (a model file is a torch.load of megabytes); None without one."""
     from vertapp.ml.checkpoint import read_checkpoint
+
+    start = args.resume or args.finetune_from
+    return read_checkpoint(start) if start else None
+
+
+def check_start_kind(args: argparse.Namespace, data: Any, stored: dict[str, Any] | None) -> None:
+    """A start (`stored`: --finetune-from, --resume) of the other kind than the data,
+    refused in words: a radiograph parts model fine-tuned on CT MIPs became a CT model
+    with pedicle classes, silently; a CT model on films failed with "this is a bug"."""
     from vertapp.ml.config import TrainConfig
     from vertapp.xray.model_kind import CT, RADIOGRAPH, model_kind
 
-    start = args.resume or args.finetune_from
-    if not start:
+    if stored is None:
         return
-    stored = read_checkpoint(start)
+    start = args.resume or args.finetune_from
     cfg = TrainConfig.from_dict(stored["config"])
     kind = model_kind(stored["class_names"], cfg, stored)
     films = isinstance(data, list)  # radiograph data is read into samples
@@ -362,8 +370,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_out(args)  # before minutes of training, not after
     cfg = config_from_args(args)
-    data, cfg = radiograph_data(args.dataset, cfg, args.resume)
-    check_start_kind(args, data)
+    stored = read_start(args)  # once: the checks below and the run share it
+    data, cfg = radiograph_data(args.dataset, cfg, stored if args.resume else None)
+    check_start_kind(args, data, stored)
     main = int(os.environ.get("RANK", "0")) == 0
     if args.resume and main:
         _say_resume_keeps(args)
@@ -382,7 +391,7 @@ def run(args: argparse.Namespace) -> int:
         why = f"{why}; {lr}" if why else lr
     if why and main:
         print(f"start: {why}", file=sys.stderr, flush=True)
-    result = run_job(_job(args, cfg, data, start), show)
+    result = run_job(_job(args, cfg, data, start, stored), show)
     if main and result.out is not None:
         with_level_context(result.out, data, show)
     if main:

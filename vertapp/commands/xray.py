@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +86,23 @@ def run_zoi(args: argparse.Namespace) -> int:
     film = read_film(path)
     zois, warnings = _zois(film.pixels, path, args.model, args.zois)
     # the film's stored values (DICOM: before rescale), with how to rescale them
-    index = write_zois(film.stored, zois, path.name, out, film.values)
+    written = write_zois(film.stored, zois, path.name, out, film.values)
     for w in warnings:
         print(f"warning: {w}")
-    print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {index}")
+    _say_removed(written.removed, out)
+    print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {written.index}")
     return 0
+
+
+def _say_removed(names: list[str], out: Path) -> None:
+    """The cut-outs of an earlier run into `out` that this one does not make: gone, said
+    on the terminal (a user who kept them for a vertebra not found now would not know)."""
+    if names:
+        images = "image" if len(names) == 1 else "images"
+        print(
+            f"removed {len(names)} ZOI {images} of an earlier run from {out}: {', '.join(names)}",
+            file=sys.stderr,
+        )
 
 
 def run_align(args: argparse.Namespace) -> int:

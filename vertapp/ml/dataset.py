@@ -6,6 +6,7 @@ Samples keep the patient key so the train/validation split is by patient.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -18,7 +19,14 @@ import numpy as np
 
 from vertapp.annotations.coco import project_from_coco
 from vertapp.annotations.paths import safe_join
-from vertapp.annotations.validate import Where, image_size, need_int, read_json
+from vertapp.annotations.validate import (
+    MAX_FILE_BYTES,
+    Where,
+    image_size,
+    need_int,
+    parse_json,
+    regular_file_size,
+)
 from vertapp.errors import FormatError, InputError
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.masks import segmentation_to_mask
@@ -55,9 +63,34 @@ def resolve_dataset_path(path: str | Path) -> tuple[Path, Path]:
     raise InputError(f"{p}: no such dataset (expected a project folder or COCO .json)")
 
 
+# The last COCO file read and checked, by path and content digest. `vertapp train` asks
+# for its dataset five times before the first step (kind, starter, classes, samples,
+# reviews); each parsed and checked it anew, 3 s a time for a 70 MB project.
+_LAST_READ: dict[tuple[str, bytes], dict[str, Any]] = {}
+
+
 def read_coco(path: Path) -> dict[str, Any]:
-    """A COCO file, checked (`checked_coco`)."""
-    return checked_coco(read_json(path), str(path))
+    """A COCO file, checked (`checked_coco`). Parsed once while its bytes stay the same:
+    the records are shared with earlier reads, so a caller must not change them."""
+    raw = _coco_bytes(path)
+    key = (str(path.resolve()), hashlib.sha256(raw).digest())  # not stat: mtime ticks are ms
+    if key not in _LAST_READ:
+        _LAST_READ.clear()  # one file kept: the earlier one freed before this one is parsed
+        _LAST_READ[key] = checked_coco(parse_json(raw, str(path)), str(path))
+    return dict(_LAST_READ[key])
+
+
+def _coco_bytes(path: Path) -> bytes:
+    """The file's bytes, refused as `read_json` refuses them (not a file, too large)."""
+    try:
+        size = regular_file_size(path)
+        if size > MAX_FILE_BYTES:
+            raise FormatError(
+                f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
+            )
+        return path.read_bytes()
+    except OSError as err:
+        raise FormatError(f"{path}: cannot read ({err.strerror or err})") from None
 
 
 def checked_coco(data: Any, name: str) -> dict[str, Any]:

@@ -212,9 +212,9 @@ def _write_set(state: PairState, stage: Path) -> Job[list[str]]:
     _write_tiff16(stage / "fused.tif", fused, inputs.low)
     yield Progress("Exporting", 0.6, "ZOIs")
     pixels, values = _zoi_source(inputs.low, inputs.low_film)
-    low = write_zois(pixels, inputs.low_zois, "low", stage / "zois_low", values)
+    low = write_zois(pixels, inputs.low_zois, "low", stage / "zois_low", values).index
     pixels, values = _zoi_source(inputs.high, inputs.high_film)
-    high = write_zois(pixels, inputs.high_zois, "high", stage / "zois_high", values)
+    high = write_zois(pixels, inputs.high_zois, "high", stage / "zois_high", values).index
     yield Progress("Exporting", 0.8, "alignment.json")
     write_json(stage / "alignment.json", alignment_record(state.alignment))
     return [

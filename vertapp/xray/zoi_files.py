@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,15 @@ from vertapp.xray.zoi import Zoi, cut_out
 log = logging.getLogger(__name__)
 
 INDEX = "zois.json"
+
+
+@dataclass(frozen=True)
+class ZoiFiles:
+    """What `write_zois` wrote: the index, and the cut-outs of an earlier run into the
+    same folder that it removed (the caller tells the user)."""
+
+    index: Path
+    removed: list[str]
 
 
 def png_pixels(image: np.ndarray) -> np.ndarray:
@@ -88,10 +98,10 @@ def write_zois(
     source_name: str,
     out: Path,
     values: dict[str, Any] | None = None,
-) -> Path:
-    """Write every ZOI's cut-out and the index; returns the index path. `values`: the
-    record of `image`'s values (`vertapp.xray.images.Film`), which must then be 8 or 16
-    bit; else `png_values` makes the pixels and the record."""
+) -> ZoiFiles:
+    """Write every ZOI's cut-out and the index; returns its path and the earlier run's
+    cut-outs removed. `values`: the record of `image`'s values (`vertapp.xray.images.Film`),
+    which must then be 8 or 16 bit; else `png_values` makes the pixels and the record."""
     make_out_folder(out)
     if values is None:
         pixels, values = png_values(image)
@@ -125,8 +135,8 @@ def write_zois(
             "zois": records,
         },
     )
-    remove_stale_zois(out, {str(r["file"]) for r in records})  # once the new index is in place
-    return index
+    removed = remove_stale_zois(out, {str(r["file"]) for r in records})  # after the new index
+    return ZoiFiles(index, removed)
 
 
 def zoi_file_name(level: str) -> str:
@@ -136,7 +146,7 @@ def zoi_file_name(level: str) -> str:
 def remove_stale_zois(out: Path, listed: set[str]) -> list[str]:
     """Remove the cut-outs of an earlier run into `out` that the new index does not list
     (a run into a used folder left them beside a zois.json that did not name them); the
-    names removed, said in the log. Only files of this module's own naming
+    names removed, for the caller to say. Only files of this module's own naming
     (zoi_<vertebra>.png) go; any other file stays."""
     removed = []
     for level in VERTEBRAE:
@@ -155,11 +165,4 @@ def remove_stale_zois(out: Path, listed: set[str]) -> list[str]:
             )
             continue
         removed.append(name)
-    if removed:
-        log.warning(
-            "removed %s from %s: cut-outs of an earlier run, not in the new %s",
-            ", ".join(removed),
-            out,
-            INDEX,
-        )
     return removed

@@ -48,7 +48,7 @@ def test_zois_ordered_head_to_feet_and_empty_mask_refused(synthetic) -> None:  #
 def test_written_zois_round_trip(synthetic, tmp_path) -> None:  # type: ignore[no-untyped-def]
     image = np.round(synthetic.high.array * 4000 + 200).clip(0, 65535).astype(np.uint16)
     zois = zois_from_masks(synthetic.high_vertebrae)
-    index = json.loads(write_zois(image, zois, "high.png", tmp_path).read_text())
+    index = json.loads(write_zois(image, zois, "high.png", tmp_path).index.read_text())
     assert index["source_image"] == "high.png"
     assert (index["height"], index["width"]) == image.shape
     assert [r["level"] for r in index["zois"]] == list(zois)
