@@ -31,7 +31,7 @@ import torch
 
 from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRAE
-from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint
+from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint, stored_config
 from vertapp.ml.config import TrainConfig
 from vertapp.ml.ct_variants import with_ct_variants
 from vertapp.ml.dataset import Sample, load_samples
@@ -53,7 +53,7 @@ def level_free_dice(model: Path, sample: Sample, thresh: float | None = None) ->
 
 
 def recipe_config(work: Path, iterations: int | None, n_images: int, variants: int) -> TrainConfig:
-    cfg = TrainConfig.from_dict(read_checkpoint(work / "model.pt")["config"])
+    cfg = stored_config(read_checkpoint(work / "model.pt"), work / "model.pt")
     cfg = cfg.override(ct_variants=variants)
     if iterations is None:
         return cfg

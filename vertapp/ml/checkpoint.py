@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from vertapp.errors import ModelError
-from vertapp.ml.config import TrainConfig
+from vertapp.ml.config import CT_MIN_SCALE, MAX_MIN_SCALE, TrainConfig
 from vertapp.ml.model import build_model
 
 FORMAT = "vertapp-checkpoint"
@@ -89,9 +89,21 @@ def stored_config(data: dict[str, Any], path: Path | str) -> TrainConfig:
     """The checkpoint's training config, its refusals naming the file ("unknown arch
     'nope'" named none)."""
     try:
-        return TrainConfig.from_dict(data["config"])
+        cfg = TrainConfig.from_dict(data["config"])
     except ModelError as err:
         raise ModelError(f"{path}: checkpoint config: {err}") from None
+    if "min_scale" not in data["config"]:
+        cfg.min_scale = legacy_min_scale(cfg)
+    return cfg
+
+
+def legacy_min_scale(cfg: TrainConfig) -> float:
+    """The input-scale floor of a checkpoint written before it was recorded: the CT
+    presets' for a Mask R-CNN that resized in training (every CT MIP model, the shipped
+    starter among them: the floor keeps it from shrinking whole spines to a third of what
+    it learnt, ml/input_scale.py), none for radiograph models (pre-scaled to their long
+    side) and the U-Net."""
+    return CT_MIN_SCALE if cfg.arch == "maskrcnn" and cfg.resize_in_training else 0.0
 
 
 def check_class_names(names: Any, path: Path | str) -> None:
@@ -131,6 +143,7 @@ def full_precision(state: Any, path: Path) -> dict[str, Any]:
 # (an input size of 10**9 made torchvision allocate without bound, a string crashed it).
 CONFIG_LIMITS: dict[str, tuple[float, float]] = {
     "min_size": (32, 4096),
+    "min_scale": (0.0, MAX_MIN_SCALE),
     "max_size": (32, 4096),
     "detections_per_img": (1, 1000),
     "fpn_channels": (1, 4096),

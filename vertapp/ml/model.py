@@ -26,6 +26,7 @@ from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 from vertapp.errors import ModelError
 from vertapp.ml.config import TrainConfig
+from vertapp.ml.input_scale import floor_resize
 from vertapp.ml.unet import UNet
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def build_model(cfg: TrainConfig, *, load_weights: bool = True) -> nn.Module:
     if cfg.frozen_bn is None:  # resolved once, then stored so checkpoints rebuild the same net
         cfg.frozen_bn = weights is not None
     model = _maskrcnn(cfg, cfg.frozen_bn)
+    floor_resize(model, cfg.min_scale)
     if weights is not None:
         load_pretrained(model, weights)
     return model

@@ -26,7 +26,7 @@ from vertapp.annotations.landmarks import record_hip_top_row
 from vertapp.errors import ModelError, VertAppError
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
-from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint
+from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint, stored_config
 from vertapp.ml.config import TrainConfig, finetune_config
 from vertapp.ml.ct_variants import with_ct_variants
 from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
@@ -293,11 +293,13 @@ def train_job(
     finetune_from: str | Path | None = None,
     validator: Validator | None = None,
     own_threshold: bool = False,
+    stored: dict[str, Any] | None = None,
 ) -> Job[TrainResult]:
     """Train on a project folder / COCO file (or in-memory samples); returns a TrainResult.
 
     `own_threshold`: a fine-tune keeps `config`'s score threshold (the user set one)
-    instead of taking its start's.
+    instead of taking its start's. `stored`: the checkpoint `resume` or `finetune_from`
+    names, when the caller has read it already (`read_checkpoint`), so it is not read again.
 
     With `resume`, the model, optimizer, scheduler, epoch and history come from that
     checkpoint and training continues up to `config.epochs`. `phantoms`: synthetic images
@@ -314,12 +316,16 @@ def train_job(
         raise ModelError("resume and fine-tune exclude each other: resume continues a run")
     ckpt = None
     if resume:
-        ckpt = read_checkpoint(resume)
+        ckpt = stored if stored is not None else read_checkpoint(resume)
         check_resumable(ckpt, resume)  # before the data is read and the model built
-    start = read_checkpoint(finetune_from) if finetune_from else None
+    start = None
+    if finetune_from:
+        start = stored if stored is not None else read_checkpoint(finetune_from)
     cfg = _resolve_config(config, data, ckpt)
     if start is not None:
-        cfg = finetune_config(config, TrainConfig.from_dict(start["config"]))
+        # stored_config: a checkpoint older than a model field gets what it was built
+        # with (the CT input floor of the starter, ml/input_scale.py)
+        cfg = finetune_config(config, stored_config(start, finetune_from or "checkpoint"))
         if own_threshold:
             cfg = cfg.override(score_thresh=config.score_thresh)
     ctx = dist_utils.setup(cfg.device)
@@ -349,7 +355,7 @@ def _resolve_config(
         names = default_class_names(data)
         cfg = config.override(class_names=names) if names else config.override()
         return cfg
-    stored = TrainConfig.from_dict(ckpt["config"])
+    stored = stored_config(ckpt, "checkpoint")
     # Resuming keeps the stored model and data settings; only the run length,
     # device and worker count may change.
     return stored.override(

@@ -67,6 +67,7 @@ def radiograph_config(
         class_names=list(MODEL_VOCABULARIES[vocabulary]),
         min_size=long_side,
         max_size=long_side,
+        min_scale=0.0,  # pre-scaled to the long side: no floor (ml/input_scale.py)
         resize_in_training=False,
         hflip_prob=0.5 if view == "ap" else 0.0,
         partial_view_prob=0.5,
@@ -206,4 +207,4 @@ def radiograph_vocabulary(path: str | Path) -> list[str] | None:
 
 def radiograph_overrides(cfg: TrainConfig) -> TrainConfig:
     """`cfg` made to train at the data's own size, which is scaled to its long side."""
-    return cfg.override(min_size=cfg.max_size, resize_in_training=False)
+    return cfg.override(min_size=cfg.max_size, resize_in_training=False, min_scale=0.0)

@@ -14,6 +14,7 @@ from vertapp.jobs import run_job
 from vertapp.ml.checkpoint import load_checkpoint, read_checkpoint
 from vertapp.ml.coco_out import coco_results, predictions_to_coco
 from vertapp.ml.config import TrainConfig
+from vertapp.ml.numbering import mask_geometry
 from vertapp.ml.predict import predict_job
 from vertapp.ml.train import TrainingError, train_job
 
@@ -109,6 +110,10 @@ def test_non_finite_loss_stops_with_a_message(tmp_path):
 def test_predict_writes_coco_that_pycocotools_loads(trained, tmp_path):
     _, samples, out, _, _ = trained
     loaded = load_checkpoint(out)
+    # 12 iterations leave a tiny model unsure; below torchvision's own floor (0.05) its
+    # boxes still come out, which is all this test of the COCO output needs (how sure
+    # it was depended on the CPU's arithmetic: none above 0.05 on some machines)
+    loaded.model.roi_heads.score_thresh = 0.0
     events: list = []
     job = predict_job(loaded, [s.image for s in samples[:2]], score_thresh=0.0)
     preds = run_job(job, events.append)
@@ -117,7 +122,7 @@ def test_predict_writes_coco_that_pycocotools_loads(trained, tmp_path):
     p = preds[0]
     assert p.masks.shape[1:] == samples[0].image.shape
     assert len(set(p.labels)) == len(p.labels)  # one instance per label
-    rows = [np.flatnonzero(m.any(axis=1)).mean() for m in p.masks]
+    rows = mask_geometry(p.masks)[0][:, 0]  # the centres the numbering orders by
     assert list(np.argsort(rows)) == list(np.argsort(p.labels))  # labels run top to bottom
     records = [
         {"id": i + 1, "file_name": f"img{i}.png", "height": 128, "width": 128} for i in range(2)
