@@ -51,8 +51,42 @@ def test_names_and_paths_hidden_by_default(qtbot, window, patient_files) -> None
     assert window.windowTitle().startswith("project")
     texts = _shown_texts(window)
     assert not [t for t in texts if NAME in t], texts
-    kinds = [a.text() for a in window.menu_recent.actions()]
-    assert kinds == ["&1  project folder", "&2  radiograph (.png)"]
+    kinds = [a.text().split(" · opened ")[0] for a in window.menu_recent.actions()]
+    assert kinds == ["&1  project folder · 1 image · CT MIP", "&2  radiograph (.png)"]
+
+
+def test_hidden_recent_projects_are_told_apart_without_their_names(
+    qtbot, window, patient_files, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Six of ten entries read "project folder": now what each holds and when it was
+    opened, read from project.json (its kind words alone when that cannot be read)."""
+    import re
+
+    from PIL import Image
+
+    from vertapp.annotations import store
+    from vertapp.annotations.model import ImageRecord
+
+    _xray, one_mip = patient_files
+    mixed = tmp_path / f"mixed_{NAME}"
+    project = store.new_project(mixed)
+    for i, kind in enumerate(("mip", "radiograph", "radiograph"), start=1):
+        Image.fromarray(np.zeros((50, 40), np.uint8)).save(mixed / "images" / f"{i}.png")
+        project.add_image(
+            ImageRecord(id=i, file_name=f"images/{i}.png", width=40, height=50, kind=kind)
+        )
+    store.save_project(project, mixed)
+    _open(qtbot, window, one_mip)
+    _open(qtbot, window, mixed)
+    texts = _shown_texts(window)
+    assert not [t for t in texts if NAME in t], texts
+    entries = [a.text() for a in window.menu_recent.actions()]
+    when = r"opened \d{1,2} [A-Z][a-z]{2} \d\d:\d\d"
+    assert re.fullmatch(rf"&1  project folder · 3 images · CT MIP \+ X-ray · {when}", entries[0])
+    assert re.fullmatch(rf"&2  project folder · 1 image · CT MIP · {when}", entries[1])
+    (mixed / "project.json").write_text("not json")  # unreadable: the kind words still
+    window._fill_recent()
+    assert window.menu_recent.actions()[0].text().startswith("&1  project folder · opened ")
 
 
 def test_switch_off_shows_names_and_is_remembered(qtbot, window, patient_files) -> None:  # type: ignore[no-untyped-def]

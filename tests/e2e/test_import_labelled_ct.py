@@ -79,9 +79,19 @@ def test_labels_that_miss_the_ct_give_a_message(
     assert len(window.doc.project.images) == 1
 
 
-def test_an_untitled_project_must_be_saved_first(window) -> None:  # type: ignore[no-untyped-def]
+def test_an_untitled_scan_must_be_saved_first(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An untitled scan is saved with Save as (enabled then) before an import joins it;
+    an empty window instead gets a new project (test_import_from_the_window.py)."""
+    import cv2
+    import numpy as np
+
+    from tests.e2e.window_driver import open_and_wait
+
+    film = tmp_path / "film.png"
+    cv2.imwrite(str(film), np.full((80, 40), 100, np.uint8))
+    open_and_wait(qtbot, window, film)
     assert not window.importer.start(CaseSpec(ct=CT, labels=LABELS))
-    assert "Save the project first" in window._last_error
+    assert "Save the project first" in window._last_error and window.act_save_as.isEnabled()
 
 
 def test_the_file_menu_and_dialog_give_the_spec(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

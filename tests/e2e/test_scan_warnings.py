@@ -89,3 +89,13 @@ def test_reader_warning_is_shown_loud(qtbot, window, real_dicom_dir, tmp_path) -
     assert blocker.args == [True], window._last_error
     assert window.warning_bar.isVisible()
     assert any("missing slices" in line for line in window.warning_bar.lines)
+
+
+def test_a_scan_of_about_one_vertebra_says_so(qtbot, window, real_dicom_dir) -> None:  # type: ignore[no-untyped-def]
+    """The real 20-slice series (40 mm head to feet) opened as a 39 px strip, unexplained."""
+    with qtbot.waitSignal(window.loaded, timeout=60_000) as blocker:
+        window.open_path(real_dicom_dir)
+    assert blocker.args == [True], window._last_error
+    assert window.warning_bar.isVisible()
+    line = next((x for x in window.warning_bar.lines if "head to feet" in x), "")
+    assert line.startswith("covers only 40 mm head to feet"), window.warning_bar.lines

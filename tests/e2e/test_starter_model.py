@@ -67,7 +67,10 @@ def test_predict_without_a_chosen_model_uses_the_starter_and_says_so(
     open_in(window, *unlabelled_project())
     panel, run = predict_current(window, qtbot)
     assert run.model_id.startswith("starter-ct@e3of4:")
-    assert "with the starter model (this project has no model of its own)" in panel.status.text()
+    assert panel.status.text().endswith(
+        "predicted by the starter model (epoch 3 of 4); this project has no model of its own."
+    )  # in words; the audit id is the tooltip's
+    assert run.model_id in panel.status.toolTip()
     predicted = window.doc.project.images[1].instances
     assert predicted and all(i.source == "predicted" for i in predicted)
     assert all(i.model_id == run.model_id for i in predicted)
@@ -82,7 +85,8 @@ def test_a_project_model_comes_before_the_starter(window, qtbot, tmp_path, monke
     own.write_bytes(tiny.read_bytes())
     open_in(window, project, pending)
     panel, run = predict_current(window, qtbot)
-    assert run.model_id.startswith("model@") and "with this project's model" in panel.status.text()
+    assert run.model_id.startswith("model@")
+    assert "predicted by this project's model (epoch" in panel.status.text()
 
 
 @pytest.mark.parametrize("broken", ["missing", "corrupt", "radiographs"])

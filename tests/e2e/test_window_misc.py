@@ -50,7 +50,8 @@ def test_recent_files_are_remembered(qtbot, window, small_project) -> None:  # t
     assert window.recent_files()[0] == str(small_project)
     window._fill_recent()
     names = [a.text() for a in window.menu_recent.actions()]
-    assert names == ["&1  project folder"]  # no folder name by default
+    assert names[0].startswith("&1  project folder · 1 image · CT MIP · opened ")
+    assert small_project.name not in names[0]  # no folder name by default
 
 
 def test_export_coco_and_via(qtbot, window, small_project, tmp_path) -> None:  # type: ignore[no-untyped-def]

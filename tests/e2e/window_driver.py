@@ -12,6 +12,9 @@ def open_and_wait(qtbot: Any, window: Any, path: str | Path, timeout: int = 120_
     with qtbot.waitSignal(window.loaded, timeout=timeout) as blocker:
         window.open_path(path)
     assert blocker.args == [True], window._last_error
+    # the layout the new image asked for (the axial dock hidden beside a film, shown for
+    # a CT) is applied at the next turn of the event loop: a user never acts before it
+    qtbot.wait(1)
 
 
 def leave_as_killed(window: Any) -> None:

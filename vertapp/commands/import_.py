@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{case.name}: {', '.join(case.levels)}" + (f" (left out: {left})" if left else ""))
         for warning in case.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        for note in case.notes:
+            print(f"note: {note}", file=sys.stderr)
     for path in unmatched:
         print(f"skipped {path}: no label map of the same name", file=sys.stderr)
     for name, reason in report.failed.items():

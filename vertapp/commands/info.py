@@ -1,8 +1,8 @@
 """`vertapp info INPUT [--json]`: what the readers make of a volume or radiograph.
 
 Prints the modality, size, spacing, orientation (as stored and after the
-reorientation to LPS), value range, number of series found and every warning
-the reader raised. Never prints patient identifiers, nor the folder path.
+reorientation to LPS), value range, number of series found, every warning the
+reader raised and its notes (information only). Never prints patient identifiers, nor the folder path.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def describe(report: LoadReport, name: str) -> dict[str, Any]:
         facts.update(_radiograph_facts(image))
     facts["series_found"] = report.series_found
     facts["warnings"] = list(image.warnings)
+    facts["notes"] = list(image.notes)
     return facts
 
 
@@ -82,6 +83,7 @@ def format_text(facts: dict[str, Any]) -> str:
     lines += [f"  other:      {s}" for s in facts.get("other_series", [])]
     lines.append(f"warnings:     {len(facts['warnings']) or 'none'}")
     lines += [f"  - {w}" for w in facts["warnings"]]
+    lines += [f"note:         {n}" for n in facts["notes"]]
     return "\n".join(lines)
 
 

@@ -120,6 +120,7 @@ def _mip_from_volume(
     except ImportError as err:
         raise InputError(f"{path}: volume input needs the preprocessing module ({err})") from err
     from vertapp.annotations.landmarks import KEY
+    from vertapp.ctimport.case import case_name, needs_digest, source_name
     from vertapp.preprocess.landmarks import landmarks
     from vertapp.preprocess.result import write_image
 
@@ -127,10 +128,12 @@ def _mip_from_volume(
     result = preprocess(volume)
     for w in volume.warnings + result.warnings:  # as `vertapp preprocess` says them: a
         print(f"warning: {path.name}: {w}", file=sys.stderr)  # 0-instance run has a why
-    stem = path.name.split(".")[0]
+    # a DICOM folder's or a patient folder's name never goes into a file name or the
+    # COCO file (ctimport.case: the import's rule); a volume file keeps its own name
+    stem = case_name(path) if needs_digest(path) else path.name.split(".")[0]
     name = names.pick(stem) if names is not None else f"{stem}_mip.png"
     write_image(out_dir / name, result.mip_u8)  # atomic: never half a PNG
-    meta = {"source_volume": path.name, KEY: landmarks(result)}
+    meta = {"source_volume": source_name(path), KEY: landmarks(result)}
     return result.mip_u8, {"file_name": name, "vertapp": meta}
 
 

@@ -8,7 +8,7 @@ Public API (the window's File > Import labelled CT… and `vertapp import` both 
 - import_case_job(project, spec, params=None) -> Job[CaseReport]: adds one image to an
   open project (files written into its folder; saving project.json is the caller's step).
   It is the two halves a window runs on two threads:
-    name = unique_name(project, spec.name or case_name(spec.ct))        (GUI thread)
+    name = unique_name(project, image_name(spec))                       (GUI thread)
     prepared = yield from prepare_case_job(spec, project.root, name)    (worker: slow,
         touches no Project)
     report = add_case(project, prepared)                                (GUI thread: fast)
@@ -29,6 +29,7 @@ from vertapp.ctimport.case import (
     PreparedCase,
     add_case,
     case_name,
+    image_name,
     import_case_job,
     prepare_case_job,
     unique_name,
@@ -47,6 +48,7 @@ __all__ = [
     "PreparedCase",
     "add_case",
     "case_name",
+    "image_name",
     "prepare_case_job",
     "unique_name",
     "DatasetReport",

@@ -44,6 +44,12 @@ from vertapp.preprocess.landmarks import landmarks
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".mha", ".mhd", ".nrrd", ".nhdr", ".dcm")
 CT_SUFFIXES = ("_ct", "-ct", "_image", "_img")
 GENERIC_STEMS = ("ct", "image", "img", "volume", "scan")
+# Folder names that are a public dataset's pseudonyms, never a patient's: VerSe's BIDS
+# subjects ('sub-verse005') and TotalSegmentator's cases ('s0001'). Only these may name an
+# image whose CT file has a generic name; a hospital export's folder is often the
+# patient's name or record number ('DOE_JOHN/ct.nii.gz'), which must not reach the
+# project's file names, its image list or a COCO export.
+PSEUDONYM_FOLDER = re.compile(r"sub-[A-Za-z0-9]+|s\d{4,5}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class CaseReport:
     levels: list[str]  # classes traced on the MIP, head to foot
     left_out: dict[str, list[str]] = field(default_factory=dict)  # reason -> levels
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # information only (the readers' notes)
 
 
 @dataclass
@@ -85,6 +92,7 @@ class PreparedCase:
     left_out: dict[str, list[str]]
     warnings: list[str]
     landmarks: dict[str, Any] = field(default_factory=dict)  # preprocess.landmarks
+    notes: list[str] = field(default_factory=list)  # information only (the readers' notes)
 
 
 def import_case_job(
@@ -93,7 +101,7 @@ def import_case_job(
     """Add one labelled CT to `project` (in memory; files written into its folder)."""
     if project.root is None:
         raise VertAppError("the project needs a folder before a CT can be imported")
-    name = unique_name(project, spec.name or case_name(spec.ct))
+    name = unique_name(project, image_name(spec))
     prepared = yield from prepare_case_job(spec, project.root, name, params)
     return add_case(project, prepared)
 
@@ -103,7 +111,7 @@ def prepare_case_job(
 ) -> Job[PreparedCase]:
     """Everything slow of an import, touching no Project (run it on a worker thread).
 
-    `name`: a free image name (`unique_name(project, case_name(spec.ct))`)."""
+    `name`: a free image name (`unique_name(project, image_name(spec))`)."""
     yield Progress("import", 0.0, f"{name}: reading the CT")
     volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
     yield Progress("import", 0.25, f"{name}: reading the labels")
@@ -127,6 +135,7 @@ def prepare_case_job(
         left_out=left_out,
         warnings=warnings,
         landmarks=landmarks(result),
+        notes=list(volume.notes),
     )
 
 
@@ -189,7 +198,13 @@ def add_case(project: Project, prepared: PreparedCase) -> CaseReport:
     project.add_image(record)
     levels = [inst.label for inst in instances]
     return CaseReport(
-        prepared.name, record.id, prepared.patient, levels, prepared.left_out, prepared.warnings
+        prepared.name,
+        record.id,
+        prepared.patient,
+        levels,
+        prepared.left_out,
+        prepared.warnings,
+        prepared.notes,
     )
 
 
@@ -276,11 +291,35 @@ def _import_record(
 def case_name(ct: Path) -> str:
     """A file-safe image name from the CT's file name ('sub-verse006_ct.nii.gz' ->
     'sub-verse006'). A DICOM input gets a digest instead: DICOM folder and file names
-    often carry patient names."""
+    often carry patient names. So does a generic file name ('ct.nii.gz') in a folder
+    that is not a dataset's pseudonym ('DOE_JOHN/ct.nii.gz'): the folder would name it."""
+    if needs_digest(ct):
+        return _digest_name(ct)
+    return _file_stem_name(ct)
+
+
+def needs_digest(ct: Path) -> bool:
+    """Whether the input's own name may not be shown: a DICOM folder or file, or a generic
+    file name ('ct.nii.gz') in a folder that is not a dataset's pseudonym."""
     if ct.is_dir() or ct.name.lower().endswith(".dcm") or not _has_volume_suffix(ct):
-        digest = hashlib.blake2s(str(ct.resolve()).encode(), digest_size=4).hexdigest()
-        return f"ct-{digest}"
-    stem = ct.name
+        return True
+    return _generic_stem(ct) is not None and pseudonym_folder(ct.resolve().parent) is None
+
+
+def source_name(ct: Path) -> str:
+    """What an output may record as the input (a COCO record's source volume): the file's
+    own name where it may be shown, else its digest name."""
+    return _digest_name(ct) if needs_digest(ct) else ct.name
+
+
+def _generic_stem(ct: Path) -> str | None:
+    """The stem of a generic CT file name ('ct' of 'ct.nii.gz'), else None."""
+    stem = _strip_suffixes(ct.name)
+    return stem if stem.lower() in GENERIC_STEMS else None
+
+
+def _strip_suffixes(name: str) -> str:
+    stem = name
     for ext in VOLUME_SUFFIXES:
         if stem.lower().endswith(ext):
             stem = stem[: -len(ext)]
@@ -289,9 +328,38 @@ def case_name(ct: Path) -> str:
         if stem.lower().endswith(suffix) and len(stem) > len(suffix):
             stem = stem[: -len(suffix)]
             break
+    return stem
+
+
+def _file_stem_name(ct: Path) -> str:
+    stem = _strip_suffixes(ct.name)
     if stem.lower() in GENERIC_STEMS:  # TotalSegmentator's <case>/ct.nii.gz: the case names it
-        stem = f"{ct.resolve().parent.name}_{stem}"
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "ct"
+        stem = f"{pseudonym_folder(ct.resolve().parent)}_{stem}"
+    return file_safe(stem)
+
+
+def image_name(spec: CaseSpec) -> str:
+    """The name the user chose (`--name`, the dialog's Name), made file-safe, else
+    `case_name` of the CT."""
+    return file_safe(spec.name) if spec.name and spec.name.strip() else case_name(spec.ct)
+
+
+def pseudonym_folder(folder: Path) -> str | None:
+    """The folder's name when it is a dataset's pseudonym (a BIDS subject, a
+    TotalSegmentator case), else None: any other folder name may be a patient's."""
+    return folder.name if PSEUDONYM_FOLDER.fullmatch(folder.name) else None
+
+
+def file_safe(name: str) -> str:
+    """`name` as one file-name component: no separators, no leading dot ('ct' if empty)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "ct"
+
+
+def _digest_name(ct: Path) -> str:
+    """'ct-1a2b3c4d': names the input without any of its path's words (the same input
+    gets the same name again)."""
+    digest = hashlib.blake2s(str(ct.resolve()).encode(), digest_size=4).hexdigest()
+    return f"ct-{digest}"
 
 
 def _has_volume_suffix(path: Path) -> bool:

@@ -4,7 +4,8 @@ Layouts found (`find_cases`):
 - VerSe's BIDS layout: `rawdata/sub-*/…_ct.nii.gz` with the mask of the same name
   `derivatives/sub-*/…_seg-vert_msk.nii.gz`;
 - TotalSegmentator's dataset layout: `<case>/ct.nii.gz` with `<case>/segmentations/`
-  holding `vertebrae_<level>.nii.gz` (the case folder names the image);
+  holding `vertebrae_<level>.nii.gz` (the case folder names the image when it is the
+  dataset's pseudonym, `s0001`; any other folder gets a digest: it may be a patient's name);
 - CT/label pairs matched by name anywhere below the folder: `X_ct.nii.gz` (or `X.nii.gz`)
   beside `X_seg-vert_msk.nii.gz`, `X_seg.nii.gz`, `X_label(s).nii.gz`, `X_mask.nii.gz` or
   `X_msk.nii.gz` (e.g. VerSe's files copied flat into one folder); the label file beside
@@ -23,7 +24,13 @@ from pathlib import Path
 
 from vertapp.annotations.model import Project
 from vertapp.annotations.store import PROJECT_FILE, load_project, new_project, save_project
-from vertapp.ctimport.case import CaseReport, CaseSpec, import_case_job
+from vertapp.ctimport.case import (
+    CaseReport,
+    CaseSpec,
+    case_name,
+    import_case_job,
+    pseudonym_folder,
+)
 from vertapp.errors import InputError, VertAppError
 from vertapp.jobs import Job, Progress, sub_job
 from vertapp.preprocess import PreprocessParams
@@ -102,7 +109,8 @@ def _add_case(
     stem, _ = _split(path)  # type: ignore[misc]
     segmentations = path.parent / TOTALSEG_FOLDER
     if stem.lower() == "ct" and any(segmentations.glob("vertebrae_*.nii*")):
-        scan.cases.append(CaseSpec(path, segmentations, vocabulary, table, name=path.parent.name))
+        name = pseudonym_folder(path.parent) or case_name(path)
+        scan.cases.append(CaseSpec(path, segmentations, vocabulary, table, name=name))
         return
     base = stem[: -len("_ct")] if stem.lower().endswith("_ct") else stem
     label = _closest(path, labels.get(base.lower(), []))

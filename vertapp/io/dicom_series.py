@@ -127,6 +127,7 @@ def series_volume_job(
     if layout.targets is not None:
         stack = resample_positions(stack, layout.positions, layout.targets)
     volume = _assemble(stack, layout, warnings)
+    volume.notes = conversion.notes()
     volume.modality = chosen[0].modality
     head = chosen[0]
     volume.series_description = head.raw_description if keep_identifiers else head.description

@@ -1,8 +1,9 @@
 """Bringing any voxel data to int16 Hounsfield units, saying what was changed.
 
 int16 holds every real CT value (-1024 .. ~3071, metal up to ~30000). Data
-outside that range is clipped and float data is rounded, each with a warning;
-NaN or infinite voxels are refused because no HU value can stand for them.
+outside that range is clipped, with a warning; float data is rounded, with a note
+only (HU are whole numbers on every scanner: rounding loses nothing a reader of the
+scan sees); NaN or infinite voxels are refused because no HU value can stand for them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ INT16_MIN, INT16_MAX = -32768, 32767
 
 @dataclass
 class HUConversion:
-    """Counts gathered while converting, turned into warnings at the end."""
+    """Counts gathered while converting, turned into warnings and notes at the end."""
 
     clipped: int = 0
     rounded: bool = False
@@ -60,23 +61,25 @@ class HUConversion:
         return rounded
 
     def warnings(self) -> list[str]:
-        out = []
-        if self.rounded:
-            out.append("float voxel values were rounded to whole HU (int16)")
+        """Values changed beyond recognition: the user should know before annotating."""
         if self.clipped:
-            out.append(f"{self.clipped} voxels outside the int16 range were clipped")
-        return out
+            return [f"{self.clipped} voxels outside the int16 range were clipped"]
+        return []
+
+    def notes(self) -> list[str]:
+        """Information only (VerSe's float CTs: three of four real ones were rounded)."""
+        return ["float voxel values were rounded to whole HU (int16)"] if self.rounded else []
 
 
-def to_int16_hu(values: np.ndarray, source: str) -> tuple[np.ndarray, list[str]]:
-    """A new int16 array of `values` and the warnings the conversion produced."""
+def to_int16_hu(values: np.ndarray, source: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """A new int16 array of `values`, and the warnings and notes the conversion produced."""
     conv = HUConversion()
     out = np.empty(values.shape, dtype=np.int16)
     if values.dtype == np.int16:
         out[...] = values
     else:
         conv.store(values, out, source)
-    return out, conv.warnings()
+    return out, conv.warnings(), conv.notes()
 
 
 def hu_plausibility_warnings(array: np.ndarray) -> list[str]:

@@ -86,7 +86,7 @@ def read_image_volume(
     stored = orientation_code(image_direction(image))
     image = reorient_to_lps(image)
     values = sitk.GetArrayViewFromImage(image)
-    array, warnings = to_int16_hu(values, str(path))
+    array, warnings, notes = to_int16_hu(values, str(path))
     warnings = file_warnings + warnings
     volume = Volume(
         array,
@@ -96,6 +96,7 @@ def read_image_volume(
         modality=modality,
         source=str(path),
         warnings=warnings,
+        notes=notes,
     )
     volume.warnings += volume_warnings(volume)
     return LoadReport(volume, fmt or format_name(path), stored, 1)

@@ -25,6 +25,12 @@ LABEL_SAMPLE = 2_000_000  # voxels looked at to decide (a strided sample of big 
 # written as mm give a sub-millimetre "body", micrometres as mm a body of hundreds of m.
 MIN_BODY_MM = 20.0  # smaller than one vertebral body
 MAX_BODY_MM = 3000.0  # taller than any patient
+# Head-to-feet coverage below which a scan holds less than two vertebrae. A vertebra with
+# its disc is 25 mm (upper thoracic) to 40 mm (lumbar) tall, so 50 mm is two of the
+# shortest. Under it the MIP is a strip of one vertebra or less, whose level cannot be
+# told from its neighbours (VerSe crops around one vertebra are about 100 mm, whole
+# trunks 300+ mm). Only a scan of plausible size is measured (see MIN_BODY_MM).
+MIN_COVERAGE_MM = 50.0
 
 
 def volume_warnings(volume: Volume) -> list[str]:
@@ -90,7 +96,25 @@ def _geometry(volume: Volume) -> list[str]:
             f"voxels are {thickest:g} mm apart along {axis} (more than {THICK_SLICE_MM:g} mm): "
             "vertebrae get few slices and the canal may be missed"
         )
-    return out + _body_size(volume)
+    size = _body_size(volume)
+    return out + (size or _coverage(volume))
+
+
+def _coverage(volume: Volume) -> list[str]:
+    """A slab of a few slices (a partial export, a localiser series): the MIP shows one
+    vertebra or less, which opened without a word as a thin strip."""
+    if volume.shape[0] < 2:
+        return []  # a single slice has its own warning
+    axis = int(np.argmax(np.abs(volume.direction[2, :])))  # the index axis nearest head-feet
+    n = volume.shape[::-1][axis]
+    mm = n * abs(volume.spacing[axis])
+    if not np.isfinite(mm) or mm >= MIN_COVERAGE_MM:
+        return []
+    return [
+        f"covers only {mm:.0f} mm head to feet ({n} slices), about one vertebra (each is "
+        "25-40 mm tall with its disc): the MIP is a thin strip, and a vertebra's level "
+        "cannot be told from its neighbours"
+    ]
 
 
 def _body_size(volume: Volume) -> list[str]:

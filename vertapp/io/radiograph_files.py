@@ -75,7 +75,10 @@ def read_image_radiograph(path: Path) -> Radiograph:
         modality="OT",
         bits_stored=bits,
         source=str(path),
-        warnings=[*warnings, f"pixel spacing unknown ({fmt} files do not record it)"],
+        warnings=warnings,
+        # true of every PNG/JPEG/TIFF: nothing for the user to check (a DICOM film
+        # without its spacing tags stays a warning: that one should have them)
+        notes=[f"pixel spacing unknown ({fmt} files do not record it)"],
     )
 
 

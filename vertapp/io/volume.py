@@ -10,6 +10,11 @@ After loading, the volume is reoriented so `direction` is the identity or
 close to it (an oblique or tilted acquisition keeps its small rotation):
 index x grows to the patient's left, y to posterior, z to superior.
 
+`warnings` are doubts about the data that the user must look at before annotating (not a
+CT, odd geometry, slices missing); `notes` are facts that change nothing for the user
+(float values rounded to whole HU, a PNG that records no pixel size): the window logs
+them and says them in the status bar, never in its warning bar or a message box.
+
 No patient identifiers live here. Readers fill `identifiers` only when the
 caller opts in (`keep_identifiers=True`).
 """
@@ -32,7 +37,8 @@ class Volume:
     modality: str = "CT"
     series_description: str = ""
     source: str = ""  # path it was read from (never used in exports)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # doubts the user must look at
+    notes: list[str] = field(default_factory=list)  # information only: log and status bar
     other_series: list[str] = field(default_factory=list)  # descriptions, no identifiers
     identifiers: dict[str, Any] = field(default_factory=dict)  # empty unless opted in
 
@@ -102,7 +108,8 @@ class Radiograph:
     modality: str = "DX"
     bits_stored: int = 8
     source: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # doubts the user must look at
+    notes: list[str] = field(default_factory=list)  # information only: log and status bar
     identifiers: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

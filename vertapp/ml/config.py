@@ -157,7 +157,7 @@ class TrainConfig:
 # 12 crops of 4-11 levels, shown at a fixed 1.6 / 2.0 / 2.4 / 2.8: Dice 0.90 / 0.92 / 0.92
 # / 0.92 on the spines (0.38 under the min/max rule alone), 0.67 / 0.79 / 0.87 / 0.86 on
 # the crops: below 2.4 short crops are smaller than it learnt them, above it nothing is
-# gained. As a floor, on 24 other phantoms: spines 0.419 -> 0.914, crops 0.865 -> 0.924.
+# gained. As a floor, on 24 other phantoms: spines 0.418 -> 0.914, crops 0.865 -> 0.924.
 CT_MIN_SCALE = 2.4
 MAX_MIN_SCALE = 16.0  # a 556 px whole-spine MIP is then ~8900 px tall: beyond any use
 

@@ -41,10 +41,11 @@ class CanalCoverage:
         if self.span == 0:
             return "no canal circle found: the canal track is a guess"
         return (
-            # the working grid's slices, not the file's (a 3 mm CT shows 112 axial slices
-            # and is searched on 200 of 1 mm): say which, or the two counts look wrong
-            f"canal circle found on {self.measured} of {self.span} slices "
-            f"({100 * self.share:.0f} %, {self.spacing_mm:g} mm grid); bridged elsewhere "
+            # A share of the working grid's slices, no count: a 3 mm CT shows 112 axial
+            # slices ("Axial 94/112" above this line) and is searched on 200 of 1 mm, and
+            # "67 of 200 slices" beside "94/112" read as a contradiction.
+            f"canal circle found on {100 * self.share:.0f} % of the "
+            f"{self.spacing_mm:g} mm working slices; bridged elsewhere "
             f"(longest gap {self.longest_gap_mm:.0f} mm)"
         )
 

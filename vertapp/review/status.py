@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vertapp.annotations.model import ImageRecord, Instance, Project
+from vertapp.review.wording import count, model_words
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, FLAGGED = "not_started", "in_progress", "completed", "flagged"
 STATUS_TEXT = {
@@ -104,17 +105,24 @@ def hidden_pending(img: ImageRecord, threshold: float) -> list[Instance]:
 
 
 def stored_predictions_text(project: Project) -> str:
-    """What the predict panel says of a project opened with model output in it (it said
-    "No prediction yet" above a table of them)."""
+    """What the predict panel says of the project's model output, recounted on every
+    decision (it said "No prediction yet" above a table of them, then "9 waiting for
+    review" after they were decided)."""
     predicted = [i for img in project.images.values() for i in img.instances if i.model_id]
     if not predicted:
         return "No prediction yet"
-    models = sorted({str(i.model_id).split(":")[0] for i in predicted})
+    models = sorted({model_words(str(i.model_id)) for i in predicted})
     pending = sum(is_pending(i) for i in predicted)
     return (
-        f"{len(predicted)} predicted vertebra(e) in this project, from {', '.join(models)}; "
-        f"{pending} waiting for review"
+        f"{count(len(predicted), 'predicted vertebra')} in this project, from "
+        f"{', '.join(models)}; {pending} waiting for review"
     )
+
+
+def stored_model_ids(project: Project) -> list[str]:
+    """The exact ids of the models whose output the project holds (for an audit)."""
+    images = project.images.values()
+    return sorted({str(i.model_id) for img in images for i in img.instances if i.model_id})
 
 
 def list_text(img: ImageRecord) -> str:
@@ -140,6 +148,18 @@ def status_after_hand_edit(img: ImageRecord, deleted: int | None = None) -> str 
 
 
 # -- navigation --------------------------------------------------------------------------------
+def next_undecided(instances: Sequence[Instance], start: int) -> int | None:
+    """The index of the first instance at or after `start` (wrapping round) that still
+    waits for a decision, None when none does: where the review goes after a decision,
+    so that pressing A, A, A walks the list instead of accepting one vertebra again."""
+    n = len(instances)
+    for k in range(n):
+        index = (start + k) % n
+        if is_pending(instances[index]):
+            return index
+    return None
+
+
 def needs_review(img: ImageRecord, threshold: float = 0.0) -> bool:
     """Not completed and holding a prediction to decide that the review threshold shows
     (one hidden below it cannot be decided: navigation looped between such images)."""

@@ -150,3 +150,34 @@ def test_a_rerun_replaces_its_own_earlier_mips(tmp_path: Path) -> None:
     _, again = collect_images(inputs, out)
     assert [r["file_name"] for r in again] == [r["file_name"] for r in records]
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(r["file_name"] for r in records)
+
+
+@pytest.mark.usefixtures("fake_preprocessing")
+def test_a_patient_folder_name_stays_out_of_the_mip_name_and_the_coco_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vertapp predict DOE_JOHN/ct.nii.gz` (or a DICOM folder so named) wrote
+    DOE_JOHN..._mip.png and recorded the name as the source volume; a volume file named
+    by its own name keeps it (the import's rule, ctimport.case)."""
+    import vertapp.io
+    from vertapp.commands.predict import collect_images
+
+    read_file = vertapp.io.read_volume  # the fixture's: a grey level read from the file
+    dicom = tmp_path / "scans" / "DOE_JANE"
+    dicom.mkdir(parents=True)
+    (dicom / "level").write_text("120")
+    monkeypatch.setattr(
+        vertapp.io, "read_volume", lambda p: read_file(Path(p) / "level" if Path(p).is_dir() else p)
+    )
+    out = tmp_path / "out" / "pred.json"
+    out.parent.mkdir()
+    inputs = [
+        _volume(tmp_path / "DOE_JOHN" / "ct.nii.gz", 100),
+        str(dicom),
+        _volume(tmp_path / "scans" / "lumbar_study.nii.gz", 140),
+    ]
+    _, records = collect_images(inputs, out)
+    written = " ".join(p.name for p in out.parent.iterdir())
+    assert "DOE" not in json.dumps(records) + written
+    assert records[2]["file_name"] == "lumbar_study_mip.png"
+    assert records[2]["vertapp"]["source_volume"] == "lumbar_study.nii.gz"

@@ -112,3 +112,53 @@ def test_pgup_goes_toward_the_head_whichever_way_the_slices_run(qtbot) -> None: 
         assert v.volume.index_to_lps((v.index, 0, 0))[2] == z0 + 2.0  # +S: toward the head
         assert v.head_step == head_step
         assert v.slider.invertedAppearance() is (head_step < 0)  # the head at the top
+
+
+def test_a_bridged_slice_is_not_said_in_the_warning_red(view) -> None:  # type: ignore[no-untyped-def]
+    """Bridged is normal at every disc level: only a low coverage is said in red."""
+    from vertapp.gui.widgets.colors import NO_CIRCLE
+
+    z = [float(view.volume.index_to_lps((k, 0, 0))[2]) for k in range(10)]
+    view.set_canal(
+        [
+            CanalCircle(z[4], -5.0, 10.0, 3.0, 1, True),
+            CanalCircle(z[5], -5.0, 10.0, 3.0, 1, True, bridged=True),
+        ],
+        spine_cluster=1,
+    )
+    red = NO_CIRCLE.name()
+    view.set_slice(5)
+    assert view.warning.text() == "canal bridged (no circle found here)"
+    assert red not in view.warning.styleSheet()
+    view.set_slice(7)  # off the track: not an error either
+    assert red not in view.warning.styleSheet()
+    view.set_coverage("canal circle found on 12 % of the 1 mm working slices", True)
+    assert red in view.coverage.styleSheet()  # the real warning keeps its red
+
+
+def _laid_out(view) -> None:  # type: ignore[no-untyped-def]
+    QApplication.processEvents()
+    view.layout().activate()
+
+
+@pytest.mark.parametrize("width", [330, 260])
+def test_a_narrow_header_wraps_and_never_cuts_the_slice_number(qtbot, width) -> None:  # type: ignore[no-untyped-def]
+    """In the axial dock beside the review panel (1280 px): "Axial 111/221  z = ..."
+    whole, with W/L and the preset on a row of their own."""
+    v = AxialView()
+    qtbot.addWidget(v)
+    v.resize(width, 500)
+    v.show()
+    v.set_volume(Volume(np.zeros((221, 8, 8), np.int16), spacing=(1.0, 1.0, 1.0)))
+    v.set_slice(110)
+    _laid_out(v)
+    text = v.info.text()
+    assert text.startswith("Axial 111/221") and "z = " in text
+    fm = v.info.fontMetrics()
+    assert v.info.width() >= fm.horizontalAdvance(text) or v.info.height() >= 2 * fm.height()
+    assert v.levels_bar.geometry().top() >= v.info.geometry().bottom()  # W/L below
+    v.resize(700, 500)  # room again: one row
+    _laid_out(v)
+    assert not v.header_wrapped
+    assert v.levels_bar.geometry().top() < v.info.geometry().bottom()
+    assert v.info.width() >= fm.horizontalAdvance(text)

@@ -11,6 +11,12 @@ import SimpleITK as sitk
 from vertapp.cli import main
 from vertapp.io import read_volume
 
+SHORT_SCAN = (
+    "covers only 40 mm head to feet (20 slices), about one vertebra (each is 25-40 mm tall "
+    "with its disc): the MIP is a thin strip, and a vertebra's level cannot be told from "
+    "its neighbours"
+)
+
 
 def test_real_nifti_loads_in_lps_with_plausible_hu(real_ct_path):
     vol = read_volume(real_ct_path)
@@ -37,7 +43,8 @@ def test_real_dicom_series_loads_with_its_geometry(real_dicom_dir):
     assert vol.origin == pytest.approx((-249.51171875, -437.51171875, -804.5))
     assert vol.array.min() == -1024 and vol.array.max() > 1000
     assert np.count_nonzero(vol.array > 300) > 1000  # spine and pelvis
-    assert vol.series_description == "CT Body 3.0" and vol.warnings == []
+    assert vol.series_description == "CT Body 3.0"
+    assert vol.warnings == [SHORT_SCAN]  # 20 slices of 2 mm (tests/unit/io/test_short_scan.py)
     reader = sitk.ImageSeriesReader()
     reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(real_dicom_dir)))
     np.testing.assert_array_equal(vol.array, sitk.GetArrayFromImage(reader.Execute()))
@@ -73,7 +80,7 @@ def test_info_reports_the_real_dicom_series(real_dicom_dir, capsys):
     assert facts["shape_xyz"] == [512, 512, 20]
     assert facts["spacing_mm_xyz"] == [0.9766, 0.9766, 2.0]
     assert facts["orientation_stored"] == "LPS" and facts["series_found"] == 1
-    assert facts["value_min"] == -1024 and facts["warnings"] == []
+    assert facts["value_min"] == -1024 and facts["warnings"] == [SHORT_SCAN]
     assert facts["series_description"] == "CT Body 3.0"
     assert main(["info", str(real_dicom_dir)]) == 0
     out = capsys.readouterr().out

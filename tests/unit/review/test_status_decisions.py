@@ -223,7 +223,11 @@ def test_deleting_a_prediction_by_hand_is_a_decision_too(project) -> None:
 
 
 def test_the_predict_panel_says_what_a_project_opened_with_predictions_holds(project) -> None:
-    """It said "No prediction yet" above a table of them."""
+    """It said "No prediction yet" above a table of them; then "vertebra(e)" and the
+    model's audit id ("m@e1") where a reader wants words."""
     text = st.stored_predictions_text(project)
-    assert text == "4 predicted vertebra(e) in this project, from m@e1; 4 waiting for review"
+    assert (
+        text == "4 predicted vertebrae in this project, from m.pt (epoch 1); 4 waiting for review"
+    )
+    assert st.stored_model_ids(project) == ["m@e1"]  # the exact id, for the tooltip
     assert st.stored_predictions_text(Project(label_set="vertebrae")) == "No prediction yet"

@@ -23,9 +23,26 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QGraphicsItem, QWidget
 
 REDRAW_MS = 250
+# The engines' loss terms in words (torchvision's Mask R-CNN, the U-Net); the legend shows
+# these, the data keeps the engine's keys. Others lose their "loss_" and underscores.
+PLAIN_NAMES = {
+    "loss_classifier": "classification",
+    "loss_box_reg": "box regression",
+    "loss_mask": "mask",
+    "loss_objectness": "objectness (RPN)",
+    "loss_rpn_box_reg": "box regression (RPN)",
+    "loss_ce": "cross-entropy",
+    "loss_dice": "Dice",
+}
+LEGEND_COLUMNS = 2
+# Narrower than this (the training dialog at its default 1200 px gives ~520), the Dice plot
+# goes under the loss plot: side by side, the loss plot had ~300 px for its curves, title
+# and legend, and pyqtgraph cut what did not fit.
+SIDE_BY_SIDE_PX = 720
 # Loss terms torchvision's Mask R-CNN returns get fixed colours; others cycle.
 _PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
 TOTAL = "total"
@@ -154,7 +171,9 @@ class LossPlot(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._dirty = False
         self._dice_dirty = False
-        self.loss_plot = self._make_plot("Training loss (log scale)", "iteration", "loss")
+        # A short title: the plot is ~300 px wide in the dialog, and pyqtgraph cuts what
+        # does not fit ("Training loss (log"); the axis says the scale.
+        self.loss_plot = self._make_plot("Training loss", "iteration", "loss (log scale)")
         # Log scale: loss terms differ by orders of magnitude and a diverging run would
         # flatten every other curve on a linear axis.
         self.loss_plot.setLogMode(x=False, y=True)
@@ -162,7 +181,8 @@ class LossPlot(QWidget):
         # to min/max pairs per pixel column (peak mode keeps every spike visible).
         self.loss_plot.setClipToView(True)
         self.loss_plot.setDownsampling(auto=True, mode="peak")
-        self._legend_below(self.loss_plot)
+        self._legend_columns = 0
+        self._legend_below(LEGEND_COLUMNS)
         self.dice_plot = self._make_plot("Validation mean Dice", "epoch", "Dice")
         self.loss_view = SteppedView(self.loss_plot)
         self.dice_view = SteppedView(self.dice_plot)
@@ -171,22 +191,52 @@ class LossPlot(QWidget):
         self._dice_curve = self.dice_plot.plot(
             [], [], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.loss_plot, 3)
-        layout.addWidget(self.dice_plot, 2)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.loss_plot, 3)
+        self._layout.addWidget(self.dice_plot, 2)
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(lambda: self.redraw(max_new_curves=1))
         self._timer.start()
 
-    @staticmethod
-    def _legend_below(plot: pg.PlotWidget) -> None:
-        """The legend in a row under the x axis: inside the plot it hid the curves."""
-        item = plot.getPlotItem()
-        legend = pg.LegendItem(colCount=3, labelTextColor=(40, 40, 40))
+    def _legend_below(self, columns: int) -> None:
+        """The legend in rows under the x axis: inside the plot it hid the curves."""
+        item = self.loss_plot.getPlotItem()
+        if item.legend is not None:  # a new one: pyqtgraph's own re-flow leaves holes
+            item.layout.removeItem(item.legend)
+            self.loss_plot.scene().removeItem(item.legend)
+        legend = pg.LegendItem(colCount=columns, labelTextColor=(40, 40, 40))
         item.layout.addItem(legend, 4, 1)
         item.legend = legend  # plot(name=...) adds its row here
+        for curve in self._curves.values():
+            legend.addItem(curve, curve.name())
+        self._legend_columns = columns
+
+    def _fit_legend(self) -> None:
+        """Two columns where both fit, else one. pyqtgraph does not wrap a legend: one
+        wider than the plot widened the plot past its widget, cutting the title, the
+        legend and the right of the curves."""
+        item = self.loss_plot.getPlotItem()
+        legend = item.legend
+        if legend is None:
+            return
+        # the text's own width: a label item is stretched to its column once laid out
+        texts = [s.boundingRect().width() + t.item.boundingRect().width() for s, t in legend.items]
+        gaps = (2 * LEGEND_COLUMNS - 1) * legend.layout.horizontalSpacing()  # sample | text
+        room = self.loss_plot.width() - item.getAxis("left").width() - 24  # item margins
+        columns = LEGEND_COLUMNS if LEGEND_COLUMNS * max(texts, default=0) + gaps <= room else 1
+        if columns != self._legend_columns:
+            self._legend_below(columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        side = event.size().width() >= SIDE_BY_SIDE_PX
+        direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+            self._layout.activate()  # the plots' new widths, before the legend is fitted
+        super().resizeEvent(event)
+        self._fit_legend()
 
     @staticmethod
     def _make_plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
@@ -304,12 +354,13 @@ class LossPlot(QWidget):
         color = "#000000" if name in (TOTAL, "loss") else _PALETTE[len(self._curves) % 7]
         width = 2 if name in (TOTAL, "loss") else 1
         curve = self.loss_plot.plot(
-            [], [], pen=pg.mkPen(color, width=width), name=name, connect="finite"
+            [], [], pen=pg.mkPen(color, width=width), name=plain_name(name), connect="finite"
         )
         # pyqtgraph's default draws ~5 samples per pixel column; a min/max pair per column
         # (peak mode) shows the same envelope at a fifth of the painting.
         curve.opts["autoDownsampleFactor"] = 1.0
         self._curves[name] = curve
+        self._fit_legend()  # a longer name may need the legend in one column
         return curve
 
     # -- read back (tests, screenshots) ----------------------------------------------------
@@ -331,6 +382,11 @@ class LossPlot(QWidget):
     def dice_points(self) -> int:
         x = self._dice_curve.xData
         return 0 if x is None else len(x)
+
+
+def plain_name(name: str) -> str:
+    """A loss term in words for the legend: "box regression (RPN)", not loss_rpn_box_reg."""
+    return PLAIN_NAMES.get(name) or name.removeprefix("loss_").replace("_", " ")
 
 
 def _finite(value: Any) -> float:

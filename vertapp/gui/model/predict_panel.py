@@ -35,11 +35,14 @@ from vertapp.jobs import Job, Progress
 from vertapp.review.decisions import apply_predictions, shapes_for_labels
 from vertapp.review.prediction import SCORE_FLOOR, PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
+from vertapp.review.status import stored_model_ids, stored_predictions_text
+from vertapp.review.wording import count, model_words
 
 PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
-# The model used when no file is chosen: () -> (file, words for the status line); raises
-# VertAppError in words when there is none. The window's: the project's own, else the starter.
-DefaultModel = Callable[[], tuple[Path, str]]
+# The model used when no file is chosen: () -> (file, its name for the reader, why it was
+# taken or ""); raises VertAppError in words when there is none. The window's: the
+# project's own ("this project's model"), else the starter.
+DefaultModel = Callable[[], tuple[Path, str, str]]
 # Before any run the slider shows the shipped starter's threshold (the demo's stored
 # predictions are its); after a run, the model's own (unless the user has set it): the
 # paper's 0.9 hid two thirds of the starter's vertebrae (12 unseen phantoms: Dice 0.33
@@ -66,8 +69,13 @@ class PredictPanel(QWidget):
         self._run_project: object = None  # the project a running prediction belongs to
         self.skipped_ground_truth: list[int] = []
         self.default_model: DefaultModel | None = None
-        self._model_note = ""
+        self._model_name: str | None = None  # None: the chosen file's own name
+        self._model_why = ""
         self._build()
+        # the count follows every decision (it said "9 waiting" after they were decided)
+        host.instances_changed.connect(lambda _id: self.refresh_summary())
+        host.reset.connect(self._on_reset)
+        self.refresh_summary()
 
     def _build(self) -> None:
         self.model_path = QLineEdit()
@@ -85,8 +93,12 @@ class PredictPanel(QWidget):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("No prediction yet")
+        self.progress.hide()  # shown while a run goes: an empty bar read as one stuck
+        self.status = QLabel()  # the last run (or why it could not run)
         self.status.setWordWrap(True)
+        self.status.hide()
+        self.summary = QLabel()  # what the project holds now, recounted on every decision
+        self.summary.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(round(DEFAULT_THRESHOLD * 100))
@@ -109,6 +121,7 @@ class PredictPanel(QWidget):
         v.addLayout(buttons)
         v.addWidget(self.progress)
         v.addWidget(self.status)
+        v.addWidget(self.summary)
         v.addLayout(srow)
         self._on_slider(self.slider.value())
 
@@ -159,7 +172,7 @@ class PredictPanel(QWidget):
         if self.is_running() or not image_ids:
             return
         try:
-            path, self._model_note = self._model()
+            path, self._model_name, self._model_why = self._model()
         except VertAppError as err:
             self._fail(str(err))
             return
@@ -179,16 +192,20 @@ class PredictPanel(QWidget):
         self.worker.failed.connect(self._fail)
         self.worker.cancelled.connect(lambda: self._done("Prediction cancelled; nothing changed."))
         self._set_running(True)
-        self.status.setText(f"Predicting {len(image_ids)} image(s){self._model_note}…")
+        self._say(f"Predicting {count(len(image_ids), 'image')} with {self._running_name(path)}…")
         self.worker.start()
 
-    def _model(self) -> tuple[Path, str]:
+    def _running_name(self, path: Path) -> str:
+        why = f" ({self._model_why})" if self._model_why else ""
+        return f"{self._model_name or path.name}{why}"
+
+    def _model(self) -> tuple[Path, str | None, str]:
         """The chosen file, else the window's default model (with words saying which)."""
         text = self.model_path.text().strip()
         if text:
             if not Path(text).is_file():
                 raise VertAppError(f"Model file not found: {text}")
-            return Path(text), ""
+            return Path(text), None, ""
         if self.default_model is None:
             raise VertAppError("Choose a model file first.")
         return self.default_model()
@@ -204,6 +221,9 @@ class PredictPanel(QWidget):
         self.current_button.setEnabled(not running)
         self.all_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setValue(0)
+        self.progress.setVisible(running)
 
     def _on_progress(self, event: Progress) -> None:
         if event.stage == HEARTBEAT.stage:
@@ -211,16 +231,39 @@ class PredictPanel(QWidget):
         if event.fraction is not None:
             self.progress.setValue(round(event.fraction * 1000))
         if event.message:
-            self.status.setText(event.message)
+            self._say(event.message)
 
     def _fail(self, message: str) -> None:
-        self._done(message.splitlines()[0] if message else "Prediction failed.")
+        """Said in the panel and in the status bar (the panel may have been hidden when
+        Predict was pressed: the reason went unseen)."""
+        text = message.splitlines()[0] if message else "Prediction failed."
+        self._done(text)
         self.status.setStyleSheet("color: #c0392b;")
+        self.message.emit(text)
 
-    def _done(self, text: str) -> None:
+    def _done(self, text: str, tip: str = "") -> None:
         self._set_running(False)
         self.status.setStyleSheet("")
+        self._say(text, tip)
+
+    def _say(self, text: str, tip: str = "") -> None:
         self.status.setText(text)
+        self.status.setToolTip(tip)
+        self.status.setVisible(bool(text))
+
+    # -- what the project holds ------------------------------------------------------------
+    def refresh_summary(self) -> None:
+        project = self.host.project
+        self.summary.setText(stored_predictions_text(project))
+        ids = stored_model_ids(project)
+        self.summary.setToolTip("Models: " + ", ".join(ids) if ids else "")
+
+    def _on_reset(self) -> None:
+        """Another project: the last run's words were about the one before."""
+        self.last_run = None
+        if not self.is_running():
+            self._say("")
+        self.refresh_summary()
 
     def _on_finished(self, run: PredictRun) -> None:
         if self.host.project is not self._run_project:
@@ -237,12 +280,27 @@ class PredictPanel(QWidget):
         except VertAppError as err:
             self._fail(str(err))
             return
-        gt = len(self.skipped_ground_truth)
-        text = f"{added} vertebra(e) predicted by {run.model_id}{self._model_note}."
-        if gt:
-            text += f" {gt} image(s) with ground truth kept as is: see Compare."
-        self._done(text)
+        self._done(self.run_words(run, added), f"Model: {run.model_id}\n{run.model_path}")
         self.run_finished.emit(run)
+
+    def run_words(self, run: PredictRun, added: int) -> str:
+        """What a finished run did, with the model as a reader names it."""
+        model = model_words(run.model_id, self._model_name)
+        why = f"; {self._model_why}" if self._model_why else ""
+        gt = len(self.skipped_ground_truth)
+        if added or not gt:
+            text = f"{count(added, 'vertebra')} predicted by {model}{why}."
+        else:  # every image held ground truth: the whole run went to Compare
+            text = f"Predicted by {model}{why}."
+        if gt:
+            kept = count(gt, "image")
+            text += f" {kept} with ground truth kept as is: see Compare for the scores."
+        return text
+
+    def all_to_compare(self) -> bool:
+        """The last run added nothing to review: every image it predicted holds ground truth."""
+        run, kept = self.last_run, set(self.skipped_ground_truth)
+        return run is not None and bool(kept) and set(run.shapes) <= kept
 
     def apply_run(self, run: PredictRun) -> int:
         """Put the run's instances into the project as one undo step; returns how many."""
@@ -255,7 +313,7 @@ class PredictPanel(QWidget):
                 f"{run.model_path.name} predicts {', '.join(sorted(foreign))}, which this "
                 "project does not use (a model for another kind of image?)"
             )
-        text = f"Predict {len(run.shapes)} image(s)"
+        text = f"Predict {count(len(run.shapes), 'image')}"
         inverse, added, self.skipped_ground_truth = apply_predictions(
             project, run.shapes, run.model_id, text
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtGui import QBrush, QColor, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,11 +32,13 @@ from vertapp.annotations.model import Instance, Project
 from vertapp.annotations.ops import Macro, Operation, SetImageStatus
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
+from vertapp.gui.model.completion_prompt import ask_undecided, completed_words
 from vertapp.gui.widgets.colors import label_color, level_color
 from vertapp.labels import PARTS, VERTEBRAE
-from vertapp.review import decisions
+from vertapp.review import completion, decisions
 from vertapp.review import status as rv
 from vertapp.review.numbering_caveat import NO_LANDMARK, unanchored
+from vertapp.review.wording import count
 from vertapp.xray.part_display import PART_SHORT, instance_level
 
 COLUMNS = ("Vertebra", "Score", "Source", "Status", "Note")
@@ -118,6 +120,9 @@ class ReviewPanel(QWidget):
         self.slots: dict[str, Callable[[], Any]] = {}
         # Asked when a relabel would double a label (tests answer without a dialog).
         self.resolve_conflict: Callable[[str], str] = lambda text: ask_label_conflict(self, text)
+        # Asked by Mark completed while shown predictions are undecided (n -> ACCEPT,
+        # REJECT or anything else for cancel); the window asks its own way (headless: cancel).
+        self.ask_undecided: Callable[[int], str] = lambda n: ask_undecided(self, n)
         self._build()
         host.image_changed.connect(lambda _id: self.refresh())
         host.instances_changed.connect(self._on_instances_changed)
@@ -270,7 +275,7 @@ class ReviewPanel(QWidget):
         hidden = sum(self.hidden_by_threshold(i) for i in img.instances)
         text = (
             f"<b>{img.file_name.split('/')[-1]}</b> — image "
-            f"{rv.STATUS_TEXT.get(img.status, img.status)}; {pending} prediction(s) to review"
+            f"{rv.STATUS_TEXT.get(img.status, img.status)}; {count(pending, 'prediction')} to review"
         )
         if hidden:
             text += f", {hidden} below the score threshold hidden"
@@ -309,7 +314,20 @@ class ReviewPanel(QWidget):
 
     def _select_row(self, row: int) -> None:
         if self._row_ids:
-            self.table.selectRow(min(max(row, 0), len(self._row_ids) - 1))
+            row = min(max(row, 0), len(self._row_ids) - 1)
+            # this row alone, in one change, whatever modifier key is held (selectRow
+            # adds to the selection while Ctrl is down)
+            flags = QItemSelectionModel.SelectionFlag
+            index = self.table.model().index(row, 0)
+            self.table.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+            self.table.scrollTo(index)
+
+    def _select_next_undecided(self, start: int) -> bool:
+        """Select the first row at or after `start` (wrapping) still waiting for a decision."""
+        row = rv.next_undecided(self.visible_instances(), start)
+        if row is not None:
+            self._select_row(row)
+        return row is not None
 
     # -- decisions -------------------------------------------------------------------------
     def push(self, ops: Sequence[Operation], text: str) -> bool:
@@ -327,15 +345,20 @@ class ReviewPanel(QWidget):
         return True
 
     def accept_selected(self) -> None:
-        ops = decisions.accept_ops(self.host.project, self.selected_ids())
-        self.push(ops, f"Accept {len(ops)} prediction(s)")
+        ids = self.selected_ids()
+        after = max((self._row_ids.index(i) for i in ids), default=-1) + 1
+        ops = decisions.accept_ops(self.host.project, ids)
+        if self.push(ops, f"Accept {count(len(ops), 'prediction')}"):
+            self._select_next_undecided(after)  # the next vertebra, ready for its decision
 
     def reject_selected(self) -> None:
         ids = self.selected_ids()
         first_row = self._row_ids.index(ids[0]) if ids else 0
         ops = decisions.reject_ops(self.host.project, ids)
-        if self.push(ops, f"Reject {len(ops)} prediction(s)"):
-            self._select_row(first_row)  # the next vertebra, ready for its decision
+        if self.push(ops, f"Reject {count(len(ops), 'prediction')}"):
+            # the rows below moved up one: the next vertebra is at the rejected one's row
+            if not self._select_next_undecided(first_row):
+                self._select_row(first_row)
         elif ids:
             self.message.emit("Only predictions can be rejected; delete a drawn outline instead.")
 
@@ -403,7 +426,7 @@ class ReviewPanel(QWidget):
         if img is None:
             return
         ops = decisions.accept_above_ops(img, self.threshold)
-        if not self.push(ops, f"Accept {len(ops)} prediction(s) ≥ {self.threshold:.2f}"):
+        if not self.push(ops, f"Accept {count(len(ops), 'prediction')} ≥ {self.threshold:.2f}"):
             self.message.emit("No prediction at or above the threshold is waiting for review.")
 
     def toggle_image_flag(self) -> None:
@@ -414,26 +437,31 @@ class ReviewPanel(QWidget):
         self._set_image_status(rv.status_after_unflag(img) if flagged else rv.FLAGGED)
 
     def mark_completed(self) -> None:
-        """Completed as shown: predictions hidden below the threshold were never seen, so
-        they are rejected with it (one undo step), not left undecided in the saved project,
-        its COCO and the 3D labels the command line makes from it."""
+        """Completed as shown, with no prediction left undecided (vertapp.review.completion):
+        the reviewer says what becomes of the shown undecided ones (cancel: nothing
+        changes), and those hidden below the threshold, never seen, are rejected with it.
+        One undo step."""
         img = self._image()
         if img is None:
             return
-        hidden = rv.hidden_pending(img, self.threshold)
-        if not hidden:
-            self._set_image_status(rv.COMPLETED)
+        waiting = len(completion.undecided_shown(img, self.threshold))
+        shown = self.ask_undecided(waiting) if waiting else None
+        if waiting and shown not in (completion.ACCEPT, completion.REJECT):
+            verb = "waits" if waiting == 1 else "wait"
+            self.message.emit(
+                f"Not completed: {count(waiting, 'prediction')} still {verb} for a decision."
+            )
             return
-        ops = decisions.reject_ops(self.host.project, [i.id for i in hidden])
-        ops.append(SetImageStatus(img.id, rv.COMPLETED))
+        hidden = len(rv.hidden_pending(img, self.threshold))
         project = self.host.project
+        ops = completion.completion_ops(project, img, self.threshold, shown)
         try:  # refused in words (a project opened read-only), never a crash dialog
             inverse = project.apply(Macro(tuple(ops), "Image completed"))
         except VertAppError as err:
             self.message.emit(str(err))
             return
         self.host.stack.push(OpCommand(project.apply, inverse, "Image completed"))
-        self.message.emit(f"{len(hidden)} prediction(s) below the threshold were rejected.")
+        self.message.emit(completed_words(waiting, shown, hidden))
         self.refresh()
 
     def _set_image_status(self, status: str) -> None:

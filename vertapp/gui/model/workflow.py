@@ -19,14 +19,17 @@ the shapes handed to `window.annot.set_shapes` (a wrapper installed here).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from vertapp.config import config_dir
+from vertapp.gui.model.axial_focus import show_on_axial
 from vertapp.gui.model.compare_panel import ComparePanel
+from vertapp.gui.model.completion_prompt import undecided_text
 from vertapp.gui.model.jobs import project_train_factory
 from vertapp.gui.model.predict_panel import PredictPanel
 from vertapp.gui.model.review_panel import ACTIONS, ReviewPanel
@@ -35,6 +38,7 @@ from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.ml import starter
+from vertapp.review import completion
 from vertapp.review import status as rv
 from vertapp.review.snapshot import data_images
 from vertapp.review.training import load_train_settings, save_train_settings
@@ -103,11 +107,14 @@ class ModelWorkflow(QObject):
         w.add_model_actions(train=self.open_train_dialog, predict=self.show_review)
         w.act_train.setShortcut("Ctrl+T")
         a = make_action
+        # through the panel, shown first: its words (a run's progress, why it cannot
+        # run) were written into a hidden dock, and Ctrl+P seemed to do nothing
+        p = self.predict_panel
         self.act_predict_current = a(
-            w, "Predict &current image", self.predict_panel.predict_current, "Ctrl+P"
+            w, "Predict &current image", lambda: self.predict_with(p.predict_current), "Ctrl+P"
         )
         self.act_predict_all = a(
-            w, "Predict &all images", self.predict_panel.predict_all, "Ctrl+Alt+P"
+            w, "Predict &all images", lambda: self.predict_with(p.predict_all), "Ctrl+Alt+P"
         )
         menu = w.menu_model
         menu.addActions([self.act_predict_current, self.act_predict_all])
@@ -126,7 +133,7 @@ class ModelWorkflow(QObject):
         p.threshold_changed.connect(c.set_threshold)
         p.threshold_changed.connect(lambda _t: self.refresh_main_view())
         p.run_finished.connect(c.set_run)
-        p.run_finished.connect(lambda _run: self.show_review())
+        p.run_finished.connect(lambda _run: self._show_run())
         r.edit_requested.connect(self.edit_instance)
         r.instance_selected.connect(self._select_in_view)
         w.annot.tool.selection_changed.connect(r.select_instance)
@@ -137,6 +144,8 @@ class ModelWorkflow(QObject):
         doc.reset.connect(self._on_reset)
         r.set_threshold(p.threshold)
         c.set_threshold(p.threshold)
+        if hasattr(w, "ask"):  # the window's way of asking: unattended runs get Cancel
+            r.ask_undecided = self._ask_undecided
         self._hide_from_3d_labels()
         app = QCoreApplication.instance()
         if app is not None:
@@ -183,13 +192,36 @@ class ModelWorkflow(QObject):
                 worker.wait(wait_ms)
 
     def _on_reset(self) -> None:
-        self.predict_panel.last_run = None
         self._update_marks()
-        project = self.window.doc.project
-        if not self.predict_panel.is_running():
-            self.predict_panel.status.setText(rv.stored_predictions_text(project))
-        if any(rv.needs_review(img) for img in project.images.values()):
-            self.show_review()  # a project with predictions waiting opens with its review
+        doc = self.window.doc
+        first = self._first_to_review()
+        if first is None:
+            return
+        # A project with predictions waiting opens with its review, on an image that has
+        # some (the demo opened on a completed spine while its predictions were on another)
+        current = doc.current
+        if current is None or not rv.needs_review(current, self.predict_panel.threshold):
+            doc.set_current(first)
+        self.show_review()
+
+    def _first_to_review(self) -> int | None:
+        """The first image with predictions to review at the shown threshold, else with
+        any (all hidden below it), in the project's order."""
+        doc = self.window.doc
+        for threshold in (self.predict_panel.threshold, 0.0):
+            found = rv.next_image(doc.project, doc.image_ids, None, threshold=threshold)
+            if found is not None:
+                return found
+        return None
+
+    def _ask_undecided(self, n: int) -> str:
+        """Mark completed with `n` undecided: the window asks (Cancel is the default)."""
+        button = QMessageBox.StandardButton
+        words = {button.Yes: "Accept them", button.No: "Reject them", button.Cancel: "Cancel"}
+        answer = self.window.ask(
+            "Predictions still undecided", undecided_text(n), words, button.Cancel
+        )
+        return {button.Yes: completion.ACCEPT, button.No: completion.REJECT}.get(answer, "cancel")
 
     # -- main view -------------------------------------------------------------------------
     def hidden_ids(self) -> set[int]:
@@ -219,9 +251,12 @@ class ModelWorkflow(QObject):
         self.marks.show(self.window.doc.current, self.hidden_ids())
 
     def _select_in_view(self, instance_id: int | None) -> None:
+        """Select it in the MIP and move the axial view to its slice: the panel sits beside
+        the axial view for checking each vertebra on its slices."""
         tool = self.window.annot.tool
         if instance_id is not None and instance_id in self.window.annot.layer.shapes:
             tool.select(instance_id)
+            show_on_axial(self.window, instance_id)
 
     def edit_instance(self, instance_id: int) -> None:
         """Hand the instance to the window's polygon tools (select mode, selected)."""
@@ -230,6 +265,17 @@ class ModelWorkflow(QObject):
         self.window.set_mode(Mode.SELECT)
         self._select_in_view(instance_id)
         self.window.annot.setFocus()
+
+    def predict_with(self, start: Callable[[], None]) -> None:
+        """A predict request from the menu or a key: the panel shown, then `start` run."""
+        self.show_review()
+        start()
+
+    def _show_run(self) -> None:
+        """After a run: its review, or Compare when every prediction went there."""
+        self.show_review()
+        if self.predict_panel.all_to_compare():
+            self.compare_dock.raise_()
 
     def show_review(self) -> None:
         first = self.review_dock.isHidden()
@@ -283,15 +329,16 @@ class ModelWorkflow(QObject):
     def _kinds(self) -> list[str]:
         return [img.kind for img in self.window.doc.project.images.values()]
 
-    def default_model(self) -> tuple[Path, str]:
-        """Model > Predict with no file chosen: the project's own model, else the starter."""
+    def default_model(self) -> tuple[Path, str, str]:
+        """Model > Predict with no file chosen: the project's own model, else the starter
+        (file, its name, why it was taken)."""
         project = self.window.doc.project
         path, is_starter = starter.model_for_project(
             project.root, list(project.labels), self._kinds()
         )
         if is_starter:
-            return path, " with the starter model (this project has no model of its own)"
-        return path, " with this project's model"
+            return path, "the starter model", "this project has no model of its own"
+        return path, "this project's model", ""
 
 
 def default_preset(kinds: list[str]) -> str:

@@ -76,7 +76,7 @@ class AnnotationView(QWidget):
         self.no_circle_marks.clear()
         self.marker.clear()
         if image is None:
-            self.canvas.image_item.clear()
+            self.canvas.clear()
             self.image_shape = None
             self.layer.set_shapes({})
             self.title.setText(EMPTY_HINT)

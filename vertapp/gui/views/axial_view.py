@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -26,6 +26,9 @@ from vertapp.gui.widgets.colors import NO_CIRCLE, SLICE_LINE, cluster_color
 from vertapp.io.volume import Volume
 
 MEASURED = QColor(60, 170, 90)  # "canal measured": found on this slice
+# Bridged (interpolated between measured slices) is normal at every disc level: said in a
+# neutral grey, so red stays for what needs a look (a low share of the whole track).
+BRIDGED = QColor(115, 115, 115)
 
 # (width, level) in HU, as CT viewers name them.
 WINDOW_PRESETS: dict[str, tuple[float, float]] = {
@@ -84,8 +87,8 @@ class AxialView(QWidget):
         self.width_box = self._hu_box("Window width (HU)", 1.0, 10000.0, self.wl[0])
         self.level_box = self._hu_box("Window level / centre (HU)", -2000.0, 4000.0, self.wl[1])
         self.info = QLabel("No volume")
+        self.info.setWordWrap(True)  # a long "Source CT ..." wraps instead of being cut
         self.warning = QLabel("")
-        self.warning.setStyleSheet(f"color: {NO_CIRCLE.name()}; font-weight: bold")
         self.coverage = QLabel("")  # measured vs bridged share of the canal track
         self.coverage.setWordWrap(True)
         self.warning.setWordWrap(True)
@@ -95,24 +98,54 @@ class AxialView(QWidget):
         self._build_layout()
 
     def _build_layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.info, 1)
-        top.addWidget(QLabel("W"))
-        top.addWidget(self.width_box)
-        top.addWidget(QLabel("L"))
-        top.addWidget(self.level_box)
-        top.addWidget(self.preset)
+        self.levels_bar = QWidget()  # W, L and the preset: one block that moves as a whole
+        bar = QHBoxLayout(self.levels_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        for widget in (QLabel("W"), self.width_box, QLabel("L"), self.level_box, self.preset):
+            bar.addWidget(widget)
+        self._top = QHBoxLayout()
+        self._top.addWidget(self.info, 1)
+        self._top.addWidget(self.levels_bar)
+        self._wrapped_row = QHBoxLayout()  # W/L when the slice number would not fit beside it
+        self._wrapped_row.addStretch(1)
+        self.header_wrapped = False
         body = QHBoxLayout()
         body.addWidget(self.canvas, 1)
         body.addWidget(self.slider)
-        layout = QVBoxLayout(self)
+        layout = self._outer = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         canal = QHBoxLayout()  # this slice measured or bridged, and the whole track's share
         canal.addWidget(self.warning)
         canal.addWidget(self.coverage, 1)
-        layout.addLayout(top)
+        layout.addLayout(self._top)
+        layout.addLayout(self._wrapped_row)
         layout.addLayout(canal)
         layout.addLayout(body, 1)
+
+    def set_info(self, text: str) -> None:
+        """The header's text (slice and z, or why there is no CT), never cut."""
+        self.info.setText(text)
+        self._reflow_header()
+
+    def _reflow_header(self) -> None:
+        """W/L move to a second row when the header's text would not fit beside them.
+
+        A squeezed label cut "Axial 111/221" to "Axial 111/22" in a narrow dock (review
+        panel open at 1280 px): a wrong number, worse than a taller header.
+        """
+        margins = self._outer.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - self._top.spacing()
+        text = self.info.fontMetrics().horizontalAdvance(self.info.text())
+        wrap = text + self.levels_bar.sizeHint().width() > room
+        if wrap == self.header_wrapped:
+            return
+        self.header_wrapped = wrap
+        (self._top if wrap else self._wrapped_row).removeWidget(self.levels_bar)
+        (self._wrapped_row if wrap else self._top).addWidget(self.levels_bar)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._reflow_header()
 
     # -- data -------------------------------------------------------------
     def set_volume(self, volume: Volume | None) -> None:
@@ -121,8 +154,8 @@ class AxialView(QWidget):
         self.marker_lps = None
         self.marker.clear()
         if volume is None:
-            self.canvas.image_item.clear()
-            self.info.setText("No volume")
+            self.canvas.clear()
+            self.set_info("No volume")
             self._draw_circles()  # no stale canal circle over an empty view
             return
         nz = volume.shape[0]
@@ -188,7 +221,7 @@ class AxialView(QWidget):
             self.slider.setValue(k)
             self.slider.blockSignals(False)
         z_mm = float(self.volume.index_to_lps((k, 0, 0))[2])
-        self.info.setText(f"Axial {k + 1}/{self.volume.shape[0]}  z = {z_mm:.1f} mm")
+        self.set_info(f"Axial {k + 1}/{self.volume.shape[0]}  z = {z_mm:.1f} mm")
         if self._mouse is not None:  # the status bar follows the slice under a still cursor
             self._report_cursor(*self._mouse)
         self.slice_changed.emit(k)
@@ -269,8 +302,9 @@ class AxialView(QWidget):
         found = self.circles.get(self.index, []) if self.volume is not None else []
         word = self._canal_word(found)
         self.warning.setText(word)
-        color = {"canal measured": MEASURED}.get(word, NO_CIRCLE)
-        self.warning.setStyleSheet(f"color: {color.name()}; font-weight: bold")
+        measured = word == "canal measured"
+        color = MEASURED if measured else BRIDGED
+        self.warning.setStyleSheet(f"color: {color.name()}" + ("; font-weight: bold" * measured))
         while len(self._circle_items) < len(found):
             item = QGraphicsEllipseItem()
             item.setZValue(5)

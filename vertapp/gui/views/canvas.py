@@ -65,6 +65,7 @@ class ImageCanvas(QWidget):
 
     mouse_moved = Signal(float, float)
     zoom_changed = Signal(float)  # screen pixels per scene unit (1.0 = 100 %)
+    zoom_text = Signal(str)  # the status bar's words: "Zoom 250 %", "" with no image
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +79,7 @@ class ImageCanvas(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.viewbox.sigRangeChanged.connect(lambda *_a: self.zoom_changed.emit(self.zoom()))
+        self.viewbox.sigRangeChanged.connect(self._on_range_changed)
         self._shape: tuple[int, int] | None = None
 
     def set_image(
@@ -97,6 +98,21 @@ class ImageCanvas(QWidget):
             self.image_item.setRect(0.0, 0.0, w, h)
             self._shape = shape
             self.fit()
+
+    def clear(self) -> None:
+        """No image: the view shows nothing and no zoom is reported."""
+        self.image_item.clear()
+        self._shape = None
+        self.zoom_text.emit("")
+
+    def _on_range_changed(self, *_args: object) -> None:
+        # An empty view box still has a range (pyqtgraph's default, ~1e-3 wide): its
+        # "zoom" read 40551 % in an empty window. Only an image has a zoom worth saying.
+        if self._shape is None:
+            return
+        zoom = self.zoom()
+        self.zoom_changed.emit(zoom)
+        self.zoom_text.emit(f"Zoom {100 * zoom:.0f} %")
 
     def fit(self) -> None:
         """Fit the image to the view (only the image: overlays may still hold the last one's size)."""

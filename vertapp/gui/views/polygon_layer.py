@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 
+from vertapp.annotations.label_anchor import label_anchor
 from vertapp.gui.widgets.colors import DRAFT, label_color, level_color, part_brush_style
 from vertapp.xray.part_display import caption_keys
 
 HANDLE_PX = 7.0  # vertex handle size on screen, whatever the zoom
+# Names on a dark box (as on the axial view): readable on bright bone and on black alike.
+NAME_BOX = QColor(0, 0, 0, 190)
+NAME_PAD = (4.0, 1.0)  # screen pixels around the text (x, y)
 
 
 @dataclass
@@ -35,23 +39,36 @@ class Shape:
     score: float | None = None
     level: str | None = None  # vertebra of a part ("unknown" if not set); None: no part
     path: QPainterPath = field(default_factory=QPainterPath)
+    anchor: QPointF | None = None  # where the name goes: inside the outline (scene)
 
     @property
     def color(self) -> QColor:
         return label_color(self.label) if self.level is None else level_color(self.level)
 
-    def rebuild(self) -> None:
+    def rebuild(self, keep_anchor: bool = False) -> None:
+        """The path from `polygons`; `keep_anchor`: the name stays put while still inside
+        (a drag moves it only when the outline leaves it: no jumping label)."""
         path = QPainterPath()
         for poly in self.polygons:
             if len(poly) >= 2:
                 path.addPolygon(polygon_f(poly))
                 path.closeSubpath()
         self.path = path
+        if keep_anchor and self.anchor is not None and path.contains(self.anchor):
+            return
+        xy = label_anchor(self.polygons)  # cached on the coordinates: cheap when unchanged
+        self.anchor = None if xy is None else QPointF(*xy)
 
 
 def _squares(points: np.ndarray, size: float) -> list[QRectF]:
     h = size / 2
     return [QRectF(float(x) - h, float(y) - h, size, size) for x, y in points]
+
+
+def _name_box(centre: QPointF, text_width: float, text_height: float) -> QRectF:
+    """The screen rectangle of a name centred on `centre`, with its padding."""
+    width, height = text_width + 2 * NAME_PAD[0], text_height + 2 * NAME_PAD[1]
+    return QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
 
 
 def polygon_f(points: np.ndarray) -> QPolygonF:
@@ -94,7 +111,7 @@ class PolygonLayer(pg.GraphicsObject):
         if shape is None:
             return
         shape.polygons = polygons
-        shape.rebuild()
+        shape.rebuild(keep_anchor=True)
         self.update()
 
     def _update_captions(self) -> None:
@@ -170,20 +187,28 @@ class PolygonLayer(pg.GraphicsObject):
         )
 
     def _paint_labels(self, painter: QPainter) -> None:
-        """Label names at each instance's centre, drawn in screen pixels so zoom keeps them legible."""
+        """Each name on a dark rounded box at a point inside its outline, in screen pixels
+        so zoom keeps them legible; the box's edge has the polygon's colour."""
         painter.save()
         transform = painter.transform()
         painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
         for key, caption in self.captions.items():
             shape = self.shapes.get(key)
             if shape is None or not caption or shape.path.isEmpty():
                 continue
-            centre = transform.map(shape.path.boundingRect().center())
             text = caption if shape.score is None else f"{caption} {shape.score:.2f}"
-            painter.setPen(QColor(0, 0, 0))
-            painter.drawText(centre + QPointF(1, 1), text)
-            painter.setPen(shape.color.lighter(150))
-            painter.drawText(centre, text)
+            at = shape.anchor or shape.path.boundingRect().center()
+            box = _name_box(transform.map(at), metrics.horizontalAdvance(text), metrics.height())
+            painter.setPen(QPen(shape.color, 1.5))
+            painter.setBrush(NAME_BOX)
+            painter.drawRoundedRect(box, 3.0, 3.0)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     def _pixel_size(self) -> float:

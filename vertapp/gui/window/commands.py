@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QMenu, QWidget
 
 from vertapp.gui.annotate.edit_controller import EditController
 from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS
@@ -56,7 +56,9 @@ def build_actions(
     )
     tip = "A CT and its vertebra label map (VerSe, TotalSegmentator, table) as one image"
     w.act_import_ct = a(w, "&Import labelled CT…", w.importer.ask_import, None, tip)
-    w.act_quit = a(w, "&Quit", w.close, StdKey.Quit)
+    # Ctrl+Q where the platform names no Quit key (Windows, a bare X11 session); through
+    # close(), so the running-work and unsaved-edits questions are asked as for the X
+    w.act_quit = a(w, "&Quit", w.close, quit_keys())
     w.act_undo = w.doc.stack.createUndoAction(w, "&Undo")
     w.act_undo.setShortcut(QKeySequence(StdKey.Undo))
     w.act_redo = w.doc.stack.createRedoAction(w, "&Redo")
@@ -137,6 +139,43 @@ def build_actions(
     w.act_predict = a(w, "&Predict…", None, None, "Predict vertebrae on images")
     w.act_train.setEnabled(False)
     w.act_predict.setEnabled(False)
+
+
+def quit_keys() -> list[str]:
+    """The platform's Quit key(s), and Ctrl+Q (Cmd+Q on a Mac) always."""
+    keys = [k.toString() for k in QKeySequence.keyBindings(StdKey.Quit)]
+    return keys if "Ctrl+Q" in keys else [*keys, "Ctrl+Q"]
+
+
+def fixed_text_twin(parent: QWidget, stack: QUndoStack, *, redo: bool) -> QAction:
+    """A toolbar Undo/Redo whose text stays "Undo"/"Redo": the stack's own action reads
+    "Undo Predict 1 image", and a button growing with it pushed the tools into the »
+    overflow. The command's name is in the tooltip; the key stays on the stack's action
+    (the Edit menu's, with the long text), so no key is bound twice."""
+    return _StackButton(parent, stack, redo)
+
+
+class _StackButton(QAction):
+    def __init__(self, parent: QWidget, stack: QUndoStack, redo: bool) -> None:
+        self.word = "Redo" if redo else "Undo"
+        super().__init__(self.word, parent)
+        self.key = "Ctrl+Shift+Z" if redo else QKeySequence(StdKey.Undo).toString()
+        self.triggered.connect(stack.redo if redo else stack.undo)
+        # Slots of this object, fed by the signals' own arguments: disconnected when it
+        # goes, and never calling back into a stack that is being destroyed.
+        if redo:
+            stack.canRedoChanged.connect(self.setEnabled)
+            stack.redoTextChanged.connect(self.show_command)
+            self.setEnabled(stack.canRedo())
+            self.show_command(stack.redoText())
+        else:
+            stack.canUndoChanged.connect(self.setEnabled)
+            stack.undoTextChanged.connect(self.show_command)
+            self.setEnabled(stack.canUndo())
+            self.show_command(stack.undoText())
+
+    def show_command(self, what: str) -> None:
+        self.setToolTip(f"{self.word} {what} ({self.key})" if what else f"{self.word} ({self.key})")
 
 
 def apply_window_preset(w: MainWindow, index: int, name: str) -> None:
@@ -220,8 +259,8 @@ def build_toolbars(w: MainWindow) -> None:
             w.act_open_volume,
             w.act_open_project,
             w.act_save,
-            w.act_undo,
-            w.act_redo,
+            fixed_text_twin(tb, w.doc.stack, redo=False),
+            fixed_text_twin(tb, w.doc.stack, redo=True),
         ]
     )
     tb = w.addToolBar("Tools")

@@ -27,6 +27,14 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
 from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.last_folder import (
+    EXPORTS,
+    PROJECTS,
+    RADIOGRAPHS,
+    SCANS,
+    last_folder,
+    remember_choice,
+)
 from vertapp.gui.window.lock_prompt import (
     EDIT,
     READ_ONLY,
@@ -49,6 +57,8 @@ from vertapp.gui.window.save_dialog import ask_new_project_folder
 from vertapp.io.volume import Volume
 
 WARNING_HEADING = "Check this scan before annotating it:"
+VOLUME_FILES = "Volumes (*.nii *.nii.gz *.mha *.mhd *.nrrd *.dcm);;All files (*)"
+RADIOGRAPH_FILES = "Radiographs (*.png *.jpg *.jpeg *.tif *.tiff *.dcm);;All files (*)"
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +68,21 @@ def scan_warnings(opened: OpenedCT | OpenedRadiograph) -> list[str]:
     if isinstance(opened, OpenedRadiograph):
         return list(opened.radiograph.warnings)
     return [*opened.volume.warnings, *other_series(opened.volume), *opened.mip.warnings]
+
+
+def scan_notes(opened: OpenedCT | OpenedRadiograph) -> list[str]:
+    """What the reader did that needs no look from the user (float values rounded, a PNG
+    without pixel size): shown in the warning bar, it trained users to ignore the bar."""
+    image = opened.radiograph if isinstance(opened, OpenedRadiograph) else opened.volume
+    return list(image.notes)
+
+
+def tell_notes(host: WindowHost, notes: list[str], ms: int = 10000) -> None:
+    """Information only: to the log and the status bar, never the warning bar or a box."""
+    for note in notes:
+        log.info("%s", note)
+    if notes:
+        host.show_status(f"Note: {'; '.join(notes)}", ms)
 
 
 def other_series(volume: Volume) -> list[str]:
@@ -92,6 +117,9 @@ class FilesController(QObject):
         self._saving: PendingSave | None = None
         self._pause: CollectorPause | None = None  # the collector, off while a save runs
         self._save_again = False
+        # Said when the save asked for it ends, in place of "Saved" (an import's summary:
+        # shown before the save, it was replaced by "Saved" and never read).
+        self._say_when_saved = ""
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
@@ -173,37 +201,29 @@ class FilesController(QObject):
             image_id = self.doc.new_from_radiograph(opened)
         self.doc.set_current(image_id)
         self.host.show_warnings(WARNING_HEADING, scan_warnings(opened))
+        tell_notes(self.host, scan_notes(opened))
         self.prompts.offer_untitled_recovery(self.shown_title())
         self.images.report_loaded(True)
 
     def ask_open_volume(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.host.dialog_parent(),
-            "Open CT volume",
-            "",
-            "Volumes (*.nii *.nii.gz *.mha *.mhd *.nrrd *.dcm);;All files (*)",
-        )
-        if path:
-            self.open_path(path)
+        self._open_chosen(SCANS, QFileDialog.getOpenFileName, "Open CT volume", VOLUME_FILES)
 
     def ask_open_dicom(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.host.dialog_parent(), "Open DICOM folder")
-        if path:
-            self.open_path(path)
+        self._open_chosen(SCANS, QFileDialog.getExistingDirectory, "Open DICOM folder")
 
     def ask_open_radiograph(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.host.dialog_parent(),
-            "Open radiograph",
-            "",
-            "Radiographs (*.png *.jpg *.jpeg *.tif *.tiff *.dcm);;All files (*)",
-        )
-        if path:
-            self.open_path(path)
+        title = "Open radiograph"
+        self._open_chosen(RADIOGRAPHS, QFileDialog.getOpenFileName, title, RADIOGRAPH_FILES)
 
     def ask_open_project(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.host.dialog_parent(), "Open project folder")
+        self._open_chosen(PROJECTS, QFileDialog.getExistingDirectory, "Open project folder")
+
+    def _open_chosen(self, kind: str, dialog: Any, title: str, *filters: str) -> None:
+        """A file dialog starting where the last `kind` was chosen; open what is chosen."""
+        answer = dialog(self.host.dialog_parent(), title, last_folder(kind), *filters)
+        path = answer[0] if isinstance(answer, tuple) else answer
         if path:
+            remember_choice(kind, path)
             self.open_path(path)
 
     def ask_save_as(self) -> bool:
@@ -211,18 +231,17 @@ class FilesController(QObject):
         return folder is not None and self.save(folder)
 
     def ask_export_coco(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.host.dialog_parent(), "Export COCO", "annotations.json", "COCO JSON (*.json)"
-        )
-        if path:
-            self.export(Path(path), "coco")
+        self._export_chosen("coco", "Export COCO", "annotations.json", "COCO JSON (*.json)")
 
     def ask_export_via(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.host.dialog_parent(), "Export VIA", "via_project.json", "VIA JSON (*.json)"
-        )
+        self._export_chosen("via", "Export VIA", "via_project.json", "VIA JSON (*.json)")
+
+    def _export_chosen(self, fmt: str, title: str, name: str, pattern: str) -> None:
+        start = str(Path(last_folder(EXPORTS)) / name)
+        path, _ = QFileDialog.getSaveFileName(self.host.dialog_parent(), title, start, pattern)
         if path:
-            self.export(Path(path), "via")
+            remember_choice(EXPORTS, path)
+            self.export(Path(path), fmt)
 
     def export(self, path: Path, fmt: str) -> bool:
         """Write the project as `fmt` in the background (a 1500-image project takes
@@ -291,15 +310,21 @@ class FilesController(QObject):
         return f"{title} (read-only)" if self.doc.read_only else title
 
     # ================================================================ saving
-    def save(self, folder: Path | None = None, *, wait: bool | None = None) -> bool:
+    def save(self, folder: Path | None = None, *, wait: bool | None = None, say: str = "") -> bool:
         """Save the project; False if it failed (the message is shown) or was cancelled.
 
         Saving in place (Ctrl+S) runs in the background: the window stays usable and
         edits made meanwhile stay unsaved. `wait` (default: when a new folder is given)
-        saves before returning, for the close prompt and "Save as".
+        saves before returning, for the close prompt and "Save as". `say`: words for the
+        status bar when this save has ended ("Imported …"), with "saved" or why not.
         """
+        if say:
+            self._say_when_saved = say
         if folder is None and self.doc.project.root is None:
-            return self.ask_save_as()
+            if self.ask_save_as():
+                return True
+            self._take_words()  # not saved: cancelled, or the failure was said with them
+            return False
         if self.save_worker is not None:
             if not (wait or folder is not None):
                 self._save_again = True  # Ctrl+S again while saving: once more when done
@@ -315,21 +340,34 @@ class FilesController(QObject):
         except store.ChangedOnDisk as err:
             if not force and self._overwrite_theirs(err):
                 return self._save_now(folder, force=True)
-            self.host.show_error(str(err))
+            self._not_saved(str(err))
             return False
         except (VertAppError, OSError) as err:
-            self.host.show_error(str(err))
+            self._not_saved(str(err))
             return False
         self._saved()
         return True
 
     def _saved(self) -> None:
         """A save done: said in the status bar, or in a message where it left files out."""
+        # a save re-run for edits made meanwhile (Ctrl+S twice) is the one `say` waits for
+        words = "" if self._save_again else self._take_words()
         if self.doc.save_note:
-            self.host.show_error(self.doc.save_note)
+            self.host.show_error(f"{words}. {self.doc.save_note}" if words else self.doc.save_note)
+        elif words:
+            self.host.show_status(f"{words}. Saved.", 30000)  # a summary to read: long
         else:
             self.host.show_status("Saved", 5000)
         self.host.update_title()
+
+    def _not_saved(self, message: str) -> None:
+        """A save failed: why, with what was waiting to be said (the import did happen)."""
+        words = self._take_words()
+        self.host.show_error(f"{message} ({words}: not saved yet)" if words else message)
+
+    def _take_words(self) -> str:
+        words, self._say_when_saved = self._say_when_saved, ""
+        return words
 
     def _overwrite_theirs(self, err: store.ChangedOnDisk) -> bool:
         """Another program rewrote project.json since it was opened. Without this the
@@ -353,11 +391,11 @@ class FilesController(QObject):
             pause.end()
             if not force and self._overwrite_theirs(err):
                 return self._save_in_background(folder, force=True)
-            self.host.show_error(str(err))
+            self._not_saved(str(err))
             return False
         except (VertAppError, OSError) as err:
             pause.end()
-            self.host.show_error(str(err))
+            self._not_saved(str(err))
             return False
         self._saving, self._pause = pending, pause
         handed = [pending]  # the worker keeps no reference once its job has it
@@ -387,18 +425,20 @@ class FilesController(QObject):
             self._save_again = False
             if self.doc.modified:
                 self.save()
+            elif self._say_when_saved:  # the save just done held it all
+                self.host.show_status(f"{self._take_words()}. Saved.", 30000)
 
     def _record_save(self, worker: JobWorker, pending: PendingSave) -> None:
         if worker.error is None and not worker.was_cancelled:
             try:
                 self.doc.finish_save(pending, worker.result)
             except (VertAppError, OSError) as err:
-                self.host.show_error(str(err))
+                self._not_saved(str(err))
                 return
             self._saved()
         else:
             self.doc.abort_save(pending)
-            self.host.show_error(worker.error or "Saving was cancelled; the file is unchanged")
+            self._not_saved(worker.error or "Saving was cancelled; the file is unchanged")
             self.host.update_title()
 
     def autosave(self) -> None:

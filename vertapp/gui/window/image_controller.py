@@ -19,6 +19,7 @@ from vertapp.gui.document.document import Document
 from vertapp.gui.document.open_jobs import OpenedCT, reload_ct_job
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
+from vertapp.gui.window.axial_dock import AxialDock
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.names import shown_path
@@ -52,6 +53,7 @@ class ImageController(QObject):
         self._ct_reading: int | None = None  # the image whose CT the runner reads now
         self._superseded = False  # the running read was cancelled for a newer one
         self.slices = SliceMemory()  # each CT image's axial slice, as the user left it
+        self.axial_dock = AxialDock(dock_axial)  # hidden beside a radiograph
         doc.image_changed.connect(self.show_image)
         doc.instances_changed.connect(self._on_instances_changed)
         panel.image_activated.connect(self.activate_row)
@@ -139,18 +141,19 @@ class ImageController(QObject):
 
     def _show_ct(self, image_id: int) -> None:
         opened = self.doc.ct.get(image_id)
-        self.dock_axial.setVisible(opened is not None or self.doc.project.label_set == "vertebrae")
+        kind = self.doc.project.images[image_id].kind
+        self.axial_dock.show_for(opened is not None or kind != "radiograph")
         if opened is None:
             self.axial.set_volume(None)
             self.axial.set_canal([], -1)
             self.axial.set_coverage("", False)
             self.annot.set_missing_rows(np.zeros(0))
             if self.load_source_ct(image_id):
-                self.axial.info.setText("Reading the source CT…")
+                self.axial.set_info("Reading the source CT…")
             elif self.doc.ct_source(image_id) is not None:  # another task holds the runner
-                self.axial.info.setText("Source CT not read yet: View > Load source CT (Ctrl+L)")
+                self.axial.set_info("Source CT not read yet: View > Load source CT (Ctrl+L)")
             else:
-                self.axial.info.setText(self._ct_missing_text(image_id))
+                self.axial.set_info(self._ct_missing_text(image_id))
             return
         left_at = self.slices.recall(self.doc.project.root, image_id)
         self.axial.set_volume(opened.volume)  # at the middle slice
@@ -227,7 +230,7 @@ class ImageController(QObject):
             self._ct_wanted = wanted
             if not self._start_ct_read(wanted, self._ct_generation):
                 self._ct_wanted = None
-                self.axial.info.setText(self._ct_missing_text(wanted))
+                self.axial.set_info(self._ct_missing_text(wanted))
 
     def fit_views(self) -> None:
         self.annot.canvas.fit()

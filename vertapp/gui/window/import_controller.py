@@ -3,19 +3,32 @@
 The slow half (`prepare_case_job`: read, resample, MIP, trace) runs in the window's job
 runner with progress and cancel; it touches no `Project`. The result is added here on the
 GUI thread, where the project's observers live, and the project is then saved as usual.
+An empty window first gets a new project folder to import into (`import_target.py`).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QObject
 
-from vertapp.ctimport import CaseSpec, add_case, case_name, prepare_case_job, unique_name
+from vertapp.ctimport import (
+    CaseReport,
+    CaseSpec,
+    add_case,
+    image_name,
+    prepare_case_job,
+    unique_name,
+)
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
+from vertapp.gui.window.import_target import ensure_folder, refuse_import
 from vertapp.gui.window.job_runner import JobRunner
+
+WRITTEN = "an imported CT is written"
+log = logging.getLogger(__name__)
 
 
 class ImportController(QObject):
@@ -26,27 +39,29 @@ class ImportController(QObject):
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
 
     def ask_import(self) -> None:
-        """The dialog, then `start`; an untitled project must have a folder first."""
+        """The dialog, then `start` (which asks an empty window for a project folder)."""
         from vertapp.gui.window.import_dialog import ImportCTDialog
 
-        if self._needs_folder():
+        if refuse_import(self.doc, self.host, WRITTEN):  # before the user fills the dialog
             return
-        dialog = ImportCTDialog(self.host.dialog_parent(), self.doc.project.root)
+        dialog = ImportCTDialog(self.host.dialog_parent())
         if dialog.exec() == ImportCTDialog.DialogCode.Accepted:
             self.start(dialog.spec())
 
-    def _needs_folder(self) -> bool:
-        return refuse_untitled(self.doc, self.host, "an imported CT is written")
-
     def start(self, spec: CaseSpec) -> bool:
         """Import one case in the background; False (with a message) if it cannot start."""
-        root = self.doc.project.root
-        if root is None or self.doc.read_only:
-            return not self._needs_folder()
         if not str(spec.ct).strip(".") or not str(spec.labels).strip("."):
             self.host.show_error("Choose a CT and its label file or folder")
             return False
-        name = unique_name(self.doc.project, case_name(spec.ct))
+        missing = [p for p in (spec.ct, spec.labels) if not p.exists()]
+        if missing:  # said before an empty window makes a project for it
+            self.host.show_error(f"{missing[0]}: no such file or folder")
+            return False
+        if not ensure_folder(self.doc, self.host, self.files, "vertebrae", WRITTEN):
+            return False
+        root = self.doc.project.root
+        assert root is not None  # ensure_folder made sure
+        name = unique_name(self.doc.project, image_name(spec))
         worker = self.jobs.run(
             lambda: prepare_case_job(spec, root, name), f"Importing {name}…", self._on_prepared
         )
@@ -59,23 +74,17 @@ class ImportController(QObject):
         self.doc.reset.emit()
         self.doc.images_added_outside_undo()
         self.doc.set_current(report.image_id)
-        self.files.save()
-        levels = ", ".join(report.levels) or "no vertebra T1..L5"
-        self.host.show_status(f"Imported {report.name}: {levels}", 15000)
-        if report.warnings:
+        for note in report.notes:  # information only: the log, and the summary below
+            log.info("%s", note)
+        # said when the save has ended: shown before it, "Saved" replaced it unread
+        self.files.save(say=summary(report))
+        if report.warnings:  # what the user must look at: in view until dismissed
             self.host.show_error("; ".join(report.warnings))
 
 
-def refuse_untitled(doc: Document, host: WindowHost, what: str) -> bool:
-    """True, having said so in words, when the project is untitled or read-only: imports
-    write into the project's folder, which an untitled project does not have yet and a
-    read-only one is another window's."""
-    if doc.read_only:
-        host.show_error(doc.read_only)
-        return True
-    if doc.project.root is not None:
-        return False
-    host.show_error(
-        f"Save the project first (File > Save project as…): {what} into the project's folder"
-    )
-    return True
+def summary(report: CaseReport) -> str:
+    """'Imported sub-verse006: L4, L5 (left out: transitional: L6; note: …)'."""
+    levels = ", ".join(report.levels) or "no vertebra T1..L5"
+    extra = [f"left out: {reason}: {', '.join(v)}" for reason, v in report.left_out.items()]
+    extra += [f"note: {note}" for note in report.notes]
+    return f"Imported {report.name}: {levels}" + (f" ({'; '.join(extra)})" if extra else "")

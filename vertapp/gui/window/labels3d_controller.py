@@ -37,6 +37,7 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.labels3d_jobs import ExportChoice, export_labels_job, footprint_of, is_dicom
 from vertapp.gui.window.labels3d_process import LabelsProcess
+from vertapp.gui.window.last_folder import EXPORTS, remember_folder
 from vertapp.labels import ID_VERTEBRA
 
 DEBOUNCE_MS = 600  # a drag or brush stroke is many edits: run once it has settled
@@ -276,27 +277,42 @@ class Labels3DController(QObject):
         return self._ct is not None and is_dicom(self._ct.volume)
 
     def ask_export(self) -> None:
-        """File > Export 3D labels…: the dialog, then `export`."""
+        """File > Export 3D labels…: the dialog, then `export`; refused before the dialog
+        when there is nothing to export (it used to refuse only after OK)."""
         from vertapp.gui.window.labels3d_dialog import Export3DDialog
 
+        if self._refuse_export():
+            return
         root = self.doc.project.root
         dialog = Export3DDialog(self.host.dialog_parent(), root, self.can_seg())
         if dialog.exec() == Export3DDialog.DialogCode.Accepted:
-            self.export(dialog.choice())
+            choice = dialog.choice()
+            remember_folder(EXPORTS, choice.folder)
+            self.export(choice)
+
+    def _refuse_export(self) -> bool:
+        """True, having said why in words, when no export can start now."""
+        ct, rec = self._ct, self.doc.current
+        if ct is None or rec is None:
+            self.host.show_error(
+                "Export 3D labels needs a CT's MIP on screen with its CT (open a CT, "
+                "or a project image made from one)"
+            )
+        elif self.export_worker is not None:
+            self.host.show_error("An export of 3D labels is still running")
+        elif not footprint_of(rec, self.keep).any():
+            self.host.show_error("No vertebra masks (T1..L5) on this image to export")
+        else:
+            return False
+        return True
 
     def export(self, choice: ExportChoice) -> bool:
         """Write the 3D labels of the current masks (in a worker); False if not started."""
+        if self._refuse_export():
+            return False
         ct, rec = self._ct, self.doc.current
-        if ct is None or rec is None:
-            self.host.show_error("Export 3D labels needs the CT behind this MIP on screen")
-            return False
-        if self.export_worker is not None:
-            self.host.show_error("An export of 3D labels is still running")
-            return False
+        assert ct is not None and rec is not None  # _refuse_export made sure
         footprint = footprint_of(rec, self.keep)
-        if not footprint.any():
-            self.host.show_error("No vertebra masks (T1..L5) on this image to export")
-            return False
         there = [p.name for p in choice.paths() if p.exists()]
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
         if (

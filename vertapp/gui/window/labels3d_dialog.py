@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
 
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.window.labels3d_jobs import NIFTI_NAME, ExportChoice
-from vertapp.gui.window.save_dialog import start_folder
+from vertapp.gui.window.last_folder import EXPORTS, last_folder
 
 
 class Export3DDialog(QDialog):
     def __init__(self, parent: QWidget | None, folder: Path | None, dicom: bool) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export 3D labels")
-        self.folder = QLineEdit(str(folder or start_folder()))
+        # the project's folder, else where the last export went (never the working folder)
+        self.folder = QLineEdit(str(folder or last_folder(EXPORTS)))
         self.stem = QLineEdit(NIFTI_NAME)
         self.stem.setToolTip("File name without extension: NAME.nii.gz, NAME_centroids.json…")
         self.centroids = QCheckBox("VerSe centroids (JSON)")

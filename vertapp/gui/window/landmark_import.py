@@ -3,7 +3,9 @@ landmarks.csv, filenames.csv, images/) joins the open, saved project, one body p
 vertebra with its level (`vertapp.xray.landmark_import`, the CLI's `vertapp xray import`).
 
 The images are read, checked and copied in the window's job runner (progress, Cancel); the
-records and polygons are added on the GUI thread, and the project is saved.
+records and polygons are added on the GUI thread, and the project is saved. An empty
+window first gets a new radiograph project (vertebra parts, as `vertapp xray import`
+makes) in a folder the user names (`import_target.py`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.import_controller import refuse_untitled
+from vertapp.gui.window.import_target import ensure_folder, refuse_import
 from vertapp.gui.window.job_runner import JobRunner
+from vertapp.gui.window.last_folder import LANDMARKS, last_folder, remember_choice
 from vertapp.xray.landmark_import import add_landmarks, prepare_landmarks_job, vocabulary_of
 
 TIP = "A folder of radiographs with vertebra corner landmarks (AASCE layout): one body each"
+COPIED = "the radiographs are copied"
+NEW_PROJECT_LABELS = "parts"  # an empty window's new project: as `vertapp xray import`
 
 
 class LandmarkImport(QObject):
@@ -33,24 +38,27 @@ class LandmarkImport(QObject):
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
 
     def ask_import(self) -> None:
-        if self._refused():
+        """The folder, then `start` (which asks an empty window for a project folder)."""
+        if refuse_import(self.doc, self.host, COPIED):  # before the user looks for it
             return
         folder = QFileDialog.getExistingDirectory(
             self.host.dialog_parent(),
             "Landmark folder (landmarks.csv, filenames.csv, images/)",
-            str(self.doc.project.root),
+            last_folder(LANDMARKS),
         )
         if folder:
+            remember_choice(LANDMARKS, folder)
             self.start(Path(folder))
-
-    def _refused(self) -> bool:
-        return refuse_untitled(self.doc, self.host, "the radiographs are copied")
 
     def start(self, folder: Path) -> bool:
         """Import in the background; False (with a message) if it cannot start."""
+        if not folder.is_dir():  # said before an empty window makes a project for it
+            self.host.show_error(f"{folder}: no such folder")
+            return False
+        if not ensure_folder(self.doc, self.host, self.files, NEW_PROJECT_LABELS, COPIED):
+            return False
         root = self.doc.project.root
-        if root is None or self.doc.read_only:
-            return not self._refused()
+        assert root is not None  # ensure_folder made sure
         try:
             vocabulary = vocabulary_of(self.doc.project)
         except VertAppError as err:
@@ -74,11 +82,10 @@ class LandmarkImport(QObject):
         self.doc.images_added_outside_undo()
         if report.image_ids:
             self.doc.set_current(report.image_ids[0])
-        self.files.save()
-        self.host.show_status(
-            f"Imported {len(report.image_ids)} radiographs with {report.n_vertebrae} "
-            "vertebral bodies",
-            15000,
+        # said when the save has ended: shown before it, "Saved" replaced it unread
+        self.files.save(
+            say=f"Imported {len(report.image_ids)} radiographs with {report.n_vertebrae} "
+            "vertebral bodies"
         )
         if report.skipped:
             self.host.show_error(f"Not imported: {'; '.join(report.skipped)}")

@@ -226,9 +226,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.zoom_label = QLabel()
         self.zoom_label.setToolTip("Zoom of the image (wheel zooms at the cursor; F fits)")
-        self.annot.canvas.zoom_changed.connect(
-            lambda z: self.zoom_label.setText(f"Zoom {100 * z:.0f} %")
-        )
+        self.annot.canvas.zoom_text.connect(self.zoom_label.setText)  # "" with no image
         bar.addPermanentWidget(self.cursor_label)
         bar.addPermanentWidget(self.zoom_label)
         bar.addPermanentWidget(self.progress)

@@ -9,12 +9,14 @@ app's settings. Error messages still name the file they are about (the user must
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
+from vertapp.annotations.peek import image_kinds
 from vertapp.config import config_dir
 from vertapp.errors import VertAppError
 from vertapp.gui.document.open_jobs import classify
@@ -30,6 +32,8 @@ KIND_WORDS = {
     "volume": "CT volume",
     "radiograph": "radiograph",
 }
+IMAGE_KIND_WORDS = {"mip": "CT MIP", "radiograph": "X-ray"}  # as the project list says
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def settings() -> QSettings:
@@ -75,22 +79,67 @@ def anonymous(text: str, name: str, instead: str = "this project") -> str:
     return text.replace(name, instead) if name and hide_identifiers() else text
 
 
-def recent_files() -> list[str]:
-    value = settings().value("recent", [])
+def _listed(key: str) -> list[str]:
+    value = settings().value(key, [])
     return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
 
 
+def recent_files() -> list[str]:
+    return _listed("recent")
+
+
+def recent_opened() -> dict[str, float]:
+    """When each recent entry was last opened (epoch seconds), where that was kept."""
+    times = _listed("recent_opened")  # one per entry of "recent", in its order
+    return {p: float(t) for p, t in zip(recent_files(), times, strict=False) if t.isdigit()}
+
+
 def remember_recent(path: str) -> None:
-    items = [p for p in recent_files() if p != path]
-    settings().setValue("recent", [path, *items][:MAX_RECENT])
+    opened = recent_opened()
+    opened[path] = time.time()
+    kept = [path, *(p for p in recent_files() if p != path)][:MAX_RECENT]
+    settings().setValue("recent", kept)
+    settings().setValue("recent_opened", [f"{opened.get(p, 0):.0f}" for p in kept])
+
+
+def opened_words(when: float) -> str:
+    """ "opened 29 Nov 14:05" (the year instead of the time when it is not this one)."""
+    t = time.localtime(when)
+    day = f"{t.tm_mday} {MONTHS[t.tm_mon - 1]}"  # not %b: the locale's, in an English menu
+    if t.tm_year != time.localtime().tm_year:
+        return f"opened {day} {t.tm_year}"
+    return f"opened {day} {t.tm_hour:02d}:{t.tm_min:02d}"
+
+
+def project_words(path: str | Path) -> list[str]:
+    """["4 images", "CT MIP + X-ray"] from the project's own file; [] if unreadable."""
+    kinds = image_kinds(path)
+    if kinds is None:
+        return []
+    count = f"{len(kinds)} image" + ("" if len(kinds) == 1 else "s")
+    shown = [words for kind, words in IMAGE_KIND_WORDS.items() if kind in kinds]
+    return [count, " + ".join(shown)] if shown else [count]
+
+
+def recent_words(path: str, opened: float | None) -> str:
+    """A recent entry with names hidden: what it is and holds, when it was opened. Six
+    projects all read "project folder" before; still no folder or file name."""
+    words = [kind_words(path)]
+    if words[0] == KIND_WORDS["project"]:
+        words += project_words(path)
+    if opened:
+        words.append(opened_words(opened))
+    return " · ".join(words)
 
 
 def fill_recent(menu: QMenu, open_path: Any) -> None:
     """The recent-files menu: names and full paths only when identifiers are shown."""
     menu.clear()
     hide = hide_identifiers()
+    opened = recent_opened() if hide else {}
     for n, path in enumerate(recent_files(), start=1):
-        act = menu.addAction(f"&{n % 10}  {kind_words(path)}" if hide else display_name(path))
+        words = f"&{n % 10}  {recent_words(path, opened.get(path))}" if hide else ""
+        act = menu.addAction(words or display_name(path))
         if not hide:
             act.setToolTip(path)
         act.triggered.connect(lambda _c=False, p=path: open_path(p))

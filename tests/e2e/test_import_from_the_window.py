@@ -1,0 +1,182 @@
+"""File > Import labelled CT… and Import landmark radiographs… as a user meets them
+(UX audit, round 10): an empty window can start an import (it asked to "Save the project
+first" while Save as was greyed out); the import summary is still in the status bar once
+the save has ended (the "Saved" replaced it); a CT named only by its patient's folder is
+listed under a digest; a reader's note is no warning box; the dialog can browse to a
+folder and shows a whole path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.unit.xray.test_landmarks import NAMES, _dataset
+from vertapp.annotations import store
+from vertapp.ctimport import CaseSpec
+
+pytestmark = pytest.mark.gui
+
+VERSE = Path(__file__).resolve().parents[1] / "data" / "verse"
+CT = VERSE / "sub-verse006_ct.nii.gz"  # float voxels: the reader rounds them (a note)
+LABELS = VERSE / "sub-verse006_seg-vert_msk.nii.gz"
+PATIENT = "DOE_JOHN"
+
+
+def _new_project_dialog(monkeypatch, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """Save as's folder dialog answers `folder`; returns the titles it was asked with."""
+    from vertapp.gui.window import save_dialog
+
+    asked: list[str] = []
+
+    def answer(parent, title, start, filters, options=None):  # type: ignore[no-untyped-def]
+        asked.append(title)
+        return str(folder), ""
+
+    monkeypatch.setattr(save_dialog.QFileDialog, "getSaveFileName", answer)
+    return asked
+
+
+def _import_dialog_gives(monkeypatch, spec: CaseSpec) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window.import_dialog import ImportCTDialog
+
+    monkeypatch.setattr(ImportCTDialog, "exec", lambda self: ImportCTDialog.DialogCode.Accepted)
+    monkeypatch.setattr(ImportCTDialog, "spec", lambda self: spec)
+
+
+def _wait_for_import(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not window.busy(), timeout=120_000)
+    qtbot.wait(50)  # the worker's outcome slots run after its done mark
+    window.files.wait_for_save()
+
+
+def _status(window) -> str:  # type: ignore[no-untyped-def]
+    return str(window.statusBar().currentMessage())
+
+
+def test_an_empty_window_imports_a_ct_into_a_new_project_folder(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "new project"
+    asked = _new_project_dialog(monkeypatch, folder)
+    _import_dialog_gives(monkeypatch, CaseSpec(CT, LABELS))
+    assert window.doc.project.root is None and not window.doc.image_ids
+    window.act_import_ct.trigger()  # File > Import labelled CT…
+    _wait_for_import(qtbot, window)
+    assert "Save the project first" not in window._last_error
+    assert len(asked) == 1  # the new project's folder was asked for, once
+    assert window.doc.project.root == folder
+    saved = store.load_project(folder)
+    (image,) = saved.images.values()
+    assert image.file_name.endswith("sub-verse006_mip.png") and saved.label_set == "vertebrae"
+    assert not window.doc.modified
+
+
+def test_the_import_summary_outlives_the_save_and_a_note_is_no_warning(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window.files_controller import FilesController
+
+    saved_words: list[str] = []
+    real = FilesController._saved
+    monkeypatch.setattr(
+        FilesController, "_saved", lambda self: (real(self), saved_words.append(_status(window)))
+    )
+    window.open_path(small_project)
+    qtbot.waitUntil(lambda: len(window.doc.image_ids) == 1, timeout=20_000)
+    assert window.importer.start(CaseSpec(CT, LABELS))
+    _wait_for_import(qtbot, window)
+    shown = saved_words[-1]  # what the status bar says once the import is saved
+    assert "Imported sub-verse006: L4, L5" in shown and "Saved" in shown, saved_words
+    assert "rounded to whole HU" in shown  # the reader's note, said with the summary
+    assert window._last_error == ""  # no warning box for a note
+    assert not window.warning_bar.isVisible()
+
+
+def test_a_ct_in_a_patient_folder_is_listed_and_saved_under_a_digest(
+    qtbot, window, small_project, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.annotations.coco import project_to_coco
+
+    case = tmp_path / "phi" / PATIENT
+    case.mkdir(parents=True)
+    shutil.copy(CT, case / "ct.nii.gz")
+    shutil.copy(LABELS, case / "seg.nii.gz")
+    window.open_path(small_project)
+    qtbot.waitUntil(lambda: len(window.doc.image_ids) == 1, timeout=20_000)
+    assert window.importer.start(CaseSpec(case / "ct.nii.gz", case / "seg.nii.gz"))
+    _wait_for_import(qtbot, window)
+    assert len(window.doc.image_ids) == 2
+    rows = [window.panel.model.index(r).data() for r in range(2)]
+    assert not any(PATIENT in str(row) for row in rows), rows
+    assert PATIENT not in _status(window) and PATIENT not in window.windowTitle()
+    assert not any(PATIENT in p.name for p in small_project.rglob("*"))
+    assert PATIENT not in (small_project / "project.json").read_text()
+    assert PATIENT not in json.dumps(project_to_coco(store.load_project(small_project)))
+
+
+def test_an_empty_window_imports_landmark_radiographs_into_a_new_project(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    from vertapp.gui.window.files_controller import FilesController
+
+    dataset = _dataset(tmp_path / "aasce")
+    folder = tmp_path / "films project"
+    _new_project_dialog(monkeypatch, folder)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(dataset))
+    saved_words: list[str] = []
+    real = FilesController._saved
+    monkeypatch.setattr(
+        FilesController, "_saved", lambda self: (real(self), saved_words.append(_status(window)))
+    )
+    action = next(
+        a
+        for a in window.findChildren(type(window.act_save))
+        if a.text() == "Import landmark radio&graphs…"
+    )
+    action.trigger()
+    qtbot.waitUntil(lambda: len(window.doc.image_ids) == len(NAMES), timeout=30_000)
+    window.files.wait_for_save()
+    assert "Save the project first" not in window._last_error
+    saved = store.load_project(folder)
+    assert saved.label_set == "parts" and len(saved.images) == len(NAMES)
+    assert f"Imported {len(NAMES)} radiographs" in saved_words[-1], saved_words
+    assert "Saved" in saved_words[-1]
+
+
+def test_cancelling_the_new_project_folder_imports_nothing(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window import save_dialog
+
+    monkeypatch.setattr(save_dialog.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    assert not window.importer.start(CaseSpec(CT, LABELS))
+    assert window.doc.project.root is None and not window.busy()
+
+
+def test_the_import_dialog_browses_to_folders_and_shows_whole_paths(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from vertapp.gui.window.import_dialog import ImportCTDialog
+
+    dicom = tmp_path / "exports" / "a DICOM series"
+    segmentations = tmp_path / "exports" / "segmentations"
+    dialog = ImportCTDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.minimumWidth() >= 600  # it opened 336 px wide: every path was cut
+    folder_buttons = [b for b in dialog.findChildren(QPushButton) if b.text() == "Folder…"]
+    assert len(folder_buttons) == 2  # the CT (a DICOM folder) and the labels (TotalSeg)
+    answers = iter([str(dicom), str(segmentations)])
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: next(answers))
+    for button in folder_buttons:
+        button.click()
+    assert (dialog.ct.text(), dialog.labels.text()) == (str(dicom), str(segmentations))
+    dialog.name.setText("case 12")
+    spec = dialog.spec()
+    assert (spec.ct, spec.labels, spec.name) == (dicom, segmentations, "case 12")

@@ -1,0 +1,49 @@
+"""Where an import goes: the open project's folder, or a new project made for it.
+
+Imports write into the project's folder (a labelled CT's volume and MIP, a landmark
+folder's radiographs). An empty window has none, and used to answer "Save the project
+first (File > Save project as…)" while Save as was greyed out with nothing to save: a
+dead end. Now it asks for a new project folder right there (the Save as folder dialog)
+and creates an empty project in it, which the import then fills.
+"""
+
+from __future__ import annotations
+
+from vertapp.annotations.model import Project
+from vertapp.gui.document.document import Document
+from vertapp.gui.window.files_controller import FilesController
+from vertapp.gui.window.host import WindowHost
+from vertapp.gui.window.save_dialog import ask_new_project_folder
+
+
+def refuse_import(doc: Document, host: WindowHost, what: str) -> bool:
+    """True, having said why, when the open project cannot take an import: read-only
+    (another window's), or an untitled scan that must be saved first (Save as is
+    enabled then, and keeps the scan). An empty window is no refusal: see `ensure_folder`."""
+    if doc.read_only:
+        host.show_error(doc.read_only)
+        return True
+    if doc.project.root is not None or not doc.image_ids:
+        return False
+    host.show_error(
+        f"Save the project first (File > Save project as…): {what} into the project's folder"
+    )
+    return True
+
+
+def ensure_folder(
+    doc: Document, host: WindowHost, files: FilesController, label_set: str, what: str
+) -> bool:
+    """True when the open project has a folder to import into; an empty window asks for
+    a new project folder and creates an empty `label_set` project there (False:
+    refused, cancelled, or the folder could not be written, said in words)."""
+    if refuse_import(doc, host, what):
+        return False
+    if doc.project.root is not None:
+        return True
+    folder = ask_new_project_folder(host.dialog_parent())
+    if folder is None:
+        return False
+    doc.set_project(Project(label_set=label_set), "")
+    # Save as's own path: a folder holding a project is refused, a failure leaves none
+    return files.save(folder, wait=True) and doc.project.root is not None
