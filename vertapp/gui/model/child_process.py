@@ -90,7 +90,7 @@ def run_in_process(
         receiver.close()
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Let the window's process win the CPU when both want it (training is a batch job)."""
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):  # not allowed here: run at normal priority
@@ -108,7 +108,22 @@ def _child(
         except (BrokenPipeError, EOFError, OSError):  # the GUI went away: nobody listens
             cancel.set()
 
-    _lower_priority()
+    lower_priority()
+    try:
+        drive(send, cancel, target, args, threads)
+    finally:
+        sender.close()
+
+
+def drive(
+    send: Callable[[tuple], None],
+    cancel: Any,
+    target: Callable[..., Job[Any]],
+    args: tuple,
+    threads: Any,
+) -> None:
+    """In a child: run `target(*args)`, sending its events and then exactly one of
+    ("done", value), ("error", text), ("cancelled",)."""
     if threads:
         import torch
 
@@ -133,5 +148,3 @@ def _child(
     except Exception as err:  # a bug: say what it was in one line, keep the traceback in the log
         traceback.print_exc()
         send(("error", f"Unexpected error: {type(err).__name__}: {err}"))
-    finally:
-        sender.close()

@@ -14,12 +14,17 @@ import numpy as np
 
 from vertapp.annotations.model import Project
 from vertapp.gui.model.child_process import run_in_process
+from vertapp.gui.model.warm_process import WarmProcess
 from vertapp.jobs import Job
 from vertapp.review.prediction import PredictRun, model_id_of, predict_job_from_snapshots
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 from vertapp.review.training import TrainRequest, torch_threads, train_job_from_snapshots
 from vertapp.xray.predict_images import RadiographRun, predict_radiographs_job
 from vertapp.xray.snapshot_training import radiograph_train_job
+
+# Predictions share one child kept warm between runs (imports paid once per session);
+# training keeps a fresh child per run (its memory goes back when the run ends).
+PREDICTIONS = WarmProcess()
 
 
 def project_train_factory(project: Project, pending: dict[int, np.ndarray] | None = None):
@@ -40,7 +45,7 @@ def predict_in_process(
     model_path: Path,
     images: list[ImageSnapshot],
     score_floor: float,
-    runner: Callable[..., Job[Any]] = run_in_process,
+    runner: Callable[..., Job[Any]] = PREDICTIONS.run,
 ) -> Job[PredictRun]:
     """The PredictPanel's default job: prediction in a child process (see child_process.py).
 
