@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from vertapp.config import config_dir
 from vertapp.gui.model.axial_focus import show_on_axial
@@ -68,10 +75,16 @@ class ModelWorkflow(QObject):
         self.review_panel = ReviewPanel(doc)
         self.compare_panel = ComparePanel(doc)
         self.train_dialog: TrainDialog | None = None
-        box = QSplitter(Qt.Orientation.Vertical)
-        box.addWidget(self.predict_panel)
-        box.addWidget(self.review_panel)
-        box.setStretchFactor(1, 1)
+        # A box layout, not a splitter: a splitter keeps the predict panel at the height it
+        # had and ignores that wrapped text needs more lines, so after a run its two lines
+        # of words were drawn over each other at 1280 px; the layout gives the panel the
+        # height its text needs at the dock's width and the review list the rest.
+        box = QWidget()
+        stack = QVBoxLayout(box)
+        stack.setContentsMargins(0, 0, 0, 0)
+        self.predict_panel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        stack.addWidget(self.predict_panel)
+        stack.addWidget(self.review_panel, 1)
         # Scroll areas: the panels' natural widths must not force the window wider.
         self.review_dock = window.add_dock_panel(_scrolled(box), "Predict and review", RIGHT)
         self.compare_dock = window.add_dock_panel(
