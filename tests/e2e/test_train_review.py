@@ -163,9 +163,10 @@ def test_train_from_dialog_to_completion_keeps_window_responsive(
     iterations = (
         dialog.last_progress.data.get("iteration") or dialog.loss_plot.series("total")[0][-1]
     )
-    assert dialog.loss_plot.curve_points("total") == int(iterations) >= 1
-    assert dialog.loss_plot.curve_points("loss_mask") == int(iterations)
-    assert dialog.loss_plot.dice_points() == 1
+    plot = dialog.loss_plot  # the last points land on the plot's next ticks
+    qtbot.waitUntil(lambda: plot.curve_points("total") == int(iterations) >= 1, timeout=5000)
+    assert plot.curve_points("loss_mask") == int(iterations)
+    qtbot.waitUntil(lambda: plot.dice_points() == 1, timeout=5000)
     assert dialog.progress_bar.value() == 1000
     assert load_checkpoint(tmp_path / "m.pt").epoch == 1
     print(

@@ -188,8 +188,12 @@ class LossPlot(QWidget):
         self.dice_view = SteppedView(self.dice_plot)
         self.dice_view.show(_DICE_EPOCHS, _DICE_RANGE)
         self.dice_plot.getPlotItem().getAxis("bottom").setTickSpacing(1.0, 1.0)
+        # One point below the view, never seen: the first symbol pyqtgraph paints costs
+        # ~30-40 ms (its symbol atlas), which the first epoch's Dice point paid on the GUI
+        # thread while training ran; painted with the dialog instead. `clear()` (a run's
+        # start) and the first real point replace it.
         self._dice_curve = self.dice_plot.plot(
-            [], [], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
+            [0.75], [-1.0], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
         self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self._layout.setContentsMargins(0, 0, 0, 0)
