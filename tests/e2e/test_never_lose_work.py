@@ -7,7 +7,7 @@ import pytest
 from mouse_driver import click
 from PySide6.QtWidgets import QMessageBox
 
-from tests.e2e.window_driver import leave_as_killed
+from tests.e2e.window_driver import leave_as_killed, new_window
 from tests.e2e.window_driver import open_and_wait as _open
 
 pytestmark = pytest.mark.gui
@@ -31,23 +31,13 @@ def radiograph_png(tmp_path):  # type: ignore[no-untyped-def]
     return path
 
 
-def _new_window(qtbot):  # type: ignore[no-untyped-def]
-    from vertapp.gui.window.main_window import MainWindow
-
-    win = MainWindow()
-    win.setProperty("headless", True)
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
 def test_journal_recovers_edits_after_a_crash(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
     _draw_triangle(qtbot, window)
     assert len(window.doc.current.instances) == 2
     # crash: the window never closes; the journal on disk is all that is left
     leave_as_killed(window)
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     asked = []
     monkeypatch.setattr(second, "ask", lambda *a: asked.append(a[0]) or Button.Yes)
     _open(qtbot, second, small_project)
@@ -65,7 +55,7 @@ def test_declining_recovery_drops_the_journal(qtbot, window, small_project, monk
     _open(qtbot, window, small_project)
     _draw_triangle(qtbot, window)
     leave_as_killed(window)
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     monkeypatch.setattr(second, "ask", lambda *a: Button.No)
     _open(qtbot, second, small_project)
     assert len(second.doc.current.instances) == 1
@@ -80,7 +70,7 @@ def test_untitled_work_is_autosaved_and_offered_back(
     _draw_triangle(qtbot, window)
     assert window.doc.autosave()
     assert not window.doc.autosave()  # nothing new since
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     monkeypatch.setattr(second, "ask", lambda *a: Button.Yes)
     _open(qtbot, second, radiograph_png)
     (inst,) = second.doc.current.instances
@@ -108,7 +98,7 @@ def test_untitled_autosave_is_anonymous_per_file_and_gone_once_saved(
     other = tmp_path / "elsewhere" / radiograph_png.name
     other.parent.mkdir()
     Image.fromarray(np.full((80, 60), 7, np.uint8)).save(other)
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     monkeypatch.setattr(second, "ask", lambda *a: pytest.fail("offered another file's edits"))
     _open(qtbot, second, other)
     assert second.doc.current.instances == [] and not second.isWindowModified()
@@ -223,7 +213,7 @@ def test_failed_recovery_keeps_the_edits_and_says_where(
     other = store.load_project(small_project)
     other.images[1].instances[0].label = "L5"
     (small_project / "project.json").write_bytes(store.dumps_project(other))
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     asked = _answer(second, monkeypatch, recover=Button.Yes)
     _open(qtbot, second, small_project)
     assert asked == ["Recover unsaved edits?"]
@@ -250,7 +240,7 @@ def test_recovery_in_doubt_replays_over_the_backup_and_says_so(
     store.atomic_write_bytes(
         main, store.dumps_project(other), backup=small_project / "project.json.bak"
     )
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     _answer(second, monkeypatch, recover=Button.Yes)
     _open(qtbot, second, small_project)
     assert "changed by another program" in second._last_error  # told, not silent

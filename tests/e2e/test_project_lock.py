@@ -14,6 +14,7 @@ import pytest
 from mouse_driver import click
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.window_driver import new_window
 from tests.e2e.window_driver import open_and_wait as _open
 from tests.unit.lock_holder import holding, kill
 from vertapp.annotations import recovery, store
@@ -48,16 +49,6 @@ def _answer(window, monkeypatch, **answers):  # type: ignore[no-untyped-def]
 
 def _journal(folder: Path) -> bytes:
     return (folder / store.STATE_DIR / store.JOURNAL_FILE).read_bytes()
-
-
-def _new_window(qtbot):  # type: ignore[no-untyped-def]
-    from vertapp.gui.window.main_window import MainWindow
-
-    win = MainWindow()
-    win.setProperty("headless", True)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def test_unattended_open_of_a_project_in_use_is_read_only_and_touches_nothing(
@@ -171,7 +162,7 @@ def test_a_window_whose_project_was_taken_over_leaves_the_journal_when_it_closes
     with Discard, used to delete the journal that now protects the second's edits."""
     _open(qtbot, window, small_project)
     _draw_triangle(qtbot, window)
-    second = _new_window(qtbot)
+    second = new_window(qtbot)
     asked = _answer(second, monkeypatch, in_use=Button.Ignore)
     _open(qtbot, second, small_project)
     assert [title for title, _ in asked] == [IN_USE]

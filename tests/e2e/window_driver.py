@@ -34,3 +34,14 @@ def leave_as_killed(window: Any) -> None:
     info = json.loads(path.read_text())
     info.update(pid=ended.pid, token="killed")
     path.write_text(json.dumps(info))
+
+
+def new_window(qtbot: Any) -> Any:
+    """A second main window, shown, closed by pytest-qt at the end of the test."""
+    from vertapp.gui.window.main_window import MainWindow
+
+    win = MainWindow()
+    win.setProperty("headless", True)
+    qtbot.addWidget(win)
+    win.show()
+    return win

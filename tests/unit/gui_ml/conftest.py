@@ -19,3 +19,14 @@ def review_doc(qtbot):
     doc.set_project(project, "test", pending=pending)
     doc.set_current(1)
     return doc
+
+
+@pytest.fixture
+def panel(qtbot, review_doc):
+    """A review panel on `review_doc`, at threshold 0.5."""
+    from vertapp.gui.model.review_panel import ReviewPanel
+
+    p = ReviewPanel(review_doc)
+    qtbot.addWidget(p)
+    p.set_threshold(0.5)
+    return p

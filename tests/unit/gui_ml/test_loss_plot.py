@@ -52,10 +52,11 @@ def test_timer_redraws(qtbot) -> None:
     plot.redraw(max_new_curves=1)  # what one timer tick does: one new curve (+ legend row)
     assert plot.curve_points("a") == 1 and plot.curve_points("b") == 0
     assert plot.loss_view.range == before  # the view is re-ranged on a tick of its own
-    # The timer adds the others on its next ticks (b, c and the summed total), then ranges
-    # the view to them: log10 of 1..6 (the total) within the y range.
-    qtbot.waitUntil(lambda: plot.curve_points("total") == 1, timeout=3000)
-    assert plot.curve_points("b") == plot.curve_points("c") == 1
+    # The timer adds the others on its next ticks (b and c; the summed total's curve exists
+    # from the start), then ranges the view to them: log10 of 1..6 (the total) in the range.
+    qtbot.waitUntil(
+        lambda: all(plot.curve_points(n) == 1 for n in ("b", "c", "total")), timeout=3000
+    )
     qtbot.waitUntil(lambda: plot.loss_view.range != before, timeout=3000)
     (_, _), (y0, y1) = plot.loss_view.range
     assert y0 <= 0.0 and np.log10(6.0) <= y1
@@ -110,13 +111,14 @@ def _feed(plot: LossPlot, iterations: range) -> None:
 
 
 def _wheel(qtbot, widget, delta: int) -> None:
-    """A real mouse-wheel zoom in the middle of a pyqtgraph plot."""
+    """A real mouse-wheel zoom in the middle of a pyqtgraph plot's data area."""
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
     viewport = widget.viewport()
-    pos = QPointF(viewport.width() / 2, viewport.height() / 2)
+    vb = widget.getPlotItem().vb  # not the widget's middle: that may be the legend
+    pos = QPointF(widget.mapFromScene(vb.mapToScene(vb.boundingRect().center())))
     event = QWheelEvent(
         pos,
         viewport.mapToGlobal(pos),

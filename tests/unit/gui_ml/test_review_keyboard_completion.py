@@ -16,14 +16,6 @@ from vertapp.review import completion, decisions
 from vertapp.review import status as rv
 
 
-@pytest.fixture
-def panel(qtbot, review_doc):
-    p = ReviewPanel(review_doc)
-    qtbot.addWidget(p)
-    p.set_threshold(0.5)
-    return p
-
-
 def select(panel: ReviewPanel, instance_id: int) -> None:
     panel.table.clearSelection()
     panel.table.selectRow(panel._row_ids.index(instance_id))

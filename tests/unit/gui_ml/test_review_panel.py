@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from vertapp.gui.model.review_panel import ReviewPanel
 from vertapp.review import status as rv
 
@@ -11,14 +9,6 @@ from vertapp.review import status as rv
 def select(panel: ReviewPanel, instance_id: int) -> None:
     panel.table.clearSelection()
     panel.table.selectRow(panel._row_ids.index(instance_id))
-
-
-@pytest.fixture
-def panel(qtbot, review_doc):
-    p = ReviewPanel(review_doc)
-    qtbot.addWidget(p)
-    p.set_threshold(0.5)
-    return p
 
 
 def test_table_lists_instances_with_order_note(panel) -> None:

@@ -38,6 +38,9 @@ PLAIN_NAMES = {
     "loss_ce": "cross-entropy",
     "loss_dice": "Dice",
 }
+# The terms of every Mask R-CNN run (all presets) and their total: the legend's rows.
+PLAIN_NAMES_MASK_RCNN = ("total", "loss_classifier", "loss_box_reg", "loss_mask",
+                         "loss_objectness", "loss_rpn_box_reg")  # fmt: skip
 LEGEND_COLUMNS = 2
 # Narrower than this (the training dialog at its default 1200 px gives ~520), the Dice plot
 # goes under the loss plot: side by side, the loss plot had ~300 px for its curves, title
@@ -195,6 +198,10 @@ class LossPlot(QWidget):
         self._dice_curve = self.dice_plot.plot(
             [0.75], [-1.0], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
+        # The total's curve exists before any run: the first curve painted cost ~28 ms
+        # (pyqtgraph's first path and legend text), paid with the dialog instead of in a
+        # tick of the run; `clear()` keeps it, emptied.
+        self._new_curve(TOTAL)
         self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.loss_plot, 3)
@@ -211,6 +218,12 @@ class LossPlot(QWidget):
             item.layout.removeItem(item.legend)
             self.loss_plot.scene().removeItem(item.legend)
         legend = pg.LegendItem(colCount=columns, labelTextColor=(40, 40, 40))
+        # Room for a Mask R-CNN run's rows from the start: a legend that grew by a row as
+        # each loss term arrived shrank the plot's view, and every such resize re-laid out
+        # and repainted the plot, up to 70 ms of the GUI thread while training ran.
+        probe = pg.LabelItem("Xg")
+        row = probe.itemRect().height() + legend.layout.verticalSpacing() + 4
+        legend.setMinimumHeight(row * (math.ceil(len(PLAIN_NAMES_MASK_RCNN) / columns) + 0.5))
         item.layout.addItem(legend, 4, 1)
         item.legend = legend  # plot(name=...) adds its row here
         for curve in self._curves.values():
@@ -281,13 +294,14 @@ class LossPlot(QWidget):
     def clear(self) -> None:
         self._series.clear()
         self._dice = Series(64)
-        for curve in self._curves.values():
-            self.loss_plot.removeItem(curve)
-        self._curves.clear()
+        others = [name for name in self._curves if name != TOTAL]
+        for name in others:  # the total's curve stays, emptied (see __init__)
+            self.loss_plot.removeItem(self._curves.pop(name))  # its legend row goes too
+        if TOTAL in self._curves:
+            self._curves[TOTAL].setData([], [])
+        if others:  # rows taken out of a pyqtgraph legend leave holes: lay it out anew
+            self._legend_below(self._legend_columns or LEGEND_COLUMNS)
         self._dice_curve.setData([], [])
-        legend = self.loss_plot.plotItem.legend
-        if legend is not None:
-            legend.clear()
         self._dirty = self._dice_dirty = False
         self.loss_view.resume()
         self.dice_view.resume()
@@ -355,7 +369,8 @@ class LossPlot(QWidget):
         return (x0 - xpad, x1 + xpad), (y0 - ypad, y1 + ypad)
 
     def _new_curve(self, name: str) -> pg.PlotDataItem:
-        color = "#000000" if name in (TOTAL, "loss") else _PALETTE[len(self._curves) % 7]
+        terms = sum(n not in (TOTAL, "loss") for n in self._curves)
+        color = "#000000" if name in (TOTAL, "loss") else _PALETTE[terms % 7]
         width = 2 if name in (TOTAL, "loss") else 1
         curve = self.loss_plot.plot(
             [], [], pen=pg.mkPen(color, width=width), name=plain_name(name), connect="finite"
