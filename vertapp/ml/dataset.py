@@ -80,6 +80,12 @@ def read_coco(path: Path) -> dict[str, Any]:
     return dict(_LAST_READ[key])
 
 
+def forget_reads() -> None:
+    """Free the kept read: a training run's start reads its dataset several times, then
+    never again, and on a 73 MB project the parsed copy held ~236 MiB all run long."""
+    _LAST_READ.clear()
+
+
 def _coco_bytes(path: Path) -> bytes:
     """The file's bytes, refused as `read_json` refuses them (not a file, too large)."""
     try:

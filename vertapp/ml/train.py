@@ -33,6 +33,7 @@ from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
 from vertapp.ml.dataset import (
     Sample,
     class_names_from_coco,
+    forget_reads,
     images_to_review,
     load_samples,
     read_coco,
@@ -396,6 +397,7 @@ def _train(
     n_real = len(train_s)
     if phantoms is not None:
         train_s = train_s + _samples(phantoms, cfg)
+    forget_reads()  # nothing reads the dataset again: its parsed copy need not stay
     if not train_s or not any(len(s.labels) for s in train_s):
         raise TrainingError("no annotated training images in the dataset")
     ds = ViewDataset(train_s, cfg, n_real=n_real if phantoms is not None else None)
