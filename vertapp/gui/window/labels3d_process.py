@@ -16,10 +16,8 @@ back cropped to the rays' box (the rest is 0) to keep the pipe short. No Qt here
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing as mp
-import os
 import threading
 import traceback
 from dataclasses import replace
@@ -29,12 +27,12 @@ import numpy as np
 
 from vertapp.backproject import BackProjection, BackProjector
 from vertapp.errors import VertAppError
+from vertapp.gui.model.child_process import lower_priority
 from vertapp.jobs import Job, Progress
 
 log = logging.getLogger(__name__)
 HEARTBEAT = Progress("heartbeat")  # while waiting: lets a cancel be noticed
 POLL_S = 0.1
-CHILD_NICE = 10
 
 
 class ChildGone(VertAppError):
@@ -153,7 +151,7 @@ class _Cancelled(Exception):
 
 def _serve(conn: Any, cancel: Any) -> None:
     """The child: answer requests one by one until "stop" or the window goes away."""
-    _lower_priority()
+    lower_priority()
     state: dict[str, Any] = {"projector": None, "last": None}
     while True:
         try:
@@ -186,13 +184,6 @@ def _answer(state: dict[str, Any], kind: str, rid: int, args: list, cancel: Any)
     except Exception as err:  # a bug: one line to the window, the traceback to the log
         traceback.print_exc()
         return ("error", rid, f"Unexpected error: {type(err).__name__}: {err}")
-
-
-def _lower_priority() -> None:
-    """Let the window's process win the CPU when both want it (a busy 2-core machine)."""
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):  # not allowed here: run at normal priority
-            os.nice(CHILD_NICE)
 
 
 def _drive(job: Job[Any], rid: int, cancel: Any) -> Any:
