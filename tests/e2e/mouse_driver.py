@@ -57,3 +57,12 @@ def double_click(qtbot, canvas: ImageCanvas, x: float, y: float) -> None:  # typ
     _send(vp, QMouseEvent.Type.MouseButtonDblClick, p, LEFT, LEFT)
     _send(vp, QMouseEvent.Type.MouseButtonRelease, p, LEFT, none)
     qtbot.wait(5)
+
+
+def draw_triangle(qtbot, window, x0: int = 10) -> None:  # type: ignore[no-untyped-def]
+    """Draw a triangle with the polygon tool at image x = `x0`..`x0` + 30, as a user clicks."""
+    window.act_draw.trigger()
+    for x, y in ((x0, 10), (x0 + 30, 10), (x0 + 30, 40)):
+        click(qtbot, window.annot.canvas, x, y)
+    window.act_finish.trigger()
+    window.act_select.trigger()

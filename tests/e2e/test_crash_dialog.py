@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mouse_driver import click
+from mouse_driver import draw_triangle
 from PySide6.QtWidgets import QMessageBox
 
 from tests.e2e.window_driver import open_and_wait as _open
@@ -48,14 +48,6 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     return seen
 
 
-def _draw_triangle(qtbot, window, x0: int = 10) -> None:  # type: ignore[no-untyped-def]
-    window.act_draw.trigger()
-    for x, y in ((x0, 10), (x0 + 30, 10), (x0 + 30, 40)):
-        click(qtbot, window.annot.canvas, x, y)
-    window.act_finish.trigger()
-    window.act_select.trigger()
-
-
 def _crash_in_a_slot(window) -> None:  # type: ignore[no-untyped-def]
     """A menu command whose slot raises, triggered as a click would (PySide6 hands the
     exception to sys.excepthook and returns)."""
@@ -79,7 +71,7 @@ def test_slot_exception_shows_the_dialog_and_keeps_the_journal(
     qtbot, window, small_project, log_file, shown
 ) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     window.setProperty("headless", False)  # a user at the screen: the dialog is shown
     hook = install_crash_handler(window.doc, window)
     try:
@@ -100,7 +92,7 @@ def test_slot_exception_shows_the_dialog_and_keeps_the_journal(
     assert store.has_recovery(small_project)
     assert len(store.recover(small_project).images[1].instances) == 2
     # ...and the window goes on journalling the edits made after it.
-    _draw_triangle(qtbot, window, x0=60)
+    draw_triangle(qtbot, window, x0=60)
     assert len(store.recover(small_project).images[1].instances) == 3
 
 
@@ -108,7 +100,7 @@ def test_untitled_scan_is_autosaved_before_the_dialog(
     qtbot, window, radiograph_png, shown, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, radiograph_png)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     autosave = window.doc.untitled_autosave_dir() / store.PROJECT_FILE
     assert not autosave.exists()  # the 30 s timer has not run yet
     written_before_dialog = []
@@ -142,7 +134,7 @@ def test_failed_autosave_says_to_save_under_a_new_name(
     qtbot, window, radiograph_png, shown, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, radiograph_png)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
 
     def disk_full(doc) -> None:  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")

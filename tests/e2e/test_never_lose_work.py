@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mouse_driver import click
+from mouse_driver import draw_triangle
 from PySide6.QtWidgets import QMessageBox
 
 from tests.e2e.window_driver import leave_as_killed, new_window
@@ -12,14 +12,6 @@ from tests.e2e.window_driver import open_and_wait as _open
 
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
-
-
-def _draw_triangle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    window.act_draw.trigger()
-    for x, y in ((10, 10), (40, 10), (40, 40)):
-        click(qtbot, window.annot.canvas, x, y)
-    window.act_finish.trigger()
-    window.act_select.trigger()
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def radiograph_png(tmp_path):  # type: ignore[no-untyped-def]
 
 def test_journal_recovers_edits_after_a_crash(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert len(window.doc.current.instances) == 2
     # crash: the window never closes; the journal on disk is all that is left
     leave_as_killed(window)
@@ -53,7 +45,7 @@ def test_declining_recovery_drops_the_journal(qtbot, window, small_project, monk
     from vertapp.annotations import store
 
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     leave_as_killed(window)
     second = new_window(qtbot)
     monkeypatch.setattr(second, "ask", lambda *a: Button.No)
@@ -67,7 +59,7 @@ def test_untitled_work_is_autosaved_and_offered_back(
 ) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, radiograph_png)
     assert window.labels.labels[0] == "body"  # radiograph: the part palette
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert window.doc.autosave()
     assert not window.doc.autosave()  # nothing new since
     second = new_window(qtbot)
@@ -88,7 +80,7 @@ def test_untitled_autosave_is_anonymous_per_file_and_gone_once_saved(
     from vertapp.config import config_dir
 
     _open(qtbot, window, radiograph_png)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert window.doc.autosave()
     (folder,) = (config_dir() / "autosave").iterdir()
     # Named by a digest of the full path: no part of the file name (it may be a patient's).
@@ -110,7 +102,7 @@ def test_untitled_autosave_is_anonymous_per_file_and_gone_once_saved(
 
 def test_close_prompt_can_cancel_or_discard(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     answers = [Button.Cancel, Button.Discard]
     monkeypatch.setattr(window, "ask", lambda *a: answers.pop(0))
     assert not window.close()  # cancelled: still open, edits kept
@@ -123,7 +115,7 @@ def test_close_prompt_save_writes_the_project(qtbot, window, small_project, monk
     from vertapp.annotations import store
 
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     monkeypatch.setattr(window, "ask", lambda *a: Button.Save)
     assert window.close()
     saved = store.load_project(small_project)
@@ -158,10 +150,10 @@ def test_second_scan_is_autosaved_after_the_first_was_discarded(
 ) -> None:  # type: ignore[no-untyped-def]
     _answer(window, monkeypatch, unsaved=Button.Discard)
     _open(qtbot, window, radiograph_png)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert window.doc.autosave()
     _open(qtbot, window, second_png)  # Discard the first scan's edit
-    _draw_triangle(qtbot, window)  # the same number of edits: the same revision number
+    draw_triangle(qtbot, window)  # the same number of edits: the same revision number
     assert window.doc.autosave(), "the second scan's edit was taken as already autosaved"
     assert (window.doc.untitled_autosave_dir() / "project.json").is_file()
 
@@ -171,7 +163,7 @@ def test_discarded_untitled_edits_are_not_offered_again(
 ) -> None:  # type: ignore[no-untyped-def]
     asked = _answer(window, monkeypatch, unsaved=Button.Discard, recover=Button.Yes)
     _open(qtbot, window, radiograph_png)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert window.doc.autosave()
     _open(qtbot, window, second_png)  # the user chose Discard for the first scan
     assert asked == ["Unsaved edits"]
@@ -187,7 +179,7 @@ def test_discarded_project_edits_are_not_offered_again(
 
     asked = _answer(window, monkeypatch, unsaved=Button.Discard, recover=Button.Yes)
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)  # journalled
+    draw_triangle(qtbot, window)  # journalled
     _open(qtbot, window, radiograph_png)  # Discard
     assert not store.has_recovery(small_project)
     _open(qtbot, window, small_project)
@@ -197,7 +189,7 @@ def test_discarded_project_edits_are_not_offered_again(
 
 def _crash_with_an_edit(qtbot, window, folder):  # type: ignore[no-untyped-def]
     _open(qtbot, window, folder)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     window.doc._detach_journal()  # as after a kill: the journal's file is all that is left
     leave_as_killed(window)
 
@@ -220,7 +212,7 @@ def test_failed_recovery_keeps_the_edits_and_says_where(
     assert "kept in" in second._last_error and ".vertapp" in second._last_error
     assert second.doc.current.instances[0].label == "L5"  # the other version, as on disk
     # Editing and saving now must not delete the edits that could not be replayed.
-    _draw_triangle(qtbot, second)
+    draw_triangle(qtbot, second)
     assert store.has_recovery(small_project), "edits after a failed recovery are unprotected"
     assert second.save(wait=True)
     kept = recovery.kept_journals(small_project)
@@ -278,7 +270,7 @@ def test_discard_then_a_failed_open_keeps_the_edits_journalled(
 
     _answer(window, monkeypatch, unsaved=Button.Discard)
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     broken = tmp_path / "broken.nii.gz"
     broken.write_bytes(b"not a volume")
     with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
@@ -314,7 +306,7 @@ def test_a_failed_save_as_keeps_the_journal_on(  # type: ignore[no-untyped-def]
     else:
         assert not window.save(stick)
     monkeypatch.setattr(store, "atomic_write_chunks", real)
-    _draw_triangle(qtbot, window)  # an edit after the failed save
+    draw_triangle(qtbot, window)  # an edit after the failed save
     assert window.doc.project.root == small_project
     back = store.recover(small_project)  # the crash: only the journal is left
     assert len(back.images[window.doc.current_id].instances) == 2
@@ -330,7 +322,7 @@ def test_a_project_changed_on_disk_can_still_be_saved(  # type: ignore[no-untype
     import json
 
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     theirs = json.loads((small_project / "project.json").read_text())
     theirs.setdefault("info", {})["note"] = "written by another program"
     (small_project / "project.json").write_text(json.dumps(theirs))
@@ -361,7 +353,7 @@ def test_discarded_edits_that_cannot_be_removed_are_said(
     from vertapp.annotations import store
 
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     monkeypatch.setattr(window, "ask", lambda *a: Button.Discard)
     unremovable_journal(monkeypatch)
     _open(qtbot, window, radiograph_png)

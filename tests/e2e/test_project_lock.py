@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from mouse_driver import click
+from mouse_driver import draw_triangle
 from PySide6.QtWidgets import QMessageBox
 
 from tests.e2e.window_driver import new_window
@@ -23,14 +23,6 @@ from vertapp.annotations.project_lock import lock_path, read_lock
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
 IN_USE = "Project in use"
-
-
-def _draw_triangle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    window.act_draw.trigger()
-    for x, y in ((10, 10), (40, 10), (40, 40)):
-        click(qtbot, window.annot.canvas, x, y)
-    window.act_finish.trigger()
-    window.act_select.trigger()
 
 
 def _answer(window, monkeypatch, **answers):  # type: ignore[no-untyped-def]
@@ -63,7 +55,7 @@ def test_unattended_open_of_a_project_in_use_is_read_only_and_touches_nothing(
         assert f"process {child.pid} on " in asked[0][1]
         assert window.doc.read_only and "(read-only)" in window.windowTitle()
         assert [i.label for i in window.doc.current.instances] == ["L1"]  # as saved
-        _draw_triangle(qtbot, window)
+        draw_triangle(qtbot, window)
         assert "opened read-only" in window._last_error  # the edit refused in words
         assert len(window.doc.current.instances) == 1 and not window.doc.modified
         window._last_error = ""
@@ -87,7 +79,7 @@ def test_save_as_turns_a_read_only_project_into_an_editable_copy(
         assert not window.doc.read_only and "(read-only)" not in window.windowTitle()
         assert read_lock(copy).pid == os.getpid()  # type: ignore[union-attr]
         assert read_lock(small_project).pid == child.pid  # type: ignore[union-attr]
-        _draw_triangle(qtbot, window)
+        draw_triangle(qtbot, window)
         assert len(window.doc.current.instances) == 2 and store.has_recovery(copy)
 
 
@@ -106,7 +98,7 @@ def test_open_anyway_takes_over_and_keeps_the_other_sessions_journal(
     )
     kept = recovery.kept_journals(small_project)  # its edit is not lost
     assert [(k / store.JOURNAL_FILE).read_bytes() for k in kept] == [journal]
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     assert len(store.recover(small_project).images[1].instances) == 2  # journalled here
     assert window.save(wait=True)
     with pytest.raises(store.ChangedOnDisk):  # the other window's next save asks first
@@ -161,12 +153,12 @@ def test_a_window_whose_project_was_taken_over_leaves_the_journal_when_it_closes
     """Two windows of one process: the second opens anyway and edits; the first, closed
     with Discard, used to delete the journal that now protects the second's edits."""
     _open(qtbot, window, small_project)
-    _draw_triangle(qtbot, window)
+    draw_triangle(qtbot, window)
     second = new_window(qtbot)
     asked = _answer(second, monkeypatch, in_use=Button.Ignore)
     _open(qtbot, second, small_project)
     assert [title for title, _ in asked] == [IN_USE]
-    _draw_triangle(qtbot, second)
+    draw_triangle(qtbot, second)
     lock = lock_path(small_project).read_bytes()
     _answer(window, monkeypatch, unsaved=Button.Discard)
     window.close()
