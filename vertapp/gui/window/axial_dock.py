@@ -9,7 +9,7 @@ only View > Axial CT brings it back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDockWidget
 
 
@@ -20,13 +20,16 @@ class AxialDock(QObject):
         super().__init__(dock)
         self.dock = dock
         self.closed_by_user = False
+        self._hiding = False  # the dock is being hidden by show_for, not by the user
         dock.toggleViewAction().triggered.connect(self._menu_toggled)
-        dock.installEventFilter(self)  # its ✕ button: a Close event (a hide() sends none)
+        # Its ✕ button hides it (a tab raised over it only makes it invisible, not
+        # hidden). A signal, not an event filter on the dock: a Python filter object
+        # owned by the dock it watches is called while the dock is being destroyed.
+        dock.visibilityChanged.connect(self._visibility_changed)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if watched is self.dock and event.type() == QEvent.Type.Close:
+    def _visibility_changed(self, visible: bool) -> None:
+        if not visible and not self._hiding and self.dock.isHidden():
             self.closed_by_user = True
-        return False
 
     def _menu_toggled(self, checked: bool) -> None:
         self.closed_by_user = not checked
@@ -34,7 +37,11 @@ class AxialDock(QObject):
     def show_for(self, ct_image: bool) -> None:
         """An image is shown: the dock for a CT image (its slices, or why they are
         missing), hidden beside a radiograph; closed by the user, it stays closed."""
-        self.dock.setVisible(ct_image and not self.closed_by_user)
+        self._hiding = True
+        try:
+            self.dock.setVisible(ct_image and not self.closed_by_user)
+        finally:
+            self._hiding = False
 
 
 __all__ = ["AxialDock"]
