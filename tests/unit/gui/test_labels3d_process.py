@@ -60,15 +60,15 @@ def test_a_cancelled_request_never_answers_a_later_one(process, case, monkeypatc
     old.close()  # the window's worker was cancelled (the user moved on)
     bp = run_job(process.labels_job(2, volume, mip, _footprint(truth, ["L2"])))
     assert set(bp.counts) == {"L2"}  # prepared again, the T12 request never answered
-    assert not process._mail  # nothing kept for a waiter that is gone
+    assert not process.child._mail  # nothing kept for a waiter that is gone
 
 
 def test_a_killed_child_is_replaced(process, case) -> None:  # type: ignore[no-untyped-def]
     volume, mip, truth = case
     fp = _footprint(truth, ["L1"])
     run_job(process.labels_job(1, volume, mip, fp))
-    process._proc.kill()
-    process._proc.join(5)
+    process.child._proc.kill()
+    process.child._proc.join(5)
     bp = run_job(process.labels_job(1, volume, mip, fp))  # a new child prepares the CT again
     assert set(bp.counts) == {"L1"}
 

@@ -44,6 +44,20 @@ def test_points_are_buffered_then_drawn(qtbot) -> None:
     assert plot.series_names() == [] and plot.dice_points() == 0
 
 
+def test_a_fresh_plot_counts_no_dice_point(qtbot) -> None:
+    """The hidden warm-up point (painted with the dialog, so the first epoch's point does
+    not pay pyqtgraph's symbol set-up while training runs) is drawn but is no Dice."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot._timer.stop()
+    assert plot.dice_points() == 0
+    assert len(plot._dice_curve.xData) == 1  # the warm-up point is there to be painted
+    plot.add_progress({"epoch": 1, "val_mean_dice": 0.4})
+    assert plot.dice_points() == 0  # recorded, not drawn yet
+    plot.redraw()
+    assert plot.dice_points() == 1 and plot._dice_curve.yData.tolist() == [0.4]
+
+
 def test_timer_redraws(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)

@@ -1,11 +1,13 @@
 """Predictions run in one child kept between jobs (vertapp.gui.model.warm_process): the
 imports are paid once, and errors, cancels, a killed child or an idle one that left do
-not spoil the next job."""
+not spoil the next job; a child pre-started before the first job serves it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -93,3 +95,41 @@ def test_a_second_job_while_one_runs_gets_a_child_of_its_own(warm):
     other, _ = drain(warm.run(pid_job, "meanwhile"))[1]
     assert other != warm.pid
     job.close()
+
+
+def slow_warm_up(marker: str):
+    """Module-level: a warm-up that takes a while and leaves a mark when done."""
+    time.sleep(0.5)
+    Path(marker).write_text("warm")
+    yield Progress("warm-up")
+
+
+def test_a_prestarted_child_serves_the_first_job_and_no_second_starts(warm, tmp_path: Path):
+    marker = tmp_path / "warm.txt"
+    warm_up = functools.partial(slow_warm_up, str(marker))
+    assert warm.prestart(warm_up)
+    pid = warm.pid
+    assert pid is not None and not marker.exists()  # started, warming up in the background
+    assert not warm.prestart(warm_up)  # a child is there: never a second
+    events, (first, tag) = drain(warm.run(pid_job, "first"))
+    # the job waited in the same child for the warm-up, and got none of its events
+    assert first == pid == warm.pid and tag == "first" and marker.read_text() == "warm"
+    assert [e.stage for e in events if e.stage != HEARTBEAT.stage] == ["pid"]
+
+
+def test_no_prestart_while_a_job_runs(warm, tmp_path: Path):
+    job = warm.run(counting_job, 10_000, None, 0.01, heartbeat_s=0.05)
+    while next(job).stage != "count":
+        pass
+    pid = warm.pid
+    assert not warm.prestart(functools.partial(slow_warm_up, str(tmp_path / "w.txt")))
+    assert warm.pid == pid
+    job.close()
+
+
+def test_the_warm_up_imports_what_predictions_need():
+    from vertapp.gui.model.jobs import warm_up_job
+    from vertapp.jobs import run_job
+
+    run_job(warm_up_job())
+    assert {"torch", "torchvision", "vertapp.xray.predict_images"} <= set(sys.modules)

@@ -115,19 +115,24 @@ def _child(
         sender.close()
 
 
+def set_torch_threads(threads: int | None) -> None:
+    """In a child: torch's CPU threads for the job (None: torch's own choice)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+
 def drive(
     send: Callable[[tuple], None],
     cancel: Any,
     target: Callable[..., Job[Any]],
     args: tuple,
-    threads: Any,
+    threads: int | None,
 ) -> None:
     """In a child: run `target(*args)`, sending its events and then exactly one of
-    ("done", value), ("error", text), ("cancelled",)."""
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
+    ("done", value), ("error", text), ("cancelled",). `cancel.is_set()`: stop it."""
+    set_torch_threads(threads)
     try:
         job = target(*args)
         while True:

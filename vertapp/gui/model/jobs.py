@@ -15,7 +15,7 @@ import numpy as np
 from vertapp.annotations.model import Project
 from vertapp.gui.model.child_process import run_in_process
 from vertapp.gui.model.warm_process import WarmProcess
-from vertapp.jobs import Job
+from vertapp.jobs import Job, Progress
 from vertapp.review.prediction import PredictRun, model_id_of, predict_job_from_snapshots
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 from vertapp.review.training import TrainRequest, torch_threads, train_job_from_snapshots
@@ -25,6 +25,21 @@ from vertapp.xray.snapshot_training import radiograph_train_job
 # Predictions share one child kept warm between runs (imports paid once per session);
 # training keeps a fresh child per run (its memory goes back when the run ends).
 PREDICTIONS = WarmProcess()
+
+
+def warm_up_job() -> Job[None]:
+    """The prediction child's first job when it is started ahead of any Predict: what
+    every prediction imports (torch, torchvision, both engines; ~4 s, paid once)."""
+    import vertapp.ml
+    import vertapp.xray.predict_images  # noqa: F401
+
+    yield Progress("warm-up", 1.0, f"{vertapp.ml.__name__} imported")
+
+
+def prestart_predictions() -> bool:
+    """Start the prediction child now, in the background at low priority, so the first
+    Predict of the session finds it warm; True when it started one (never a second)."""
+    return PREDICTIONS.prestart(warm_up_job)
 
 
 def project_train_factory(project: Project, pending: dict[int, np.ndarray] | None = None):

@@ -194,10 +194,11 @@ class LossPlot(QWidget):
         # One point below the view, never seen: the first symbol pyqtgraph paints costs
         # ~30-40 ms (its symbol atlas), which the first epoch's Dice point paid on the GUI
         # thread while training ran; painted with the dialog instead. `clear()` (a run's
-        # start) and the first real point replace it.
+        # start) and the first real point replace it; until then it is no Dice point.
         self._dice_curve = self.dice_plot.plot(
             [0.75], [-1.0], pen=pg.mkPen("#3cb44b", width=2), symbol="o", symbolSize=6
         )
+        self._dice_warm_up = True
         # The total's curve exists before any run: the first curve painted cost ~28 ms
         # (pyqtgraph's first path and legend text), paid with the dialog instead of in a
         # tick of the run; `clear()` keeps it, emptied.
@@ -302,6 +303,7 @@ class LossPlot(QWidget):
         if others:  # rows taken out of a pyqtgraph legend leave holes: lay it out anew
             self._legend_below(self._legend_columns or LEGEND_COLUMNS)
         self._dice_curve.setData([], [])
+        self._dice_warm_up = False
         self._dirty = self._dice_dirty = False
         self.loss_view.resume()
         self.dice_view.resume()
@@ -322,6 +324,7 @@ class LossPlot(QWidget):
         if self._dice_dirty:
             self._dice_dirty = False
             self._dice_curve.setData(self._dice.x, self._dice.y)
+            self._dice_warm_up = False
             last = nice_ceil(self._dice.last_x() or 0.0)
             self.dice_view.show((0.0, last + 0.5), _DICE_RANGE)
             step = epoch_tick_step(last)
@@ -399,8 +402,9 @@ class LossPlot(QWidget):
         return len(curve.xData)
 
     def dice_points(self) -> int:
+        """Dice points currently drawn (a fresh plot's hidden warm-up point is none)."""
         x = self._dice_curve.xData
-        return 0 if x is None else len(x)
+        return 0 if x is None or self._dice_warm_up else len(x)
 
 
 def plain_name(name: str) -> str:

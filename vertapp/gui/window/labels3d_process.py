@@ -11,15 +11,12 @@ Requests carry an id: an answer for a request nobody waits for any more (its wor
 cancelled) is dropped, and a cancelled request stops in the child at its next step. After
 preparing, the child sends back the rays and the bone (not the CT) so the window can draw
 the instant footprint-only preview itself (`BackProjector.slice_preview`). The labels come
-back cropped to the rays' box (the rest is 0) to keep the pipe short. No Qt here.
+back cropped to the rays' box (the rest is 0) to keep the pipe short. The child and its
+pipe are `vertapp.gui.model.persistent_child`'s (shared with the predictions). No Qt here.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing as mp
-import threading
-import traceback
 from dataclasses import replace
 from typing import Any
 
@@ -27,49 +24,28 @@ import numpy as np
 
 from vertapp.backproject import BackProjection, BackProjector
 from vertapp.errors import VertAppError
-from vertapp.gui.model.child_process import lower_priority
+from vertapp.gui.model.child_process import HEARTBEAT, ChildProcessError
+from vertapp.gui.model.persistent_child import PersistentChild
 from vertapp.jobs import Job, Progress
 
-log = logging.getLogger(__name__)
-HEARTBEAT = Progress("heartbeat")  # while waiting: lets a cancel be noticed
+__all__ = ["HEARTBEAT", "POLL_S", "LabelsProcess"]
 POLL_S = 0.1
-
-
-class ChildGone(VertAppError):
-    """The background process died (killed, out of memory) before answering."""
 
 
 class LabelsProcess:
     """One spawned child serving prepare/label requests for the CT `ct_id` names."""
 
     def __init__(self) -> None:
-        self._proc: Any = None
-        self._conn: Any = None
-        self._cancel: Any = None  # shared int: the request id the child should drop
-        self._lock = threading.Lock()  # one reader of the pipe at a time
-        self._mail: dict[int, tuple] = {}  # answers read by another waiter
-        self._abandoned: set[int] = set()  # requests whose waiter was cancelled
-        self._next = 0
+        self.child = PersistentChild(_Labels(), name="the background process of the 3D labels")
         self.ct_id: int | None = None  # the CT the child has prepared
         self.preview: BackProjector | None = None  # GUI-side shell: slice_preview only
-
-    def _start(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            return
-        ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
-        self._conn, child = ctx.Pipe()
-        self._cancel = ctx.Value("q", -1, lock=False)
-        self._proc = ctx.Process(target=_serve, args=(child, self._cancel), daemon=True)
-        self._proc.start()
-        child.close()
-        self.ct_id, self.preview, self._mail = None, None, {}
 
     def labels_job(
         self, ct_id: int, volume: Any, mip: Any, footprint: np.ndarray
     ) -> Job[BackProjection]:
         """The 3D labels of `footprint` on `volume`'s grid (preparing the CT when new)."""
-        with self._lock:
-            self._start()
+        if self.child.start():  # the first child, or one after a crash: no CT prepared
+            self.ct_id, self.preview = None, None
         if self.ct_id != ct_id:
             self.ct_id = None  # the child drops its old CT first
             yield Progress("prepare", 0.0, "preparing the CT for 3D labels")
@@ -84,114 +60,40 @@ class LabelsProcess:
         return replace(bp, labels=full)
 
     def _ask(self, kind: str, *args: Any) -> Job[Any]:
-        with self._lock:
-            self._next += 1
-            rid = self._next
-            self._conn.send((kind, rid, *args))
-        answered = False
+        """The child's answer; its steps show as heartbeats (this job has its own two)."""
         try:
-            while True:
-                message = self._receive(rid)
-                if message is None:
-                    yield HEARTBEAT
-                    continue
-                answered = True
-                if message[0] == "error":
-                    raise VertAppError(message[2])
-                return message[2]
-        finally:
-            if not answered and self._cancel is not None:
-                self._cancel.value = rid  # the child drops it at its next step
-                with self._lock:
-                    if self._mail.pop(rid, None) is None:
-                        self._abandoned.add(rid)
-
-    def _receive(self, rid: int) -> tuple | None:
-        with self._lock:
-            if rid in self._mail:
-                return self._mail.pop(rid)
-            if not self._conn.poll(POLL_S):
-                if not self._proc.is_alive():
-                    self.ct_id = None
-                    raise ChildGone(
-                        "the background process of the 3D labels stopped unexpectedly "
-                        f"(exit code {self._proc.exitcode}); the system may be out of memory"
-                    )
-                return None
-            message = self._conn.recv()
-        if message[1] != rid:
-            with self._lock:
-                if message[1] in self._abandoned or message[0] == "cancelled":
-                    self._abandoned.discard(message[1])
-                else:
-                    self._mail[message[1]] = message  # a waiter that may still come for it
-            return None
-        return message  # type: ignore[no-any-return]
+            return (yield from self.child.ask(kind, *args, poll_s=POLL_S, progress=False))
+        except ChildProcessError:
+            self.ct_id = None  # the child died: a new one prepares the CT again
+            raise
 
     def close(self, timeout_s: float = 5.0) -> None:
         """End the child (the window closes)."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            self._cancel.value = self._next
-            self._conn.send(("stop", 0))
-        except (OSError, ValueError):
-            pass
-        proc.join(timeout_s)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(2)
-        self._conn.close()
+        self.child.close(timeout_s)
 
 
-class _Cancelled(Exception):
-    pass
+class _Labels:
+    """In the child: the prepared CT's `BackProjector` and its last result (`previous`
+    of the next request, so an edit recomputes only its slab)."""
 
+    def __init__(self) -> None:
+        self.projector: BackProjector | None = None
+        self.last: BackProjection | None = None
 
-def _serve(conn: Any, cancel: Any) -> None:
-    """The child: answer requests one by one until "stop" or the window goes away."""
-    lower_priority()
-    state: dict[str, Any] = {"projector": None, "last": None}
-    while True:
-        try:
-            kind, rid, *args = conn.recv()
-            if kind == "stop":
-                return
-            conn.send(_answer(state, kind, rid, args, cancel))
-        except (EOFError, OSError):  # the pipe closed: the window's process has ended
-            return
-
-
-def _answer(state: dict[str, Any], kind: str, rid: int, args: list, cancel: Any) -> tuple:
-    """One request's reply: ("done" | "cancelled" | "error", rid, payload)."""
-    try:
+    def __call__(self, kind: str, *args: Any) -> Job[Any]:
         if kind == "prepare":
-            state["projector"] = state["last"] = None
-            projector = _drive(BackProjector.prepare_job(*args), rid, cancel)
-            state["projector"] = projector
-            return ("done", rid, (projector.rays, projector.bone))
-        projector = state["projector"]
-        if projector is None:
+            self.projector = self.last = None  # even if this one is cancelled
+            return self._prepare(*args)
+        if self.projector is None:
             raise VertAppError("3D labels: the CT was not prepared")
-        last = state["last"] = _drive(projector.job(args[0], state["last"]), rid, cancel)
+        return self._label(self.projector, *args)
+
+    def _prepare(self, volume: Any, mip: Any) -> Job[tuple]:
+        projector = yield from BackProjector.prepare_job(volume, mip)
+        self.projector = projector
+        return projector.rays, projector.bone
+
+    def _label(self, projector: BackProjector, footprint: np.ndarray) -> Job[tuple]:
+        last = self.last = yield from projector.job(footprint, self.last)
         box = projector.rays.box
-        return ("done", rid, (box, replace(last, labels=last.labels[box].copy())))
-    except _Cancelled:
-        return ("cancelled", rid, None)
-    except VertAppError as err:
-        return ("error", rid, str(err))
-    except Exception as err:  # a bug: one line to the window, the traceback to the log
-        traceback.print_exc()
-        return ("error", rid, f"Unexpected error: {type(err).__name__}: {err}")
-
-
-def _drive(job: Job[Any], rid: int, cancel: Any) -> Any:
-    while True:
-        if cancel.value == rid:
-            job.close()
-            raise _Cancelled
-        try:
-            next(job)
-        except StopIteration as stop:
-            return stop.value
+        return box, replace(last, labels=last.labels[box].copy())
