@@ -45,3 +45,18 @@ def new_window(qtbot: Any) -> Any:
     qtbot.addWidget(win)
     win.show()
     return win
+
+
+def answer_by_title(
+    window: Any, monkeypatch: Any, titles: dict[str, str], **answers: Any
+) -> list[str]:
+    """The window's questions answered by title: `titles` maps a title to a key of
+    `answers`; other questions get the unattended default. Returns the titles asked."""
+    asked: list[str] = []
+
+    def ask(title: str, text: str, buttons: Any, default: Any) -> Any:
+        asked.append(title)
+        return answers.get(titles.get(title, ""), default)
+
+    monkeypatch.setattr(window, "ask", ask)
+    return asked

@@ -12,6 +12,10 @@ gone (same host, pid not running) is stale: a crashed session's, taken over at o
 On another host, or with a live pid, the holder is live: the window asks what to do,
 a command refuses. A lock file that cannot be read is taken for stale (and logged):
 nothing of the user's is in it, and refusing to open would lock the user out for good.
+
+A session that opened the folder anyway replaced the lock: the first session finds
+another token in it (`SessionLock.taken_over`) and must write nothing there any more;
+the window then turns read-only (its journal goes on in a kept folder of its own).
 """
 
 from __future__ import annotations
@@ -89,6 +93,14 @@ class ProjectInUse(VertAppError):
 
 def in_use_words(holder: LockInfo) -> str:
     return f"this project is open in another VertApp window ({holder.words()})"
+
+
+def taken_away_words(holder: LockInfo) -> str:
+    """Why a session whose folder was taken over writes nothing there any more."""
+    return (
+        f"Another VertApp window ({holder.words()}) opened this project anyway, so this "
+        "window no longer writes into its folder: edits and saves here are refused"
+    )
 
 
 @dataclass
@@ -270,6 +282,18 @@ class SessionLock:
     def owns(self, folder: Path | str) -> bool:
         lock = self.lock
         return lock is not None and _same_folder(lock.folder, folder) and lock.held()
+
+    def taken_over(self, folder: Path | str) -> LockInfo | None:
+        """The session that took `folder` from this one: the lock file this session made
+        names another holder now ("Open anyway" there, or a crashed session's lock a third
+        one took over since). None while it is still this session's, when this session
+        never locked `folder` (an unwritable folder), or when the file is gone or cannot
+        be read: another token is the only proof that someone else writes there."""
+        lock = self.lock
+        if lock is None or not _same_folder(lock.folder, folder):
+            return None
+        found = read_lock(folder)
+        return found if found is not None and found.token != lock.info.token else None
 
     def holder_of(self, folder: Path | str) -> LockInfo | None:
         """The live session, other than this one, holding `folder` (None: free, stale,

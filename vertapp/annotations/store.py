@@ -43,6 +43,11 @@ project.json.bak if that is the journal's version, and the project keeps the
 backup's stamp, so saving stops with "changed on disk" instead of overwriting
 the other version. A journal that cannot be replayed is never deleted: it is
 moved to .vertapp/kept/ (see recovery.py).
+
+A journal whose file another session replaced (it opened the project anyway, see
+project_lock.py) goes on in a kept folder of its own (`Journal.set_aside`): appending
+to the replaced file wrote into a file nobody could read, and restarting over it
+destroyed the other session's journal.
 """
 
 from __future__ import annotations
@@ -478,7 +483,12 @@ class Journal:
             raise ValueError("a journal needs a project folder")
         self.project = project
         self.folder = Path(folder)
-        self.path = _state_dir(self.folder) / JOURNAL_FILE
+        self.state = _state_dir(self.folder)  # where its files are (see set_aside)
+        self.path = self.state / JOURNAL_FILE
+        # The kept folder it went on in once its file was another session's (set_aside),
+        # and who wants to hear of it (called with that folder).
+        self.aside: Path | None = None
+        self.on_aside: Callable[[Path], None] | None = None
         self._file: Any = None
         self._last_sync = 0.0
         self._unsubscribe: Any = None
@@ -492,7 +502,8 @@ class Journal:
             self.project.apply_hooks.append(self.record)
             self._unsubscribe = self.project.subscribe(self._on_change)
         self.project.journal = self
-        _keep_unreplayed(self.folder, self.project)  # never overwrite edits nobody replayed
+        if self.aside is None:  # never overwrite edits nobody replayed
+            _keep_unreplayed(self.folder, self.project)
         self.restart()
         return self
 
@@ -515,9 +526,14 @@ class Journal:
 
         replay: journal lines of edits applied after the state project.json holds
         (a save that ran while the user kept editing); they start the new journal.
+        A journal whose file another session replaced restarts in a kept folder of its
+        own instead (set_aside): the file at its path is that session's now.
         """
+        moved = self._displaced()
+        if moved:
+            self._go_aside()
         self.close()
-        state = _state_dir(self.folder)
+        state = self.state
         state.mkdir(exist_ok=True)
         _remove_stale_temp_files(state, ".*.tmp")  # of journal writes killed mid-way
         stamp = self.project.file_stamp
@@ -530,12 +546,14 @@ class Journal:
         else:
             header = {"journal": 1, "base": PROJECT_FILE, "sha256": stamp.sha256, "id": self.id}
             with contextlib.suppress(FileNotFoundError):
-                (_state_dir(self.folder) / AUTOSAVE_FILE).unlink()
+                (state / AUTOSAVE_FILE).unlink()
         lines = list(replay or [])
         atomic_write_bytes(self.path, (json.dumps(header) + "\n" + "".join(lines)).encode())
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open)
         self._lines = lines
         self._epoch += 1
+        if moved:
+            self._tell_aside()
 
     def mark(self) -> tuple[int, int]:
         """Where the journal stands now (taken with a save's snapshot)."""
@@ -550,7 +568,41 @@ class Journal:
             self.restart(self._lines[n:])
 
     def _write_snapshot(self) -> None:
-        atomic_write_bytes(_state_dir(self.folder) / AUTOSAVE_FILE, dumps_project(self.project))
+        atomic_write_bytes(self.state / AUTOSAVE_FILE, dumps_project(self.project))
+
+    def _displaced(self) -> bool:
+        """The file this journal appends to is no longer the one at its path: another
+        session replaced it (a window that opened the project anyway attached its own
+        journal) or removed it. One fstat and one stat: cheap enough for every edit."""
+        if self._file is None:
+            return False
+        try:
+            mine, there = os.fstat(self._file.fileno()), os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        except OSError:  # cannot tell: appending as before loses nothing more
+            return False
+        return (mine.st_dev, mine.st_ino) != (there.st_dev, there.st_ino)
+
+    def set_aside(self) -> Path:
+        """Go on in a folder of its own, .vertapp/kept/<time>-<id>/: the folder's journal
+        is another session's now. It starts from a snapshot of the project as it is (the
+        unsaved edits all in it: `recover_edits(folder, that folder)` replays it), and
+        later edits and restarts are journalled there. Returns that folder."""
+        self._go_aside()
+        self.restart()
+        return self.state
+
+    def _go_aside(self) -> None:
+        self.close()
+        self.state = _new_kept_dir(_state_dir(self.folder))
+        self.path = self.state / JOURNAL_FILE
+        self.aside = self.state
+
+    def _tell_aside(self) -> None:
+        """It went aside on its own (its file was replaced): `on_aside` hears where."""
+        if self.on_aside is not None:
+            self.on_aside(self.state)
 
     def checkpoint(self) -> None:
         """Snapshot the project now and start an empty journal on top of it."""
@@ -558,6 +610,10 @@ class Journal:
 
     def record(self, op: Operation) -> None:
         if self._file is None:
+            return
+        if self._displaced():  # its snapshot holds `op`, applied already
+            self.set_aside()
+            self._tell_aside()
             return
         line = json.dumps(encode_op(op), separators=(",", ":")) + "\n"
         self._file.write(line)
@@ -802,13 +858,19 @@ def keep_journal(project_dir: Path | str) -> Path | None:
     same = _kept_copy(state)
     if same is not None:  # a failed recovery kept it, then the next journal wanted to
         return same
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    dest = state / KEPT_DIR / f"{stamp}-{uuid.uuid4().hex[:6]}"
-    dest.mkdir(parents=True)
+    dest = _new_kept_dir(state)
     for name in (JOURNAL_FILE, AUTOSAVE_FILE, SAVING_FILE):
         if (state / name).is_file():
             shutil.copy2(state / name, dest / name)
     _fsync_dir(dest)
+    return dest
+
+
+def _new_kept_dir(state: Path) -> Path:
+    """A new, empty .vertapp/kept/<time>-<id>/ folder (time first: they sort by age)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    dest = state / KEPT_DIR / f"{stamp}-{uuid.uuid4().hex[:6]}"
+    dest.mkdir(parents=True)
     return dest
 
 

@@ -25,6 +25,7 @@ class Host:
         self.answer = answer
         self.asked: list[str] = []
         self.errors: list[str] = []
+        self.warnings: list[str] = []
 
     def ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
         self.asked.append(text)
@@ -35,6 +36,9 @@ class Host:
 
     def show_status(self, message: str, timeout: int = 0) -> None:
         pass
+
+    def show_warnings(self, heading: str, lines: list[str]) -> None:
+        self.warnings = lines
 
     def update_title(self) -> None:
         pass
@@ -87,6 +91,7 @@ def test_bad_entry_is_said_and_the_project_opens_journalled(make_project, tmp_pa
     assert host.errors[0].endswith("opens as last saved.")
     kept = recovery.kept_journals(tmp_path)
     assert [(k / "journal.jsonl").read_text() for k in kept] == [text]
+    assert "File > Recover kept edits" in host.warnings[0]  # where to get them back
     _assert_opened_as_saved_and_journalled(doc, tmp_path)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from vertapp.annotations import coco, project_lock, store
@@ -62,7 +62,10 @@ RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory
 class Document(QObject):
     """Signals: `reset()` (new project), `image_changed(image_id)`, `instances_changed(image_id)`,
     `unprotected(message)` (no crash journal can be written: why, in words),
-    `discard_failed(message)` (edits the user discarded could not be removed: why)."""
+    `discard_failed(message)` (edits the user discarded could not be removed: why),
+    `folder_lost(message)` (another session took the project's folder over: this window
+    is read-only from now on, and where its unsaved edits are kept; "" when the write
+    that found it out says so itself)."""
 
     reset = Signal()
     image_changed = Signal(object)
@@ -70,6 +73,7 @@ class Document(QObject):
     status_changed = Signal(object)
     unprotected = Signal(str)
     discard_failed = Signal(str)
+    folder_lost = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +105,9 @@ class Document(QObject):
         # Why edits are refused, in words ("" when editable): the project is open in
         # another session and was opened read-only here (see open_project).
         self.read_only = ""
+        # The journal set aside in a kept folder of its own when another session took the
+        # folder over with unsaved edits here (see check_folder); None otherwise.
+        self._aside: store.Journal | None = None
         self._unsubscribe = self.project.subscribe(self._on_change)
 
     # ------------------------------------------------------------ projects
@@ -119,6 +126,7 @@ class Document(QObject):
             self._discard_on_replace = False
             problem = self._drop_unsaved()
         self._detach_journal()
+        self._aside = None  # its kept folder stays: nobody chose to discard it
         self.folder_lock.keep_only(project.root)
         self.read_only = ""
         self._told_unprotected = None
@@ -266,7 +274,8 @@ class Document(QObject):
     # ---------------------------------------------------------------- files
     @property
     def modified(self) -> bool:
-        """Unsaved edits: the undo stack is off its clean index (or edits were recovered)."""
+        """Unsaved edits: the undo stack is off its clean index (or edits were recovered,
+        or kept when the folder was taken over: see _lose_folder)."""
         return not self.stack.isClean() or self._recovered
 
     def images_added_outside_undo(self) -> None:
@@ -329,8 +338,9 @@ class Document(QObject):
             raise VertAppError("choose a folder to save the project in")
         old_root = self.project.root
         moving = _is_move(folder, target, old_root)
-        if self.read_only and not moving:
-            raise VertAppError(self.read_only)
+        refusal = self.write_refusal(target)  # in place, or "save as" inside the folder
+        if refusal:
+            raise VertAppError(refusal)
         if moving and (target / store.PROJECT_FILE).exists():
             raise store.ConflictError(
                 f"{target.name} already holds a project; choose an empty folder"
@@ -397,6 +407,7 @@ class Document(QObject):
             # user's own copy, editable
             self.folder_lock.moved(pending.file.folder)
             self.read_only = self.project.read_only = ""
+            self._drop_aside()  # its edits are in the new folder now
         self._attach_journal()
         self._drop_untitled_autosave()
         return pending.file.path
@@ -428,7 +439,12 @@ class Document(QObject):
         root = self.project.root
         if root is None or self.project.journal is not None:
             return
-        journal = store.Journal(self.project)
+        # A read-only project's folder is another session's, and so is its journal: only
+        # a journal set aside in a kept folder of its own goes on (a failed "save as").
+        journal = self._aside if self.read_only else store.Journal(self.project)
+        if journal is None:
+            return
+        journal.on_aside = self._journal_displaced
         try:
             self._journal = journal.attach()
         except OSError as err:
@@ -447,6 +463,87 @@ class Document(QObject):
         if self._journal is not None:
             self._journal.detach()
             self._journal = None
+
+    # ------------------------------------------------------------ whose folder it is
+    def write_refusal(self, path: Path | str | None = None) -> str:
+        """Why nothing may be written into the project's folder now, in words ("" when
+        it may). `path`: what is about to be written; a path outside the folder (an
+        export elsewhere, "save as" a new folder) is never refused."""
+        root = self.project.root
+        if root is None or (path is not None and not _inside(Path(path), root)):
+            return ""
+        self.check_folder(tell=False)  # the caller says the refusal
+        return self.read_only
+
+    def check_folder(self, *, tell: bool = True) -> bool:
+        """Whether this window still holds its project's folder.
+
+        Another session that opened the project anyway replaced the lock; this window,
+        told nowhere, went on saving over that session's work and restarting its journal
+        over the other's. Asked before every write into the folder and on the autosave
+        tick: once taken over, the window turns read-only and `folder_lost` says so
+        (with "" when not `tell`: the write refused says it)."""
+        root = self.project.root
+        if self.read_only or root is None:
+            return not self.read_only
+        holder = self.folder_lock.taken_over(root)
+        if holder is None:
+            return True
+        self._lose_folder(root, holder)
+        self.folder_lost.emit(self.read_only if tell else "")
+        return False
+
+    def _lose_folder(self, root: Path, holder: project_lock.LockInfo) -> None:
+        """Read-only from now on; unsaved edits stay (in memory and in a kept journal of
+        their own) until "Save as" puts them in a new folder or the user discards them."""
+        unsaved = self.modified
+        words = project_lock.taken_away_words(holder)
+        journal = self._journal
+        try:
+            if journal is not None and (unsaved or journal.aside is not None):
+                self._aside = journal
+                kept = journal.aside or journal.set_aside()
+                words += f". Your unsaved edits are kept in {kept.relative_to(root)}"
+        except OSError as err:
+            log.warning("%s: the journal could not be set aside: %s", root, err)
+            words += f". Your unsaved edits could not be kept aside ({err.strerror or err})"
+        then = "saves them in a new folder" if unsaved else "makes a copy you can edit"
+        self.read_only = self.project.read_only = f"{words}. File > Save project as… {then}."
+        # Undo would be refused too (read-only) while the stack's index moved on: the
+        # history ends here, and the edits count as unsaved until saved elsewhere.
+        self._recovered = self._recovered or unsaved
+        self.stack.clear()
+        log.warning("%s: %s", root, self.read_only)
+
+    def _journal_displaced(self, kept: Path) -> None:
+        """The journal found its file replaced or removed by someone else and went on in
+        `kept`. Whose the folder is now is asked once the edit under way has ended."""
+        log.warning("the journal's file was replaced by another session; journalling in %s", kept)
+        QTimer.singleShot(0, self, self._after_displaced)  # not called once self is gone
+
+    def _after_displaced(self) -> None:
+        journal, root = self._journal, self.project.root
+        if journal is None or journal.aside is None or root is None or not self.check_folder():
+            return  # gone meanwhile, or taken over: read-only now (check_folder)
+        # Still this window's (the other session closed, releasing the lock, or the
+        # journal was removed by hand): the folder's own journal again, the lock too.
+        try:
+            self.folder_lock.take(root)
+        except project_lock.ProjectInUse as err:  # taken in the instant since: stay aside
+            log.warning("%s", err)
+            return
+        self._detach_journal()
+        self._attach_journal()
+        if self._journal is not None and self._journal.aside is None:  # at home again:
+            shutil.rmtree(journal.aside, ignore_errors=True)  # its snapshot holds it all
+
+    def _drop_aside(self) -> None:
+        """The kept journal of a taken-over folder: its edits were saved elsewhere or
+        the user discarded them (or there were none)."""
+        aside, self._aside = self._aside, None
+        if aside is not None and aside.aside is not None:
+            aside.detach()
+            shutil.rmtree(aside.aside, ignore_errors=True)
 
     def has_recovery(self) -> bool:
         return self.recovery_pending
@@ -488,6 +585,7 @@ class Document(QObject):
         """Remove this project's journal or autosave; why it could not be, in words."""
         root = self.project.root
         self._detach_journal()
+        self._drop_aside()
         problem = ""
         # An unanswered offer stays; so does a journal that is not this window's: the
         # project was open read-only, or another window took the folder over since.
@@ -506,7 +604,9 @@ class Document(QObject):
 
     def autosave(self) -> bool:
         """Timer tick. A saved project is journalled op by op already; an untitled one
-        (a CT just opened) is written to the app's autosave folder."""
+        (a CT just opened) is written to the app's autosave folder. The tick also asks
+        whether the folder was taken over meanwhile (check_folder)."""
+        self.check_folder()
         if self.project.root is not None or not self.image_ids or self.stack.isClean():
             return False
         if self.project.revision == self._autosaved_revision:
@@ -547,6 +647,11 @@ class Document(QObject):
         problem = self._drop_unsaved()
         self.folder_lock.release()
         return problem
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """`path` is `folder` or lies inside it (links resolved: another name for it counts)."""
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _is_move(chosen: Path | None, target: Path, old_root: Path | None) -> bool:

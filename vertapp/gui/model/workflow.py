@@ -39,6 +39,7 @@ from vertapp.gui.model.compare_panel import ComparePanel
 from vertapp.gui.model.completion_prompt import undecided_text
 from vertapp.gui.model.jobs import project_train_factory
 from vertapp.gui.model.predict_panel import PredictPanel
+from vertapp.gui.model.prestart import prestart_soon
 from vertapp.gui.model.review_panel import ACTIONS, ReviewPanel
 from vertapp.gui.model.train_dialog import TrainDialog
 from vertapp.gui.views.order_marks import OrderMarks
@@ -117,7 +118,7 @@ class ModelWorkflow(QObject):
     # -- wiring ----------------------------------------------------------------------------
     def _build_actions(self) -> None:
         w = self.window
-        w.add_model_actions(train=self.open_train_dialog, predict=self.show_review)
+        w.add_model_actions(train=self.train, predict=self.show_review)
         w.act_train.setShortcut("Ctrl+T")
         a = make_action
         # through the panel, shown first: its words (a run's progress, why it cannot
@@ -206,6 +207,7 @@ class ModelWorkflow(QObject):
 
     def _on_reset(self) -> None:
         self._update_marks()
+        prestart_soon(self)  # the first Predict finds the prediction child ready
         doc = self.window.doc
         first = self._first_to_review()
         if first is None:
@@ -311,6 +313,21 @@ class ModelWorkflow(QObject):
         w.resizeDocks([axial, self.review_dock], [axial_width, review], Qt.Orientation.Horizontal)
 
     # -- training --------------------------------------------------------------------------
+    def train(self) -> TrainDialog | None:
+        """Model > Train…: the dialog, refused in words when the project's folder may not
+        be written (read-only, or taken over by another window): training writes its
+        model, checkpoints and settings there. A copy made with Save as can be trained."""
+        refusal = self.window.doc.write_refusal()
+        if refusal:
+            message = f"Training writes its model into the project folder. {refusal}"
+            show_error = getattr(self.window, "show_error", None)
+            if show_error is not None:
+                show_error(message)
+            else:
+                self.window.statusBar().showMessage(message, 15000)
+            return None
+        return self.open_train_dialog()
+
     def open_train_dialog(self) -> TrainDialog:
         doc = self.window.doc
         if self.train_dialog is not None and self.train_dialog.is_running():

@@ -125,6 +125,7 @@ class FilesController(QObject):
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
         doc.unprotected.connect(self._unprotected)
         doc.discard_failed.connect(host.show_error)  # discarded edits still on disk: why
+        doc.folder_lost.connect(self._folder_lost)
         doc.keep_names = not hide_identifiers()  # images named after their files: opt-in
 
     def open_path(self, path: str | Path) -> None:
@@ -194,6 +195,14 @@ class FilesController(QObject):
         open, and the user learns at once that its edits must be saved elsewhere."""
         self.host.show_error(message)
 
+    def _folder_lost(self, message: str) -> None:
+        """Another window opened this project anyway: this one is read-only from now on
+        (the title says so), and the user hears where the unsaved edits are kept (from
+        the refusal itself when a write found it out: `message` is "" then)."""
+        if message:
+            self.host.show_error(message)
+        self.host.update_title()
+
     def _on_opened(self, opened: OpenedCT | OpenedRadiograph) -> None:
         if isinstance(opened, OpenedCT):
             image_id = self.doc.new_from_ct(opened)
@@ -248,6 +257,10 @@ class FilesController(QObject):
         seconds); the window stays usable and the status bar says when it is written."""
         if self.export_worker is not None:
             self.host.show_error("An export is still being written; try again when it is done.")
+            return False
+        refusal = self.doc.write_refusal(path)  # into a read-only project's folder
+        if refusal:
+            self.host.show_error(f"{refusal} Export into a folder outside the project instead.")
             return False
         try:
             job = self.doc.export_job(path, fmt)
@@ -325,6 +338,9 @@ class FilesController(QObject):
                 return True
             self._take_words()  # not saved: cancelled, or the failure was said with them
             return False
+        refusal = self.doc.write_refusal() if folder is None else ""
+        if refusal:
+            return self._refused_in_place(refusal)
         if self.save_worker is not None:
             if not (wait or folder is not None):
                 self._save_again = True  # Ctrl+S again while saving: once more when done
@@ -347,6 +363,18 @@ class FilesController(QObject):
             return False
         self._saved()
         return True
+
+    def _refused_in_place(self, refusal: str) -> bool:
+        """Save in a folder this window may not write (read-only, or taken over by another
+        window): said; with unsaved edits, "Save as" is offered (their only way out)."""
+        button = QMessageBox.StandardButton
+        if self.doc.modified:
+            words = {button.Save: "Save as…", button.Cancel: "Cancel"}
+            text = f"{refusal}\n\nSave your edits in a new folder now?"
+            if self.host.ask("Cannot save here", text, words, button.Cancel) == button.Save:
+                return self.ask_save_as()
+        self._not_saved(refusal)
+        return False
 
     def _saved(self) -> None:
         """A save done: said in the status bar, or in a message where it left files out."""

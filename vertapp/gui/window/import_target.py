@@ -20,8 +20,9 @@ def refuse_import(doc: Document, host: WindowHost, what: str) -> bool:
     """True, having said why, when the open project cannot take an import: read-only
     (another window's), or an untitled scan that must be saved first (Save as is
     enabled then, and keeps the scan). An empty window is no refusal: see `ensure_folder`."""
-    if doc.read_only:
-        host.show_error(doc.read_only)
+    refusal = doc.write_refusal()  # read-only, or the folder taken over by another window
+    if refusal:
+        host.show_error(refusal)
         return True
     if doc.project.root is not None or not doc.image_ids:
         return False

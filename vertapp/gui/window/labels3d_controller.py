@@ -283,7 +283,8 @@ class Labels3DController(QObject):
 
         if self._refuse_export():
             return
-        root = self.doc.project.root
+        # the project's folder, unless it may not be written: then the last export folder
+        root = None if self.doc.write_refusal() else self.doc.project.root
         dialog = Export3DDialog(self.host.dialog_parent(), root, self.can_seg())
         if dialog.exec() == Export3DDialog.DialogCode.Accepted:
             choice = dialog.choice()
@@ -309,6 +310,10 @@ class Labels3DController(QObject):
     def export(self, choice: ExportChoice) -> bool:
         """Write the 3D labels of the current masks (in a worker); False if not started."""
         if self._refuse_export():
+            return False
+        refusal = self.doc.write_refusal(choice.folder)  # into a read-only project's folder
+        if refusal:
+            self.host.show_error(f"{refusal} Export into a folder outside the project instead.")
             return False
         ct, rec = self._ct, self.doc.current
         assert ct is not None and rec is not None  # _refuse_export made sure

@@ -30,9 +30,9 @@ def ask_in_use(host: WindowHost, holder: LockInfo) -> str | None:
     text = (
         f"This project is open in another VertApp window ({holder.words()}).\n\n"
         "Open read-only: see it here and change nothing.\n"
-        "Open anyway: edit it here too. Saves of the other window are then checked "
-        "against the file on disk and ask before replacing yours, but its unsaved edits "
-        "are no longer protected against a crash."
+        "Open anyway: edit it here. The other window then writes nothing more into the "
+        "project: it turns read-only, and keeps its unsaved edits aside for saving "
+        "elsewhere."
     )
     answer = host.ask(TITLE, text, words, button.Open)
     return {button.Open: READ_ONLY, button.Ignore: TAKE_OVER}.get(answer)
@@ -49,7 +49,7 @@ def read_only_words(holder: LockInfo) -> str:
 
 def taken_over_words(holder: LockInfo) -> str:
     return (
-        f"Opened anyway: the other VertApp window ({holder.words()}) may still save this "
-        "project; its saves are checked against the file on disk and ask before replacing "
-        "yours. Close it there when you can."
+        f"Opened anyway: the other VertApp window ({holder.words()}) turns read-only at its "
+        "next edit or save (within half a minute at most) and keeps its unsaved edits "
+        "aside. Close it there when you can."
     )

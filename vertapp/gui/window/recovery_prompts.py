@@ -5,6 +5,7 @@ be offered comes from the core (`annotations.recovery.recovery_plan`, the docume
 untitled autosave); nothing is deleted that the user did not choose to discard, and a
 recovery that fails, or a journal too damaged to offer, keeps the edits (in
 .vertapp/kept/) and says so; the project then opens as last saved, journalled again.
+Kept edits are listed, recovered and deleted by `kept`, File > Recover kept edits….
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.kept_edits_prompts import KeptEditsPrompts
 from vertapp.gui.window.names import anonymous, shown_path
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class RecoveryPrompts:
         self, doc: Document, host: WindowHost, images: ImageController, open_project: Any
     ) -> None:
         self.doc, self.host, self.images, self.open_project = doc, host, images, open_project
+        self.kept = KeptEditsPrompts(doc, host)  # File > Recover kept edits…
 
     def offer_untitled_recovery(self, title: str) -> None:
         """An untitled scan just opened: its autosaved edits from a killed session."""
@@ -57,10 +60,14 @@ class RecoveryPrompts:
             self.host.update_title()
 
     def offer_recovery(self) -> None:
-        """A project just opened with a journal of unsaved edits: recover or discard."""
+        """A project just opened: its journal of unsaved edits (recover or discard), then
+        kept edits the user was not told of yet (said once, see KeptEditsPrompts)."""
         root = self.doc.project.root
-        if root is None or not self.doc.has_recovery():
-            return
+        if root is not None and self.doc.has_recovery():
+            self._offer_journal(root)
+        self.kept.tell_new()
+
+    def _offer_journal(self, root: Path) -> None:
         plan = recovery_plan(root)
         if plan.kind == DAMAGED:  # nothing to ask: keep it and say so
             why = anonymous(plan.message, root.name)
