@@ -69,6 +69,7 @@ def bench_pair_view(app: QApplication, repeat: int) -> list[tuple[str, float, fl
     inputs = big_pair()
     state = run_job(pair_job(inputs))
     win = PairWindow(lambda: pair_job(inputs))
+    win.setProperty("headless", True)  # closing after the nudges must not wait on a question
     win.resize(1400, 900)
     win.show()
     win._on_aligned(state)  # the alignment's result, as the worker delivers it

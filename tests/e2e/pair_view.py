@@ -19,14 +19,16 @@ def torsioned_inputs() -> PairInputs:
 
 
 @contextmanager
-def pair_window(qtbot: Any, inputs: PairInputs) -> Iterator[Any]:
-    """A shown pair window on `inputs` (not aligned yet); a run left going is cancelled."""
+def pair_window(qtbot: Any, inputs: PairInputs, sides: Any = None) -> Iterator[Any]:
+    """A shown pair window on `inputs` (not aligned yet), marked headless as the tests'
+    main window is; a run left going is cancelled. `sides`: its other way round."""
     import pyqtgraph as pg
 
     from vertapp.gui.xray.pair_window import PairWindow
 
     pg.setConfigOptions(imageAxisOrder="row-major")
-    win = PairWindow(lambda: pair_job(inputs))
+    win = PairWindow(lambda: pair_job(inputs), sides=sides)
+    win.setProperty("headless", True)  # no modal question at teardown (tests replace `ask`)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

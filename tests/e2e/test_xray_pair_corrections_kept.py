@@ -246,26 +246,58 @@ def test_closing_the_main_window_asks_about_the_pair(qtbot, window, inputs, monk
     assert [q.title for q in asked] == ["Hand corrections not exported"] * 2
 
 
-def test_unattended_runs_keep_corrections_without_a_box(qtbot, view, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Offscreen (tests, benchmarks, screenshots) nobody could answer a modal box: the
-    default, Cancel, keeps the corrections instead of waiting forever."""
-    from PySide6.QtWidgets import QApplication, QMessageBox
+def _boxes(monkeypatch, answer=None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Question boxes shown (their text), each answered by clicking `answer` (None: none)."""
+    from PySide6.QtWidgets import QMessageBox
 
-    from vertapp.gui.xray.pair_window import NOBODY_SEES
-
-    if QApplication.platformName() not in NOBODY_SEES:
-        pytest.skip("run on a screen: a box could be answered there")
     shown: list[str] = []
 
     def show(box: QMessageBox) -> int:
         shown.append(box.text())
+        if answer is not None:
+            box.button(answer).click()
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", show)
+    return shown
+
+
+def test_unattended_runs_keep_corrections_without_a_box(qtbot, view, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Marked headless, as the main window is in tests and screenshots, nobody could answer
+    a modal box: the default, Cancel, keeps the corrections instead of waiting forever."""
+    assert view.property("headless")
+    shown = _boxes(monkeypatch)
     _nudge(qtbot, view)
     assert not view.close() and shown == []
     view.act_align.trigger()
     assert not view.busy() and view.state.corrected == {LEVEL} and shown == []
+
+
+def test_headless_comes_from_the_main_window_not_the_qt_platform(
+    qtbot, window, inputs, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On the offscreen platform a pair window not marked headless asks as on a screen (it
+    skipped every question there before, so no test could see one); under a headless main
+    window it does not."""
+    from PySide6.QtWidgets import QApplication
+
+    from vertapp.gui.xray.keep_corrections import CANCEL, DISCARD
+    from vertapp.gui.xray.open_pair import show_pair
+
+    assert QApplication.platformName() == "offscreen"
+    with pair_window(qtbot, inputs) as win:
+        align(qtbot, win)
+        win.setProperty("headless", False)
+        assert not win.unattended()
+        shown = _boxes(monkeypatch, CANCEL)
+        _nudge(qtbot, win)
+        assert not win.close()
+        assert len(shown) == 1 and LEVEL in shown[0]
+        _boxes(monkeypatch, DISCARD)
+        assert win.close()
+    child = show_pair(lambda: pair_job(inputs), window)
+    assert window.property("headless") and child.unattended()
+    child.close()
 
 
 def test_the_question_names_the_vertebrae_and_defaults_to_export(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -18,8 +18,10 @@ from vertapp.gui.views.axial_view import WINDOW_PRESETS
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.views.radiograph_levels import KEY_PRESETS
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
+from vertapp.gui.window import last_folder as folder_memory
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
+from vertapp.gui.window.kept_edits_prompts import TIP as KEPT_TIP
 from vertapp.gui.window.landmark_import import TIP, LandmarkImport
 from vertapp.gui.xray.open_pair import open_pair
 from vertapp.gui.xray.project_pair import pair_from_project
@@ -203,14 +205,23 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     ):
         m.addAction(act)
     tip = "Align a low-dose radiograph's vertebrae onto the high-dose one, review, export"
-    m.addAction(make_action(w, "Open low-/high-dose &pair…", lambda: open_pair(w), None, tip))
+    # handed in (gui/xray may not import window/): its dialogs start in the window's last
+    # folders, and it refuses to export into a project open read-only (`w.doc`)
+    open_it = lambda: open_pair(w, w.doc, folder_memory)  # noqa: E731
+    m.addAction(make_action(w, "Open low-/high-dose &pair…", open_it, None, tip))
     tip = "The outlines of two radiographs of this project (select them in the list) as the pair"
-    pair = lambda: pair_from_project(w.doc, w.panel.selected_rows(), w, w.show_error)  # noqa: E731
+    pair = lambda: pair_from_project(  # noqa: E731
+        w.doc, w.panel.selected_rows(), w, w.show_error, folder_memory
+    )
     m.addAction(make_action(w, "Pair two radiographs of the project…", pair, None, tip))
     w.menu_recent = m.addMenu("Open &recent")
     w.menu_recent.aboutToShow.connect(lambda: files.fill_recent(w.menu_recent))
     m.addSeparator()
-    m.addActions([w.act_save, w.act_save_as])
+    kept = files.prompts.kept  # enabled while the project has kept edits (watch)
+    recover_kept = make_action(w, "Recover &kept edits…", kept.ask, None, KEPT_TIP)
+    m.addActions([w.act_save, w.act_save_as, recover_kept])
+    m.setToolTipsVisible(True)  # a disabled "Recover kept edits…" says why
+    kept.watch(recover_kept, m)
     m.addSeparator()
     m.addAction(w.act_import_ct)
     landmarks = LandmarkImport(w.doc, w, w.jobs, files)  # lives as long as the job runner

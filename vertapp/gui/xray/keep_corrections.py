@@ -1,9 +1,9 @@
 """The question the pair view asks before hand corrections are lost.
 
 A pair's hand corrections live only in its window until they are exported (there is no
-project file behind it), and closing the window or aligning again drops them. Before
-either, the window asks: export them first, go on without them, or cancel. The words are
-here; when to ask is the window's (`pair_window`).
+project file behind it), and closing the window, aligning again or swapping low and high
+dose drops them. Before any of these, the window asks: export them first, go on without
+them, or cancel. The words are here; when to ask is the window's (`pair_window`).
 """
 
 from __future__ import annotations
@@ -39,13 +39,32 @@ def closing(levels: list[str]) -> Question:
     )
 
 
+# Steps that align the pair anew: title, what the step does, its go-on button.
+ALIGN_AGAIN = (
+    "Align again?",
+    "Aligning again starts over from the automatic alignment",
+    "Align again without them",
+)
+SWAP = (
+    "Swap low and high dose?",
+    "Swapping aligns the pair again the other way round",
+    "Swap without them",
+)
+
+
 def aligning_again(levels: list[str]) -> Question:
-    return Question(
-        "Align again?",
-        "Aligning again starts over from the automatic alignment: your hand corrections of "
-        f"{named(levels)} (not exported) are lost and cannot be undone.\n\nExport them first?",
-        "Align again without them",
-    )
+    return _redo(ALIGN_AGAIN, levels)
+
+
+def swapping(levels: list[str]) -> Question:
+    return _redo(SWAP, levels)
+
+
+def _redo(step: tuple[str, str, str], levels: list[str]) -> Question:
+    """A step that aligns the pair anew, dropping the hand corrections of `levels`."""
+    title, what, discard = step
+    lost = f"your hand corrections of {named(levels)} (not exported) are lost and cannot be undone"
+    return Question(title, f"{what}: {lost}.\n\nExport them first?", discard)
 
 
 def ask_box(parent: QWidget, question: Question) -> Answer:

@@ -90,6 +90,7 @@ class PairImages(QWidget):
         self.check_box.currentIndexChanged.connect(lambda _i: self.redraw_check())
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
+        self.slider.setMinimumWidth(120)  # a narrow window squeezes the table, not the slider
         self.slider.setValue(100)
         self.slider.setToolTip(
             "Blend: 0 = low-dose only, 100 = fused only; drag to see whether edges stay put"

@@ -5,7 +5,11 @@ Cancel, shows the three images and the per-vertebra table, lets a vertebra be co
 hand (undoable) and exports the result. It takes a job factory, never the main window.
 
 Hand corrections live only here until exported, so closing the window (itself or with its
-main window) and Align again ask first when some are not exported (`keep_corrections`).
+main window), Align again and Swap ask first when some are not exported (`keep_corrections`).
+
+Which image is the low dose is said over the images, with what decided it, and Swap aligns
+the pair the other way round (`pair_sides`). The window fits the screen it opens on
+(`screen_fit`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -40,10 +43,14 @@ from vertapp.gui.xray.keep_corrections import (
     aligning_again,
     ask_box,
     closing,
+    swapping,
 )
 from vertapp.gui.xray.nudge import NudgeCommand
+from vertapp.gui.xray.pair_home import PAIR_EXPORTS, PairHome
 from vertapp.gui.xray.pair_images import PairImages
+from vertapp.gui.xray.pair_sides import RolesLine, Sides
 from vertapp.gui.xray.pair_table import PairTable
+from vertapp.gui.xray.screen_fit import fit_to_screen
 from vertapp.jobs import Job
 from vertapp.xray.pair import Box, PairState, export_job
 
@@ -62,7 +69,7 @@ NUDGE_KEYS: tuple[tuple[str, str | list[str], tuple[float, float, float, float]]
 
 
 _RUNNING: set[JobWorker] = set()
-NOBODY_SEES = ("offscreen", "minimal")  # Qt platforms that show no window to answer a box
+TABLE_SHARE, TABLE_MOST = 0.42, 560  # of the width; the table's columns up to Status show
 NOT_HALFWAY = "An export is not stopped halfway: it would leave new and old files mixed"
 
 
@@ -75,11 +82,19 @@ def _keep(worker: JobWorker) -> JobWorker:
 
 
 class PairWindow(QMainWindow):
-    def __init__(self, factory: Callable[[], Job[PairState]], parent: QWidget | None = None):
+    def __init__(
+        self,
+        factory: Callable[[], Job[PairState]],
+        parent: QWidget | None = None,
+        sides: Sides | None = None,
+        home: PairHome | None = None,
+    ):
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window)
         self.setWindowTitle("Low-/high-dose pair")
         self.factory = factory
+        self.sides = sides  # None: this pair cannot be swapped (tests, tools)
+        self.home = home or PairHome()
         self.state: PairState | None = None
         self.worker: JobWorker | None = None
         self._running = False
@@ -99,15 +114,25 @@ class PairWindow(QMainWindow):
         self.progress = ProgressBox()
         self.progress.cancel_button.clicked.connect(self.cancel)
         self.statusBar().addPermanentWidget(self.progress)
-        self.setCentralWidget(self.images)
-        self._build_dock()
         self._build_actions()
-        self.resize(1400, 900)
+        self.roles = RolesLine(self.act_swap)
+        self.roles.show_verdict(sides.verdict() if sides is not None else None)
+        self._build_central()
+        width = fit_to_screen(self)
+        self._build_dock(min(TABLE_MOST, int(TABLE_SHARE * width)))
         self._main = parent.window() if parent is not None else None
         if self._main is not None:  # its main window closing would drop this one unasked
             self._main.installEventFilter(self)
 
-    def _build_dock(self) -> None:
+    def _build_central(self) -> None:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.roles)
+        layout.addWidget(self.images, 1)
+        self.setCentralWidget(box)
+
+    def _build_dock(self, width: int) -> None:
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.addWidget(self.table, 1)
@@ -116,7 +141,7 @@ class PairWindow(QMainWindow):
         dock.setObjectName("dock_pair_table")
         dock.setWidget(box)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([dock], [560], Qt.Orientation.Horizontal)  # the reason column shows
+        self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         a = make_action
@@ -125,6 +150,8 @@ class PairWindow(QMainWindow):
             self, "&Export…", self.ask_export, "Ctrl+E", "Fused image, alignment.json, ZOIs"
         )
         self.act_fit = a(self, "&Fit", self.images.fit, "F", "Whole images in view")
+        tip = "Take the other image as the low dose and align again"
+        self.act_swap = a(self, "&Swap low/high dose", self.swap, None, tip)
         self.act_undo = self.stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(StdKey.Undo)
         self.act_redo = self.stack.createRedoAction(self, "&Redo")
@@ -140,7 +167,7 @@ class PairWindow(QMainWindow):
         bar.addSeparator()
         bar.addActions([self.act_undo, self.act_redo])
         menu = self.menuBar().addMenu("&Pair")
-        menu.addActions([self.act_align, self.act_export, self.act_fit])
+        menu.addActions([self.act_align, self.act_swap, self.act_export, self.act_fit])
         menu = self.menuBar().addMenu("&Correct")
         menu.addActions([self.act_undo, self.act_redo])
         menu.addSeparator()
@@ -156,6 +183,25 @@ class PairWindow(QMainWindow):
             return
         if self._may_drop_corrections(aligning_again):
             self._run(self.factory, "Aligning", self._on_aligned)
+
+    def swap(self) -> None:
+        """Align the pair the other way round (low dose as high); the window takes the swap
+        once that alignment is done, so a cancelled or failed one leaves it as it was."""
+        if self.sides is None:
+            return
+        if self.busy():
+            self.statusBar().showMessage("Still working: wait for it or cancel it.", 4000)
+            return
+        if not self._may_drop_corrections(swapping):
+            return
+        this_way, sides = self.factory, self.sides
+
+        def swapped(state: PairState) -> None:
+            self.factory, self.sides = sides.other_way, sides.swapped(this_way)
+            self.roles.show_verdict(self.sides.verdict())
+            self._on_aligned(state)
+
+        self._run(sides.other_way, "Aligning the other way round", swapped)
 
     def busy(self) -> bool:
         """A job runs, or its thread's end has not been handled yet."""
@@ -231,6 +277,7 @@ class PairWindow(QMainWindow):
     def _set_busy(self, busy: bool) -> None:
         ready = not busy and self.state is not None
         self.act_align.setEnabled(not busy)
+        self.act_swap.setEnabled(not busy and self.sides is not None)
         self.act_export.setEnabled(ready)
         for act in self.nudge_actions:
             act.setEnabled(ready)
@@ -295,11 +342,22 @@ class PairWindow(QMainWindow):
             self.export_to(folder)
 
     def _choose_folder(self) -> Path | None:
-        folder = QFileDialog.getExistingDirectory(self, "Export the pair into a folder")
-        return Path(folder) if folder else None
+        folders = self.home.folders
+        start = folders.last_folder(PAIR_EXPORTS)
+        folder = QFileDialog.getExistingDirectory(self, "Export the pair into a folder", start)
+        if not folder:
+            return None
+        folders.remember_choice(PAIR_EXPORTS, folder)  # the next pair goes beside it
+        return Path(folder)
 
     def export_to(self, folder: Path) -> None:
+        """Export in the worker; refused, in words, into a project open read-only."""
         if self.state is None:
+            return
+        refusal = self.home.refusal(folder)
+        if refusal:
+            self.statusBar().showMessage(refusal)
+            self.notes.setText(refusal)
             return
         state = self.state
         self._run(lambda: export_job(state, folder), "Exporting", self._on_exported, False)
@@ -322,20 +380,18 @@ class PairWindow(QMainWindow):
 
     def ask(self, question: Question, default: Answer) -> Answer:
         """Every question of this window, as the main window's `ask`: unattended runs get
-        `default` without asking (tests replace this method)."""
-        if self._unattended():
+        `default` without asking."""
+        if self.unattended():
             return default
         return ask_box(self, question)
 
-    def _unattended(self) -> bool:
-        """Marked headless (this window or its main window, as screenshots and tests do), or
-        on a platform that shows no window: a modal box there would wait forever."""
+    def unattended(self) -> bool:
+        """Marked "headless", this window or its main window, as the main window decides
+        (`vertapp gui --screenshot`, tests): not by the Qt platform, so a test on the
+        offscreen platform can still see the questions a user would be asked."""
         parent = self.parentWidget()
-        return bool(
-            self.property("headless")
-            or (parent is not None and parent.window().property("headless"))
-            or QApplication.platformName() in NOBODY_SEES
-        )
+        main = parent.window() if parent is not None else None
+        return bool(self.property("headless") or (main is not None and main.property("headless")))
 
     def _may_drop_corrections(self, question: Callable[[list[str]], Question]) -> bool:
         """True when nothing would be lost, or the corrections were exported, or the user
