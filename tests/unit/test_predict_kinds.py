@@ -109,6 +109,32 @@ def test_radiograph_model_reads_16bit_films_as_training_does(tmp_path, monkeypat
     assert len(seen) == 1 and np.array_equal(seen[0], read_image(loose))
 
 
+def test_predict_says_the_readers_doubts_about_a_film_on_stderr(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """A colour film (read as grey), loose or in a project: the reader's doubts were only
+    logged; now a warning on stderr, a project's image named by its id (its file name
+    may carry the patient's)."""
+    import vertapp.ml.predict as ml_predict
+
+    def spy(loaded, images, **kw):  # type: ignore[no-untyped-def]
+        raise Seen
+
+    monkeypatch.setattr(ml_predict, "predict_job", spy)
+    colour = np.dstack([film16(), film16() // 2, film16()])
+    films = project(tmp_path / "xray", "radiograph")
+    cv2.imwrite(str(films / "img0.png"), colour)
+    loose = tmp_path / "film.png"
+    cv2.imwrite(str(loose), colour)
+    model = tiny_checkpoint(tmp_path / "parts.pt", PARTS_NAMES)
+    args = ["predict", str(model), str(loose), str(films), "--out", str(tmp_path / "p.json")]
+    assert main([*args, "--device", "cpu"]) == 1  # the spy stops it once the films are read
+    said = capsys.readouterr()
+    assert "warning: film.png: colour image converted to grey" in said.err
+    assert "warning: image 1 of xray: colour image converted to grey" in said.err
+    assert "warning:" not in said.out
+
+
 def test_training_refuses_a_start_of_the_other_kind(tmp_path, capsys) -> None:
     """A parts model fine-tuned on CT MIPs became a CT model with pedicle classes, unsaid."""
     from tests.unit.ml.spines import spine_samples, write_coco_dataset

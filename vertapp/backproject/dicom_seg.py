@@ -16,6 +16,7 @@ blanked (the study/series UIDs stay: they are what links the SEG to its CT).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import highdicom as hd
@@ -159,6 +160,17 @@ def frame_of(labels: np.ndarray, volume: Volume, ds: pydicom.Dataset) -> np.ndar
     ]
 
 
+def seg_warnings(datasets: list[pydicom.Dataset]) -> list[str]:
+    """What the user must know about a SEG over `datasets` that is written all the same."""
+    first = datasets[0]
+    if not str(first.get("StudyInstanceUID", "")) or not str(first.get("SeriesInstanceUID", "")):
+        return [
+            "the CT series has no study or series UID (an anonymiser removed them): the "
+            "SEG is written, but a PACS cannot file it with its CT"
+        ]
+    return []
+
+
 def build_seg(
     labels: np.ndarray,
     volume: Volume,
@@ -170,12 +182,6 @@ def build_seg(
     present = [int(v) for v in np.unique(labels) if v]
     if not present:
         raise InputError("no vertebra labels to write")
-    first = datasets[0]
-    if not str(first.get("StudyInstanceUID", "")) or not str(first.get("SeriesInstanceUID", "")):
-        log.warning(
-            "the CT series has no study or series UID (an anonymiser removed them): the "
-            "SEG is written, but a PACS cannot file it with its CT"
-        )
     lut = np.zeros(256, np.uint8)
     lut[present] = np.arange(1, len(present) + 1)
     frames = np.stack([lut[frame_of(labels, volume, ds)] for ds in datasets])
@@ -234,8 +240,14 @@ def write_seg(
     path: str | Path,
     *,
     keep_identifiers: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
-    """Build the SEG against the series in `series_folder` and write it atomically."""
+    """Build the SEG against the series in `series_folder` and write it atomically.
+
+    `warn`: where `seg_warnings` go (the command line: stderr); None: the log (the
+    window's). Not both: the command line's console shows the log too."""
     datasets = source_datasets(volume, series_folder)
     seg = build_seg(labels, volume, datasets, keep_identifiers=keep_identifiers)
+    for warning in seg_warnings(datasets):
+        (warn or log.warning)(warning)
     return atomic_write(Path(path), lambda tmp: seg.save_as(tmp))

@@ -6,6 +6,7 @@ DICOM series the CT was read from (`dicom_source`: its folder or one of its file
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from vertapp.backproject.files import label_image, write_centroids, write_nifti
@@ -25,9 +26,11 @@ def export_job(
     seg: str | Path | None = None,
     dicom_source: str | Path | None = None,
     keep_identifiers: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Job[list[Path]]:
     """Write the outputs; returns the paths written. `stored_orientation`: the CT file's
-    orientation code (`LoadReport.stored_orientation`), so the NIfTI has its grid."""
+    orientation code (`LoadReport.stored_orientation`), so the NIfTI has its grid.
+    `warn`: where doubts about a file written go (a SEG no PACS can file), None: the log."""
     if seg is not None and dicom_source is None:
         raise InputError("a DICOM SEG needs the CT read from a DICOM series")
     yield Progress("export", 0.0, "NIfTI")
@@ -41,7 +44,9 @@ def export_job(
 
         yield Progress("export", 0.4, "DICOM SEG")
         written.append(
-            write_seg(bp.labels, volume, dicom_source, seg, keep_identifiers=keep_identifiers)
+            write_seg(
+                bp.labels, volume, dicom_source, seg, keep_identifiers=keep_identifiers, warn=warn
+            )
         )
     yield Progress("export", 1.0, "done")
     return written

@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from vertapp.backproject import backproject_job, footprint_from_coco
     from vertapp.backproject.export import export_job
+    from vertapp.commands.notices import say_notes, say_warnings
     from vertapp.commands.preprocess import _reporter
     from vertapp.io.file_kinds import Kind, kind_of
     from vertapp.io.readers import load_volume_job
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     volume = report.image
     if not isinstance(volume, Volume):  # load_volume_job refuses 2-D images already
         raise InputError(f"{args.ct}: not a 3-D volume")
+    say_warnings(volume.warnings)  # as `vertapp preprocess` says them
+    say_notes(volume.notes)
     result = _preprocessing(volume, args.preprocess, args.quiet)
     footprint = footprint_from_coco(args.coco, tuple(result.mip.shape))
     bp = run_job(backproject_job(volume, result, footprint), _reporter(args.quiet))
@@ -66,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             seg=args.seg,
             dicom_source=args.ct if is_dicom else None,
             keep_identifiers=args.keep_identifiers,
+            warn=lambda w: say_warnings([w]),  # a SEG no PACS can file: said, not logged
         )
     )
     _print_summary(bp, written)

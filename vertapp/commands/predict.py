@@ -1,7 +1,8 @@
 """`vertapp predict [MODEL.pt] INPUT... --out PRED.json [--score 0.9]`.
 
-INPUT: PNG/JPEG MIPs or radiographs, a project folder or COCO file (its images),
-or CT volumes (NIfTI/MHA/NRRD/DICOM folder), which go through preprocessing first.
+INPUT: PNG/JPEG MIPs or radiographs, DICOM films (DX, CR, ...), a project folder or COCO
+file (its images), or CT volumes (NIfTI/MHA/NRRD, a DICOM folder or one file of it), which
+go through preprocessing first.
 MODEL: a checkpoint (.pt/.pth) or the word `starter`; left out, a project INPUT's own
 model (PROJECT/models/model.pt) is used, else the starter model VertApp ships.
 """
@@ -12,7 +13,6 @@ import argparse
 import itertools
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,14 +120,16 @@ def _mip_from_volume(
     except ImportError as err:
         raise InputError(f"{path}: volume input needs the preprocessing module ({err})") from err
     from vertapp.annotations.landmarks import KEY
+    from vertapp.commands.notices import say_notes, say_warnings
     from vertapp.ctimport.case import case_name, needs_digest, source_name
     from vertapp.preprocess.landmarks import landmarks
     from vertapp.preprocess.result import write_image
 
     volume = read_volume(path)
     result = preprocess(volume)
-    for w in volume.warnings + result.warnings:  # as `vertapp preprocess` says them: a
-        print(f"warning: {path.name}: {w}", file=sys.stderr)  # 0-instance run has a why
+    # as `vertapp preprocess` says them: a 0-instance run has a why
+    say_warnings(volume.warnings + result.warnings, path.name)
+    say_notes(volume.notes, path.name)
     # a DICOM folder's or a patient folder's name never goes into a file name or the
     # COCO file (ctimport.case: the import's rule); a volume file keeps its own name
     stem = case_name(path) if needs_digest(path) else path.name.split(".")[0]
@@ -147,51 +149,108 @@ def collect_images(
     preprocessing).
     A radiograph model's films are read as training and `vertapp xray` read them
     (`read_radiograph`: 16-bit windowed to its 0.5-99.5 % range, not stretched min-max).
+    A single DICOM file goes the way the io rule sends it (`vertapp.io.dicom_film`): a
+    film (DX, CR, ... or a 2-D secondary capture) is predicted as it is, a CT slice's
+    series is read as a volume; the suffix does not decide.
     """
-    from vertapp.ml.dataset import load_samples, read_image, resolve_dataset_path, safe_join
-    from vertapp.xray.model_kind import CT, RADIOGRAPH, check_kind, record_kind
-    from vertapp.xray.training import read_radiograph
-
-    films = kind == RADIOGRAPH
-    model = model or Path("the model")
-    mip_names = MipNames.for_out(out, inputs)
+    inputs_of = _Inputs(out, model or Path("the model"), kind, MipNames.for_out(out, inputs))
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
-        path = Path(raw)
-        if path.suffix.lower() in IMAGE_EXT and path.is_file():
-            img = read_radiograph(path) if films else read_image(path)
-            rec: dict[str, Any] = {"file_name": _rel(path, out.parent)}
-            items = [(img, rec)]
-        elif path.suffix.lower() == ".json" or (path / "project.json").is_file():
-            samples = load_samples(path)
-            root = resolve_dataset_path(path)[1]
-            for s in samples:
-                seen = record_kind(s.record)
-                noun = "a radiograph" if seen == RADIOGRAPH else "a CT MIP"
-                what = f"image {s.record.get('id')} of {path.name} is {noun}"
-                check_kind(model, kind, seen, what)
-            items = [
-                (
-                    read_radiograph(
-                        safe_join(root, s.record["file_name"], f"image {s.record.get('id')}")
-                    )
-                    if films
-                    else s.image,
-                    {k: v for k, v in s.record.items() if k != "id"},
-                )
-                for s in samples
-            ]
-        elif path.exists():
-            check_kind(model, kind, CT, f"{path.name} is a CT volume")
-            items = [_mip_from_volume(path, out.parent, mip_names)]
-        else:
-            raise InputError(f"{path}: no such file or folder")
-        for img, rec in items:
+        for img, rec in inputs_of.items(Path(raw)):
             rec.update(id=len(records) + 1, height=int(img.shape[0]), width=int(img.shape[1]))
             images.append(img)
             records.append(rec)
     return images, records
+
+
+Item = tuple[np.ndarray, dict[str, Any]]
+
+
+@dataclass
+class _Inputs:
+    """How `collect_images` reads one INPUT: the run's --out, model and its kind."""
+
+    out: Path
+    model: Path
+    kind: str | None
+    mip_names: MipNames
+
+    def items(self, path: Path) -> list[Item]:
+        from vertapp.io.dicom_film import dicom_file_kind
+        from vertapp.xray.model_kind import CT, check_kind
+
+        if path.suffix.lower() in IMAGE_EXT and path.is_file():
+            return [self._image(path)]
+        if path.suffix.lower() == ".json" or (path / "project.json").is_file():
+            return self._dataset(path)
+        dicom = dicom_file_kind(path)
+        if dicom is not None and dicom.film:
+            return [self._dicom_film(path, dicom.what)]
+        if path.exists():
+            what = f"is {dicom.what}" if dicom is not None else "is a CT volume"
+            check_kind(self.model, self.kind, CT, f"{path.name} {what}")
+            return [_mip_from_volume(path, self.out.parent, self.mip_names)]
+        raise InputError(f"{path}: no such file or folder")
+
+    @property
+    def films(self) -> bool:
+        from vertapp.xray.model_kind import RADIOGRAPH
+
+        return self.kind == RADIOGRAPH
+
+    def _image(self, path: Path) -> Item:
+        """A PNG/JPEG/TIFF: a film for a radiograph model, else a MIP (the file cannot say)."""
+        from vertapp.ml.dataset import read_image
+
+        img = _read_film(path, path.name) if self.films else read_image(path)
+        return img, {"file_name": _rel(path, self.out.parent)}
+
+    def _dicom_film(self, path: Path, what: str) -> Item:
+        """A DICOM film: a radiograph whatever the model; a CT model is refused in words."""
+        from vertapp.xray.model_kind import RADIOGRAPH, check_kind
+
+        check_kind(self.model, self.kind, RADIOGRAPH, f"{path.name} is {what}")
+        return _read_film(path, path.name), {"file_name": _rel(path, self.out.parent)}
+
+    def _dataset(self, path: Path) -> list[Item]:
+        """A project folder or COCO file: every image, each checked against the model."""
+        from vertapp.ml.dataset import load_samples, resolve_dataset_path, safe_join
+        from vertapp.xray.model_kind import RADIOGRAPH, check_kind, record_kind
+
+        # films are read below, as films (a COCO file may name DICOM films); read here
+        # as MIPs too, each was decoded twice and a DICOM one refused
+        samples = load_samples(path, with_images=not self.films)
+        root = resolve_dataset_path(path)[1]
+        for s in samples:
+            seen = record_kind(s.record)
+            noun = "a radiograph" if seen == RADIOGRAPH else "a CT MIP"
+            what = f"image {s.record.get('id')} of {path.name} is {noun}"
+            check_kind(self.model, self.kind, seen, what)
+        return [
+            (
+                _read_film(
+                    safe_join(root, s.record["file_name"], f"image {s.record.get('id')}"),
+                    # an id: a project's file name may carry the patient's
+                    f"image {s.record.get('id')} of {path.name}",
+                )
+                if self.films
+                else s.image,
+                {k: v for k, v in s.record.items() if k != "id"},
+            )
+            for s in samples
+        ]
+
+
+def _read_film(path: Path, name: str) -> np.ndarray:
+    """A film as training and `vertapp xray` read it (`read_radiograph`: 16-bit windowed
+    to its 0.5-99.5 % range); the reader's doubts (frames dropped...) said on stderr."""
+    from vertapp.commands.notices import say_warnings
+    from vertapp.xray.training import read_radiograph_noted
+
+    image, warnings = read_radiograph_noted(path)
+    say_warnings(warnings, name)
+    return image
 
 
 MODEL_EXT = (".pt", ".pth")

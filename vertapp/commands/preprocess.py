@@ -52,6 +52,7 @@ def _check_out_folder(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vertapp.commands.notices import say_notes, say_warnings
     from vertapp.io import read_volume
     from vertapp.preprocess import PreprocessParams, preprocess_job
     from vertapp.preprocess.overview import write_overview
@@ -76,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
         f"{json_path}: MIP {result.mip.shape[0]}x{result.mip.shape[1]} px, canal on {found}/"
         f"{len(result.track)} slices, spine cluster {result.spine_cluster}"
     )
-    for w in result.warnings + volume.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    say_warnings(result.warnings + volume.warnings)
+    say_notes(volume.notes)
     return 0

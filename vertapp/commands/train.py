@@ -262,6 +262,7 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
     """A radiograph body model (levels T1..L5) gets its level-context net, trained on the
     same films (`vertapp.xray.level_context`): it numbers the bodies from what lies
     around them, which the detector's classes alone do poorly at the ends of the spine."""
+    from vertapp.commands.notices import say_warnings
     from vertapp.errors import ModelError
     from vertapp.jobs import run_job
     from vertapp.xray.level_context import add_level_context_job
@@ -271,7 +272,9 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
     try:  # radiograph vocabularies all have T1..L5 (xray.training.radiograph_vocabulary)
         run_job(add_level_context_job(model, data), show)
     except ModelError as err:  # the body model is trained and saved: say why, do not fail
-        print(f"no level context: {err}; the chain numbers by the detector's classes alone")
+        say_warnings(
+            [f"no level context: {err}; the chain numbers by the detector's classes alone"]
+        )
 
 
 def read_start(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -366,7 +369,9 @@ def _check_replaceable(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vertapp.commands.notices import say_warnings
     from vertapp.jobs import run_job
+    from vertapp.ml.train import WARNINGS, left_out
 
     check_out(args)  # before minutes of training, not after
     cfg = config_from_args(args)
@@ -380,7 +385,13 @@ def run(args: argparse.Namespace) -> int:
     def show(event: Any) -> None:
         if not main or (args.quiet and event.stage == "train" and event.data):
             return
+        if WARNINGS in event.data:  # what the run leaves out (ml.train.left_out)
+            say_warnings(event.data[WARNINGS])
+            return
         print(event.message, file=sys.stderr, flush=True)
+
+    if main and isinstance(data, list):  # radiographs, read here, not by the job
+        say_warnings(left_out(args.dataset, data, None))
 
     start, why = starter_start(args, data)
     if (start or args.finetune_from) and args.lr is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.commands.notices import say_warnings
 from vertapp.commands.xray_import import add_parser as add_import_parser
 from vertapp.commands.xray_levels import HELP as LEVELS_HELP
 from vertapp.commands.xray_levels import add_parser as add_levels_parser
@@ -67,7 +68,7 @@ def _zois(image: np.ndarray, image_path: Path, model: str | None, coco_path: str
         except ImportError as err:
             raise InputError(f"--model: radiograph prediction is not available ({err})") from None
         coco, where = (
-            predict_zoi_coco(Path(model), image_path),
+            predict_zoi_coco(Path(model), image_path, image=image),
             f"{Path(model).name} on {image_path.name}",
         )
     else:
@@ -84,11 +85,11 @@ def run_zoi(args: argparse.Namespace) -> int:
     path, out = Path(args.image), Path(args.out)
     check_out_folder(out)  # before the film is read or anything written
     film = read_film(path)
+    say_warnings(film.warnings, path.name)  # before a model's minutes
     zois, warnings = _zois(film.pixels, path, args.model, args.zois)
     # the film's stored values (DICOM: before rescale), with how to rescale them
     written = write_zois(film.stored, zois, path.name, out, film.values)
-    for w in warnings:
-        print(f"warning: {w}")
+    say_warnings(warnings)
     _say_removed(written.removed, out)
     print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {written.index}")
     return 0
@@ -111,7 +112,7 @@ def run_align(args: argparse.Namespace) -> int:
     from vertapp.xray.align import align_job
     from vertapp.xray.alignment_file import alignment_record
     from vertapp.xray.fuse import checkerboard, fuse, outline, same_scale, to_display
-    from vertapp.xray.images import read_pixels
+    from vertapp.xray.images import read_noted
     from vertapp.xray.zoi_files import write_json, write_png
 
     if args.model is None and (args.zois_low is None or args.zois_high is None):
@@ -120,7 +121,10 @@ def run_align(args: argparse.Namespace) -> int:
         raise InputError("give either --model or --zois-low/--zois-high, not both")
     low_path, high_path, out = Path(args.low), Path(args.high), Path(args.out)
     check_out_folder(out)  # before the (long) alignment, nothing written
-    low, high = read_pixels(low_path), read_pixels(high_path)
+    (low, low_read), (high, high_read) = read_noted(low_path), read_noted(high_path)
+    # the films' own doubts (frames dropped, colour): said, not put in alignment.json
+    say_warnings(low_read, low_path.name)
+    say_warnings(high_read, high_path.name)
     if low.shape != high.shape:
         raise InputError(
             f"{low_path.name} is {low.shape[1]}x{low.shape[0]} pixels and {high_path.name} "
@@ -147,7 +151,6 @@ def _print_summary(result: Any, out: Path) -> None:
     counts: dict[str, int] = {}
     for v in result.vertebrae:
         counts[v.status] = counts.get(v.status, 0) + 1
-    for w in result.warnings:
-        print(f"warning: {w}")
+    say_warnings(result.warnings)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
     print(f"{len(result.vertebrae)} vertebrae: {summary} -> {out / 'alignment.json'}")

@@ -11,6 +11,7 @@ The layout options override the named layout (docs/xray.md, `vertapp.xray.landma
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ SHORT = {"tl": "top_left", "tr": "top_right", "bl": "bottom_left", "br": "bottom
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("import", help=HELP, description=HELP)
-    p.add_argument("dataset", help="folder with landmarks.csv, filenames.csv and images/")
+    p.add_argument(
+        "dataset",
+        help="folder with landmarks.csv, filenames.csv and images/ (PNG, JPEG, TIFF or "
+        "DICOM films)",
+    )
     p.add_argument("--out", required=True, help="new project folder (images are copied there)")
     p.add_argument("--layout", default="aasce", help="named corner layout (default aasce)")
     p.add_argument(
@@ -89,6 +94,7 @@ def check_project_folder(out: Path, sources: list[tuple[str, Path]]) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from vertapp.commands.notices import say_warnings
     from vertapp.jobs import run_job
     from vertapp.xray.landmarks import import_landmarks_job
 
@@ -108,8 +114,11 @@ def run_import(args: argparse.Namespace) -> int:
             images_dir=args.images,
         )
     )
-    for note in result.skipped:
-        print(f"skipped: {note}")
+    for note in result.skipped:  # a warning: stderr, stdout holds the result line
+        print(f"skipped: {note}", file=sys.stderr)
+    # the films' own doubts (frames dropped, colour, TIFF pages), by row: a file name may
+    # carry the patient's
+    say_warnings(result.warnings)
     print(
         f"{result.n_images} radiographs, {result.n_vertebrae} vertebral bodies -> "
         f"{result.project_dir / 'project.json'}"

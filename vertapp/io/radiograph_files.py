@@ -60,7 +60,7 @@ def read_dicom_radiograph(path: Path, *, keep_identifiers: bool = False) -> Radi
 def read_image_radiograph(path: Path) -> Radiograph:
     """PNG / JPEG / TIFF (8 or 16 bit, grey or colour) as a grey radiograph."""
     pixels = _decode_image(path)
-    warnings: list[str] = []
+    warnings = [note for note in (pages_note(path),) if note]
     bits = 8 if pixels.dtype == np.uint8 else 16 if pixels.dtype == np.uint16 else 32
     if pixels.ndim == 3:
         pixels, note = _to_grey(pixels)
@@ -80,6 +80,18 @@ def read_image_radiograph(path: Path) -> Radiograph:
         # without its spacing tags stays a warning: that one should have them)
         notes=[f"pixel spacing unknown ({fmt} files do not record it)"],
     )
+
+
+def pages_note(path: Path) -> str:
+    """A warning when `path` is a TIFF of more than one page, else "". OpenCV and Pillow
+    both decode the first page only; a stack of films (or a film and its report) would
+    otherwise lose the rest without a word. Thumbnails count too: the first is read."""
+    try:
+        with _quiet_pillow(), quiet_native_stderr(), Image.open(path) as img:
+            pages = int(getattr(img, "n_frames", 1)) if img.format == "TIFF" else 1
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return ""  # the decoder says what is wrong with the file, if anything
+    return f"TIFF file holds {pages} pages; the first one was read" if pages > 1 else ""
 
 
 def radiograph_from_image(image: sitk.Image, path: Path) -> Radiograph:

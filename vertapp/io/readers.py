@@ -20,6 +20,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from vertapp.errors import InputError, ModalityError, VertAppError
+from vertapp.io.dicom_film import dicom_kind
 from vertapp.io.dicom_headers import RADIOGRAPH_MODALITIES, read_header, slice_header
 from vertapp.io.dicom_series import DicomScan, scan_job, series_volume_job
 from vertapp.io.file_kinds import VOLUME_SUFFIXES, Kind, kind_of
@@ -260,5 +261,5 @@ def _multiframe_volume(
 
 
 def _is_radiograph_file(path: Path) -> bool:
-    header = slice_header(path, read_header(path))
-    return header.modality in RADIOGRAPH_MODALITIES or header.position is None
+    """The io rule for one DICOM file (`dicom_film`): film, or a slice of a scan."""
+    return dicom_kind(read_header(path)).film

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,6 @@ from vertapp.annotations.validate import (
 from vertapp.errors import FormatError, InputError
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.masks import segmentation_to_mask
-
-log = logging.getLogger(__name__)
 
 PROJECT_FILE = "project.json"
 
@@ -208,7 +205,7 @@ def samples_from_coco(
     source: str = "COCO",
     with_images: bool = True,
 ) -> list[Sample]:
-    cat_to_class = _category_map(coco, class_names, source)
+    cat_to_class = _category_map(coco, class_names)
     by_image: dict[int, list[dict[str, Any]]] = {}
     for ann in coco["annotations"]:
         by_image.setdefault(int(ann["image_id"]), []).append(ann)
@@ -251,18 +248,31 @@ def samples_from_coco(
     return samples
 
 
-def _category_map(coco: dict[str, Any], class_names: list[str], source: str) -> dict[int, int]:
+def _category_map(coco: dict[str, Any], class_names: list[str]) -> dict[int, int]:
+    """COCO category id -> model class; a category that is no class is left out (what
+    that leaves out, `foreign_categories` counts for the run to say)."""
     index = {n: i + 1 for i, n in enumerate(class_names)}
     out: dict[int, int] = {}
     for cat in coco.get("categories", []):
         name = str(cat.get("name"))
         if name in index:
             out[int(cat["id"])] = index[name]
-        else:
-            log.warning(
-                "%s: category %r is not a model class; its annotations are skipped", source, name
-            )
     return out
+
+
+def foreign_categories(coco: dict[str, Any], class_names: list[str]) -> dict[str, int]:
+    """Category name -> how many of its label annotations are skipped because it is no
+    class of the model (a C7 in a T1..L5 model). Categories with no annotation are not
+    listed: leaving them out loses nothing."""
+    known = _category_map(coco, class_names)
+    names = {int(c["id"]): str(c.get("name")) for c in coco.get("categories", [])}
+    counts: dict[str, int] = {}
+    for ann in coco["annotations"]:
+        cat = int(ann["category_id"])
+        if cat not in known and is_label_annotation(ann):
+            name = names.get(cat, f"id {cat}")
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def validation_patients(patients: Iterable[str], val_fraction: float, seed: int = 0) -> set[str]:

@@ -18,7 +18,7 @@ from vertapp.errors import ModelError
 from vertapp.jobs import Job, Progress
 from vertapp.ml.config import TrainConfig
 from vertapp.ml.dataset import Sample, split_by_patient
-from vertapp.ml.train import TrainResult, _resolve_config, _samples, train_job
+from vertapp.ml.train import TrainResult, _read_samples, _resolve_config, train_job
 
 
 def pretrained_path(out: str | Path) -> Path:
@@ -44,7 +44,7 @@ def pretrain_finetune_job(
     if pretrain_epochs < 1:
         raise ModelError(f"pretrain epochs must be >= 1, got {pretrain_epochs}")
     cfg = _resolve_config(config, data, None)
-    real = _samples(data, cfg)
+    real = yield from _read_samples(data, cfg)  # says what it leaves out, once
     train_r, val_r = split_by_patient(real, cfg.val_fraction, cfg.seed)
     stage1_cfg = replace(cfg, epochs=pretrain_epochs, real_share=None, lr=pretrain_lr or cfg.lr)
     yield Progress("stage", 0.0, f"stage 1/2: pretraining on phantoms, {pretrain_epochs} epochs")

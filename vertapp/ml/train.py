@@ -8,7 +8,6 @@ the epochs trained, so a run leaves two files (`out` and the last epoch's, for r
 
 from __future__ import annotations
 
-import logging
 import math
 import shutil
 import time
@@ -33,6 +32,7 @@ from vertapp.ml.data import ViewDataset, collate, pad_unet_batch
 from vertapp.ml.dataset import (
     Sample,
     class_names_from_coco,
+    foreign_categories,
     forget_reads,
     images_to_review,
     load_samples,
@@ -44,8 +44,6 @@ from vertapp.ml.metrics import score_image, union_by_label
 from vertapp.ml.model import build_model
 from vertapp.ml.predict import predict_job
 from vertapp.ml.unet import unet_loss
-
-log = logging.getLogger(__name__)
 
 
 class TrainingError(VertAppError):
@@ -93,22 +91,67 @@ def lr_factor(cfg: TrainConfig, it: int, total: int) -> float:
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
 
-def _samples(data: str | Path | list[Sample], cfg: TrainConfig) -> list[Sample]:
-    if isinstance(data, str | Path):
-        return labelled_only(load_samples(data, cfg.class_names), data)
-    return list(data)
+WARNINGS = "warnings"  # Progress data key: sentences the caller says once (the CLI: stderr)
+MAX_IDS = 10  # image ids listed in one sentence; the rest are counted
+
+
+def _read_samples(
+    data: str | Path | list[Sample], cfg: TrainConfig, about: str = ""
+) -> Job[list[Sample]]:
+    """The samples to train on. A dataset file's images still in review are left out, and
+    what the run leaves out or learns only as background is said once, before training:
+    one "load" event whose data holds the sentences under WARNINGS (in-memory samples
+    were chosen by the caller, nothing to say). `about`: which data ("phantoms")."""
+    if not isinstance(data, str | Path):
+        return list(data)
+    kept = labelled_only(load_samples(data, cfg.class_names), data)
+    words = [f"{about}: {w}" if about else w for w in left_out(data, kept, cfg.class_names)]
+    if words:
+        yield Progress("load", None, "; ".join(words), {WARNINGS: words})
+    return kept
 
 
 def labelled_only(samples: list[Sample], data: str | Path) -> list[Sample]:
-    """The dataset's images less those still holding predictions to review (said so)."""
+    """The dataset's images less those still holding predictions to review (`left_out`
+    says how many)."""
     pending = images_to_review(read_coco(resolve_dataset_path(data)[0]))
-    if pending:
-        log.warning(
-            "%d image(s) still hold predictions nobody reviewed: left out of training "
-            "(review them first, or reject what is wrong)",
-            len(pending),
-        )
     return [s for s in samples if s.image_id not in pending]
+
+
+def left_out(data: str | Path, kept: list[Sample], class_names: list[str] | None) -> list[str]:
+    """What a run on the dataset file `data` leaves out, or learns only as background, in
+    words, for the run to say before it trains. `kept`: the samples it trains on.
+    `class_names` None: categories are not judged here (radiographs map by level,
+    `vertapp.xray.training.class_of`). Images are named by id, never by file name: a
+    file name may carry the patient's (DESIGN.md, no identifiers)."""
+    coco = read_coco(resolve_dataset_path(data)[0])
+    words = []
+    pending = sorted(images_to_review(coco))
+    if pending:
+        words.append(
+            f"{_images(pending)} left out of training: still holding predictions nobody "
+            "reviewed (review them first, or reject what is wrong)"
+        )
+    foreign = foreign_categories(coco, class_names) if class_names is not None else {}
+    for name, n in foreign.items():
+        words.append(
+            f"{n} annotation{'s' if n != 1 else ''} of category {name!r} left out of "
+            "training: not a class of the model"
+        )
+    bare = [s.image_id for s in kept if not len(s.labels)]
+    if bare:
+        words.append(
+            f"{_images(bare)} with no annotation of the model's classes: trained on as "
+            "images with nothing to find"
+        )
+    return words
+
+
+def _images(ids: list[int]) -> str:
+    """'2 images (ids 3, 7)', at most MAX_IDS ids listed."""
+    shown = ", ".join(str(i) for i in ids[:MAX_IDS]) + (", ..." if len(ids) > MAX_IDS else "")
+    many = len(ids) != 1
+    return f"{len(ids)} image{'s' if many else ''} (id{'s' if many else ''} {shown})"
 
 
 def default_class_names(data: str | Path | list[Sample]) -> list[str] | None:
@@ -385,7 +428,7 @@ def _train(
     device = ctx.device
     earlier_out = _run_out(resume) if resume else None
     yield Progress("load", None, "reading dataset")
-    samples = _samples(data, cfg)
+    samples = yield from _read_samples(data, cfg)
     if val_data is None:
         train_s, val_s = split_by_patient(samples, cfg.val_fraction, cfg.seed)
     else:
@@ -396,7 +439,7 @@ def _train(
         train_s = with_ct_variants(train_s, root, cfg.ct_variants, cfg.class_names, cfg.seed)
     n_real = len(train_s)
     if phantoms is not None:
-        train_s = train_s + _samples(phantoms, cfg)
+        train_s = train_s + (yield from _read_samples(phantoms, cfg, "phantoms"))
     forget_reads()  # nothing reads the dataset again: its parsed copy need not stay
     if not train_s or not any(len(s.labels) for s in train_s):
         raise TrainingError("no annotated training images in the dataset")

@@ -362,12 +362,17 @@ def predictions_coco(
     }
 
 
-def predict_zoi_coco(checkpoint: Path, image_path: Path) -> dict[str, Any]:
-    """COCO of the bodies and parts `checkpoint` finds on one radiograph file, with levels."""
+def predict_zoi_coco(
+    checkpoint: Path, image_path: Path, image: np.ndarray | None = None
+) -> dict[str, Any]:
+    """COCO of the bodies and parts `checkpoint` finds on one radiograph file, with levels.
+    `image`: the file's pixels (`xray.images.read_pixels`) when the caller has read them
+    (read again, the reader's warnings were said twice)."""
     from vertapp.xray.images import read_pixels
 
     loaded = load_checkpoint(checkpoint)
     check_radiograph_model(loaded)
-    image = read_pixels(Path(image_path))
+    if image is None:
+        image = read_pixels(Path(image_path))
     found = predict_radiograph(loaded, image)
     return predictions_coco(found, Path(image_path).name, image.shape[:2], Path(checkpoint).name)

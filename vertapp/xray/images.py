@@ -3,9 +3,9 @@
 Image files keep their own integer type (8 or 16 bit); DICOM goes through the project's
 reader (rescale applied, bone bright) and stays float. Colour files become grey.
 
-A DICOM slice of a 3-D scan (Modality CT, MR, PT or NM, or a file recording its position
-in the patient) is refused in words: it is not a radiograph, and cutting ZOIs out of it
-would go on without a word.
+A DICOM file that is no film by the io rule (`vertapp.io.dicom_film`: a CT, MR, PET or NM
+slice, a file recording its place in the patient, a multi-frame secondary capture) is
+refused in words: cutting ZOIs out of a scan's slice would go on without a word.
 
 `read_film` also gives the film's *stored* values, what `vertapp xray zoi` writes: the
 DICOM's stored pixel values (bits as the file allocates them, MONOCHROME1 left as stored)
@@ -26,13 +26,6 @@ import numpy as np
 from vertapp.errors import InputError
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-# DICOM modalities whose single files are slices of a 3-D scan, never radiographs
-SLICE_MODALITIES = {
-    "CT": "a CT slice",
-    "MR": "an MR slice",
-    "PT": "a PET slice",
-    "NM": "a nuclear medicine (NM) image",
-}
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +34,59 @@ log = logging.getLogger(__name__)
 class Film:
     """A radiograph as read: `pixels` bone bright (what ZOIs are found and aligned on),
     `stored` the values the file holds (uint8/uint16) and `values` how they map to the
-    modality values (zois.json's "pixel_values")."""
+    modality values (zois.json's "pixel_values"). `warnings`: the reader's doubts about
+    the file ("file holds 3 frames; the first one was read"), for the caller to say."""
 
     pixels: np.ndarray
     stored: np.ndarray
     values: dict[str, Any]
+    warnings: tuple[str, ...] = ()
 
 
 def read_pixels(path: Path) -> np.ndarray:
-    """2-D pixel array of a radiograph file; our error for anything unreadable."""
-    return _read(Path(path))[0]
+    """2-D pixel array of a radiograph file; our error for anything unreadable. The
+    reader's warnings go to the log (a caller that says them itself: `read_noted`)."""
+    pixels, warnings = read_noted(path)
+    log_warnings(path, warnings)
+    return pixels
+
+
+def read_noted(path: Path) -> tuple[np.ndarray, list[str]]:
+    """`read_pixels`'s array and the reader's warnings, not logged: the command line says
+    them on stderr, once (logged too, they came twice)."""
+    pixels, _header, warnings = _read(Path(path))
+    return pixels, warnings
+
+
+def log_warnings(path: Path, warnings: list[str] | tuple[str, ...]) -> None:
+    for warning in warnings:  # "holds 3 frames: the first is used", ...
+        log.warning("%s: %s", Path(path).name, warning)
 
 
 def read_film(path: Path) -> Film:
-    """`read_pixels` and, for DICOM, the stored values under it (see the module)."""
+    """`read_pixels` and, for DICOM, the stored values under it (see the module); the
+    reader's warnings are in the Film, not logged."""
     from vertapp.xray.zoi_files import png_values
 
-    pixels, header = _read(Path(path))
+    pixels, header, warnings = _read(Path(path))
     stored = None if header is None else _dicom_stored(pixels, header)
-    return Film(pixels, *(stored or png_values(pixels)))
+    return Film(pixels, *(stored or png_values(pixels)), tuple(warnings))
 
 
-def _read(path: Path) -> tuple[np.ndarray, Any]:
-    """The pixels, and the DICOM header (None for other files)."""
+def _read(path: Path) -> tuple[np.ndarray, Any, list[str]]:
+    """The pixels, the DICOM header (None for other files) and the reader's warnings."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.suffix.lower() in IMAGE_EXT:
+        from vertapp.io.radiograph_files import pages_note
+
         img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if img is None:
             raise InputError(f"{path}: cannot be read as an image")
+        warnings = [note for note in (pages_note(path),) if note]
         if img.ndim == 3:
+            if not _grey_channels(img):  # as the io reader says it (radiograph_files)
+                warnings.append("colour image converted to grey")
             img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
         if img.dtype.kind == "f":
             from vertapp.io.radiograph_files import finite_pixels
@@ -78,7 +94,7 @@ def _read(path: Path) -> tuple[np.ndarray, Any]:
             # OpenCV skips the io layer's check: one NaN pixel made every cut-out 0 and
             # the rescale NaN (zois.json not JSON); refused as `vertapp info` refuses it
             finite_pixels(img, path)
-        return np.asarray(img), None
+        return np.asarray(img), None, warnings
     from vertapp.io.dicom_headers import looks_like_dicom, read_header
     from vertapp.io.readers import read_radiograph
 
@@ -86,24 +102,24 @@ def _read(path: Path) -> tuple[np.ndarray, Any]:
     if header is not None:
         _check_radiograph_header(path, header)
     film = read_radiograph(path)
-    for warning in film.warnings:  # "holds 3 frames: the first is used", ...
-        log.warning("%s: %s", path.name, warning)
-    return np.asarray(film.array), header
+    return np.asarray(film.array), header, list(film.warnings)
+
+
+def _grey_channels(img: np.ndarray) -> bool:
+    """Whether a colour file's B, G and R channels are one grey (a grey film saved as RGB)."""
+    bgr = img[..., :3]
+    return bool((bgr == bgr[..., :1]).all())
 
 
 def _check_radiograph_header(path: Path, ds: Any) -> None:
-    """Refuse a DICOM slice of a 3-D scan in words (before its pixels are read)."""
-    from vertapp.io.dicom_headers import RADIOGRAPH_MODALITIES
+    """Refuse a DICOM file that is no film (the io rule, `vertapp.io.dicom_film`) in
+    words, before its pixels are read."""
+    from vertapp.io.dicom_film import dicom_kind
 
-    modality = str(ds.get("Modality", "") or "").strip().upper()
-    what = SLICE_MODALITIES.get(modality)
-    if what is None and modality not in RADIOGRAPH_MODALITIES:
-        geometry = [k for k in ("ImagePositionPatient", "ImageOrientationPatient") if k in ds]
-        if geometry:
-            what = f"a slice of a 3-D scan (it records its {' and '.join(geometry)})"
-    if what is not None:
+    kind = dicom_kind(ds)
+    if not kind.film:
         raise InputError(
-            f"{path.name} is {what}, not a radiograph; the radiograph commands need a "
+            f"{path.name} is {kind.what}, not a radiograph; the radiograph commands need a "
             "DX, CR, RF, XA or MG film (or a PNG/JPEG/TIFF image)"
         )
 

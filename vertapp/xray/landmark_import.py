@@ -4,7 +4,8 @@ radiographs…).
 `vertapp xray import` (landmarks.py) writes a new project folder; the window adds the
 images to the project that is open, which may already hold CT MIPs. The work is split as
 the labelled-CT import does it: `prepare_landmarks_job` (read the tables, check every
-image, copy it into the project's images/ under a neutral name, repair and clip each
+image, copy it into the project's images/ under a neutral name (a DICOM film: as PNGs,
+`dataset_films`), repair and clip each
 body's outline) runs in a worker and touches no `Project`; `add_landmarks` then adds each
 image whole, with one body polygon per vertebra naming its level, on the thread that owns
 the project (240 AASCE films: well under a second there). A failed or cancelled
@@ -14,23 +15,25 @@ preparation removes the images it copied.
 from __future__ import annotations
 
 import contextlib
-import shutil
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 
 from vertapp.annotations.geometry import clean_polygons
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
+from vertapp.xray.dataset_films import put_film, read_dataset_film, source_path_of
 from vertapp.xray.landmark_checks import plausible_bodies
 from vertapp.xray.landmarks import LAYOUTS, CornerLayout, corners_px, patient_of, read_rows
 from vertapp.xray.parts import BODY
 
 PREFIX = "images/landmarks_"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class PreparedImage:
     patient_key: str  # pseudonymous (a digest of the case number)
     row: int  # its row in landmarks.csv, from 1
     outlines: dict[str, list[np.ndarray]]  # level -> body rings (TL, TR, BR, BL), clean
+    source_path: str | None = None  # a DICOM film's own values (dataset_films)
+    spacing: dict[str, Any] = field(default_factory=dict)  # {"pixel_spacing_mm": [r, c]}
 
 
 @dataclass
@@ -98,7 +103,7 @@ def prepare_landmarks_job(
         for i, (name, values) in enumerate(table):
             yield Progress("import", i / len(table), f"image {i + 1}/{len(table)}")
             image = _prepare(src / "images" / name, i, values, lay, root, taken, out.skipped)
-            copied.append(root / image.file_name)
+            copied += [root / name for name in (image.file_name, image.source_path) if name]
             taken.add(image.file_name)
             out.images.append(image)
         yield Progress("import", 1.0, "adding the images")
@@ -124,10 +129,10 @@ def _prepare(
     taken: set[str],
     skipped: list[str],
 ) -> PreparedImage:
-    grey = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE) if source.is_file() else None
-    if grey is None:
-        raise InputError(f"{source.name}: image missing or not readable (row {index + 1})")
-    height, width = grey.shape
+    film = read_dataset_film(source, index + 1)
+    for warning in film.warnings:  # the window's log, as its other film reads; by row:
+        log.warning("image %d: %s", index + 1, warning)  # a file name may be the patient's
+    width, height = film.width, film.height
     try:
         corners = corners_px(values, lay, width, height)
     except FormatError as err:
@@ -138,9 +143,8 @@ def _prepare(
             outlines[level] = clean_polygons([quad], height, width)
         except VertAppError as err:  # degenerate or outside the image
             skipped.append(f"image {index + 1} {level}: {err}")
-    file_name = _free_name(root, taken, index + 1, source.suffix.lower())
-    (root / file_name).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, root / file_name)
+    file_name = _free_name(root, taken, index + 1, film.suffix)
+    source_path, spacing = put_film(film, root, file_name)
     return PreparedImage(
         file_name,
         int(width),
@@ -148,14 +152,17 @@ def _prepare(
         patient_of(source.name, lay),
         index + 1,
         outlines,
+        source_path,
+        spacing,
     )
 
 
 def _free_name(root: Path, taken: set[str], number: int, suffix: str) -> str:
-    """images/landmarks_0003.jpg, or _0003_2 ... when a project already has that name
-    (source names are not kept: they can hold dates or names)."""
+    """images/landmarks_0003.jpg, or _0003_2 ... when a project already has that name, or
+    its volumes/ name is taken (a DICOM film's own values go there); source names are not
+    kept: they can hold dates or names."""
     name, extra = f"{PREFIX}{number:04d}{suffix}", 1
-    while name in taken or (root / name).exists():
+    while name in taken or (root / name).exists() or (root / source_path_of(name)).exists():
         extra += 1
         name = f"{PREFIX}{number:04d}_{extra}{suffix}"
     return name
@@ -209,7 +216,8 @@ def _add(project: Project, prepared: PreparedLandmarks) -> LandmarkReport:
                 patient_key=image.patient_key,
                 status="completed",
                 instances=bodies,
-                extra={"vertapp": {"landmark_row": image.row}},
+                source_path=image.source_path,
+                extra={"vertapp": {"landmark_row": image.row, **image.spacing}},
             )
         )
         report.image_ids.append(image_id)

@@ -27,7 +27,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vertapp.annotations import ops, store
@@ -35,6 +34,7 @@ from vertapp.annotations.model import ImageRecord, Project
 from vertapp.errors import FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRAE
+from vertapp.xray.dataset_films import put_film, read_dataset_film
 from vertapp.xray.landmark_checks import plausible_bodies
 from vertapp.xray.parts import BODY, normalise_level
 
@@ -131,6 +131,7 @@ class ImportResult:
     n_images: int
     n_vertebrae: int
     skipped: list[str] = field(default_factory=list)  # "image 3 T7: why", in words
+    warnings: list[str] = field(default_factory=list)  # "image 3: <the reader's doubt>"
 
 
 def import_landmarks_job(
@@ -192,16 +193,16 @@ def _add_image(
     vocabulary: str,
     result: ImportResult,
 ) -> None:
-    grey = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE) if source.is_file() else None
-    if grey is None:
-        raise InputError(f"{source}: image missing or not readable")
-    height, width = grey.shape
+    film = read_dataset_film(source, index + 1)
+    width, height = film.width, film.height
+    result.warnings += [f"image {index + 1}: {w}" for w in film.warnings]
     try:
         corners = corners_px(values, layout, width, height)
     except FormatError as err:
         raise FormatError(f"landmarks row {index + 1}: {err}") from None
-    file_name = f"images/{index + 1:04d}{source.suffix.lower()}"
-    shutil.copyfile(source, project.root / file_name)  # type: ignore[operator]
+    file_name = f"images/{index + 1:04d}{film.suffix}"
+    assert project.root is not None  # a new project's folder (store.new_project)
+    source_path, spacing = put_film(film, project.root, file_name)
     image_id = project.new_image_id()
     project.add_image(
         ImageRecord(
@@ -210,9 +211,10 @@ def _add_image(
             width=width,
             height=height,
             kind="radiograph",
+            source_path=source_path,
             patient_key=patient_of(source.name, layout),
             status="completed",
-            extra={"vertapp": {"landmark_row": index + 1}},
+            extra={"vertapp": {"landmark_row": index + 1, **spacing}},
         )
     )
     result.n_images += 1

@@ -10,7 +10,7 @@ import numpy as np
 
 from vertapp.errors import InputError, VertAppError
 from vertapp.jobs import Job, Progress
-from vertapp.xray.images import read_film
+from vertapp.xray.images import log_warnings, read_film
 from vertapp.xray.pair import PairInputs, PairState, pair_job
 from vertapp.xray.zoi import Zoi
 
@@ -40,6 +40,8 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
         raise InputError("give a ZOI file (COCO) for each image, or a radiograph model")
     yield Progress("Reading", None, "low-/high-dose images")
     low_film, high_film = read_film(paths.low), read_film(paths.high)
+    log_warnings(paths.low, low_film.warnings)  # the window's log, as read_pixels does
+    log_warnings(paths.high, high_film.warnings)
     low, high = low_film.pixels, high_film.pixels
     if low.shape != high.shape:
         raise InputError(
@@ -76,7 +78,7 @@ def _zois(
     if model is not None:
         from vertapp.xray.detect import predict_zoi_coco
 
-        coco, where = predict_zoi_coco(model, path), f"{model.name} on {path.name}"
+        coco, where = predict_zoi_coco(model, path, image=image), f"{model.name} on {path.name}"
     else:
         assert coco_path is not None
         coco, where = read_coco_file(coco_path), str(coco_path)

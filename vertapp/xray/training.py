@@ -105,6 +105,15 @@ def read_radiograph(path: Path) -> np.ndarray:
     return grey_u8(read_pixels(path))
 
 
+def read_radiograph_noted(path: Path) -> tuple[np.ndarray, list[str]]:
+    """`read_radiograph` and the reader's warnings (frames dropped, colour), not logged:
+    for a caller that says them itself (`vertapp predict`)."""
+    from vertapp.xray.images import read_noted
+
+    pixels, warnings = read_noted(path)
+    return grey_u8(pixels), warnings
+
+
 def scale_for(shape: tuple[int, int], long_side: int) -> float:
     return long_side / max(shape)
 

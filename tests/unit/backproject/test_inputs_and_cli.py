@@ -155,3 +155,52 @@ def test_cli_writes_a_dicom_seg_for_a_dicom_ct(
     ds = pydicom.dcmread(seg)
     assert ds.Modality == "SEG" and str(ds.PatientName) == ""
     assert [s.SegmentLabel for s in ds.SegmentSequence] == ["L1", "L2", "L3", "L4", "L5"]
+
+
+def test_cli_says_on_stderr_that_a_seg_without_uids_cannot_be_filed(
+    pir_case, dicom_case_for_export, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """A series whose study and series UIDs an anonymiser removed: the SEG is written, and
+    the user hears that a PACS cannot file it (a log line only before), once."""
+    import shutil
+
+    import pydicom
+
+    folder = tmp_path / "series"
+    shutil.copytree(dicom_case_for_export[0], folder)
+    for path in folder.iterdir():
+        ds = pydicom.dcmread(path)
+        ds.StudyInstanceUID = ds.SeriesInstanceUID = ""
+        ds.save_as(path)
+    pir_case.result.save(tmp_path / "pre")
+    coco = write_coco(pir_case.footprint, tmp_path / "masks.json")
+    code = main(
+        ["backproject", str(folder), str(coco), "--out", str(tmp_path / "l.nii.gz"),
+         "--preprocess", str(tmp_path / "pre"), "--seg", str(tmp_path / "s.dcm"), "--quiet"]
+    )  # fmt: skip
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    lines = [line for line in said.err.splitlines() if "no study or series UID" in line]
+    assert lines == [
+        "warning: the CT series has no study or series UID (an anonymiser removed them): "
+        "the SEG is written, but a PACS cannot file it with its CT"
+    ]
+    assert "warning:" not in said.out and (tmp_path / "s.dcm").is_file()
+
+
+def test_cli_says_the_cts_notes_and_warnings(pir_case, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A float CT (values rounded to whole HU: a note) is said as `vertapp preprocess`
+    says it; stdout keeps the summary."""
+    image = sitk.ReadImage(str(pir_case.path))
+    floats = tmp_path / "ct_float.nii.gz"
+    sitk.WriteImage(sitk.Cast(image, sitk.sitkFloat32) + 0.25, str(floats))
+    pir_case.result.save(tmp_path / "pre")
+    coco = write_coco(pir_case.footprint, tmp_path / "masks.json")
+    code = main(
+        ["backproject", str(floats), str(coco), "--out", str(tmp_path / "l.nii.gz"),
+         "--preprocess", str(tmp_path / "pre"), "--quiet"]
+    )  # fmt: skip
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    assert "note: float voxel values were rounded to whole HU (int16)" in said.err.splitlines()
+    assert "note:" not in said.out

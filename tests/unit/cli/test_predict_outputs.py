@@ -95,6 +95,7 @@ def fake_preprocessing(monkeypatch: pytest.MonkeyPatch) -> None:
         def __init__(self, level: int) -> None:
             self.level = level
             self.warnings = [f"odd scan {level}"] if level == 200 else []
+            self.notes = [f"rounded to whole HU {level}"] if level == 100 else []
 
     class Result:
         def __init__(self, vol: Volume) -> None:
@@ -129,8 +130,11 @@ def test_two_volumes_of_one_name_get_a_mip_each(
     images, records = collect_images(inputs, out)
     names = [r["file_name"] for r in records]
     assert len(set(names)) == 2 and "ct_mip.png" not in names
-    # the reader's doubts are said, as `vertapp preprocess` says them
-    assert capsys.readouterr().err.strip() == "warning: ct.nii.gz: odd scan 200"
+    # the reader's doubts and notes are said, as `vertapp preprocess` says them
+    assert capsys.readouterr().err.splitlines() == [
+        "note: ct.nii.gz: rounded to whole HU 100",
+        "warning: ct.nii.gz: odd scan 200",
+    ]
     assert mine.read_bytes() == b"the user's own file"
     for img, name in zip(images, names, strict=True):
         assert np.array_equal(cv2.imread(str(out.parent / name), cv2.IMREAD_UNCHANGED), img)

@@ -232,7 +232,9 @@ def test_predict_mip_png_is_written_atomically(
     res = make_result()
     from types import SimpleNamespace
 
-    monkeypatch.setattr(vertapp.io, "read_volume", lambda path: SimpleNamespace(warnings=[]))
+    monkeypatch.setattr(
+        vertapp.io, "read_volume", lambda path: SimpleNamespace(warnings=[], notes=[])
+    )
     monkeypatch.setattr(vertapp.preprocess, "preprocess", lambda volume: res)
     monkeypatch.setattr(vertapp.preprocess.landmarks, "landmarks", lambda result: {})
     target = tmp_path / "case_mip.png"

@@ -100,3 +100,25 @@ def test_cli_reports_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str
         main(["preprocess", str(missing), "--out", str(tmp_path), "--rmin", "9", "--rmax", "3"])
         == 1
     )
+
+
+def test_cli_says_the_volumes_notes_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Volume.notes` (float values rounded to whole HU) were said nowhere; they are notes,
+    not warnings, on stderr, after the warnings; stdout keeps the result line."""
+    import SimpleITK as sitk
+
+    from vertapp.synth import make_ct_phantom
+
+    ph = make_ct_phantom(seed=2, first="L1", last="L5", spacing=(1.5, 1.5, 3.0), pelvis=False)
+    image = sitk.GetImageFromArray(ph.volume.array.astype(np.float32) + 0.25)
+    image.SetSpacing(ph.volume.spacing)
+    sitk.WriteImage(image, str(tmp_path / "ct.nii.gz"))
+    assert (
+        main(["preprocess", str(tmp_path / "ct.nii.gz"), "--out", str(tmp_path / "o"), "--quiet"])
+        == 0
+    )
+    said = capsys.readouterr()
+    assert said.err.splitlines()[-1] == "note: float voxel values were rounded to whole HU (int16)"
+    assert "note:" not in said.out and "spine cluster" in said.out

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pydicom
 import pytest
+from pydicom.uid import SecondaryCaptureImageStorage
 
 from tests.unit.io.iotest_helpers import rewrite, write_dx
 from tests.unit.xray.test_landmarks import _dataset
@@ -127,15 +128,19 @@ def test_window_import_into_the_dataset_folder_is_refused(tmp_path) -> None:  # 
 
 
 def _dicom(path: Path, modality: str, geometry: bool = False) -> Path:
+    """A file of `modality`; a film's SOP class (DX) only for a film's modality: a DX SOP
+    class says "film" whatever the modality (`vertapp.io.dicom_film`)."""
     pixels = np.random.default_rng(1).integers(0, 4000, size=(H, W)).astype(np.uint16)
     write_dx(path, pixels, modality=modality, pixel_spacing=(0.5, 0.5))
-    if geometry:
 
-        def edit(ds: pydicom.Dataset) -> None:
+    def edit(ds: pydicom.Dataset) -> None:
+        if modality not in ("DX", "CR", "RF", "XA", "MG"):
+            ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+        if geometry:
             ds.ImagePositionPatient = [0.0, 0.0, 0.0]
             ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
 
-        rewrite(path, edit)
+    rewrite(path, edit)
     return path
 
 
@@ -170,3 +175,51 @@ def test_radiograph_modalities_stay_accepted(tmp_path, modality) -> None:  # typ
     out = tmp_path / "zois"
     assert main(["xray", "zoi", str(path), "--zois", str(coco), "--out", str(out)]) == 0
     assert (out / "zoi_L1.png").is_file()
+
+
+def test_the_io_rule_decides_what_a_film_is(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """One rule with `vertapp predict` and `info` (`vertapp.io.dicom_film`): a CR film a
+    PACS exported as modality OT, keeping a position, is a film (it was refused as "a
+    slice of a 3-D scan"); a multi-frame secondary capture is a stack, refused."""
+    from pydicom.uid import (
+        ComputedRadiographyImageStorage,
+        MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+    )
+
+    def sop(uid: str, frames: int = 1):  # type: ignore[no-untyped-def]
+        def edit(ds: pydicom.Dataset) -> None:
+            ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = uid
+            if frames > 1:
+                ds.NumberOfFrames = frames
+                ds.PixelData = ds.PixelData * frames
+
+        return edit
+
+    film = _dicom(tmp_path / "film.dcm", "OT", geometry=True)
+    rewrite(film, sop(ComputedRadiographyImageStorage))
+    coco = _coco(tmp_path / "z.json", "film.dcm")
+    out = tmp_path / "zois"
+    assert main(["xray", "zoi", str(film), "--zois", str(coco), "--out", str(out)]) == 0
+    stack = _dicom(tmp_path / "stack.dcm", "OT")
+    rewrite(stack, sop(MultiFrameGrayscaleWordSecondaryCaptureImageStorage, 3))
+    args = ["xray", "zoi", str(stack), "--zois", str(coco), "--out", str(tmp_path / "z2")]
+    assert main(args) == 1
+    _said(capsys, "stack.dcm is a secondary capture of 3 frames, not one film")
+
+
+def test_a_tiff_of_several_pages_is_said_on_stderr(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """OpenCV reads a TIFF's first page: the others were lost without a word."""
+    from PIL import Image
+
+    pixels = np.random.default_rng(1).integers(0, 4000, size=(H, W)).astype(np.uint16)
+    pages = [Image.fromarray(pixels), Image.fromarray(pixels // 2)]
+    pages[0].save(tmp_path / "film.tif", save_all=True, append_images=pages[1:])
+    coco = _coco(tmp_path / "z.json", "film.tif")
+    out = tmp_path / "zois"
+    assert (
+        main(["xray", "zoi", str(tmp_path / "film.tif"), "--zois", str(coco), "--out", str(out)])
+        == 0
+    )
+    said = capsys.readouterr()
+    assert "warning: film.tif: TIFF file holds 2 pages; the first one was read" in said.err
+    assert "warning:" not in said.out

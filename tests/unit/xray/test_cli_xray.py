@@ -131,6 +131,25 @@ def test_align_command_writes_the_schema_and_images(files, tmp_path) -> None:  #
     assert check.shape == (*p.low.shape, 3)
 
 
+def test_warnings_go_to_stderr_and_stdout_keeps_the_result_line(files, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """As `vertapp predict` does (and the CLI contract asks): `xray align` and `xray zoi`
+    printed their warnings on stdout, mixed into the result lines other tools read."""
+    assert _align(files, tmp_path / "aligned", "low_coco_drop") == 0
+    said = capsys.readouterr()
+    assert any(line.startswith("warning: L2: not found") for line in said.err.splitlines())
+    assert said.out.splitlines() == [
+        f"8 vertebrae: 7 aligned, 1 fallback -> {tmp_path / 'aligned' / 'alignment.json'}"
+    ]
+    colour = tmp_path / "colour.png"  # a colour film: read as grey, which is said
+    grey = cv2.imread(str(files["high"]), cv2.IMREAD_UNCHANGED)
+    cv2.imwrite(str(colour), np.dstack([grey, grey // 2, grey]))
+    args = ["xray", "zoi", str(colour), "--zois", str(files["high_coco"])]
+    assert main([*args, "--out", str(tmp_path / "z")]) == 0
+    said = capsys.readouterr()
+    assert "warning: colour.png: colour image converted to grey" in said.err.splitlines()
+    assert "warning:" not in said.out and said.out.startswith("8 ZOIs")
+
+
 def test_fused_image_carries_the_high_dose_quality(files, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Inside the placed ZOIs the fused image has the high-dose grain (much less pixel noise
     than the low-dose image); far from them it is the low-dose image unchanged."""
@@ -185,7 +204,8 @@ def test_model_option_uses_the_radiograph_predictor(files, tmp_path, monkeypatch
 
     calls = []
 
-    def fake(checkpoint: Path, image_path: Path) -> dict:
+    def fake(checkpoint: Path, image_path: Path, image: object = None) -> dict:
+        assert image is not None  # the command's read, not a second one
         calls.append((checkpoint.name, image_path.name))
         src = files["low_coco"] if image_path.name == "low.png" else files["high_coco"]
         return json.loads(Path(src).read_text())

@@ -87,3 +87,14 @@ def test_both_imports_leave_the_wrapped_l5_out_and_say_so(tmp_path):
     )
     assert report.n_vertebrae == 3 * 17 - 1
     assert len(report.skipped) == 1 and report.skipped[0].startswith("image 2 L5: it lies")
+
+
+def test_the_command_says_what_it_skipped_on_stderr(tmp_path, capsys):
+    """`vertapp xray import` printed its "skipped:" lines on stdout, among the result."""
+    from vertapp.cli import main
+
+    src = _dataset(tmp_path / "src", rows=_rows_with_wrapped_l5(1))
+    assert main(["xray", "import", str(src), "--out", str(tmp_path / "p")]) == 0
+    said = capsys.readouterr()
+    assert [line[:28] for line in said.err.splitlines()] == ["skipped: image 2 L5: it lies"]
+    assert "skipped" not in said.out and "3 radiographs, 50 vertebral bodies" in said.out

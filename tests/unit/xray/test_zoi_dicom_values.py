@@ -189,3 +189,59 @@ def test_the_pair_windows_export_keeps_the_stored_values_too(tmp_path) -> None: 
     assert index["pixel_values"]["rescale_intercept"] == -1000.0
     for _level, cut, mask, (x, y, w, h) in _cut_outs(index, out):
         np.testing.assert_array_equal(cut[mask], stored[y : y + h, x : x + w][mask])
+
+
+def _multi_frame(path: Path, first: np.ndarray) -> Path:
+    """A DX holding three frames, `first` the first (the one the readers use)."""
+    _dx(path, first)
+
+    def edit(ds: pydicom.Dataset) -> None:
+        ds.NumberOfFrames = 3
+        ds.PixelData = np.concatenate([first, first + 5, first + 9]).astype(np.uint16).tobytes()
+
+    rewrite(path, edit)
+    return path
+
+
+def test_xray_zoi_says_on_stderr_that_a_multi_frame_film_is_read_at_its_first(  # type: ignore[no-untyped-def]
+    tmp_path, capsys
+) -> None:
+    """The reader's warning was only logged (a "WARNING vertapp.xray.images" log line, or
+    nothing where the log is not shown); it is the command's own warning now, on stderr,
+    once: stdout keeps the result line other tools read."""
+    first = _film(5)
+    path = _multi_frame(tmp_path / "film.dcm", first)
+    index, out = _zoi(path, tmp_path)
+    said = capsys.readouterr()
+    warning = "warning: film.dcm: file holds 3 frames; the first one was read"
+    assert said.err.splitlines().count(warning) == 1
+    assert "warning:" not in said.out and said.out.startswith("2 ZOIs (L1, L2)")
+    for _level, cut, mask, (x, y, w, h) in _cut_outs(index, out):
+        np.testing.assert_array_equal(cut[mask], first[y : y + h, x : x + w][mask])
+
+
+def test_xray_align_says_the_films_doubts_on_stderr(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    low = _multi_frame(tmp_path / "low.dcm", _film(6))
+    high = write_dx(tmp_path / "high.dcm", _film(6))  # no spacing tags
+    coco = str(_coco(tmp_path / "zois.coco.json"))
+    args = ["xray", "align", str(low), str(high), "--zois-low", coco, "--zois-high", coco]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    said = capsys.readouterr()
+    assert "warning: low.dcm: file holds 3 frames; the first one was read" in said.err
+    assert "warning: high.dcm: pixel spacing unknown" in said.err
+    assert "warning:" not in said.out and "vertebrae:" in said.out
+    recorded = json.loads((tmp_path / "a" / "alignment.json").read_text())["warnings"]
+    assert not any("frames" in w for w in recorded)  # alignment.json as before
+
+
+def test_the_pair_window_still_logs_the_films_doubts(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """`read_film` no longer logs (the command line says its warnings itself); the pair
+    window's reader logs them as before."""
+    from vertapp.jobs import run_job
+    from vertapp.xray.pair_files import PairPaths, load_job
+
+    low = _multi_frame(tmp_path / "low.dcm", _film(7))
+    high = _dx(tmp_path / "high.dcm", _film(7))
+    coco = _coco(tmp_path / "zois.coco.json")
+    run_job(load_job(PairPaths(low, high, coco, coco)))
+    assert "low.dcm: file holds 3 frames" in caplog.text

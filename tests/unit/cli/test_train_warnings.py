@@ -1,0 +1,107 @@
+"""`vertapp train` says, once and before training, what of the dataset it leaves out or
+learns only as background: images still holding predictions nobody reviewed, annotations
+of a category the model has no class for, images with nothing of the model's classes.
+These were log lines only (or nothing). Images are named by id, never by file name (a
+file name may carry a patient's). The run is stopped where the model would be built."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import vertapp.ml.train as ml_train
+from tests.unit.ml.spines import spine_samples, write_coco_dataset
+from tests.unit.ml.tiny_starter import training_checkpoint
+from tests.unit.test_predict_kinds import project as film_project
+from vertapp.cli import main
+
+
+class Started(BaseException):
+    """Raised where the model would be built (main() turns an Exception into exit 1)."""
+
+
+@pytest.fixture(autouse=True)
+def stop_at_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    def stop(*_args: Any, **_kw: Any) -> None:
+        raise Started
+
+    monkeypatch.setattr(ml_train, "_build_state", stop)
+
+
+def _dataset(folder: Path) -> Path:
+    """Image 1 labelled (plus one C7), 2 holding an undecided prediction, 3 bare, 4 labelled."""
+    path = write_coco_dataset(folder, spine_samples(4, size=64))
+    coco = json.loads(path.read_text())
+    coco["categories"].append({"id": 18, "name": "C7", "supercategory": "vertebra"})
+    anns = [a for a in coco["annotations"] if a["image_id"] != 3]
+    c7 = next(a for a in anns if a["image_id"] == 1)
+    anns.append({**c7, "id": 999, "category_id": 18})
+    undecided = next(a for a in anns if a["image_id"] == 2)
+    undecided["vertapp"] = {"source": "predicted", "reviewed": False}
+    coco["annotations"] = anns
+    path.write_text(json.dumps(coco))
+    return folder
+
+
+def _train(dataset: Path, *flags: str) -> None:
+    with pytest.raises(Started):
+        main(["train", str(dataset), "--out", str(dataset.parent / "m.pt"), *flags])
+
+
+def test_what_training_leaves_out_is_said_once_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _dataset(tmp_path / "proj")
+    start = training_checkpoint(tmp_path / "start.pt")  # T1..L5: no class for C7
+    _train(folder, "--finetune-from", str(start), "--quiet")
+    said = capsys.readouterr()
+    warnings = [line for line in said.err.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: 1 image (id 2) left out of training: still holding predictions nobody "
+        "reviewed (review them first, or reject what is wrong)",
+        "warning: 1 annotation of category 'C7' left out of training: not a class of the model",
+        "warning: 1 image (id 3) with no annotation of the model's classes: trained on as "
+        "images with nothing to find",
+    ]
+    assert "img" not in said.err  # ids, not the images' file names
+    assert said.out == ""
+
+
+def test_a_dataset_the_model_learns_whole_says_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_coco_dataset(tmp_path / "proj", spine_samples(2, size=64))
+    _train(tmp_path / "proj", "--from-scratch")
+    assert "warning:" not in capsys.readouterr().err
+
+
+def test_a_film_project_says_its_bare_films_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Radiographs are read by the command, not the job: it says what they leave out."""
+    films = film_project(tmp_path / "xray", "radiograph")  # one film, no annotation
+    assert main(["train", str(films), "--out", str(tmp_path / "m.pt")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("warning: 1 image (id 1) with no annotation of the model's classes")
+    assert err[-1] == "vertapp train: error: no annotated training images in the dataset"
+
+
+def test_many_images_are_counted_and_the_first_ten_listed() -> None:
+    assert (
+        ml_train._images(list(range(1, 13))) == "12 images (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)"
+    )
+    assert ml_train._images([4]) == "1 image (id 4)"
+
+
+def test_what_the_phantoms_leave_out_is_said_as_theirs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_coco_dataset(tmp_path / "real", spine_samples(2, size=64))
+    phantoms = _dataset(tmp_path / "phantoms")
+    _train(tmp_path / "real", "--from-scratch", "--phantoms", str(phantoms))
+    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert len(warnings) == 3  # judged by the run's classes (the real data's): C7 too
+    assert all(w.startswith("warning: phantoms: 1 ") for w in warnings)
