@@ -100,26 +100,30 @@ def real_samples(out: Path, data: Path) -> list[Sample]:
     return import_real(out, data)
 
 
-def phantom_samples(n: int, out: Path) -> Path:
-    """`n` realistic phantoms through the app's preprocessing, written as a project."""
+def phantom_samples(n: int, out: Path, neck: int = 0) -> Path:
+    """`n` realistic phantoms and `neck` neck-to-thorax ones (round 11: C2-C4 down to
+    T4-T10, the cervical vertebrae unlabelled, so the model learns they are none of
+    T1..L5) through the app's preprocessing, written as a project."""
     from vertapp.preprocess import preprocess, project_labels
-    from vertapp.synth import make_ct_phantom, realistic_options
+    from vertapp.synth import make_ct_phantom, neck_options, realistic_options
 
     samples = []
-    for seed in range(n):
-        ph = make_ct_phantom(seed=seed, **realistic_options(seed))
+    drawn = [(seed, realistic_options(seed)) for seed in range(n)]
+    drawn += [(seed, neck_options(seed)) for seed in range(neck)]
+    for i, (seed, options) in enumerate(drawn):
+        ph = make_ct_phantom(seed=seed, **options)
         res = preprocess(ph.volume)
         lab = project_labels(ph.vertebra_labels, ph.volume, res)
-        ids = [int(i) for i in np.unique(lab) if 1 <= i <= 17 and (lab == i).sum() >= 20]
-        masks = np.array([lab == i for i in ids], bool).reshape(len(ids), *lab.shape)
+        ids = [int(j) for j in np.unique(lab) if 1 <= j <= 17 and (lab == j).sum() >= 20]
+        masks = np.array([lab == j for j in ids], bool).reshape(len(ids), *lab.shape)
         samples.append(
             Sample(
                 res.mip_u8,
                 masks,
                 np.array(ids, np.int64),
-                patient=f"phantom{seed}",
-                image_id=seed + 1,
-                file_name=f"phantom{seed}.png",
+                patient=f"phantom{seed}" if i < n else f"neck{seed}",
+                image_id=i + 1,
+                file_name=f"phantom{seed}.png" if i < n else f"neck{seed}.png",
             )
         )
     return write_samples(out / "phantoms", samples, list(VERTEBRAE)).parent
@@ -288,6 +292,9 @@ def main() -> None:
     ap.add_argument("--data", default=str(DATA), help="folder with verse-train/, totalseg-example/")
     ap.add_argument("--budget-min", type=float, default=70.0, help="training minutes in all")
     ap.add_argument("--phantoms", type=int, default=20, help="realistic phantom spines")
+    ap.add_argument(
+        "--neck-phantoms", type=int, default=12, help="neck-to-thorax phantoms (round 11)"
+    )
     ap.add_argument("--preset", default="mobile", choices=("mobile", "fast", "paper"))
     ap.add_argument("--weights", default="none", help="pretrained weights file (default: none)")
     ap.add_argument("--min-size", type=int, default=384)
@@ -321,7 +328,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.quick:
-        args.phantoms, args.budget_min = 3, 4.0
+        args.phantoms, args.neck_phantoms, args.budget_min = 3, 1, 4.0
         args.min_size, args.max_size, args.views_per_image = 192, 256, 2
         args.ct_variants = min(args.ct_variants, 2)
     torch.set_num_threads(args.threads)
@@ -332,7 +339,7 @@ def main() -> None:
         rescore(out, real_samples(out, Path(args.data)), args.score_thresh)
         return
     real = import_real(out, Path(args.data))
-    phantoms = phantom_samples(args.phantoms, out)
+    phantoms = phantom_samples(args.phantoms, out, args.neck_phantoms)
     t_data = time.perf_counter() - t0
     print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)
     runner = Runner(args, phantoms, out)

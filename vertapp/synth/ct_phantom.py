@@ -1,4 +1,5 @@
-"""`make_ct_phantom`: a synthetic thoracolumbar CT with exact ground truth.
+"""`make_ct_phantom`: a synthetic thoracolumbar CT (optionally with the neck) with exact
+ground truth.
 
 The phantom is painted into an LPS grid (array z, y, x; z grows towards the head) in
 this order: soft tissue (air, fat, muscle, lungs, organs), the canal (CSF, cord), discs,
@@ -15,8 +16,8 @@ import numpy as np
 from scipy import ndimage
 
 from vertapp.io.volume import Volume
-from vertapp.labels import VERTEBRA_ID, vertebra_range
-from vertapp.synth.anatomy import Anatomy, VertebraGeometry, make_anatomy
+from vertapp.labels import VERSE_OFFSET, VERTEBRA_ID, vertebra_range
+from vertapp.synth.anatomy import NECK, Anatomy, VertebraGeometry, make_anatomy
 from vertapp.synth.grid import Grid
 from vertapp.synth.pelvis import ilium_geometry, paint_ilium, paint_sacrum
 from vertapp.synth.realism import Realism, narrow_box, scanner_blur, trabecular_texture
@@ -26,6 +27,7 @@ from vertapp.synth.transitional import lumbarised_s1, thoracic_t13
 from vertapp.synth.vertebra import Canvas, paint_disc, paint_vertebra
 
 TRANSITIONAL_LABEL = 255  # T13 while painting (ribs keep off labelled bone); 0 in the end
+CERVICAL_LABEL0 = 200  # C1..C7 are 201..207 while painting; 0 in the end (`cervical_labels`)
 BONE_HU = 100.0  # the CT paper's lower bone threshold; "enclosed by bone" uses it
 PART_NAMES = {1: "body", 2: "arch_pedicles", 3: "spinous", 4: "transverse"}
 
@@ -48,11 +50,26 @@ class CTPhantom:
     transitional: str | None = None  # "L6" below L5 or "T13" below T12: bone without a label
     transitional_mask: np.ndarray | None = field(repr=False, default=None)
     """bool (z, y, x): voxels of the transitional vertebra (to label it T13 = VerSe 28, say)."""
+    neck: tuple[str, ...] = ()  # cervical levels asked for (`first`..C7), bone without label
+    cervical_labels: np.ndarray | None = field(repr=False, default=None)
+    """uint8 (z, y, x): VerSe ids 1..7 (C1..C7) wherever a cervical vertebra was painted
+    (C2 above a C3 start shows in the margin), 0 elsewhere; None without a neck."""
 
     @property
     def z_mm(self) -> np.ndarray:
         """LPS z of every slice (index order)."""
         return self.volume.origin[2] + self.volume.spacing[2] * np.arange(self.volume.shape[0])
+
+    def verse_labels(self) -> np.ndarray:
+        """The label map in VerSe numbering, as a VerSe case or TotalSegmentator would give
+        it: C1..C7 = 1..7, T1..L5 = 8..24, T13 = 28 (uint8)."""
+        out = np.where(self.vertebra_labels > 0, self.vertebra_labels + VERSE_OFFSET, 0)
+        out = out.astype(np.uint8)
+        if self.cervical_labels is not None:
+            out[self.cervical_labels > 0] = self.cervical_labels[self.cervical_labels > 0]
+        if self.transitional == "T13" and self.transitional_mask is not None:
+            out[self.transitional_mask] = 28
+        return out
 
 
 def make_ct_phantom(
@@ -81,16 +98,21 @@ def make_ct_phantom(
     it, with spacing, noise and levels, for training sets. `transitional="L6"` draws a
     sixth lumbar vertebra (a lumbarised S1) below L5, `transitional="T13"` a thirteenth
     thoracic one between T12 and L1 (L1 and below move down), both unlabelled like an
-    imported one (`transitional_mask` holds its voxels).
+    imported one (`transitional_mask` holds its voxels). `first="C1"`..`"C7"` starts the
+    field of view in the neck: the cervical vertebrae (and those above, in the margin) are
+    bone without a label in `vertebra_labels`, as in an import, and carry their VerSe ids
+    in `cervical_labels`; the neck's own random draws leave every other phantom as it was.
     """
     real = realism if isinstance(realism, Realism) else (Realism() if realism else None)
     sp = tuple(float(s) for s in spacing)
     if len(sp) != 3 or min(sp) <= 0:
         raise ValueError(f"spacing must be three positive numbers (x, y, z), got {spacing}")
-    for name in (first, last):
-        if name not in VERTEBRA_ID:
-            raise ValueError(f"unknown vertebra {name!r}: expected one of T1..T12, L1..L5")
-    levels = vertebra_range(first, last)
+    if first not in VERTEBRA_ID and first not in NECK:
+        raise ValueError(f"unknown vertebra {first!r}: expected one of C1..C7, T1..T12, L1..L5")
+    if last not in VERTEBRA_ID:
+        raise ValueError(f"unknown vertebra {last!r}: expected one of T1..T12, L1..L5")
+    neck_names = NECK[NECK.index(first) :] if first in NECK else ()
+    levels = vertebra_range("T1" if neck_names else first, last)
     has_pelvis = ("L4" in levels or "L5" in levels) if pelvis is None else bool(pelvis)
     anatomy = make_anatomy(seed, scoliosis_mm)
     l6 = t13 = None
@@ -104,7 +126,9 @@ def make_ct_phantom(
             f"got {transitional!r} for {first}-{last}"
         )
     verts = [anatomy.vertebrae[VERTEBRA_ID[n] - 1] for n in levels]
-    grid = _make_grid(anatomy, verts, sp, has_pelvis, margin_mm)
+    neck = list(anatomy.neck) if neck_names else []  # all of C1..C7: the grid clips them
+    top = anatomy.neck[NECK.index(first)] if neck_names else verts[0]
+    grid = _make_grid(anatomy, verts, sp, has_pelvis, margin_mm, top)
     canvas = Canvas(
         grid=grid,
         hu=np.zeros(grid.shape, dtype=np.float32),
@@ -116,12 +140,13 @@ def make_ct_phantom(
         seed=seed,
     )
     rng = np.random.default_rng([seed, 4242])
-    paint_soft_tissue(canvas.hu, grid, anatomy, rng)
-    segments = _with_t13(verts, t13) + ([l6] if l6 else [])
+    paint_soft_tissue(canvas.hu, grid, anatomy, rng, neck=bool(neck))
+    segments = neck + _with_t13(verts, t13) + ([l6] if l6 else [])
     segments += list(anatomy.sacrum) if has_pelvis else []
     axis, sacral = canal_axis(grid, segments)
     paint_canal(canvas.hu, grid, axis[:, :2], axis[:, 2], anatomy.vertebrae[12].center[2])
-    hips = _paint_spine(canvas, anatomy, verts, has_pelvis, l6, t13)
+    hips = _paint_spine(canvas, anatomy, verts, has_pelvis, l6, t13, neck)
+    cervical = _cervical_ids(canvas) if neck else None
     extra = canvas.vertebra == TRANSITIONAL_LABEL
     canvas.vertebra[extra] = 0  # painted with its own label so ribs keep off it; unlabelled
     canvas.part[extra] = 0
@@ -130,9 +155,10 @@ def make_ct_phantom(
     canal = enclosed_canal(clean >= BONE_HU, grid, axis, sacral)
     noisy = _add_noise(clean, noise_hu, np.random.default_rng([seed, 99]))
     if real and real.crop_half_width_mm is not None:
-        front = min(float(g.center[1] - g.depth / 2) for g in verts)
+        front = min(float(g.center[1] - g.depth / 2) for g in verts + neck)
         ys, xs = narrow_box(grid.shape, grid.origin, sp, axis[:, :2], front, real)
         noisy, hips, extra = noisy[:, ys, xs], hips[:, ys, xs], extra[:, ys, xs]
+        cervical = cervical[:, ys, xs] if cervical is not None else None
         canvas.vertebra, canvas.part = canvas.vertebra[:, ys, xs], canvas.part[:, ys, xs]
         x0, y0 = grid.origin[0] + xs.start * sp[0], grid.origin[1] + ys.start * sp[1]
         grid = replace(grid, origin=(x0, y0, grid.origin[2]), shape=noisy.shape)
@@ -157,20 +183,29 @@ def make_ct_phantom(
         body_centres={g.name: g.center.copy() for g in verts},
         anatomy=anatomy,
         hip_mask=hips,
+        neck=neck_names,
+        cervical_labels=cervical,
     )
 
 
 def _make_grid(
-    anatomy: Anatomy, verts: list[VertebraGeometry], sp, has_pelvis: bool, margin: float
+    anatomy: Anatomy,
+    verts: list[VertebraGeometry],
+    sp,
+    has_pelvis: bool,
+    margin: float,
+    first: VertebraGeometry,
 ) -> Grid:
-    top = verts[0].center[2] + verts[0].height / 2 + margin
+    """The field of view from `first` (the top vertebra asked for, T1..L5 or cervical)
+    down to the last of `verts`, plus `margin` mm, across the whole trunk."""
+    top = first.center[2] + first.height / 2 + margin
     bottom = verts[-1].center[2] - verts[-1].height / 2 - margin
     if has_pelvis:
         s2 = anatomy.sacrum[1]
         bottom = min(bottom, s2.center[2] - s2.height / 2 - 5.0)
         top = max(top, ilium_geometry(anatomy, 1)["z_top"] + 5.0)
     zs = np.linspace(bottom, top, 50)
-    p = trunk_params(zs, anatomy)
+    p = trunk_params(zs, anatomy, neck=first.is_cervical)
     half_x = float(np.max(np.abs(p["xc"]) + p["ax"])) + 12.0
     y_lo = float(np.min(p["yc"] - p["ay"])) - 12.0
     y_hi = float(np.max(p["yc"] + p["ay"])) + 12.0
@@ -194,8 +229,11 @@ def _paint_spine(
     has_pelvis: bool,
     l6: VertebraGeometry | None = None,
     t13: VertebraGeometry | None = None,
+    neck: Sequence[VertebraGeometry] = (),
 ) -> np.ndarray:
-    """Paint vertebrae, discs, ribs and pelvis; return the mask of the iliac bones."""
+    """Paint vertebrae, discs, ribs and pelvis; return the mask of the iliac bones. The
+    `neck` (C1..C7 above T1) is painted with labels `CERVICAL_LABEL0` + its number, so
+    that ribs keep off it (none start on it) until `_cervical_ids` takes them off."""
     all_v = anatomy.vertebrae
     first, last = verts[0].index, verts[-1].index
     if first > 0:
@@ -208,7 +246,10 @@ def _paint_spine(
             paint_disc(canvas, g, below if g.index < last else None)
     if t13 is not None:  # its disc below (T13/L1); T12/T13 above came with T12
         paint_disc(canvas, t13, all_v[12])
-    if first == 0:  # C7/T1 disc above T1
+    for k, upper in enumerate(neck):  # C2/C3 .. C7/T1 (C1/C2 are joints, not a disc)
+        if upper.name != "C1":
+            paint_disc(canvas, upper, neck[k + 1] if k + 1 < len(neck) else verts[0])
+    if first == 0 and not neck:  # a stand-in C7/T1 disc above T1
         top = verts[0]
         fake = _shifted(top, top.height + top.disc_above)
         paint_disc(canvas, fake, top)
@@ -216,6 +257,8 @@ def _paint_spine(
         paint_disc(canvas, verts[-1], l6)
         if not has_pelvis:
             paint_disc(canvas, l6, None)
+    for g in neck:
+        paint_vertebra(canvas, g, CERVICAL_LABEL0 + int(g.name[1:]))
     for g in verts:
         paint_vertebra(canvas, g, g.index + 1)
     if l6 is not None:
@@ -233,6 +276,17 @@ def _paint_spine(
     for side in (-1, 1):
         paint_ilium(canvas, anatomy, side)
     return (canvas.hu != before) & (canvas.vertebra == 0)
+
+
+def _cervical_ids(canvas: Canvas) -> np.ndarray:
+    """Take the cervical vertebrae's painting labels off the label maps and return their
+    VerSe ids (C1..C7 = 1..7) as a map of their own: they stay bone without a label, as
+    cervical vertebrae do in an import (not among the 17 classes)."""
+    ids = canvas.vertebra.astype(np.int16) - CERVICAL_LABEL0
+    cervical = (ids >= 1) & (ids <= 7)
+    canvas.vertebra[cervical] = 0
+    canvas.part[cervical] = 0
+    return np.where(cervical, ids, 0).astype(np.uint8)
 
 
 def _with_t13(verts: list[VertebraGeometry], t13: VertebraGeometry | None):
@@ -280,7 +334,8 @@ def _add_noise(hu: np.ndarray, noise_hu: float, rng: np.random.Generator) -> np.
 def canal_axis(grid: Grid, segments: list[VertebraGeometry]) -> tuple[np.ndarray, np.ndarray]:
     """(nz, 3) canal axis x, y and radius on every slice: the axis line of the segment
     (vertebra or sacral segment) that owns the slice's z, extrapolated beyond the ends;
-    and a bool per slice: owned by a sacral segment."""
+    and a bool per slice: owned by a sacral segment or C1 (`enclosed_canal` measures the
+    canal there)."""
     z = grid.axis(2)
     tops = np.array([g.center[2] + g.height / 2 + g.disc_above / 2 for g in segments])
     owner = np.searchsorted(-tops, -z, side="right") - 1  # tops decrease going down
@@ -292,7 +347,8 @@ def canal_axis(grid: Grid, segments: list[VertebraGeometry]) -> tuple[np.ndarray
         t = (zk - p[2]) / d[2]
         out[k, :2] = p[:2] + t * d[:2]
         out[k, 2] = g.canal_r
-    sacral = np.array([segments[o].is_sacral for o in owner], dtype=bool)
+    # measured: the sacrum (tilted, flattened) and C1 (the dens stands in its ring)
+    sacral = np.array([segments[o].is_sacral or segments[o].name == "C1" for o in owner])
     return out, sacral
 
 

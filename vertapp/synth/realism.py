@@ -7,7 +7,8 @@ real scans (VerSe, TotalSegmentator example) the same lines meet a 0.3-1 mm cort
 partial volume dilutes: cores ~300-550 HU, brighter endplate and anterior rims (where the
 line runs along the cortex), vertical trabecular streaks. tools/compare_mips.py measures
 both (docs/synth.md). `Realism` holds the knobs; `realistic_options(seed)` draws a whole
-scan protocol (slices 1-5 mm, kernel, noise, crop, degeneration) from one seed.
+scan protocol (slices 1-5 mm, kernel, noise, crop, degeneration) from one seed, and
+`neck_options(seed)` the same kind of protocol for a scan from the neck down.
 """
 
 from __future__ import annotations
@@ -56,6 +57,41 @@ def realistic_options(seed: int) -> dict[str, Any]:
     # half the scans reach the sacrum (lumbar and abdominal CTs), the rest anywhere
     reach_l5 = rng.random() < 0.5
     first = len(VERTEBRAE) - n if reach_l5 else int(rng.integers(0, len(VERTEBRAE) - n + 1))
+    last = VERTEBRAE[first + n - 1]
+    spacing, realism = _scanner(rng)
+    # VerSe: about 1 in 10 spines has a transitional L6 (left unlabelled, docs/import.md)
+    l6 = last == "L5" and rng.random() < 0.1
+    options = {"first": VERTEBRAE[first], "last": last, "spacing": spacing, **_scan_rest(rng)}
+    options.update(realism=realism, transitional="L6" if l6 else None)
+    # and fewer a T13; drawn after everything else, so every other choice of a seed stays
+    # what it was before T13 existed
+    levels = VERTEBRAE[first : first + n]
+    if not l6 and "T12" in levels and "L1" in levels and rng.random() < T13_SHARE:
+        options["transitional"] = "T13"
+    return options
+
+
+NECK_FIRSTS = ("C2", "C3", "C3", "C4")  # head and neck CTs start at the skull base or below
+
+
+def neck_options(seed: int) -> dict[str, Any]:
+    """`make_ct_phantom` keyword arguments for a neck-to-thorax scan (as a quarter of VerSe
+    is): from C2-C4 (mostly C3) down to T4..T10, with the same kind of protocol as
+    `realistic_options` (slices, kernel, noise, degeneration, narrow crop), drawn from a
+    generator of its own, so `realistic_options(seed)` stays what it was."""
+    rng = np.random.default_rng([seed, 6160])
+    first = str(rng.choice(NECK_FIRSTS))
+    last = f"T{int(rng.integers(4, 11))}"
+    spacing, realism = _scanner(rng)
+    options = {"first": first, "last": last, "spacing": spacing, **_scan_rest(rng)}
+    options.update(realism=realism, transitional=None)
+    return options
+
+
+# The two halves of a scan protocol, in the order of draws `realistic_options` has always
+# used (its L6 coin falls between them): its seeds must keep their protocols.
+def _scanner(rng: np.random.Generator) -> tuple[tuple[float, float, float], Realism]:
+    """Spacing and `Realism` (kernel, cortex, marrow, degeneration, crop)."""
     in_plane = float(rng.uniform(0.6, 1.0))
     dz = float(rng.choice([1.0, 1.5, 2.0, 3.0, 3.0, 4.0, 5.0]))
     sharp = float(rng.choice([0.0, 0.0, 0.2, 0.4]))
@@ -72,25 +108,16 @@ def realistic_options(seed: int) -> dict[str, Any]:
         crop_half_width_mm=float(rng.uniform(25.0, 45.0)) if narrow else None,
         crop_ap_mm=(float(rng.uniform(5, 25)), float(rng.uniform(35, 70))) if narrow else None,
     )
-    last = VERTEBRAE[first + n - 1]
-    # VerSe: about 1 in 10 spines has a transitional L6 (left unlabelled, docs/import.md)
-    l6 = last == "L5" and rng.random() < 0.1
-    options = {
-        "first": VERTEBRAE[first],
-        "last": last,
-        "spacing": (in_plane, in_plane, dz),
+    return (in_plane, in_plane, dz), realism
+
+
+def _scan_rest(rng: np.random.Generator) -> dict[str, float]:
+    """Scoliosis, noise and point-spread function."""
+    return {
         "scoliosis_mm": float(rng.choice([0.0, 0.0, rng.uniform(3, 20)])),
         "noise_hu": float(rng.uniform(10.0, 60.0)),
         "psf_mm": float(rng.uniform(0.4, 1.0)),
-        "realism": realism,
-        "transitional": "L6" if l6 else None,
     }
-    # and fewer a T13; drawn after everything else, so every other choice of a seed stays
-    # what it was before T13 existed
-    levels = VERTEBRAE[first : first + n]
-    if not l6 and "T12" in levels and "L1" in levels and rng.random() < T13_SHARE:
-        options["transitional"] = "T13"
-    return options
 
 
 def fraction_inside(dist_mm: np.ndarray, voxel_mm: np.ndarray | float) -> np.ndarray:

@@ -29,16 +29,21 @@ def _profile(z: np.ndarray, anatomy: Anatomy, values: tuple[float, ...]) -> np.n
     return np.interp(z, knots[::-1], values[::-1])
 
 
-def trunk_params(z: np.ndarray, anatomy: Anatomy) -> dict[str, np.ndarray]:
-    """Per-slice trunk outline: centre (xc, yc) and semi-axes (ax, ay) in mm."""
-    v = anatomy.vertebrae
-    cz = np.array([g.center[2] for g in v])[::-1]
-    body_x = np.interp(z, cz, np.array([g.center[0] for g in v])[::-1])
-    body_y = np.interp(z, cz, np.array([g.center[1] for g in v])[::-1])
+def trunk_params(z: np.ndarray, anatomy: Anatomy, neck: bool = False) -> dict[str, np.ndarray]:
+    """Per-slice trunk outline: centre (xc, yc) and semi-axes (ax, ay) in mm. With `neck`,
+    above the shoulders (T1 + 20 mm) the outline narrows to a neck and follows the
+    cervical bodies; without it (every phantom without a neck) nothing changes."""
+    v = anatomy.vertebrae + (anatomy.neck if neck else ())
+    cz = np.array([g.center[2] for g in v])
+    order = np.argsort(cz)
+    body_x = np.interp(z, cz[order], np.array([g.center[0] for g in v])[order])
+    body_y = np.interp(z, cz[order], np.array([g.center[1] for g in v])[order])
     s = anatomy.trunk_scale
     ax = _profile(z, anatomy, (115, 145, 150, 145, 158, 170)) * s
     ay = _profile(z, anatomy, (80, 102, 108, 104, 106, 108)) * s
     back = _profile(z, anatomy, (70, 75, 80, 92, 95, 95)) * s
+    if neck:
+        ax, ay, back = _neck_outline(z, anatomy, ax, ay, back)
     return {
         "xc": body_x * 0.5,
         "yc": body_y + back - ay,
@@ -49,22 +54,37 @@ def trunk_params(z: np.ndarray, anatomy: Anatomy) -> dict[str, np.ndarray]:
     }
 
 
+def _neck_outline(z: np.ndarray, anatomy: Anatomy, ax, ay, back):
+    """From the shoulders (T1's top + 20 mm) to C5 the trunk narrows to a neck ~120 mm
+    wide and deep, its back ~70 mm behind the cervical bodies."""
+    t1 = anatomy.vertebrae[0]
+    z0 = t1.center[2] + t1.height / 2 + 20.0
+    z1 = max(anatomy.neck[3].center[2], z0 + 10.0)  # C5
+    f = np.clip((z - z0) / (z1 - z0), 0.0, 1.0)
+    s = anatomy.trunk_scale
+    return ax + f * (60.0 * s - ax), ay + f * (62.0 * s - ay), back + f * (70.0 * s - back)
+
+
 def paint_soft_tissue(
-    hu: np.ndarray, grid: Grid, anatomy: Anatomy, rng: np.random.Generator
+    hu: np.ndarray, grid: Grid, anatomy: Anatomy, rng: np.random.Generator, neck: bool = False
 ) -> None:
-    """Fill `hu` with the trunk's soft tissue, in slabs of slices to bound the memory."""
+    """Fill `hu` with the trunk's soft tissue, in slabs of slices to bound the memory; with
+    `neck`, a neck above the shoulders and the trachea up to the top of the field."""
     blobs = _fat_blobs(grid, rng)
     step = 24
     for z0 in range(0, grid.shape[0], step):
         z1 = min(z0 + step, grid.shape[0])
         origin = (grid.origin[0], grid.origin[1], grid.origin[2] + z0 * grid.spacing[2])
         slab = Grid(origin, grid.spacing, (z1 - z0, grid.shape[1], grid.shape[2]))
-        _paint_slab(hu[z0:z1], slab, anatomy, blobs)
+        _paint_slab(hu[z0:z1], slab, anatomy, blobs, neck)
 
 
-def _paint_slab(hu: np.ndarray, grid: Grid, anatomy: Anatomy, blobs) -> None:
+def _paint_slab(hu: np.ndarray, grid: Grid, anatomy: Anatomy, blobs, neck: bool) -> None:
     z = grid.axis(2)
-    p = {k: val.reshape(-1, 1, 1).astype(np.float32) for k, val in trunk_params(z, anatomy).items()}
+    p = {
+        k: val.reshape(-1, 1, 1).astype(np.float32)
+        for k, val in trunk_params(z, anatomy, neck).items()
+    }
     x = grid.axis(0).reshape(1, 1, -1).astype(np.float32)
     y = grid.axis(1).reshape(1, -1, 1).astype(np.float32)
     dx, dy = x - p["xc"], y - p["yc"]
@@ -86,7 +106,7 @@ def _paint_slab(hu: np.ndarray, grid: Grid, anatomy: Anatomy, blobs) -> None:
             (bz - c[2]) / r[2]
         ) ** 2 <= 1
         hu[box][blob & organs[box]] = -90.0
-    _thorax(hu, grid, anatomy, p, x, y, dx, dy)
+    _thorax(hu, grid, anatomy, p, x, y, dx, dy, neck)
     # paraspinal muscles behind the ring, either side of the spinous processes
     for side in (-1.0, 1.0):
         m = ((x - p["bx"] - side * 32) / 24) ** 2 + ((y - p["by"] - 55) / 24) ** 2 <= 1.0
@@ -103,7 +123,7 @@ def _fat_blobs(grid: Grid, rng: np.random.Generator) -> list[tuple[np.ndarray, n
     return list(zip(centres, radii, strict=True))
 
 
-def _thorax(hu, grid: Grid, anatomy: Anatomy, p, x, y, dx, dy) -> None:
+def _thorax(hu, grid: Grid, anatomy: Anatomy, p, x, y, dx, dy, neck: bool) -> None:
     v = anatomy.vertebrae
     z = grid.axis(2).reshape(-1, 1, 1).astype(np.float32)
     apex = v[0].center[2] + 25.0
@@ -131,7 +151,7 @@ def _thorax(hu, grid: Grid, anatomy: Anatomy, p, x, y, dx, dy) -> None:
     trachea = (
         ((x - p["bx"]) ** 2 + (y - p["by"] + 38.0) ** 2 <= 81.0)
         & (z > v[3].center[2])
-        & (z < apex + 30)
+        & ((z < apex + 30) | neck)  # up through the neck (to the larynx) when there is one
     )
     hu[trachea] = AIR + 50.0
 

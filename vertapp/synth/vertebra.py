@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vertapp.synth.anatomy import VertebraGeometry
+from vertapp.synth.cervical import cervical_specs, ellipticity, foramina
 from vertapp.synth.grid import Grid, bar, bar_extent, local_coords, sub_box, world_aabb
 from vertapp.synth.realism import Realism, ellipse_distance, fraction_inside
 
@@ -42,7 +43,10 @@ class Canvas:
 
 
 def canal_ellipticity(g: VertebraGeometry) -> float:
-    """Lumbar canals are wider than deep; the inscribed circle stays `canal_r`."""
+    """Lumbar canals are wider than deep, cervical ones much wider; the inscribed circle
+    stays `canal_r`."""
+    if g.is_cervical:
+        return ellipticity(g)
     return 1.15 if g.is_lumbar else 1.0
 
 
@@ -82,9 +86,13 @@ def _ring(g: VertebraGeometry, u, v, w, t: float, sacral: bool):
     return outer, inner
 
 
+def _spinous_start(g: VertebraGeometry) -> np.ndarray:
+    return np.array([0.0, g.canal_v + g.canal_r + g.lamina_t - 2.0, -0.05 * g.height])
+
+
 def _spinous(g: VertebraGeometry) -> dict:
     a = np.deg2rad(g.spinous_slope_deg)
-    start = np.array([0.0, g.canal_v + g.canal_r + g.lamina_t - 2.0, -0.05 * g.height])
+    start = _spinous_start(g)
     d = np.array([0.0, np.cos(a), -np.sin(a)])
     return {
         "start": start,
@@ -123,16 +131,18 @@ def transverse_tip(g: VertebraGeometry, side: int) -> np.ndarray:
 
 def _articular(g: VertebraGeometry, side: int) -> list[dict]:
     """Superior and inferior articular processes: posterolateral columns reaching into
-    the disc level (facet joints) without closing the canal there."""
+    the disc level (facet joints) without closing the canal there. Cervical ones are the
+    stouter lateral masses (articular pillars)."""
     e = canal_ellipticity(g)
+    half_a, half_b = (5.0, 5.5) if g.is_cervical else (3.5, 4.5)
     sup = {
         "start": np.array(
             [side * e * (g.canal_r + 0.8 * g.lamina_t), g.canal_v + 0.1 * g.canal_r, 0.2 * g.height]
         ),
         "direction": np.array([0.0, 0.1, 1.0]),
         "length": 0.3 * g.height + 0.6 * g.disc_above,
-        "half_a": 3.5,
-        "half_b": 4.5,
+        "half_a": half_a,
+        "half_b": half_b,
     }
     inf = {
         "start": np.array(
@@ -144,8 +154,8 @@ def _articular(g: VertebraGeometry, side: int) -> list[dict]:
         ),
         "direction": np.array([0.0, 0.1, -1.0]),
         "length": 0.3 * g.height + 0.6 * g.disc_below,
-        "half_a": 3.5,
-        "half_b": 4.5,
+        "half_a": half_a,
+        "half_b": half_b,
     }
     return [sup, inf]
 
@@ -172,7 +182,7 @@ def _extent(g: VertebraGeometry) -> tuple[np.ndarray, np.ndarray]:
         g.spinous_len * np.sin(np.deg2rad(g.spinous_slope_deg)) + g.spinous_half_h + 0.1 * g.height
     )
     lo = np.array([-reach_u, -g.depth / 2 - 7, -max(g.height / 2 + g.disc_below, drop) - 3])
-    hi = np.array([reach_u, reach_v, g.height / 2 + g.disc_above + 3])
+    hi = np.array([reach_u, reach_v, g.height / 2 + g.disc_above + 3 + g.dens_len * 1.5])
     return lo, hi
 
 
@@ -188,13 +198,18 @@ def paint_vertebra(
     t = canvas.cortical_mm
     parts = [(BODY, _body(g, u, v, w, t)), (ARCH, _ring(g, u, v, w, t, sacral))]
     specs = [(SPINOUS, _spinous(g))]
-    if not sacral:
+    if g.is_cervical:
+        specs = cervical_specs(g, _spinous_start(g))
+        specs += [(ARCH, a) for side in (-1, 1) for a in _articular(g, side)]
+    elif not sacral:
         for side in (-1, 1):
             specs += [(ARCH, a) for a in _articular(g, side)]
             specs.append((TRANSVERSE, _transverse(g, side)))
     specs.sort(key=lambda ps: ps[0])  # overlaps go to the lower part id (arch, spinous, ...)
     parts += [(pid, _bar_masks(canvas, g, box, (u, v, w), spec)) for pid, spec in specs]
     canal = _canal_rho(g, u, v) < g.canal_r
+    if g.is_cervical:  # the foramina transversaria are carved out like the canal
+        canal |= foramina(g, u, v, w)
     outer_any = np.zeros(u.shape, dtype=bool)
     inner_body = np.zeros(u.shape, dtype=bool)
     inner_other = np.zeros(u.shape, dtype=bool)
@@ -271,7 +286,7 @@ def _osteophytes(canvas: Canvas, g: VertebraGeometry, u, v, w) -> tuple[np.ndarr
     r = canvas.realism
     out = np.zeros(u.shape, dtype=np.float32)
     inner = np.zeros(u.shape, dtype=np.float32)
-    if r is None or r.osteophytes <= 0:
+    if r is None or r.osteophytes <= 0 or g.name == "C1":  # C1's "body" is its anterior arch
         return out, inner
     rng = np.random.default_rng([canvas.seed, g.index, 77])
     h = canvas.grid.spacing[1]
