@@ -6,6 +6,7 @@ a call to store.recover_edits by hand."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.e2e.window_driver import answer_by_title, new_window
 from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import ops, store
+from vertapp.annotations.opcodec import encode_op
 from vertapp.annotations.recovery import kept_journals
 from vertapp.gui.window.kept_edits_prompts import HEADING, NONE_TIP
 
@@ -61,6 +63,16 @@ def _choose(window, dialog, folder: Path) -> None:  # type: ignore[no-untyped-de
     dialog.list.setCurrentRow([e.folder for e in entries].index(folder))
 
 
+def _keep_relabel(folder: Path) -> None:
+    """A kept journal of another session (one relabel on the project as saved now)."""
+    kept = folder / store.STATE_DIR / store.KEPT_DIR / "20200101-000000-aaaaaa"
+    kept.mkdir(parents=True)
+    sha = store.FileStamp.of(folder / store.PROJECT_FILE).sha256
+    header = {"journal": 1, "base": store.PROJECT_FILE, "sha256": sha, "id": "another"}
+    edit = encode_op(ops.Relabel(1, "L2"))
+    (kept / store.JOURNAL_FILE).write_text(f"{json.dumps(header)}\n{json.dumps(edit)}\n")
+
+
 def test_a_taken_over_windows_edits_are_recovered_through_the_menu_and_saved(
     qtbot, window, small_project, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -80,8 +92,8 @@ def test_a_taken_over_windows_edits_are_recovered_through_the_menu_and_saved(
     # the second window: its own unsaved edit must be saved or undone first
     draw_triangle(qtbot, second, x0=40)
     dialog = _dialog(second)
-    _choose(second, dialog, aside)  # its own copy; the other one is the copy the second
-    assert "own copy" in dialog.list.currentItem().text()  # window kept at its open
+    _choose(second, dialog, aside)  # the first window's own; the other one is the safety
+    assert "from another window" in dialog.list.currentItem().text()  # copy made at the
     dialog.recover_button.click()
     assert "unsaved edits: save them" in second._last_error and dialog.isVisible()
     second.act_undo.trigger()
@@ -97,14 +109,16 @@ def test_a_taken_over_windows_edits_are_recovered_through_the_menu_and_saved(
     assert _shapes(store.load_project(small_project)) == 3 and not second.doc.modified
     assert not store.has_recovery(small_project)  # journalled again, on the saved file
 
-    # Delete, confirmed, removes that folder and nothing else
+    # Delete, confirmed, removes that folder and the safety copy of the same work only
+    _keep_relabel(small_project)  # not the same work: stays
     dialog = _dialog(second)
     _choose(second, dialog, aside)
-    others = [k for k in kept_journals(small_project) if k != aside]
+    copy = second.doc.safety_copy
+    others = [k for k in kept_journals(small_project) if k not in (aside, copy)]
     asked = _answer(second, monkeypatch, delete=Button.Yes)
     dialog.delete_button.click()
-    assert asked == ["Delete kept edits?"] and not aside.exists()
-    assert kept_journals(small_project) == others
+    assert asked == ["Delete kept edits?"] and not aside.exists() and not copy.exists()
+    assert kept_journals(small_project) == others and len(others) == 1
     _answer(window, monkeypatch, unsaved=Button.Discard)
     window.close()
 

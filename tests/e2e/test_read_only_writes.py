@@ -52,7 +52,7 @@ def test_no_route_of_the_window_writes_into_a_read_only_project(
         labels3d = window.labels3d
         monkeypatch.setattr(labels3d, "_refuse_export", lambda: False)  # as with a CT shown
         routes = {
-            "Ctrl+S": window.act_save.trigger,
+            "Ctrl+S": window.read_only_view.save_key.trigger,  # Save itself is greyed out
             "save as inside it": lambda: window.save(small_project / "copy"),
             "COCO into it": lambda: window.export(small_project / "coco.json", "coco"),
             "VIA into it": lambda: window.export(small_project / "via.json", "via"),

@@ -26,7 +26,7 @@ from vertapp.gui.window import files_controller
 pytestmark = pytest.mark.gui
 Button = QMessageBox.StandardButton
 TITLES = {"Project in use": "in_use", "Cannot save here": "cannot_save", "Unsaved edits": "unsaved"}
-TAKEN = "opened this project anyway"
+TAKEN = "opened this project at"  # project_lock.taken_away_words
 
 
 def _answer(window, monkeypatch, **answers):  # type: ignore[no-untyped-def]
@@ -70,10 +70,13 @@ def test_save_after_a_take_over_is_refused_and_save_as_keeps_both_windows_work(
     assert TAKEN in window._last_error and "(read-only)" in window.windowTitle()
     assert _theirs(small_project) == theirs  # no save, no journal over the second's
     assert window.doc.modified and _labels(window.doc.project) == 2  # still on screen
-    # the message says where its edits are kept (the second window kept a copy of its
-    # journal too, when it took the folder over), and they are there
+    # the message says they are safe (where: in the log, not in words to the user), and
+    # they are in a kept folder of this window's own (the second window kept a copy of
+    # its journal too, when it took the folder over)
     said = window._last_error
-    [kept] = [k for k in kept_journals(small_project) if str(k.relative_to(small_project)) in said]
+    assert "Your unsaved edits are safe" in said and ".vertapp" not in said
+    kept = window.doc._aside.aside
+    assert kept in kept_journals(small_project)
     assert _labels(store.recover_edits(small_project, kept).project) == 2
 
     mine = tmp_path / "mine"
@@ -98,7 +101,7 @@ def test_an_edit_after_a_take_over_is_kept_and_turns_the_window_read_only(
     theirs = _theirs(small_project)
     draw_triangle(qtbot, window)  # journalled, but not into the second's file
     qtbot.waitUntil(lambda: bool(window.doc.read_only))
-    assert TAKEN in window._last_error and "Save project as" in window._last_error
+    assert TAKEN in window._last_error and "Save as copy" in window._last_error
     assert _theirs(small_project) == theirs
     [kept] = kept_journals(small_project)
     assert _labels(store.recover_edits(small_project, kept).project) == 2

@@ -1,17 +1,22 @@
 """Edits kept aside in .vertapp/kept/: describe each for a list, recover one, delete one.
 
-A kept folder holds a journal nobody replayed: a crash recovery that failed, a journal
-too damaged to offer, one attached over or saved past without an answer
-(store.keep_journal), or the journal of a window whose project another window opened
-anyway (store.Journal.set_aside: it starts from a copy of the project of its own).
-Until now only `store.recover_edits(folder, kept)` by hand got them back.
+A kept folder holds a journal nobody replayed (store.KEPT_NOTE says why, where it was
+written): a copy of a live window's journal taken by the window that opened its project
+anyway (TAKEN_OVER), that window's own unsaved work once it noticed (SET_ASIDE:
+`store.Journal.set_aside`, from a copy of the project of its own), a journal left by a
+session that ended unexpectedly (UNANSWERED), or one whose recovery failed or that was
+too damaged to offer (NOT_RECOVERED). Folders kept before notes were have no origin.
 
-`describe_kept` says, per folder and newest first, when it was kept, how many edits it
-holds, what it was made on (the project as saved now, its previous version, a copy of
-its own, or a version that is gone) and which images recovering changes; it tries the
-replay (nothing is written) so a journal that cannot be replayed says why before the
-user chooses it. `recover_kept` replays one for the window to show as unsaved edits;
-nothing here deletes a kept folder except `delete_kept`, which the user asked for.
+`describe_kept` says, per folder and newest first, when it was kept, why, what it was
+made on (the project as saved now, its previous version, a copy of its own, or a version
+that is gone) and what recovering it does to the project as saved now (`kept_effect`:
+the replayed project compared with project.json; the journal's own count of lines said
+"0 edits" for two new outlines). Nothing is written to try it. An entry whose work is
+all in a later kept copy (the safety copy of a journal whose window then set the same
+work aside), or all in the project already, is said so and not offered: recovering
+both copies added the same outlines twice. `recover_kept` replays one for the window to
+show as unsaved edits; nothing here deletes a kept folder except `delete_kept`, which
+the user asked for. The words are in `kept_words`.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ import contextlib
 import json
 import os
 import shutil
-import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vertapp.annotations.kept_effect import Effect, effect_of
 from vertapp.annotations.model import Project
 from vertapp.annotations.recovery import count_journal_edits, kept_journals
 from vertapp.annotations.store import (
@@ -38,6 +44,7 @@ from vertapp.annotations.store import (
     FileStamp,
     Recovery,
     _saving_note,
+    kept_note,
     load_project,
     recover_edits,
 )
@@ -49,35 +56,71 @@ SNAPSHOT = "snapshot"  # starts from a copy of its own: that copy and its edits 
 OTHER = "other"  # made on a version that is gone, no copy of its own: cannot be replayed
 DAMAGED = "damaged"  # its first line cannot be read: cannot be replayed
 STAMP_FORMAT = "%Y%m%d-%H%M%S"  # the UTC time that starts a kept folder's name (store)
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
 class KeptEdits:
-    """One kept folder as the list shows it. `images`: file names of the images whose
-    annotations recovering changes (None: not known, the replay was not possible);
-    `problem`: why it cannot be recovered, in words ("" when it can)."""
+    """One kept folder as the list shows it.
+
+    `effect`: what recovering changes in the project as saved now (None: not known, the
+    replay was not possible or no project is saved); `problem`: why it cannot be
+    recovered, in words ("" when it can); `origin`: why it was kept (store.TAKEN_OVER, …;
+    "" when not noted); `later`: a later kept folder holding all of this work (it is
+    then not offered); `overtaken`: its window went on with this work after this copy
+    was made (its later folder is gone: saved elsewhere, discarded, or home again)."""
 
     folder: Path
     kept_at: datetime  # UTC
-    edits: int
+    edits: int  # journal lines; what recovering does is `effect`
     base: str
-    images: tuple[str, ...] | None = None
+    effect: Effect | None = None
     problem: str = ""
+    origin: str = ""
+    later: Path | None = None
+    overtaken: bool = False
+
+    @property
+    def images(self) -> tuple[str, ...] | None:
+        """File names of the images whose annotations recovering changes (None: not known)."""
+        return None if self.effect is None else self.effect.images
 
     @property
     def recoverable(self) -> bool:
+        """It can be replayed."""
         return not self.problem
 
+    @property
+    def offered(self) -> bool:
+        """Recovering it is offered: it replays, and brings something that is not in the
+        project nor in a later kept copy, and that its window did not go on with (saved
+        elsewhere, discarded, or back in the project: replayed onto the version it was
+        made on, it would take away what was saved since)."""
+        return self.recoverable and self.later is None and not self.overtaken and not self.nothing
 
-def describe_kept(project_dir: Path | str) -> list[KeptEdits]:
-    """Every kept folder of the project, newest first, each tried (nothing is written)."""
+    @property
+    def nothing(self) -> bool:
+        """Replayed, it changes nothing in the project as saved now."""
+        return self.effect is not None and self.effect.nothing
+
+    @property
+    def worth_telling(self) -> bool:
+        """Said when the project opens: work that is nowhere else (an entry that cannot be
+        replayed too: a person must look at it)."""
+        return not self.recoverable or self.offered
+
+
+def describe_kept(project_dir: Path | str, names: Collection[str] | None = None) -> list[KeptEdits]:
+    """The kept folders of the project (only those `names` name, when given), newest
+    first, each tried (nothing is written)."""
     folder = Path(project_dir)
     kept = kept_journals(folder)
-    if not kept:
+    chosen = [k for k in kept if names is None or k.name in names]
+    if not chosen:
         return []
     saved = _saved_project(folder)
-    return [_describe(folder, k, saved) for k in reversed(kept)]  # names sort by time
+    entries = [_describe(folder, k, saved, kept) for k in reversed(chosen)]  # names: by time
+    # kept in the same second, a safety copy comes after the later copy of its work
+    return sorted(entries, key=lambda e: (-e.kept_at.timestamp(), e.later is not None))
 
 
 def _saved_project(folder: Path) -> Project | None:
@@ -87,18 +130,65 @@ def _saved_project(folder: Path) -> Project | None:
         return None
 
 
-def _describe(folder: Path, kept: Path, saved: Project | None) -> KeptEdits:
+def _describe(folder: Path, kept: Path, saved: Project | None, every: list[Path]) -> KeptEdits:
     base = kept_base(folder, kept)
-    when = kept_time(kept)
-    edits = count_journal_edits(kept / JOURNAL_FILE)
-    problem = _base_problem(base)
-    if problem:
-        return KeptEdits(kept, when, edits, base, None, problem)
+    later, overtaken = later_copy(folder, kept, every)
+    entry = KeptEdits(
+        kept,
+        kept_time(kept),
+        count_journal_edits(kept / JOURNAL_FILE),
+        base,
+        problem=_base_problem(base),
+        origin=str(kept_note(kept).get("origin") or ""),
+        later=later,
+        overtaken=overtaken,
+    )
+    if entry.problem:
+        return entry
     try:
         recovery = _replay(folder, kept)
     except FormatError as err:
-        return KeptEdits(kept, when, edits, base, None, str(err))
-    return KeptEdits(kept, when, recovery.edits, base, changed_images(saved, recovery.project))
+        return replace(entry, problem=str(err))
+    effect = effect_of(saved, recovery.project) if saved is not None else None
+    return replace(entry, effect=effect)
+
+
+def later_copy(
+    project_dir: Path | str, kept: Path, every: list[Path] | None = None
+) -> tuple[Path | None, bool]:
+    """The later kept folder holding all of `kept`'s work, and whether its window went
+    on with that work since (the later folder is gone). Only a safety copy taken when
+    the project was opened anyway has one: the window it was taken from set the same
+    work aside later (store._note_superseded notes it on both sides). A later folder
+    that cannot be replayed supersedes nothing."""
+    folder = Path(project_dir)
+    every = kept_journals(folder) if every is None else every
+    named = str(kept_note(kept).get("superseded_by") or "")
+    later = kept.parent / named if named else _superseding(kept, every)
+    if later is None:
+        return None, False
+    if later not in every:  # removed on purpose: the window went on with the work
+        return None, True
+    return (later, False) if kept_base(folder, later) not in (OTHER, DAMAGED) else (None, False)
+
+
+def _superseding(kept: Path, every: list[Path]) -> Path | None:
+    """A folder whose note says it supersedes `kept`'s journal (the note on `kept`'s side
+    is missing when the other window set its work aside before this copy was made)."""
+    ident = (_header(kept / JOURNAL_FILE) or {}).get("id")
+    if not ident:
+        return None
+    for other in every:
+        if other != kept and kept_note(other).get("supersedes") == ident:
+            return other
+    return None
+
+
+def copies_of(project_dir: Path | str, kept: Path) -> list[Path]:
+    """The kept folders whose work is all in `kept` (see later_copy): they go with it
+    when the user deletes it, or they would be offered again without it."""
+    every = kept_journals(Path(project_dir))
+    return [k for k in every if k != kept and later_copy(project_dir, k, every)[0] == kept]
 
 
 def _replay(folder: Path, kept: Path) -> Recovery:
@@ -181,33 +271,42 @@ def kept_time(kept: Path) -> datetime:
     return datetime.fromtimestamp(mtime, UTC)
 
 
-def changed_images(saved: Project | None, recovered: Project) -> tuple[str, ...] | None:
-    """File names of the images whose annotations differ between the project as saved
-    and as recovered (added or removed ones too); None without a saved project."""
-    if saved is None:
-        return None
-    names = []
-    for image_id in sorted(set(saved.images) | set(recovered.images)):
-        before, after = saved.images.get(image_id), recovered.images.get(image_id)
-        if before is None or after is None or before.state() != after.state():
-            names.append((after or before).file_name)  # type: ignore[union-attr]
-    return tuple(names)
-
-
 def recover_kept(project_dir: Path | str, kept: Path) -> Recovery:
     """The project with the kept edits replayed (unsaved), for the window to show.
 
     FormatError in words when it cannot be: made on another version of project.json
     without a copy of its own to start from, damaged, or an entry that does not replay
-    (store.recover_edits); files are named by their path inside the project. The kept
-    folder stays either way (see delete_kept).
+    (store.recover_edits); all of its work in a later kept copy (recovering both added
+    the same outlines twice) or in the project as saved now. Files are named by their
+    path inside the project. The kept folder stays either way (see delete_kept).
     """
     folder = Path(project_dir)
     kept = _inside_kept(folder, kept)
-    problem = _base_problem(kept_base(folder, kept))
+    problem = _base_problem(kept_base(folder, kept)) or _later_problem(folder, kept)
     if problem:
         raise FormatError(f"{_shown(folder, kept)}: {problem}; the kept edits stay where they are")
-    return _replay(folder, kept)
+    recovery = _replay(folder, kept)
+    saved = _saved_project(folder)
+    if saved is not None and effect_of(saved, recovery.project).nothing:
+        raise FormatError(
+            f"{_shown(folder, kept)}: all of it is in the project as saved now, so recovering "
+            "it would change nothing"
+        )
+    return recovery
+
+
+def _later_problem(folder: Path, kept: Path) -> str:
+    later, overtaken = later_copy(folder, kept)
+    if overtaken:
+        return (
+            "its window went on with this work after this copy was made, so the copy is out of date"
+        )
+    if later is None:
+        return ""
+    return (
+        f"all of its work is in the later kept copy {_shown(folder, later)}; recovering "
+        "both would add the same outlines twice"
+    )
 
 
 def delete_kept(project_dir: Path | str, kept: Path) -> None:
@@ -230,74 +329,3 @@ def _shown(folder: Path, kept: Path) -> str:
         return str(kept.relative_to(folder))
     except ValueError:
         return str(kept)
-
-
-# =================================================================== words
-
-
-def when_words(kept_at: datetime, now: float | None = None) -> str:
-    """ "29 Nov 14:05" in local time ("29 Nov 2023" when not this year)."""
-    local = time.localtime(kept_at.timestamp())
-    this_year = time.localtime(time.time() if now is None else now).tm_year
-    day = f"{local.tm_mday} {MONTHS[local.tm_mon - 1]}"  # not %b: the locale's
-    if local.tm_year != this_year:
-        return f"{day} {local.tm_year}"
-    return f"{day} {local.tm_hour:02d}:{local.tm_min:02d}"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def summary_words(entry: KeptEdits, names: bool) -> str:
-    """One line for the list: "kept 29 Nov 14:05 · 3 edits · changes 1 image".
-
-    names: image file names may be shown (they can carry a patient's name)."""
-    edits = _count(entry.edits, "edit")
-    if entry.base == SNAPSHOT:
-        edits = f"its own copy + {edits}"
-    parts = [f"kept {when_words(entry.kept_at)}", edits]
-    if entry.images is not None:
-        parts.append(_images_words(entry.images, names))
-    if not entry.recoverable:
-        parts.append("cannot be recovered")
-    return " · ".join(parts)
-
-
-def _images_words(images: tuple[str, ...], names: bool) -> str:
-    if not images:
-        return "changes no image"
-    if names:
-        return "changes " + ", ".join(Path(n).name for n in images)
-    return f"changes {_count(len(images), 'image')}"
-
-
-BASE_WORDS = {
-    CURRENT: "Made on the project as it is saved now: recovering replays {edits} onto it.",
-    PREVIOUS: (
-        f"Made on the previous version of the project ({BACKUP_FILE}; another program "
-        "changed it since): recovering replays {edits} onto that version, and saving asks "
-        "before replacing the other one."
-    ),
-    SNAPSHOT: (
-        "Starts from a copy of the project taken when it was kept (a window whose project "
-        "was opened in another window): recovering shows that copy with {edits}; saving "
-        f"replaces {PROJECT_FILE} with it (the file saved now is kept as {BACKUP_FILE})."
-    ),
-}
-
-
-def detail_words(entry: KeptEdits) -> str:
-    """What recovering this one does, or why it cannot be recovered, in words."""
-    if entry.problem:
-        return f"It cannot be recovered: {entry.problem}."
-    return BASE_WORDS[entry.base].format(edits=_count(entry.edits, "edit"))
-
-
-def notice_words(count: int, newest: datetime) -> str:
-    """Said once when a project opens with kept folders the user was not told of."""
-    sets = "1 set of edits was" if count == 1 else f"{count} sets of edits were"
-    return (
-        f"{sets} kept aside earlier and {'is' if count == 1 else 'are'} not in the project "
-        f"(newest kept {when_words(newest)}): File > Recover kept edits… shows them."
-    )

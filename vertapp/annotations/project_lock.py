@@ -40,6 +40,7 @@ from vertapp.annotations.store import STATE_DIR, atomic_write_bytes
 from vertapp.errors import VertAppError
 
 LOCK_FILE = "lock.json"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SETTLE_S = 2.0  # a lock file younger than this may still be being written: read again
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,34 @@ class LockInfo:
         return cls(os.getpid(), _host(), __version__, started, secrets.token_hex(8))
 
     def words(self) -> str:
-        """'process 4242 on ws-12 since 2024-05-01 10:32', for messages."""
+        """'process 4242 on ws-12 since 2024-05-01 10:32': for the log and the command
+        line (a window says `where_words` and `when_words`: a pid means nothing there)."""
         return f"process {self.pid} on {self.host} since {self.started[:16].replace('T', ' ')}"
+
+    def elsewhere(self) -> bool:
+        """Held from another computer: whether it still runs cannot be asked (is_live)."""
+        return self.host != _host()
+
+    def where_words(self) -> str:
+        """' on ws-12' for another computer, '' for this one (the user is at it)."""
+        return f" on {self.host}" if self.elsewhere() else ""
+
+    def when_words(self, now: datetime | None = None) -> str:
+        """When it was opened, as a person says it: '20:02 today', '20:02 yesterday',
+        '20:02 on 30 Nov' ('… 30 Nov 2025' in another year); '' when unreadable."""
+        try:
+            then = datetime.fromisoformat(self.started)
+        except ValueError:
+            return ""
+        now = now or datetime.now().astimezone()
+        if then.tzinfo is not None:  # another computer's clock: said in this one's time
+            then = then.astimezone(now.tzinfo)
+        clock = f"{then.hour:02d}:{then.minute:02d}"
+        days = (now.date() - then.date()).days
+        if days in (0, 1):
+            return f"{clock} {'today' if days == 0 else 'yesterday'}"
+        day = f"{then.day} {MONTHS[then.month - 1]}"  # not %b: the locale's, in English words
+        return f"{clock} on {day}" + (f" {then.year}" if then.year != now.year else "")
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -96,10 +123,14 @@ def in_use_words(holder: LockInfo) -> str:
 
 
 def taken_away_words(holder: LockInfo) -> str:
-    """Why a session whose folder was taken over writes nothing there any more."""
+    """Why a session whose folder was taken over writes nothing there any more, in plain
+    words: 'Another VertApp window opened this project at 20:02 today, so this window is
+    read-only now' (who exactly, and where its edits went, is for the log)."""
+    when = holder.when_words()
     return (
-        f"Another VertApp window ({holder.words()}) opened this project anyway, so this "
-        "window no longer writes into its folder: edits and saves here are refused"
+        f"Another VertApp window{holder.where_words()} opened this project"
+        + (f" at {when}" if when else "")
+        + ", so this window is read-only now"
     )
 
 

@@ -21,6 +21,7 @@ from vertapp.annotations.store import (
     BACKUP_FILE,
     JOURNAL_FILE,
     KEPT_DIR,
+    NOT_RECOVERED,
     PROJECT_FILE,
     SAVING_FILE,
     STATE_DIR,
@@ -149,7 +150,7 @@ def set_aside_journal(project_dir: Path | str) -> str:
     """Copy a journal that cannot be offered (DAMAGED) to .vertapp/kept/, so the next
     journal does not replace it; where it is, in words."""
     folder = Path(project_dir)
-    kept = keep_journal(folder)
+    kept = keep_journal(folder, NOT_RECOVERED)
     if kept is None:
         return "the journal is no longer there"
     return f"it is kept in {kept.relative_to(folder)}"

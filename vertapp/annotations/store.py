@@ -94,6 +94,14 @@ JOURNAL_FILE = "journal.jsonl"
 AUTOSAVE_FILE = "autosave.json"
 SAVING_FILE = "saving.json"  # a save in flight: the file it installs, the journal lines it holds
 KEPT_DIR = "kept"  # journals that could not be replayed or were superseded, never deleted
+# In a kept folder: why it was kept ("origin", one of the four below) and how it relates to
+# other kept copies of the same work ("supersedes" / "superseded_by"), for kept_edits.py
+# to describe it in words and never offer the same outlines twice.
+KEPT_NOTE = "kept.json"
+TAKEN_OVER = "taken_over"  # a live session's journal, copied by the session opening it anyway
+SET_ASIDE = "set_aside"  # a session's own edits, set aside once its folder was taken over
+UNANSWERED = "unanswered"  # left by a session that ended unexpectedly, replayed by nobody
+NOT_RECOVERED = "not_recovered"  # a recovery that failed, or a journal too damaged to offer
 FSYNC_INTERVAL_S = 1.0
 
 
@@ -445,7 +453,7 @@ def _keep_unreplayed(folder: Path, project: Project) -> None:
     header = _journal_header(folder)
     replayed = header is not None and _journal_id(header) == project.recovered_journal
     if not replayed and has_recovery(folder):
-        keep_journal(folder)
+        keep_journal(folder, UNANSWERED)
 
 
 def _journal_id(header: dict[str, Any]) -> str:
@@ -595,9 +603,11 @@ class Journal:
 
     def _go_aside(self) -> None:
         self.close()
+        replaced = self.id  # the journal the other session copied when it took the folder
         self.state = _new_kept_dir(_state_dir(self.folder))
         self.path = self.state / JOURNAL_FILE
         self.aside = self.state
+        _note_superseded(self.folder, replaced, self.state)
 
     def _tell_aside(self) -> None:
         """It went aside on its own (its file was replaced): `on_aside` hears where."""
@@ -811,7 +821,7 @@ def _journal_base(
 
 def _kept_words(folder: Path, state: Path) -> str:
     """Keep a journal that could not be replayed (the next one would replace it): where."""
-    kept = keep_journal(folder) if state == _state_dir(folder) else state
+    kept = keep_journal(folder, NOT_RECOVERED) if state == _state_dir(folder) else state
     if kept is None:  # gone meanwhile: nothing left to keep
         return "the journal is no longer there"
     try:
@@ -838,19 +848,24 @@ def clear_recovery(project_dir: Path | str) -> None:
 
 
 def _journal_header(folder: Path) -> dict[str, Any] | None:
+    return _journal_header_at(_state_dir(folder) / JOURNAL_FILE)
+
+
+def _journal_header_at(path: Path) -> dict[str, Any] | None:
     try:
-        with open(_state_dir(folder) / JOURNAL_FILE, encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             header = json.loads(f.readline() or "null")
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return header if isinstance(header, dict) else None
 
 
-def keep_journal(project_dir: Path | str) -> Path | None:
+def keep_journal(project_dir: Path | str, origin: str = UNANSWERED) -> Path | None:
     """Copy the journal (and its snapshot and save note) to .vertapp/kept/<time>/; that folder.
 
     Used wherever a journal would otherwise be overwritten or removed without its
-    edits having been replayed: they stay on disk for a person to recover.
+    edits having been replayed: they stay on disk for a person to recover. `origin`
+    (TAKEN_OVER, UNANSWERED, NOT_RECOVERED) is noted for the list to say why.
     """
     state = _state_dir(Path(project_dir))
     if not (state / JOURNAL_FILE).is_file():
@@ -862,8 +877,39 @@ def keep_journal(project_dir: Path | str) -> Path | None:
     for name in (JOURNAL_FILE, AUTOSAVE_FILE, SAVING_FILE):
         if (state / name).is_file():
             shutil.copy2(state / name, dest / name)
+    with contextlib.suppress(OSError):  # without it, the list only says less of why
+        _write_kept_note(dest, {"origin": origin})
     _fsync_dir(dest)
     return dest
+
+
+def kept_note(kept: Path) -> dict[str, Any]:
+    """A kept folder's note (KEPT_NOTE; {} when it has none: kept before notes were)."""
+    try:
+        note = json.loads((kept / KEPT_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+def _write_kept_note(kept: Path, fields: dict[str, Any]) -> None:
+    atomic_write_bytes(kept / KEPT_NOTE, json.dumps({**kept_note(kept), **fields}).encode())
+
+
+def _note_superseded(folder: Path, replaced: str, aside: Path) -> None:
+    """`aside` holds all the unsaved work of journal `replaced` (its snapshot starts from
+    it): noted on both sides, so the copy the other session kept of that journal when it
+    took the folder is not offered again beside it, nor after this session saved or
+    discarded the work (its kept folder is then removed, the copy's note stays). A note
+    that cannot be written loses nothing: both copies stay listed."""
+    with contextlib.suppress(OSError):
+        _write_kept_note(aside, {"origin": SET_ASIDE, "supersedes": replaced})
+    root = _state_dir(folder) / KEPT_DIR
+    for kept in sorted(root.iterdir()) if replaced else ():
+        header = _journal_header_at(kept / JOURNAL_FILE)
+        if kept != aside and header is not None and header.get("id") == replaced:
+            with contextlib.suppress(OSError):
+                _write_kept_note(kept, {"superseded_by": aside.name})
 
 
 def _new_kept_dir(state: Path) -> Path:

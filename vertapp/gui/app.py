@@ -32,6 +32,18 @@ def _application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def end_children_on_quit(app: QApplication) -> None:
+    """The app's child processes (predictions, 3D labels) end when it quits, also on a
+    quit no window close came before (the window's close ends them itself): each drops
+    its job, then stops, or is ended after `persistent_child.STOP_S`. Connected before
+    the window's own aboutToQuit slots, so their threads find the children gone and end
+    at once. Without it the children outlived the event loop (daemons: ended only as
+    Python exited)."""
+    from vertapp.gui.model.persistent_child import close_all
+
+    app.aboutToQuit.connect(close_all)
+
+
 def start_logging() -> None:
     """The rotating log file: a frozen app has no console, this is what a report sends."""
     try:
@@ -62,6 +74,7 @@ def run_gui(
 
     start_logging()
     app = _application()
+    end_children_on_quit(app)
     window = MainWindow()
     install_model_workflow(window)  # Model menu: train, predict, review, compare
     crash_hook = install_crash_handler(window.doc, window, window.help.open_log_folder)

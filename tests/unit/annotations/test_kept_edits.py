@@ -20,12 +20,9 @@ from vertapp.annotations.kept_edits import (
     SNAPSHOT,
     delete_kept,
     describe_kept,
-    detail_words,
-    notice_words,
     recover_kept,
-    summary_words,
-    when_words,
 )
+from vertapp.annotations.kept_words import detail_words, notice_words, summary_words, when_words
 from vertapp.errors import FormatError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools.*")
@@ -66,7 +63,9 @@ def test_an_unanswered_journal_is_listed_and_recovered_onto_the_project(
     kept = _unanswered(make_project, tmp_path)
     [entry] = describe_kept(tmp_path)
     assert (entry.folder, entry.base, entry.edits, entry.images) == (kept, CURRENT, 1, (FIRST,))
-    assert entry.recoverable and "replays 1 edit onto it" in detail_words(entry)
+    assert entry.offered and "applies them to the project as saved now: 1 outline changed" in (
+        detail_words(entry)
+    )
     result = recover_kept(tmp_path, kept)
     assert result.project.instance(1).label == "L2" and result.project.modified
     assert kept.is_dir()  # recovering deletes nothing
@@ -81,8 +80,8 @@ def test_a_taken_over_windows_journal_is_recovered_from_its_own_copy(
     first, kept = _taken_over(make_project, tmp_path)
     [entry] = describe_kept(tmp_path)
     assert (entry.base, entry.edits, entry.images) == (SNAPSHOT, 1, (FIRST,))
-    assert "own copy + 1 edit" in summary_words(entry, names=False)
-    assert "copy of the project" in detail_words(entry)
+    assert summary_words(entry, names=False).endswith(": 2 outlines changed on 1 image")
+    assert "the project as that window had it" in detail_words(entry)
     recovered = recover_kept(tmp_path, kept).project
     assert recovered.state() == first.state()  # the edit in its copy and the one after
     assert kept.is_dir()
@@ -172,7 +171,7 @@ def test_listed_newest_first_with_the_time_kept_in_local_time(
         stamp = entries[0].kept_at
         assert when_words(stamp, now=stamp.timestamp()) == "1 Mar 09:00"  # UTC+1 then
         assert when_words(stamp, now=stamp.timestamp() + 400 * 86400) == "1 Mar 2024"
-        assert "newest kept 1 Mar" in notice_words(2, stamp)
+        assert "newest kept 1 Mar" in notice_words(entries)
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
@@ -182,8 +181,8 @@ def test_image_names_only_when_names_are_shown(make_project, tmp_path: Path) -> 
     _unanswered(make_project, tmp_path)
     [entry] = describe_kept(tmp_path)
     hidden, shown = summary_words(entry, names=False), summary_words(entry, names=True)
-    assert "changes 1 image" in hidden and "case001" not in hidden
-    assert "case001.png" in shown
+    assert hidden.endswith("1 outline changed on 1 image") and "case001" not in hidden
+    assert shown.endswith("1 outline changed on case001.png")
 
 
 def test_no_kept_folder_no_entry(make_project, tmp_path: Path) -> None:

@@ -108,6 +108,9 @@ class Document(QObject):
         # The journal set aside in a kept folder of its own when another session took the
         # folder over with unsaved edits here (see check_folder); None otherwise.
         self._aside: store.Journal | None = None
+        # The copy of a live session's journal this window kept when it opened that
+        # session's folder anyway (open_project): not announced here as kept work.
+        self.safety_copy: Path | None = None
         self._unsubscribe = self.project.subscribe(self._on_change)
 
     # ------------------------------------------------------------ projects
@@ -308,8 +311,23 @@ class Document(QObject):
         # A journal left by a crash must be looked at before a new one replaces it; one
         # taken over from a live session is that session's, not a crash's.
         self.recovery_pending = not taken and store.has_recovery(folder)
+        if taken:
+            self.safety_copy = self._keep_theirs(folder)
         if not self.recovery_pending:
             self._attach_journal()
+
+    def _keep_theirs(self, folder: Path) -> Path | None:
+        """The live session's journal, copied to .vertapp/kept/ before this window's own
+        replaces it, in case that session crashes before setting its work aside (then
+        noted as superseded). Said nowhere here: this window made it (see safety_copy).
+        A folder that cannot be written loses nothing yet: attaching says so."""
+        if not store.has_recovery(folder):
+            return None
+        try:
+            return store.keep_journal(folder, store.TAKEN_OVER)
+        except OSError as err:
+            log.warning("%s: the other session's journal could not be copied: %s", folder, err)
+            return None
 
     def lock_holder(self, folder: Path) -> project_lock.LockInfo | None:
         """The live session, other than this window, that holds `folder` (None: free,
@@ -497,18 +515,22 @@ class Document(QObject):
         """Read-only from now on; unsaved edits stay (in memory and in a kept journal of
         their own) until "Save as" puts them in a new folder or the user discards them."""
         unsaved = self.modified
-        words = project_lock.taken_away_words(holder)
+        log.warning("%s: taken over by %s", root, holder.words())  # who: for the log only
+        safe = ""  # the kept folder's name is jargon to the user: the log has it
         journal = self._journal
         try:
             if journal is not None and (unsaved or journal.aside is not None):
                 self._aside = journal
                 kept = journal.aside or journal.set_aside()
-                words += f". Your unsaved edits are kept in {kept.relative_to(root)}"
+                log.warning("%s: unsaved edits kept in %s", root, kept)
+                safe = "Your unsaved edits are safe; "
         except OSError as err:
             log.warning("%s: the journal could not be set aside: %s", root, err)
-            words += f". Your unsaved edits could not be kept aside ({err.strerror or err})"
-        then = "saves them in a new folder" if unsaved else "makes a copy you can edit"
-        self.read_only = self.project.read_only = f"{words}. File > Save project as… {then}."
+            safe = f"Your unsaved edits could not be set aside ({err.strerror or err}); "
+        then = f"{safe}use Save as copy… to keep {'them' if safe else 'your edits'} in a new folder"
+        then = then if unsaved else "Save as copy… makes a copy you can edit"
+        words = f"{project_lock.taken_away_words(holder)}. {then[:1].upper()}{then[1:]}."
+        self.read_only = self.project.read_only = words
         # Undo would be refused too (read-only) while the stack's index moved on: the
         # history ends here, and the edits count as unsaved until saved elsewhere.
         self._recovered = self._recovered or unsaved
@@ -559,6 +581,25 @@ class Document(QObject):
         self._recovered = True
         self._attach_journal()
         return list(recovery.notes)
+
+    def adopt_recovered_kept(self, project: Project) -> None:
+        """Show `project`, the open folder's kept edits replayed onto it
+        (`annotations.kept_edits.recover_kept`), as this folder's unsaved edits.
+
+        Opened again on the same folder, so its lock stays this window's. A journal found
+        there is this window's own, with nothing unsaved in it (a recovery is refused over
+        unsaved edits): it is discarded so a new one, starting from `project`, replaces
+        it. Nothing is on the undo stack, yet the window counts as modified until a save
+        keeps the edits, as after a crash recovery. The image shown stays shown."""
+        root = self.project.root
+        if root is None:
+            raise VertAppError("kept edits are recovered into a project folder; none is open")
+        current = self.current_id
+        self.open_project(root, project)
+        if self.has_recovery():
+            self.discard_recovery()
+        self.images_added_outside_undo()
+        self.set_current(current if current in self.image_ids else None)
 
     def discard_recovery(self) -> None:
         """The user declined the offered edits: they are removed, never offered again."""

@@ -17,6 +17,10 @@ Request ids let several worker threads wait on one child: whoever reads the pipe
 message on to its waiter (`_mail`), and the messages of a request nobody waits for any
 more (`_abandoned`) are dropped. A cancel sets the shared `cancel` value to the request's
 id: the child closes that job at its next step (its `finally` blocks run).
+
+Quitting: `close_all` ends every child the same way (its request under way dropped, then
+"stop"), all at once under one deadline, so a quit waits `STOP_S` at most, not that long
+per child; a waiter whose child is closed so gets `ChildClosed`, a cancel (not a crash).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ import logging
 import multiprocessing as mp
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from vertapp.errors import VertAppError
+from vertapp.errors import CancelledError, VertAppError
 from vertapp.gui.model.child_process import (
     HEARTBEAT,
     JOIN_TIMEOUT_S,
@@ -44,6 +49,14 @@ POLL_S = 0.2  # a waiter looks for a cancel (and yields a heartbeat) this often
 ENDS = ("done", "error", "cancelled")
 LEFT = object()  # a request the child never took: it left (idle) first
 Handler = Callable[..., Job[Any]]  # handler(kind, *args), called in the child
+STOP_S = 3.0  # a quit waits this long for the children to stop, then ends them
+DROP_ALL = 0  # the shared `cancel` value that drops every request (ids start at 1)
+_LIVE: weakref.WeakSet[PersistentChild] = weakref.WeakSet()  # what close_all ends
+
+
+class ChildClosed(ChildProcessError, CancelledError):
+    """The child was closed (the window closed, the app quits) while a request waited:
+    the request was cancelled, the child did not crash (a worker reports a cancel)."""
 
 
 class PersistentChild:
@@ -67,6 +80,7 @@ class PersistentChild:
         self._pending: set[int] = set()  # sent, waited for, not yet ended
         self._mail: dict[int, list[tuple]] = {}  # read by one waiter for another
         self._abandoned: set[int] = set()  # nobody waits: their messages are dropped
+        _LIVE.add(self)
 
     @property
     def pid(self) -> int | None:
@@ -121,6 +135,12 @@ class PersistentChild:
 
     def close(self, timeout_s: float = 5.0) -> None:
         """End the child: its request under way is dropped, then it stops (or is ended)."""
+        close_all(timeout_s, [self])
+
+    # ------------------------------------------------------------ internals
+    def _detach(self) -> tuple[Any, Any, str] | None:
+        """Forget the child and ask it to stop: every request it holds is dropped at its
+        next step, then it reads "stop"; (process, pipe, name) to wait on, None if none."""
         with self._read:
             proc, conn = self._proc, self._conn
             self._proc = self._conn = None
@@ -128,17 +148,18 @@ class PersistentChild:
             self._mail.clear()
             self._abandoned.clear()
         if proc is None:
-            return
-        self._cancel.value = self._next
-        with contextlib.suppress(OSError, ValueError), self._write:
-            conn.send(("stop", 0))
-        proc.join(timeout_s)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(2)
-        conn.close()
+            return None
+        self._cancel.value = DROP_ALL
+        # A large request may be on its way into a busy child: never wait long behind it
+        # (without "stop" the child is ended at close_all's deadline)
+        if self._write.acquire(timeout=POLL_S):
+            try:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(("stop", 0))
+            finally:
+                self._write.release()
+        return proc, conn, self.name
 
-    # ------------------------------------------------------------ internals
     def _request(
         self, kind: str, args: tuple, poll_s: float, progress: bool, settle: bool
     ) -> Job[Any]:
@@ -195,8 +216,8 @@ class PersistentChild:
             if box:
                 return self._take(rid)
             proc, conn = self._proc, self._conn
-            if conn is None:
-                raise ChildProcessError(self._stopped(None))
+            if conn is None:  # close() took it (a left or dead child leaves mail first)
+                raise ChildClosed(f"{self.name} was stopped")
             try:
                 if not conn.poll(poll_s):
                     if not proc.is_alive() and not conn.poll():
@@ -271,6 +292,27 @@ class PersistentChild:
         return f"{self.name} stopped unexpectedly{code}; the system may have run out of memory"
 
 
+def close_all(timeout_s: float = STOP_S, children: list[PersistentChild] | None = None) -> None:
+    """End `children` (default: every child this process holds; the app quits).
+
+    All are asked at once (each drops its request under way, whose `finally` blocks run,
+    then stops), so the wait is `timeout_s` in all; one still there then is terminated."""
+    asked = [c._detach() for c in (list(_LIVE) if children is None else children)]
+    stopping = [a for a in asked if a is not None]
+    deadline = time.monotonic() + timeout_s
+    for proc, _, _ in stopping:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc, conn, name in stopping:
+        if proc.is_alive():
+            log.warning("%s did not stop in %.1f s; ending it", name, timeout_s)
+            proc.terminate()
+            proc.join(2)
+        if proc.is_alive():  # SIGTERM caught or blocked: no child outlives the window
+            proc.kill()
+            proc.join(2)
+        conn.close()
+
+
 def _answer(message: tuple) -> Any:
     """A request's end as its waiter returns it (or raises it)."""
     kind, _, payload = message
@@ -322,4 +364,4 @@ class _Dropped:
         self.cancel, self.rid = cancel, rid
 
     def is_set(self) -> bool:
-        return bool(self.cancel.value == self.rid)
+        return self.cancel.value in (self.rid, DROP_ALL)

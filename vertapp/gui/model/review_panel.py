@@ -34,6 +34,7 @@ from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.model.completion_prompt import ask_undecided, completed_words
 from vertapp.gui.widgets.colors import label_color, level_color
+from vertapp.gui.widgets.read_only_bar import lock
 from vertapp.labels import PARTS, VERTEBRAE
 from vertapp.review import completion, decisions
 from vertapp.review import status as rv
@@ -72,6 +73,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "next": ("Go to the next image that needs review", "Ctrl+Right"),
     "next_flagged": ("Go to the next image flagged for an expert", "Ctrl+Shift+Right"),
 }
+# The ones that change the project: greyed out while it is read-only (set_read_only)
+DECISIONS = tuple(name for name in ACTIONS if name not in ("next", "next_flagged"))
 
 
 class ReviewHost(Protocol):
@@ -118,6 +121,7 @@ class ReviewPanel(QWidget):
         self.threshold = 0.9
         self._row_ids: list[int] = []
         self.slots: dict[str, Callable[[], Any]] = {}
+        self.buttons: dict[str, QPushButton] = {}
         # Asked when a relabel would double a label (tests answer without a dialog).
         self.resolve_conflict: Callable[[str], str] = lambda text: ask_label_conflict(self, text)
         # Asked by Mark completed while shown predictions are undecided (n -> ACCEPT,
@@ -197,7 +201,13 @@ class ReviewPanel(QWidget):
         button.setToolTip(f"{tip} ({key})" if key else tip)
         button.clicked.connect(lambda _=False: slot())
         self.slots[name] = slot
+        self.buttons[name] = button
         return button
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Decisions are edits: greyed out, saying why, while the project is read-only
+        (each was refused in words only once pressed); browsing stays."""
+        lock([*(self.buttons[n] for n in DECISIONS), self.relabel_combo], read_only)
 
     # -- showing ---------------------------------------------------------------------------
     def set_threshold(self, value: float) -> None:

@@ -83,7 +83,8 @@ class WarmProcess:
             self._busy.release()
 
     def stop(self) -> None:
-        """End the warm child now, unless a job runs (a daemon: it ends with the app)."""
+        """End the warm child now, unless a job runs (the window's close and the app's
+        quit end it anyway: `persistent_child.close_all`)."""
         if self._busy.acquire(blocking=False):
             try:
                 self._child.close()

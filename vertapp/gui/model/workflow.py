@@ -40,11 +40,12 @@ from vertapp.gui.model.completion_prompt import undecided_text
 from vertapp.gui.model.jobs import project_train_factory
 from vertapp.gui.model.predict_panel import PredictPanel
 from vertapp.gui.model.prestart import prestart_soon
-from vertapp.gui.model.review_panel import ACTIONS, ReviewPanel
+from vertapp.gui.model.review_panel import ACTIONS, DECISIONS, ReviewPanel
 from vertapp.gui.model.train_dialog import TrainDialog
 from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.read_only_bar import lock
 from vertapp.ml import starter
 from vertapp.review import completion
 from vertapp.review import status as rv
@@ -114,6 +115,8 @@ class ModelWorkflow(QObject):
         self._filter_main_view()
         self._build_actions()
         self._connect()
+        if getattr(doc, "read_only", ""):  # installed on a window already read-only
+            self.set_read_only(True)
 
     # -- wiring ----------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -139,6 +142,12 @@ class ModelWorkflow(QObject):
             act = a(w, tip, slot, key or None)
             review.addAction(act)
             self.review_actions[name] = act
+
+    def set_read_only(self, read_only: bool) -> None:
+        """The review decisions greyed out, in the panel and Model > Review (the window's
+        ReadOnlyView calls this when its project turns read-only or editable again)."""
+        self.review_panel.set_read_only(read_only)
+        lock([self.review_actions[name] for name in DECISIONS], read_only)
 
     def _connect(self) -> None:
         w, doc = self.window, self.window.doc

@@ -120,6 +120,8 @@ class FilesController(QObject):
         # Said when the save asked for it ends, in place of "Saved" (an import's summary:
         # shown before the save, it was replaced by "Saved" and never read).
         self._say_when_saved = ""
+        # A save into a new folder under way: what "Saved" must say instead (save_as_words)
+        self._saving_as = ""
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
@@ -186,8 +188,8 @@ class FilesController(QObject):
             self.host.show_error(taken_over_words(holder))
         self.prompts.offer_recovery()
         self.images.report_loaded(True)  # after the source CT if it is being read
-        if read_only:  # kept in view, and in the title; each refused edit says why
-            self.host.show_status(read_only)
+        if read_only:  # why: in the bar above the image (the title brings it up)
+            self.host.show_status("Opened read-only", 10000)
             self.host.update_title()
 
     def _unprotected(self, message: str) -> None:
@@ -346,6 +348,7 @@ class FilesController(QObject):
                 self._save_again = True  # Ctrl+S again while saving: once more when done
                 return True
             self.wait_for_save()
+        self._saving_as = self._save_as_words(folder)  # after the save waited for said its own
         if wait or (wait is None and folder is not None):
             return self._save_now(folder)
         return self._save_in_background(folder)
@@ -376,20 +379,36 @@ class FilesController(QObject):
         self._not_saved(refusal)
         return False
 
+    def _save_as_words(self, folder: Path | None) -> str:
+        """What a save into `folder` says when done, where that is a new project ("" for a
+        save in place): "Saved" alone left the user unsure where the work went, and
+        whether the read-only original had changed."""
+        root = self.doc.project.root
+        if folder is None or (root is not None and folder.resolve() == root.resolve()):
+            return ""
+        where = "the chosen folder" if hide_identifiers() else folder.name
+        words = f"Saved as a new project in {where}"
+        if self.doc.read_only:
+            words += "; the original stays with the other VertApp window"
+        return words
+
     def _saved(self) -> None:
         """A save done: said in the status bar, or in a message where it left files out."""
         # a save re-run for edits made meanwhile (Ctrl+S twice) is the one `say` waits for
         words = "" if self._save_again else self._take_words()
+        saved_as, self._saving_as = self._saving_as, ""
         if self.doc.save_note:
-            self.host.show_error(f"{words}. {self.doc.save_note}" if words else self.doc.save_note)
+            head = ". ".join(w for w in (words, saved_as) if w)
+            self.host.show_error(f"{head}. {self.doc.save_note}" if head else self.doc.save_note)
         elif words:
-            self.host.show_status(f"{words}. Saved.", 30000)  # a summary to read: long
+            self.host.show_status(f"{words}. {saved_as or 'Saved'}.", 30000)  # a summary: long
         else:
-            self.host.show_status("Saved", 5000)
+            self.host.show_status(saved_as or "Saved", 10000 if saved_as else 5000)
         self.host.update_title()
 
     def _not_saved(self, message: str) -> None:
         """A save failed: why, with what was waiting to be said (the import did happen)."""
+        self._saving_as = ""
         words = self._take_words()
         self.host.show_error(f"{message} ({words}: not saved yet)" if words else message)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,8 +31,8 @@ INTRO = (
 @dataclass(frozen=True)
 class KeptRow:
     summary: str  # the list's line
-    details: str  # what recovering it does, or why it cannot be recovered
-    recoverable: bool
+    details: str  # what recovering it does, or why it is not offered
+    offered: bool  # Recover is enabled: it replays and brings what is nowhere else
 
 
 class KeptEditsDialog(QDialog):
@@ -50,6 +51,10 @@ class KeptEditsDialog(QDialog):
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
         self.list = QListWidget()
+        # Long lines wrap rather than hide their end (what recovering does) off to the right.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setAlternatingRowColors(True)  # a wrapped entry reads as one
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
@@ -65,7 +70,7 @@ class KeptEditsDialog(QDialog):
         layout.addWidget(self.details)
         layout.addWidget(buttons)
         self.list.currentRowChanged.connect(self._show_row)
-        self.resize(620, 360)
+        self.resize(720, 400)
         self.set_rows(rows)
 
     @staticmethod
@@ -89,7 +94,7 @@ class KeptEditsDialog(QDialog):
     def _show_row(self, index: int) -> None:
         row = self.rows[index] if 0 <= index < len(self.rows) else None
         self.details.setText(row.details if row else "No kept edits are left.")
-        self.recover_button.setEnabled(row is not None and row.recoverable)
+        self.recover_button.setEnabled(row is not None and row.offered)
         self.delete_button.setEnabled(row is not None)
 
     def _act(self, action: Callable[[int], bool]) -> None:

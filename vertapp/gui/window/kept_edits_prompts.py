@@ -2,10 +2,14 @@
 
 Journals set aside in .vertapp/kept/ (a recovery that failed, a damaged journal, a window
 whose project was opened in another window) could only be replayed by hand. The menu
-entry lists them (`annotations.kept_edits` says what each holds and whether it can be
-replayed), recovers one into the open project as unsaved edits, or deletes one the user
-chose. A project opening with kept folders the user was not told of says so once, in the
-warning bar (no question: nothing is urgent, and nothing is lost by waiting).
+entry lists them (`annotations.kept_edits` says what each does to the project as saved
+now and whether it can be replayed; `kept_words` says it), recovers one into the open
+project as unsaved edits, or deletes one the user chose. A project opening with kept work
+the user was not told of says so once, in the warning bar (no question: nothing is
+urgent, and nothing is lost by waiting); not the safety copy this very window just made
+of the other window's journal by opening the project anyway, nor a copy whose work is in
+the project or in a later copy already. The note goes once a recover or delete made it
+stale.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from vertapp.annotations.kept_edits import (
     KeptEdits,
+    copies_of,
     delete_kept,
     describe_kept,
-    detail_words,
-    kept_time,
-    notice_words,
     recover_kept,
-    summary_words,
-    when_words,
 )
-from vertapp.annotations.model import Project
+from vertapp.annotations.kept_words import (
+    MENU,
+    delete_words,
+    detail_words,
+    notice_words,
+    recovered_words,
+    summary_words,
+)
 from vertapp.annotations.recovery import kept_journals
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
@@ -49,6 +56,7 @@ class KeptEditsPrompts:
         self.action: QAction | None = None
         self.dialog: KeptEditsDialog | None = None
         self.entries: list[KeptEdits] = []
+        self.notice = ""  # the warning bar's note of kept work shown at the open ("": none)
 
     # ------------------------------------------------------------ the menu entry
     def watch(self, action: QAction, menu: QMenu) -> None:
@@ -70,21 +78,47 @@ class KeptEditsPrompts:
 
     # ------------------------------------------------------------ told once
     def tell_new(self) -> None:
-        """A project just opened: kept edits the user has not been told of, once."""
+        """A project just opened: kept work the user has not been told of, once. Each
+        folder told of is remembered (and one with nothing to tell: its work is in the
+        project or a later copy); the safety copy this window made by opening the project
+        anyway is neither told nor remembered: another window told later must hear of it
+        if the window it was taken from crashes before setting its work aside."""
         root = self.doc.project.root
+        self.notice = ""
         if root is None or self.doc.read_only:  # read-only: not this window's to recover
             return
         kept = kept_journals(root)
         key = f"{TOLD_KEY}/{source_key(root)}"
         value = settings().value(key, [])  # QSettings gives a one-item list as a string
         told = set(value if isinstance(value, list) else [value] if value else [])
-        new = [k for k in kept if k.name not in told]
-        if new:
-            line = notice_words(len(new), kept_time(new[-1]))
-            self.host.show_warnings(HEADING, [line])
-            self.host.show_status(line, 15000)
+        made_here = {self.doc.safety_copy.name} if self.doc.safety_copy else set()
+        new = {k.name for k in kept} - told - made_here
+        tell = [e for e in self._describe(root, new) if e.worth_telling] if new else []
+        if tell:
+            self.notice = notice_words(tell)
+            self.host.show_warnings(HEADING, [self.notice])
+            self.host.show_status(self.notice, 15000)
         if new or told:
-            settings().setValue(key, [k.name for k in kept])  # only folders still there
+            settings().setValue(key, [k.name for k in kept if k.name in told | new])
+
+    def _describe(self, root: Path, names: set[str] | None = None) -> list[KeptEdits]:
+        """Describe the kept folders (each is replayed once, in memory: a big project
+        takes a moment, so the cursor says so)."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return describe_kept(root, names)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+
+    def _drop_notice(self) -> None:
+        """A recover or delete made the opening note stale: it goes (only this one: the
+        bar may hold another warning since)."""
+        # WindowHost says nothing of what the bar shows; the window's bar does (a host
+        # without one: the note is taken to be still shown).
+        bar = getattr(self.host, "warning_bar", None)
+        if self.notice and self.notice in getattr(bar, "lines", [self.notice]):
+            self.host.show_warnings("", [])
+        self.notice = ""
 
     # ------------------------------------------------------------ the dialog
     def ask(self) -> None:
@@ -98,7 +132,8 @@ class KeptEditsPrompts:
                 f"{refusal} Kept edits are recovered only where they can be saved."
             )
             return
-        if not self._load(root):
+        self.entries = self._describe(root)
+        if not self.entries:
             self.host.show_status("This project has no kept edits", 5000)
             self.update_action()
             return
@@ -107,20 +142,11 @@ class KeptEditsPrompts:
         )
         self.dialog.open()
 
-    def _load(self, root: Path) -> bool:
-        """Describe the kept folders (each is replayed once, in memory: a big project
-        takes a moment, so the cursor says so)."""
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.entries = describe_kept(root)
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        return bool(self.entries)
-
     def _rows(self) -> list[KeptRow]:
         names = not hide_identifiers()  # image names can carry a patient's name
         return [
-            KeptRow(summary_words(e, names), detail_words(e), e.recoverable) for e in self.entries
+            KeptRow(summary_words(e, names), detail_words(e, names), e.offered)
+            for e in self.entries
         ]
 
     def _recover(self, index: int) -> bool:
@@ -134,19 +160,17 @@ class KeptEditsPrompts:
             return False
         try:
             recovery = recover_kept(root, entry.folder)
-            self._show_recovered(root, recovery.project)
+            self.doc.adopt_recovered_kept(recovery.project)
         except (VertAppError, OSError) as err:  # the project stays as it was
             self.host.show_error(f"The kept edits were not recovered: {_words(err)}")
             return False
         self.host.update_title()
-        self.host.show_status(
-            f"Recovered {recovery.edits} kept edit{'s' if recovery.edits != 1 else ''} "
-            "(not saved yet: File > Save keeps them)",
-            15000,
-        )
+        self._drop_notice()
+        said = recovered_words(entry, not hide_identifiers())
+        self.host.show_status(said, 15000)
         if recovery.notes:  # recovered on the previous version: say which
             self.host.show_error("\n".join(recovery.notes))
-        self._offer_delete(root, entry)
+        self._offer_delete(root, entry, said)
         return True
 
     def _unsaved_refusal(self) -> str:
@@ -157,56 +181,52 @@ class KeptEditsPrompts:
             "are recovered onto the project as saved, and would replace them."
         )
 
-    def _show_recovered(self, root: Path, project: Project) -> None:
-        """The recovered project in the window, journalled in its folder as before."""
-        current = self.doc.current_id
-        self.doc.open_project(root, project)  # the same folder: its lock stays this window's
-        if self.doc.has_recovery():  # this window's own journal: nothing unsaved in it
-            self.doc.discard_recovery()  # (refused otherwise), so the new one replaces it
-        # Unsaved until saved, with nothing to undo: as after a crash recovery (the
-        # stack's clean state is out of reach until a save sets it).
-        self.doc.images_added_outside_undo()
-        self.doc.set_current(current if current in self.doc.image_ids else None)
-
-    def _offer_delete(self, root: Path, entry: KeptEdits) -> None:
-        """After a recovery: the kept copy goes only if the user says so."""
+    def _offer_delete(self, root: Path, entry: KeptEdits, said: str) -> None:
+        """After a recovery (`said`: its status line): the kept copy goes only if the user
+        says so (and the earlier safety copies of the same work with it: kept alone, they
+        would be offered)."""
         words = {Button.Yes: "Delete the kept copy", Button.No: "Keep it"}
         text = (
             "The kept edits are in the open project now, not saved yet: File > Save keeps "
-            "them. Delete the kept copy? Kept, it stays under File > Recover kept edits…."
+            f"them. Delete the kept copy? Kept, it stays listed in {MENU} for later."
         )
         if self.host.ask("Kept edits recovered", text, words, Button.No) == Button.Yes:
-            self._remove(root, entry)
+            folders = [entry.folder, *copies_of(root, entry.folder)]
+            self._remove(root, folders, f"{said} The kept copy is deleted.")
 
     def _delete(self, index: int) -> bool:
         """Delete the chosen kept edits once the user confirms; True when none are left."""
         root, entry = self.doc.project.root, self.entries[index]
         if root is None:
             return True
-        edits = f"{entry.edits} edit{'s' if entry.edits != 1 else ''}"
-        text = (
-            f"Delete the edits kept {when_words(entry.kept_at)} ({edits})? They cannot be "
-            "recovered afterwards."
-        )
+        copies = copies_of(root, entry.folder)
+        text = delete_words(entry, len(copies), not hide_identifiers())
         words = {Button.Yes: "Delete", Button.No: "Keep"}
         if self.host.ask("Delete kept edits?", text, words, Button.No) != Button.Yes:
             return False
-        if not self._remove(root, entry):
+        removed = self._remove(root, [entry.folder, *copies])
+        if not removed:
             return False
-        self.entries.pop(index)
+        self._drop_notice()
+        self.entries = self._describe(root)  # what the others say may change with it
         if self.dialog is not None:
             self.dialog.set_rows(self._rows())
         return not self.entries
 
-    def _remove(self, root: Path, entry: KeptEdits) -> bool:
+    def _remove(self, root: Path, folders: list[Path], said: str = "Kept edits deleted") -> bool:
+        """Delete `folders` (the chosen one first), then say `said`; whether the chosen
+        one went."""
+        deleted = 0
         try:
-            delete_kept(root, entry.folder)
+            for folder in folders:
+                delete_kept(root, folder)
+                deleted += 1
         except (VertAppError, OSError) as err:
             self.host.show_error(f"The kept edits could not be deleted ({_words(err)})")
-            return False
+            return deleted > 0
         finally:
             self.update_action()
-        self.host.show_status("Kept edits deleted", 5000)
+        self.host.show_status(said, 15000)
         return True
 
 

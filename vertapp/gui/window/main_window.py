@@ -5,6 +5,7 @@ on (the document, views, the job runner) and the window only as a `WindowHost`:
   ImageController  the image on screen, its source CT, slice/cursor sync, `loaded`
   EditController   gestures and edit commands -> annotation operations (undoable)
   FilesController  open, save, export, recent files, the never-lose-work prompts
+  ReadOnlyView     a read-only project: the bar above the image, the badge, tools greyed
   commands.py      every QAction, menu, toolbar and the context menu
 The annotation, io and preprocess layers do the work.
 """
@@ -36,11 +37,13 @@ from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.annotate.part_actions import install_part_menu
 from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.document.document import Document
+from vertapp.gui.model.persistent_child import close_all
 from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.widgets.app_icon import install_app_icon
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.notice_boxes import NoticeBoxes
 from vertapp.gui.widgets.progress_box import ProgressBox
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
@@ -53,6 +56,7 @@ from vertapp.gui.window.import_controller import ImportController
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.labels3d_controller import Labels3DController
 from vertapp.gui.window.project_panel import ProjectPanel
+from vertapp.gui.window.read_only_view import ReadOnlyView
 from vertapp.labels import VERTEBRAE
 from vertapp.xray.part_display import takes_parts
 
@@ -116,6 +120,7 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel()
         self._last_error = ""
         self.warning_bar = WarningBar()  # doubts about the open scan, kept in view
+        self.notices = NoticeBoxes(self)
         self.setCentralWidget(self._central())
         self._build_docks()
         self.jobs = JobRunner(self.progress, self, self)
@@ -140,6 +145,7 @@ class MainWindow(QMainWindow):
         commands.build_menus(self, self.files)
         self.part_actions = install_part_menu(self, self.editor)  # Edit > Part (radiograph)
         commands.build_toolbars(self)
+        self.read_only_view = ReadOnlyView(self, self._central_layout)
         self.help = HelpMenu(self, self)  # last in the menu bar
         self.setWindowIcon(install_app_icon())  # dialogs get it from the application
         self._build_status_bar()
@@ -162,6 +168,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.warning_bar)
         layout.addWidget(self.annot, 1)
+        self._central_layout = layout
         return box
 
     def _build_docks(self) -> None:
@@ -253,14 +260,13 @@ class MainWindow(QMainWindow):
 
     # ================================================================ WindowHost
     def show_error(self, message: str) -> None:
-        """Errors go to the status bar and a non-blocking message box (never a traceback)."""
+        """Errors go to the status bar and a non-blocking message box (never a traceback);
+        the same message again soon after gets no second box (NoticeBoxes)."""
         self._last_error = message
         log.warning("%s", message)
         self.statusBar().showMessage(message, 15000)
         if self.isVisible() and not self.property("headless"):
-            box = QMessageBox(QMessageBox.Icon.Warning, "VertApp", message, parent=self)
-            box.setModal(False)
-            box.show()
+            self.notices.show(message)
 
     def show_status(self, message: str, ms: int = 0) -> None:
         self.statusBar().showMessage(message, ms)
@@ -296,6 +302,7 @@ class MainWindow(QMainWindow):
         name = self.files.shown_title() or "no project"  # no patient's name by default
         self.setWindowTitle(f"{name}[*] — VertApp")
         self.setWindowModified(self.doc.modified)
+        self.read_only_view.follow()  # the title's "(read-only)" and all that goes with it
 
     def dialog_parent(self) -> QWidget:
         return self
@@ -374,20 +381,24 @@ class MainWindow(QMainWindow):
             self._labels_layout.replaceWidget(self.labels, new)
             self.labels.deleteLater()
             self.labels = new
+            self.read_only_view.lock_palette(new)
 
     def _update_enabled(self, *_args: object) -> None:
         has_image = self.doc.current is not None
+        editable = not self.doc.read_only  # greyed with why: ReadOnlyView
         t = self.annot.tool
         selected = self.annot.layer.selected is not None
-        for act in (self.act_draw, self.act_brush, self.act_eraser, self.act_select):
-            act.setEnabled(has_image)
+        self.act_select.setEnabled(has_image)
+        for act in (self.act_draw, self.act_brush, self.act_eraser):
+            act.setEnabled(has_image and editable)
         self.act_finish.setEnabled(t.mode is Mode.DRAW)
         self.act_cancel.setEnabled(t.mode is Mode.DRAW)
-        self.act_insert_vertex.setEnabled(selected)
-        self.act_delete_vertex.setEnabled(selected)
-        self.act_delete_polygon.setEnabled(selected)
+        self.act_insert_vertex.setEnabled(selected and editable)
+        self.act_delete_vertex.setEnabled(selected and editable)
+        self.act_delete_polygon.setEnabled(selected and editable)
         has_images = bool(self.doc.image_ids)
-        for act in (self.act_save, self.act_save_as, self.act_export_coco, self.act_export_via):
+        self.act_save.setEnabled(has_images and editable)
+        for act in (self.act_save_as, self.act_export_coco, self.act_export_via):
             act.setEnabled(has_images)
 
     def running_work(self) -> list[str]:
@@ -422,14 +433,25 @@ class MainWindow(QMainWindow):
             return
         self.jobs.stop()
         self.images.slices.flush()
-        self.labels3d.shutdown()  # its worker thread must end before the window
-        workflow = getattr(self, "model_workflow", None)
-        if workflow is not None:  # training/prediction threads must end before the window
-            workflow.shutdown()
+        self._stop_background()
         problem = self.doc.close_session()
         if problem:  # discarded edits still on disk: said before the window goes
             self._tell_before_closing(problem)
         event.accept()
+
+    def _stop_background(self) -> None:
+        """End the worker threads and the child processes (predictions, 3D labels).
+
+        The children first: each drops its job under way (its `finally` blocks run) and
+        stops, or is ended after `STOP_S`, so the threads waiting on them end at once and
+        a close waits seconds, not for a job's step. Without this the prediction child
+        outlived the window (a daemon: ended only as Python exited)."""
+        close_all()
+        self.labels3d.shutdown()  # its worker thread must end before the window
+        workflow = getattr(self, "model_workflow", None)
+        if workflow is not None:  # training/prediction threads must end before the window
+            workflow.shutdown()
+        close_all()  # one a thread started meanwhile (it was sending its first request)
 
     def _tell_before_closing(self, message: str) -> None:
         """show_error's box is not modal, so it would close with the window: this one

@@ -5,7 +5,7 @@ be offered comes from the core (`annotations.recovery.recovery_plan`, the docume
 untitled autosave); nothing is deleted that the user did not choose to discard, and a
 recovery that fails, or a journal too damaged to offer, keeps the edits (in
 .vertapp/kept/) and says so; the project then opens as last saved, journalled again.
-Kept edits are listed, recovered and deleted by `kept`, File > Recover kept edits….
+Kept edits are listed, recovered and deleted by `kept` (File > Recover kept edits…).
 """
 
 from __future__ import annotations
