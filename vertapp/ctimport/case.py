@@ -11,7 +11,9 @@ the caller's step, so the window imports into the project it has open and saves 
 
 Image record fields (under "vertapp"): `source` = "imported", `patient_key` (splits),
 `source_path` (the CT, copied into volumes/), and `import` = {labels description,
-vocabulary, label volume path, levels kept, levels left out with the reason}.
+vocabulary, label volume path, levels kept, levels left out with the reason, how the
+original CT was stored (orientation code, DICOM or not)}. The original's path is not
+kept: it may name the patient, and the record goes into every COCO export.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from vertapp.ctimport.casefiles import write_case_files
 from vertapp.ctimport.labelfiles import LabelMap, read_label_map
 from vertapp.ctimport.levels import class_of, drop_reason
 from vertapp.errors import InputError, VertAppError
-from vertapp.io import read_volume_job
+from vertapp.io.file_kinds import Kind, kind_of
+from vertapp.io.readers import load_volume_job
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, sub_job
 from vertapp.labels import ID_VERTEBRA, VERTEBRA_ID
@@ -113,7 +116,9 @@ def prepare_case_job(
 
     `name`: a free image name (`unique_name(project, image_name(spec))`)."""
     yield Progress("import", 0.0, f"{name}: reading the CT")
-    volume = yield from sub_job(read_volume_job(spec.ct), 0.0, 0.25)
+    report = yield from sub_job(load_volume_job(spec.ct), 0.0, 0.25)
+    volume = report.image
+    assert isinstance(volume, Volume)  # load_volume_job refuses 2-D images
     yield Progress("import", 0.25, f"{name}: reading the labels")
     label_map, classes, left_out, warnings = _classes_on_ct(spec, volume)
     yield Progress("import", 0.35, f"{name}: preprocessing")
@@ -124,6 +129,7 @@ def prepare_case_job(
     yield Progress("import", 0.9, f"{name}: writing the CT and its MIP")
     files = write_case_files(root, name, volume, classes, result)
     record = _import_record(label_map, spec, files["labels"], list(rings), left_out)
+    record.update(original_ct(spec.ct, report.stored_orientation))
     return PreparedCase(
         name=name,
         patient=spec.patient or patient_of(spec.ct, name),
@@ -282,6 +288,16 @@ def _import_record(
         "levels": traced,
         "left_out": left_out,
         "transitional": left_out.get("transitional", []),
+    }
+
+
+def original_ct(ct: Path, stored_orientation: str) -> dict[str, Any]:
+    """How the original CT was stored, for exports on its own grid (File > Export 3D
+    labels… reads the project's LPS copy: these undo its reorientation without the
+    original, as `vertapp backproject` does with it). No path: it may name the patient."""
+    return {
+        "ct_stored_orientation": stored_orientation,
+        "ct_dicom": kind_of(ct) in (Kind.FOLDER, Kind.DICOM),
     }
 
 

@@ -103,6 +103,10 @@ def test_dicom_ct_folder_with_seg_imports_as_a_project_image(truth, tmp_path: Pa
     assert record.extra["vertapp"]["source"] == "imported"
     assert report.name.startswith("ct-")  # DICOM names never reach file names
     assert set(report.levels) <= {"T11", "T12"} and report.levels
+    # how the original was stored (File > Export 3D labels… needs it), never its path
+    facts = record.extra["vertapp"]["import"]
+    assert facts["ct_dicom"] is True and facts["ct_stored_orientation"] == "LPS"
+    assert str(SERIES) not in repr(record.extra)
 
 
 def test_a_seg_from_another_frame_of_reference_is_refused(truth, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

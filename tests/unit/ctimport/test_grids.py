@@ -139,6 +139,9 @@ def test_a_transitional_vertebra_is_imported_unlabelled_with_a_warning(
     assert any("L6 is a transitional vertebra" in w for w in report.warnings)
     record = project.images[report.image_id]
     assert record.extra["vertapp"]["import"]["transitional"] == ["L6"]
+    # the CT file's own orientation (an LPS NIfTI here), for exports on its grid
+    assert record.extra["vertapp"]["import"]["ct_stored_orientation"] == "LPS"
+    assert record.extra["vertapp"]["import"]["ct_dicom"] is False
 
 
 def test_preparing_touches_no_project_and_cancelling_adds_nothing(

@@ -35,7 +35,13 @@ from vertapp.gui.views.axial_view import AxialView
 from vertapp.gui.views.label_overlay import LabelOverlay
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.labels3d_jobs import ExportChoice, export_labels_job, footprint_of, is_dicom
+from vertapp.gui.window.labels3d_jobs import (
+    CtSource,
+    ExportChoice,
+    ct_source,
+    export_labels_job,
+    footprint_of,
+)
 from vertapp.gui.window.labels3d_process import LabelsProcess
 from vertapp.gui.window.last_folder import EXPORTS, remember_folder
 from vertapp.labels import ID_VERTEBRA
@@ -273,8 +279,14 @@ class Labels3DController(QObject):
         self.host.show_status(f"{name} selected (clicked on the axial slice)", 5000)
 
     # -- File > Export 3D labels… ---------------------------------------------------------------
+    def export_source(self) -> CtSource:
+        """What the CT on screen was read from: its own file, or the project's copy."""
+        volume = None if self._ct is None else self._ct.volume
+        return ct_source(volume, self.doc.current, self.doc.project.root)
+
     def can_seg(self) -> bool:
-        return self._ct is not None and is_dicom(self._ct.volume)
+        """A SEG without asking for the original: the CT was read from a DICOM series."""
+        return self._ct is not None and self.export_source().dicom
 
     def ask_export(self) -> None:
         """File > Export 3D labels…: the dialog, then `export`; refused before the dialog
@@ -285,7 +297,8 @@ class Labels3DController(QObject):
             return
         # the project's folder, unless it may not be written: then the last export folder
         root = None if self.doc.write_refusal() else self.doc.project.root
-        dialog = Export3DDialog(self.host.dialog_parent(), root, self.can_seg())
+        source = self.export_source()
+        dialog = Export3DDialog(self.host.dialog_parent(), root, source.dicom, source)
         if dialog.exec() == Export3DDialog.DialogCode.Accepted:
             choice = dialog.choice()
             remember_folder(EXPORTS, choice.folder)
@@ -317,7 +330,13 @@ class Labels3DController(QObject):
             return False
         ct, rec = self._ct, self.doc.current
         assert ct is not None and rec is not None  # _refuse_export made sure
-        footprint = footprint_of(rec, self.keep)
+        if choice.original is not None and not choice.original.exists():
+            self.host.show_error(
+                "Export 3D labels: the original CT chosen is not there (moved or deleted?); "
+                "leave it empty to export from the project's copy"
+            )
+            return False
+        footprint, source = footprint_of(rec, self.keep), self.export_source()
         there = [p.name for p in choice.paths() if p.exists()]
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
         if (
@@ -328,11 +347,12 @@ class Labels3DController(QObject):
 
         def job() -> Any:  # in a child process of its own: the window never waits on it
             return run_in_process(
-                export_labels_job, None, ct.volume, ct.mip, footprint, None, choice
+                export_labels_job, None, ct.volume, ct.mip, footprint, None, choice, source
             )
 
+        on_copy = source.on_copy_grid and choice.original is None
         worker = _keep(JobWorker(job))
-        worker.finished_ok.connect(self._on_exported)
+        worker.finished_ok.connect(lambda paths: self._on_exported(paths, on_copy))
         worker.failed.connect(self._on_export_failed)
         worker.cancelled.connect(lambda: self._on_export_failed("cancelled"))
         self.export_worker = worker
@@ -340,12 +360,13 @@ class Labels3DController(QObject):
         worker.start()
         return True
 
-    def _on_exported(self, paths: list[Path]) -> None:
+    def _on_exported(self, paths: list[Path], on_copy: bool = False) -> None:
         self.export_worker = None
         if not self._alive():
             return
         names = ", ".join(Path(p).name for p in paths)
-        self.host.show_status(f"3D labels written: {names}", 10000)
+        grid = " (on the grid of the project's LPS copy of the CT)" if on_copy else ""
+        self.host.show_status(f"3D labels written{grid}: {names}", 10000)
         self.export_done.emit(True)
 
     def _on_export_failed(self, message: str) -> None:

@@ -4,6 +4,11 @@ The files get a neutral name the user may change (never the scan's file name, wh
 name the patient); the DICOM SEG blanks the patient's identifiers unless the user ticks
 the box (a PACS needs them to file the SEG with the patient). A SEG is offered only for a
 CT read from DICOM: it must reference the source series.
+
+A project image's CT is the project's LPS copy, and the project does not know where the
+original lies (its path may name the patient), so the dialog says so and offers an
+"Original CT" field: what the user chooses there is only read, to export on its grid
+and reference its series in a SEG, as `vertapp backproject` does.
 """
 
 from __future__ import annotations
@@ -21,29 +26,67 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vertapp.gui.widgets.browse_row import browse_row
-from vertapp.gui.window.labels3d_jobs import NIFTI_NAME, ExportChoice
-from vertapp.gui.window.last_folder import EXPORTS, last_folder
+from vertapp.gui.widgets.browse_row import browse_buttons, browse_row
+from vertapp.gui.window.labels3d_jobs import COPY_NAME, NIFTI_NAME, CtSource, ExportChoice
+from vertapp.gui.window.last_folder import EXPORTS, SCANS, last_folder, remember_choice
+
+COPY_NOTE = (
+    "This image's CT is the project's copy (volumes/, turned to LPS). Where the original "
+    "CT lies is not recorded (its path may name the patient): choose it below to export "
+    "on its grid and for a DICOM SEG. It is only read."
+)
+
+
+def grid_words(source: CtSource, original: bool) -> str:
+    """The NIfTI row: on which grid the label map is written."""
+    if not source.copy:
+        return "VerSe ids on the CT's own grid (always written)"
+    if original:
+        return "VerSe ids on the grid of the original CT chosen below (always written)"
+    if source.orientation:
+        return (
+            f"VerSe ids on the original CT's grid (stored {source.orientation}), from the "
+            "project's copy (always written)"
+        )
+    return (
+        "VerSe ids on the grid of the project's LPS copy of the CT: the project does not "
+        "record how the original was stored (always written)"
+    )
+
+
+def seg_tip(source: CtSource, original: bool) -> str:
+    """Why the SEG box is off, '' when it is on."""
+    if not source.copy:
+        return "" if source.dicom else "Only for a CT opened from a DICOM folder"
+    if source.original_dicom is False:
+        return "This image's CT was imported from a file, not a DICOM series"
+    return "" if original else "A SEG must reference the original DICOM series: choose it above"
 
 
 class Export3DDialog(QDialog):
-    def __init__(self, parent: QWidget | None, folder: Path | None, dicom: bool) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        folder: Path | None,
+        dicom: bool,
+        source: CtSource | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export 3D labels")
+        self.source = source or CtSource(dicom=dicom)
         # the project's folder, else where the last export went (never the working folder)
         self.folder = QLineEdit(str(folder or last_folder(EXPORTS)))
         self.stem = QLineEdit(NIFTI_NAME)
         self.stem.setToolTip("File name without extension: NAME.nii.gz, NAME_centroids.json…")
+        self.grid = QLabel()
+        self.grid.setWordWrap(True)
+        self.original = QLineEdit()
+        self.original.setPlaceholderText("not chosen: the project's copy is used")
         self.centroids = QCheckBox("VerSe centroids (JSON)")
         self.centroids.setChecked(True)
         self.seg = QCheckBox("DICOM SEG referencing the source series")
-        self.seg.setEnabled(dicom)
-        self.seg.setChecked(dicom)
-        if not dicom:
-            self.seg.setToolTip("Only for a CT opened from a DICOM folder")
+        self.seg.setEnabled(False)  # `_update` offers it (ticked) where a series is known
         self.keep_ids = QCheckBox("Keep the patient's name, ID and birth date in the SEG")
-        self.keep_ids.setEnabled(dicom)
-        self.seg.toggled.connect(self.keep_ids.setEnabled)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -52,16 +95,64 @@ class Export3DDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Folder", browse_row(self.folder, self._browse))
         form.addRow("File name", self.stem)
-        form.addRow("NIfTI", QLabel("VerSe ids on the CT's own grid (always written)"))
+        if self.source.copy:
+            self._add_original_rows(form)
+        form.addRow("NIfTI", self.grid)
         form.addRow("", self.centroids)
         form.addRow("", self.seg)
         form.addRow("", self.keep_ids)
         form.addRow(buttons)
+        self.original.textChanged.connect(lambda _t: self._update())
+        self.seg.toggled.connect(lambda _on: self._update())
+        self._update()
+
+    def _add_original_rows(self, form: QFormLayout) -> None:
+        self.setMinimumWidth(560)  # room for a path beside File… and Folder…
+        note = QLabel(COPY_NOTE)
+        note.setWordWrap(True)
+        form.addRow("", note)
+        tips = {
+            "File…": ("The original CT file (NIfTI, MHA, NRRD, DICOM)", self._browse_file),
+            "Folder…": ("The original DICOM series' folder", self._browse_series),
+        }
+        form.addRow("Original CT", browse_buttons(self.original, tips))
+
+    def _has_original(self) -> bool:
+        return self.source.copy and bool(self.original.text().strip())
+
+    def _update(self) -> None:
+        """Words, SEG boxes and the default name follow the original CT field."""
+        original = self._has_original()
+        self.grid.setText(grid_words(self.source, original))
+        tip = seg_tip(self.source, original)
+        if self.seg.isEnabled() != (not tip):
+            self.seg.setEnabled(not tip)
+            self.seg.setChecked(not tip)  # offered: ticked, as for a DICOM CT
+        self.seg.setToolTip(tip)
+        self.keep_ids.setEnabled(self.seg.isEnabled() and self.seg.isChecked())
+        # a label map on the copy's grid is named so: it does not fit the original scan
+        on_copy = self.source.on_copy_grid and not original
+        if self.stem.text().strip() in (NIFTI_NAME, COPY_NAME):
+            self.stem.setText(COPY_NAME if on_copy else NIFTI_NAME)
 
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Export 3D labels into", self.folder.text())
         if path:
             self.folder.setText(path)
+
+    def _browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Original CT", last_folder(SCANS))
+        self._set_original(path)
+
+    def _browse_series(self) -> None:
+        self._set_original(
+            QFileDialog.getExistingDirectory(self, "Original CT", last_folder(SCANS))
+        )
+
+    def _set_original(self, path: str) -> None:
+        if path:
+            remember_choice(SCANS, path)  # its folder, never the series' own name
+            self.original.setText(path)
 
     def choice(self) -> ExportChoice:
         stem = self.stem.text().strip() or NIFTI_NAME
@@ -72,5 +163,6 @@ class Export3DDialog(QDialog):
             stem=stem,
             centroids=self.centroids.isChecked(),
             seg=self.seg.isChecked() and self.seg.isEnabled(),
-            keep_identifiers=self.keep_ids.isChecked() and self.seg.isChecked(),
+            keep_identifiers=self.keep_ids.isChecked() and self.keep_ids.isEnabled(),
+            original=Path(self.original.text().strip()) if self._has_original() else None,
         )
