@@ -1,6 +1,8 @@
 """Screenshot of the X-ray pair view (issue #13) for the docs: a synthetic lateral pair
 (T10-L5, 0.5 mm pixels) with L2 twisted out of plane and L4 dropped from the low-dose
 outlines (a fallback), aligned, zoomed to L3 by its row (L2's torsion warning highlighted above it).
+The line over the images says which film is the low dose and why (here: their exposure, as
+two DICOM films would record it), with Swap beside it.
 
     .venv/bin/python tools/pair_view_screenshot.py --out docs/img/xray_pair_view.png
 """
@@ -25,9 +27,11 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     import vertapp.gui  # noqa: F401  (PySide6 guard before any Qt object)
+    from vertapp.gui.xray.pair_sides import Sides
     from vertapp.gui.xray.pair_window import PairWindow
     from vertapp.synth import make_radiograph_pair
     from vertapp.xray.pair import PairInputs, pair_job
+    from vertapp.xray.pair_roles import DoseClue
     from vertapp.xray.zoi import zois_from_masks
 
     pg.setConfigOptions(imageAxisOrder="row-major")
@@ -41,14 +45,15 @@ def main() -> int:
         return out
 
     low_v = {lv: m for lv, m in p.low_vertebrae.items() if lv != "L4"}
-    inputs = PairInputs(
-        p.low.array,
-        p.high.array,
+    low_z, high_z = (
         zois_from_masks(low_v, parts(p.low_parts)),
         zois_from_masks(p.high_vertebrae, parts(p.high_parts)),
-        p.low.pixel_spacing,
     )
-    win = PairWindow(lambda: pair_job(inputs))
+    inputs = PairInputs(p.low.array, p.high.array, low_z, high_z, p.low.pixel_spacing)
+    other = PairInputs(p.high.array, p.low.array, high_z, low_z, p.high.pixel_spacing)
+    # the synthetic films record no dose: give them the exposures a DICOM pair would
+    clues = DoseClue(mas=2.5, kvp=70.0), DoseClue(mas=10.0, kvp=70.0)
+    win = PairWindow(lambda: pair_job(inputs), sides=Sides(lambda: pair_job(other), *clues))
     w, h = (int(v) for v in args.size.split("x"))
     win.resize(w, h)
     win.show()
@@ -61,7 +66,7 @@ def main() -> int:
     for _ in range(20):
         app.processEvents()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    win.grab().save(str(args.out))
+    win.grab().save(str(args.out), "PNG", 0)  # quality 0: the smallest file (lossless)
     print(f"wrote {args.out}")
     return 0
 

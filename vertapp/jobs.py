@@ -29,6 +29,11 @@ class Progress:
 
 Job = Generator[Progress, None, T]
 
+# Progress.data key: sentences the user must read before the work goes on ("2 images left
+# out of training: ..."), sent once; the command line says them on stderr, the window
+# keeps them in view. Here, not in vertapp.ml.train: the window reads it without torch.
+WARNINGS = "warnings"
+
 
 def run_job(job: Job[T], on_progress: Callable[[Progress], None] | None = None) -> T:
     """Drive a job to completion and return its result."""

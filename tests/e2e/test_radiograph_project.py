@@ -75,6 +75,25 @@ def test_landmark_radiographs_join_the_open_project(
     assert not any("sunhl" in r.file_name for r in added)  # neutral names
 
 
+def test_landmark_films_read_doubts_stay_in_view_by_row(
+    qtbot, window, small_project, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The films' read warnings (colour converted) were only logged; the warning bar now
+    keeps them, naming rows, never the dataset's file names (they may be patients')."""
+    from tests.unit.xray.test_landmark_import import colour_rows
+
+    _open(qtbot, window, small_project)
+    src = _dataset(tmp_path / "aasce")
+    colour_rows(src, (2, 3))
+    _import_landmarks(qtbot, window, monkeypatch, src)
+    qtbot.waitUntil(lambda: len(window.doc.image_ids) == 1 + len(NAMES), timeout=30_000)
+    window.files.wait_for_save()
+    bar = window.warning_bar
+    assert bar.lines == ["images 2, 3: colour image converted to grey"]
+    assert not bar.isHidden() and "rows of landmarks.csv" in bar.label.text()
+    assert not any(name in bar.label.text() for name in NAMES)
+
+
 def test_landmark_import_refusals_and_cancel(
     qtbot, window, small_project, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

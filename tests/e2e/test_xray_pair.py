@@ -59,6 +59,22 @@ def test_table_shows_the_core_values_and_the_torsion_warning(qtbot, view, inputs
     assert any("torsion" in line for line in view.notes.text().splitlines())
 
 
+def test_the_films_read_doubts_are_listed_under_the_table(qtbot, inputs) -> None:  # type: ignore[no-untyped-def]
+    """They were logged only (under the file's name); now the first notes, by side."""
+    from dataclasses import replace
+
+    from vertapp.xray.images import Film
+
+    doubt = "file holds 3 frames; the first one was read"
+    film = Film(inputs.low, inputs.low, {}, (doubt,))
+    with pair_window(qtbot, replace(inputs, low_film=film)) as win:
+        align(qtbot, win)
+        lines = win.notes.text().splitlines()
+    assert lines[0] == f"low-dose film: {doubt}"
+    assert any("torsion" in line for line in lines[1:])
+    assert not any(doubt in w for w in win.state.alignment.warnings)  # not alignment.json's
+
+
 def test_clicking_a_row_zooms_all_views_to_that_vertebra(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     align(qtbot, view)
     view.table.choose("L1")

@@ -55,6 +55,23 @@ def test_the_window_opens_inside_its_screen(qtbot, inputs) -> None:  # type: ign
         assert win.images.low_pane.width() > 100
 
 
+def test_status_and_score_are_in_view_without_scrolling(qtbot, inputs) -> None:  # type: ignore[no-untyped-def]
+    """What a surgeon reads first (is this vertebra aligned, how sure) must not sit past
+    the table's edge: with the pixel columns first, Score and Status were scrolled out of
+    view in a window as wide as a 1280 px screen allows."""
+    from vertapp.gui.xray.pair_table import COLUMNS
+
+    with pair_window(qtbot, inputs) as win:
+        win.resize(1264, 760)
+        align(qtbot, win)
+        qtbot.wait(50)
+        table = win.table
+        shown = table.viewport().width()
+        for name in ("Level", "Status", "Score", "dx mm", "dy mm"):
+            col = COLUMNS.index(name)
+            assert table.columnViewportPosition(col) + table.columnWidth(col) <= shown, name
+
+
 # -- folders ----------------------------------------------------------------------------------
 
 
@@ -140,6 +157,59 @@ def test_the_open_dialog_says_what_decided_and_swaps_a_wrong_order(qtbot, tmp_pa
     assert (paths.low, paths.high) == (fields["high"], fields["low"])
     assert (paths.low_zois, paths.high_zois) == (fields["high_zois"], fields["low_zois"])
     assert dialog.roles.agrees is True and "exposure" in dialog.roles.label.text()
+
+
+def test_the_open_dialogs_swap_is_compact_and_waits_for_both_images(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With nothing chosen the Swap button filled a whole row of the dialog and could be
+    pressed with nothing to swap: it keeps its own size at the row's right end, and is
+    offered (its tip says so) once both images are chosen."""
+    from vertapp.gui.xray.open_pair import SWAP_TIP, OpenPairDialog
+
+    dialog = OpenPairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    swap = dialog.swap_button
+    row = swap.parentWidget()
+    assert swap.width() <= swap.sizeHint().width() + 8 < row.width() / 2
+    assert swap.geometry().right() == row.width() - 1  # right-aligned
+    assert not swap.isEnabled() and "Choose both images" in swap.toolTip()
+    dialog.edits["low"].setText(str(tmp_path / "a.png"))
+    assert not swap.isEnabled()
+    dialog.edits["high"].setText(str(tmp_path / "b.png"))
+    assert swap.isEnabled() and swap.toolTip() == SWAP_TIP
+    dialog.edits["low"].setText("  ")
+    assert not swap.isEnabled()
+
+
+def test_a_verdict_that_comes_once_the_dialog_is_shown_is_read_whole(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Films chosen in the shown dialog (Browse…) brought a two-line warning into a row the
+    dialog had sized for nothing: it was cut to one line. Both pair dialogs grow for it."""
+    from vertapp.gui.xray.open_pair import OpenPairDialog
+    from vertapp.gui.xray.project_pair import Choice, ProjectPairDialog
+    from vertapp.xray.pair_roles import name_word
+
+    def whole(dialog) -> bool:  # type: ignore[no-untyped-def]
+        label = dialog.roles.label
+        return label.height() >= label.heightForWidth(label.width()) > label.fontMetrics().height()
+
+    dialog = OpenPairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.edits["low"].setText(str(_film(tmp_path / "a.dcm", 20)))  # the wrong way round
+    dialog.edits["high"].setText(str(_film(tmp_path / "b.dcm", 2)))
+    assert dialog.roles.agrees is False and whole(dialog)
+    named = [
+        Choice(i, f"{i}: {n}", DoseClue(name_word(n)))
+        for i, n in ((1, "a_low.png"), (2, "b_high.png"))
+    ]
+    project = ProjectPairDialog(named, 1, 2)
+    qtbot.addWidget(project)
+    project.show()
+    qtbot.waitExposed(project)
+    project.swap()
+    assert project.roles.agrees is False and whole(project)
 
 
 def test_the_file_menu_aligns_as_chosen_and_the_window_can_swap(
@@ -269,7 +339,7 @@ def test_no_export_into_a_project_open_read_only(
     qtbot.waitUntil(lambda: win.state is not None and not win.busy(), timeout=60000)
     win.export_to(small_project / "pair")
     assert not win.busy() and "read-only" in win.statusBar().currentMessage()
-    assert "Not exported" in win.notes.text()
+    assert win.notes.text().startswith("Not exported")
     win.table.choose(LEVEL)
     qtbot.keyClick(win, Qt.Key.Key_Right)
     monkeypatch.setattr(win, "ask", lambda _q, _d: EXPORT)
@@ -279,4 +349,39 @@ def test_no_export_into_a_project_open_read_only(
     win.export_to(tmp_path / "elsewhere")
     qtbot.waitUntil(lambda: not win.busy(), timeout=30000)
     assert (tmp_path / "elsewhere" / "alignment.json").is_file()
+    assert win.close()
+
+
+def test_the_read_only_refusal_is_in_this_windows_words_and_read_whole(
+    qtbot, window, inputs, small_project, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The refusal was the main window's ("File > Save project as… makes a copy"): this
+    window has no File menu, and the words ran past the end of its status bar. It says the
+    pair's way out, in a box and over the notes (read whole there, and the alignment's
+    warnings stay), until an export is done."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from vertapp.gui.xray.open_pair import show_pair
+    from vertapp.gui.xray.pair_home import home_of
+
+    window.doc.open_project(small_project, read_only=READ_ONLY)
+    win = show_pair(lambda: pair_job(inputs), window, home=home_of(window.doc))
+    qtbot.waitUntil(lambda: win.state is not None and not win.busy(), timeout=60000)
+    warnings = win.notes.text()
+    assert "torsion" in warnings
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(win, "unattended", lambda: False)  # a user at the window: a box
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, t, x: told.append((t, x)))
+    win.export_to(small_project / "pair")
+    words = (
+        "Not exported. This folder is inside a project open read-only in VertApp; "
+        "export the pair to another folder."
+    )
+    assert told == [("Not exported here", words)]
+    assert win.statusBar().currentMessage() == words
+    assert win.notes.text() == f"{words}\n{warnings}"  # whole, over the warnings kept
+    assert "File >" not in win.notes.text() and "Save project" not in win.notes.text()
+    win.export_to(tmp_path / "elsewhere")
+    qtbot.waitUntil(lambda: not win.busy(), timeout=30000)
+    assert win.notes.text() == warnings and len(told) == 1
     assert win.close()

@@ -11,12 +11,25 @@ The cores return these as sentences (`Volume.warnings` / `.notes`, `Film.warning
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def say_warnings(words: Iterable[str], about: str = "") -> None:
     """`about`: the input they concern ("film.dcm"), when a run reads more than one."""
     _say("warning", words, about)
+
+
+def say_warnings_of(inputs: Sequence[tuple[str, Sequence[str]]], together: str) -> None:
+    """Each input's warnings about it, `inputs` being (name, warnings); one that every
+    input has is said once about `together` ("both films"): the same sentence twice, once
+    per film, read as two different doubts."""
+    if not inputs:
+        return
+    (_, first), rest = inputs[0], inputs[1:]
+    shared = [w for w in first if rest and all(w in words for _, words in rest)]
+    say_warnings(shared, together)
+    for name, words in inputs:
+        say_warnings([w for w in words if w not in shared], name)
 
 
 def say_notes(words: Iterable[str], about: str = "") -> None:

@@ -135,3 +135,30 @@ def looks_like_json_object(path: Path) -> bool:
     except OSError:
         return False
     return head[:1] == b"{"
+
+
+def check_not_in_held_project(out: Path, option: str = "--out") -> None:
+    """Refuse an output inside a project folder another VertApp window holds (its lock,
+    `annotations.project_lock`), as `vertapp import` refuses one: that window writes the
+    same files (its trained model, models/model.pt) and does not know of ours.
+
+    Checked once, before the work: holding the lock for an hour of training would make
+    every window opening the project meanwhile ask whether to take it over."""
+    from vertapp.annotations.project_lock import in_use_words, live_holder
+
+    folder = enclosing_project(Path(out).parent)
+    holder = live_holder(folder) if folder is not None else None
+    if folder is not None and holder is not None:
+        raise InputError(
+            f"{option} {out}: is in the project {folder}, and {in_use_words(holder)}; close "
+            "it in the window first, then run this again, or write elsewhere (nothing was written)"
+        )
+
+
+def enclosing_project(folder: Path) -> Path | None:
+    """The nearest project folder (one with project.json) at or above `folder`, or None."""
+    here = Path(os.path.realpath(folder))  # the folder the lock is in
+    for candidate in (here, *here.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate
+    return None

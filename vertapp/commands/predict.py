@@ -10,16 +10,16 @@ model (PROJECT/models/model.pt) is used, else the starter model VertApp ships.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vertapp.commands.arg_types import score_value
+from vertapp.commands.predict_files import OutNames, image_record
 from vertapp.errors import InputError
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -45,72 +45,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep the model's labels (no top-to-bottom re-assignment)",
     )
-
-
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return os.path.relpath(path.resolve(), base.resolve())
-    except ValueError:  # another drive on Windows
-        return str(path.resolve())
-
-
-@dataclass
-class MipNames:
-    """File names for the MIPs one predict run writes beside its --out file.
-
-    Two volumes of one name (a/ct.nii.gz, b/ct.nii.gz) both wrote ct_mip.png, the second
-    over the first, and any file of that name was replaced: a name is unique in the run,
-    and an existing file is only replaced when it is ours, a MIP that the COCO file at
-    --out (an earlier run of this command) names, and not an input of this run.
-    """
-
-    folder: Path
-    ours: frozenset[str] = frozenset()
-    inputs: frozenset[str] = frozenset()  # resolved paths of this run's inputs
-    taken: set[str] = field(default_factory=set)
-
-    @classmethod
-    def for_out(cls, out: Path, inputs: list[str]) -> MipNames:
-        resolved = frozenset(os.path.realpath(i) for i in inputs)
-        return cls(out.parent, _earlier_mips(out), resolved)
-
-    def pick(self, stem: str) -> str:
-        """`stem`_mip.png, else `stem`_2_mip.png, ...: the first name free to write."""
-        for n in itertools.count(1):
-            name = f"{stem}_mip.png" if n == 1 else f"{stem}_{n}_mip.png"
-            if name not in self.taken and self._free(name):
-                self.taken.add(name)
-                return name
-        raise AssertionError("unreachable")
-
-    def _free(self, name: str) -> bool:
-        path = self.folder / name
-        if os.path.realpath(path) in self.inputs:
-            return False
-        return not os.path.lexists(path) or (name in self.ours and path.is_file())
-
-
-def _earlier_mips(out: Path) -> frozenset[str]:
-    """The MIP files an earlier run's COCO file at `out` names (records made from a
-    volume carry vertapp.source_volume); none when there is none or it is unreadable."""
-    if not out.is_file():
-        return frozenset()
-    try:
-        images = json.loads(out.read_bytes()).get("images", [])
-        return frozenset(
-            str(rec["file_name"])
-            for rec in images
-            if isinstance(rec, dict)
-            and isinstance(rec.get("vertapp"), dict)
-            and "source_volume" in rec["vertapp"]
-            and "/" not in str(rec.get("file_name", "/"))
-        )
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return frozenset()
+    parser.add_argument(
+        "--keep-names",
+        action="store_true",
+        help="write the inputs' own file names (and paths) into the COCO file and the MIP "
+        "names; default: a DICOM's or a patient folder's name is written as a digest "
+        "(xray-1a2b3c4d5e6f.png, a PNG copy of the film beside --out), as it may name the patient",
+    )
 
 
 def _mip_from_volume(
-    path: Path, out_dir: Path, names: MipNames | None = None
+    path: Path, out_dir: Path, names: OutNames | None = None, *, keep_names: bool = False
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The volume's MIP, written into `out_dir` under a name `names` picks (without it:
     <stem>_mip.png, the caller having made sure that file may be replaced)."""
@@ -131,16 +76,23 @@ def _mip_from_volume(
     say_warnings(volume.warnings + result.warnings, path.name)
     say_notes(volume.notes, path.name)
     # a DICOM folder's or a patient folder's name never goes into a file name or the
-    # COCO file (ctimport.case: the import's rule); a volume file keeps its own name
-    stem = case_name(path) if needs_digest(path) else path.name.split(".")[0]
+    # COCO file (ctimport.case: the import's rule) unless --keep-names; a volume file
+    # keeps its own name
+    hidden = needs_digest(path) and not keep_names
+    stem = case_name(path) if hidden else path.name.split(".")[0]
     name = names.pick(stem) if names is not None else f"{stem}_mip.png"
     write_image(out_dir / name, result.mip_u8)  # atomic: never half a PNG
-    meta = {"source_volume": source_name(path), KEY: landmarks(result)}
+    source = source_name(path) if not keep_names else path.name
+    meta = {"source_volume": source, KEY: landmarks(result)}
     return result.mip_u8, {"file_name": name, "vertapp": meta}
 
 
 def collect_images(
-    inputs: list[str], out: Path, model: Path | None = None, kind: str | None = None
+    inputs: list[str],
+    out: Path,
+    model: Path | None = None,
+    kind: str | None = None,
+    keep_names: bool = False,
 ) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
     """Images to predict and their COCO image records (ids unique, file names relative).
 
@@ -152,8 +104,11 @@ def collect_images(
     A single DICOM file goes the way the io rule sends it (`vertapp.io.dicom_film`): a
     film (DX, CR, ... or a 2-D secondary capture) is predicted as it is, a CT slice's
     series is read as a volume; the suffix does not decide.
+    An image or film whose name may name the patient (`xray.film_names`) is recorded as a
+    PNG copy beside `out` (`predict_files.image_record`) unless `keep_names`.
     """
-    inputs_of = _Inputs(out, model or Path("the model"), kind, MipNames.for_out(out, inputs))
+    names = OutNames.for_out(out, inputs)
+    inputs_of = _Inputs(out, model or Path("the model"), kind, names, keep_names)
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
@@ -164,7 +119,8 @@ def collect_images(
     return images, records
 
 
-Item = tuple[np.ndarray, dict[str, Any]]
+Rec = dict[str, Any]
+Item = tuple[np.ndarray, Rec]
 
 
 @dataclass
@@ -174,7 +130,8 @@ class _Inputs:
     out: Path
     model: Path
     kind: str | None
-    mip_names: MipNames
+    names: OutNames
+    keep_names: bool = False
 
     def items(self, path: Path) -> list[Item]:
         from vertapp.io.dicom_film import dicom_file_kind
@@ -190,7 +147,7 @@ class _Inputs:
         if path.exists():
             what = f"is {dicom.what}" if dicom is not None else "is a CT volume"
             check_kind(self.model, self.kind, CT, f"{path.name} {what}")
-            return [_mip_from_volume(path, self.out.parent, self.mip_names)]
+            return [_mip_from_volume(path, self.out.parent, self.names, keep_names=self.keep_names)]
         raise InputError(f"{path}: no such file or folder")
 
     @property
@@ -202,16 +159,31 @@ class _Inputs:
     def _image(self, path: Path) -> Item:
         """A PNG/JPEG/TIFF: a film for a radiograph model, else a MIP (the file cannot say)."""
         from vertapp.ml.dataset import read_image
+        from vertapp.xray.images import read_noted
 
-        img = _read_film(path, path.name) if self.films else read_image(path)
-        return img, {"file_name": _rel(path, self.out.parent)}
+        if self.films:
+            return self._film(path)
+        # the file's own values for a copy, where one is made (read_image: 8-bit)
+        return read_image(path), self._record(path, lambda: read_noted(path)[0], film=False)
 
     def _dicom_film(self, path: Path, what: str) -> Item:
         """A DICOM film: a radiograph whatever the model; a CT model is refused in words."""
         from vertapp.xray.model_kind import RADIOGRAPH, check_kind
 
         check_kind(self.model, self.kind, RADIOGRAPH, f"{path.name} is {what}")
-        return _read_film(path, path.name), {"file_name": _rel(path, self.out.parent)}
+        return self._film(path)
+
+    def _film(self, path: Path) -> Item:
+        from vertapp.commands.notices import say_warnings
+        from vertapp.xray.images import read_noted
+        from vertapp.xray.training import grey_u8
+
+        pixels, warnings = read_noted(path)  # once: the copy, where one is made, keeps them
+        say_warnings(warnings, path.name)
+        return grey_u8(pixels), self._record(path, pixels, film=True)
+
+    def _record(self, path: Path, pixels: np.ndarray | Callable[[], Any], film: bool) -> Rec:
+        return image_record(path, pixels, self.names, film=film, keep_names=self.keep_names)
 
     def _dataset(self, path: Path) -> list[Item]:
         """A project folder or COCO file: every image, each checked against the model."""
@@ -313,6 +285,7 @@ def check_out(out: Path, items: list[str]) -> None:
 def run(args: argparse.Namespace) -> int:
     from vertapp.annotations.landmarks import record_hip_top_row
     from vertapp.annotations.store import atomic_write_bytes
+    from vertapp.commands.notices import say_warnings
     from vertapp.io.out_paths import make_out_folder
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
@@ -330,7 +303,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
     from vertapp.xray.model_kind import loaded_model_kind
 
-    images, records = collect_images(inputs, out, model, loaded_model_kind(loaded))
+    kind = loaded_model_kind(loaded)
+    images, records = collect_images(inputs, out, model, kind, args.keep_names)
     hips = [record_hip_top_row(r.get("vertapp")) for r in records]
     job = predict_job(
         loaded, images, score_thresh=args.score, order=not args.no_order, hip_top_rows=hips
@@ -339,10 +313,14 @@ def run(args: argparse.Namespace) -> int:
     coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
     atomic_write_bytes(out, json.dumps(coco).encode("utf-8"))  # temp + fsync + rename
     changed = sum(a["vertapp"]["order_changed"] for a in coco["annotations"])
+    found = len(coco["annotations"])
     print(
-        f"{len(coco['annotations'])} instances in {len(images)} images -> {out}"
-        f" ({changed} labels changed by ordering)"
+        f"{counted(found, 'instance')} in {counted(len(images), 'image')} -> {out}"
+        f" ({counted(changed, 'label')} changed by ordering)"
     )
+    if not found and images:
+        threshold = loaded.config.score_thresh if args.score is None else args.score
+        say_warnings([nothing_found(threshold, args.score is not None, kind)])
     if not args.no_order and uses_ordering(loaded.class_names):
         # ids, not file names: a CT's name may carry the patient's (DESIGN.md, privacy)
         bare = [
@@ -352,5 +330,25 @@ def run(args: argparse.Namespace) -> int:
         ]
         if bare:
             what = NO_LANDMARK.split(";")[0]
-            print(f"{len(bare)} of {len(images)} images (ids {', '.join(map(str, bare))}): {what}")
+            ids = f"{'id' if len(bare) == 1 else 'ids'} {', '.join(map(str, bare))}"
+            print(f"{len(bare)} of {counted(len(images), 'image')} ({ids}): {what}")
     return 0
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 image', '2 images', '0 images'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def nothing_found(threshold: float, given: bool, kind: str | None) -> str:
+    """What to try when no instance was found: a lower threshold (a third of it, where
+    that is still above torchvision's own floor of 0.05), the right kind of input."""
+    from vertapp.xray.model_kind import CT, RADIOGRAPH
+
+    whose = "--score" if given else "the model's threshold"
+    lower = round(threshold / 3, 2)
+    what = {RADIOGRAPH: "a spine radiograph", CT: "a CT volume or its sagittal MIP"}.get(kind or "")
+    tries = [f"try --score {lower:g}"] * (lower >= 0.05)
+    tries += [f"check that the input is {what}"] * bool(what)
+    said = f"nothing found: no detection scored above {whose} {threshold:.2f}"
+    return f"{said}; {', or '.join(tries)}" if tries else said

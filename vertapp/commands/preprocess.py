@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from vertapp.errors import InputError
 from vertapp.jobs import Progress, run_job
@@ -51,6 +52,16 @@ def _check_out_folder(out: Path) -> None:
     check_folder_out(out, files=names)
 
 
+def _canal(result: Any) -> str:
+    """Where the spinal canal was found, in words: the k-means id of the circles taken
+    for the spine ("spine cluster 1") meant nothing to the reader; it stays in
+    preprocess.json. Slices of the working grid (--spacing), which the MIP is made on."""
+    if result.spine_cluster < 0:
+        return "no spinal canal found"
+    found, slices = int(result.track_detected.sum()), len(result.track)
+    return f"spinal canal found on {found} of {slices} slices ({result.params.spacing_mm:g} mm)"
+
+
 def run(args: argparse.Namespace) -> int:
     from vertapp.commands.notices import say_notes, say_warnings
     from vertapp.io import read_volume
@@ -72,11 +83,7 @@ def run(args: argparse.Namespace) -> int:
     json_path = result.save(args.out)
     if args.overview:
         write_overview(result, args.out / "overview.png")
-    found = int(result.track_detected.sum())
-    print(
-        f"{json_path}: MIP {result.mip.shape[0]}x{result.mip.shape[1]} px, canal on {found}/"
-        f"{len(result.track)} slices, spine cluster {result.spine_cluster}"
-    )
+    print(f"{json_path}: MIP {result.mip.shape[0]}x{result.mip.shape[1]} px, {_canal(result)}")
     say_warnings(result.warnings + volume.warnings)
     say_notes(volume.notes)
     return 0

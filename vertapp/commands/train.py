@@ -175,8 +175,11 @@ def starter_start(args: argparse.Namespace, data: Any) -> tuple[Any, str]:
 
     if args.resume or args.finetune_from or args.pretrain_epochs is not None:
         return None, ""
-    if not isinstance(data, str) or not starter.serves(default_class_names(data) or []):
-        return None, ""  # radiographs (read as samples) or another vocabulary
+    # said as a CT run says its start: every run says how it starts
+    if not isinstance(data, str):  # radiographs, read as samples
+        return None, "from scratch (VertApp ships no starter model for radiographs)"
+    if not starter.serves(default_class_names(data) or []):
+        return None, "from scratch (the shipped starter model is for T1..L5 on CT MIPs)"
     if args.from_scratch:
         return None, "from scratch (--from-scratch)"
     chosen = [f"--{k.replace('_', '-')}" for k in MODEL_FLAGS if getattr(args, k, None)]
@@ -190,29 +193,40 @@ def starter_start(args: argparse.Namespace, data: Any) -> tuple[Any, str]:
     return path, f"fine-tuning the starter model {path.name} (--from-scratch for a new model)"
 
 
-def radiograph_data(dataset: str, cfg: Any, resumed: Any = None) -> tuple[Any, Any]:
-    """A radiograph project: its images read scaled to the long side, with level classes.
+def radiograph_data(dataset: str, cfg: Any, resumed: Any = None) -> tuple[Any, Any, list[str]]:
+    """A radiograph project: its images read scaled to the long side, with level classes,
+    and the warnings the run says of them (`_films`; none for other datasets, whose
+    job says its own).
 
     Whole spines are too big to hold at full size (vertapp.xray.training); other
     datasets go to the engine as they are. `resumed`: the --resume checkpoint, read.
     """
     from vertapp.ml.config import TrainConfig
-    from vertapp.ml.train import labelled_only
-    from vertapp.xray.training import (
-        radiograph_overrides,
-        radiograph_samples,
-        radiograph_vocabulary,
-    )
+    from vertapp.xray.training import radiograph_overrides, radiograph_vocabulary
 
     names = radiograph_vocabulary(dataset)
     if not names:
-        return dataset, cfg
+        return dataset, cfg, []
     if resumed is not None:  # the checkpoint's own classes and size
         names = list(resumed["class_names"])
-        cfg_stored = TrainConfig.from_dict(resumed["config"])
-        return labelled_only(radiograph_samples(dataset, names, cfg_stored.max_size), dataset), cfg
+        films, words = _films(dataset, names, TrainConfig.from_dict(resumed["config"]).max_size)
+        return films, cfg, words
     cfg = radiograph_overrides(cfg.override(class_names=names))
-    return labelled_only(radiograph_samples(dataset, names, cfg.max_size), dataset), cfg
+    films, words = _films(dataset, names, cfg.max_size)
+    return films, cfg, words
+
+
+def _films(dataset: str, names: list[str], long_side: int) -> tuple[list[Any], list[str]]:
+    """The films to train on (those in review left out) and what the run says of them:
+    each film's read warnings, then what it leaves out (`ml.train.left_out`, with the
+    annotations the classes do not name: a body of unknown level, a foreign part)."""
+    from vertapp.ml.train import labelled_only, left_out
+    from vertapp.xray.training import radiograph_samples_noted, unclassed_words
+
+    samples, read = radiograph_samples_noted(dataset, names, long_side)
+    kept = labelled_only(samples, dataset)
+    unclassed = unclassed_words(dataset, kept, names)
+    return kept, read + left_out(dataset, kept, None, unclassed)
 
 
 def radiograph_validator(data: Any) -> Any:
@@ -277,6 +291,19 @@ def with_level_context(model: Any, data: Any, show: Any) -> None:
         )
 
 
+LEVEL_LINE_EVERY = 10  # level-context epochs between two progress lines (-v: each)
+
+
+def level_line_due(event: Any, verbose: bool) -> bool:
+    """Whether a progress event gets its line: the level-context net's 40 quick epochs
+    printed 40 lines after a one-iteration run; they get the first, every tenth and the
+    last (each with --verbose). Any other event: always."""
+    epoch, epochs = event.data.get("epoch"), event.data.get("epochs")
+    if verbose or event.stage != "levels" or epoch is None or epochs is None:
+        return True
+    return epoch in (1, epochs) or epoch % LEVEL_LINE_EVERY == 0
+
+
 def read_start(args: argparse.Namespace) -> dict[str, Any] | None:
     """The start the flags name (--resume, --finetune-from), read once for every check
     and the run (a model file is a torch.load of megabytes); None without one."""
@@ -331,7 +358,12 @@ def check_out(args: argparse.Namespace) -> None:
     model fine-tuned from) or any existing file that is not a checkpoint (the run's
     model went over the project's annotations). The files written beside it
     (MODEL.last.pt, MODEL.best.pt, MODEL.pretrain.pt) are held to the same."""
-    from vertapp.commands.outputs import check_file_out, check_not_input, input_entry
+    from vertapp.commands.outputs import (
+        check_file_out,
+        check_not_in_held_project,
+        check_not_input,
+        input_entry,
+    )
 
     out = Path(args.out)
     inputs: list[tuple[str, Path | None]] = [input_entry("the dataset", Path(args.dataset))]
@@ -343,6 +375,10 @@ def check_out(args: argparse.Namespace) -> None:
         check_file_out(path, "--out" if path == out else f"--out (writes {path.name})")
         check_not_input(path, inputs)
         _check_replaceable(path)
+    # A window holding the project writes its own models/model.pt there. Not checked: the
+    # dataset's project for --ct-variants' cache (cache/ct_variants): its files are named
+    # by what they hold, so a window that writes one writes the same bytes.
+    check_not_in_held_project(out)
 
 
 def _written_beside(out: Path, pretrain: bool) -> list[Path]:
@@ -370,28 +406,31 @@ def _check_replaceable(path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vertapp.commands.notices import say_warnings
-    from vertapp.jobs import run_job
-    from vertapp.ml.train import WARNINGS, left_out
+    from vertapp.jobs import WARNINGS, run_job
 
     check_out(args)  # before minutes of training, not after
     cfg = config_from_args(args)
     stored = read_start(args)  # once: the checks below and the run share it
-    data, cfg = radiograph_data(args.dataset, cfg, stored if args.resume else None)
+    data, cfg, film_words = radiograph_data(args.dataset, cfg, stored if args.resume else None)
     check_start_kind(args, data, stored)
     main = int(os.environ.get("RANK", "0")) == 0
     if args.resume and main:
         _say_resume_keeps(args)
+
+    # Radiographs are read here, not by the job; what they leave out is said after the
+    # job's "reading dataset", where a CT run's job says its own: one order for both.
+    held = list(film_words) if main else []
 
     def show(event: Any) -> None:
         if not main or (args.quiet and event.stage == "train" and event.data):
             return
         if WARNINGS in event.data:  # what the run leaves out (ml.train.left_out)
             say_warnings(event.data[WARNINGS])
-            return
-        print(event.message, file=sys.stderr, flush=True)
-
-    if main and isinstance(data, list):  # radiographs, read here, not by the job
-        say_warnings(left_out(args.dataset, data, None))
+        elif level_line_due(event, getattr(args, "verbose", False)):
+            print(event.message, file=sys.stderr, flush=True)
+        if event.stage == "load":
+            say_warnings(held)
+            held.clear()
 
     start, why = starter_start(args, data)
     if (start or args.finetune_from) and args.lr is None:
@@ -402,7 +441,10 @@ def run(args: argparse.Namespace) -> int:
         why = f"{why}; {lr}" if why else lr
     if why and main:
         print(f"start: {why}", file=sys.stderr, flush=True)
-    result = run_job(_job(args, cfg, data, start, stored), show)
+    try:
+        result = run_job(_job(args, cfg, data, start, stored), show)
+    finally:  # a run that fails before its "reading dataset" still says them
+        say_warnings(held)
     if main and result.out is not None:
         with_level_context(result.out, data, show)
     if main:

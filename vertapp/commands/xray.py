@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from vertapp.commands.notices import say_warnings
+from vertapp.commands.notices import say_notes, say_warnings, say_warnings_of
 from vertapp.commands.xray_import import add_parser as add_import_parser
 from vertapp.commands.xray_levels import HELP as LEVELS_HELP
 from vertapp.commands.xray_levels import add_parser as add_levels_parser
@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--model", help="checkpoint of a radiograph model (vertebra parts or bodies)")
     src.add_argument("--zois", help="COCO file of the image's vertebrae or parts")
     zoi.add_argument("--out", required=True, help="folder for the ZOI images and zois.json")
+    zoi.add_argument(
+        "--keep-names",
+        action="store_true",
+        help="write the film's own file name into zois.json; default: a DICOM's (or a "
+        "generic name's in a patient folder) is written as xray-<digest>.png, the name "
+        "the window gives the film, as it may name the patient",
+    )
     zoi.set_defaults(xray_run=run_zoi)
     align = sub.add_parser("align", help=SUBCOMMANDS["align"], description=SUBCOMMANDS["align"])
     align.add_argument("low", help="low-dose radiograph")
@@ -79,6 +86,7 @@ def _zois(image: np.ndarray, image_path: Path, model: str | None, coco_path: str
 
 def run_zoi(args: argparse.Namespace) -> int:
     from vertapp.io.out_paths import check_out_folder
+    from vertapp.xray.film_names import film_name
     from vertapp.xray.images import read_film
     from vertapp.xray.zoi_files import write_zois
 
@@ -88,7 +96,8 @@ def run_zoi(args: argparse.Namespace) -> int:
     say_warnings(film.warnings, path.name)  # before a model's minutes
     zois, warnings = _zois(film.pixels, path, args.model, args.zois)
     # the film's stored values (DICOM: before rescale), with how to rescale them
-    written = write_zois(film.stored, zois, path.name, out, film.values)
+    source = film_name(path, args.keep_names)  # DOE_JOHN.dcm is no name for an output
+    written = write_zois(film.stored, zois, source, out, film.values)
     say_warnings(warnings)
     _say_removed(written.removed, out)
     print(f"{len(zois)} ZOIs ({', '.join(zois)}) -> {written.index}")
@@ -122,9 +131,10 @@ def run_align(args: argparse.Namespace) -> int:
     low_path, high_path, out = Path(args.low), Path(args.high), Path(args.out)
     check_out_folder(out)  # before the (long) alignment, nothing written
     (low, low_read), (high, high_read) = read_noted(low_path), read_noted(high_path)
-    # the films' own doubts (frames dropped, colour): said, not put in alignment.json
-    say_warnings(low_read, low_path.name)
-    say_warnings(high_read, high_path.name)
+    # the films' own doubts (frames dropped, colour): said, not put in alignment.json;
+    # one both films have (mm at the detector) said once
+    say_warnings_of([(low_path.name, low_read), (high_path.name, high_read)], "both films")
+    say_roles(low_path, high_path)
     if low.shape != high.shape:
         raise InputError(
             f"{low_path.name} is {low.shape[1]}x{low.shape[0]} pixels and {high_path.name} "
@@ -145,6 +155,23 @@ def run_align(args: argparse.Namespace) -> int:
     write_png(out / "check.png", outline(check, result, high_zois))
     _print_summary(result, out)
     return 0
+
+
+def say_roles(low: Path, high: Path) -> None:
+    """Which film is the low dose, checked as the window checks it (`xray.pair_roles`):
+    a warning when the files say LOW and HIGH were given the wrong way round (aligned so,
+    the fused image takes the wrong film's grey values), a note of what decided when they
+    agree; nothing when nothing tells. alignment.json stays as the order given."""
+    from vertapp.xray.pair_roles import clue_of, verdict
+
+    said = verdict(clue_of(low), clue_of(high))
+    if said.agrees is None:
+        return
+    text = (said.text[0].lower() + said.text[1:]).rstrip(".")  # a line as the others
+    if said.agrees:
+        say_notes([text])
+    else:  # the window's words, but the command line swaps them by hand
+        say_warnings([text.replace("swap them", "swap LOW and HIGH on the command line")])
 
 
 def _print_summary(result: Any, out: Path) -> None:

@@ -27,11 +27,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run_levels(args: argparse.Namespace) -> int:
+    from vertapp.commands.notices import say_warnings
+    from vertapp.commands.train import level_line_due
     from vertapp.errors import InputError
     from vertapp.jobs import run_job
     from vertapp.ml.checkpoint import load_checkpoint
     from vertapp.xray.level_context import add_level_context_job
-    from vertapp.xray.training import radiograph_samples
+    from vertapp.xray.training import radiograph_samples_noted
 
     if args.epochs < 1:
         raise InputError(f"--epochs {args.epochs}: at least 1")
@@ -40,10 +42,12 @@ def run_levels(args: argparse.Namespace) -> int:
     # a CT model given the net would afterwards be taken for a radiograph model.
     check_body_model(model)
     check_films(args.project)
-    samples = radiograph_samples(args.project, model.class_names, model.config.max_size)
+    samples, read = radiograph_samples_noted(args.project, model.class_names, model.config.max_size)
+    say_warnings(read)  # once per film, by image id ("image 3: file holds 3 frames; ...")
 
-    def show(event: Any) -> None:
-        print(event.message, file=sys.stderr, flush=True)
+    def show(event: Any) -> None:  # as `vertapp train` shows the same net's epochs
+        if level_line_due(event, getattr(args, "verbose", False)):
+            print(event.message, file=sys.stderr, flush=True)
 
     out = run_job(add_level_context_job(args.model, samples, args.epochs), show)
     print(f"level context of {len(samples)} films stored in {out}")

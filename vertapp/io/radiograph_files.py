@@ -121,6 +121,12 @@ def _rescaled_range(ds: pydicom.Dataset) -> tuple[float, float]:
     return lo * slope + intercept, hi * slope + intercept
 
 
+DETECTOR_MM = (
+    "millimetres are measured at the detector, about 10-20 % larger than in the patient "
+    "(the film records no magnification)"
+)
+
+
 def _dicom_spacing(ds: pydicom.Dataset) -> tuple[tuple[float, float] | None, str]:
     """(row, col) mm: PixelSpacing (patient plane) or ImagerPixelSpacing (detector plane)."""
     spacing = _pair(ds.get("PixelSpacing"))
@@ -135,10 +141,8 @@ def _dicom_spacing(ds: pydicom.Dataset) -> tuple[tuple[float, float] | None, str
         magnification = 0.0
     if magnification > 0:
         return (imager[0] / magnification, imager[1] / magnification), ""
-    return (
-        imager,
-        "pixel spacing is ImagerPixelSpacing (detector plane, magnification not corrected)",
-    )
+    # said in the user's words: what the mm shown mean, not which tag gave them
+    return imager, DETECTOR_MM
 
 
 def _pair(value: object) -> tuple[float, float] | None:

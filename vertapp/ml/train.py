@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from vertapp.annotations.landmarks import record_hip_top_row
 from vertapp.errors import ModelError, VertAppError
-from vertapp.jobs import Job, Progress, run_job
+from vertapp.jobs import WARNINGS, Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
 from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint, stored_config
 from vertapp.ml.config import TrainConfig, finetune_config
@@ -91,7 +91,6 @@ def lr_factor(cfg: TrainConfig, it: int, total: int) -> float:
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
 
-WARNINGS = "warnings"  # Progress data key: sentences the caller says once (the CLI: stderr)
 MAX_IDS = 10  # image ids listed in one sentence; the rest are counted
 
 
@@ -118,12 +117,19 @@ def labelled_only(samples: list[Sample], data: str | Path) -> list[Sample]:
     return [s for s in samples if s.image_id not in pending]
 
 
-def left_out(data: str | Path, kept: list[Sample], class_names: list[str] | None) -> list[str]:
+def left_out(
+    data: str | Path,
+    kept: list[Sample],
+    class_names: list[str] | None,
+    unclassed: Sequence[str] = (),
+) -> list[str]:
     """What a run on the dataset file `data` leaves out, or learns only as background, in
     words, for the run to say before it trains. `kept`: the samples it trains on.
     `class_names` None: categories are not judged here (radiographs map by level,
-    `vertapp.xray.training.class_of`). Images are named by id, never by file name: a
-    file name may carry the patient's (DESIGN.md, no identifiers)."""
+    `vertapp.xray.training.class_of`); the caller's `unclassed` sentences say what its
+    mapping left out (`xray.training.unclassed_words`), where a CT run says its foreign
+    categories. Images are named by id, never by file name: a file name may carry the
+    patient's (DESIGN.md, no identifiers)."""
     coco = read_coco(resolve_dataset_path(data)[0])
     words = []
     pending = sorted(images_to_review(coco))
@@ -138,6 +144,7 @@ def left_out(data: str | Path, kept: list[Sample], class_names: list[str] | None
             f"{n} annotation{'s' if n != 1 else ''} of category {name!r} left out of "
             "training: not a class of the model"
         )
+    words += unclassed
     bare = [s.image_id for s in kept if not len(s.labels)]
     if bare:
         words.append(
@@ -458,7 +465,7 @@ def _train(
         "train",
         None,
         f"{len(train_s)} train{mixed} / {len(val_s)} validation images, "
-        f"{ctx.world_size} process(es) on {device}",
+        f"{ctx.world_size} {'process' if ctx.world_size == 1 else 'processes'} on {device}",
     )
     t_iter: list[float] = []
     while state.epoch < cfg.epochs:

@@ -9,13 +9,13 @@ image, copy it into the project's images/ under a neutral name (a DICOM film: as
 body's outline) runs in a worker and touches no `Project`; `add_landmarks` then adds each
 image whole, with one body polygon per vertebra naming its level, on the thread that owns
 the project (240 AASCE films: well under a second there). A failed or cancelled
-preparation removes the images it copied.
+preparation removes the images it copied. The films' read warnings (frames dropped, colour
+converted) come back in the report for the window to show, by row, never by file name.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,7 @@ from vertapp.xray.landmarks import LAYOUTS, CornerLayout, corners_px, patient_of
 from vertapp.xray.parts import BODY
 
 PREFIX = "images/landmarks_"
-log = logging.getLogger(__name__)
+MAX_ROWS = 10  # rows listed in one warning line; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class PreparedLandmarks:
     vocabulary: str  # the project's: "parts" (category body) or "vertebrae" (T1..L5)
     images: list[PreparedImage] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "image 3 T7: why", in words
+    film_warnings: dict[str, list[int]] = field(default_factory=dict)  # doubt -> its rows
 
 
 @dataclass
@@ -60,6 +61,7 @@ class LandmarkReport:
     image_ids: list[int]
     n_vertebrae: int
     skipped: list[str]  # "image 3 T7: why", in words
+    warnings: list[str] = field(default_factory=list)  # "images 2, 5: <the reader's doubt>"
 
 
 def vocabulary_of(project: Project) -> str:
@@ -102,7 +104,7 @@ def prepare_landmarks_job(
     try:
         for i, (name, values) in enumerate(table):
             yield Progress("import", i / len(table), f"image {i + 1}/{len(table)}")
-            image = _prepare(src / "images" / name, i, values, lay, root, taken, out.skipped)
+            image = _prepare(src / "images" / name, i, values, lay, root, taken, out)
             copied += [root / name for name in (image.file_name, image.source_path) if name]
             taken.add(image.file_name)
             out.images.append(image)
@@ -127,22 +129,22 @@ def _prepare(
     lay: CornerLayout,
     root: Path,
     taken: set[str],
-    skipped: list[str],
+    out: PreparedLandmarks,
 ) -> PreparedImage:
     film = read_dataset_film(source, index + 1)
-    for warning in film.warnings:  # the window's log, as its other film reads; by row:
-        log.warning("image %d: %s", index + 1, warning)  # a file name may be the patient's
+    for warning in film.warnings:  # by row: a file name may be the patient's
+        out.film_warnings.setdefault(warning, []).append(index + 1)
     width, height = film.width, film.height
     try:
         corners = corners_px(values, lay, width, height)
     except FormatError as err:
         raise FormatError(f"landmarks row {index + 1}: {err}") from None
     outlines = {}
-    for level, quad in plausible_bodies(corners, lay.levels, index + 1, skipped):
+    for level, quad in plausible_bodies(corners, lay.levels, index + 1, out.skipped):
         try:  # repaired and clipped here, in the worker: shapely is the slow part
             outlines[level] = clean_polygons([quad], height, width)
         except VertAppError as err:  # degenerate or outside the image
-            skipped.append(f"image {index + 1} {level}: {err}")
+            out.skipped.append(f"image {index + 1} {level}: {err}")
     file_name = _free_name(root, taken, index + 1, film.suffix)
     source_path, spacing = put_film(film, root, file_name)
     return PreparedImage(
@@ -155,6 +157,17 @@ def _prepare(
         source_path,
         spacing,
     )
+
+
+def warning_lines(film_warnings: dict[str, list[int]]) -> list[str]:
+    """One line per doubt, naming its films by row ("images 2, 5: colour image converted
+    to grey"): 240 films of one dataset often share one, and a line each buried the rest."""
+    lines = []
+    for warning, rows in film_warnings.items():
+        shown = ", ".join(str(r) for r in rows[:MAX_ROWS])
+        more = f", ... ({len(rows)} in all)" if len(rows) > MAX_ROWS else ""
+        lines.append(f"image{'s' if len(rows) > 1 else ''} {shown}{more}: {warning}")
+    return lines
 
 
 def _free_name(root: Path, taken: set[str], number: int, suffix: str) -> str:
@@ -194,7 +207,7 @@ def add_landmarks(project: Project, prepared: PreparedLandmarks) -> LandmarkRepo
 def _add(project: Project, prepared: PreparedLandmarks) -> LandmarkReport:
     """Each image is added whole (one change, not one per polygon): images added are
     project set-up, not undoable edits."""
-    report = LandmarkReport([], 0, list(prepared.skipped))
+    report = LandmarkReport([], 0, list(prepared.skipped), warning_lines(prepared.film_warnings))
     for image in prepared.images:
         bodies = [
             Instance(

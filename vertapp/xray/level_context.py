@@ -169,7 +169,7 @@ def train_level_context_job(
             "levels",
             step / steps,
             f"level context epoch {epoch + 1}/{epochs}, loss {loss.item():.2f}",
-            {"loss": float(loss.item())},
+            {"loss": float(loss.item()), "epoch": epoch + 1, "epochs": epochs},
         )
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 

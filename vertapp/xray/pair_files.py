@@ -10,7 +10,7 @@ import numpy as np
 
 from vertapp.errors import InputError, VertAppError
 from vertapp.jobs import Job, Progress
-from vertapp.xray.images import log_warnings, read_film
+from vertapp.xray.images import read_film
 from vertapp.xray.pair import PairInputs, PairState, pair_job
 from vertapp.xray.zoi import Zoi
 
@@ -40,8 +40,6 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
         raise InputError("give a ZOI file (COCO) for each image, or a radiograph model")
     yield Progress("Reading", None, "low-/high-dose images")
     low_film, high_film = read_film(paths.low), read_film(paths.high)
-    log_warnings(paths.low, low_film.warnings)  # the window's log, as read_pixels does
-    log_warnings(paths.high, high_film.warnings)
     low, high = low_film.pixels, high_film.pixels
     if low.shape != high.shape:
         raise InputError(
@@ -56,6 +54,16 @@ def load_job(paths: PairPaths) -> Job[PairInputs]:
     spacing = _spacing(paths.low)
     notes += spacing_notes(spacing, _spacing(paths.high))
     return PairInputs(low, high, low_zois, high_zois, spacing, notes, low_film, high_film)
+
+
+def film_notes(inputs: PairInputs) -> list[str]:
+    """The films' read warnings ("low-dose film: file holds 3 frames; the first one was
+    read"), for the window's notes under the table; only logged before, unseen. Kept out
+    of `notes`, which alignment.json records: `vertapp xray align` says these on stderr
+    and records them nowhere. Sides are named, never files (a file name may be the
+    patient's)."""
+    films = (("low-dose", inputs.low_film), ("high-dose", inputs.high_film))
+    return [f"{side} film: {w}" for side, film in films if film for w in film.warnings]
 
 
 def spacing_notes(low: tuple[float, float] | None, high: tuple[float, float] | None) -> list[str]:

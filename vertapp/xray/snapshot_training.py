@@ -25,12 +25,18 @@ import numpy as np
 
 from vertapp.annotations import geometry as geo
 from vertapp.errors import ModelError
-from vertapp.jobs import Job, Progress
+from vertapp.jobs import WARNINGS, Job, Progress
 from vertapp.ml.config import TrainConfig
 from vertapp.ml.dataset import Sample
 from vertapp.xray.parts import MODEL_VOCABULARIES, OTHER_PARTS
 from vertapp.xray.predict_images import ImageSource, read_film
-from vertapp.xray.training import class_of, film_sample, radiograph_overrides, resize_long_side
+from vertapp.xray.training import (
+    class_of,
+    film_sample,
+    radiograph_overrides,
+    resize_long_side,
+    unclassed_sentence,
+)
 
 Instance = tuple[str, Sequence[np.ndarray], Sequence[np.ndarray], str | None]
 
@@ -71,6 +77,18 @@ def snapshot_sample(snap: RadiographSnapshot, names: list[str], long_side: int) 
     )
 
 
+def unclassed_instances(snaps: Sequence[RadiographSnapshot], names: list[str]) -> list[str]:
+    """The instances `snapshot_sample` leaves out, counted by label in the command line's
+    words (`training.unclassed_sentence`): a body of unknown level trained as background
+    without a word before."""
+    counts: dict[str, int] = {}
+    for snap in snaps:
+        for label, _polygons, _holes, level in snap.instances:
+            if class_of({"vertebra": level}, label, names) is None:
+                counts[label] = counts.get(label, 0) + 1
+    return [unclassed_sentence(label, n) for label, n in counts.items()]
+
+
 def radiograph_config(config: TrainConfig, snaps: Sequence[RadiographSnapshot]) -> TrainConfig:
     """The dialog's settings with the radiograph classes, trained at the films' scaled size."""
     return radiograph_overrides(config.override(class_names=snapshot_vocabulary(snaps)))
@@ -91,6 +109,9 @@ def radiograph_train_job(
         yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
         samples.append(snapshot_sample(snap, names, cfg.max_size))
     train_s, val_s = samples[: len(train)], samples[len(train) :]
+    words = unclassed_instances(list(train) + list(val), names)
+    if words:  # said once, before training, as the engine says what it leaves out
+        yield Progress("load", None, "; ".join(words), {WARNINGS: words})
     result = yield from train_job(
         cfg,
         train_s,

@@ -11,7 +11,8 @@ pixels in training and in use.
 
 Class lists come from `parts.MODEL_VOCABULARIES`: "bodies" (class = the body's
 level) or "parts" (body levels + the three other parts). Annotations whose level
-is unknown are skipped for body classes (their class would be a guess).
+is unknown are skipped for body classes (their class would be a guess), and counted in
+the run's left-out sentences (`unclassed_words`).
 """
 
 from __future__ import annotations
@@ -138,28 +139,81 @@ def class_of(ann: dict[str, Any], category: str, names: list[str]) -> int | None
 def radiograph_samples(
     path: str | Path, class_names: list[str], long_side: int = DEFAULT_LONG_SIDE
 ) -> list[Sample]:
-    """Every image of a radiograph project / COCO file, scaled to `long_side`, with its masks."""
+    """Every image of a radiograph project / COCO file, scaled to `long_side`, with its
+    masks; the films' read warnings go to the log (a caller that says them itself:
+    `radiograph_samples_noted`)."""
+    samples, warnings = radiograph_samples_noted(path, class_names, long_side)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return samples
+
+
+def radiograph_samples_noted(
+    path: str | Path, class_names: list[str], long_side: int = DEFAULT_LONG_SIDE
+) -> tuple[list[Sample], list[str]]:
+    """`radiograph_samples` and the films' read warnings ("image 3: file holds 3 frames;
+    the first one was read"), not logged, for a command to say once on stderr. Films are
+    named by image id: a file name may carry the patient's (DESIGN.md)."""
     coco_path, root = resolve_dataset_path(path)
     coco = read_coco(coco_path)
     cats = {int(c["id"]): str(c["name"]) for c in coco["categories"]}
     by_image: dict[int, list[dict[str, Any]]] = {}
     for ann in coco["annotations"]:
-        by_image.setdefault(int(ann["image_id"]), []).append(ann)
-    samples = []
+        if is_label_annotation(ann):  # an undecided prediction is not a truth
+            by_image.setdefault(int(ann["image_id"]), []).append(ann)
+    samples, warnings = [], []
     for rec in coco["images"]:
-        image = read_radiograph(safe_join(root, rec["file_name"], f"image {rec.get('id')}"))
-        small, s = resize_long_side(image, long_side)
-        masks, labels = [], []
-        for ann in by_image.get(int(rec["id"]), []):
-            if not is_label_annotation(ann):  # an undecided prediction is not a truth
-                continue
-            cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
-            mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
-            if cls and mask is not None and mask.any():
-                masks.append(mask)
-                labels.append(cls)
-        samples.append(film_sample(small, s, masks, labels, patient_key(rec), int(rec["id"]), rec))
-    return samples
+        where = f"image {rec.get('id')}"
+        image, read = read_radiograph_noted(safe_join(root, rec["file_name"], where))
+        warnings += [f"{where}: {w}" for w in read]
+        anns = by_image.get(int(rec["id"]), [])
+        samples.append(_film_sample(image, rec, anns, cats, class_names, long_side))
+    return samples, warnings
+
+
+def _film_sample(
+    image: np.ndarray,
+    rec: dict[str, Any],
+    anns: list[dict[str, Any]],
+    cats: dict[int, str],
+    class_names: list[str],
+    long_side: int,
+) -> Sample:
+    """One film scaled to `long_side`, a mask for each annotation the classes name."""
+    small, s = resize_long_side(image, long_side)
+    masks, labels = [], []
+    for ann in anns:
+        cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
+        mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
+        if cls and mask is not None and mask.any():
+            masks.append(mask)
+            labels.append(cls)
+    return film_sample(small, s, masks, labels, patient_key(rec), int(rec["id"]), rec)
+
+
+def unclassed_words(data: str | Path, kept: list[Sample], class_names: list[str]) -> list[str]:
+    """What the model has no class for among the label annotations of the `kept` images,
+    in words for the run's left-out sentences (`vertapp.ml.train.left_out`): bodies of
+    unknown level, categories no class names. They were skipped without a word."""
+    coco = read_coco(resolve_dataset_path(data)[0])
+    cats = {int(c["id"]): str(c["name"]) for c in coco["categories"]}
+    ids = {s.image_id for s in kept}
+    counts: dict[str, int] = {}
+    for ann in coco["annotations"]:
+        if int(ann["image_id"]) not in ids or not is_label_annotation(ann):
+            continue
+        category = cats.get(int(ann["category_id"]), f"id {ann['category_id']}")
+        if class_of(ann, category, class_names) is None:
+            counts[category] = counts.get(category, 0) + 1
+    return [unclassed_sentence(category, n) for category, n in counts.items()]
+
+
+def unclassed_sentence(category: str, n: int) -> str:
+    """'2 annotations of category 'body' left out of training: vertebra level unknown ...'."""
+    what = f"{n} annotation{'s' if n != 1 else ''} of category {category!r} left out of training"
+    if category == BODY or normalise_level(category) != UNKNOWN:  # its class is its level
+        return f"{what}: vertebra level unknown (body classes are the levels T1..L5)"
+    return f"{what}: not a class of the model"
 
 
 def film_sample(

@@ -75,3 +75,23 @@ def test_demo_is_not_rebuilt_under_a_window_that_has_it_open(
         assert main(["demo", "--out", str(demo), "--force", "--no-gui"]) == 1
     assert "close it in the window first" in capsys.readouterr().err
     assert not fake_build and "reviewed" in (demo / "project.json").read_text()
+
+
+def test_train_into_a_project_open_elsewhere_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`vertapp train --out PROJECT/models/model.pt` replaced the model of a project a
+    window held (and trains into itself) without a word; refused now, as import is."""
+    from vertapp.commands.outputs import check_not_in_held_project
+
+    folder = tmp_path / "project"
+    _saved_project(folder)
+    out = folder / "models" / "model.pt"
+    with holding(folder) as child:
+        assert main(["train", str(folder), "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        check_not_in_held_project(tmp_path / "elsewhere" / "model.pt")  # outside: fine
+    assert f"--out {out}: is in the project {folder}" in err
+    assert f"process {child.pid} on " in err and "close it in the window first" in err
+    assert not (folder / "models").exists()
+    check_not_in_held_project(out)  # the window closed: fine

@@ -85,7 +85,12 @@ def test_a_film_project_says_its_bare_films_too(
     films = film_project(tmp_path / "xray", "radiograph")  # one film, no annotation
     assert main(["train", str(films), "--out", str(tmp_path / "m.pt")]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("warning: 1 image (id 1) with no annotation of the model's classes")
+    # as a CT run says them: how it starts, "reading dataset", then what it leaves out
+    assert err[:2] == [
+        "start: from scratch (VertApp ships no starter model for radiographs)",
+        "reading dataset",
+    ]
+    assert err[2].startswith("warning: 1 image (id 1) with no annotation of the model's classes")
     assert err[-1] == "vertapp train: error: no annotated training images in the dataset"
 
 
@@ -105,3 +110,89 @@ def test_what_the_phantoms_leave_out_is_said_as_theirs(
     warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
     assert len(warnings) == 3  # judged by the run's classes (the real data's): C7 too
     assert all(w.startswith("warning: phantoms: 1 ") for w in warnings)
+
+
+SQUARE = [[10.0, 10.0, 30.0, 10.0, 30.0, 30.0, 10.0, 30.0]]
+DOE = "DOE_JOHN.png"  # a file name carrying the patient's, as exports do
+
+
+def doubtful_films(folder: Path) -> Path:
+    """Image 1: a colour film named after its patient, a T1 and a body of unknown level.
+    Image 2: grey, a T2 and an undecided prediction (left out whole: its unknown body
+    is not counted again)."""
+    import cv2
+    import numpy as np
+
+    from tests.unit.test_predict_kinds import film16
+
+    films = film_project(folder, "radiograph")
+    colour = np.zeros((64, 48, 3), np.uint8)
+    colour[..., 2] = 200  # red: not a grey film saved as RGB
+    cv2.imwrite(str(films / DOE), colour)
+    coco = json.loads((films / "project.json").read_text())
+    coco["images"][0]["file_name"] = DOE
+    second = {**coco["images"][0], "id": 2, "file_name": "img0.png"}
+    coco["images"].append(second)
+    cv2.imwrite(str(films / "img0.png"), film16())
+    coco["categories"].append({"id": 18, "name": "body"})
+
+    def ann(i: int, image: int, category: int, **app: Any) -> dict[str, Any]:
+        return {
+            "id": i,
+            "image_id": image,
+            "category_id": category,
+            "segmentation": SQUARE,
+            "area": 400.0,
+            "bbox": [10, 10, 20, 20],
+            "iscrowd": 0,
+            "vertapp": app,
+        }
+
+    coco["annotations"] = [
+        ann(1, 1, 1, vertebra="T1"),
+        ann(2, 1, 18, vertebra="unknown"),
+        ann(3, 2, 2, vertebra="T2"),
+        ann(4, 2, 18, vertebra="unknown"),
+        ann(5, 2, 18, vertebra="T3", source="predicted", reviewed=False),
+    ]
+    (films / "project.json").write_text(json.dumps(coco))
+    return films
+
+
+def test_a_film_project_says_each_films_doubts_and_its_unclassed_bodies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Radiographs: the reader's warnings were logged under the file's name, and bodies of
+    unknown level were skipped without a word."""
+    _train(doubtful_films(tmp_path / "xray"))
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: image 1: colour image converted to grey",
+        "warning: 1 image (id 2) left out of training: still holding predictions nobody "
+        "reviewed (review them first, or reject what is wrong)",
+        "warning: 1 annotation of category 'body' left out of training: vertebra level "
+        "unknown (body classes are the levels T1..L5)",
+    ]
+    assert "DOE" not in err  # by image id, never by file name
+
+
+def test_xray_levels_says_each_films_doubts_once_by_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vertapp.xray.level_context as level_context
+    from tests.unit.xray.test_predict_images import tiny_checkpoint
+    from vertapp.labels import VERTEBRAE
+
+    films = doubtful_films(tmp_path / "xray")
+    model = tiny_checkpoint(tmp_path / "m.pt", list(VERTEBRAE), resize_in_training=False)
+
+    def no_training(path: Any, samples: Any, *_a: Any) -> Any:  # the net is not the point
+        return str(path)
+        yield
+
+    monkeypatch.setattr(level_context, "add_level_context_job", no_training)
+    assert main(["xray", "levels", str(films), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: image 1: colour image converted to grey") == 1, err
+    assert "DOE" not in err

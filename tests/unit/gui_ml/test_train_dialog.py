@@ -142,3 +142,30 @@ def test_cancel_keeps_checkpoint(qtbot, tmp_path: Path) -> None:
         dlg.cancel()
     assert "last checkpoint is kept" in dlg.eta_label.text()
     assert dlg.result is None
+
+
+def test_what_the_run_leaves_out_stays_in_view_under_the_progress(qtbot, tmp_path: Path) -> None:
+    """The engine sends it once, as a "load" event: shown as the progress line, it was
+    replaced a tenth of a second later. It stays until the next run starts."""
+    from vertapp.jobs import WARNINGS
+
+    said = ["2 annotations of category 'body' left out of training: vertebra level unknown"]
+    trained = fake_train(n_epochs=1)
+
+    def factory(request: TrainRequest):
+        yield Progress("load", None, "; ".join(said), {WARNINGS: said})
+        return (yield from trained(request))
+
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", factory)
+    qtbot.addWidget(dlg)
+    assert dlg.data_warnings.isHidden()
+    with qtbot.waitSignal(dlg.trained, timeout=10_000):
+        dlg.start()
+    assert not dlg.data_warnings.isHidden() and dlg.data_warnings.lines == said
+    assert "Check the training data" in dlg.data_warnings.label.text()
+    assert "left out" not in dlg.eta_label.text()  # not one long progress line
+    dlg._factory = fake_train(n_epochs=1)  # the next run leaves nothing out: the strip goes
+    dlg.ask_overwrite = lambda _path: "replace"
+    with qtbot.waitSignal(dlg.trained, timeout=10_000):
+        dlg.start()
+    assert dlg.data_warnings.isHidden()

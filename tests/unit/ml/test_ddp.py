@@ -30,7 +30,7 @@ def test_two_gloo_processes_train_one_step(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "2 process(es) on cpu" in proc.stderr
+    assert "2 processes on cpu" in proc.stderr
     assert proc.stderr.count("epoch 1/1 it 1/") == 1  # only rank 0 reports
     ckpt = torch.load(tmp_path / "m.pt", weights_only=True)
     assert ckpt["iteration"] == 1 and ckpt["epoch"] == 1

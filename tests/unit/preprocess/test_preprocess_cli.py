@@ -37,7 +37,10 @@ def test_cli_writes_mip_json_and_overview(
         ]
     )
     assert code == 0
-    assert "spine cluster 1" in capsys.readouterr().out
+    # in words: the k-means id of the spine's circles ("spine cluster 1") is the JSON's
+    line = capsys.readouterr().out
+    assert "spinal canal found on " in line and " slices (1 mm)" in line
+    assert "cluster" not in line
     data = json.loads((out / "preprocess.json").read_text())
     assert data["spine_cluster"] == 1 and data["params"]["rmax_mm"] == 15.0
     mip = np.load(out / "mip.npy")
@@ -121,4 +124,12 @@ def test_cli_says_the_volumes_notes_on_stderr(
     )
     said = capsys.readouterr()
     assert said.err.splitlines()[-1] == "note: float voxel values were rounded to whole HU (int16)"
-    assert "note:" not in said.out and "spine cluster" in said.out
+    assert "note:" not in said.out and "spinal canal found on" in said.out
+
+
+def test_the_result_line_says_so_when_no_canal_was_found() -> None:
+    from types import SimpleNamespace
+
+    from vertapp.commands.preprocess import _canal
+
+    assert _canal(SimpleNamespace(spine_cluster=-1)) == "no spinal canal found"

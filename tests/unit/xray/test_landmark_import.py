@@ -102,3 +102,35 @@ def test_a_degenerate_body_is_skipped_and_said(tmp_path):
     assert len(report.skipped) == 1 and report.skipped[0].startswith("image 2 T6: ")
     second = project.images[report.image_ids[1]]
     assert "T6" not in [i.extra["vertapp"]["vertebra"] for i in second.instances]
+
+
+def colour_rows(src: Path, rows: tuple[int, ...]) -> None:
+    """The dataset's films of `rows` (from 1) saved in colour (red: not a grey film in RGB)."""
+    import cv2
+
+    for row in rows:
+        path = src / "images" / NAMES[row - 1]
+        grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        colour = np.dstack([grey * 0, grey * 0, grey])
+        cv2.imwrite(str(path), colour)
+
+
+def test_the_films_read_doubts_come_back_by_row_for_the_window(tmp_path):
+    """They were logged only, where the window's user never looks."""
+    src = _dataset(tmp_path / "src")
+    colour_rows(src, (1, 3))
+    project = _project(tmp_path / "proj")
+    prepared = run_job(prepare_landmarks_job(src, project.root, set(), "parts"))
+    report = add_landmarks(project, prepared)
+    assert report.warnings == ["images 1, 3: colour image converted to grey"]
+    assert not any(name in " ".join(report.warnings) for name in NAMES)  # rows, not files
+
+
+def test_many_films_with_one_doubt_are_one_line() -> None:
+    from vertapp.xray.landmark_import import warning_lines
+
+    rows = list(range(1, 13))
+    assert warning_lines({"colour image converted to grey": rows, "x": [4]}) == [
+        "images 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (12 in all): colour image converted to grey",
+        "image 4: x",
+    ]

@@ -135,3 +135,48 @@ def test_the_windows_job_factory_routes_radiographs_to_the_xray_engine(tmp_path,
     factory(TrainRequest(_config(), [2], [], tmp_path / "m.pt"))
     factory(TrainRequest(_config(), [1, 2], [], tmp_path / "m.pt"))
     assert chosen == [radiograph_train_job, train_job_from_snapshots, train_job_from_snapshots]
+
+
+def test_what_a_window_run_leaves_out_is_sent_once_before_training(tmp_path, monkeypatch):
+    """A body of unknown level (and a part the classes lack) was skipped without a word;
+    the job now sends the command line's sentence once, under WARNINGS, for the dialog."""
+    import vertapp.ml.train as ml_train
+    from vertapp.jobs import WARNINGS
+    from vertapp.xray.snapshot_training import unclassed_instances
+
+    project, _ = _project(tmp_path, parts=("body",))
+    for inst in project.images[1].instances[:2]:
+        inst.extra = {}  # two bodies whose level nobody set
+    snaps = snapshot(project, [1, 2])
+    said = unclassed_instances(snaps, BODIES)
+    assert said == [
+        "2 annotations of category 'body' left out of training: vertebra level unknown "
+        "(body classes are the levels T1..L5)"
+    ]
+    pedicle = ("pedicle", (), (), "T12")
+    assert unclassed_instances([_with(snaps[1], pedicle)], BODIES) == [
+        "1 annotation of category 'pedicle' left out of training: not a class of the model"
+    ]
+
+    def no_training(*_a, **_k):  # the engine is not the point
+        from types import SimpleNamespace
+
+        return SimpleNamespace(out=None)
+        yield
+
+    monkeypatch.setattr(ml_train, "train_job", no_training)
+    events = []
+    run_job(
+        radiograph_train_job(
+            TrainRequest(_config(), [1], [2], tmp_path / "m.pt"), snaps[:1], snaps[1:]
+        ),
+        events.append,
+    )
+    sent = [e for e in events if WARNINGS in e.data]
+    assert len(sent) == 1 and sent[0].stage == "load" and sent[0].data[WARNINGS] == said
+
+
+def _with(snap, instance):
+    from dataclasses import replace
+
+    return replace(snap, instances=(*snap.instances, instance))

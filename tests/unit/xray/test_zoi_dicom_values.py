@@ -234,14 +234,17 @@ def test_xray_align_says_the_films_doubts_on_stderr(tmp_path, capsys) -> None:  
     assert not any("frames" in w for w in recorded)  # alignment.json as before
 
 
-def test_the_pair_window_still_logs_the_films_doubts(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
-    """`read_film` no longer logs (the command line says its warnings itself); the pair
-    window's reader logs them as before."""
+def test_the_pair_windows_films_doubts_are_notes_not_alignment_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`read_film` does not log (the command line says its warnings itself); the pair
+    window's reader logged them, under the file's name, where nobody looked. They are the
+    window's notes now, by side, and stay out of alignment.json as the command keeps them."""
     from vertapp.jobs import run_job
-    from vertapp.xray.pair_files import PairPaths, load_job
+    from vertapp.xray.pair_files import PairPaths, film_notes, load_job
 
     low = _multi_frame(tmp_path / "low.dcm", _film(7))
     high = _dx(tmp_path / "high.dcm", _film(7))
     coco = _coco(tmp_path / "zois.coco.json")
-    run_job(load_job(PairPaths(low, high, coco, coco)))
-    assert "low.dcm: file holds 3 frames" in caplog.text
+    inputs = run_job(load_job(PairPaths(low, high, coco, coco)))
+    assert "low-dose film: file holds 3 frames; the first one was read" in film_notes(inputs)
+    assert not any("frames" in note for note in inputs.notes)  # alignment.json's
+    assert not any("low.dcm" in note for note in film_notes(inputs))

@@ -39,8 +39,9 @@ from vertapp.gui.model.loss_plot import LossPlot
 from vertapp.gui.model.overwrite import ask_overwrite, free_model_path, taken_files
 from vertapp.gui.model.train_settings import TrainSettingsBox
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
-from vertapp.jobs import Job, Progress
+from vertapp.jobs import WARNINGS, Job, Progress
 from vertapp.review import training
 from vertapp.review.progress_text import describe_progress, friendly_error
 from vertapp.review.snapshot import DataImage, split_by_patient
@@ -48,6 +49,7 @@ from vertapp.review.training import TrainRequest
 
 TrainJobFactory = Callable[[TrainRequest], Job[Any]]
 UI_REFRESH_MS = 100
+DATA_HEADING = "Check the training data:"  # over what the run leaves out (ml.train.left_out)
 
 
 class TrainDialog(QDialog):
@@ -187,6 +189,9 @@ class TrainDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.error_label.hide()
+        # What the run leaves out, sent once as it starts: the progress line showed it
+        # for a tenth of a second, so it stays here, under the progress, until the next run.
+        self.data_warnings = WarningBar()
         self.loss_plot = LossPlot()
         self.start_button = QPushButton("Start training")
         self.start_button.setDefault(True)
@@ -205,6 +210,7 @@ class TrainDialog(QDialog):
         v.addWidget(self.progress_bar)
         v.addWidget(self.eta_label)
         v.addWidget(self.error_label)
+        v.addWidget(self.data_warnings)
         v.addWidget(self.loss_plot, 1)
         v.addLayout(buttons)
         return box
@@ -310,6 +316,7 @@ class TrainDialog(QDialog):
             return
         self._request = request
         self.error_label.hide()
+        self.data_warnings.show_lines("", [])  # the last run's, not this one's
         self.loss_plot.clear()
         self.last_progress = None
         self._latest = {}
@@ -363,6 +370,9 @@ class TrainDialog(QDialog):
     def _on_progress(self, event: Progress) -> None:
         # Cheap on purpose: this runs once per engine event on the GUI thread.
         if event.stage == HEARTBEAT.stage:
+            return
+        if WARNINGS in event.data:  # once a run; not the progress line's (one long line)
+            self.data_warnings.show_lines(DATA_HEADING, list(event.data[WARNINGS]))
             return
         self.last_progress = event
         self._latest.update(event.data)  # epoch events lack the loss: keep the last one

@@ -28,6 +28,7 @@ from vertapp.xray.landmark_import import add_landmarks, prepare_landmarks_job, v
 TIP = "A folder of radiographs with vertebra corner landmarks (AASCE layout): one body each"
 COPIED = "the radiographs are copied"
 NEW_PROJECT_LABELS = "parts"  # an empty window's new project: as `vertapp xray import`
+WARNING_HEADING = "Check these imported radiographs (numbered as rows of landmarks.csv):"
 
 
 class LandmarkImport(QObject):
@@ -87,5 +88,9 @@ class LandmarkImport(QObject):
             say=f"Imported {len(report.image_ids)} radiographs with {report.n_vertebrae} "
             "vertebral bodies"
         )
+        # the films' read doubts stay in view (the warning bar), as an opened scan's do;
+        # they name rows, never files: a dataset's file names may be the patients'
+        if report.warnings:  # none: the bar keeps what it shows
+            self.host.show_warnings(WARNING_HEADING, report.warnings)
         if report.skipped:
             self.host.show_error(f"Not imported: {'; '.join(report.skipped)}")

@@ -3,9 +3,9 @@ from (a COCO file each, or the radiograph model), then open the pair view and al
 
 The dialog checks which image is the low dose against what their files say (dose tags,
 exposure, "low"/"high" in the names: `vertapp.xray.pair_roles`) and says it under the
-images, with a Swap that exchanges the images and their COCO files; a wrong order is put
-right before anything is aligned. Each kind of file starts its dialog where that kind was
-last chosen (`pair_home.Folders`).
+images, with a Swap that exchanges the images and their COCO files (offered once both
+images are chosen); a wrong order is put right before anything is aligned. Each kind of
+file starts its dialog where that kind was last chosen (`pair_home.Folders`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from vertapp.gui.xray.pair_home import (
     PairHome,
     home_of,
 )
-from vertapp.gui.xray.pair_sides import RolesLine, Sides, beside
+from vertapp.gui.xray.pair_sides import RolesLine, Sides, beside, grow_to_fit
 from vertapp.gui.xray.pair_window import PairWindow
 from vertapp.jobs import Job
 from vertapp.xray.pair import PairState
@@ -52,6 +52,8 @@ FIELDS = (  # attribute, label, filter, the kind of folder its dialog starts in
     ("model", "…or a radiograph model", "Model (*.pt)", MODELS),
 )
 SWAPPED = (("low", "high"), ("low_zois", "high_zois"))
+SWAP_TIP = "Exchange the two images and their COCO files"
+SWAP_WAITS = "Choose both images first: Swap exchanges them and their COCO files"
 
 
 class OpenPairDialog(QDialog):
@@ -74,6 +76,7 @@ class OpenPairDialog(QDialog):
                 form.addRow(self._roles_row())
         for name in ("low", "high"):
             self.edits[name].textChanged.connect(lambda _text: self.check_roles())
+            self.edits[name].textChanged.connect(lambda _text: self._follow_swap())
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -82,12 +85,12 @@ class OpenPairDialog(QDialog):
         form.addRow(buttons)
         self.setMinimumWidth(640)  # paths stay readable; fits a 1280 px screen
         self.check_roles()
+        self._follow_swap()
 
     def _roles_row(self) -> QWidget:
         """Which image is the low dose, as their files say, and Swap."""
         self.roles = RolesLine()
         self.swap_button = QPushButton("Swap low ↔ high")
-        self.swap_button.setToolTip("Exchange the two images and their COCO files")
         self.swap_button.clicked.connect(lambda _checked=False: self.swap())
         return beside(self.roles, self.swap_button)
 
@@ -97,6 +100,12 @@ class OpenPairDialog(QDialog):
         if path:
             self.folders.remember_choice(kind, path)
             edit.setText(path)
+
+    def _follow_swap(self) -> None:
+        """Swap is offered once both images are chosen; until then its tip says why not."""
+        both = self._path("low") is not None and self._path("high") is not None
+        self.swap_button.setEnabled(both)
+        self.swap_button.setToolTip(SWAP_TIP if both else SWAP_WAITS)
 
     def swap(self) -> None:
         """The low-dose image (and its COCO file) becomes the high-dose one, and back."""
@@ -116,6 +125,7 @@ class OpenPairDialog(QDialog):
     def check_roles(self) -> None:
         clues = self.clues()
         self.roles.show_verdict(verdict(*clues) if clues is not None else None)
+        grow_to_fit(self)
 
     def _path(self, name: str) -> Path | None:
         text = self.edits[name].text().strip()

@@ -7,7 +7,8 @@ imported. Without it (tests, tools) the dialogs start where Qt starts them, as b
 
 A project open read-only (another session holds it, or took it over) must not be written
 into behind that session's back: an export of the pair into its folder is refused in words
-(`PairHome.refusal`, the document's own `write_refusal`), as the main window refuses a save.
+(`PairHome.refusal`: when the document's own `write_refusal` refuses, in this window's
+words), as the main window refuses a save.
 """
 
 from __future__ import annotations
@@ -57,11 +58,17 @@ def home_of(doc: Document | None, folders: Folders | None = None) -> PairHome:
     return PairHome(folders or NoMemory(), refusal or _nothing_refused)
 
 
+# The document's own refusal ends in the main window's way out ("File > Save project as…"):
+# this window has no File menu, and its way out is another folder. Short enough to be read
+# whole in the status bar of a window on a 1280 px screen.
+READ_ONLY_REFUSAL = (
+    "Not exported. This folder is inside a project open read-only in VertApp; "
+    "export the pair to another folder."
+)
+
+
 def export_refusal(doc: Document, folder: Path) -> str:
     """Why the pair may not be exported into `folder` ("" when it may): a folder inside the
     project the main window has open read-only. Asked at export time, as the main window
     asks before each write: the project may have changed, or been taken over, since."""
-    why = doc.write_refusal(folder)
-    return (
-        f"Not exported into the project's folder: {why} Choose a folder outside it." if why else ""
-    )
+    return READ_ONLY_REFUSAL if doc.write_refusal(folder) else ""

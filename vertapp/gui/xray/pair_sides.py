@@ -13,9 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 from vertapp.jobs import Job
 from vertapp.xray.pair import PairState
@@ -75,10 +83,26 @@ class RolesLine(QFrame):
 
 def beside(roles: RolesLine, swap: QPushButton) -> QWidget:
     """The verdict and a dialog's Swap button in one row: a widget, as a form's row grows
-    with a wrapped line only then."""
+    with a wrapped line only then. The button keeps its own size at the right end: with
+    the verdict hidden (nothing chosen yet) it filled the whole row."""
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(roles, 1)
-    layout.addWidget(swap, 0, Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(swap, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
     return row
+
+
+def grow_to_fit(dialog: QDialog) -> None:
+    """Make a shown dialog tall enough for its rows as they wrap now: a verdict that came
+    (or grew to two lines) once the dialog was shown was cut to the one line it had room
+    for, as a window does not grow for a word-wrapped line by itself. Never shrunk: the
+    user may have made it taller."""
+    layout = dialog.layout()
+    if layout is None or not dialog.isVisible():
+        return
+    # the rows' new heights reach the dialog's layout through posted layout requests
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    needed = layout.totalHeightForWidth(dialog.width())
+    if needed > dialog.height():
+        dialog.resize(dialog.width(), needed)

@@ -9,18 +9,22 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem,
 
 from vertapp.xray.pair import Row
 
+# What a surgeon reads first comes first (status, score, the motion in mm); the pixel
+# columns last: at 1280 px the dock shows about seven columns, and with the old order
+# (pixels first) Score and Status were scrolled out of sight.
 COLUMNS = (
     "Level",
-    "dx px",
-    "dy px",
+    "Status",
+    "Score",
     "dx mm",
     "dy mm",
     "Rot °",
     "Scale",
-    "Score",
-    "Status",
+    "dx px",
+    "dy px",
     "Reason",
 )
+NUMERIC = frozenset(COLUMNS[2:9])
 # status -> background; a warned but aligned row (torsion, doubtful) gets the warning colour
 FAILED = QColor(255, 150, 150)
 WARNED = QColor(255, 225, 130)
@@ -66,22 +70,22 @@ class PairTable(QTableWidget):
 
     def _fill(self, i: int, row: Row) -> None:
         status = row.status + (" (by hand)" if row.corrected else "")
-        values = (
-            row.level,
-            _num(row.dx_px, 1),
-            _num(row.dy_px, 1),
-            _num(row.dx_mm, 2),
-            _num(row.dy_mm, 2),
-            _num(row.rotation_deg, 2),
-            _num(row.scale, 3),
-            _num(row.score, 2),
-            status,
-            row.reason,
-        )
+        values = {
+            "Level": row.level,
+            "Status": status,
+            "Score": _num(row.score, 2),
+            "dx mm": _num(row.dx_mm, 2),
+            "dy mm": _num(row.dy_mm, 2),
+            "Rot °": _num(row.rotation_deg, 2),
+            "Scale": _num(row.scale, 3),
+            "dx px": _num(row.dx_px, 1),
+            "dy px": _num(row.dy_px, 1),
+            "Reason": row.reason,
+        }
         colour = _colour(row)
-        for col, text in enumerate(values):
-            item = QTableWidgetItem(text)
-            if 0 < col < 8:
+        for col, name in enumerate(COLUMNS):
+            item = QTableWidgetItem(values[name])
+            if name in NUMERIC:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if row.reason:
                 item.setToolTip(row.reason)

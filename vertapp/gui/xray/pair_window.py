@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +54,7 @@ from vertapp.gui.xray.pair_table import PairTable
 from vertapp.gui.xray.screen_fit import fit_to_screen
 from vertapp.jobs import Job
 from vertapp.xray.pair import Box, PairState, export_job
+from vertapp.xray.pair_files import film_notes
 
 STEP_PX, TURN_DEG, GROW = 1.0, 0.5, 0.005  # one key press of a hand correction
 NUDGE_KEYS: tuple[tuple[str, str | list[str], tuple[float, float, float, float]], ...] = (
@@ -111,6 +113,8 @@ class PairWindow(QMainWindow):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._read_notes: list[str] = []  # the films' doubts and the alignment's warnings
+        self._refused = ""  # why the last export was refused, over those notes until done
         self.progress = ProgressBox()
         self.progress.cancel_button.clicked.connect(self.cancel)
         self.statusBar().addPermanentWidget(self.progress)
@@ -299,7 +303,10 @@ class PairWindow(QMainWindow):
         self.images.set_images(state.inputs.low, state.inputs.high, state.fused, tile)
         rows = state.rows()
         self.table.show_rows(rows)
-        self.notes.setText("\n".join(state.alignment.warnings))
+        # the films' read doubts first: what was read decides what the rest is worth
+        self._read_notes = film_notes(state.inputs) + state.alignment.warnings
+        self._refused = ""
+        self._show_notes()
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.status] = counts.get(r.status, 0) + 1
@@ -356,16 +363,32 @@ class PairWindow(QMainWindow):
             return
         refusal = self.home.refusal(folder)
         if refusal:
-            self.statusBar().showMessage(refusal)
-            self.notes.setText(refusal)
+            self._refuse(refusal)
             return
         state = self.state
         self._run(lambda: export_job(state, folder), "Exporting", self._on_exported, False)
+
+    def _refuse(self, refusal: str) -> None:
+        """An export refused: said in a box (the folder was just chosen in a dialog, and a
+        close waiting on this export stays open), over the notes under the table, where it
+        is read whole until an export is done, and in the status bar. The alignment's
+        warnings stay in the notes."""
+        self.statusBar().showMessage(refusal)
+        self._refused = refusal
+        self._show_notes()
+        self.tell("Not exported here", refusal)
+
+    def _show_notes(self) -> None:
+        refused = [self._refused] if self._refused else []
+        self.notes.setText("\n".join(refused + self._read_notes))
 
     def _on_exported(self, written: list[Path]) -> None:
         # nothing can change the corrections while an export runs (`_set_busy`): what is
         # shown now is what was written
         self.stack.setClean()
+        if self._refused:
+            self._refused = ""
+            self._show_notes()
         # no path in the message: folder names may carry a patient's name
         self.statusBar().showMessage(
             f"Exported the fused image, alignment and ZOIs ({len(written)} files)"
@@ -384,6 +407,12 @@ class PairWindow(QMainWindow):
         if self.unattended():
             return default
         return ask_box(self, question)
+
+    def tell(self, title: str, text: str) -> None:
+        """Something the user must read whole (a refusal): a box; unattended runs get none
+        (the notes and the status bar say it too)."""
+        if not self.unattended():
+            QMessageBox.warning(self, title, text)
 
     def unattended(self) -> bool:
         """Marked "headless", this window or its main window, as the main window decides

@@ -27,7 +27,7 @@ from vertapp.gui.document.document import Document
 from vertapp.gui.document.raw_pixels import stored_path
 from vertapp.gui.xray.open_pair import show_pair
 from vertapp.gui.xray.pair_home import Folders, home_of
-from vertapp.gui.xray.pair_sides import RolesLine, Sides, beside
+from vertapp.gui.xray.pair_sides import RolesLine, Sides, beside, grow_to_fit
 from vertapp.gui.xray.pair_window import PairWindow
 from vertapp.xray.pair_roles import DoseClue, decide, name_word, verdict
 from vertapp.xray.project_pair import ImageOutlines, outlines_of, project_pair_job
@@ -84,6 +84,7 @@ class ProjectPairDialog(QDialog):
 
     def check_roles(self) -> None:
         self.roles.show_verdict(verdict(*self.clues()))
+        grow_to_fit(self)
 
 
 def radiographs(doc: Document) -> list[Choice]:

@@ -1,0 +1,114 @@
+"""The image files `vertapp predict` writes beside its --out file, and their names.
+
+Two kinds: the MIP of each CT volume given (<name>_mip.png), and a lossless PNG copy of a
+film (or image) whose own name may not go into the COCO file (`vertapp.xray.film_names`:
+a DICOM film, a generic name in a patient's folder): the COCO file must name an image
+file that opens again, and a path to the original named the patient
+("../data/DOE_JOHN.dcm"). The copy is called as the window calls the film,
+xray-<digest>.png. Its record says so under "vertapp": `copied` (and `kind` radiograph).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class OutNames:
+    """File names for the images one predict run writes beside its --out file.
+
+    Two volumes of one name (a/ct.nii.gz, b/ct.nii.gz) both wrote ct_mip.png, the second
+    over the first, and any file of that name was replaced: a name is unique in the run,
+    and an existing file is only replaced when it is ours, an image that the COCO file at
+    --out (an earlier run of this command) names as written by it, and not an input of
+    this run.
+    """
+
+    folder: Path
+    ours: frozenset[str] = frozenset()
+    inputs: frozenset[str] = frozenset()  # resolved paths of this run's inputs
+    taken: set[str] = field(default_factory=set)
+
+    @classmethod
+    def for_out(cls, out: Path, inputs: list[str]) -> OutNames:
+        resolved = frozenset(os.path.realpath(i) for i in inputs)
+        return cls(out.parent, earlier_images(out), resolved)
+
+    def pick(self, stem: str, suffix: str = "_mip.png") -> str:
+        """`stem``suffix`, else `stem`_2`suffix`, ...: the first name free to write."""
+        for n in itertools.count(1):
+            name = f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}"
+            if name not in self.taken and self._free(name):
+                self.taken.add(name)
+                return name
+        raise AssertionError("unreachable")
+
+    def _free(self, name: str) -> bool:
+        path = self.folder / name
+        if os.path.realpath(path) in self.inputs:
+            return False
+        return not os.path.lexists(path) or (name in self.ours and path.is_file())
+
+
+def earlier_images(out: Path) -> frozenset[str]:
+    """The image files an earlier run's COCO file at `out` names as its own (records made
+    from a volume carry vertapp.source_volume, copies vertapp.copied); none when there is
+    none or it is unreadable."""
+    if not out.is_file():
+        return frozenset()
+    try:
+        images = json.loads(out.read_bytes()).get("images", [])
+        return frozenset(
+            str(rec["file_name"])
+            for rec in images
+            if isinstance(rec, dict)
+            and _written_here(rec.get("vertapp"))
+            and "/" not in str(rec.get("file_name", "/"))
+        )
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return frozenset()
+
+
+def _written_here(app: Any) -> bool:
+    return isinstance(app, dict) and ("source_volume" in app or app.get("copied") is True)
+
+
+def rel_path(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path.resolve(), base.resolve())
+    except ValueError:  # another drive on Windows
+        return str(path.resolve())
+
+
+def image_record(
+    path: Path, pixels: Any, names: OutNames, *, film: bool, keep_names: bool
+) -> dict[str, Any]:
+    """The COCO record of an image input: its path relative to --out where its name may
+    be shown, else a PNG copy of `pixels` (the file's own values, or a callable giving
+    them: read only for a copy) under its neutral name."""
+    from vertapp.xray.film_names import name_shown, neutral_stem
+
+    app: dict[str, Any] = {"kind": "radiograph"} if film else {}
+    if keep_names or name_shown(path):
+        rec: dict[str, Any] = {"file_name": rel_path(path, names.folder)}
+        return {**rec, "vertapp": app} if app else rec
+    stem, suffix = (neutral_stem(path), ".png") if film else (neutral_stem(path, "ct"), "_mip.png")
+    name = names.pick(stem, suffix)
+    write_copy(names.folder / name, pixels() if callable(pixels) else pixels)
+    return {"file_name": name, "vertapp": {**app, "copied": True}}
+
+
+def write_copy(path: Path, pixels: np.ndarray) -> None:
+    """A lossless PNG of an image's values (8/16 bit as they are; others into 16 bits,
+    an affine map, which the film readers' windowing does not see), written atomically."""
+    from vertapp.preprocess.result import write_image
+    from vertapp.xray.zoi_files import png_pixels
+
+    write_image(path, png_pixels(np.asarray(pixels)))
