@@ -22,14 +22,12 @@ the user asked for. The words are in `kept_words`.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from vertapp.annotations.kept_effect import Effect, effect_of
 from vertapp.annotations.model import Project
@@ -44,6 +42,7 @@ from vertapp.annotations.store import (
     FileStamp,
     Recovery,
     _saving_note,
+    journal_header_at,
     kept_note,
     load_project,
     recover_edits,
@@ -175,7 +174,7 @@ def later_copy(
 def _superseding(kept: Path, every: list[Path]) -> Path | None:
     """A folder whose note says it supersedes `kept`'s journal (the note on `kept`'s side
     is missing when the other window set its work aside before this copy was made)."""
-    ident = (_header(kept / JOURNAL_FILE) or {}).get("id")
+    ident = (journal_header_at(kept / JOURNAL_FILE) or {}).get("id")
     if not ident:
         return None
     for other in every:
@@ -212,7 +211,7 @@ def kept_base(project_dir: Path | str, kept: Path) -> str:
     """What the kept journal was made on, compared with the project's files now
     (store._journal_base replays by the same rules)."""
     folder = Path(project_dir)
-    header = _header(kept / JOURNAL_FILE)
+    header = journal_header_at(kept / JOURNAL_FILE)
     if header is None or header.get("journal") != 1:
         return DAMAGED
     if header.get("base") == AUTOSAVE_FILE:
@@ -229,15 +228,6 @@ def kept_base(project_dir: Path | str, kept: Path) -> str:
     ):
         return CURRENT
     return PREVIOUS if _sha(folder / BACKUP_FILE) == want else OTHER
-
-
-def _header(path: Path) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            header = json.loads(f.readline() or "null")
-    except (OSError, ValueError, RecursionError):
-        return None
-    return header if isinstance(header, dict) else None
 
 
 def _sha(path: Path) -> str | None:

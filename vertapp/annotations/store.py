@@ -848,10 +848,11 @@ def clear_recovery(project_dir: Path | str) -> None:
 
 
 def _journal_header(folder: Path) -> dict[str, Any] | None:
-    return _journal_header_at(_state_dir(folder) / JOURNAL_FILE)
+    return journal_header_at(_state_dir(folder) / JOURNAL_FILE)
 
 
-def _journal_header_at(path: Path) -> dict[str, Any] | None:
+def journal_header_at(path: Path) -> dict[str, Any] | None:
+    """The first line of a journal file as a dict; None when it is missing or damaged."""
     try:
         with open(path, encoding="utf-8") as f:
             header = json.loads(f.readline() or "null")
@@ -906,7 +907,7 @@ def _note_superseded(folder: Path, replaced: str, aside: Path) -> None:
         _write_kept_note(aside, {"origin": SET_ASIDE, "supersedes": replaced})
     root = _state_dir(folder) / KEPT_DIR
     for kept in sorted(root.iterdir()) if replaced else ():
-        header = _journal_header_at(kept / JOURNAL_FILE)
+        header = journal_header_at(kept / JOURNAL_FILE)
         if kept != aside and header is not None and header.get("id") == replaced:
             with contextlib.suppress(OSError):
                 _write_kept_note(kept, {"superseded_by": aside.name})

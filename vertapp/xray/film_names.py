@@ -22,7 +22,7 @@ IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 # Names that say what the file is, not whose: the folder above then tells whose it is
 # (with the CT import's GENERIC_STEMS: ct, image, img, volume, scan).
 FILM_STEMS = ("xray", "x-ray", "x_ray", "film", "radiograph", "dx", "cr")
-DIGEST_CHARS = 12  # as the window's name (source_key(path)[:12])
+DIGEST_CHARS = 12  # the window names its copies with this too (gui.document.files)
 
 
 def name_shown(path: Path) -> bool:

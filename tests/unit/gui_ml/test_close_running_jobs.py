@@ -62,6 +62,12 @@ class Answers:
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
+    return review_window(qtbot, stop_all)  # pytest-qt closes it before teardown
+
+
+def review_window(qtbot, before_close):  # type: ignore[no-untyped-def]
+    """A shown, headless main window with the model workflow on a small review project;
+    `before_close(win)` runs when pytest-qt closes it."""
     import pyqtgraph as pg
 
     from vertapp.gui.model.workflow import install_model_workflow
@@ -70,7 +76,7 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     pg.setConfigOptions(imageAxisOrder="row-major")
     win = MainWindow()
     win.setProperty("headless", True)  # no modal question may block a test
-    qtbot.addWidget(win, before_close_func=stop_all)  # pytest-qt closes it before teardown
+    qtbot.addWidget(win, before_close_func=before_close)
     install_model_workflow(win)
     project = review_project()
     pending = {i: np.full((64, 64), 40 * i, np.uint8) for i in project.images}

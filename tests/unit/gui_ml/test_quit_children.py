@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -61,22 +60,9 @@ def wait_for(path: Path, timeout_s: float = 60.0) -> None:
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    import pyqtgraph as pg
+    from tests.unit.gui_ml.test_close_running_jobs import review_window
 
-    from tests.unit.review.sample import review_project
-    from vertapp.gui.model.workflow import install_model_workflow
-    from vertapp.gui.window.main_window import MainWindow
-
-    pg.setConfigOptions(imageAxisOrder="row-major")
-    win = MainWindow()
-    win.setProperty("headless", True)  # no modal question may block a test
-    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
-    install_model_workflow(win)
-    project = review_project()
-    pending = {i: np.full((64, 64), 40 * i, np.uint8) for i in project.images}
-    win.doc.set_project(project, "test", pending=pending)
-    win.show()
-    yield win
+    yield review_window(qtbot, lambda w: w.doc.stack.setClean())
     close_all()  # whatever a failed test left running
 
 

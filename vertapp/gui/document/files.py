@@ -30,6 +30,7 @@ from vertapp.gui.document.open_jobs import OpenedCT
 from vertapp.io import write_volume
 from vertapp.jobs import Job, Progress
 from vertapp.xray.display import stored_pixels
+from vertapp.xray.film_names import neutral_stem
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def add_record(
     after the patient, and the name went into the project's image and volume files, its
     patient key and every COCO export."""
     kind = "xray" if fields.get("kind") == "radiograph" else "ct"
-    stem = stem_of(path) if keep_name else f"{kind}-{source_key(path)[:12]}"
+    stem = stem_of(path) if keep_name else neutral_stem(path, kind)  # the CLI's name too
     rec = ImageRecord(
         id=project.new_image_id(),
         file_name=f"images/{stem}{suffix}.png",
