@@ -341,7 +341,10 @@ def main() -> None:
     real = import_real(out, Path(args.data))
     phantoms = phantom_samples(args.phantoms, out, args.neck_phantoms)
     t_data = time.perf_counter() - t0
-    print(f"{len(real)} real patients, {args.phantoms} phantoms in {t_data:.0f} s", flush=True)
+    print(
+        f"{len(real)} real patients, {args.phantoms} + {args.neck_phantoms} neck phantoms in {t_data:.0f} s",
+        flush=True,
+    )
     runner = Runner(args, phantoms, out)
     start = runner.pretrain()
     # The final model first: it is the starter model, wanted even if the folds are cut short.

@@ -191,7 +191,7 @@ def add_record(
     after the patient, and the name went into the project's image and volume files, its
     patient key and every COCO export."""
     kind = "xray" if fields.get("kind") == "radiograph" else "ct"
-    stem = stem_of(path) if keep_name else neutral_stem(path, kind)  # the CLI's name too
+    stem = stem_of(path) if keep_name else neutral_stem(Path(path), kind)  # the CLI's name too
     rec = ImageRecord(
         id=project.new_image_id(),
         file_name=f"images/{stem}{suffix}.png",
