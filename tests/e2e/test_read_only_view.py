@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import numpy as np
 import pytest
-from mouse_driver import draw_triangle
+from mouse_driver import click, double_click, drag, draw_triangle
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from tests.e2e.window_driver import answer_by_title, new_window
 from tests.e2e.window_driver import open_and_wait as _open
@@ -81,6 +83,96 @@ def test_a_read_only_window_says_so_and_greys_out_editing_until_saved_as_a_copy(
         assert len(window.doc.current.instances) == 2
 
 
+def _boxes(window) -> list[QMessageBox]:  # type: ignore[no-untyped-def]
+    return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+
+
+def test_a_vertex_or_outline_drag_in_a_read_only_window_starts_nothing(
+    qtbot, window, small_project, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The drag was allowed and refused at release: the outline followed the mouse,
+    snapped back, and a box opened each time. Now nothing moves, the status bar says why
+    (no box), the cursor says "no" while the button is held; selecting still works."""
+    with holding(small_project, edit=True):
+        _open(qtbot, window, small_project)
+        window.setProperty("headless", False)  # boxes as a user gets them
+        canvas, layer = window.annot.canvas, window.annot.layer
+        previews: list[object] = []
+        monkeypatch.setattr(layer, "update_shape", lambda *a: previews.append(a))
+        cursors: list[Qt.CursorShape] = []
+        window.annot.tool.refused.connect(
+            lambda _why: cursors.append(canvas.view.viewport().cursor().shape())
+        )
+        square = window.doc.current.instances[0]
+        before = square.polygons[0].copy()
+        try:
+            click(qtbot, canvas, 50, 45)  # selecting is no edit
+            assert layer.selected == square.id
+            drag(qtbot, canvas, (70, 30), (90, 15), steps=8)  # the top-right vertex
+            assert layer.selected_vertex == (0, 1)  # the handle is picked, not moved
+            drag(qtbot, canvas, (50, 45), (60, 50), steps=8)  # the whole outline
+            double_click(qtbot, canvas, 50, 30)  # a vertex on the top edge
+            boxes = _boxes(window)
+        finally:
+            window.setProperty("headless", True)
+        for box in boxes:
+            box.close()
+        assert not boxes and not window._last_error
+        assert previews == []  # no preview followed the mouse
+        np.testing.assert_array_equal(square.polygons[0], before)
+        np.testing.assert_array_equal(layer.shapes[square.id].polygons[0], before)
+        assert window.doc.stack.count() == 0 and not window.doc.modified
+        assert window.statusBar().currentMessage() == LOCKED_TIP
+        assert len(cursors) == 3  # once per gesture, not once per mouse move
+        assert cursors[:2] == [Qt.CursorShape.ForbiddenCursor] * 2
+        assert canvas.view.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
+    _open(qtbot, window, small_project)  # editable again: the same drag moves the vertex
+    monkeypatch.undo()
+    click(qtbot, window.annot.canvas, 50, 45)
+    drag(qtbot, window.annot.canvas, (70, 30), (90, 15), steps=8)
+    moved = window.doc.current.instances[0].polygons[0]
+    np.testing.assert_allclose(moved[1], (90, 15), atol=0.6)
+
+
+def _canvas_menu(qtbot, window, x: float, y: float) -> QMenu:  # type: ignore[no-untyped-def]
+    click(qtbot, window.annot.canvas, x, y, button=Qt.MouseButton.RightButton)
+    [menu] = [m for m in window.findChildren(QMenu, "canvas_menu") if m.isVisible()]
+    return menu
+
+
+def _entries(menu: QMenu) -> dict[str, QAction]:
+    return {a.text(): a for a in menu.actions() if not a.isSeparator()}
+
+
+def test_the_image_menu_of_a_read_only_window_greys_out_its_edits(
+    qtbot, window, small_project
+) -> None:  # type: ignore[no-untyped-def]
+    """Right-click on an outline: Label (relabel) stayed enabled, though every relabel
+    was refused once chosen. Its edits are greyed out as in the toolbar, saying why."""
+    with holding(small_project, edit=True):
+        _open(qtbot, window, small_project)
+        menu = _canvas_menu(qtbot, window, 50, 45)  # on the square: selects it
+        assert window.annot.layer.selected is not None
+        entries = _entries(menu)
+        edits = ["Insert vertex", "Delete vertex", "Delete polygon", "Label"]
+        edits += ["Draw polygon", "Brush", "Eraser"]
+        for text in edits:
+            action = entries[text]
+            assert not action.isEnabled() and action.toolTip() == LOCKED_TIP, text
+        assert entries["Select / edit"].isEnabled()
+        assert menu.toolTipsVisible()  # the reason shows on the greyed entries
+        menu.close()
+        assert not window.doc.modified
+    _open(qtbot, window, small_project)  # editable: Label back, for the selected outline
+    menu = _canvas_menu(qtbot, window, 50, 45)
+    entries = _entries(menu)
+    for text in ("Insert vertex", "Delete polygon", "Label", "Draw polygon"):
+        assert entries[text].isEnabled(), text
+    assert entries["Label"].toolTip() != LOCKED_TIP
+    assert not menu.toolTipsVisible()
+    menu.close()
+
+
 def test_the_window_that_lost_its_project_says_it_in_plain_words(
     qtbot, window, small_project, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -140,9 +232,23 @@ def test_review_decisions_are_greyed_out_while_read_only(qtbot, window, small_pr
             assert not flow.review_actions[name].isEnabled()
             assert panel.buttons[name].toolTip() == LOCKED_TIP
         assert panel.buttons["next"].isEnabled()  # browsing stays
+        # Predict adds to the project: it ran to the end, then its results were refused
+        predict = flow.predict_panel
+        for control in (
+            flow.act_predict_current,
+            flow.act_predict_all,
+            predict.current_button,
+            predict.all_button,
+        ):
+            assert not control.isEnabled() and control.toolTip() == LOCKED_TIP, control
+        assert window.act_predict.isEnabled()  # Model > Predict…: shows the panels
+        predict.predict_current()  # from code: refused before any run
+        assert predict.worker is None
     _open(qtbot, window, small_project)  # free now: editable
     assert panel.buttons["accept"].isEnabled() and flow.review_actions["accept"].isEnabled()
     assert panel.buttons["accept"].toolTip().startswith("Accept the selected predictions")
+    assert flow.act_predict_current.isEnabled() and flow.predict_panel.current_button.isEnabled()
+    assert flow.act_predict_current.toolTip() != LOCKED_TIP
 
 
 def test_the_in_use_question_names_the_computer_and_a_time_not_a_process(

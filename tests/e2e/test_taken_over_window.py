@@ -17,9 +17,10 @@ from mouse_driver import draw_triangle
 from PySide6.QtWidgets import QMessageBox
 
 from tests.e2e.window_driver import answer_by_title, new_window
+from tests.e2e.window_driver import holder_files as _theirs
 from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import store
-from vertapp.annotations.project_lock import lock_path, read_lock
+from vertapp.annotations.project_lock import read_lock
 from vertapp.annotations.recovery import kept_journals
 from vertapp.gui.window import files_controller
 
@@ -32,16 +33,6 @@ TAKEN = "opened this project at"  # project_lock.taken_away_words
 def _answer(window, monkeypatch, **answers):  # type: ignore[no-untyped-def]
     """Questions answered by title; others get the unattended default. The titles asked."""
     return answer_by_title(window, monkeypatch, TITLES, **answers)
-
-
-def _theirs(folder: Path) -> tuple[bytes, bytes, bytes]:
-    """The second window's journal, lock and project.json, as bytes."""
-    state = folder / store.STATE_DIR
-    return (
-        (state / store.JOURNAL_FILE).read_bytes(),
-        lock_path(folder).read_bytes(),
-        (folder / store.PROJECT_FILE).read_bytes(),
-    )
 
 
 def _take_over(qtbot, monkeypatch, folder: Path):  # type: ignore[no-untyped-def]

@@ -60,3 +60,17 @@ def answer_by_title(
 
     monkeypatch.setattr(window, "ask", ask)
     return asked
+
+
+def holder_files(folder: Path) -> tuple[bytes, bytes, bytes]:
+    """The journal, lock and project.json of the session holding `folder`, as bytes: what
+    another window must leave alone."""
+    from vertapp.annotations import store
+    from vertapp.annotations.project_lock import lock_path
+
+    state = folder / store.STATE_DIR
+    return (
+        (state / store.JOURNAL_FILE).read_bytes(),
+        lock_path(folder).read_bytes(),
+        (folder / store.PROJECT_FILE).read_bytes(),
+    )

@@ -17,6 +17,11 @@ work aside), or all in the project already, is said so and not offered: recoveri
 both copies added the same outlines twice. `recover_kept` replays one for the window to
 show as unsaved edits; nothing here deletes a kept folder except `delete_kept`, which
 the user asked for. The words are in `kept_words`.
+
+A safety copy whose window then saved the same work as a new project ("save as": before
+it noticed the take-over, it set nothing aside that would supersede the copy) is noted
+so by that window (`store.note_saved_elsewhere`), and is said "already saved to <that
+folder's name>" and not offered either: the work is safe in the saved copy.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import shutil
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from vertapp.annotations.kept_effect import Effect, effect_of
 from vertapp.annotations.model import Project
@@ -66,7 +71,9 @@ class KeptEdits:
     recovered, in words ("" when it can); `origin`: why it was kept (store.TAKEN_OVER, …;
     "" when not noted); `later`: a later kept folder holding all of this work (it is
     then not offered); `overtaken`: its window went on with this work after this copy
-    was made (its later folder is gone: saved elsewhere, discarded, or home again)."""
+    was made (its later folder is gone: saved elsewhere, discarded, or home again);
+    `saved_to`: its window saved all of this work as a new project since, in the folder
+    of that base name (None: not noted so; "": a folder without a name)."""
 
     folder: Path
     kept_at: datetime  # UTC
@@ -77,6 +84,7 @@ class KeptEdits:
     origin: str = ""
     later: Path | None = None
     overtaken: bool = False
+    saved_to: str | None = None
 
     @property
     def images(self) -> tuple[str, ...] | None:
@@ -94,7 +102,13 @@ class KeptEdits:
         project nor in a later kept copy, and that its window did not go on with (saved
         elsewhere, discarded, or back in the project: replayed onto the version it was
         made on, it would take away what was saved since)."""
-        return self.recoverable and self.later is None and not self.overtaken and not self.nothing
+        return (
+            self.recoverable
+            and self.later is None
+            and not self.overtaken
+            and self.saved_to is None
+            and not self.nothing
+        )
 
     @property
     def nothing(self) -> bool:
@@ -132,15 +146,17 @@ def _saved_project(folder: Path) -> Project | None:
 def _describe(folder: Path, kept: Path, saved: Project | None, every: list[Path]) -> KeptEdits:
     base = kept_base(folder, kept)
     later, overtaken = later_copy(folder, kept, every)
+    note = kept_note(kept)
     entry = KeptEdits(
         kept,
         kept_time(kept),
         count_journal_edits(kept / JOURNAL_FILE),
         base,
         problem=_base_problem(base),
-        origin=str(kept_note(kept).get("origin") or ""),
+        origin=str(note.get("origin") or ""),
         later=later,
         overtaken=overtaken,
+        saved_to=saved_to(note),
     )
     if entry.problem:
         return entry
@@ -169,6 +185,17 @@ def later_copy(
     if later not in every:  # removed on purpose: the window went on with the work
         return None, True
     return (later, False) if kept_base(folder, later) not in (OTHER, DAMAGED) else (None, False)
+
+
+def saved_to(note: dict[str, object]) -> str | None:
+    """The base name of the folder a kept folder's note says its work was saved in since
+    (store.note_saved_elsewhere); None when not noted. A name only, never a path: the
+    folders above may name a patient."""
+    value = note.get("saved_to")
+    if not isinstance(value, str):
+        return None
+    name = PureWindowsPath(value).name  # the last part, whichever the separator
+    return "" if name in ("..", ".") else name
 
 
 def _superseding(kept: Path, every: list[Path]) -> Path | None:
@@ -286,6 +313,11 @@ def recover_kept(project_dir: Path | str, kept: Path) -> Recovery:
 
 
 def _later_problem(folder: Path, kept: Path) -> str:
+    if saved_to(kept_note(kept)) is not None:  # its name: for the list, not in errors
+        return (
+            "its window saved this work as a new project in another folder after this "
+            "copy was made; open that project to go on with it"
+        )
     later, overtaken = later_copy(folder, kept)
     if overtaken:
         return (

@@ -65,11 +65,22 @@ def state_words(entry: KeptEdits, names: bool) -> str:
         return f"already in the later entry of {when_words(_later_time(entry))}"
     if entry.nothing:
         return "already in the project"
+    if entry.saved_to is not None:
+        return f"already saved to {saved_words(entry, names)}"
     if entry.effect is None:  # no project saved to compare with
         return f"{entry.edits} edit{'' if entry.edits == 1 else 's'}"
     if entry.overtaken:
         return "out of date: its window went on with this work"
     return effect_words(entry.effect, names)
+
+
+def saved_words(entry: KeptEdits, names: bool) -> str:
+    """Where its window saved this work: the folder's base name (the project folder the
+    user chose in "Save as"), or "another project folder" while names are hidden (the
+    name may be a patient's, as the window's title is then)."""
+    if names and entry.saved_to:
+        return entry.saved_to
+    return "another project folder"
 
 
 def _later_time(entry: KeptEdits) -> datetime:
@@ -101,6 +112,12 @@ def detail_words(entry: KeptEdits, names: bool = False) -> str:
         return (
             f"{origin} All of it is in the project as saved now: recovering it would change "
             "nothing. Delete removes it."
+        )
+    if entry.saved_to is not None:
+        return (
+            f"{origin} Its window saved this work as a new project in "
+            f"{saved_words(entry, names)} after this copy was made, so it is safe there and "
+            "not offered here: open that project to go on with it. Delete removes this copy."
         )
     if entry.overtaken:
         return (

@@ -94,9 +94,11 @@ JOURNAL_FILE = "journal.jsonl"
 AUTOSAVE_FILE = "autosave.json"
 SAVING_FILE = "saving.json"  # a save in flight: the file it installs, the journal lines it holds
 KEPT_DIR = "kept"  # journals that could not be replayed or were superseded, never deleted
-# In a kept folder: why it was kept ("origin", one of the four below) and how it relates to
-# other kept copies of the same work ("supersedes" / "superseded_by"), for kept_edits.py
-# to describe it in words and never offer the same outlines twice.
+# In a kept folder: why it was kept ("origin", one of the four below), how it relates to
+# other kept copies of the same work ("supersedes" / "superseded_by"), and the base name
+# of the project folder its window saved all of that work in since ("saved_to", see
+# note_saved_elsewhere), for kept_edits.py to describe it in words and never offer the
+# same outlines twice.
 KEPT_NOTE = "kept.json"
 TAKEN_OVER = "taken_over"  # a live session's journal, copied by the session opening it anyway
 SET_ASIDE = "set_aside"  # a session's own edits, set aside once its folder was taken over
@@ -911,6 +913,43 @@ def _note_superseded(folder: Path, replaced: str, aside: Path) -> None:
         if kept != aside and header is not None and header.get("id") == replaced:
             with contextlib.suppress(OSError):
                 _write_kept_note(kept, {"superseded_by": aside.name})
+
+
+def note_saved_elsewhere(
+    project_dir: Path | str, journal_ids: Iterable[str], saved_to: Path | str
+) -> list[Path]:
+    """A session saved its project as a new one in `saved_to` ("save as"), the work of its
+    journals `journal_ids` (the one it had in `project_dir` and the one it set aside, if
+    any) all in it: the kept folders of `project_dir` holding that work are noted so
+    (KEPT_NOTE "saved_to": the folder's base name, never its path), so that they are not
+    offered for recovery there as work that is nowhere else. They are the copy another
+    session kept of that journal when it opened the project anyway (the taken-over
+    session may save elsewhere before it notices, and then sets nothing aside that
+    would supersede the copy), and the folders those journals supersede (their notes
+    name them). Nothing is said when a note cannot be written (a read-only share):
+    the copy stays listed, as before. Returns the folders noted."""
+    root = _state_dir(Path(project_dir)) / KEPT_DIR
+    ids = {i for i in journal_ids if i}
+    name = Path(saved_to).name
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir()) if ids else []
+    except OSError:
+        return []
+    headers = {k: (journal_header_at(k / JOURNAL_FILE) or {}).get("id") for k in folders}
+    seen: set[Path] = set()
+    noted: list[Path] = []
+    while True:  # a folder's note may name a journal it supersedes: that one's copy too
+        found = [k for k in folders if k not in seen and headers[k] in ids]
+        if not found:
+            return noted
+        for kept in found:
+            seen.add(kept)
+            with contextlib.suppress(OSError):
+                _write_kept_note(kept, {"saved_to": name})
+                noted.append(kept)
+            replaced = kept_note(kept).get("supersedes")
+            if isinstance(replaced, str) and replaced:
+                ids.add(replaced)
 
 
 def _new_kept_dir(state: Path) -> Path:

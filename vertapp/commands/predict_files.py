@@ -6,6 +6,11 @@ a DICOM film, a generic name in a patient's folder): the COCO file must name an 
 file that opens again, and a path to the original named the patient
 ("../data/DOE_JOHN.dcm"). The copy is called as the window calls the film,
 xray-<digest>.png. Its record says so under "vertapp": `copied` (and `kind` radiograph).
+
+An image whose own name may be shown is named by its path from the --out folder only
+while that path stays inside it: "../DOE_JOHN/lateral.png" carried the patient's name in
+a folder above. Outside, it is copied beside --out under its own name (<stem>.png, a
+lossless PNG as above). --keep-names points at the original wherever it is, as before.
 """
 
 from __future__ import annotations
@@ -87,19 +92,37 @@ def rel_path(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
+def leaves(relative: str) -> bool:
+    """Whether a path from the --out folder (`rel_path`) goes out of it: up ("../x"), or
+    absolute (another drive)."""
+    path = Path(relative)
+    return path.is_absolute() or bool(path.drive) or (bool(path.parts) and path.parts[0] == "..")
+
+
 def image_record(
     path: Path, pixels: Any, names: OutNames, *, film: bool, keep_names: bool
 ) -> dict[str, Any]:
     """The COCO record of an image input: its path relative to --out where its name may
-    be shown, else a PNG copy of `pixels` (the file's own values, or a callable giving
-    them: read only for a copy) under its neutral name."""
+    be shown and that path stays inside the --out folder (with `keep_names`: wherever it
+    is), else a PNG copy of `pixels` (the file's own values, or a callable giving them:
+    read only for a copy) beside --out, under the file's own name where that may be shown
+    (a folder above named the patient: "../DOE_JOHN/lateral.png"), else its neutral one."""
     from vertapp.xray.film_names import name_shown, neutral_stem
 
     app: dict[str, Any] = {"kind": "radiograph"} if film else {}
-    if keep_names or name_shown(path):
-        rec: dict[str, Any] = {"file_name": rel_path(path, names.folder)}
+    shown = keep_names or name_shown(path)
+    relative = rel_path(path, names.folder) if shown else ""
+    # a link's target is named by the path written: its name must be the one judged
+    inside = not leaves(relative) and Path(relative).name == path.name
+    if keep_names or (shown and inside):
+        rec: dict[str, Any] = {"file_name": relative}
         return {**rec, "vertapp": app} if app else rec
-    stem, suffix = (neutral_stem(path), ".png") if film else (neutral_stem(path, "ct"), "_mip.png")
+    if shown:  # its own name, without the folders above --out
+        stem, suffix = path.stem, ".png"
+    elif film:
+        stem, suffix = neutral_stem(path), ".png"
+    else:
+        stem, suffix = neutral_stem(path, "ct"), "_mip.png"
     name = names.pick(stem, suffix)
     write_copy(names.folder / name, pixels() if callable(pixels) else pixels)
     return {"file_name": name, "vertapp": {**app, "copied": True}}

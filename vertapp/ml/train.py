@@ -139,19 +139,41 @@ def left_out(
             "reviewed (review them first, or reject what is wrong)"
         )
     foreign = foreign_categories(coco, class_names) if class_names is not None else {}
-    for name, n in foreign.items():
-        words.append(
-            f"{n} annotation{'s' if n != 1 else ''} of category {name!r} left out of "
-            "training: not a class of the model"
-        )
+    words += [foreign_sentence(name, n) for name, n in foreign.items()]
     words += unclassed
     bare = [s.image_id for s in kept if not len(s.labels)]
     if bare:
-        words.append(
-            f"{_images(bare)} with no annotation of the model's classes: trained on as "
-            "images with nothing to find"
-        )
+        words.append(bare_sentence(bare))
     return words
+
+
+# The sentences of `left_out`, one function each, so the window's runs on project
+# snapshots (`vertapp.review.left_out`) say what they leave out in the same words.
+def foreign_sentence(category: str, n: int) -> str:
+    """'3 annotations of category 'C7' left out of training: not a class of the model'."""
+    return f"{_annotations(category, n)} left out of training: not a class of the model"
+
+
+def empty_sentence(category: str, n: int) -> str:
+    """An outline that covers no pixel of its image (drawn off the image, or degenerate):
+    its mask would be empty, so it is dropped."""
+    return (
+        f"{_annotations(category, n)} left out of training: the outline covers no pixel "
+        "of the image"
+    )
+
+
+def bare_sentence(ids: list[int]) -> str:
+    """The images that keep no annotation of the model's classes: they still train, as
+    images where there is nothing to find."""
+    return (
+        f"{_images(ids)} with no annotation of the model's classes: trained on as images "
+        "with nothing to find"
+    )
+
+
+def _annotations(category: str, n: int) -> str:
+    return f"{n} annotation{'s' if n != 1 else ''} of category {category!r}"
 
 
 def _images(ids: list[int]) -> str:

@@ -24,6 +24,7 @@ from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.labels import PARTS, UNKNOWN
+from vertapp.review.left_out import LeftOut
 
 
 @dataclass(frozen=True)
@@ -199,20 +200,33 @@ def split_by_patient(
 
 def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
     """An engine Sample (image + masks + 1-based class indices) from a snapshot."""
+    return to_sample_noted(snap, class_names)[0]
+
+
+def to_sample_noted(snap: ImageSnapshot, class_names: Sequence[str]) -> tuple[Any, LeftOut]:
+    """`to_sample` and what it leaves out of the image, for the run to say: instances whose
+    label no class names, outlines whose mask is empty, the image itself as "bare" when
+    no mask is left (`left_out.LeftOut`)."""
     from vertapp.ml import Sample
 
     index = {n: i + 1 for i, n in enumerate(class_names)}
     masks, labels = [], []
+    left = LeftOut()
     for label, polygons, holes, _level in snap.instances:
         if label not in index:
+            left.foreign[label] += 1
             continue
         rle = geo.polygons_to_rle(list(polygons), snap.height, snap.width, list(holes))
         mask = geo.rle_to_mask(rle)
         if mask.any():
             masks.append(mask)
             labels.append(index[label])
+        else:
+            left.empty[label] += 1
+    if not masks:
+        left.bare.append(snap.image_id)
     shape = (len(masks), snap.height, snap.width)
-    return Sample(
+    sample = Sample(
         image=snap.read(),
         masks=np.array(masks, bool).reshape(shape),
         labels=np.array(labels, np.int64),
@@ -221,6 +235,7 @@ def to_sample(snap: ImageSnapshot, class_names: Sequence[str]) -> Any:
         file_name=snap.file_name,
         record=_record(snap),
     )
+    return sample, left
 
 
 def _record(snap: ImageSnapshot) -> dict[str, Any]:

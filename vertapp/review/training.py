@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from vertapp.errors import ModelError, VertAppError
-from vertapp.jobs import Job, Progress
+from vertapp.jobs import WARNINGS, Job, Progress
 from vertapp.ml.config import ARCHS, BACKBONES, PRESETS, TrainConfig, finetune_lr, preset
-from vertapp.review.snapshot import ImageSnapshot, to_sample
+from vertapp.review.left_out import LeftOut
+from vertapp.review.snapshot import ImageSnapshot, to_sample_noted
 
 
 def preset_names() -> list[str]:
@@ -140,10 +141,16 @@ def train_job_from_snapshots(
         )
 
     names = list(request.config.class_names)
-    samples = []
+    samples, left = [], LeftOut()
     for k, snap in enumerate(train + val):
-        yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
-        samples.append(to_sample(snap, names))
+        n = len(train) + len(val)  # counted, not named: a file name may be the patient's
+        yield Progress("load", k / max(n, 1), f"reading image {k + 1} of {n}")
+        sample, skipped = to_sample_noted(snap, names)
+        samples.append(sample)
+        left.add(skipped)
+    words = left.words()
+    if words:  # said once, before training, as `vertapp train` says it (ml.train.left_out)
+        yield Progress("load", None, "; ".join(words), {WARNINGS: words})
     train_s, val_s = samples[: len(train)], samples[len(train) :]
     root = next((snap.root for snap in train if snap.imported and snap.root), None)
     if request.config.ct_variants and root is not None:

@@ -106,7 +106,8 @@ def radiograph_train_job(
     names = list(cfg.class_names)
     samples = []
     for k, snap in enumerate(list(train) + list(val)):
-        yield Progress("load", k / max(len(train) + len(val), 1), f"reading {snap.file_name}")
+        n = len(train) + len(val)  # counted, not named: a file name may be the patient's
+        yield Progress("load", k / max(n, 1), f"reading image {k + 1} of {n}")
         samples.append(snapshot_sample(snap, names, cfg.max_size))
     train_s, val_s = samples[: len(train)], samples[len(train) :]
     words = unclassed_instances(list(train) + list(val), names)

@@ -105,10 +105,64 @@ def test_keep_names_and_named_png_films_point_at_the_original(
     assert [p.name for p in out.parent.iterdir()] == ["pred.json"]
     png = _png(tmp_path / "films" / "lateral.png")
     out = tmp_path / "png" / "pred.json"
-    assert _predict(parts_model, png, out) == 0  # as before: the path to the file
+    assert _predict(parts_model, png, out, "--keep-names") == 0  # asked: the path to it
     [record] = json.loads(out.read_text())["images"]
     assert record["file_name"] == "../films/lateral.png"
     assert [p.name for p in out.parent.iterdir()] == ["pred.json"]
+    inside = _png(tmp_path / "png" / "images" / "lateral.png")  # inside --out's folder
+    assert _predict(parts_model, inside, out) == 0  # as before: the path to the file
+    [record] = json.loads(out.read_text())["images"]
+    assert record["file_name"] == "images/lateral.png"
+    assert record["vertapp"] == {"kind": "radiograph"}  # not a copy
+    assert sorted(p.name for p in out.parent.iterdir()) == ["images", "pred.json"]
+
+
+def test_a_named_film_in_a_patients_folder_is_copied_under_its_own_name_only(
+    tmp_path: Path, parts_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lateral.png` is a name of its own, but "../DOE_JOHN/lateral.png" named the patient
+    through the folder above --out: the COCO file names no folder outside its own unless
+    --keep-names; the film is copied beside it under its own name."""
+    film = _png(tmp_path / "data" / "DOE_JOHN" / "lateral.png")
+    out = tmp_path / "preds" / "pred.json"
+    assert _predict(parts_model, film, out) == 0
+    [record] = json.loads(out.read_text())["images"]
+    assert record["file_name"] == "lateral.png"
+    assert record["vertapp"] == {"kind": "radiograph", "copied": True}
+    assert "DOE" not in out.read_text() and "DOE" not in _everything_written(out.parent)
+    copy = cv2.imread(str(out.parent / "lateral.png"), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(copy, cv2.imread(str(film), cv2.IMREAD_UNCHANGED))
+    # a rerun replaces its own copy; a second film of that name gets a name of its own
+    other = _png(tmp_path / "data" / "DOE_JANE" / "lateral.png", seed=1)
+    args = ["predict", str(parts_model), str(film), str(other), "--out", str(out)]
+    assert main([*args, "--device", "cpu"]) == 0
+    names = [r["file_name"] for r in json.loads(out.read_text())["images"]]
+    assert names == ["lateral.png", "lateral_2.png"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [*names, "pred.json"]
+    assert "DOE" not in _everything_written(out.parent)
+    # --keep-names: the path to the original, as documented
+    assert _predict(parts_model, film, out, "--keep-names") == 0
+    [record] = json.loads(out.read_text())["images"]
+    assert record["file_name"] == "../data/DOE_JOHN/lateral.png"
+
+
+def test_a_link_inside_the_out_folder_is_judged_by_its_own_name(tmp_path: Path) -> None:
+    """A link `lateral.png` beside --out to DOE_JOHN.png: the path written would be the
+    target's ("../DOE_JOHN.png" or its name); it is copied under the link's name."""
+    from vertapp.commands.predict_files import OutNames, image_record, leaves
+
+    target = _png(tmp_path / "DOE_JOHN.png")
+    out = tmp_path / "out" / "pred.json"
+    out.parent.mkdir()
+    link = out.parent / "lateral.png"
+    try:
+        link.symlink_to(target)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    names = OutNames.for_out(out, [str(link)])
+    record = image_record(link, _film(0), names, film=True, keep_names=False)
+    assert record["file_name"] == "lateral_2.png" and "DOE" not in json.dumps(record)
+    assert leaves("../x.png") and leaves(str(tmp_path)) and not leaves("images/x.png")
 
 
 def test_predict_says_image_in_the_singular_and_what_to_try_when_nothing_is_found(

@@ -366,6 +366,7 @@ class Document(QObject):
         if moving and target.exists() and not target.is_dir():
             raise VertAppError(f"{target} is a file; choose a folder to save the project in")
         before = FolderBefore.of(target) if moving else None
+        ids = self._journal_ids() if moving and old_root is not None else ()
         try:
             if moving:  # made before any file goes in (removed again if the save fails)
                 target.mkdir(parents=True, exist_ok=True)
@@ -379,7 +380,15 @@ class Document(QObject):
                 raise problem from None
             raise
         note = missing_note(missing, old_root, target) if old_root is not None else ""
-        return PendingSave(self.project, file, moving, before, note)
+        left = old_root if ids else None
+        return PendingSave(self.project, file, moving, before, note, left, ids)
+
+    def _journal_ids(self) -> tuple[str, ...]:
+        """The ids of this window's journals in its folder: the one there (another window
+        that opened the project anyway may have kept a copy of it) and the one set aside
+        in a kept folder of its own once this window noticed."""
+        journals = (self._journal, self._aside)
+        return tuple(dict.fromkeys(j.id for j in journals if j is not None and j.id))
 
     def _snapshot(self, target: Path, moving: bool, force: bool) -> store.PendingSave:
         if moving:
@@ -409,6 +418,7 @@ class Document(QObject):
         modified (and journalled); without any, the undo stack's clean mark is here."""
         store.commit_save(pending.project, pending.file, stamp)
         self.save_note = pending.note
+        self._note_saved_elsewhere(pending)
         if pending.project is not self.project:  # another project was opened meanwhile
             return pending.file.path
         self._pixels.update(self.pending_images)
@@ -429,6 +439,19 @@ class Document(QObject):
         self._attach_journal()
         self._drop_untitled_autosave()
         return pending.file.path
+
+    def _note_saved_elsewhere(self, pending: PendingSave) -> None:
+        """A "save as" holds all of this window's work: the kept copies of it in the folder
+        it left (the safety copy another window made by opening it anyway, and this
+        window's own kept folder) are noted so, never offered there again as unsaved work.
+        Without it, a window that saved elsewhere before it noticed the take-over left
+        that copy offered in the old project."""
+        left = pending.left
+        if left is None or not pending.journal_ids or _same_folder(left, pending.file.folder):
+            return
+        noted = store.note_saved_elsewhere(left, pending.journal_ids, pending.file.folder)
+        if noted:  # for the log only, by their own names (the folders above may name a patient)
+            log.info("kept copies noted as saved elsewhere: %s", ", ".join(k.name for k in noted))
 
     def abort_save(self, pending: PendingSave) -> None:
         """A save that failed or was cancelled: the project stays where it was, and so
@@ -693,6 +716,13 @@ class Document(QObject):
 def _inside(path: Path, folder: Path) -> bool:
     """`path` is `folder` or lies inside it (links resolved: another name for it counts)."""
     return path.resolve().is_relative_to(folder.resolve())
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _is_move(chosen: Path | None, target: Path, old_root: Path | None) -> bool:

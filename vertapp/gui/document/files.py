@@ -42,6 +42,10 @@ class PendingSave:
     moving: bool
     before: FolderBefore | None = None  # a "save as" target as it was (for abort_save)
     note: str = ""  # what the user must hear once it is saved (image files left out)
+    # A "save as": the folder the project leaves and its journals' ids there, whose kept
+    # copies are then noted as saved elsewhere (store.note_saved_elsewhere)
+    left: Path | None = None
+    journal_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.jobs import predict_in_process
 from vertapp.gui.model.review_panel import ReviewHost
 from vertapp.gui.widgets.browse_row import browse_row
+from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
 from vertapp.review.decisions import apply_predictions, shapes_for_labels
@@ -71,6 +72,7 @@ class PredictPanel(QWidget):
         self.default_model: DefaultModel | None = None
         self._model_name: str | None = None  # None: the chosen file's own name
         self._model_why = ""
+        self.read_only = False  # Predict greyed out: its results could not be added
         self._build()
         # the count follows every decision (it said "9 waiting" after they were decided)
         host.instances_changed.connect(lambda _id: self.refresh_summary())
@@ -168,8 +170,19 @@ class PredictPanel(QWidget):
     def predict_all(self) -> None:
         self.predict(list(self.host.image_ids))
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Grey out Predict, saying why (LOCKED_TIP), while the project is read-only."""
+        self.read_only = read_only
+        lock([self.current_button, self.all_button], read_only)
+        if self.is_running():  # stays greyed out until the run ends
+            self.current_button.setEnabled(False)
+            self.all_button.setEnabled(False)
+
     def predict(self, image_ids: list[int]) -> None:
         if self.is_running() or not image_ids:
+            return
+        if self.read_only:  # greyed out: reached from code only
+            self.message.emit(LOCKED_TIP)
             return
         try:
             path, self._model_name, self._model_why = self._model()
@@ -218,8 +231,8 @@ class PredictPanel(QWidget):
         return self.worker is not None and self.worker.isRunning()
 
     def _set_running(self, running: bool) -> None:
-        self.current_button.setEnabled(not running)
-        self.all_button.setEnabled(not running)
+        self.current_button.setEnabled(not running and not self.read_only)
+        self.all_button.setEnabled(not running and not self.read_only)
         self.cancel_button.setEnabled(running)
         if running:
             self.progress.setValue(0)

@@ -144,10 +144,14 @@ class ModelWorkflow(QObject):
             self.review_actions[name] = act
 
     def set_read_only(self, read_only: bool) -> None:
-        """The review decisions greyed out, in the panel and Model > Review (the window's
-        ReadOnlyView calls this when its project turns read-only or editable again)."""
+        """The review decisions and Predict greyed out, in the panels and the Model menu
+        (the window's ReadOnlyView calls this when its project turns read-only or
+        editable again). A prediction adds to the project: it ran to the end, then was
+        refused. Model > Predict… (the panels) and Train (refused in words) stay."""
         self.review_panel.set_read_only(read_only)
-        lock([self.review_actions[name] for name in DECISIONS], read_only)
+        self.predict_panel.set_read_only(read_only)
+        predict = [self.act_predict_current, self.act_predict_all]
+        lock([*predict, *(self.review_actions[name] for name in DECISIONS)], read_only)
 
     def _connect(self) -> None:
         w, doc = self.window, self.window.doc

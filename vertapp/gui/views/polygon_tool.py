@@ -3,6 +3,11 @@
 The tool changes nothing itself: it previews on the `PolygonLayer` and emits
 one *intent* signal when a gesture ends (one drag = one signal = one undo
 step). The window turns intents into annotation operations.
+
+While `locked` says why edits are refused (a read-only project), a gesture that
+would edit starts nothing: no preview follows the mouse, and `refused` carries the
+reason once per gesture (the window shows it in the status bar, no box); selecting
+and panning stay.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class PolygonTool(QObject):
     clicked = Signal(float, float)  # a plain left click (navigation)
     context_menu = Signal(object)  # global QPoint
     mode_changed = Signal(str)
+    refused = Signal(str)  # an editing gesture while `locked`: why (once per gesture)
 
     def __init__(self, canvas: ImageCanvas, layer: PolygonLayer) -> None:
         super().__init__(canvas)
@@ -48,6 +54,7 @@ class PolygonTool(QObject):
         self.draft: list[tuple[float, float]] = []
         self.cursor: tuple[float, float] | None = None
         self._drag: dict[str, Any] | None = None
+        self.locked = ""  # why edits are refused now ("" while they are allowed)
         canvas.viewbox.tools.append(self)
         canvas.mouse_moved.connect(self.hover)
 
@@ -140,7 +147,10 @@ class PolygonTool(QObject):
         if ev.button() != LEFT:
             return False
         if self.mode is Mode.DRAW:
-            self._draw_click(x, y, bool(ev.double()))
+            if self.locked:
+                self.refused.emit(self.locked)
+            else:
+                self._draw_click(x, y, bool(ev.double()))
             return True
         if self.mode is Mode.SELECT:
             if ev.double():
@@ -175,8 +185,17 @@ class PolygonTool(QObject):
             self._drag = self._begin_drag(start.x(), start.y())
             if self._drag is None:
                 return False
+            if self.locked:  # nothing moves: said once, with a "no" cursor while held
+                self._drag = {"kind": "refused"}
+                self.canvas.view.viewport().setCursor(Qt.CursorShape.ForbiddenCursor)
+                self.refused.emit(self.locked)
         if self._drag is None:
             return False
+        if self._drag["kind"] == "refused":
+            if ev.isFinish():
+                self.canvas.view.viewport().unsetCursor()
+                self._drag = None
+            return True
         self._continue_drag(x, y)
         if ev.isFinish():
             self._finish_drag()
@@ -270,6 +289,9 @@ class PolygonTool(QObject):
         key = self.layer.selected
         if key is None:
             return False
+        if self.locked:
+            self.refused.emit(self.locked)
+            return False
         if x is None or y is None:
             x, y = self.cursor if self.cursor else (np.nan, np.nan)
         hit = self.hit_edge(x, y) if np.isfinite(x) else None
@@ -293,6 +315,9 @@ class PolygonTool(QObject):
     def delete_selected_vertex(self) -> bool:
         key, vertex = self.layer.selected, self.layer.selected_vertex
         if key is None or vertex is None:
+            return False
+        if self.locked:
+            self.refused.emit(self.locked)
             return False
         self.layer.selected_vertex = None
         self.vertex_deleted.emit(key, *vertex)

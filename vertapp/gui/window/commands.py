@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -18,6 +19,7 @@ from vertapp.gui.views.axial_view import WINDOW_PRESETS
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.views.radiograph_levels import KEY_PRESETS
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
+from vertapp.gui.widgets.read_only_bar import lock
 from vertapp.gui.window import last_folder as folder_memory
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.image_controller import ImageController
@@ -281,8 +283,12 @@ def build_toolbars(w: MainWindow) -> None:
     tb.addActions(edit_actions(w))
 
 
-def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) -> None:
+def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) -> QMenu:
+    """The image's right-click menu. In a read-only window its edits are greyed out as in
+    the toolbar and the Edit menu, with why as their tooltip (shown here too)."""
     menu = QMenu(w)
+    menu.setObjectName("canvas_menu")
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click
     if w.annot.tool.mode is Mode.DRAW:
         menu.addActions([w.act_finish, w.act_cancel])
     else:
@@ -291,8 +297,12 @@ def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) ->
         sub.setEnabled(w.annot.layer.selected is not None)
         for name in w.labels.labels:
             sub.addAction(name).triggered.connect(lambda _c=False, n=name: editor.choose_label(n))
+        if w.doc.read_only:  # relabelling is an edit
+            lock([sub.menuAction()], True)
     menu.addSeparator()
     menu.addActions([w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     menu.addSeparator()
     menu.addActions([w.act_undo, w.act_redo])
+    menu.setToolTipsVisible(bool(w.doc.read_only))
     menu.popup(global_pos)
+    return menu

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.widgets.actions import StdKey, make_action
-from vertapp.gui.widgets.read_only_bar import ReadOnlyBar, lock, read_only_badge
+from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, ReadOnlyBar, lock, read_only_badge
 
 if TYPE_CHECKING:
     from vertapp.gui.window.main_window import MainWindow
@@ -37,6 +37,9 @@ class ReadOnlyView:
         # two actions at once, Qt would take it for ambiguous and do nothing
         self.save_key = make_action(w, "Save (read-only)", w.files.save)
         self.save_key.setEnabled(False)
+        # A vertex or outline dragged on the image: refused as the drag starts, in the
+        # status bar (it followed the mouse, then snapped back with a box each time)
+        w.annot.tool.refused.connect(lambda why: w.show_status(why, 8000))
         self.shown = ""
 
     @property
@@ -53,6 +56,7 @@ class ReadOnlyView:
         self.badge.setVisible(bool(reason))
         self.badge.setToolTip(reason)
         self._move_save_key(bool(reason))
+        self.w.annot.tool.locked = LOCKED_TIP if reason else ""
         if reason and self.w.annot.tool.mode is not Mode.SELECT:
             self.w.set_mode(Mode.SELECT)  # a polygon half drawn could not be kept
         lock(self._locked(), bool(reason))
