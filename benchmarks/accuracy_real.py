@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/accuracy_real.py --out /tmp/vertapp-real [--budget-min 70]
         [--phantoms 20] [--preset mobile] [--min-size 384] [--max-size 512] [--quick]
         [--final-only]   # the starter model alone: phantom stage + final, 40 % / 60 %
+        [--final-from starter|phantom-stage]
         [--rescore --score-thresh T]   # an earlier run's fold models scored again at T
 
 Data: the real labelled CTs in /work/shared/data, imported with vertapp.ctimport exactly
@@ -22,8 +23,15 @@ For each held-out patient (the other four train):
 - U-Net:        the paper's baseline (vertapp.ml.unet) on the same real + phantom mix.
 Scores: DESIGN.md's mean Dice and identification rate (vertapp.ml.train.validate, i.e.
 vertapp.ml.metrics.score_image) on the held-out patient's full MIP at the recipe's score
-threshold (`--score-thresh`: 0.3 since round 7, the mobile preset has 0.5). The combined recipe on all five patients writes `--out/model.pt` (trained
-right after the phantom stage, before the folds).
+threshold (`--score-thresh`: 0.3 since round 7, the mobile preset has 0.5).
+
+The combined recipe on all five patients writes `--out/model.pt` (trained right after the
+phantom stage, before the folds): the model a user gets. Since round 12 it continues the
+shipped starter model (`--final-from starter`, the default, at the app's fine-tune lr;
+`phantom-stage` for the folds' start), which this recipe made (rounds 7 and 11): a run's
+budget adds to the starter's training instead of starting again from a short phantom
+stage. The folds still start from the phantom stage (the starter has seen every
+patient), so the table measures the recipe, not the final model.
 
 Budget: `--budget-min` minutes of training, split explicitly (BUDGET_SPLIT below); each
 run's iteration count comes from a measured seconds-per-iteration (calibration run at
@@ -45,12 +53,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from vertapp.errors import ModelError
 from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRAE
 from vertapp.ml.checkpoint import load_checkpoint
-from vertapp.ml.config import TrainConfig, preset
+from vertapp.ml.config import TrainConfig, finetune_lr, preset
 from vertapp.ml.ct_variants import with_ct_variants
 from vertapp.ml.dataset import Sample, load_samples, write_samples
+from vertapp.ml.starter import starter_path
 from vertapp.ml.train import train_job, validate
 
 DATA = Path("/work/shared/data")
@@ -58,6 +68,7 @@ DATA = Path("/work/shared/data")
 BUDGET_SPLIT = {"pretrain": 0.20, "real_only": 0.15, "combined": 0.20, "unet": 0.15, "final": 0.30}
 # --final-only: the starter model's recipe alone (no folds), the whole budget for it.
 FINAL_ONLY_SPLIT = {"pretrain": 0.40, "final": 0.60}
+STARTER_ONLY_SPLIT = {"final": 1.0}  # --final-only continuing the starter: no phantom stage
 METHODS = ("phantom_only", "real_only", "combined", "unet")
 # Round 7: the chain reads its spacing from the confident boxes, so boxes down to 0.3 no
 # longer cost the sure ones. Round 6's held-out fold models (864 iterations, paired with
@@ -197,6 +208,7 @@ class Runner:
             device=args.device,
         )
         self.budget_s = args.budget_min * 60.0
+        self.starter = final_start(args.final_from)
         self.n_phantoms = len(load_samples(phantoms, list(VERTEBRAE), with_images=False))
         t = time.perf_counter()
         self.s_it = seconds_per_iteration(self.base, phantoms, out)
@@ -211,8 +223,13 @@ class Runner:
         return self.base.override(arch="unet", lr=0.05, unet_width=16)
 
     def seconds(self, stage: str, runs: int) -> float:
-        split = FINAL_ONLY_SPLIT if self.args.final_only else BUDGET_SPLIT
-        return self.budget_s * split[stage] / runs
+        return self.budget_s * self.split[stage] / runs
+
+    @property
+    def split(self) -> dict[str, float]:
+        if not self.args.final_only:
+            return BUDGET_SPLIT
+        return STARTER_ONLY_SPLIT if self.starter else FINAL_ONLY_SPLIT
 
     def _train(self, cfg: TrainConfig, data: Any, out: Path, **kw: Any) -> Path:
         t = time.perf_counter()
@@ -258,15 +275,37 @@ class Runner:
             "unet": self._train(unet, train, d / "unet.pt", phantoms=self.phantoms),
         }
 
-    def final(self, real: list[Sample], start: Path) -> Path:
+    def final(self, real: list[Sample], start: Path | None) -> Path:
+        """The model a user gets (`--out/model.pt`): all real patients and their copies,
+        phantoms mixed in, fine-tuned from the shipped starter (`--final-from starter`,
+        at the app's fine-tune lr: it continues a model made by this recipe) or from
+        this run's phantom stage (as the folds are, at `--finetune-lr-factor`)."""
         real = self.with_variants(real)
         n_mix = len(real) + self.n_phantoms
         cfg = self.base.override(real_share=self.args.real_share)
         cfg = budgeted(cfg, self.seconds("final", 1), self.s_it, n_mix)
-        cfg = cfg.override(lr=self.base.lr * self.args.finetune_lr_factor)
+        starter = self.starter
+        lr = finetune_lr(self.base).lr if starter else self.base.lr * self.args.finetune_lr_factor
+        print(f"final model from {starter or 'the phantom stage'} at lr {lr:g}", flush=True)
         return self._train(
-            cfg, real, self.out / "model.pt", phantoms=self.phantoms, finetune_from=start
+            cfg.override(lr=lr),
+            real,
+            self.out / "model.pt",
+            phantoms=self.phantoms,
+            finetune_from=starter or start,
         )
+
+
+def final_start(choice: str) -> Path | None:
+    """The shipped starter when the final model is to continue it and this installation
+    has it (VERTAPP_STARTER_MODEL may turn it off), else None: the phantom stage."""
+    if choice != "starter":
+        return None
+    try:
+        return starter_path()
+    except ModelError as err:
+        print(f"note: {err}; the final model starts from the phantom stage", flush=True)
+        return None
 
 
 def print_table(rows: dict[str, dict[str, dict[str, float]]]) -> str:
@@ -309,6 +348,13 @@ def main() -> None:
     )
     ap.add_argument("--finetune-lr-factor", type=float, default=0.5)
     ap.add_argument(
+        "--final-from",
+        choices=("starter", "phantom-stage"),
+        default="starter",
+        help="the final model's start: the shipped starter model (continued with this run's "
+        "data; round 12) or this run's phantom stage (the folds' start, rounds 2-11)",
+    )
+    ap.add_argument(
         "--score-thresh",
         type=float,
         default=SCORE_THRESH,
@@ -346,13 +392,15 @@ def main() -> None:
         flush=True,
     )
     runner = Runner(args, phantoms, out)
-    start = runner.pretrain()
+    # the phantom stage: the folds' start, and the final model's when it is not the starter
+    start = None if args.final_only and runner.starter else runner.pretrain()
     # The final model first: it is the starter model, wanted even if the folds are cut short.
     final = runner.final(real, start)
     rows: dict[str, dict[str, dict[str, float]]] = {}
     for k, held in enumerate([] if args.final_only else real):
         train = [s for j, s in enumerate(real) if j != k]
         print(f"fold {k + 1}/{len(real)}: held out {held.patient}", flush=True)
+        assert start is not None  # folds run only where the phantom stage was trained
         models = runner.fold(train, f"fold{k + 1}", start, len(real))
         models["phantom_only"] = start
         rows[held.patient] = {m: score(models[m], [held]) for m in METHODS}
@@ -364,7 +412,8 @@ def main() -> None:
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v not in (None, False)
         ),
         "quick": args.quick,
-        "budget_split": BUDGET_SPLIT,
+        "budget_split": runner.split,
+        "final_from": str(runner.starter or "phantom stage"),
         "seconds_per_iteration": {"maskrcnn": runner.s_it, "unet": runner.s_it_unet},
         "per_patient": rows,
         "table": table,

@@ -1,15 +1,17 @@
 """The starter model's recipe with real patients held out: its honest held-out score.
 
     .venv/bin/python benchmarks/holdout_recipe.py --work /tmp/vertapp-real --patient sub-verse007
-        [--iterations 864] [--ct-variants 12] [--real PROJECT] [--tag NAME]
+        [--iterations 864] [--ct-variants 12] [--real PROJECT] [--tag NAME] [--config-from M.pt]
 
-`--work` is a finished benchmarks/accuracy_real.py output folder: its imported real
-project (`real/`), its phantoms (`phantoms/`), its phantom stage (`phantom_only.pt`) and
-its final model (`model.pt`, whose stored config is reused: lr, real share, views,
-input size). The final stage is trained again on every real patient but `--patient`
-(one or more), starting from the same phantom stage, and scored on each held-out patient
-(DESIGN.md's mean Dice and identification, vertapp.ml.train.validate, with the hip
-anchor where the image has the landmark) and level-free (the union of all vertebrae).
+`--work` is a benchmarks/accuracy_real.py output folder: its imported real project
+(`real/`), its phantoms (`phantoms/`), its phantom stage (`phantom_only.pt`) and its final
+model (`model.pt`, whose stored config is reused: lr, real share, views, input size; or
+`--config-from` another checkpoint of the run with the same settings, a fold's
+`combined.pt`, while the run has not written model.pt yet). The final stage is trained
+again on every real patient but `--patient` (one or more), starting from the same
+phantom stage, and scored on each held-out patient (DESIGN.md's mean Dice and
+identification, vertapp.ml.train.validate, with the hip anchor where the image has the
+landmark) and level-free (the union of all vertebrae).
 
 `--iterations N`: N steps instead of the final model's, the cosine schedule ending at the
 same step whatever the number of training images (so runs with and without
@@ -52,8 +54,10 @@ def level_free_dice(model: Path, sample: Sample, thresh: float | None = None) ->
     return float(2 * (truth & found).sum() / max(truth.sum() + found.sum(), 1))
 
 
-def recipe_config(work: Path, iterations: int | None, n_images: int, variants: int) -> TrainConfig:
-    cfg = stored_config(read_checkpoint(work / "model.pt"), work / "model.pt")
+def recipe_config(
+    source: Path, iterations: int | None, n_images: int, variants: int
+) -> TrainConfig:
+    cfg = stored_config(read_checkpoint(source), source)
     cfg = cfg.override(ct_variants=variants)
     if iterations is None:
         return cfg
@@ -69,6 +73,12 @@ def main() -> None:
     ap.add_argument("--ct-variants", type=int, default=0, help="re-acquired copies per CT")
     ap.add_argument("--real", help="real project to use instead of WORK/real")
     ap.add_argument("--tag", default="", help="suffix of the output folder")
+    ap.add_argument(
+        "--config-from",
+        type=Path,
+        help="checkpoint whose stored run settings are the recipe's (default: WORK/model.pt; "
+        "a fold's combined.pt has the same ones, before the run has written model.pt)",
+    )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument(
         "--score-thresh", type=float, help="score at this threshold (default: the recipe's)"
@@ -84,7 +94,8 @@ def main() -> None:
     train = [s for s in real if s.patient not in args.patient]
     train = with_ct_variants(train, real_root, args.ct_variants, list(VERTEBRAE))
     n_phantoms = len(load_samples(work / "phantoms", list(VERTEBRAE), with_images=False))
-    cfg = recipe_config(work, args.iterations, len(train) + n_phantoms, args.ct_variants)
+    source = args.config_from or work / "model.pt"
+    cfg = recipe_config(source, args.iterations, len(train) + n_phantoms, args.ct_variants)
     out = work / f"holdout-{'+'.join(args.patient)}{args.tag}" / "model.pt"
     print(f"{len(train)} real training images, {cfg.max_iterations} iterations", flush=True)
     t = time.perf_counter()
