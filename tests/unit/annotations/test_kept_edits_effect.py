@@ -38,20 +38,28 @@ def _outline(project, image_id: int = 1) -> ops.AddInstance:  # type: ignore[no-
     return ops.AddInstance(image_id, inst)
 
 
-def _opened_anyway(make_project, folder: Path):  # type: ignore[no-untyped-def]
-    """The audit's run: window 1 draws an outline; window 2 opens the project anyway
-    (keeps a safety copy of window 1's journal, then attaches its own, as
-    Document.open_project does); window 1 draws a second one, finds its journal's file
-    replaced and sets its work aside. Returns window 1's project, the safety copy and
-    window 1's own kept folder."""
+def _taken_over_unnoticed(make_project, folder: Path):  # type: ignore[no-untyped-def]
+    """Window 1 draws an outline; window 2 opens the project anyway (a safety copy of
+    window 1's journal, then its own journal, as Document.open_project does). Window 1
+    has not noticed: no edit, save or autosave tick since. Returns window 1's project,
+    its journal and the safety copy."""
     store.save_project(make_project(root=folder))
     first = store.load_project(folder)
     mine = store.Journal(first).attach()
     first.apply(_outline(first))
     copy = store.keep_journal(folder, store.TAKEN_OVER)
     store.Journal(store.load_project(folder)).attach()
+    assert copy is not None and mine.aside is None
+    return first, mine, copy
+
+
+def _opened_anyway(make_project, folder: Path):  # type: ignore[no-untyped-def]
+    """The audit's run: `_taken_over_unnoticed`, then window 1 draws a second outline,
+    finds its journal's file replaced and sets its work aside. Returns window 1's
+    project, the safety copy and window 1's own kept folder."""
+    first, mine, copy = _taken_over_unnoticed(make_project, folder)
     first.apply(_outline(first))  # displaced: set aside, from a copy holding both
-    assert mine.aside is not None and copy is not None
+    assert mine.aside is not None
     return first, copy, mine.aside
 
 

@@ -15,28 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.annotations.test_kept_edits_effect import _opened_anyway, _outline
+from tests.unit.annotations.test_kept_edits_effect import (
+    _opened_anyway,
+    _taken_over_unnoticed,
+)
 from vertapp.annotations import store
 from vertapp.annotations.kept_edits import describe_kept, recover_kept, saved_to
 from vertapp.annotations.kept_words import delete_words, detail_words, summary_words
 from vertapp.errors import FormatError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools.*")
-
-
-def _taken_over_unnoticed(make_project, folder: Path):  # type: ignore[no-untyped-def]
-    """Window 1 draws an outline; window 2 opens the project anyway (a safety copy of
-    window 1's journal, then its own journal, as Document.open_project does). Window 1
-    has not noticed: no edit, save or autosave tick since. Returns window 1's project,
-    its journal and the safety copy."""
-    store.save_project(make_project(root=folder))
-    first = store.load_project(folder)
-    mine = store.Journal(first).attach()
-    first.apply(_outline(first))
-    copy = store.keep_journal(folder, store.TAKEN_OVER)
-    store.Journal(store.load_project(folder)).attach()
-    assert copy is not None and mine.aside is None
-    return first, mine, copy
 
 
 def _save_as(first, journal: store.Journal, project: Path, new: Path) -> list[Path]:  # type: ignore[no-untyped-def]
