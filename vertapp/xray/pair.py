@@ -25,7 +25,7 @@ from vertapp.xray.alignment_file import alignment_record
 from vertapp.xray.fuse import fuse, same_scale, to_display
 from vertapp.xray.fuse_layers import fuse_layers, padded_box, refuse
 from vertapp.xray.images import Film
-from vertapp.xray.similarity import Similarity
+from vertapp.xray.similarity import Similarity, apply_matrix, box_corners
 from vertapp.xray.zoi import Zoi
 from vertapp.xray.zoi_files import write_json, write_png, write_zois
 
@@ -132,8 +132,18 @@ class PairState:
         return self.alignment.by_level()[level]
 
     def box(self, level: str) -> Box:
-        """Where the vertebra's high-dose ZOI lands on the low-dose image (padded)."""
+        """The region a change of this vertebra redraws: where its high-dose ZOI lands on the
+        low-dose image, padded for the feathered edge (not what to frame: `landing`)."""
         return self._box(self.record(level))
+
+    def zoi_corners(self, level: str) -> np.ndarray:
+        """The 4 corners (col, row) of the vertebra's high-dose ZOI box, on the high dose."""
+        return box_corners(self.inputs.high_zois[level].bbox)
+
+    def landing(self, level: str) -> np.ndarray:
+        """`zoi_corners` mapped by the vertebra's matrix: where its high-dose ZOI lands on
+        the low-dose image (turned and scaled with it), the frame a reviewer compares."""
+        return apply_matrix(self.record(level).matrix, self.zoi_corners(level))
 
     def _box(self, v: VertebraAlignment) -> Box:
         return padded_box(self.inputs.high_zois[v.level], v.matrix, self.inputs.low.shape)
@@ -255,7 +265,10 @@ def _write_tiff16(path: Path, fused: np.ndarray, low: np.ndarray) -> None:
 
 def nudged(sim: Similarity, dx: float, dy: float, turn_deg: float, grow: float) -> Similarity:
     """`sim` moved by (dx, dy) px, turned by `turn_deg` and scaled by `grow` (1 = same)
-    about the vertebra's own centre: a hand correction step."""
+    about the vertebra's own centre: a hand correction step. `grow` is a factor: 0 would
+    shrink the vertebra to a point (its ZOI gone from the fused image), so it is refused."""
+    if not grow > 0:
+        raise ValueError(f"a correction scales by a factor above 0 (1 = same), not {grow}")
     return Similarity(
         sim.angle_deg + turn_deg,
         sim.scale * grow,

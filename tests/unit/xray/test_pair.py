@@ -163,3 +163,27 @@ def test_films_of_different_pixel_spacing_are_said_to_differ() -> None:
     assert spacing_notes((0.5, 0.5), None) == [] and spacing_notes(None, (0.2, 0.2)) == []
     [note] = spacing_notes((0.5, 0.5), (0.2, 0.2))
     assert "low-dose 0.5 x 0.5 mm" in note and "high-dose 0.2 x 0.2 mm" in note
+
+
+def test_the_frame_is_the_high_dose_zoi_box_mapped_by_its_matrix(state: PairState) -> None:
+    """`landing` is what the pair view frames on the low-dose and fused views: the ZOI's box
+    turned and scaled with the vertebra, not the padded region a nudge redraws (`box`)."""
+    from vertapp.xray.similarity import apply_matrix
+
+    x, y, w, h = state.inputs.high_zois["L1"].bbox
+    corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], float)
+    np.testing.assert_array_equal(state.zoi_corners("L1"), corners)
+    expected = apply_matrix(state.record("L1").matrix, corners)
+    np.testing.assert_allclose(state.landing("L1"), expected)
+    x0, y0, x1, y1 = state.box("L1")
+    assert x0 < expected[:, 0].min() and expected[:, 0].max() < x1  # inside the padded box
+    assert y0 < expected[:, 1].min() and expected[:, 1].max() < y1
+
+
+@pytest.mark.parametrize("grow", [0.0, -1.0, float("nan")])
+def test_a_correction_that_would_shrink_a_vertebra_to_nothing_is_refused(grow: float) -> None:
+    """The step's last value is a factor (1 = same): 0 collapsed the vertebra to a point, its
+    frame a ~20 px square of feather padding that framed nothing."""
+    sim = Similarity(2.0, 0.98, (4.0, -2.0), (150.0, 150.0))
+    with pytest.raises(ValueError, match="factor"):
+        nudged(sim, 2.0, 0.0, 0.0, grow)

@@ -63,12 +63,14 @@ class ImagePane(pg.GraphicsView):
         """Same array changed in place: redraw without a new range."""
         self.image.updateImage(pixels, levels=(0, 255))
 
-    def show_frame(self, box: Box | None) -> None:
-        if box is None:
+    def show_frame(self, corners: np.ndarray | None) -> None:
+        """A closed outline through `corners` ((N, 2) col, row in image pixels): a box
+        mapped by a similarity is turned, so it is drawn as its corners, not as a rect."""
+        if corners is None:
             self.frame.setData([], [])
             return
-        x0, y0, x1, y1 = box
-        self.frame.setData([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
+        closed = np.vstack([corners, corners[:1]])
+        self.frame.setData(closed[:, 0], closed[:, 1])
 
 
 class PairImages(QWidget):
@@ -155,15 +157,23 @@ class PairImages(QWidget):
         h, w = self.low8.shape
         self.low_pane.box.setRange(QRectF(0, 0, w, h), padding=0.02)
 
-    def zoom_to(self, box: Box, frame: Box | None = None) -> None:
-        """Show `box` (grown to context) in all views and frame the vertebra."""
-        x0, y0, x1, y1 = box
+    def zoom_to(self, high: np.ndarray, low: np.ndarray) -> None:
+        """Show the vertebra (grown to context) in all views and frame it: `high` its ZOI's
+        corners on the high dose, `low` where they land on the low dose (`show_frames`)."""
+        both = np.vstack([high, low])  # the views are linked: one range shows both
+        (x0, y0), (x1, y1) = both.min(axis=0), both.max(axis=0)
         grow = 0.3 * max(x1 - x0, y1 - y0)  # some context: the neighbours show
         self.low_pane.box.setRange(
             QRectF(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), padding=0
         )
-        for pane in self.panes:
-            pane.show_frame(frame if frame is not None else box)
+        self.show_frames(high, low)
+
+    def show_frames(self, high: np.ndarray | None, low: np.ndarray | None) -> None:
+        """The same vertebra framed in all three views: on the high dose where its ZOI is, on
+        the low-dose and fused views (both low-dose pixels) where that ZOI lands."""
+        self.high_pane.show_frame(high)
+        self.low_pane.show_frame(low)
+        self.fused_pane.show_frame(low)
 
     def _apply_layout(self, index: int) -> None:
         for i, (pane, label) in enumerate(zip(self.panes, self.titles, strict=True)):

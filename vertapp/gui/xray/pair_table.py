@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem,
 from vertapp.xray.pair import Row
 
 # What a surgeon reads first comes first (status, score, the motion in mm); the pixel
-# columns last: at 1280 px the dock shows about seven columns, and with the old order
-# (pixels first) Score and Status were scrolled out of sight.
+# columns after scale: at 1280 px the dock shows about seven columns, and with the old
+# order (pixels first) Score and Status were scrolled out of sight. Films without a pixel
+# spacing (PNG) have no mm: those columns are hidden and the pixel ones shown in their place.
 COLUMNS = (
     "Level",
     "Status",
@@ -25,6 +26,11 @@ COLUMNS = (
     "Reason",
 )
 NUMERIC = frozenset(COLUMNS[2:9])
+# the visual order without a spacing (the mm columns then hidden)
+PX_FIRST = ("Level", "Status", "Score", "dx px", "dy px", "Rot °", "Scale", "dx mm", "dy mm")
+MM = (COLUMNS.index("dx mm"), COLUMNS.index("dy mm"))
+STATUS, SCALE, REASON = COLUMNS.index("Status"), COLUMNS.index("Scale"), COLUMNS.index("Reason")
+BY_HAND = "by hand"  # a corrected row's status: "aligned (by hand)" was cut in the dock
 # status -> background; a warned but aligned row (torsion, doubtful) gets the warning colour
 FAILED = QColor(255, 150, 150)
 WARNED = QColor(255, 225, 130)
@@ -47,6 +53,10 @@ class PairTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().hide()
+        # the reason takes the width left and is cut short ("…"); whole in its tooltip. Sized
+        # to its text it pushed the table wider than the dock (a horizontal scroll bar)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.horizontalHeader().setStretchLastSection(True)
         self.itemSelectionChanged.connect(self._on_selection)
         self.levels: list[str] = []
@@ -61,18 +71,58 @@ class PairTable(QTableWidget):
         if chosen in self.levels:
             self.selectRow(self.levels.index(chosen))
         self.blockSignals(False)
+        self._arrange(any(r.dx_mm is not None for r in rows))
         self.resizeColumnsToContents()
+        # the reason is the last column: narrowed, it is stretched over the width left
+        self.setColumnWidth(REASON, self.horizontalHeader().minimumSectionSize())
+
+    def _arrange(self, mm_known: bool) -> None:
+        """mm columns where the films give a spacing, the pixel ones after scale; without
+        one (all "–") the mm columns hidden and the pixel ones in their place (a visual
+        move: the columns' indexes stay those of `COLUMNS`)."""
+        header = self.horizontalHeader()
+        order = COLUMNS if mm_known else (*PX_FIRST, "Reason")
+        for place, name in enumerate(order):
+            header.moveSection(header.visualIndex(COLUMNS.index(name)), place)
+        for column in MM:
+            self.setColumnHidden(column, not mm_known)
+
+    def essential_width(self) -> int:
+        """The width the table needs to show level to scale unscrolled (what a surgeon
+        reads; the reason and the secondary offsets may scroll or be cut)."""
+        header = self.horizontalHeader()
+        last = header.visualIndex(SCALE)
+        shown = sum(
+            header.sectionSize(c)
+            for c in range(self.columnCount())
+            if header.visualIndex(c) <= last and not header.isSectionHidden(c)
+        )
+        # the scroll bar is counted whether shown or not: rows added later bring it
+        bar = self.verticalScrollBar().sizeHint().width()
+        return shown + 2 * self.frameWidth() + bar
+
+    def wanted_width(self) -> int:
+        """`essential_width` and room for the reason's title: without it a table of pixel
+        offsets only scrolled sideways for the last few pixels of a cut-off title."""
+        room = self.horizontalHeader().sectionSizeFromContents(REASON).width()
+        return self.essential_width() + room
 
     def update_row(self, row: Row) -> None:
-        """One vertebra changed (a nudge): refill its row only."""
-        if row.level in self.levels:
-            self._fill(self.levels.index(row.level), row)
+        """One vertebra changed (a nudge): refill its row only, widening a column its new
+        text no longer fits (a status; the caller refits the dock)."""
+        if row.level not in self.levels:
+            return
+        self._fill(self.levels.index(row.level), row)
+        for column in range(self.columnCount()):
+            if column == REASON or self.isColumnHidden(column):
+                continue
+            if self.sizeHintForColumn(column) > self.columnWidth(column):
+                self.resizeColumnToContents(column)
 
     def _fill(self, i: int, row: Row) -> None:
-        status = row.status + (" (by hand)" if row.corrected else "")
         values = {
             "Level": row.level,
-            "Status": status,
+            "Status": BY_HAND if row.corrected else row.status,
             "Score": _num(row.score, 2),
             "dx mm": _num(row.dx_mm, 2),
             "dy mm": _num(row.dy_mm, 2),
@@ -89,6 +139,8 @@ class PairTable(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if row.reason:
                 item.setToolTip(row.reason)
+            if name == "Status" and row.corrected:
+                item.setToolTip(_by_hand_tip(row))
             if colour is not None:
                 item.setBackground(QBrush(colour))
                 item.setForeground(QBrush(QColor(0, 0, 0)))
@@ -114,3 +166,9 @@ def _colour(row: Row) -> QColor | None:
     if row.status == "fallback" or row.reason:
         return WARNED
     return CORRECTED if row.corrected else None
+
+
+def _by_hand_tip(row: Row) -> str:
+    """What the short "by hand" stands for, with the reason the row would show otherwise."""
+    tip = f"{row.status}, corrected by hand"
+    return f"{tip}\n{row.reason}" if row.reason else tip

@@ -71,7 +71,9 @@ NUDGE_KEYS: tuple[tuple[str, str | list[str], tuple[float, float, float, float]]
 
 
 _RUNNING: set[JobWorker] = set()
-TABLE_SHARE, TABLE_MOST = 0.42, 560  # of the width; the table's columns up to Status show
+# the dock's width when first shown, of the window's width and at most (`_fit_dock` then
+# widens it where the essential columns need more)
+TABLE_SHARE, TABLE_MOST = 0.42, 560
 NOT_HALFWAY = "An export is not stopped halfway: it would leave new and old files mixed"
 
 
@@ -122,8 +124,9 @@ class PairWindow(QMainWindow):
         self.roles = RolesLine(self.act_swap)
         self.roles.show_verdict(sides.verdict() if sides is not None else None)
         self._build_central()
-        width = fit_to_screen(self)
-        self._build_dock(min(TABLE_MOST, int(TABLE_SHARE * width)))
+        fit_to_screen(self)
+        self._build_dock()
+        self._dock_sized = False  # its width is set when first shown (`showEvent`)
         self._main = parent.window() if parent is not None else None
         if self._main is not None:  # its main window closing would drop this one unasked
             self._main.installEventFilter(self)
@@ -136,16 +139,37 @@ class PairWindow(QMainWindow):
         layout.addWidget(self.images, 1)
         self.setCentralWidget(box)
 
-    def _build_dock(self, width: int) -> None:
+    def _build_dock(self) -> None:
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes)
-        dock = QDockWidget("Vertebrae", self)
-        dock.setObjectName("dock_pair_table")
-        dock.setWidget(box)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        self.dock = QDockWidget("Vertebrae", self)
+        self.dock.setObjectName("dock_pair_table")
+        self.dock.setWidget(box)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        """Give the dock its share of the width the window is first shown at, not of the
+        size it opened at (a window resized before it is shown, as tools and tests do)."""
+        super().showEvent(event)
+        if not self._dock_sized:
+            self._dock_sized = True
+            width = min(TABLE_MOST, int(TABLE_SHARE * self.width()))
+            self.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
+
+    def _fit_dock(self) -> None:
+        """Widen the table until its essential columns (level to scale) show unscrolled:
+        their widths are known only once filled, and the share may be less. A window shown
+        at 784 px has ~260 px left beside the views' controls (519 px at least), and
+        widened later it gives all the growth to the views: rotation and scale scrolled."""
+        need = self.table.essential_width()
+        self.table.setMinimumWidth(need)  # nor may the dock be dragged narrower
+        extra = max(self.dock.width() - self.table.width(), 0)  # the dock's frame, margins
+        # the rest of the wanted width only while the views keep half the window
+        want = max(need, min(self.table.wanted_width(), self.width() // 2 - extra - 1))
+        if self.table.width() < want:
+            self.resizeDocks([self.dock], [want + extra], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         a = make_action
@@ -303,6 +327,7 @@ class PairWindow(QMainWindow):
         self.images.set_images(state.inputs.low, state.inputs.high, state.fused, tile)
         rows = state.rows()
         self.table.show_rows(rows)
+        self._fit_dock()
         # the films' read doubts first: what was read decides what the rest is worth
         self._read_notes = film_notes(state.inputs) + state.alignment.warnings
         self._refused = ""
@@ -317,11 +342,19 @@ class PairWindow(QMainWindow):
     def zoom_to(self, level: str) -> None:
         if self.state is None:
             return
-        x, y, w, h = self.state.inputs.high_zois[level].bbox
-        self.images.zoom_to(self.state.box(level), None)
-        self.images.high_pane.show_frame((x, y, x + w, y + h))  # where it is on the high dose
+        self.images.zoom_to(self.state.zoi_corners(level), self.state.landing(level))
+
+    def _frame_chosen(self) -> None:
+        """Frame the chosen vertebra as it is now, on all three views alike. Before, the
+        low-dose and fused frames were the padded region a nudge redraws (larger than the
+        ZOI, taking in the neighbours) and followed the vertebra undone, not the one chosen."""
+        level = self.table.chosen()
+        if self.state is not None and level is not None:
+            self.images.show_frames(self.state.zoi_corners(level), self.state.landing(level))
 
     def nudge(self, step: tuple[float, float, float, float]) -> None:
+        """Correct the chosen vertebra by `step`: (dx px, dy px, turn deg, scale factor), the
+        factor 1.0 for no change (`NUDGE_KEYS`)."""
         level = self.table.chosen()
         if self.state is None or self.busy():
             return
@@ -339,8 +372,8 @@ class PairWindow(QMainWindow):
         assert self.state is not None
         self.images.update_fused(self.state.fused, box)
         self.table.update_row(next(r for r in self.state.rows() if r.level == level))
-        for pane in (self.images.low_pane, self.images.fused_pane):
-            pane.show_frame(self.state.box(level))
+        self._fit_dock()  # a status grown wider ("by hand") widened its column
+        self._frame_chosen()
 
     # export ----------------------------------------------------------------------------
     def ask_export(self) -> None:
