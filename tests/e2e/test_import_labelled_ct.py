@@ -8,6 +8,7 @@ import SimpleITK as sitk
 
 from vertapp.annotations import store
 from vertapp.ctimport import CaseSpec
+from vertapp.ctimport.case import hidden_image_name
 
 VERSE = Path(__file__).resolve().parents[1] / "data" / "verse"
 CT = VERSE / "sub-verse006_ct.nii.gz"
@@ -34,7 +35,9 @@ def test_import_adds_the_case_and_lists_it(qtbot, window, small_project: Path) -
     assert window.doc.current_id == record.id
     window.files.wait_for_save()
     saved = store.load_project(small_project)  # the import was saved as usual
-    assert any(img.file_name.endswith("sub-verse006_mip.png") for img in saved.images.values())
+    # names hidden (the default): File > Open's neutral name, never the CT's file name
+    shown = f"{hidden_image_name(CT)}_mip.png"
+    assert any(img.file_name.endswith(shown) for img in saved.images.values())
     assert not window.doc.modified  # saved: nothing to ask about at close
 
 

@@ -189,3 +189,77 @@ def test_the_dialog_says_what_the_copy_means(qtbot, tmp_path) -> None:  # type: 
     opened = Export3DDialog(None, tmp_path, True)  # a CT opened from its series: as before
     qtbot.addWidget(opened)
     assert opened.seg.isChecked() and not opened.original.isVisible()
+
+
+# ---- View > Hide names and paths (round 13): the Folder field showed the project's path
+
+
+PATIENT = "DOE_JOHN"
+
+
+def test_names_hidden_the_folder_field_shows_no_path_and_writes_the_real_one(
+    qtbot, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from vertapp.gui.window.labels3d_dialog import FOLDER, Export3DDialog
+
+    folder = tmp_path / PATIENT / "project"
+    source = CtSource(copy=True, orientation="PIR")
+    hidden = Export3DDialog(None, folder, False, source, names_hidden=True)
+    qtbot.addWidget(hidden)
+    assert hidden.folder.text() == FOLDER and PATIENT not in hidden.folder.toolTip()
+    assert hidden.choice().folder == folder  # the export still goes where it went
+    hidden.folder.setText(f"{FOLDER}/exports")
+    assert hidden.choice().folder == folder / "exports"
+    hidden.folder.setText("exports")  # a bare name: inside the folder, not the working one
+    assert hidden.choice().folder == folder / "exports"
+    hidden.folder.setText(str(tmp_path / "mine"))  # a whole path typed: the user's own
+    assert hidden.choice().folder == tmp_path / "mine"
+    chosen = tmp_path / PATIENT / "chosen"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(chosen))
+    next(b for b in hidden.findChildren(QPushButton) if b.text() == "Browse…").click()
+    assert hidden.folder.text() == FOLDER and hidden.choice().folder == chosen
+
+    shown = Export3DDialog(None, folder, False, source)  # names shown: as before
+    qtbot.addWidget(shown)
+    assert shown.folder.text() == str(folder) and shown.choice().folder == folder
+
+
+def test_the_dialog_has_no_gap_around_its_note(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The note's row kept the height of six wrapped lines for three: empty lines above
+    and below it (audit screenshot s5_export3d_dialog.png)."""
+    from PySide6.QtWidgets import QLabel
+
+    from vertapp.gui.window.labels3d_dialog import COPY_NOTE, Export3DDialog
+
+    dialog = Export3DDialog(None, tmp_path, False, CtSource(copy=True, orientation="PIR"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    note = next(w for w in dialog.findChildren(QLabel) if w.text() == COPY_NOTE)
+    assert note.height() <= note.heightForWidth(note.width()) + 2, note.geometry()
+    layout = dialog.layout()
+    assert dialog.height() <= layout.totalHeightForWidth(dialog.width()) + 2
+
+
+def test_names_hidden_file_export_3d_labels_shows_no_project_path(
+    qtbot, window, imported, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from vertapp.gui.window.labels3d_dialog import FOLDER, Export3DDialog
+
+    folder = tmp_path / PATIENT / "project"
+    shutil.copytree(imported["nifti"], folder)
+    open_and_wait(qtbot, window, folder)
+    qtbot.waitUntil(lambda: window.labels3d._ct is not None, timeout=60_000)
+    seen: list[tuple[str, Path]] = []
+
+    def shown(dialog: Export3DDialog) -> Export3DDialog.DialogCode:
+        seen.append((dialog.folder.text(), dialog.choice().folder))
+        return Export3DDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(Export3DDialog, "exec", shown)
+    window.act_export_labels3d.trigger()  # names hidden: the default
+    window.act_hide_identifiers.setChecked(False)
+    window.act_export_labels3d.trigger()
+    assert seen == [(FOLDER, folder), (str(folder), folder)]

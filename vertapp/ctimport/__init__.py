@@ -4,7 +4,8 @@ Headless (no Qt). Each imported CT becomes a project image: the sagittal MIP fro
 usual preprocessing with one polygon per vertebra, projected from the 3-D labels.
 
 Public API (the window's File > Import labelled CT… and `vertapp import` both call it):
-- CaseSpec(ct, labels, vocabulary="verse", table=None, name=None, patient=None)
+- CaseSpec(ct, labels, vocabulary="verse", table=None, name=None, patient=None,
+  hide_names=False): hide_names, the window's View > Hide names and paths
 - import_case_job(project, spec, params=None) -> Job[CaseReport]: adds one image to an
   open project (files written into its folder; saving project.json is the caller's step).
   It is the two halves a window runs on two threads:

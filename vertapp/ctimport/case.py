@@ -37,6 +37,7 @@ from vertapp.ctimport.labelfiles import LabelMap, read_label_map
 from vertapp.ctimport.levels import class_of, drop_reason
 from vertapp.errors import InputError, VertAppError
 from vertapp.io.file_kinds import Kind, kind_of
+from vertapp.io.neutral_names import neutral_key, neutral_stem
 from vertapp.io.readers import load_volume_job
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, sub_job
@@ -53,6 +54,7 @@ GENERIC_STEMS = ("ct", "image", "img", "volume", "scan")
 # patient's name or record number ('DOE_JOHN/ct.nii.gz'), which must not reach the
 # project's file names, its image list or a COCO export.
 PSEUDONYM_FOLDER = re.compile(r"sub-[A-Za-z0-9]+|s\d{4,5}")
+BIDS_SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+)")  # 'sub-gl003' of 'sub-gl003_dir-ax'
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class CaseSpec:
     table: Path | None = None
     name: str | None = None  # image name in the project (default: from the CT file name)
     patient: str | None = None  # patient key for splits (default: BIDS subject or name)
+    # The window's View > Hide names and paths: no word of the CT's or the labels' names
+    # in the project (file names, patient key) or the words said (`hidden_image_name`)
+    hide_names: bool = False
 
 
 @dataclass
@@ -121,6 +126,7 @@ def prepare_case_job(
     assert isinstance(volume, Volume)  # load_volume_job refuses 2-D images
     yield Progress("import", 0.25, f"{name}: reading the labels")
     label_map, classes, left_out, warnings = _classes_on_ct(spec, volume)
+    warnings = [_shown_words(w, spec) for w in warnings]
     yield Progress("import", 0.35, f"{name}: preprocessing")
     result = yield from sub_job(preprocess_job(volume, params), 0.35, 0.85)
     yield Progress("import", 0.85, f"{name}: projecting the labels onto the MIP")
@@ -132,7 +138,7 @@ def prepare_case_job(
     record.update(original_ct(spec.ct, report.stored_orientation))
     return PreparedCase(
         name=name,
-        patient=spec.patient or patient_of(spec.ct, name),
+        patient=case_patient(spec, name),
         shape=(int(result.mip_u8.shape[0]), int(result.mip_u8.shape[1])),
         affine=np.asarray(result.affine, dtype=float).tolist(),
         files=files,
@@ -141,7 +147,7 @@ def prepare_case_job(
         left_out=left_out,
         warnings=warnings,
         landmarks=landmarks(result),
-        notes=list(volume.notes),
+        notes=[_shown_words(note, spec) for note in volume.notes],
     )
 
 
@@ -151,7 +157,7 @@ def _classes_on_ct(
     """The label map read, checked and mapped to class ids on the CT's grid, with the
     levels left out and the warnings so far (the CT's, the labels')."""
     label_map = read_label_map(spec.labels, spec.vocabulary, spec.table, ct=spec.ct)
-    where = spec.labels.name
+    where = "the label map" if spec.hide_names else spec.labels.name
     on_grid = labels_on_ct_grid(label_map.image, volume, where)
     classes, left_out = to_classes(on_grid, label_map.levels, where)
     warnings = volume.warnings + label_map.warnings + _transitional_warnings(left_out)
@@ -356,8 +362,43 @@ def _file_stem_name(ct: Path) -> str:
 
 def image_name(spec: CaseSpec) -> str:
     """The name the user chose (`--name`, the dialog's Name), made file-safe, else
-    `case_name` of the CT."""
-    return file_safe(spec.name) if spec.name and spec.name.strip() else case_name(spec.ct)
+    `hidden_image_name` while names are hidden, else `case_name` of the CT."""
+    if _typed_name(spec):
+        return file_safe(str(spec.name))
+    return hidden_image_name(spec.ct) if spec.hide_names else case_name(spec.ct)
+
+
+def hidden_image_name(ct: Path) -> str:
+    """'ct-1a2b3c4d5e6f': the window's name for a CT while names are hidden, the one
+    File > Open gives the same file (a digest of its real path, whatever its name)."""
+    return neutral_stem(ct, "ct")
+
+
+def case_patient(spec: CaseSpec, name: str) -> str:
+    """The patient key (train/validation splits): `--patient`, else `patient_of` the
+    name. While names are hidden and the name is not the user's, a digest: of the CT's
+    BIDS subject where its file name starts with one (one subject's scans still split
+    together), else of the CT's path (the key File > Open gives the same file)."""
+    if spec.patient:
+        return spec.patient
+    if not spec.hide_names or _typed_name(spec):
+        return patient_of(spec.ct, name)
+    subject = BIDS_SUBJECT.match(spec.ct.name)
+    return neutral_key(subject.group(1)) if subject else hidden_image_name(spec.ct)
+
+
+def _typed_name(spec: CaseSpec) -> bool:
+    return bool(spec.name and spec.name.strip())
+
+
+def _shown_words(text: str, spec: CaseSpec) -> str:
+    """A warning or note with the CT's and the labels' file names replaced while names are
+    hidden: they reach the status bar and the log (a SEG's check names both)."""
+    if not spec.hide_names:
+        return text
+    for path, instead in ((spec.labels, "the labels"), (spec.ct, "the CT")):
+        text = text.replace(str(path), instead).replace(path.name, instead)
+    return text
 
 
 def pseudonym_folder(folder: Path) -> str | None:
@@ -384,7 +425,7 @@ def _has_volume_suffix(path: Path) -> bool:
 
 def patient_of(ct: Path, name: str) -> str:
     """BIDS subject ('sub-gl003_dir-ax' -> 'sub-gl003'), so a patient's scans split together."""
-    m = re.match(r"(sub-[A-Za-z0-9]+)", name)
+    m = BIDS_SUBJECT.match(name)
     return m.group(1) if m else name
 
 

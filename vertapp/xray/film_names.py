@@ -12,17 +12,17 @@ xray-<12 hex digits>.png), so one film has one name in the window and on the com
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 from vertapp.io.dicom_headers import looks_like_dicom
+
+# the window's rule, shared with the CT import (neutral_stem stays importable from here)
+from vertapp.io.neutral_names import neutral_stem as neutral_stem
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 # Names that say what the file is, not whose: the folder above then tells whose it is
 # (with the CT import's GENERIC_STEMS: ct, image, img, volume, scan).
 FILM_STEMS = ("xray", "x-ray", "x_ray", "film", "radiograph", "dx", "cr")
-DIGEST_CHARS = 12  # the window names its copies with this too (gui.document.files)
 
 
 def name_shown(path: Path) -> bool:
@@ -37,13 +37,6 @@ def name_shown(path: Path) -> bool:
     if path.stem.lower() not in (*GENERIC_STEMS, *FILM_STEMS):
         return True
     return pseudonym_folder(path.resolve().parent) is not None
-
-
-def neutral_stem(path: Path, kind: str = "xray") -> str:
-    """'xray-1a2b3c4d5e6f': names the file without any word of its path (the same file
-    gets the same name again). `kind`: 'ct' for a MIP image, as the window names those."""
-    real = os.path.realpath(path).encode("utf-8", "surrogatepass")
-    return f"{kind}-{hashlib.sha256(real).hexdigest()[:DIGEST_CHARS]}"
 
 
 def film_name(path: Path, keep_names: bool = False) -> str:

@@ -9,6 +9,7 @@ An empty window first gets a new project folder to import into (`import_target.p
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -44,12 +45,16 @@ class ImportController(QObject):
 
         if refuse_import(self.doc, self.host, WRITTEN):  # before the user fills the dialog
             return
-        dialog = ImportCTDialog(self.host.dialog_parent())
+        dialog = ImportCTDialog(self.host.dialog_parent(), names_hidden=not self.doc.keep_names)
         if dialog.exec() == ImportCTDialog.DialogCode.Accepted:
             self.start(dialog.spec())
 
     def start(self, spec: CaseSpec) -> bool:
-        """Import one case in the background; False (with a message) if it cannot start."""
+        """Import one case in the background; False (with a message) if it cannot start.
+
+        While names are hidden (View > Hide names and paths, `doc.keep_names` off) the
+        case gets File > Open's neutral name, unless the user typed one: the CT's file
+        name was in the project's files, its image list and the status bar."""
         if not str(spec.ct).strip(".") or not str(spec.labels).strip("."):
             self.host.show_error("Choose a CT and its label file or folder")
             return False
@@ -61,6 +66,7 @@ class ImportController(QObject):
             return False
         root = self.doc.project.root
         assert root is not None  # ensure_folder made sure
+        spec = replace(spec, hide_names=not self.doc.keep_names)
         name = unique_name(self.doc.project, image_name(spec))
         worker = self.jobs.run(
             lambda: prepare_case_job(spec, root, name), f"Importing {name}…", self._on_prepared

@@ -40,10 +40,19 @@ NAME_TIP = (
     "file name; a DICOM folder, or a file named just ct.nii.gz in a folder that may be "
     "named after the patient, gets a neutral name (ct-1a2b3c4d)."
 )
+# While View > Hide names and paths is on, an empty Name gives no word of the CT's name
+HIDDEN_PLACEHOLDER = "a neutral name (ct-1a2b3c4d5e6f): names are hidden"
+HIDDEN_NAME_TIP = (
+    "The image's name in the project, its file names and exports. Empty: a neutral name "
+    "(ct-1a2b3c4d5e6f, as File > Open names the CT) while View > Hide names and paths is "
+    "on, since a CT's file name is often the patient's."
+)
 
 
 class ImportCTDialog(QDialog):
-    def __init__(self, parent: QWidget | None, start: Path | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None, start: Path | None = None, *, names_hidden: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import labelled CT")
         self.setMinimumWidth(MIN_WIDTH)
@@ -61,8 +70,10 @@ class ImportCTDialog(QDialog):
             lambda _i: self.table.setEnabled(self.vocabulary.currentData() == "table")
         )
         self.name = QLineEdit()
-        self.name.setPlaceholderText("from the CT's file name")
-        self.name.setToolTip(NAME_TIP)
+        self.name.setPlaceholderText(
+            HIDDEN_PLACEHOLDER if names_hidden else "from the CT's file name"
+        )
+        self.name.setToolTip(HIDDEN_NAME_TIP if names_hidden else NAME_TIP)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -298,7 +298,10 @@ class Labels3DController(QObject):
         # the project's folder, unless it may not be written: then the last export folder
         root = None if self.doc.write_refusal() else self.doc.project.root
         source = self.export_source()
-        dialog = Export3DDialog(self.host.dialog_parent(), root, source.dicom, source)
+        hidden = not self.doc.keep_names  # View > Hide names and paths
+        dialog = Export3DDialog(
+            self.host.dialog_parent(), root, source.dicom, source, names_hidden=hidden
+        )
         if dialog.exec() == Export3DDialog.DialogCode.Accepted:
             choice = dialog.choice()
             remember_folder(EXPORTS, choice.folder)

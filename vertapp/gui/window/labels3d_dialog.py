@@ -9,6 +9,11 @@ A project image's CT is the project's LPS copy, and the project does not know wh
 original lies (its path may name the patient), so the dialog says so and offers an
 "Original CT" field: what the user chooses there is only read, to export on its grid
 and reference its series in a SEG, as `vertapp backproject` does.
+
+While View > Hide names and paths is on, the Folder field shows "…" for the folder (the
+project's folder is often named after the patient), as the Train dialog shows
+"…/model.pt" (`vertapp.review.model_file`); what is typed there is read against the real
+folder, which the export writes into.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ from vertapp.gui.widgets.browse_row import browse_buttons, browse_row
 from vertapp.gui.window.labels3d_jobs import COPY_NAME, NIFTI_NAME, CtSource, ExportChoice
 from vertapp.gui.window.last_folder import EXPORTS, SCANS, last_folder, remember_choice
 
+FOLDER = "…"  # stands for the export's real folder while names are hidden
+HIDDEN_FOLDER_TIP = (
+    "The folder is not shown while View > Hide names and paths is on (its path may name "
+    "the patient): … stands for it. Type …/NAME for a folder inside it, or a full path."
+)
 COPY_NOTE = (
     "This image's CT is the project's copy (volumes/, turned to LPS). Where the original "
     "CT lies is not recorded (its path may name the patient): choose it below to export "
@@ -54,6 +64,25 @@ def grid_words(source: CtSource, original: bool) -> str:
     )
 
 
+def shown_folder(folder: Path, hidden: bool) -> str:
+    """The Folder field's text: the whole path, or while `hidden` "…"."""
+    return FOLDER if hidden else str(folder)
+
+
+def typed_folder(text: str, real: Path, hidden: bool) -> Path:
+    """The folder the field's `text` names. Names shown: the path as typed ('.' if empty).
+    Hidden: "…" (or an emptied field) is `real`, "…/sub" and a bare "sub" lie inside it;
+    a full path typed is the user's own and is taken as typed."""
+    text = text.strip()
+    if not hidden:
+        return Path(text or ".")
+    typed = Path(text)
+    if typed.is_absolute():
+        return typed
+    parts = typed.parts[1:] if typed.parts[:1] == (FOLDER,) else typed.parts
+    return real.joinpath(*parts)
+
+
 def seg_tip(source: CtSource, original: bool) -> str:
     """Why the SEG box is off, '' when it is on."""
     if not source.copy:
@@ -70,12 +99,18 @@ class Export3DDialog(QDialog):
         folder: Path | None,
         dicom: bool,
         source: CtSource | None = None,
+        *,
+        names_hidden: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export 3D labels")
         self.source = source or CtSource(dicom=dicom)
         # the project's folder, else where the last export went (never the working folder)
-        self.folder = QLineEdit(str(folder or last_folder(EXPORTS)))
+        self._folder = Path(folder or last_folder(EXPORTS))
+        self._names_hidden = names_hidden
+        self.folder = QLineEdit(shown_folder(self._folder, names_hidden))
+        if names_hidden:
+            self.folder.setToolTip(HIDDEN_FOLDER_TIP)
         self.stem = QLineEdit(NIFTI_NAME)
         self.stem.setToolTip("File name without extension: NAME.nii.gz, NAME_centroids.json…")
         self.grid = QLabel()
@@ -105,12 +140,18 @@ class Export3DDialog(QDialog):
         self.original.textChanged.connect(lambda _t: self._update())
         self.seg.toggled.connect(lambda _on: self._update())
         self._update()
+        # as tall as the rows need at this width: the dialog took the wrapped paragraphs'
+        # height at their own narrow width, a gap of empty lines around the note
+        width = max(self.minimumWidth(), self.sizeHint().width())
+        self.resize(width, form.totalHeightForWidth(width))
 
     def _add_original_rows(self, form: QFormLayout) -> None:
         self.setMinimumWidth(560)  # room for a path beside File… and Folder…
         note = QLabel(COPY_NOTE)
         note.setWordWrap(True)
-        form.addRow("", note)
+        # across both columns: beside an empty label its row kept the note's height for
+        # a 240 px width (six lines), three empty lines around it
+        form.addRow(note)
         tips = {
             "File…": ("The original CT file (NIfTI, MHA, NRRD, DICOM)", self._browse_file),
             "Folder…": ("The original DICOM series' folder", self._browse_series),
@@ -135,10 +176,15 @@ class Export3DDialog(QDialog):
         if self.stem.text().strip() in (NIFTI_NAME, COPY_NAME):
             self.stem.setText(COPY_NAME if on_copy else NIFTI_NAME)
 
+    def _chosen_folder(self) -> Path:
+        return typed_folder(self.folder.text(), self._folder, self._names_hidden)
+
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Export 3D labels into", self.folder.text())
+        start = str(self._chosen_folder())
+        path = QFileDialog.getExistingDirectory(self, "Export 3D labels into", start)
         if path:
-            self.folder.setText(path)
+            self._folder = Path(path)
+            self.folder.setText(shown_folder(self._folder, self._names_hidden))
 
     def _browse_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Original CT", last_folder(SCANS))
@@ -159,7 +205,7 @@ class Export3DDialog(QDialog):
         for ext in (".nii.gz", ".nii"):
             stem = stem.removesuffix(ext)
         return ExportChoice(
-            folder=Path(self.folder.text().strip() or "."),
+            folder=self._chosen_folder(),
             stem=stem,
             centroids=self.centroids.isChecked(),
             seg=self.seg.isChecked() and self.seg.isEnabled(),
