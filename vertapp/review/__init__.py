@@ -8,5 +8,7 @@
   compare.py      predictions against the hand-drawn ground truth (the engine's metrics)
   summary.py      where a project's review stands (`vertapp review PROJECT`)
   progress_text.py training progress and errors as sentences
+  export_words.py what an export wrote (outlines, predictions nobody reviewed), in words
+  next_label.py   the label proposed for an image's next outline (every outline counts)
 It may use `vertapp.ml`, `vertapp.annotations` and `vertapp.jobs`.
 """

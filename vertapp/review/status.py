@@ -31,6 +31,11 @@ STATUS_TEXT = {
     COMPLETED: "completed",
     FLAGGED: "flagged for expert",
 }
+# The review table's words for one vertebra. "completed" is the image's status (the
+# project list, the header above the table): an accepted prediction read as "completed"
+# beside it, so a vertebra says what was done to it. Saved fields are unchanged.
+ROW_TEXT = {**STATUS_TEXT, COMPLETED: "accepted"}
+HAND_DRAWN = "hand-drawn"
 FLAG_KEY = "flagged"
 ORIGINAL_LABEL_KEY = "original_label"
 VERTEBRA_KEY = "vertebra"  # a radiograph part's level, as vertapp.xray.parts stores it
@@ -50,6 +55,14 @@ def instance_status(inst: Instance) -> str:
     if inst.source == "corrected":
         return IN_PROGRESS
     return NOT_STARTED
+
+
+def row_text(inst: Instance) -> str:
+    """'accepted', 'hand-drawn', 'in progress', 'not started' or 'flagged for expert'."""
+    status = instance_status(inst)
+    if status == COMPLETED and inst.source == "manual":
+        return HAND_DRAWN
+    return ROW_TEXT[status]
 
 
 def is_pending(inst: Instance) -> bool:

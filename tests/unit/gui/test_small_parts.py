@@ -1,4 +1,5 @@
-"""Label suggestion, path classification, colours, brush rasterisation."""
+"""Label keys, path classification, colours, brush rasterisation (the label suggestion:
+tests/unit/review/test_next_label.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,10 @@ import pytest
 
 from vertapp.errors import InputError
 from vertapp.gui.annotate.editing import stroke_mask
-from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS, suggest_next
+from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS
 from vertapp.gui.document.open_jobs import classify
 from vertapp.gui.widgets.colors import label_color
 from vertapp.labels import VERTEBRAE
-
-
-def test_suggest_next_follows_spine_order_and_skips_used() -> None:
-    assert suggest_next([], None, VERTEBRAE) == "T1"
-    assert suggest_next(["T1"], "T1", VERTEBRAE) == "T2"
-    assert suggest_next(["L4", "L5"], "L5", VERTEBRAE) == "T1"  # wraps
-    assert suggest_next(["T6", "T7"], "T5", VERTEBRAE) == "T8"
 
 
 def test_every_vertebra_has_a_distinct_key() -> None:

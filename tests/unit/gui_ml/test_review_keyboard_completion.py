@@ -147,9 +147,24 @@ def test_a_run_is_told_in_words_and_the_progress_bar_only_shows_while_running(
         p.predict_current()
         assert p.progress.isVisible()
     assert p.progress.isHidden()
-    assert p.status.text() == "2 vertebrae predicted by m.pt (epoch 2)."
+    assert p.status.text() == "Last run: 2 vertebrae predicted by m.pt (epoch 2)."
     assert "m@e2:123" in p.status.toolTip()  # the audit id, one hover away
     assert "(e)" not in p.summary.text()
+
+
+def test_the_run_line_tells_a_past_run_while_the_summary_recounts(qtbot, review_doc, model) -> None:
+    """It kept saying "2 vertebrae predicted" above one: read as a count of the image."""
+    p = PredictPanel(review_doc, fake_factory(run_for([1])))
+    qtbot.addWidget(p)
+    p.set_model_path(model)
+    with qtbot.waitSignal(p.run_finished, timeout=5000):
+        p.predict_current()
+    project = review_doc.project
+    first = project.images[1].instances[0].id
+    inverse = decisions.apply_with_status(project, decisions.reject_ops(project, [first]), 1)
+    review_doc.stack.push(OpCommand(project.apply, inverse, "Reject"))
+    assert p.status.text().startswith("Last run: 2 vertebrae predicted")
+    assert p.summary.text().startswith("2 predicted vertebrae in this project")  # 1 + image 2's
 
 
 def test_a_run_on_ground_truth_only_says_so_and_is_for_compare(qtbot, review_doc, model) -> None:
@@ -161,7 +176,7 @@ def test_a_run_on_ground_truth_only_says_so_and_is_for_compare(qtbot, review_doc
         p.predict_all()
     assert p.all_to_compare()
     text = p.status.text()
-    assert text.startswith("Predicted by m.pt (epoch 2).") and "0 vertebra" not in text
+    assert text.startswith("Last run: predicted by m.pt (epoch 2).") and "0 vertebra" not in text
     assert "1 image with ground truth kept as is: see Compare" in text
 
 
@@ -177,7 +192,7 @@ def test_the_default_models_name_and_reason(qtbot, review_doc) -> None:
     p.predict_current()  # the fake factory does not read the file
     qtbot.waitUntil(lambda: not p.is_running(), timeout=5000)
     assert p.status.text() == (
-        "2 vertebrae predicted by the starter model (epoch 2); "
+        "Last run: 2 vertebrae predicted by the starter model (epoch 2); "
         "this project has no model of its own."
     )
     assert run.model_id in p.status.toolTip()

@@ -43,7 +43,7 @@ def test_accept_is_one_undo_step_with_status(panel, review_doc) -> None:
     inst = project.instance(1)
     assert inst.reviewed and inst.source == "predicted" and inst.score == 0.95
     assert project.images[1].status == "in_progress"
-    assert panel.table.item(0, 3).text() == "completed"
+    assert panel.table.item(0, 3).text() == "accepted"
     assert review_doc.stack.count() == 1
     review_doc.stack.undo()
     assert not project.instance(1).reviewed

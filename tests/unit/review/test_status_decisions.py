@@ -231,3 +231,15 @@ def test_the_predict_panel_says_what_a_project_opened_with_predictions_holds(pro
     )
     assert st.stored_model_ids(project) == ["m@e1"]  # the exact id, for the tooltip
     assert st.stored_predictions_text(Project(label_set="vertebrae")) == "No prediction yet"
+
+
+def test_the_review_table_says_accepted_not_the_images_completed(project) -> None:
+    """An image is "completed" (list, header); a vertebra in the table says what was done
+    to it. The saved status and the summary's counts keep "completed"."""
+    dec.apply_with_status(project, dec.accept_ops(project, [1]), 1)
+    accepted, undecided = project.instance(1), project.instance(2)
+    assert st.instance_status(accepted) == st.COMPLETED
+    assert st.row_text(accepted) == "accepted"
+    assert st.row_text(undecided) == "not started"
+    assert st.row_text(project.instance(5)) == "hand-drawn"
+    assert st.STATUS_TEXT[st.COMPLETED] == "completed"

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from vertapp.annotations import ops
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
-from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
@@ -93,8 +93,7 @@ class EditController(QObject):
         if isinstance(palette, PartPalette):  # the next part is most often of the same vertebra
             palette.last_level = palette.level
         else:
-            used = self.doc.labels_used(image_id)
-            palette.set_current(suggest_next(used, label, palette.labels))
+            palette.suggest(self.doc.labels_used(image_id), label)
 
     def _level(self) -> str | None:
         """The vertebra of the next radiograph part; None with the T1..L5 palette."""
@@ -176,7 +175,11 @@ class EditController(QObject):
             self.show_status(f"{label} is now on two outlines of this image: relabel one", 6000)
 
     def apply_suggested_label(self) -> None:
-        self.choose_label(self.labels().current)
+        palette = self.labels()
+        if palette.none_left:  # the current label is on the image already: no twin by N
+            self.show_status("Every level is on this image already: choose a label", 4000)
+            return
+        self.choose_label(palette.current)
 
     # -- radiograph parts: part key, then the level typed (part_palette.py) ----------------------
     def attach_palette(self, palette: LabelPalette) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLabel, QPushButton, QV
 
 from vertapp.gui.widgets.colors import label_color
 from vertapp.labels import VERTEBRAE
+from vertapp.review.next_label import suggest_next
 
 # Number row for T1..T12, Alt+digit for L1..L5: every label has a key, none needs a mouse.
 _T_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "-", "="]
@@ -26,15 +27,8 @@ def swatch(color: QColor, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
-def suggest_next(used: Iterable[str], last: str | None, labels: tuple[str, ...]) -> str:
-    """The label after `last` in spine order that is not used yet (wrapping), else `last`."""
-    used_set = set(used)
-    start = labels.index(last) + 1 if last in labels else 0
-    for k in range(len(labels)):
-        cand = labels[(start + k) % len(labels)]
-        if cand not in used_set:
-            return cand
-    return last if last in labels else labels[0]
+NONE_LEFT = "Next label: none left (all levels used)"
+NONE_LEFT_TIP = "Every level is on this image already: choose a label to draw another outline"
 
 
 class LabelPalette(QWidget):
@@ -50,6 +44,11 @@ class LabelPalette(QWidget):
         super().__init__(parent)
         self.labels = labels
         self.current = labels[0]
+        # Vertebra levels are one outline each per image, so the palette proposes unused
+        # ones; radiograph parts repeat (a body per vertebra).
+        self.one_each = set(labels) <= set(VERTEBRAE)
+        self.suggested: str | None = None  # what `suggest` proposed last
+        self.none_left = False  # every level is used: nothing to propose (N does nothing)
         self.buttons: dict[str, QPushButton] = {}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -93,5 +92,27 @@ class LabelPalette(QWidget):
     def set_current(self, name: str) -> None:
         if name in self.buttons:
             self.current = name
+            self.none_left = False
             self.buttons[name].setChecked(True)
             self.next_label.setText(f"Next label: {name}  (N)")
+            self.next_label.setToolTip("")
+
+    def suggest(self, used: Sequence[str], last: str | None) -> None:
+        """Propose the label for the next outline, given every label on the image
+        (`vertapp.review.next_label.suggest_next`)."""
+        name = suggest_next(used, last, self.labels)
+        if name is None and not self.one_each:  # parts repeat: keep the last one
+            name = last if last in self.labels else self.current
+        self.suggested = name
+        if name is None:
+            self.none_left = True  # the checked button stays: it labels a polygon drawn anyway
+            self.next_label.setText(NONE_LEFT)
+            self.next_label.setToolTip(NONE_LEFT_TIP)
+        else:
+            self.set_current(name)
+
+    def follow(self, used: Sequence[str]) -> None:
+        """The image's outlines changed (a prediction run, a rejection, an undo): a
+        proposed label follows them; one the user chose stays."""
+        if self.one_each and (self.none_left or self.current == self.suggested):
+            self.suggest(used, used[-1] if used else None)

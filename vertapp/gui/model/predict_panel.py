@@ -49,6 +49,13 @@ DefaultModel = Callable[[], tuple[Path, str, str]]
 # paper's 0.9 hid two thirds of the starter's vertebrae (12 unseen phantoms: Dice 0.33
 # shown at 0.9, 0.79 at its own 0.5 then).
 DEFAULT_THRESHOLD = 0.3
+# The model field's words when a default model stands behind it: the placeholder is short
+# (the whole sentence was cut off at 1280 and 1600 px wide), the tooltip says it all.
+DEFAULT_MODEL_HINT = "model .pt (empty: project's, else starter)"
+DEFAULT_MODEL_TIP = (
+    "Model to predict with. Left empty: this project's own model (models/model.pt), "
+    "else the starter model VertApp ships (CT MIPs only)"
+)
 
 
 class PredictPanel(QWidget):
@@ -150,6 +157,12 @@ class PredictPanel(QWidget):
         self.threshold_changed.emit(value / 100.0)
 
     # -- model -----------------------------------------------------------------------------
+    def use_default_model(self, default: DefaultModel) -> None:
+        """Predict with `default` while the model field is empty, and say so in the field."""
+        self.default_model = default
+        self.model_path.setPlaceholderText(DEFAULT_MODEL_HINT)
+        self.model_path.setToolTip(DEFAULT_MODEL_TIP)
+
     def set_model_path(self, path: Path | str) -> None:
         self.model_path.setText(str(path))
 
@@ -297,14 +310,16 @@ class PredictPanel(QWidget):
         self.run_finished.emit(run)
 
     def run_words(self, run: PredictRun, added: int) -> str:
-        """What a finished run did, with the model as a reader names it."""
+        """What a finished run did, with the model as a reader names it. Told as a past
+        event: it stays while vertebrae are rejected (the summary below recounts), and
+        "9 vertebrae predicted" above 8 left read as a count of the image."""
         model = model_words(run.model_id, self._model_name)
         why = f"; {self._model_why}" if self._model_why else ""
         gt = len(self.skipped_ground_truth)
         if added or not gt:
-            text = f"{count(added, 'vertebra')} predicted by {model}{why}."
+            text = f"Last run: {count(added, 'vertebra')} predicted by {model}{why}."
         else:  # every image held ground truth: the whole run went to Compare
-            text = f"Predicted by {model}{why}."
+            text = f"Last run: predicted by {model}{why}."
         if gt:
             kept = count(gt, "image")
             text += f" {kept} with ground truth kept as is: see Compare for the scores."

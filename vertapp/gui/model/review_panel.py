@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,12 +43,15 @@ from vertapp.review.wording import count
 from vertapp.xray.part_display import PART_SHORT, instance_level
 
 COLUMNS = ("Vertebra", "Score", "Source", "Status", "Note")
+# Text colours, each at least 4.5:1 on the white list (WCAG AA): the brighter ones
+# (grey 120, orange 230/140/0, green 0/150/60) measured 2.6-4.4:1.
 STATUS_COLORS = {
-    rv.NOT_STARTED: QColor(120, 120, 120),
-    rv.IN_PROGRESS: QColor(230, 140, 0),
-    rv.COMPLETED: QColor(0, 150, 60),
+    rv.NOT_STARTED: QColor(100, 100, 100),
+    rv.IN_PROGRESS: QColor(170, 85, 0),
+    rv.COMPLETED: QColor(0, 120, 50),
     rv.FLAGGED: QColor(200, 30, 30),
 }
+NOTE_COLOR = QColor(170, 80, 0)
 
 
 # name -> (what it does, shortcut). The window turns these into actions (Model > Review) so
@@ -142,8 +145,13 @@ class ReviewPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        # A selected row drew every header bold while the columns are sized for the normal
+        # font: "Vertebra" touched its column's edge. Rows are selected whole, so the
+        # highlight told nothing.
+        header.setHighlightSections(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
@@ -256,18 +264,18 @@ class ReviewPanel(QWidget):
             inst.label if level is None else f"{level} {PART_SHORT[inst.label]}",
             "" if inst.score is None else f"{inst.score:.3f}",
             inst.source,
-            rv.STATUS_TEXT[status],
+            rv.row_text(inst),
             note,
         )
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            if col == 0:
+            if col == 0:  # the label's colour as a swatch: as text it read 1.9:1 (L4)
                 color = label_color(inst.label) if level is None else level_color(level)
-                item.setForeground(QBrush(color.darker(130)))
+                item.setData(Qt.ItemDataRole.DecorationRole, color)
             if col == 3:
                 item.setForeground(QBrush(STATUS_COLORS[status]))
             if col == 4 and note:
-                item.setForeground(QBrush(QColor(200, 90, 0)))
+                item.setForeground(QBrush(NOTE_COLOR))
                 item.setToolTip(ORDER_NOTE_TIP)
             self.table.setItem(row, col, item)
 

@@ -55,10 +55,14 @@ from vertapp.gui.window.names import (
 from vertapp.gui.window.recovery_prompts import RecoveryPrompts
 from vertapp.gui.window.save_dialog import ask_new_project_folder
 from vertapp.io.volume import Volume
+from vertapp.review.export_words import export_sentence
 
 WARNING_HEADING = "Check this scan before annotating it:"
 VOLUME_FILES = "Volumes (*.nii *.nii.gz *.mha *.mhd *.nrrd *.dcm);;All files (*)"
 RADIOGRAPH_FILES = "Radiographs (*.png *.jpg *.jpeg *.tif *.tiff *.dcm);;All files (*)"
+# The export's sentence stays longer than the status bar's usual 5 s: it says how many of
+# the outlines written nobody reviewed, which is read, not glanced at.
+EXPORT_SAID_MS = 12000
 log = logging.getLogger(__name__)
 
 
@@ -124,6 +128,7 @@ class FilesController(QObject):
         self._saving_as = ""
         # An export writing in the background (one at a time).
         self.export_worker: JobWorker | None = None
+        self._export_said = ""  # the sentence for the export under way, counted at its snapshot
         self.prompts = RecoveryPrompts(doc, host, images, self._open_project)
         doc.unprotected.connect(self._unprotected)
         doc.discard_failed.connect(host.show_error)  # discarded edits still on disk: why
@@ -269,6 +274,9 @@ class FilesController(QObject):
         except (VertAppError, OSError) as err:
             self.host.show_error(str(err))
             return False
+        # Counted now, as the snapshot is: an export right after Predict holds every
+        # prediction unreviewed, and "Exported ann.json" alone read as a reviewed set.
+        self._export_said = export_sentence(self.doc.project, path.name, fmt)
         self.export_worker = self._background(
             lambda: job, self._export_done, f"Exporting {path.name}…"
         )
@@ -298,7 +306,7 @@ class FilesController(QObject):
         if worker.error is not None:
             self.host.show_error(worker.error)
         elif worker.result:
-            self.host.show_status(f"Exported {Path(worker.result[0]).name}", 5000)
+            self.host.show_status(self._export_said, EXPORT_SAID_MS)
 
     # ------------------------------------------------------ names shown, recent files
     def recent_files(self) -> list[str]:

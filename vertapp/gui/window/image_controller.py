@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel
 
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
-from vertapp.gui.annotate.label_palette import LabelPalette, suggest_next
+from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.document.open_jobs import OpenedCT, reload_ct_job
 from vertapp.gui.views.annotation_view import AnnotationView
@@ -136,8 +136,7 @@ class ImageController(QObject):
         self.panel.select_row(self.doc.image_ids.index(image_id))
         self._show_ct(image_id)
         used = self.doc.labels_used(image_id)
-        palette = self.labels()
-        palette.set_current(suggest_next(used, used[-1] if used else None, palette.labels))
+        self.labels().suggest(used, used[-1] if used else None)
 
     def _show_ct(self, image_id: int) -> None:
         opened = self.doc.ct.get(image_id)
@@ -239,6 +238,7 @@ class ImageController(QObject):
     def _on_instances_changed(self, image_id: int) -> None:
         if image_id == self.doc.current_id:
             self.annot.set_shapes(self.doc.shapes(image_id))
+            self.labels().follow(self.doc.labels_used(image_id))  # predicted ones count too
         if image_id in self.doc.image_ids:
             self.panel.model.refresh_row(self.doc.image_ids.index(image_id))
 
