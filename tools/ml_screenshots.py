@@ -84,7 +84,7 @@ def train_shot(project: Path, out: Path, seconds: float) -> None:
     window = _window(_copy(project))
     dialog = window.model_workflow.open_train_dialog()
     dialog.resize(1500, 860)
-    dialog.out_path.setText(str(_scratch() / "model.pt"))
+    dialog.model_box.set_model_path(_scratch() / "model.pt")
     values = dialog.settings.values()
     values.update(
         min_size=256, max_size=384, epochs=12, views_per_image=8, warmup_iters=20, lr=0.005

@@ -126,3 +126,37 @@ def test_a_saved_project_holds_no_name_of_the_opened_file(
     _open(qtbot, window, xray)
     assert window.doc.project.images[window.doc.current_id].file_name == f"images/{NAME}.png"
     window.act_hide_identifiers.setChecked(True)
+
+
+def test_the_train_dialog_names_no_file_or_patient_and_follows_the_switch(
+    qtbot, window, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Model > Train listed the project's file names ("DOE_JOHN_1961.png") and patient keys
+    with names hidden: now "image 1", "patient 1", renamed at once when View > Hide names
+    and paths changes while the dialog is open."""
+    from PIL import Image
+
+    from vertapp.annotations import store
+    from vertapp.annotations.model import ImageRecord, Instance
+    from vertapp.gui.model.workflow import install_model_workflow
+
+    folder = tmp_path / "project"
+    project = store.new_project(folder)
+    Image.fromarray(np.zeros((50, 40), np.uint8)).save(folder / "images" / f"{NAME}.png")
+    rec = ImageRecord(id=1, file_name=f"images/{NAME}.png", width=40, height=50)
+    rec.patient_key = NAME
+    square = np.array([[10, 10], [30, 10], [30, 30], [10, 30]], dtype=float)
+    rec.instances.append(Instance(id=1, label="L1", polygons=[square]))
+    project.add_image(rec)
+    store.save_project(project, folder)
+    flow = install_model_workflow(window)
+    _open(qtbot, window, folder)
+    dialog = flow.train()
+    assert dialog is not None
+    row = lambda: [dialog.table.item(0, c).text() for c in range(3)]  # noqa: E731
+    assert row() == ["image 1", "patient 1", "1"]
+    window.act_hide_identifiers.setChecked(False)  # the dialog stays open
+    assert row() == [f"{NAME}.png", NAME, "1"]
+    window.act_hide_identifiers.setChecked(True)
+    assert row() == ["image 1", "patient 1", "1"]
+    dialog.close()

@@ -251,6 +251,34 @@ def test_review_decisions_are_greyed_out_while_read_only(qtbot, window, small_pr
     assert flow.act_predict_current.toolTip() != LOCKED_TIP
 
 
+def test_train_is_greyed_out_while_read_only_and_back_when_editable(
+    qtbot, window, small_project
+) -> None:  # type: ignore[no-untyped-def]
+    """Model > Train stayed enabled and refused in a box once chosen: it is greyed out as
+    Predict is, saying why in its tooltip (shown in the Model menu), and back once the
+    window may write its project again."""
+    from vertapp.gui.model.workflow import install_model_workflow
+
+    flow = install_model_workflow(window)
+    own_tip = window.act_train.toolTip()
+    with holding(small_project, edit=True):
+        _open(qtbot, window, small_project)
+        assert not window.act_train.isEnabled() and window.act_train.toolTip() == LOCKED_TIP
+        assert window.menu_model.toolTipsVisible()
+        window.act_train.trigger()  # Ctrl+T: greyed out, so nothing opens and no box
+        assert flow.train_dialog is None and not window._last_error
+    _open(qtbot, window, small_project)  # free now: editable
+    assert window.act_train.isEnabled() and window.act_train.toolTip() == own_tip
+    assert not window.menu_model.toolTipsVisible()
+    dialog = flow.train()
+    assert dialog is not None and dialog.start_button.isEnabled()
+    flow.set_read_only(True)  # as when another window takes the project over
+    assert not dialog.start_button.isEnabled() and dialog.start_button.toolTip() == LOCKED_TIP
+    flow.set_read_only(False)
+    assert dialog.start_button.isEnabled()
+    dialog.close()
+
+
 def test_the_in_use_question_names_the_computer_and_a_time_not_a_process(
     qtbot, window, small_project, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -99,7 +99,8 @@ def test_model_routes_refuse_a_read_only_project(qtbot, window, small_project) -
     with holding(small_project, edit=True):
         open_and_wait(qtbot, window, small_project)
         before = _tree(small_project)
-        _refused(window, small_project, window.act_train.trigger, before, "Train")
+        assert not window.act_train.isEnabled()  # greyed out, saying why (read_only_view)
+        _refused(window, small_project, flow.train, before, "Train")  # reached from code
         assert "Training writes its model" in window._last_error
         assert flow.train_dialog is None  # no dialog to fill in vain
         said: list[str] = []

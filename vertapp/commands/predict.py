@@ -51,8 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the inputs' own file names (and paths) into the COCO file and the MIP "
         "names; default: a DICOM's or a patient folder's name is written as a digest "
         "(xray-1a2b3c4d5e6f.png, a PNG copy of the film beside --out), as it may name the "
-        "patient, and an image outside the --out folder is copied beside it under its own "
-        "name (no folder above --out is written)",
+        "patient, and an image not in the --out folder itself is copied beside it under "
+        "its own name (no folder above or below --out is written)",
     )
 
 
@@ -108,7 +108,8 @@ def collect_images(
     series is read as a volume; the suffix does not decide.
     An image or film whose name may name the patient (`xray.film_names`) is recorded as a
     PNG copy beside `out` (`predict_files.image_record`) unless `keep_names`; so is one
-    outside `out`'s folder, under its own name (the folders above may name the patient).
+    not in `out`'s folder itself, under its own name (the folders above or below it may
+    name the patient).
     """
     names = OutNames.for_out(out, inputs)
     inputs_of = _Inputs(out, model or Path("the model"), kind, names, keep_names)

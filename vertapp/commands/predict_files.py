@@ -7,10 +7,11 @@ file that opens again, and a path to the original named the patient
 ("../data/DOE_JOHN.dcm"). The copy is called as the window calls the film,
 xray-<digest>.png. Its record says so under "vertapp": `copied` (and `kind` radiograph).
 
-An image whose own name may be shown is named by its path from the --out folder only
-while that path stays inside it: "../DOE_JOHN/lateral.png" carried the patient's name in
-a folder above. Outside, it is copied beside --out under its own name (<stem>.png, a
-lossless PNG as above). --keep-names points at the original wherever it is, as before.
+An image whose own name may be shown is named by that name alone only when it lies in
+the --out folder itself: "../DOE_JOHN/lateral.png" carried the patient's name in a folder
+above, "DOE_JOHN/lateral.png" in a folder below. Anywhere else it is copied beside --out
+under its own name (<stem>.png, a lossless PNG as above). --keep-names points at the
+original wherever it is, as before.
 """
 
 from __future__ import annotations
@@ -92,32 +93,33 @@ def rel_path(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
-def leaves(relative: str) -> bool:
-    """Whether a path from the --out folder (`rel_path`) goes out of it: up ("../x"), or
-    absolute (another drive)."""
-    path = Path(relative)
-    return path.is_absolute() or bool(path.drive) or (bool(path.parts) and path.parts[0] == "..")
+def beside(relative: str, path: Path) -> bool:
+    """Whether `path`, at `relative` from the --out folder, lies in that folder itself and
+    by its own name: a sub-folder's name is as much the patient's as one above it, and a
+    link's target is named by the path written, so the link's name must be the one judged."""
+    return Path(relative).name == path.name and Path(relative).parent == Path(".")
 
 
 def image_record(
     path: Path, pixels: Any, names: OutNames, *, film: bool, keep_names: bool
 ) -> dict[str, Any]:
-    """The COCO record of an image input: its path relative to --out where its name may
-    be shown and that path stays inside the --out folder (with `keep_names`: wherever it
+    """The COCO record of an image input: its own name where that may be shown and it
+    lies in the --out folder itself (with `keep_names`: its path from there, wherever it
     is), else a PNG copy of `pixels` (the file's own values, or a callable giving them:
     read only for a copy) beside --out, under the file's own name where that may be shown
-    (a folder above named the patient: "../DOE_JOHN/lateral.png"), else its neutral one."""
+    (a folder above or below named the patient: "../DOE_JOHN/lateral.png",
+    "DOE_JOHN/lateral.png"), else its neutral one."""
     from vertapp.xray.film_names import name_shown, neutral_stem
 
     app: dict[str, Any] = {"kind": "radiograph"} if film else {}
     shown = keep_names or name_shown(path)
     relative = rel_path(path, names.folder) if shown else ""
-    # a link's target is named by the path written: its name must be the one judged
-    inside = not leaves(relative) and Path(relative).name == path.name
-    if keep_names or (shown and inside):
+    if keep_names or (shown and beside(relative, path)):
+        if not keep_names:  # a copy made later in the run must not take its name
+            names.taken.add(relative)
         rec: dict[str, Any] = {"file_name": relative}
         return {**rec, "vertapp": app} if app else rec
-    if shown:  # its own name, without the folders above --out
+    if shown:  # its own name, without the folders above or below --out
         stem, suffix = path.stem, ".png"
     elif film:
         stem, suffix = neutral_stem(path), ".png"

@@ -453,4 +453,9 @@ def run(args: argparse.Namespace) -> int:
             f"model: {result.out} (epochs: {result.epochs}, best validation mean Dice: "
             f"{'n/a' if best is None else f'{best:.4f}'}); last epoch: {result.last}"
         )
+        if result.kept_start:
+            from vertapp.ml.outcome import kept_start_words
+
+            words = kept_start_words(result.out.name, result.best_val_mean_dice)
+            print(words, file=sys.stderr, flush=True)
     return 0

@@ -45,6 +45,9 @@ class Sample:
     file_name: str = ""
     spacing_mm: tuple[float, float] = (1.0, 1.0)
     record: dict[str, Any] = field(default_factory=dict)
+    # category -> label annotations left out because their outline covers no pixel:
+    # counted where the mask is made, so the run can say it without rasterising again
+    empty_outlines: dict[str, int] = field(default_factory=dict)
 
 
 def resolve_dataset_path(path: str | Path) -> tuple[Path, Path]:
@@ -224,15 +227,7 @@ def samples_from_coco(
                 f"{source}: image {rec['file_name']} is {image.shape[1]}x{image.shape[0]}, "
                 f"record says {w}x{h}"
             )
-        masks, labels = [], []
-        for ann in by_image.get(image_id, []):
-            cls = cat_to_class.get(int(ann["category_id"]))
-            if cls is None or not is_label_annotation(ann):
-                continue
-            m = segmentation_to_mask(ann.get("segmentation"), h, w)
-            if m.any():
-                masks.append(m)
-                labels.append(cls)
+        masks, labels, empty = _image_masks(by_image.get(image_id, []), cat_to_class, h, w)
         samples.append(
             Sample(
                 image=image,
@@ -243,9 +238,32 @@ def samples_from_coco(
                 file_name=str(rec.get("file_name", "")),
                 spacing_mm=image_spacing(rec),
                 record=rec,
+                # by name: a class is its category's name (`_category_map`)
+                empty_outlines={class_names[c - 1]: n for c, n in empty.items()},
             )
         )
     return samples
+
+
+def _image_masks(
+    anns: list[dict[str, Any]], cat_to_class: dict[int, int], h: int, w: int
+) -> tuple[list[np.ndarray], list[int], dict[int, int]]:
+    """An image's masks and classes from its label annotations of the model's classes, and
+    per class how many outlines cover no pixel (drawn off the image, or degenerate): those
+    have no mask to learn from, so they are left out, and counted for the run to say."""
+    masks, labels = [], []
+    empty: dict[int, int] = {}
+    for ann in anns:
+        cls = cat_to_class.get(int(ann["category_id"]))
+        if cls is None or not is_label_annotation(ann):
+            continue
+        m = segmentation_to_mask(ann.get("segmentation"), h, w)
+        if m.any():
+            masks.append(m)
+            labels.append(cls)
+        else:
+            empty[cls] = empty.get(cls, 0) + 1
+    return masks, labels, empty
 
 
 def _category_map(coco: dict[str, Any], class_names: list[str]) -> dict[int, int]:

@@ -11,7 +11,10 @@ Images are named by id, never by file name: a file name may carry the patient's 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+Unclassed = Callable[[str, int], str]  # (label, outlines) -> why they have no class
 
 
 @dataclass
@@ -27,12 +30,21 @@ class LeftOut:
         self.empty.update(other.empty)
         self.bare += other.bare
 
-    def words(self) -> list[str]:
+    def total(self) -> int:
+        """Outlines left out (an image left bare is no outline more)."""
+        return sum(self.foreign.values()) + sum(self.empty.values())
+
+    def words(self, unclassed: Unclassed | None = None) -> list[str]:
         """The command line's sentences, in its order: labels of no class, outlines of no
-        pixel, then the images that train as "nothing to find"."""
+        pixel, then the images that train as "nothing to find". `unclassed`: the run's
+        own sentence for a label of no class (a radiograph body: "vertebra level unknown",
+        `vertapp.xray.training.unclassed_sentence`), else "not a class of the model"."""
+        if not (self.foreign or self.empty or self.bare):
+            return []  # nothing to say: ml.train (torch) not loaded for it
         from vertapp.ml.train import bare_sentence, empty_sentence, foreign_sentence
 
-        words = [foreign_sentence(label, n) for label, n in self.foreign.items()]
+        say = unclassed or foreign_sentence
+        words = [say(label, n) for label, n in self.foreign.items()]
         words += [empty_sentence(label, n) for label, n in self.empty.items()]
         if self.bare:
             words.append(bare_sentence(sorted(self.bare)))

@@ -12,7 +12,7 @@ errors, so it is neither counted in the Train dialog nor handed to the engine as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from vertapp.annotations.landmarks import HIP_TOP, record_hip_top_row
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.labels import PARTS, UNKNOWN
-from vertapp.review.left_out import LeftOut
+from vertapp.review.left_out import LeftOut, Unclassed
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,14 @@ class DataImage:
     patient: str
     n_instances: int = 0
     n_pending: int = 0  # undecided predictions: not fully labelled yet, starts unticked
+    # Labelled outlines the run leaves out (no class of the model, no pixel covered), and
+    # why in `left_out.LeftOut`'s words: drawn, yet not learnt.
+    n_left_out: int = 0
+    left_out: tuple[str, ...] = ()
+
+
+# (label, vertebra level or None) -> whether the model has a class for the outline
+InClass = Callable[[str, str | None], bool]
 
 
 @dataclass(frozen=True)
@@ -69,21 +77,75 @@ class ImageSnapshot:
         return read_image(self.path)
 
 
-def data_images(project: Project) -> list[DataImage]:
+def data_images(
+    project: Project,
+    class_names: Sequence[str] | None = None,
+    radiograph_class: InClass | None = None,
+    radiograph_words: Unclassed | None = None,
+) -> list[DataImage]:
     """The project's images as the Train dialog lists them; `n_instances` counts the
-    vertebrae of their training labels only, so an image holding nothing but undecided
-    predictions counts 0; `n_pending` counts those undecided predictions (an image with
-    any starts unticked: its unreviewed vertebrae would be learnt as background)."""
-    return [
-        DataImage(
-            img.id,
-            Path(img.file_name).name,
-            img.patient_key or img.file_name,
-            vertebra_count(training_labels(img.instances)),
-            sum(not is_training_label(i) for i in img.instances),
+    vertebrae a run learns from: those of their training labels only (an image holding
+    nothing but undecided predictions counts 0), and, with `class_names` given, of the
+    outlines the run keeps (`trained_outlines`); `n_left_out` counts the others.
+    `radiograph_class` judges a radiograph's outlines (the X-ray engine maps a part by
+    its level: `vertapp.xray.snapshot_training.has_class`); without one they all count;
+    `radiograph_words` says why one has no class, as that run says it.
+    `n_pending` counts the undecided predictions (an image with any starts unticked:
+    its unreviewed vertebrae would be learnt as background)."""
+    out = []
+    for img in project.images.values():
+        in_class = _judge(img.kind, class_names, radiograph_class)
+        kept, left = trained_outlines(img, in_class)
+        out.append(
+            DataImage(
+                img.id,
+                Path(img.file_name).name,
+                img.patient_key or img.file_name,
+                vertebra_count(kept),
+                sum(not is_training_label(i) for i in img.instances),
+                left.total(),
+                tuple(left.words(radiograph_words if img.kind == "radiograph" else None)),
+            )
         )
-        for img in project.images.values()
-    ]
+    return out
+
+
+def _judge(
+    kind: str, class_names: Sequence[str] | None, radiograph_class: InClass | None
+) -> InClass | None:
+    """How an image's outlines are judged: radiographs by the X-ray engine's rule (they
+    train its model, `gui.model.jobs`), any other image by its label, as `to_sample`."""
+    if kind == "radiograph":
+        return radiograph_class
+    if class_names is None:
+        return None
+    names = set(class_names)
+    return lambda label, _level: label in names
+
+
+def trained_outlines(img: ImageRecord, in_class: InClass | None) -> tuple[list[Instance], LeftOut]:
+    """The training labels of `img` a run learns from, and what it leaves out, as
+    `to_sample_noted` decides it (an outline whose label has no class, one that covers
+    no pixel of the image); `in_class` None keeps every training label."""
+    labels = training_labels(img.instances)
+    if in_class is None:
+        return labels, LeftOut()
+    kept, left = [], LeftOut()
+    for inst in labels:
+        if not in_class(inst.label, _vertebra(inst)):
+            left.foreign[inst.label] += 1
+        elif not _covers_pixel(inst, img.height, img.width):
+            left.empty[inst.label] += 1
+        else:
+            kept.append(inst)
+    return kept, left
+
+
+def _covers_pixel(inst: Instance, height: int, width: int) -> bool:
+    """Whether the outline's mask, rasterised as training does it, has a pixel (its RLE's
+    area: nothing is decoded, so listing a project stays quick)."""
+    rle = geo.polygons_to_rle(list(inst.polygons), height, width, list(inst.holes))
+    return geo.rle_area(rle) > 0
 
 
 def is_training_label(inst: Instance) -> bool:

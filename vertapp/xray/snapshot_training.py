@@ -17,6 +17,7 @@ Without this the window trained a radiograph project like CT MIPs: full-size fil
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ from vertapp.xray.training import (
     class_of,
     film_sample,
     radiograph_overrides,
+    read_radiograph_noted,
     resize_long_side,
     unclassed_sentence,
 )
@@ -55,15 +57,27 @@ def snapshot_vocabulary(snaps: Sequence[RadiographSnapshot]) -> list[str]:
     return list(MODEL_VOCABULARIES["parts" if used & set(OTHER_PARTS) else "bodies"])
 
 
-def snapshot_sample(snap: RadiographSnapshot, names: list[str], long_side: int) -> Sample:
+def snapshot_sample(
+    snap: RadiographSnapshot, names: list[str], long_side: int, film: np.ndarray | None = None
+) -> Sample:
     """The film scaled to `long_side` with one mask per instance the classes name (a body
-    of unknown level has no class: it is left out, as the command line does)."""
-    small, s = resize_long_side(read_film(snap), long_side)
+    of unknown level has no class: it is left out, as the command line does). `film`: the
+    pixels, when the caller read them already (`read_film_noted`)."""
+    return snapshot_sample_noted(snap, names, long_side, film)[0]
+
+
+def snapshot_sample_noted(
+    snap: RadiographSnapshot, names: list[str], long_side: int, film: np.ndarray | None = None
+) -> tuple[Sample, dict[str, int]]:
+    """`snapshot_sample` and, per label, its outlines that cover no pixel at that size
+    (left out: no mask to learn from), for the run to say as a CT run says them."""
+    small, s = resize_long_side(read_film(snap) if film is None else film, long_side)
     h, w = small.shape
     masks, labels = [], []
+    empty: dict[str, int] = {}
     for label, polygons, holes, level in snap.instances:
         cls = class_of({"vertebra": level}, label, names)
-        if cls is None:
+        if cls is None:  # said by `unclassed_instances`
             continue
         scaled = [np.asarray(p, float) * s for p in polygons]
         mask = geo.rle_to_mask(
@@ -72,9 +86,30 @@ def snapshot_sample(snap: RadiographSnapshot, names: list[str], long_side: int) 
         if mask.any():
             masks.append(mask)
             labels.append(cls)
-    return film_sample(
+        else:
+            empty[label] = empty.get(label, 0) + 1
+    sample = film_sample(
         small, s, masks, labels, snap.patient, snap.image_id, {"file_name": snap.file_name}
     )
+    return sample, empty
+
+
+def read_film_noted(snap: RadiographSnapshot) -> tuple[np.ndarray, list[str]]:
+    """`read_film` and the reader's warnings, named by image id ("image 3: colour image
+    converted to grey"): the window's run went on with a film's first frame or its grey
+    copy and said so only in the log. Pixels held in memory were read when opened."""
+    if snap.pixels is not None or snap.path is None:
+        return read_film(snap), []
+    film, warnings = read_radiograph_noted(Path(snap.path))
+    return film, [f"image {snap.image_id}: {w}" for w in warnings]
+
+
+def has_class(label: str, level: str | None) -> bool:
+    """Whether a window run trains an outline labelled `label` of vertebra `level` (the
+    rule of `snapshot_sample`, in the "parts" vocabulary: a vocabulary without the other
+    parts is only chosen when none is drawn). A body, or a part named by its level, needs
+    a known level; a pedicle or process is its own class; anything else has none."""
+    return class_of({"vertebra": level}, label, list(MODEL_VOCABULARIES["parts"])) is not None
 
 
 def unclassed_instances(snaps: Sequence[RadiographSnapshot], names: list[str]) -> list[str]:
@@ -104,15 +139,10 @@ def radiograph_train_job(
 
     cfg = radiograph_config(request.config, list(train) + list(val))
     names = list(cfg.class_names)
-    samples = []
-    for k, snap in enumerate(list(train) + list(val)):
-        n = len(train) + len(val)  # counted, not named: a file name may be the patient's
-        yield Progress("load", k / max(n, 1), f"reading image {k + 1} of {n}")
-        samples.append(snapshot_sample(snap, names, cfg.max_size))
-    train_s, val_s = samples[: len(train)], samples[len(train) :]
-    words = unclassed_instances(list(train) + list(val), names)
-    if words:  # said once, before training, as the engine says what it leaves out
+    samples, words = yield from _load(list(train) + list(val), names, cfg.max_size)
+    if words:  # said once, before training, as the command line says them
         yield Progress("load", None, "; ".join(words), {WARNINGS: words})
+    train_s, val_s = samples[: len(train)], samples[len(train) :]
     result = yield from train_job(
         cfg,
         train_s,
@@ -124,6 +154,30 @@ def radiograph_train_job(
     if result.out is not None:
         yield from _level_context(Path(result.out), train_s)
     return result
+
+
+def _load(
+    snaps: list[RadiographSnapshot], names: list[str], long_side: int
+) -> Job[tuple[list[Sample], list[str]]]:
+    """The films as samples, and what the run says of them before it trains, in the
+    command line's order (`commands.train`): each film's read warnings, the outlines no
+    class names, those that cover no pixel, then the films left with nothing to find."""
+    from vertapp.ml.train import bare_sentence, empty_sentence
+
+    samples, words, empty = [], [], Counter[str]()
+    for k, snap in enumerate(snaps):  # counted, not named: a file name may be the patient's
+        yield Progress("load", k / max(len(snaps), 1), f"reading image {k + 1} of {len(snaps)}")
+        film, read = read_film_noted(snap)
+        words += read
+        sample, no_pixel = snapshot_sample_noted(snap, names, long_side, film)
+        samples.append(sample)
+        empty.update(no_pixel)
+    words += unclassed_instances(snaps, names)
+    words += [empty_sentence(label, n) for label, n in empty.items()]
+    bare = [s.image_id for s in samples if not len(s.labels)]
+    if bare:
+        words.append(bare_sentence(bare))
+    return samples, words
 
 
 def _level_context(model: Path, films: list[Sample]) -> Job[None]:

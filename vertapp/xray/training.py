@@ -179,16 +179,25 @@ def _film_sample(
     class_names: list[str],
     long_side: int,
 ) -> Sample:
-    """One film scaled to `long_side`, a mask for each annotation the classes name."""
+    """One film scaled to `long_side`, a mask for each annotation the classes name; an
+    outline with no pixel at that size is left out and counted (`Sample.empty_outlines`)."""
     small, s = resize_long_side(image, long_side)
     masks, labels = [], []
+    empty: dict[str, int] = {}
     for ann in anns:
-        cls = class_of(ann, cats.get(int(ann["category_id"]), ""), class_names)
-        mask = _scaled_mask(ann.get("segmentation"), s, small.shape) if cls else None
-        if cls and mask is not None and mask.any():
+        category = cats.get(int(ann["category_id"]), "")
+        cls = class_of(ann, category, class_names)
+        if cls is None:  # said by `unclassed_words`
+            continue
+        mask = _scaled_mask(ann.get("segmentation"), s, small.shape)
+        if mask is not None and mask.any():
             masks.append(mask)
             labels.append(cls)
-    return film_sample(small, s, masks, labels, patient_key(rec), int(rec["id"]), rec)
+        else:
+            empty[category] = empty.get(category, 0) + 1
+    sample = film_sample(small, s, masks, labels, patient_key(rec), int(rec["id"]), rec)
+    sample.empty_outlines = empty
+    return sample
 
 
 def unclassed_words(data: str | Path, kept: list[Sample], class_names: list[str]) -> list[str]:
@@ -209,11 +218,17 @@ def unclassed_words(data: str | Path, kept: list[Sample], class_names: list[str]
 
 
 def unclassed_sentence(category: str, n: int) -> str:
-    """'2 annotations of category 'body' left out of training: vertebra level unknown ...'."""
-    what = f"{n} annotation{'s' if n != 1 else ''} of category {category!r} left out of training"
+    """'2 annotations of category 'body' left out of training: vertebra level unknown ...';
+    any other category in the CT run's words (`vertapp.ml.train.foreign_sentence`)."""
+    # imported here: ml.train loads torch, which reading films does not need
+    from vertapp.ml.train import annotations_phrase, foreign_sentence
+
     if category == BODY or normalise_level(category) != UNKNOWN:  # its class is its level
-        return f"{what}: vertebra level unknown (body classes are the levels T1..L5)"
-    return f"{what}: not a class of the model"
+        return (
+            f"{annotations_phrase(category, n)} left out of training: vertebra level unknown "
+            "(body classes are the levels T1..L5)"
+        )
+    return foreign_sentence(category, n)
 
 
 def film_sample(

@@ -109,12 +109,45 @@ def test_keep_names_and_named_png_films_point_at_the_original(
     [record] = json.loads(out.read_text())["images"]
     assert record["file_name"] == "../films/lateral.png"
     assert [p.name for p in out.parent.iterdir()] == ["pred.json"]
-    inside = _png(tmp_path / "png" / "images" / "lateral.png")  # inside --out's folder
-    assert _predict(parts_model, inside, out) == 0  # as before: the path to the file
+    beside = _png(tmp_path / "png" / "lateral.png")  # in --out's folder itself
+    assert _predict(parts_model, beside, out) == 0  # as before: the file by its name
     [record] = json.loads(out.read_text())["images"]
-    assert record["file_name"] == "images/lateral.png"
+    assert record["file_name"] == "lateral.png"
     assert record["vertapp"] == {"kind": "radiograph"}  # not a copy
-    assert sorted(p.name for p in out.parent.iterdir()) == ["images", "pred.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["lateral.png", "pred.json"]
+
+
+def test_a_named_film_in_a_sub_folder_of_out_is_copied_under_its_own_name_only(
+    tmp_path: Path, parts_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """OUT/DOE_JOHN/lateral.png was written as "DOE_JOHN/lateral.png": the sub-folder's
+    name, the patient's, went into the COCO file. Copied beside it as a film outside is;
+    a film of that name already there is neither replaced nor named twice."""
+    out = tmp_path / "preds" / "pred.json"
+    film = _png(out.parent / "DOE_JOHN" / "lateral.png")
+    assert _predict(parts_model, film, out) == 0
+    [record] = json.loads(out.read_text())["images"]
+    assert record["file_name"] == "lateral.png"  # was "DOE_JOHN/lateral.png"
+    assert record["vertapp"] == {"kind": "radiograph", "copied": True}
+    assert "DOE" not in out.read_text()
+    copy = cv2.imread(str(out.parent / "lateral.png"), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(copy, cv2.imread(str(film), cv2.IMREAD_UNCHANGED))
+    # beside --out already, another film of that name: an input, kept and named as it is
+    own = _png(out.parent / "lateral.png", seed=1)
+    own_pixels = cv2.imread(str(own), cv2.IMREAD_UNCHANGED)
+    other = _png(out.parent / "DOE_JANE" / "lateral.png", seed=2)
+    for inputs in ([film, own, other], [own, film, other]):  # either order
+        args = ["predict", str(parts_model), *map(str, inputs), "--out", str(out)]
+        assert main([*args, "--device", "cpu"]) == 0
+        records = {r["file_name"]: r["vertapp"] for r in json.loads(out.read_text())["images"]}
+        assert sorted(records) == ["lateral.png", "lateral_2.png", "lateral_3.png"]
+        assert records["lateral.png"] == {"kind": "radiograph"}  # the film there, not a copy
+        assert "DOE" not in out.read_text()
+        np.testing.assert_array_equal(cv2.imread(str(own), cv2.IMREAD_UNCHANGED), own_pixels)
+    # --keep-names: the path to the original, as documented
+    assert _predict(parts_model, film, out, "--keep-names") == 0
+    [record] = json.loads(out.read_text())["images"]
+    assert record["file_name"] == "DOE_JOHN/lateral.png"
 
 
 def test_a_named_film_in_a_patients_folder_is_copied_under_its_own_name_only(
@@ -149,7 +182,7 @@ def test_a_named_film_in_a_patients_folder_is_copied_under_its_own_name_only(
 def test_a_link_inside_the_out_folder_is_judged_by_its_own_name(tmp_path: Path) -> None:
     """A link `lateral.png` beside --out to DOE_JOHN.png: the path written would be the
     target's ("../DOE_JOHN.png" or its name); it is copied under the link's name."""
-    from vertapp.commands.predict_files import OutNames, image_record, leaves
+    from vertapp.commands.predict_files import OutNames, beside, image_record
 
     target = _png(tmp_path / "DOE_JOHN.png")
     out = tmp_path / "out" / "pred.json"
@@ -162,7 +195,9 @@ def test_a_link_inside_the_out_folder_is_judged_by_its_own_name(tmp_path: Path) 
     names = OutNames.for_out(out, [str(link)])
     record = image_record(link, _film(0), names, film=True, keep_names=False)
     assert record["file_name"] == "lateral_2.png" and "DOE" not in json.dumps(record)
-    assert leaves("../x.png") and leaves(str(tmp_path)) and not leaves("images/x.png")
+    assert beside("x.png", Path("x.png")) and not beside("x.png", Path("DOE_JOHN.png"))
+    assert not beside("../x.png", Path("x.png")) and not beside("DOE_JOHN/x.png", Path("x.png"))
+    assert not beside(str(tmp_path / "x.png"), Path("x.png"))
 
 
 def test_predict_says_image_in_the_singular_and_what_to_try_when_nothing_is_found(

@@ -1,6 +1,7 @@
 """`vertapp train` says, once and before training, what of the dataset it leaves out or
 learns only as background: images still holding predictions nobody reviewed, annotations
-of a category the model has no class for, images with nothing of the model's classes.
+of a category the model has no class for, outlines that cover no pixel of their image,
+images with nothing of the model's classes.
 These were log lines only (or nothing). Images are named by id, never by file name (a
 file name may carry a patient's). The run is stopped where the model would be built."""
 
@@ -94,6 +95,37 @@ def test_a_film_project_says_its_bare_films_too(
     assert err[-1] == "vertapp train: error: no annotated training images in the dataset"
 
 
+OFF_THE_IMAGE = [[-40.0, -40.0, -20.0, -40.0, -20.0, -20.0, -40.0, -20.0]]  # no pixel
+
+
+def test_an_outline_covering_no_pixel_is_said_not_dropped_unsaid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outline drawn off the image has an empty mask: the reader dropped it unsaid."""
+    path = write_coco_dataset(tmp_path / "proj", spine_samples(2, size=64))
+    coco = json.loads(path.read_text())
+    off = coco["annotations"][0]  # image 1 keeps its other vertebrae: it still trains
+    off["segmentation"] = OFF_THE_IMAGE
+    name = next(c["name"] for c in coco["categories"] if c["id"] == off["category_id"])
+    path.write_text(json.dumps(coco))
+    _train(tmp_path / "proj", "--from-scratch")
+    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert warnings == [
+        f"warning: 1 annotation of category {name!r} left out of training: the outline "
+        "covers no pixel of the image"
+    ]
+    assert warnings[0] == "warning: " + ml_train.empty_sentence(name, 1)  # the window's words
+
+
+def test_a_films_unclassed_part_is_said_in_the_ct_runs_words() -> None:
+    """One wording: the radiograph run's sentence for a category no class names is the CT
+    run's (`ml.train.foreign_sentence`), not a copy of it."""
+    from vertapp.xray.training import unclassed_sentence
+
+    said = "2 annotations of category 'pedicle' left out of training: not a class of the model"
+    assert unclassed_sentence("pedicle", 2) == ml_train.foreign_sentence("pedicle", 2) == said
+
+
 def test_many_images_are_counted_and_the_first_ten_listed() -> None:
     assert (
         ml_train._images(list(range(1, 13))) == "12 images (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)"
@@ -175,6 +207,23 @@ def test_a_film_project_says_each_films_doubts_and_its_unclassed_bodies(
         "unknown (body classes are the levels T1..L5)",
     ]
     assert "DOE" not in err  # by image id, never by file name
+
+
+def test_a_film_projects_outline_covering_no_pixel_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Radiographs are read by the command: their empty outlines are counted there too."""
+    films = doubtful_films(tmp_path / "xray")
+    coco = json.loads((films / "project.json").read_text())
+    t1 = coco["annotations"][0]  # image 1's T1: category 'T1', a class of the model
+    coco["annotations"].append({**t1, "id": 6, "segmentation": OFF_THE_IMAGE})
+    (films / "project.json").write_text(json.dumps(coco))
+    _train(films)
+    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert warnings[-1] == (
+        "warning: 1 annotation of category 'T1' left out of training: the outline covers "
+        "no pixel of the image"
+    )
 
 
 def test_xray_levels_says_each_films_doubts_once_by_id(

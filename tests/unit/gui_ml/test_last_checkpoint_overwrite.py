@@ -55,7 +55,9 @@ def test_a_kept_last_checkpoint_is_asked_about(qtbot, tmp_path, answer):
         with qtbot.waitSignal(dlg.trained, timeout=10_000):
             dlg.start()
     assert asked == [out]
-    assert dlg.out_path.text() == str(tmp_path / ("model_2.pt" if answer == "new" else "model.pt"))
+    assert dlg.model_box.model_path() == tmp_path / (
+        "model_2.pt" if answer == "new" else "model.pt"
+    )
     if answer != "replace":  # "replace" is the one answer that lets a run overwrite it
         assert last.read_bytes() == KEPT
 
@@ -77,7 +79,7 @@ def test_save_as_skips_names_whose_checkpoints_exist(qtbot, tmp_path):
     dlg.ask_overwrite = lambda path: "new"
     with qtbot.waitSignal(dlg.trained, timeout=10_000):
         dlg.start()
-    assert dlg.out_path.text() == str(tmp_path / "model_4.pt")
+    assert dlg.model_box.model_path() == tmp_path / "model_4.pt"
     assert (tmp_path / "model_2.last.pt").read_bytes() == KEPT
 
 

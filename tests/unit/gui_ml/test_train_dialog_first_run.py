@@ -74,7 +74,7 @@ def test_an_existing_model_is_not_replaced_without_asking(qtbot, tmp_path, answe
     kept = out.read_bytes() == b"the radiologist's good model"
     assert kept is (answer != "replace")
     if answer == "new":
-        assert dlg.out_path.text() == str(tmp_path / "model_2.pt")
+        assert dlg.model_box.model_path() == tmp_path / "model_2.pt"
         assert (tmp_path / "model_2.pt").is_file()
 
 

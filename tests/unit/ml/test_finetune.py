@@ -10,6 +10,7 @@ from vertapp.errors import ModelError
 from vertapp.jobs import Progress, run_job
 from vertapp.ml.checkpoint import read_checkpoint
 from vertapp.ml.config import TrainConfig
+from vertapp.ml.outcome import kept_start_words
 from vertapp.ml.recipe import pretrain_finetune_job, pretrained_path
 from vertapp.ml.train import train_job
 
@@ -124,3 +125,75 @@ def test_cli_pretrain_then_finetune_and_finetune_from(tmp_path, capsys):
     assert read_checkpoint(again)["class_names"] == read_checkpoint(out)["class_names"]
     assert main(["train", str(real), "--out", str(again), "--pretrain-epochs", "1", *common]) != 0
     assert "needs --phantoms" in capsys.readouterr().err
+
+
+def _scripted(scores):
+    """A validator that reads out `scores` in turn (the start's first, then each epoch's)."""
+    it = iter(scores)
+
+    def validator(model, cfg, samples):
+        return {"val_mean_dice": next(it), "val_identification_rate": 0.5}
+
+    return validator
+
+
+def test_a_finetune_that_never_beats_its_start_keeps_the_start(base, tmp_path, capsys):
+    """Epochs validating below the start (0.8) do not become the model: `out` holds the
+    start's weights, and the run says so."""
+    samples = spine_samples(3, seed=6)
+    run = TrainConfig(**TINY).override(epochs=2, views_per_image=1, lr=0.05)
+    result = run_job(
+        train_job(
+            run,
+            samples[:2],
+            tmp_path / "ft.pt",
+            val_data=samples[2:],
+            finetune_from=base,
+            validator=_scripted([0.8, 0.5, 0.7]),
+        )
+    )
+    assert result.kept_start and result.best_val_mean_dice == 0.8
+    kept = read_checkpoint(result.out)
+    assert _max_weight_change(kept["model"], read_checkpoint(base)["model"]) < 1e-6
+    assert kept["epoch"] == 0 and kept["epochs_trained"] == 2
+    # the last epoch trained on (lr 0.05 moves the weights): kept for resuming, not the model
+    assert _max_weight_change(read_checkpoint(result.last)["model"], kept["model"]) > 1e-4
+    assert [h["val_mean_dice"] for h in result.history] == [0.8, 0.5, 0.7]
+    assert kept_start_words(result.out.name, result.best_val_mean_dice).startswith(
+        "no epoch beat the start on the validation images (validation mean Dice 0.800): ft.pt"
+    )
+
+
+def test_a_finetune_that_beats_its_start_is_the_model(base, tmp_path):
+    samples = spine_samples(3, seed=6)
+    run = TrainConfig(**TINY).override(epochs=2, views_per_image=1, lr=0.05)
+    result = run_job(
+        train_job(
+            run,
+            samples[:2],
+            tmp_path / "ft.pt",
+            val_data=samples[2:],
+            finetune_from=base,
+            validator=_scripted([0.4, 0.5, 0.45]),
+        )
+    )
+    assert not result.kept_start and result.best_val_mean_dice == 0.5
+    assert read_checkpoint(result.out)["epoch"] == 1
+
+
+def test_without_validation_images_the_start_is_not_scored(base, tmp_path):
+    def never(*_args):
+        raise AssertionError("nothing to validate on")
+
+    run = TrainConfig(**TINY).override(epochs=1, views_per_image=1, max_iterations=1)
+    result = run_job(
+        train_job(
+            run,
+            spine_samples(2),
+            tmp_path / "ft.pt",
+            val_data=[],
+            finetune_from=base,
+            validator=never,
+        )
+    )
+    assert not result.kept_start and result.history[0]["epoch"] == 1

@@ -39,17 +39,26 @@ from vertapp.gui.model.loss_plot import LossPlot
 from vertapp.gui.model.overwrite import ask_overwrite, free_model_path, taken_files
 from vertapp.gui.model.train_settings import TrainSettingsBox
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import WARNINGS, Job, Progress
+from vertapp.ml.outcome import kept_start_words
 from vertapp.review import training
+from vertapp.review.model_file import shown_model_path
 from vertapp.review.progress_text import describe_progress, friendly_error
 from vertapp.review.snapshot import DataImage, split_by_patient
+from vertapp.review.train_table import count_words, shown_names
 from vertapp.review.training import TrainRequest
 
 TrainJobFactory = Callable[[TrainRequest], Job[Any]]
 UI_REFRESH_MS = 100
 DATA_HEADING = "Check the training data:"  # over what the run leaves out (ml.train.left_out)
+COUNT_TIP = (
+    "Vertebrae the run learns from. In brackets: outlines drawn but left out of training "
+    "(a label the model has no class for, or an outline covering no pixel; hover a count "
+    "for which) and predictions still to review"
+)
 
 
 class TrainDialog(QDialog):
@@ -74,6 +83,7 @@ class TrainDialog(QDialog):
         remember: Callable[[dict[str, Any]], None] | None = None,
         starter: Path | None = None,
         preset: str = "fast",
+        names_hidden: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -83,6 +93,9 @@ class TrainDialog(QDialog):
         self._preset = preset  # chosen when the dialog opens (radiographs: mobile)
         self._factory = job_factory
         self._class_names = class_names
+        # View > Hide names and paths, as the window has it (`set_names_hidden` follows it)
+        self._names_hidden = names_hidden
+        self._read_only = False  # the window's project may not be written: no new run
         self.worker: JobWorker | None = None
         self._request: TrainRequest | None = None
         self.last_progress: Progress | None = None
@@ -134,18 +147,12 @@ class TrainDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(140)
+        count_header = QTableWidgetItem("Vertebrae")
+        count_header.setToolTip(COUNT_TIP)
+        self.table.setHorizontalHeaderItem(2, count_header)
         for row, im in enumerate(self._images):
-            item = QTableWidgetItem(im.name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            checked = im.n_instances > 0 and im.n_pending == 0
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-            self.table.setItem(row, 0, item)
-            count = str(im.n_instances) + (f" (+{im.n_pending} to review)" if im.n_pending else "")
-            for col, text in ((1, im.patient), (2, count), (3, "")):
-                cell = QTableWidgetItem(text)
-                cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                self.table.setItem(row, col, cell)
+            self._fill_row(row, im)
+        self._show_names()
         self.table.itemChanged.connect(lambda _item: self._update_split())
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.0, 0.9)
@@ -165,8 +172,43 @@ class TrainDialog(QDialog):
         v.addLayout(form)
         return box
 
+    def _fill_row(self, row: int, im: DataImage) -> None:
+        """The row's cells; the names are written by `_show_names`."""
+        item = QTableWidgetItem()
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        # ticked when it holds labels, left-out ones too (trained on as "nothing to
+        # find"), and no prediction waits for review
+        checked = im.n_instances + im.n_left_out > 0 and im.n_pending == 0
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.table.setItem(row, 0, item)
+        for col, text in ((1, ""), (2, count_words(im)), (3, "")):
+            cell = QTableWidgetItem(text)
+            cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if col == 2:  # which outlines are left out, in the strip's words
+                cell.setToolTip("\n".join(im.left_out))
+            self.table.setItem(row, col, cell)
+
+    def set_names_hidden(self, hidden: bool) -> None:
+        """View > Hide names and paths changed while the dialog is open: rename the rows,
+        show the model file with or without its folders."""
+        self._names_hidden = hidden
+        self._show_names()
+        self.model_box.set_names_hidden(hidden)
+
+    def _show_names(self) -> None:
+        self.table.blockSignals(True)  # a renamed row is no new choice of images
+        for row, names in enumerate(shown_names(self._images, self._names_hidden)):
+            for col, text in enumerate(names):  # Image, Patient
+                cell = self.table.item(row, col)
+                if cell is not None:
+                    cell.setText(text)
+        self.table.blockSignals(False)
+
     def _model_group(self, out_path: Path) -> QGroupBox:
-        self.model_box = TrainSettingsBox(out_path, starter=self._starter, preset=self._preset)
+        self.model_box = TrainSettingsBox(
+            out_path, starter=self._starter, preset=self._preset, names_hidden=self._names_hidden
+        )
         m = self.model_box  # the widgets tests and tools reach by name
         self.preset, self.device, self.out_path = m.preset, m.device, m.out_path
         self.start_from = m.start
@@ -185,6 +227,7 @@ class TrainDialog(QDialog):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setFormat("%p%")
         self.eta_label = QLabel("Not started")
+        self.eta_label.setWordWrap(True)  # a kept start says why in a sentence
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c0392b; font-weight: bold;")
@@ -299,12 +342,15 @@ class TrainDialog(QDialog):
         if self._class_names:
             values["class_names"] = list(self._class_names)
         config = training.build_config(self.model_box.preset_name(), values)
-        out = Path(self.out_path.text().strip() or "model.pt")
+        out = self.model_box.model_path()
         return TrainRequest(config, train, val, out, finetune_from=start)
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
         if self.is_running():
+            return
+        if self._read_only:  # greyed out: reached from code only
+            self.show_error(LOCKED_TIP)
             return
         try:
             request = self.request()
@@ -342,7 +388,7 @@ class TrainDialog(QDialog):
                 return False
             if answer == "new":
                 request.out_path = free_model_path(out)
-                self.out_path.setText(str(request.out_path))
+                self.model_box.set_model_path(request.out_path)
         if self._remember is not None:
             self._remember(self.model_box.remembered(self.val_fraction.value()))
         return True
@@ -355,8 +401,16 @@ class TrainDialog(QDialog):
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.isRunning()
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Grey out Start, saying why, while the window's project may not be written (a
+        run writes its model and checkpoints there); a run already going is left to end."""
+        self._read_only = read_only
+        lock([self.start_button], read_only)
+        if self.is_running():
+            self.start_button.setEnabled(False)
+
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and not self._read_only)
         self.cancel_button.setEnabled(running)
         if running:
             self._timer.start()
@@ -396,6 +450,9 @@ class TrainDialog(QDialog):
         assert self._request is not None
         out = Path(getattr(result, "out", self._request.out_path))
         self.eta_label.setText(f"Finished. Model saved to {out.name}")
+        if getattr(result, "kept_start", False):  # the fine-tune never beat its start
+            words = kept_start_words(out.name, getattr(result, "best_val_mean_dice", None))
+            self.eta_label.setText(f"Finished: {words}.")
         self.trained.emit(result)
         if out.is_file():
             self.checkpoint_ready.emit(out)
@@ -412,7 +469,8 @@ class TrainDialog(QDialog):
                 "Cancelled before the first epoch ended: no checkpoint was saved."
             )
             return
-        self.eta_label.setText(f"Cancelled: the last checkpoint is kept in {last}.")
+        kept = shown_model_path(last, self._names_hidden)  # its folder: the project's name
+        self.eta_label.setText(f"Cancelled: the last checkpoint is kept in {kept}.")
         self.checkpoint_ready.emit(last)
 
     def checkpoint_after_cancel(self) -> Path | None:

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 from vertapp.gui.model.settings_form import SettingsForm
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.review import training
+from vertapp.review.model_file import shown_model_path, typed_model_path
 
 PRESET_WORDS = {
     "fast": "Quick (smaller images; minutes on a laptop)",
     "paper": "Accurate (full-size images, as in the CT paper; needs a GPU)",
+    "mobile": "Light (small network; for radiographs, trains on a CPU)",
 }
 DEVICE_WORDS = {"auto": "Automatic (GPU if present)", "cpu": "Processor (CPU)", "cuda": "GPU"}
 START_WORDS = {
@@ -82,6 +84,11 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
 OUTSIDE = frozenset({"epochs"})
 WEIGHTS_AUTO = "automatic: local torch cache if present, else random"
 NOT_IN_FORM = frozenset({"val_fraction", "class_names"})
+OUT_TIP = "The trained model's file; you are asked before it is replaced"
+OUT_HIDDEN_TIP = (
+    "The trained model's file; its folders are hidden (View > Hide names and paths). "
+    "A name typed here saves in the same folder; you are asked before a file is replaced"
+)
 
 
 class TrainSettingsBox(QGroupBox):
@@ -94,6 +101,7 @@ class TrainSettingsBox(QGroupBox):
         starter: Path | None = None,
         parent: QWidget | None = None,
         preset: str = "fast",
+        names_hidden: bool = True,
     ) -> None:
         super().__init__("Model", parent)
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
@@ -113,8 +121,12 @@ class TrainSettingsBox(QGroupBox):
         self.device = _combo(["auto", "cpu", "cuda"], "device", DEVICE_WORDS)
         self.device_label = QLabel(training.detect_device().describe())
         self.device_label.setWordWrap(True)
-        self.out_path = QLineEdit(str(out_path))
-        self.out_path.setToolTip("The trained model's file; you are asked before it is replaced")
+        # The file a run saves to; the field may show it without its folders (names hidden)
+        self._model_file = out_path
+        self._names_hidden = names_hidden
+        self.out_path = QLineEdit()
+        self.out_path.editingFinished.connect(self._path_typed)
+        self.set_model_path(out_path)
         self.settings = SettingsForm(skip=NOT_IN_FORM, outside=OUTSIDE, words=ADVANCED_WORDS)
         self.settings.set_values(training.preset_values(self.preset_name()))
         # its words, shown again when the starter no longer sets the threshold
@@ -143,6 +155,27 @@ class TrainSettingsBox(QGroupBox):
         v.addWidget(self.advanced)
         self.start.currentIndexChanged.connect(lambda _i: self.show_start())
         self.show_start()
+
+    # -- the model file ----------------------------------------------------------------------
+    def model_path(self) -> Path:
+        """The file a run saves to, from what the field says (typed or shown)."""
+        return typed_model_path(self.out_path.text(), self._model_file, self._names_hidden)
+
+    def set_model_path(self, path: Path) -> None:
+        self._model_file = path
+        self.out_path.setText(shown_model_path(path, self._names_hidden))
+        self.out_path.setToolTip(OUT_HIDDEN_TIP if self._names_hidden else OUT_TIP)
+
+    def set_names_hidden(self, hidden: bool) -> None:
+        """View > Hide names and paths changed: the same file (an edit kept), shown anew."""
+        path = self.model_path()  # read as the field was shown
+        self._names_hidden = hidden
+        self.set_model_path(path)
+
+    def _path_typed(self) -> None:
+        # a full path typed while names are hidden is hidden again once typed
+        if self._names_hidden:
+            self.set_model_path(self.model_path())
 
     def start_from(self) -> Path | None:
         """The checkpoint to fine-tune, or None for a new model."""

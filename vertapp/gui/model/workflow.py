@@ -12,6 +12,8 @@ the window (vertapp.gui.window.main_window.MainWindow provides all of it):
   train=, predict=)`, `window.menu_model`, `window.set_mode(Mode)`, `window.statusBar()`
 - optionally `window.ask_stop(text) -> bool`: the window's "stop this and close?" question;
   the train dialog asks through it, so the window's conventions (headless) hold there too
+- optionally `window.act_hide_identifiers`: View > Hide names and paths (checkable); the
+  train dialog names images and patients neutrally while it is on (hidden without it)
 
 The score threshold hides undecided predictions below it in the main view by filtering
 the shapes handed to `window.annot.set_shapes` (a wrapper installed here).
@@ -51,6 +53,8 @@ from vertapp.review import completion
 from vertapp.review import status as rv
 from vertapp.review.snapshot import data_images
 from vertapp.review.training import load_train_settings, save_train_settings
+from vertapp.xray.snapshot_training import has_class
+from vertapp.xray.training import unclassed_sentence
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 MIP_SHARE = 0.25  # of the width right of the project list: the MIP is where one draws
@@ -104,17 +108,11 @@ class ModelWorkflow(QObject):
             self.review_dock.hide()
             self.compare_dock.hide()
         self.marks = OrderMarks(window.annot.canvas.viewbox)
-        self.predict_panel.default_model = self.default_model
-        self.predict_panel.model_path.setPlaceholderText(
-            "model (.pt); empty: the project's own, else the starter model"
-        )
-        self.predict_panel.model_path.setToolTip(
-            "Model to predict with. Left empty: this project's own model (models/model.pt), "
-            "else the starter model VertApp ships (CT MIPs only)"
-        )
+        self.predict_panel.use_default_model(self.default_model)
         self._filter_main_view()
         self._build_actions()
         self._connect()
+        self.read_only = False
         if getattr(doc, "read_only", ""):  # installed on a window already read-only
             self.set_read_only(True)
 
@@ -144,14 +142,23 @@ class ModelWorkflow(QObject):
             self.review_actions[name] = act
 
     def set_read_only(self, read_only: bool) -> None:
-        """The review decisions and Predict greyed out, in the panels and the Model menu
-        (the window's ReadOnlyView calls this when its project turns read-only or
-        editable again). A prediction adds to the project: it ran to the end, then was
-        refused. Model > Predict… (the panels) and Train (refused in words) stay."""
+        """The review decisions, Predict and Train greyed out, in the panels, the train
+        dialog and the Model menu, with why as their tooltip (the window's ReadOnlyView
+        calls this when its project turns read-only or editable again). A prediction adds
+        to the project: it ran to the end, then was refused; training writes its model
+        into the project folder: it opened its dialog, then was refused in a box.
+        Model > Predict… (it shows the panels) stays."""
+        self.read_only = read_only
         self.review_panel.set_read_only(read_only)
         self.predict_panel.set_read_only(read_only)
+        if self.train_dialog is not None:
+            self.train_dialog.set_read_only(read_only)
         predict = [self.act_predict_current, self.act_predict_all]
-        lock([*predict, *(self.review_actions[name] for name in DECISIONS)], read_only)
+        decisions = [self.review_actions[name] for name in DECISIONS]
+        lock([self.window.act_train, *predict, *decisions], read_only)
+        menu = getattr(self.window, "menu_model", None)
+        if menu is not None:  # the greyed entries say why there too
+            menu.setToolTipsVisible(read_only)
 
     def _connect(self) -> None:
         w, doc = self.window, self.window.doc
@@ -173,10 +180,22 @@ class ModelWorkflow(QObject):
         c.set_threshold(p.threshold)
         if hasattr(w, "ask"):  # the window's way of asking: unattended runs get Cancel
             r.ask_undecided = self._ask_undecided
+        hide = getattr(w, "act_hide_identifiers", None)
+        if hide is not None:  # an open train dialog renames its rows at once
+            hide.toggled.connect(self._names_toggled)
         self._hide_from_3d_labels()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+
+    def names_hidden(self) -> bool:
+        """View > Hide names and paths, as the window has it (hidden when it has none)."""
+        hide = getattr(self.window, "act_hide_identifiers", None)
+        return hide is None or hide.isChecked()
+
+    def _names_toggled(self, hidden: bool) -> None:
+        if self.train_dialog is not None:
+            self.train_dialog.set_names_hidden(hidden)
 
     def _hide_from_3d_labels(self) -> None:
         """Predictions the threshold hides on the MIP are no masks of the 3D labels either."""
@@ -348,17 +367,22 @@ class ModelWorkflow(QObject):
             self.train_dialog.raise_()
             return self.train_dialog
         models_dir = default_model_path(doc.project.root).parent
+        labels = list(doc.project.labels)
         dialog = TrainDialog(
-            data_images(doc.project),
+            # counted as the run will see them: the project's classes; radiographs by the
+            # X-ray engine's rule (a body needs its level)
+            data_images(doc.project, labels, has_class, unclassed_sentence),
             default_model_path(doc.project.root),
             project_train_factory(doc.project, doc.pending_images),
-            class_names=list(doc.project.labels),
+            class_names=labels,
             remembered=load_train_settings(models_dir) if doc.project.root else None,
             remember=(lambda v: save_train_settings(models_dir, v)) if doc.project.root else None,
             starter=starter.starter_for(list(doc.project.labels), self._kinds()),
             preset=default_preset(self._kinds()),
+            names_hidden=self.names_hidden(),
             parent=self.window,
         )
+        dialog.set_read_only(self.read_only)
         dialog.checkpoint_ready.connect(self.predict_panel.set_model_path)
         ask_stop = getattr(self.window, "ask_stop", None)
         if ask_stop is not None:  # one question, asked the window's way, for both closes

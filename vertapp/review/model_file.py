@@ -1,0 +1,35 @@
+"""The Train dialog's "Save the model as" while View > Hide names and paths is on (no Qt).
+
+A run saves into PROJECT/models/model.pt, and the project folder is often named after the
+patient ("DOE_JOHN/models/model.pt"): the field showed that while the table beside it
+said "image 3" and "patient 1". While names are hidden it shows the file under an
+ellipsis for its folders ("…/model.pt"), and what the user types there is read back
+against the real folder, so a new name still saves beside the old one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FOLDER = "…"  # stands for the model's real folder in the field while names are hidden
+DEFAULT_NAME = "model.pt"  # an empty field, names shown (as the dialog always read it)
+
+
+def shown_model_path(path: Path, hidden: bool) -> str:
+    """The field's text for `path`: the whole path, or while `hidden` "…/model.pt"."""
+    return str(Path(FOLDER) / path.name) if hidden else str(path)
+
+
+def typed_model_path(text: str, real: Path, hidden: bool) -> Path:
+    """The file the field's `text` names. Names shown: the path as typed. Hidden: "…"
+    is `real`'s folder and so is a bare name's ("model_2.pt" saves beside the model, not
+    in the app's working folder, which the user cannot see); a full path typed is the
+    user's own and is taken as typed; an emptied field keeps `real`."""
+    text = text.strip()
+    if not hidden:
+        return Path(text or DEFAULT_NAME)
+    typed = Path(text)
+    if typed.is_absolute():
+        return typed
+    parts = typed.parts[1:] if typed.parts[:1] == (FOLDER,) else typed.parts
+    return real.parent.joinpath(*parts) if parts else real
