@@ -21,6 +21,13 @@ Two starts (three with `--start`), each fine-tuned for `--minutes` of training w
   marked "(seen)" and left out of its pooled figure.
 Each start is also scored before fine-tuning (0 minutes).
 
+Variants of the run (round 13): `--phantoms DIR --real-share S` mixes a phantom project
+into the fine-tune (S of the views from the patient; the schedule then spans one epoch of
+all views); `--lr` another learning rate; `--check-patient P` keeps a second labelled
+patient for checking, as the train dialog's validation split does: the start and each
+epoch are scored on it and the best is the model (the start itself when no epoch beats
+it), and P is left out of the scored patients.
+
 Data: the real labelled CTs in /work/shared/data, imported as accuracy_real.import_real
 does (4 VerSe'19 cases with manual masks; the TotalSegmentator example, whose labels are a
 model's output). Default training patient: the VerSe case with the most labelled vertebrae
@@ -48,7 +55,7 @@ from accuracy_real import DATA, import_real, seconds_per_iteration
 from vertapp.jobs import run_job
 from vertapp.ml.checkpoint import load_checkpoint
 from vertapp.ml.config import TrainConfig, finetune_lr, preset
-from vertapp.ml.dataset import Sample
+from vertapp.ml.dataset import Sample, load_samples
 from vertapp.ml.train import train_job, validate
 
 
@@ -75,6 +82,7 @@ def run_config(args: argparse.Namespace) -> TrainConfig:
     One image at 8 views per epoch would end an epoch (and write a 48 MB checkpoint)
     every 4 iterations: 64 views per epoch draw the same random views, 8x fewer writes."""
     cfg = preset("fast", val_fraction=0.0, device="cpu", seed=args.seed, views_per_image=64)
+    cfg = cfg.override(real_share=args.real_share) if args.phantoms else cfg
     return finetune_lr(cfg) if args.lr is None else cfg.override(lr=args.lr)
 
 
@@ -85,16 +93,29 @@ def finetune(
     cfg: TrainConfig,
     seconds: float,
     s_it: float | None = None,
+    phantoms: Path | None = None,
+    check: list[Sample] | None = None,
 ) -> dict[str, Any]:
     s_it = s_it or seconds_per_iteration(cfg, train, out.parent, 4, finetune_from=start)
     iters = max(2, int(seconds / s_it))
     per_epoch = max(1, len(train) * cfg.views_per_image // cfg.batch_size)
     run = cfg.override(epochs=max(1, -(-iters // per_epoch)), max_iterations=iters)
+    if phantoms:  # the schedule (warm-up, cosine) spans the epoch's views, phantoms' too
+        n_images = len(train) + len(load_samples(phantoms, None, with_images=False))
+        views = -(-iters * cfg.batch_size // n_images)
+        run = run.override(epochs=1, views_per_image=views)
     t = time.perf_counter()
-    run_job(train_job(run, train, out, val_data=[], finetune_from=start))
+    result = run_job(
+        train_job(run, train, out, val_data=check or [], finetune_from=start, phantoms=phantoms)
+    )
     wall = time.perf_counter() - t
     print(f"  {out.name}: {iters} iterations ({s_it:.2f} s each) in {wall:.0f} s", flush=True)
-    return {"iterations": iters, "s_per_iteration": round(s_it, 3), "train_seconds": round(wall)}
+    info = {"iterations": iters, "s_per_iteration": round(s_it, 3), "train_seconds": round(wall)}
+    if check:  # the model is the best-validating epoch, or the start if none beat it
+        best = result.best_val_mean_dice
+        info |= {"kept_start": result.kept_start, "check_dice": best and round(best, 4)}
+        print(f"  checked on {check[0].patient}: kept the start: {result.kept_start}", flush=True)
+    return info
 
 
 def _cell(r: dict[str, Any]) -> str:
@@ -139,16 +160,30 @@ def main() -> None:
     ap.add_argument(
         "--start-saw", nargs="*", default=[], help="the real patients --start was trained on"
     )
+    ap.add_argument(
+        "--check-patient",
+        help="a second labelled patient kept for checking (the train dialog's validation "
+        "split): each epoch is scored on it, the start too, and the best is the model",
+    )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, help="learning rate (default: the app's, the preset's)")
+    ap.add_argument(
+        "--phantoms",
+        type=Path,
+        help="a phantom project (accuracy_real.py's DIR/phantoms) mixed into the fine-tune",
+    )
+    ap.add_argument(
+        "--real-share", type=float, default=0.5, help="share of views from the real patient"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     real = import_real(args.out, args.data)
     train = [s for s in real if s.patient == args.train_patient]
-    test = [s for s in real if s.patient != args.train_patient]
+    check = [s for s in real if s.patient == args.check_patient]
+    test = [s for s in real if s.patient not in (args.train_patient, args.check_patient)]
     if not train:
         raise SystemExit(f"no patient {args.train_patient}: {[s.patient for s in real]}")
     patients = [s.patient for s in test]
@@ -169,7 +204,9 @@ def main() -> None:
         print(f"{name}: scoring the start, then {args.minutes:g} min on {args.train_patient}")
         rows[f"{name}, before"] = {**score(start, test, seen), "minutes": 0}
         out = args.out / f"finetuned_{k}.pt"
-        info = finetune(start, train, out, cfg, args.minutes * 60, args.s_per_iteration)
+        info = finetune(
+            start, train, out, cfg, args.minutes * 60, args.s_per_iteration, args.phantoms, check
+        )
         rows[f"{name}, fine-tuned"] = {**score(out, test, seen), "minutes": args.minutes, **info}
     text = table(rows, patients)
     print("\n" + text, flush=True)

@@ -127,31 +127,27 @@ def test_cli_pretrain_then_finetune_and_finetune_from(tmp_path, capsys):
     assert "needs --phantoms" in capsys.readouterr().err
 
 
-def _scripted(scores):
-    """A validator that reads out `scores` in turn (the start's first, then each epoch's)."""
+def _finetune_scored(base, tmp_path, scores):
+    """Two epochs fine-tuned from `base` (lr 0.05: the weights move), validated by a
+    validator that reads out `scores` in turn: the start's first, then each epoch's."""
     it = iter(scores)
 
     def validator(model, cfg, samples):
         return {"val_mean_dice": next(it), "val_identification_rate": 0.5}
 
-    return validator
-
-
-def test_a_finetune_that_never_beats_its_start_keeps_the_start(base, tmp_path, capsys):
-    """Epochs validating below the start (0.8) do not become the model: `out` holds the
-    start's weights, and the run says so."""
     samples = spine_samples(3, seed=6)
     run = TrainConfig(**TINY).override(epochs=2, views_per_image=1, lr=0.05)
-    result = run_job(
-        train_job(
-            run,
-            samples[:2],
-            tmp_path / "ft.pt",
-            val_data=samples[2:],
-            finetune_from=base,
-            validator=_scripted([0.8, 0.5, 0.7]),
-        )
+    out = tmp_path / "ft.pt"
+    job = train_job(
+        run, samples[:2], out, val_data=samples[2:], finetune_from=base, validator=validator
     )
+    return run_job(job)
+
+
+def test_a_finetune_that_never_beats_its_start_keeps_the_start(base, tmp_path):
+    """Epochs validating below the start (0.8) do not become the model: `out` holds the
+    start's weights, and the run says so."""
+    result = _finetune_scored(base, tmp_path, [0.8, 0.5, 0.7])
     assert result.kept_start and result.best_val_mean_dice == 0.8
     kept = read_checkpoint(result.out)
     assert _max_weight_change(kept["model"], read_checkpoint(base)["model"]) < 1e-6
@@ -165,18 +161,7 @@ def test_a_finetune_that_never_beats_its_start_keeps_the_start(base, tmp_path, c
 
 
 def test_a_finetune_that_beats_its_start_is_the_model(base, tmp_path):
-    samples = spine_samples(3, seed=6)
-    run = TrainConfig(**TINY).override(epochs=2, views_per_image=1, lr=0.05)
-    result = run_job(
-        train_job(
-            run,
-            samples[:2],
-            tmp_path / "ft.pt",
-            val_data=samples[2:],
-            finetune_from=base,
-            validator=_scripted([0.4, 0.5, 0.45]),
-        )
-    )
+    result = _finetune_scored(base, tmp_path, [0.4, 0.5, 0.45])
     assert not result.kept_start and result.best_val_mean_dice == 0.5
     assert read_checkpoint(result.out)["epoch"] == 1
 

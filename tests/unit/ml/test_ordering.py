@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from vertapp.ml.ordering import increasing_labels, reorder_labels
+from vertapp.ml.ordering import increasing_labels, reorder_labels, suppress_duplicates
 from vertapp.ml.predict import finish
 
 
@@ -108,3 +108,43 @@ def test_the_hip_landmark_anchors_l5_where_the_classes_lean_one_level_up():
     anchored = finish(raw, 0.5, order=True, hip_top_row=90 + 15 + 4)  # L5's centre, +4 rows
     assert list(anchored.labels) == [13, 14, 15, 16]
     assert list(anchored.order_changed) == [True] * 4
+
+
+def test_pieces_inside_kept_vertebrae_are_dropped_whatever_their_iou():
+    body = np.zeros((4, 60, 20), bool)
+    body[0, 0:25, :] = True  # a vertebra
+    body[1, 5:10, 5:15] = True  # a piece of it: IoU 0.1, all inside
+    body[2, 22:40, :] = True  # the next vertebra, overlapping the first by 3 rows (1/6)
+    body[3, 20:28, 8:12] = True  # a piece over the disc between them, half in each
+    keep = suppress_duplicates(body, np.array([0.9, 0.8, 0.85, 0.7]))
+    assert list(keep) == [0, 2]
+    # without the rule, plain IoU keeps both pieces
+    assert list(suppress_duplicates(body, np.array([0.9, 0.8, 0.85, 0.7]), inside=1.0)) == [
+        0,
+        1,
+        2,
+        3,
+    ]
+
+
+def test_confident_pieces_between_vertebrae_do_not_make_the_chain_skip_levels():
+    """Five vertebrae found with their classes' lean one level off, and a confident piece
+    (a half-vertebra, score 0.6) inside each: the pieces halved the spacing the chain read,
+    so each vertebra was taken for two levels below the last (T1, T3, T5 ...)."""
+    rows = [10, 30, 50, 70, 90]
+    probs = np.full((10, 17), 0.01)
+    for i in range(5):
+        probs[i, i] = 0.6
+        probs[5 + i, i] = 0.3
+    raw = _raw(rows, list(range(1, 6)), probs[:5])
+    pieces = np.zeros((5, 140, 40), bool)
+    for i, r in enumerate(rows):
+        pieces[i, r + 2 : r + 9, 12:28] = True  # inside the vertebra's body
+    raw["masks"] = np.concatenate([raw["masks"], pieces])
+    raw["labels"] = np.concatenate([raw["labels"], np.arange(1, 6)])
+    raw["scores"] = np.concatenate([raw["scores"], np.full(5, 0.6, np.float32)])
+    full = np.concatenate([np.zeros((10, 1)), probs], axis=1).astype(np.float32)
+    raw["class_probs"] = full
+    pred = finish(raw, 0.5, order=True)
+    assert list(pred.labels) == [1, 2, 3, 4, 5]
+    assert pred.masks.sum(axis=(1, 2)).min() > 7 * 16  # vertebrae, not pieces
