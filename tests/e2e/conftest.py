@@ -60,3 +60,12 @@ def small_project(tmp_path: Path) -> Path:
     )
     store.save_project(project, folder)
     return folder
+
+
+@pytest.fixture
+def opened(qtbot, window, small_project):  # type: ignore[no-untyped-def]
+    """The window on `small_project`: one 120 x 100 MIP holding an L1 square (30..70, 30..60)."""
+    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
+        window.open_path(small_project)
+    assert blocker.args == [True]
+    return window

@@ -10,14 +10,6 @@ from PySide6.QtCore import Qt
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def opened(qtbot, window, small_project):  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.loaded, timeout=30_000) as blocker:
-        window.open_path(small_project)
-    assert blocker.args == [True]
-    return window
-
-
 def _inst(window):  # type: ignore[no-untyped-def]
     return window.doc.current.instances[0]
 

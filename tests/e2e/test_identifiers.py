@@ -51,15 +51,19 @@ def test_names_and_paths_hidden_by_default(qtbot, window, patient_files) -> None
     assert window.windowTitle().startswith("project")
     texts = _shown_texts(window)
     assert not [t for t in texts if NAME in t], texts
-    kinds = [a.text().split(" · opened ")[0] for a in window.menu_recent.actions()]
+    import re
+
+    entries = [a.text() for a in window.menu_recent.actions()]
+    kinds = [re.sub(r" · (saved|opened|open now)\b.*$", "", t) for t in entries]
     assert kinds == ["&1  project folder · 1 image · CT MIP", "&2  radiograph (.png)"]
 
 
 def test_hidden_recent_projects_are_told_apart_without_their_names(
     qtbot, window, patient_files, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    """Six of ten entries read "project folder": now what each holds and when it was
-    opened, read from project.json (its kind words alone when that cannot be read)."""
+    """Six of ten entries read "project folder": now what each holds, when it was saved
+    and opened, read from project.json (its kind words alone when that cannot be read),
+    and a tag of its path; the project open in the window is marked."""
     import re
 
     from PIL import Image
@@ -81,12 +85,16 @@ def test_hidden_recent_projects_are_told_apart_without_their_names(
     texts = _shown_texts(window)
     assert not [t for t in texts if NAME in t], texts
     entries = [a.text() for a in window.menu_recent.actions()]
-    when = r"opened \d{1,2} [A-Z][a-z]{2} \d\d:\d\d"
-    assert re.fullmatch(rf"&1  project folder · 3 images · CT MIP \+ X-ray · {when}", entries[0])
-    assert re.fullmatch(rf"&2  project folder · 1 image · CT MIP · {when}", entries[1])
+    when = r"\d{1,2} [A-Z][a-z]{2} \d\d:\d\d"
+    tag = r"#[0-9a-f]{4}"
+    mixed_words = rf"project folder · 3 images · CT MIP \+ X-ray · saved {when}"
+    assert re.fullmatch(rf"&1  {mixed_words} · open now · {tag}", entries[0]), entries[0]
+    one_words = rf"project folder · 1 image · CT MIP · saved {when} · opened {when}"
+    assert re.fullmatch(rf"&2  {one_words} · {tag}", entries[1]), entries[1]
     (mixed / "project.json").write_text("not json")  # unreadable: the kind words still
     window._fill_recent()
-    assert window.menu_recent.actions()[0].text().startswith("&1  project folder · opened ")
+    first = window.menu_recent.actions()[0].text()
+    assert re.fullmatch(rf"&1  project folder · saved {when} · open now · {tag}", first), first
 
 
 def test_switch_off_shows_names_and_is_remembered(qtbot, window, patient_files) -> None:  # type: ignore[no-untyped-def]

@@ -42,16 +42,20 @@ def test_journal_recovers_edits_after_a_crash(qtbot, window, small_project, monk
 
 
 def test_declining_recovery_drops_the_journal(qtbot, window, small_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from vertapp.annotations import store
+    """Discard: not offered again, but kept in .vertapp/kept/ (in case that was a
+    mistake; tests/e2e/test_recovery_question.py)."""
+    from vertapp.annotations import recovery, store
 
     _open(qtbot, window, small_project)
     draw_triangle(qtbot, window)
     leave_as_killed(window)
     second = new_window(qtbot)
-    monkeypatch.setattr(second, "ask", lambda *a: Button.No)
+    monkeypatch.setattr(second, "ask", lambda *a: Button.Discard)
     _open(qtbot, second, small_project)
     assert len(second.doc.current.instances) == 1
     assert not store.has_recovery(small_project)
+    (kept,) = recovery.kept_journals(small_project)
+    assert store.kept_note(kept)["origin"] == store.DISCARDED
 
 
 def test_untitled_work_is_autosaved_and_offered_back(

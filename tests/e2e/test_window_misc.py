@@ -50,7 +50,8 @@ def test_recent_files_are_remembered(qtbot, window, small_project) -> None:  # t
     assert window.recent_files()[0] == str(small_project)
     window._fill_recent()
     names = [a.text() for a in window.menu_recent.actions()]
-    assert names[0].startswith("&1  project folder · 1 image · CT MIP · opened ")
+    assert names[0].startswith("&1  project folder · 1 image · CT MIP · saved ")
+    assert " · open now · #" in names[0]  # the project open in the window: marked
     assert small_project.name not in names[0]  # no folder name by default
 
 

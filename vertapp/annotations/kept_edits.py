@@ -4,8 +4,10 @@ A kept folder holds a journal nobody replayed (store.KEPT_NOTE says why, where i
 written): a copy of a live window's journal taken by the window that opened its project
 anyway (TAKEN_OVER), that window's own unsaved work once it noticed (SET_ASIDE:
 `store.Journal.set_aside`, from a copy of the project of its own), a journal left by a
-session that ended unexpectedly (UNANSWERED), or one whose recovery failed or that was
-too damaged to offer (NOT_RECOVERED). Folders kept before notes were have no origin.
+session that ended unexpectedly (UNANSWERED), one whose recovery failed or that was too
+damaged to offer (NOT_RECOVERED), or a crashed session's edits the user discarded when
+offered (DISCARDED: kept in case that was a mistake, never told of again). Folders kept
+before notes were have no origin.
 
 `describe_kept` says, per folder and newest first, when it was kept, why, what it was
 made on (the project as saved now, its previous version, a copy of its own, or a version
@@ -40,6 +42,8 @@ from vertapp.annotations.recovery import count_journal_edits, kept_journals
 from vertapp.annotations.store import (
     AUTOSAVE_FILE,
     BACKUP_FILE,
+    BASE_COPY,
+    DISCARDED,
     JOURNAL_FILE,
     KEPT_DIR,
     PROJECT_FILE,
@@ -56,7 +60,7 @@ from vertapp.errors import FormatError
 
 CURRENT = "current"  # made on project.json as saved now: replayed onto it
 PREVIOUS = "previous"  # made on project.json.bak: replayed onto that version (saving asks)
-SNAPSHOT = "snapshot"  # starts from a copy of its own: that copy and its edits replace
+SNAPSHOT = "snapshot"  # starts from a copy of its own or of its version: replayed onto that
 OTHER = "other"  # made on a version that is gone, no copy of its own: cannot be replayed
 DAMAGED = "damaged"  # its first line cannot be read: cannot be replayed
 STAMP_FORMAT = "%Y%m%d-%H%M%S"  # the UTC time that starts a kept folder's name (store)
@@ -118,8 +122,9 @@ class KeptEdits:
     @property
     def worth_telling(self) -> bool:
         """Said when the project opens: work that is nowhere else (an entry that cannot be
-        replayed too: a person must look at it)."""
-        return not self.recoverable or self.offered
+        replayed too: a person must look at it). Not edits the user discarded: kept in
+        case that was a mistake, said when discarded, listed, never brought up again."""
+        return self.origin != DISCARDED and (not self.recoverable or self.offered)
 
 
 def describe_kept(project_dir: Path | str, names: Collection[str] | None = None) -> list[KeptEdits]:
@@ -254,7 +259,10 @@ def kept_base(project_dir: Path | str, kept: Path) -> str:
         and note.get("sha256") == main
     ):
         return CURRENT
-    return PREVIOUS if _sha(folder / BACKUP_FILE) == want else OTHER
+    if _sha(folder / BACKUP_FILE) == want:
+        return PREVIOUS
+    # kept with a copy of the version it was made on (store.BASE_COPY): replayed onto it
+    return SNAPSHOT if want and _sha(kept / BASE_COPY) == want else OTHER
 
 
 def _sha(path: Path) -> str | None:

@@ -16,10 +16,16 @@ from datetime import datetime
 
 from vertapp.annotations.kept_edits import PREVIOUS, SNAPSHOT, KeptEdits, kept_time
 from vertapp.annotations.kept_effect import effect_words
-from vertapp.annotations.store import NOT_RECOVERED, SET_ASIDE, TAKEN_OVER, UNANSWERED
+from vertapp.annotations.recovery_words import MENU
+from vertapp.annotations.store import (
+    DISCARDED,
+    NOT_RECOVERED,
+    SET_ASIDE,
+    TAKEN_OVER,
+    UNANSWERED,
+)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MENU = "File > Recover kept edits…"
 
 # What each entry is, by why it was kept (store.KEPT_NOTE); "": kept before that was noted.
 ORIGINS = {
@@ -27,6 +33,7 @@ ORIGINS = {
     TAKEN_OVER: "safety copy of another window's unsaved work",
     UNANSWERED: "edits from a session that ended unexpectedly",
     NOT_RECOVERED: "edits that could not be recovered automatically",
+    DISCARDED: "edits discarded after a crash",
     "": "edits kept aside",
 }
 ORIGIN_DETAILS = {
@@ -37,6 +44,10 @@ ORIGIN_DETAILS = {
     ),
     UNANSWERED: "Unsaved edits of a VertApp session that ended unexpectedly, never recovered.",
     NOT_RECOVERED: "Unsaved edits that could not be recovered automatically.",
+    DISCARDED: (
+        "Unsaved edits of a VertApp session that ended unexpectedly, discarded when they "
+        "were offered, and kept here in case that was a mistake."
+    ),
     "": "Edits set aside earlier.",
 }
 

@@ -42,6 +42,8 @@ class EditError(VertAppError, ValueError):
 class Operation:
     """Base class. Subclasses are frozen dataclasses."""
 
+    # The undo entry, in the user's words ("outline", not "instance"); the GUI passes a
+    # fuller one ("Add T5 outline") where it knows the level.
     text = "Edit"
 
     def apply(self, project: Project) -> Operation:
@@ -111,7 +113,7 @@ class AddInstance(Operation):
     image_id: int
     instance: Instance
     index: int | None = None
-    text = "Add instance"
+    text = "Add outline"
 
     def apply(self, project: Project) -> Operation:
         if self.image_id not in project.images:
@@ -119,7 +121,7 @@ class AddInstance(Operation):
         if project.has_instance(self.instance.id):
             raise EditError(f"instance id {self.instance.id} is already used")
         if not self.instance.polygons or any(len(p) < 3 for p in self.instance.polygons):
-            raise EditError("an instance needs at least one polygon of >= 3 vertices")
+            raise EditError("an outline needs at least one polygon of 3 or more vertices")
         # The project owns a copy: the op can be re-applied (redo) after later edits.
         project._insert_instance(self.image_id, self.instance.copy(), self.index)
         project._changed(Change("instance_added", self.image_id, self.instance.id))
@@ -129,7 +131,7 @@ class AddInstance(Operation):
 @dataclass(frozen=True)
 class DeleteInstance(Operation):
     instance_id: int
-    text = "Delete instance"
+    text = "Delete outline"
 
     def apply(self, project: Project) -> Operation:
         _instance(project, self.instance_id)
@@ -154,7 +156,7 @@ class SetInstanceFields(Operation):
 
     instance_id: int
     changes: tuple[tuple[str, Any], ...]
-    text = "Change instance"
+    text = "Change outline"
 
     FIELDS = ("label", "source", "score", "model_id", "reviewed", "order_changed")
 
@@ -293,7 +295,7 @@ class DeleteVertex(Operation):
         if not 0 <= self.vertex < len(ring):
             raise EditError(f"polygon {self.polygon} has no vertex {self.vertex}")
         if len(ring) <= 3:
-            raise EditError("a polygon needs at least 3 vertices; delete the instance instead")
+            raise EditError("an outline needs at least 3 vertices; delete the outline instead")
         old = (float(ring[self.vertex, 0]), float(ring[self.vertex, 1]))
         inst.polygons[self.polygon] = np.delete(ring, self.vertex, axis=0)
         inverse = _mark_corrected(
@@ -316,14 +318,14 @@ class ReplacePolygons(Operation):
     instance_id: int
     polygons: tuple[np.ndarray, ...]
     holes: tuple[np.ndarray, ...] = ()
-    text = "Edit shape"
+    text = "Edit outline"
 
     def apply(self, project: Project) -> Operation:
         inst = _instance(project, self.instance_id)
         polys = [np.array(as_points(p), dtype=np.float64) for p in self.polygons]
         holes = [np.array(as_points(h), dtype=np.float64) for h in self.holes]
         if not polys or any(len(p) < 3 for p in polys):
-            raise EditError("an instance needs at least one polygon of >= 3 vertices")
+            raise EditError("an outline needs at least one polygon of 3 or more vertices")
         inverse: Operation = ReplacePolygons(inst.id, tuple(inst.polygons), tuple(inst.holes))
         inst.polygons, inst.holes = polys, holes
         inverse = _mark_corrected(project, inst, inverse)
@@ -510,7 +512,7 @@ class History:
         return self._redo[-1][0].text if self._redo else ""
 
 
-def delete_instances(instance_ids: Sequence[int], label: str = "Delete instances") -> Macro:
+def delete_instances(instance_ids: Sequence[int], label: str = "Delete outlines") -> Macro:
     """One undo step deleting several instances."""
     return Macro(tuple(DeleteInstance(i) for i in instance_ids), label)
 

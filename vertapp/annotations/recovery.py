@@ -1,11 +1,14 @@
 """What to offer when a project folder is opened after a crash, and the user's answers.
 
 `recovery_plan(folder)` looks at the folder and says, in words, what can be offered:
-unsaved journalled edits, a project.json that is missing while its backup is
-there, journals kept aside earlier. The window asks the question it holds and then
-calls `recover_edits` (store), `discard_journal` or `restore_backup`; a journal too
+unsaved journalled edits (said by what recovering them changes, `journal_effect`), a
+project.json that is missing while its backup is there, journals kept aside earlier.
+The window asks the question it holds and then calls `recover_edits` (store),
+`keep_for_later` (Decide later, Esc, or nobody answered), `discard_into_kept` (Discard:
+kept aside all the same, in case that was a mistake) or `restore_backup`; a journal too
 damaged to offer is set aside (`set_aside_journal`) and the user told. Nothing here
-deletes edits the user did not choose to discard.
+deletes edits the user did not choose to discard, and the question's answers never do:
+`discard_journal` alone removes (the close prompt's Discard of this session's own work).
 """
 
 from __future__ import annotations
@@ -16,22 +19,29 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vertapp.annotations.kept_effect import Effect, effect_of
+from vertapp.annotations.model import Project
+from vertapp.annotations.recovery_words import journal_question
 from vertapp.annotations.store import (
     AUTOSAVE_FILE,
     BACKUP_FILE,
+    DISCARDED,
     JOURNAL_FILE,
     KEPT_DIR,
     NOT_RECOVERED,
     PROJECT_FILE,
     SAVING_FILE,
     STATE_DIR,
+    UNANSWERED,
     _journal_header,
     _read_bytes,
+    _replay_journal,
     atomic_write_bytes,
     has_recovery,
     keep_journal,
+    load_project,
 )
-from vertapp.errors import FormatError
+from vertapp.errors import FormatError, VertAppError
 
 NOTHING = "nothing"
 JOURNAL = "journal"  # unsaved edits: offer recover_edits / discard_journal
@@ -48,8 +58,10 @@ class RecoveryPlan:
 
     kind: str
     message: str
-    edits: int = 0  # journalled edits waiting (JOURNAL, DAMAGED)
+    edits: int = 0  # journal lines waiting (JOURNAL, DAMAGED): not the user's words
     kept: list[Path] = field(default_factory=list)  # journals set aside earlier, newest last
+    # JOURNAL: what recovering changes in the project as saved (None: it would not replay)
+    effect: Effect | None = None
 
 
 def recovery_plan(project_dir: Path | str) -> RecoveryPlan:
@@ -81,13 +93,41 @@ def _journal_plan(folder: Path, kept: list[Path]) -> RecoveryPlan:
             edits,
             kept,
         )
-    what = f"{edits} edit{'s' if edits != 1 else ''}" if edits else "a new project's edits"
-    return RecoveryPlan(
-        JOURNAL,
-        f"{what} to {folder.name} were not saved (VertApp did not close normally). Recover them?",
-        edits,
-        kept,
-    )
+    effect = journal_effect(folder)
+    return RecoveryPlan(JOURNAL, journal_question(folder.name, effect, edits), edits, kept, effect)
+
+
+def journal_effect(project_dir: Path | str) -> Effect | None:
+    """What recovering the folder's journal changes in the project as saved now, counted
+    as the user sees it (outlines added, changed, removed); None when the journal would
+    not replay (recovering then says why). Nothing is written: it is replayed in memory."""
+    folder = Path(project_dir)
+    state = folder / STATE_DIR
+    path = state / JOURNAL_FILE
+    try:
+        lines = _read_bytes(path).decode("utf-8", errors="replace").split("\n")
+        recovered = _replay_journal(folder, state, path, lines).project
+        main = folder / PROJECT_FILE
+        saved = load_project(folder) if main.is_file() else _empty_like(recovered)
+    except (VertAppError, OSError, ValueError):
+        return None
+    return effect_of(saved, recovered)
+
+
+def untitled_effect(opened: Project, autosaved: Project) -> Effect:
+    """What adopting an untitled scan's autosaved work changes in the scan as just opened
+    (images matched by file name, as Document.adopt_untitled matches them)."""
+    ids = {r.file_name: r.id for r in opened.images.values()}
+    keyed = _empty_like(opened)
+    keyed.images = {ids.get(r.file_name, -r.id): r for r in autosaved.images.values()}
+    return effect_of(opened, keyed)
+
+
+def _empty_like(project: Project) -> Project:
+    """A project without images, with `project`'s settings (compared: not a difference)."""
+    empty = Project(label_set=project.label_set, categories=project.categories)
+    empty.extra, empty.app_extra = project.extra, project.app_extra
+    return empty
 
 
 def count_journal_edits(path: Path) -> int:
@@ -144,6 +184,25 @@ def discard_journal(project_dir: Path | str) -> str:
     if problem:
         log.warning("%s", problem)
     return problem
+
+
+def keep_for_later(project_dir: Path | str) -> Path | None:
+    """The user answered the recovery question with Decide later (Esc, closed the box), or
+    nobody answered it (an unattended run): the journal is copied to .vertapp/kept/ with
+    the version of project.json it was made on (so it replays however often the project
+    is saved since), for File > Recover kept edits…; the next journal then replaces it.
+    The kept folder (None: no journal). OSError when it cannot be copied."""
+    return keep_journal(project_dir, UNANSWERED, with_base=True)
+
+
+def discard_into_kept(project_dir: Path | str) -> tuple[Path | None, str]:
+    """The user chose Discard for the offered edits: they are no longer offered when the
+    project opens, but kept in .vertapp/kept/ (noted DISCARDED: listed in File > Recover
+    kept edits…, never brought up again) in case that was a mistake. The kept folder and,
+    as discard_journal, why the journal could not be removed. OSError when it cannot be
+    kept: then nothing is removed."""
+    kept = keep_journal(project_dir, DISCARDED, with_base=True)
+    return kept, discard_journal(project_dir)
 
 
 def set_aside_journal(project_dir: Path | str) -> str:

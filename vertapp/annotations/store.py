@@ -104,6 +104,11 @@ TAKEN_OVER = "taken_over"  # a live session's journal, copied by the session ope
 SET_ASIDE = "set_aside"  # a session's own edits, set aside once its folder was taken over
 UNANSWERED = "unanswered"  # left by a session that ended unexpectedly, replayed by nobody
 NOT_RECOVERED = "not_recovered"  # a recovery that failed, or a journal too damaged to offer
+DISCARDED = "discarded"  # a crashed session's edits the user chose Discard for when offered
+# In a kept folder: a copy of the project.json its journal was made on (keep_journal
+# with_base), so the edits still replay once the project was saved twice since (that
+# version is then neither project.json nor project.json.bak).
+BASE_COPY = "base.json"
 FSYNC_INTERVAL_S = 1.0
 
 
@@ -818,6 +823,11 @@ def _journal_base(
                 f"replacing the other version"
             ],
         )
+    copy = state / BASE_COPY  # kept with a copy of its own version (keep_journal with_base)
+    if copy.is_file() and FileStamp.of(copy).sha256 == want:
+        project = _load_file(copy, folder)  # as a snapshot: the saved file is the one there
+        project.file_stamp = FileStamp.of(main) if main.exists() else None
+        return project, 0, []
     raise FormatError(f"{path}: journal belongs to another version of {PROJECT_FILE}")
 
 
@@ -863,14 +873,20 @@ def journal_header_at(path: Path) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def keep_journal(project_dir: Path | str, origin: str = UNANSWERED) -> Path | None:
+def keep_journal(
+    project_dir: Path | str, origin: str = UNANSWERED, *, with_base: bool = False
+) -> Path | None:
     """Copy the journal (and its snapshot and save note) to .vertapp/kept/<time>/; that folder.
 
     Used wherever a journal would otherwise be overwritten or removed without its
     edits having been replayed: they stay on disk for a person to recover. `origin`
-    (TAKEN_OVER, UNANSWERED, NOT_RECOVERED) is noted for the list to say why.
+    (TAKEN_OVER, UNANSWERED, NOT_RECOVERED, DISCARDED) is noted for the list to say why.
+    `with_base`: the project.json the journal was made on is copied too (BASE_COPY), for
+    edits the user set aside on purpose and goes on saving over: replayed onto neither
+    project.json nor its backup after two saves, they could not be recovered at all.
     """
-    state = _state_dir(Path(project_dir))
+    folder = Path(project_dir)
+    state = _state_dir(folder)
     if not (state / JOURNAL_FILE).is_file():
         return None
     same = _kept_copy(state)
@@ -880,10 +896,25 @@ def keep_journal(project_dir: Path | str, origin: str = UNANSWERED) -> Path | No
     for name in (JOURNAL_FILE, AUTOSAVE_FILE, SAVING_FILE):
         if (state / name).is_file():
             shutil.copy2(state / name, dest / name)
+    if with_base:
+        _copy_base(folder, state, dest)
     with contextlib.suppress(OSError):  # without it, the list only says less of why
         _write_kept_note(dest, {"origin": origin})
     _fsync_dir(dest)
     return dest
+
+
+def _copy_base(folder: Path, state: Path, dest: Path) -> None:
+    """The project.json (or backup) the journal in `state` was made on, copied to `dest`."""
+    header = _journal_header(folder) or {}
+    want = header.get("sha256")
+    if header.get("base") != PROJECT_FILE or not want:
+        return  # made on a snapshot of its own (copied with it) or unreadable
+    for source in (project_file(folder), folder / BACKUP_FILE):
+        with contextlib.suppress(OSError):
+            if source.is_file() and FileStamp.of(source).sha256 == want:
+                shutil.copy2(source, dest / BASE_COPY)
+                return
 
 
 def kept_note(kept: Path) -> dict[str, Any]:

@@ -47,7 +47,8 @@ def implausible(corners: np.ndarray, levels: Sequence[str]) -> dict[int, str]:
     for name, size in (("height", heights), ("width", widths)):
         usual = float(np.median(size))
         for i in np.flatnonzero((size > MAX_SIZE_RATIO * usual) | (size < MIN_SIZE_RATIO * usual)):
-            bad.setdefault(int(i), f"its {name} is {size[i] / max(usual, 1e-9):.1f} x the usual")
+            ratio = size[i] / max(usual, 1e-9)
+            bad.setdefault(int(i), f"its {name} is {ratio:.1f} x its film's median")
     bad.update(_misplaced((top + bottom) / 2, [i for i in range(len(q)) if i not in bad], levels))
     return dict(sorted(bad.items()))
 
@@ -56,11 +57,13 @@ def plausible_bodies(
     corners: np.ndarray, levels: Sequence[str], image_no: int, skipped: list[str]
 ) -> Iterator[tuple[str, np.ndarray]]:
     """(level, corners) of the row's vertebrae to import; the others named in `skipped`
-    ("image 11 L5: it lies 14.8 level gaps from L4; not imported"), as both imports say it."""
+    ("image 11 L5: it lies 14.8 level gaps from L4 (2.5 at most)"). Each caller heads the
+    list with what it means ("Not imported: …", "skipped: …"): the entry ending in
+    "; not imported" as well read "Not imported: … from L4; not imported"."""
     wrong = implausible(corners, levels)
     for k, (level, quad) in enumerate(zip(levels, corners, strict=True)):
         if k in wrong:  # e.g. L5 cut by the film's edge, its corners wrapped to the top
-            skipped.append(f"image {image_no} {level}: {wrong[k]}; not imported")
+            skipped.append(f"image {image_no} {level}: {wrong[k]}")
         else:
             yield level, quad
 
@@ -82,5 +85,6 @@ def _misplaced(centres: np.ndarray, kept: list[int], levels: Sequence[str]) -> d
         ]
         if min(gaps) > MAX_GAP_RATIO:
             j = near[int(np.argmin(gaps))]
-            out[i] = f"it lies {min(gaps):.1f} level gaps from {levels[j]}"
+            limit = f"{MAX_GAP_RATIO:g} at most"
+            out[i] = f"it lies {min(gaps):.1f} level gaps from {levels[j]} ({limit})"
     return out

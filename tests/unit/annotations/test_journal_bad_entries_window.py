@@ -134,7 +134,7 @@ def test_declining_when_the_journal_cannot_be_removed_says_why(
 
     _crashed(make_project, tmp_path, lambda h, e: f"{h}\n{json.dumps(e)}\n")
     unremovable_journal(monkeypatch)
-    _, host = _open(qapp, tmp_path, QMessageBox.StandardButton.No)
+    _, host = _open(qapp, tmp_path, QMessageBox.StandardButton.Discard)
     assert any("could not be removed (Permission denied)" in e for e in host.errors)
 
 

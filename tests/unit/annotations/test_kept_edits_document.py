@@ -23,9 +23,9 @@ def test_recovered_kept_edits_become_the_folders_unsaved_edits(make_project, tmp
     kept = _unanswered(make_project, tmp_path)  # Relabel(1, "L2") kept aside
     doc = Document()
     doc.open_project(tmp_path)
-    doc.set_current(2)
     doc.edit(ops.Relabel(2, "L4"), "relabel")
     doc.stack.undo()  # nothing unsaved, but this window's journal holds two edits
+    doc.set_current(2)  # after the undo, which shows the image it changed
     assert not doc.modified and store.has_recovery(tmp_path)
 
     doc.adopt_recovered_kept(recover_kept(tmp_path, kept).project)

@@ -155,7 +155,7 @@ def test_macro_is_all_or_nothing(make_project) -> None:
         (ops.SetImageStatus(1, "done"), "unknown status"),
         (ops.AddInstance(77, Instance(id=500, label="T1", polygons=[_square(0, 0)])), "no image"),
         (ops.AddInstance(1, Instance(id=1, label="T1", polygons=[_square(0, 0)])), "already used"),
-        (ops.ReplacePolygons(1, (np.zeros((2, 2)),)), ">= 3 vertices"),
+        (ops.ReplacePolygons(1, (np.zeros((2, 2)),)), "3 or more vertices"),
         (ops.SetInstanceFields(1, (("id", 5),)), "cannot set"),
     ],
 )

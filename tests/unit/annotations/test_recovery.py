@@ -106,7 +106,9 @@ def test_discarded_edits_are_not_offered_again(make_project, tmp_path) -> None:
     project.apply(ops.Relabel(1, "L2"))
     plan = recovery.recovery_plan(tmp_path)
     assert plan.kind == recovery.JOURNAL and plan.edits == 1
-    assert plan.message.startswith("1 edit to ")
+    # said as the user sees it (kept_effect), not as journal lines
+    assert plan.message.startswith(f"Edits to {tmp_path.name} were not saved")
+    assert "1 outline changed on 1 image" in plan.message
     recovery.discard_journal(tmp_path)
     assert recovery.recovery_plan(tmp_path).kind == recovery.NOTHING
     reopened = store.load_project(tmp_path)
@@ -151,3 +153,51 @@ def test_backup_only_folder_opened_as_a_scan_says_what_it_is(make_project, tmp_p
     (tmp_path / "project.json").unlink()
     with pytest.raises(InputError, match="project.json is missing; its previous version"):
         read_any(tmp_path)
+
+
+@pytest.mark.parametrize("keep", ["keep_for_later", "discard_into_kept"])
+def test_edits_kept_by_the_question_still_replay_after_two_saves(
+    make_project, tmp_path, keep
+) -> None:
+    """Decide later / Discard keep the journal in .vertapp/kept/ and the work goes on: two
+    saves later its version of project.json is neither the file nor its backup. Kept
+    with a copy of that version, it still replays (it could not: "made on another
+    version"); the list says what recovering it does to the project as saved now."""
+    from vertapp.annotations import kept_edits
+
+    project = _saved_with_journal(make_project, tmp_path)
+    project.apply(ops.Relabel(1, "L2"))
+    project.journal.close()
+    plan = recovery.recovery_plan(tmp_path)
+    assert plan.effect is not None and plan.effect.changed == 1
+    kept = getattr(recovery, keep)(tmp_path)
+    kept = kept[0] if isinstance(kept, tuple) else kept
+    assert (kept / store.BASE_COPY).is_file()
+    origin = store.UNANSWERED if keep == "keep_for_later" else store.DISCARDED
+    assert store.kept_note(kept)["origin"] == origin
+    reopened = store.load_project(tmp_path)  # the project opens as last saved, journalled
+    store.Journal(reopened).attach()
+    for label in ("T9", "T10"):  # the user goes on and saves twice
+        reopened.apply(ops.Relabel(2, label))
+        store.save_project(reopened)
+    assert kept_edits.kept_base(tmp_path, kept) == kept_edits.SNAPSHOT
+    back = kept_edits.recover_kept(tmp_path, kept).project
+    assert back.instance(1).label == "L2"
+    (entry,) = kept_edits.describe_kept(tmp_path)
+    assert entry.offered and entry.worth_telling == (keep == "keep_for_later")
+    # Without the copy it could not be replayed at all.
+    (kept / store.BASE_COPY).unlink()
+    assert kept_edits.kept_base(tmp_path, kept) == kept_edits.OTHER
+
+
+def test_untitled_effect_matches_images_by_file_name(make_project) -> None:
+    from vertapp.annotations.model import ImageRecord, Project
+
+    opened = Project()
+    opened.add_image(ImageRecord(id=1, file_name="ct.png", width=10, height=10))
+    saved = make_project()
+    only = next(iter(saved.images.values()))
+    only.file_name = "ct.png"
+    saved.images = {7: only}  # another id for the same scan
+    effect = recovery.untitled_effect(opened, saved)
+    assert effect.added == len(only.instances) and effect.images_added == 0

@@ -136,8 +136,9 @@ def test_compare_scores_against_ground_truth(qtbot, review_doc) -> None:
     assert result.false_positives == [(3, "T2")]
     assert panel.table.item(0, 1).text() == "0.500"
     assert "mean Dice <b>0.500</b>" in panel.summary.text()
-    t, p = panel.masks(3)
-    assert t.sum() == 100 and p.sum() == 200 and (t & p).sum() == 50  # T1 shifted + T2
+    t, p = panel.masks(3)  # per level
+    assert list(t) == ["T1"] and sorted(p) == ["T1", "T2"]
+    assert t["T1"].sum() == 100 and p["T1"].sum() == 100 and (t["T1"] & p["T1"]).sum() == 50
     panel.set_threshold(0.99)  # nothing predicted any more: the vertebra scores 0
     assert [round(v.dice, 6) for v in panel.result.vertebrae] == [0.0]
     review_doc.set_current(1)  # no ground truth there
@@ -145,12 +146,80 @@ def test_compare_scores_against_ground_truth(qtbot, review_doc) -> None:
 
 
 def test_overlay_colours() -> None:
-    t = np.array([[True, True, False]])
-    p = np.array([[False, True, True]])
-    rgba = overlay_rgba(t, p)
+    t = np.array([[True, True, False, False]])
+    p = np.array([[False, True, True, False]])
+    rgba = overlay_rgba({"T1": t}, {"T1": p}, t.shape)
     assert rgba[0, 0, :3].tolist() == [0, 220, 0]
     assert rgba[0, 1, :3].tolist() == [255, 255, 255]
     assert rgba[0, 2, :3].tolist() == [230, 0, 230]
+    assert rgba[0, 3, 3] == 0  # neither: transparent
+
+
+def test_a_prediction_of_another_level_is_no_overlap() -> None:
+    """The overlay compared the union of the truth with the union of the predictions: a
+    T2 predicted over the true T1 showed white, "overlap", like a right one."""
+    t1 = np.array([[True, True, True, False]])
+    t2 = np.array([[False, False, False, True]])
+    p1 = np.array([[True, False, False, False]])
+    p2 = np.array([[False, True, False, True]])  # over T1's second pixel, and over T2
+    rgba = overlay_rgba({"T1": t1, "T2": t2}, {"T1": p1, "T2": p2}, t1.shape)
+    assert rgba[0, 0, :3].tolist() == [255, 255, 255]  # T1 on T1
+    assert rgba[0, 1, :3].tolist() == [255, 140, 0]  # T2 on T1: wrong level
+    assert rgba[0, 2, :3].tolist() == [0, 220, 0]  # truth alone
+    assert rgba[0, 3, :3].tolist() == [255, 255, 255]  # T2 on T2
+
+
+def test_compare_follows_edits_to_the_truth(qtbot, review_doc) -> None:
+    """Deleting a hand-drawn vertebra left its Dice and the count in the table: the
+    panel rescored only when the image changed. Now edits rescore it once they pause."""
+    from vertapp.annotations import ops
+    from vertapp.annotations.model import Instance
+
+    truth = geo.polygons_to_mask([square(10, 10, 10)], 64, 64)
+    t2 = np.zeros((64, 64), bool)
+    t2[40:50, 40:50] = True
+    coco = coco_of({"T1": (truth, 0.95), "T2": (t2, 0.95)}, 3)
+    panel = ComparePanel(review_doc)
+    qtbot.addWidget(panel)
+    panel.set_threshold(0.9)
+    review_doc.set_current(3)
+    panel.set_run(run_for([3], coco))
+    assert [v.label for v in panel.result.vertebrae] == ["T1"]
+    drawn = Instance(review_doc.project.new_instance_id(), "T2", [square(40, 40, 10)])
+    review_doc.edit(ops.AddInstance(3, drawn), "Add T2")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=3000)
+    assert [v.label for v in panel.result.vertebrae] == ["T1", "T2"]
+    assert "2 vertebrae" in panel.summary.text()
+    review_doc.edit(ops.DeleteInstance(drawn.id), "Delete T2")
+    review_doc.edit(ops.DeleteInstance(5), "Delete T1")  # a burst: scored once, at its end
+    qtbot.waitUntil(lambda: panel.result is None, timeout=3000)
+    assert panel.table.rowCount() == 0  # no truth left on the image
+    review_doc.stack.undo()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=3000)
+    assert panel.table.item(0, 0).text() == "T1" and panel.table.item(0, 1).text() == "1.000"
+
+
+def test_score_all_shows_coco_ap_and_goes_out_of_date(qtbot, review_doc) -> None:
+    """Score all computed COCO mask and box AP and showed only Dice: now the AP too; an
+    edit to an image it scored says the figures are out of date."""
+    from vertapp.annotations import ops
+
+    truth = geo.polygons_to_mask([square(10, 10, 10)], 64, 64)
+    coco = coco_of({"T1": (truth, 0.95)}, 3)
+    panel = ComparePanel(review_doc)
+    qtbot.addWidget(panel)
+    panel.set_threshold(0.9)
+    review_doc.set_current(3)
+    panel.set_run(run_for([3], coco))
+    assert "AP" not in panel.summary.text()  # one image: scored without COCO AP
+    panel.evaluate_all()
+    qtbot.waitUntil(lambda: not panel.worker.isRunning() and panel._scoring == (), timeout=20000)
+    text = panel.summary.text()
+    assert "COCO mask AP 1.000 (AP50 1.000, AP75 1.000); box AP 1.000" in text, text
+    assert "Out of date" not in text
+    review_doc.edit(ops.MoveVertex(5, 0, 0, (12.0, 12.0), gesture=1), "Move vertex")
+    assert panel.summary.text().startswith("<b>Out of date</b>")
+    assert "COCO mask AP" in panel.summary.text()  # the figures stay, marked
 
 
 def test_model_for_other_labels_is_refused(qtbot, review_doc, tmp_path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -87,6 +88,15 @@ def test_both_imports_leave_the_wrapped_l5_out_and_say_so(tmp_path):
     )
     assert report.n_vertebrae == 3 * 17 - 1
     assert len(report.skipped) == 1 and report.skipped[0].startswith("image 2 L5: it lies")
+
+
+def test_a_skipped_vertebra_is_said_once_in_words(tmp_path):
+    """The window read "Not imported: image 2 L5: it lies 15.5 level gaps from L4; not
+    imported": each entry said it again after the heading that says it."""
+    src = _dataset(tmp_path / "src", rows=_rows_with_wrapped_l5(1))
+    (entry,) = run_job(import_landmarks_job(src, tmp_path / "cli")).skipped
+    assert re.fullmatch(r"image 2 L5: it lies \d+\.\d level gaps from L4 \(2\.5 at most\)", entry)
+    assert "not imported" not in entry.lower()
 
 
 def test_the_command_says_what_it_skipped_on_stderr(tmp_path, capsys):

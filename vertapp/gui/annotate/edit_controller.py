@@ -48,7 +48,7 @@ class EditController(QObject):
             lambda k, p, i, xy: self.edit(editing.move_vertex(k, p, i, xy, self._next_gesture()))
         )
         t.vertex_inserted.connect(self._on_vertex_inserted)
-        t.vertex_deleted.connect(lambda k, p, i: self.edit(editing.delete_vertex(k, p, i)))
+        t.vertex_deleted.connect(self._on_vertex_deleted)
         t.polygon_moved.connect(
             lambda k, dx, dy: self.edit(editing.move_polygon(k, dx, dy, self._next_gesture()))
         )
@@ -87,18 +87,28 @@ class EditController(QObject):
         except VertAppError as err:
             self.show_error(str(err))
             return
-        if not self.edit(op, f"Add {label}" + (f" of {level}" if level else "")):
+        if not self.edit(op, f"Add {editing.outline_name(label, level)} outline"):
             return
         self.annot.tool.select(op.instance.id)
         if isinstance(palette, PartPalette):  # the next part is most often of the same vertebra
             palette.last_level = palette.level
-        else:
-            palette.suggest(self.doc.labels_used(image_id), label)
+            return
+        palette.suggest(self.doc.labels_used(image_id), label)
+        # say what comes next: an N pressed before ("Next outline: T6") must not stay up
+        if not self._warn_double(op.instance.id, label):
+            nxt = "every level is on this image" if palette.none_left else palette.current
+            self.show_status(f"{label} outline added; next: {nxt}", 4000)
 
     def _level(self) -> str | None:
         """The vertebra of the next radiograph part; None with the T1..L5 palette."""
         palette = self.labels()
         return palette.level if isinstance(palette, PartPalette) else None
+
+    def _on_vertex_deleted(self, key: int, part: int, index: int) -> None:
+        """A deleted vertex drops its handle; a refused delete (the last three) keeps it, so
+        the next Del says why again instead of "select a vertex first"."""
+        if self.edit(editing.delete_vertex(key, part, index)):
+            self.annot.tool.select(key)
 
     def _on_vertex_inserted(self, key: int, part: int, index: int, xy: Any) -> None:
         if self.edit(editing.insert_vertex(key, part, index, xy)):
@@ -109,29 +119,31 @@ class EditController(QObject):
         if rec is None:
             return
         key = self.annot.layer.selected
+        if key is None and erase:  # the eraser works on one outline: say which is missing
+            self.show_status("Select an outline to erase from (S, click it, then E)", 6000)
+            return
+        label, level = self.labels().current, self._level()
         try:
-            op = editing.brush_op(
-                self.doc.project,
-                rec,
-                key,
-                points,
-                radius,
-                erase,
-                self.labels().current,
-                self._level(),
-            )
+            op = editing.brush_op(self.doc.project, rec, key, points, radius, erase, label, level)
         except VertAppError as err:
             self.show_error(str(err))
             return
-        if op is not None and self.edit(op) and key is None and hasattr(op, "instance"):
+        if op is None:
+            self.show_status("Nothing painted: the stroke is outside the image", 4000)
+            return
+        text = editing.stroke_text(self.doc.project, key, op, erase, label, level)
+        if self.edit(op, text) and key is None and isinstance(op, ops.AddInstance):
             self.annot.tool.select(op.instance.id)
+            self._warn_double(op.instance.id, label)
 
     # -- commands (menu, toolbar, keys) ---------------------------------------------------------
     def set_mode(self, mode: Mode) -> None:
         self.annot.tool.set_mode(mode)
 
     def finish_polygon(self) -> None:
-        self.annot.tool.finish_draft()
+        tool = self.annot.tool
+        if tool.draft and not tool.finish_draft():  # the draft stays: one more click
+            self.show_status("An outline needs at least 3 points: click one more", 4000)
 
     def cancel_drawing(self) -> None:
         if self.annot.tool.draft:
@@ -149,30 +161,46 @@ class EditController(QObject):
     def delete_polygon(self) -> None:
         key = self.annot.layer.selected
         if key is not None:
+            text = f"Delete {editing.instance_name(self.doc.project.instance(key))} outline"
             self.annot.tool.select(None)
-            self.edit(editing.delete_instance(key))
+            self.edit(editing.delete_instance(key), text)
 
     def choose_label(self, label: str) -> None:
-        """Relabel the selected polygon, and make `label` the one for the next polygon."""
+        """Make `label` the one for the next polygon; outside Draw mode, relabel the
+        selected polygon too.
+
+        While drawing, the polygon just drawn stays selected and the keys name the *next*
+        one (draw, N, draw, N): relabelling it turned draw T1, N, draw into T2, T2.
+        """
         palette = self.labels()
         if label not in palette.labels:
+            return
+        if self._drawing():
+            palette.set_current(label)
+            self.show_status(f"Next outline: {label}", 4000)
             return
         key = self.annot.layer.selected
         if key is not None and self._relabelled(key, label):
             self._warn_double(key, label)
         palette.set_current(label)
 
+    def _drawing(self) -> bool:
+        tool = self.annot.tool
+        return tool.mode is Mode.DRAW or bool(tool.draft)
+
     def _relabelled(self, key: int, label: str) -> bool:
         if self.doc.project.instance(key).label == label:
             return False
         return self.edit(editing.relabel(key, label))
 
-    def _warn_double(self, key: int, label: str) -> None:
-        """A level is one vertebra: say so when a relabel gives it to a second outline (the
-        review panel asks swap / keep both; here, while drawing, a word is enough)."""
+    def _warn_double(self, key: int, label: str) -> bool:
+        """A level is one vertebra: say so when a relabel or a drawn outline gives it to a
+        second outline (the review panel asks swap / keep both; here a word is enough)."""
         img = self.doc.current
-        if img is not None and label in VERTEBRAE and label_holder(img, key, label):
+        double = img is not None and label in VERTEBRAE and label_holder(img, key, label)
+        if double:
             self.show_status(f"{label} is now on two outlines of this image: relabel one", 6000)
+        return bool(double)
 
     def apply_suggested_label(self) -> None:
         palette = self.labels()

@@ -19,7 +19,8 @@ from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.gui.views.axial_view import CanalCircle
 from vertapp.preprocess.coverage import bridged_slices, canal_coverage
 from vertapp.review.decisions import move_to_level_ops
-from vertapp.xray.parts import normalise_level, set_vertebra, vertebra_of
+from vertapp.xray.part_display import instance_level
+from vertapp.xray.parts import UNKNOWN, normalise_level, set_vertebra, vertebra_of
 
 # Pixel (r, c) covers [c, c+1) x [r, r+1) (COCO), so its centre is at (c+0.5, r+0.5):
 # scene coordinates minus half a pixel are the continuous indices the mapping expects.
@@ -75,6 +76,34 @@ def delete_instance(key: int) -> ops.DeleteInstance:
 
 def relabel(key: int, label: str) -> ops.Relabel:
     return ops.Relabel(key, label)
+
+
+# ------------------------------------------------------------------- undo entries
+def outline_name(label: str, level: str | None = None) -> str:
+    """An outline as the user calls it: "T5", or a radiograph part with its vertebra."""
+    return f"{label} of {level}" if level and level != UNKNOWN else label
+
+
+def instance_name(inst: Instance) -> str:
+    return outline_name(inst.label, instance_level(inst.label, inst.extra))
+
+
+def stroke_text(
+    project: Project,
+    key: int | None,
+    op: ops.Operation,
+    erase: bool,
+    label: str,
+    level: str | None = None,
+) -> str:
+    """The undo entry of a brush or eraser stroke on outline `key` (None: the brush
+    started a new one), named before the stroke is applied."""
+    if key is None:
+        return f"Add {outline_name(label, level)} outline"
+    name = instance_name(project.instance(key))
+    if isinstance(op, ops.DeleteInstance):  # erased to nothing
+        return f"Erase the whole {name} outline"
+    return f"Erase from {name}" if erase else f"Brush stroke on {name}"
 
 
 def stroke_mask(points: np.ndarray, radius: float, height: int, width: int) -> np.ndarray:

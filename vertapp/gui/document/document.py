@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,7 @@ from vertapp.gui.document.files import (
 )
 from vertapp.gui.document.open_jobs import OpenedCT, OpenedRadiograph
 from vertapp.gui.document.raw_pixels import RawPixels
-from vertapp.gui.document.undo import OpCommand
+from vertapp.gui.document.undo import OpCommand, Replayed, step_words, take_replayed
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.jobs import Job
 from vertapp.preprocess.landmarks import landmarks
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 
 PIXEL_CACHE = 8  # images kept decoded while browsing
 RELOADED_CT_CACHE = 2  # source CTs re-read for a saved project's images (memory bound)
+LATER = "-later-"  # an untitled autosave kept for later: <key>-later-<UTC time>, beside it
 
 
 class Document(QObject):
@@ -65,7 +67,8 @@ class Document(QObject):
     `discard_failed(message)` (edits the user discarded could not be removed: why),
     `folder_lost(message)` (another session took the project's folder over: this window
     is read-only from now on, and where its unsaved edits are kept; "" when the write
-    that found it out says so itself)."""
+    that found it out says so itself), `stepped(words)` (an undo or redo was done, and where:
+    "Undid Add T5 on image 4"; the image it changed is shown first)."""
 
     reset = Signal()
     image_changed = Signal(object)
@@ -74,10 +77,12 @@ class Document(QObject):
     unprotected = Signal(str)
     discard_failed = Signal(str)
     folder_lost = Signal(str)
+    stepped = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.stack = QUndoStack(self)
+        self.stack.indexChanged.connect(self._after_step)
         self.project = Project()
         self.title = ""
         self.image_ids: list[int] = []
@@ -94,6 +99,8 @@ class Document(QObject):
         # full path, never the name itself (file names can carry a patient's name, and
         # two patients' "ct.nii.gz" must not recover into each other).
         self._autosave_key: str | None = None
+        # The autosave folder whose work untitled_recovery offered (None: none offered).
+        self._untitled_offered: Path | None = None
         # Name new images after their files (the user opted in: View > Hide names and paths
         # off); by default they get anonymous names (files.add_record)
         self.keep_names = False
@@ -136,6 +143,7 @@ class Document(QObject):
         self._recovered = False
         self.recovery_pending = False
         self._autosave_key = None
+        self._untitled_offered = None
         self._autosaved_revision = -1  # revisions count from 0 again in every project
         self._unsubscribe()
         self.project = project
@@ -266,6 +274,23 @@ class Document(QObject):
     def edit_many(self, ops: list[Any], text: str) -> None:
         """Several edits as one undo step (all or nothing: the annotation Macro rolls back)."""
         self.edit(Macro(tuple(ops), text), text)
+
+    def _after_step(self, index: int) -> None:
+        """After an undo (the command at `index`) or a redo (the one before it): show the
+        image it changed, as editors do, and say what it did there. A push replays
+        nothing (its op was applied before) and is passed over."""
+        for command in (self.stack.command(index), self.stack.command(index - 1)):
+            done = take_replayed(command)
+            if done is not None and command is not None:
+                self._show_step(done, command.text())
+                return
+
+    def _show_step(self, done: Replayed, text: str) -> None:
+        shown = [i for i in self.image_ids if i in done.image_ids]  # in the list's order
+        if shown and self.current_id not in shown:
+            self.set_current(shown[0])
+        numbers = [self.image_ids.index(i) + 1 for i in shown]
+        self.stepped.emit(step_words(done.verb, text, numbers))
 
     def _on_change(self, change: Change) -> None:
         if change.kind == "reset":
@@ -633,8 +658,9 @@ class Document(QObject):
             self._attach_journal()
 
     def recovery_failed(self) -> None:
-        """Recovery raised: the project stays as last saved. Journal it from now on (the
-        journal it could not replay is moved to .vertapp/kept/ first, never deleted)."""
+        """Recovery raised, or the user kept the offered edits for later (or nobody was
+        there to answer): the project stays as last saved. Journal it from now on (the
+        journal not replayed is copied to .vertapp/kept/ first, never deleted)."""
         self.recovery_pending = False
         self._attach_journal()
 
@@ -680,13 +706,49 @@ class Document(QObject):
         return True
 
     def untitled_recovery(self) -> Project | None:
-        """An autosaved untitled project for the image just opened, if one was left behind."""
+        """An autosaved untitled project for the image just opened, if one was left behind:
+        the last session's, else the newest one kept for later (keep_untitled_for_later)."""
+        self._untitled_offered = None
         if self.project.root is not None:
             return None
-        return read_autosave(self.untitled_autosave_dir(), self.project)
+        folder = self.untitled_autosave_dir()
+        later = sorted(folder.parent.glob(f"{folder.name}{LATER}*"), reverse=True)
+        for candidate in (folder, *later):
+            saved = read_autosave(candidate, self.project)
+            if saved is not None:
+                self._untitled_offered = candidate
+                return saved
+        return None
+
+    def keep_untitled_for_later(self) -> None:
+        """The autosave just offered stays for the next time this scan opens (the user
+        chose Decide later, or nobody answered): moved beside the folder this session
+        autosaves to, which would write over it. OSError when it cannot be moved."""
+        offered, self._untitled_offered = self._untitled_offered, None
+        folder = self.untitled_autosave_dir()
+        if offered is None or offered != folder:  # one kept for later already stays so
+            return
+        now = time.time_ns()  # the name sorts by age, to the nanosecond
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now // 10**9))}.{now % 10**9:09d}"
+        offered.rename(folder.with_name(f"{folder.name}{LATER}{stamp}"))
+
+    def discard_untitled_recovery(self) -> None:
+        """The user chose to delete the autosave just offered, for good."""
+        offered, self._untitled_offered = self._untitled_offered, None
+        if offered is not None:
+            shutil.rmtree(offered, ignore_errors=True)
 
     def adopt_untitled(self, saved: Project) -> None:
-        """Take the recovered untitled project's annotations (the pixels stay those just read)."""
+        """Take the recovered untitled project's annotations (the pixels stay those just read).
+        One kept for later goes back to where this session autosaves: the next tick writes
+        it there with the edits made since, and until then it is offered again there."""
+        offered, folder = self._untitled_offered, self.untitled_autosave_dir()
+        if offered is not None and offered != folder:
+            try:
+                shutil.rmtree(folder, ignore_errors=True)  # nothing to offer there: checked
+                offered.rename(folder)
+            except OSError as err:  # it stays kept for later: offered again, nothing lost
+                log.warning("the autosave kept for later could not be moved back: %s", err)
         saved.root = None
         by_name = {r.file_name: r.id for r in self.project.images.values()}
         pending = {r.id: self.pending_images[by_name[r.file_name]] for r in saved.images.values()}

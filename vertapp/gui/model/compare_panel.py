@@ -1,8 +1,10 @@
 """Compare dock: a prediction run against hand-drawn ground truth, scored by the engine.
 
 Scores come from the engine's `vertapp.ml.evaluate` (the DESIGN metric definitions, same as the CLI's
-`vertapp evaluate`). The overlay shows truth in green, prediction in magenta and their
-overlap in white, on the image itself.
+`vertapp evaluate`). The overlay shows truth in green, prediction in magenta, a prediction
+over the truth of its own level in white and over another level's truth in orange, on the
+image itself. Edits to the truth rescore the image shown once they pause; a whole-project
+score they touch is marked out of date (its COCO AP is not recomputed at every stroke).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vertapp.annotations import geometry as geo
 from vertapp.errors import VertAppError
 from vertapp.gui.model.review_panel import ReviewHost
 from vertapp.gui.widgets.worker import JobWorker
@@ -35,6 +36,19 @@ from vertapp.review.prediction import PredictRun
 COLUMNS = ("Vertebra", "Dice", "Identified", "Distance (mm)")
 TRUTH_RGB = (0, 220, 0)
 PRED_RGB = (230, 0, 230)
+SAME_RGB = (255, 255, 255)
+WRONG_RGB = (255, 140, 0)  # apart from green, magenta and white, and from the grey bone
+COLOURS = {  # overlay class (vertapp.review.compare) -> colour
+    comparison.TRUTH: TRUTH_RGB,
+    comparison.PREDICTION: PRED_RGB,
+    comparison.SAME_LEVEL: SAME_RGB,
+    comparison.WRONG_LEVEL: WRONG_RGB,
+}
+RESCORE_MS = 400  # a burst of edits (vertex drags, brush strokes) is scored once it pauses
+STALE = (
+    "<b>Out of date</b>: an image scored here was edited since. Press <i>Score all "
+    "images with ground truth</i> again."
+)
 
 
 class ComparePanel(QWidget):
@@ -45,8 +59,18 @@ class ComparePanel(QWidget):
         self.threshold = 0.9
         self.result: Any = None
         self.worker: JobWorker | None = None
+        self.scored: tuple[int, ...] = ()  # the images the result shown covers
+        self.whole = False  # the result shown is Score all's (with COCO AP)
+        self.stale = False  # one of them was edited after it was scored
+        self._scoring: tuple[int, ...] = ()  # the images a Score all under way covers
+        self._scoring_edited = False  # one of those was edited after its truth was taken
         self._build()
+        self.rescore = QTimer(self)
+        self.rescore.setSingleShot(True)
+        self.rescore.setInterval(RESCORE_MS)
+        self.rescore.timeout.connect(self.refresh)
         host.image_changed.connect(lambda _id: self.refresh())
+        host.instances_changed.connect(self._on_edit)
         host.reset.connect(self._on_reset)
 
     def _build(self) -> None:
@@ -66,11 +90,7 @@ class ComparePanel(QWidget):
         self.viewbox.addItem(self.overlay_item)
         self.all_button = QPushButton("Score all images with ground truth")
         self.all_button.clicked.connect(self.evaluate_all)
-        legend = QLabel(
-            "<span style='color:#00c000'>■ truth</span>  "
-            "<span style='color:#e600e6'>■ prediction</span>  overlap: white.  Distance: "
-            "centroid of the same-label prediction to the true centroid."
-        )
+        legend = QLabel(legend_html())
         legend.setWordWrap(True)  # a one-line legend would set the dock's minimum width
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -96,8 +116,20 @@ class ComparePanel(QWidget):
         self.run = None
         self.refresh()
 
+    def _on_edit(self, image_id: int) -> None:
+        """The truth (or a prediction) of `image_id` changed: a score of it is stale."""
+        if image_id in self._scoring:
+            self._scoring_edited = True  # said once that score ends: its truth is older
+        if self.whole:  # Score all: its AP took seconds; said, not redone
+            if image_id in self.scored:
+                self.stale = True
+                self._say_stale()
+        elif self.run is not None and image_id == self.host.current_id:
+            self.rescore.start()  # restarted by each edit of a burst
+
     # -- current image ---------------------------------------------------------------------
     def refresh(self) -> None:
+        self.rescore.stop()
         image_id = self.host.current_id
         if (
             self.run is None
@@ -114,11 +146,13 @@ class ComparePanel(QWidget):
         except VertAppError as err:
             self._clear(str(err))
             return
+        self.scored, self.stale, self.whole = (image_id,), False, False
         self.show_result(self.result)
         self._show_overlay(image_id)
 
     def _clear(self, text: str) -> None:
         self.result = None
+        self.scored, self.stale, self.whole = (), False, False
         self.table.setRowCount(0)
         self.summary.setText(text)
         self.image_item.clear()
@@ -127,43 +161,50 @@ class ComparePanel(QWidget):
     def show_result(self, result: Any) -> None:
         rows = sorted(result.vertebrae, key=lambda v: (v.image_id, _order(v.label)))
         self.table.setRowCount(len(rows))
+        many = result.n_images > 1  # rows of several images: each says whose it is
         for r, v in enumerate(rows):
             dist = "" if v.distance_mm is None else f"{v.distance_mm:.1f}"
-            cells = (v.label, f"{v.dice:.3f}", "yes" if v.identified else "no", dist)
+            name = f"{v.label}, image {self._number(v.image_id)}" if many else v.label
+            cells = (name, f"{v.dice:.3f}", "yes" if v.identified else "no", dist)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 1:
                     item.setForeground(QBrush(_dice_color(v.dice)))
                 self.table.setItem(r, c, item)
         fps = ", ".join(label for _i, label in result.false_positives) or "none"
+        ap = comparison.ap_words(result.coco)
         self.summary.setText(
             f"{result.n_images} image(s), {len(result.vertebrae)} vertebrae at threshold "
             f"{self.threshold:.2f}: mean Dice <b>{result.mean_dice:.3f}</b>, identification "
             f"rate <b>{100 * result.identification_rate:.0f} %</b>; false positives: {fps}"
+            + (f"<br>{ap}" if ap else "")
         )
+        self._say_stale()
+
+    def _say_stale(self) -> None:
+        text = self.summary.text()
+        if self.stale and STALE not in text:
+            self.summary.setText(f"{STALE}<br>{text}")
+
+    def _number(self, image_id: int) -> int | str:
+        """The image's place in the project list (as the status bar counts), never a name."""
+        ids = self.host.image_ids
+        return ids.index(image_id) + 1 if image_id in ids else image_id
 
     def _show_overlay(self, image_id: int) -> None:
         truth, pred = self.masks(image_id)
         pixels_of = getattr(self.host, "pixels", None)
         if pixels_of is not None:
             self.image_item.setImage(np.asarray(pixels_of(image_id)), levels=(0, 255))
-        self.overlay_item.setImage(overlay_rgba(truth, pred), levels=(0, 255))
+        img = self.host.project.images[image_id]
+        rgba = overlay_rgba(truth, pred, (img.height, img.width))
+        self.overlay_item.setImage(rgba, levels=(0, 255))
         self.viewbox.autoRange(padding=0.02)
 
-    def masks(self, image_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(truth, prediction) unions for the current image at the current threshold."""
-        img = self.host.project.images[image_id]
-        h, w = img.height, img.width
-        truth = np.zeros((h, w), bool)
-        for inst in img.instances:
-            if inst.source == "manual":
-                truth |= geo.polygons_to_mask(inst.polygons, h, w, inst.holes)
-        pred = np.zeros((h, w), bool)
+    def masks(self, image_id: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(truth, prediction) masks per level of an image at the current threshold."""
         assert self.run is not None
-        for ann in self.run.coco["annotations"]:
-            if int(ann["image_id"]) == image_id and float(ann.get("score", 1)) >= self.threshold:
-                pred |= geo.segmentation_to_mask(ann["segmentation"], h, w)
-        return truth, pred
+        return comparison.level_masks(self.host.project, self.run.coco, image_id, self.threshold)
 
     # -- whole project ---------------------------------------------------------------------
     def evaluate_all(self) -> None:
@@ -180,24 +221,56 @@ class ComparePanel(QWidget):
             return
         gt = comparison.ground_truth_coco(project, ids)  # snapshot on the GUI thread
         job = comparison.compare_job(gt, self.run.coco, ids, self.threshold)
+        self.rescore.stop()  # a rescore of one image would replace the whole score
+        self._scoring, self._scoring_edited = tuple(ids), False
         self.worker = JobWorker(lambda: job, self)
         self.worker.finished_ok.connect(self._on_all_done)
-        self.worker.failed.connect(self.summary.setText)
+        self.worker.failed.connect(self._on_all_failed)
         self.summary.setText(f"Scoring {len(ids)} image(s)…")
         self.worker.start()
 
     def _on_all_done(self, result: Any) -> None:
         self.result = result
+        self.scored, self._scoring = self._scoring, ()
+        self.stale, self.whole = self._scoring_edited, True
         self.show_result(result)
 
+    def _on_all_failed(self, message: str) -> None:
+        self._scoring = ()
+        self.summary.setText(message)
 
-def overlay_rgba(truth: np.ndarray, pred: np.ndarray, alpha: int = 140) -> np.ndarray:
-    """Truth green, prediction magenta, both white; transparent elsewhere."""
-    out = np.zeros(truth.shape + (4,), np.uint8)
-    out[truth] = (*TRUTH_RGB, alpha)
-    out[pred] = (*PRED_RGB, alpha)
-    out[truth & pred] = (255, 255, 255, alpha)
+
+def overlay_rgba(
+    truth: dict[str, np.ndarray],
+    pred: dict[str, np.ndarray],
+    shape: tuple[int, int],
+    alpha: int = 140,
+) -> np.ndarray:
+    """The overlay's colours (module docstring); transparent where neither lies."""
+    classes = comparison.overlay_classes(truth, pred, shape)
+    out = np.zeros((*shape, 4), np.uint8)
+    for cls, rgb in COLOURS.items():
+        out[classes == cls] = (*rgb, alpha)
     return out
+
+
+def legend_html() -> str:
+    """Colour swatches with words in the text colour: magenta or orange words on the
+    dock's light grey read under 3:1."""
+
+    def swatch(rgb: tuple[int, int, int], words: str) -> str:
+        return f"<span style='color:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}'>■</span> {words}"
+
+    items = (
+        swatch(TRUTH_RGB, "truth"),
+        swatch(PRED_RGB, "prediction"),
+        "<span style='background:#808080;color:#ffffff'>■</span> overlap, same level",
+        swatch(WRONG_RGB, "overlap, wrong level"),
+    )
+    return (
+        "&nbsp; ".join(items) + ".  Distance: centroid of the same-label prediction to the "
+        "true centroid."
+    )
 
 
 def _order(label: str) -> int:

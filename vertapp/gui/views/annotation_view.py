@@ -49,6 +49,11 @@ class AnnotationView(QWidget):
         )
         self.marker.setZValue(12)
         self.canvas.viewbox.addItem(self.marker, ignoreBounds=True)
+        # Marks only show: a scatter item takes the clicks on its points, so the + left by
+        # one click swallowed the next click on that spot (a vertex clicked again was not
+        # selected), and a red mark a click at the image's left edge.
+        for marks in (self.marker, self.no_circle_marks):
+            marks.setEnabled(False)
         self.image_shape: tuple[int, int] | None = None
         self.levels = RadiographLevels(self.canvas)  # W/L of a radiograph
         top = QHBoxLayout()

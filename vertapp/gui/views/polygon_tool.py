@@ -313,12 +313,13 @@ class PolygonTool(QObject):
         return part, i + 1, (float((a[0] + b[0]) / 2), float((a[1] + b[1]) / 2))
 
     def delete_selected_vertex(self) -> bool:
+        """Emit the intent; the handle stays selected until the delete is applied (whoever
+        applies it drops the handle then), so after a refusal the next Del says why again."""
         key, vertex = self.layer.selected, self.layer.selected_vertex
         if key is None or vertex is None:
             return False
         if self.locked:
             self.refused.emit(self.locked)
             return False
-        self.layer.selected_vertex = None
         self.vertex_deleted.emit(key, *vertex)
         return True

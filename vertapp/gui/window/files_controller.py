@@ -313,7 +313,7 @@ class FilesController(QObject):
         return recent_files()
 
     def fill_recent(self, menu: QMenu) -> None:
-        fill_recent(menu, self.open_path)
+        fill_recent(menu, self.open_path, self.doc.project.root)
 
     def hide_identifiers(self) -> bool:
         return hide_identifiers()

@@ -77,12 +77,14 @@ class KeptEditsPrompts:
         self.action.setStatusTip(TIP if has else NONE_TIP)
 
     # ------------------------------------------------------------ told once
-    def tell_new(self) -> None:
+    def tell_new(self, *, remember: bool = True) -> None:
         """A project just opened: kept work the user has not been told of, once. Each
         folder told of is remembered (and one with nothing to tell: its work is in the
         project or a later copy); the safety copy this window made by opening the project
         anyway is neither told nor remembered: another window told later must hear of it
-        if the window it was taken from crashes before setting its work aside."""
+        if the window it was taken from crashes before setting its work aside. Not
+        `remember`: said, but no one was there to read it (an unattended run kept the
+        offered edits for later): the next window says it again."""
         root = self.doc.project.root
         self.notice = ""
         if root is None or self.doc.read_only:  # read-only: not this window's to recover
@@ -98,7 +100,7 @@ class KeptEditsPrompts:
             self.notice = notice_words(tell)
             self.host.show_warnings(HEADING, [self.notice])
             self.host.show_status(self.notice, 15000)
-        if new or told:
+        if remember and (new or told):
             settings().setValue(key, [k.name for k in kept if k.name in told | new])
 
     def _describe(self, root: Path, names: set[str] | None = None) -> list[KeptEdits]:

@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         d.instances_changed.connect(self._update_enabled)
         d.stack.cleanChanged.connect(self.update_title)
         d.stack.indexChanged.connect(self.update_title)
+        d.stepped.connect(lambda words: self.show_status(words, 8000))  # "Undid … on image 4"
         self.images.loaded.connect(self.loaded)
         self.labels.label_chosen.connect(self.editor.choose_label)
         self.opacity.valueChanged.connect(lambda v: self.annot.set_opacity(v / 100))

@@ -9,6 +9,7 @@ app's settings. Error messages still name the file they are about (the user must
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
 from vertapp.annotations.peek import image_kinds
+from vertapp.annotations.store import PROJECT_FILE
 from vertapp.config import config_dir
 from vertapp.errors import VertAppError
 from vertapp.gui.document.open_jobs import classify
@@ -102,13 +104,32 @@ def remember_recent(path: str) -> None:
     settings().setValue("recent_opened", [f"{opened.get(p, 0):.0f}" for p in kept])
 
 
-def opened_words(when: float) -> str:
-    """ "opened 29 Nov 14:05" (the year instead of the time when it is not this one)."""
+def when_words(when: float) -> str:
+    """ "29 Nov 14:05" (the year instead of the time when it is not this one)."""
     t = time.localtime(when)
     day = f"{t.tm_mday} {MONTHS[t.tm_mon - 1]}"  # not %b: the locale's, in an English menu
     if t.tm_year != time.localtime().tm_year:
-        return f"opened {day} {t.tm_year}"
-    return f"opened {day} {t.tm_hour:02d}:{t.tm_min:02d}"
+        return f"{day} {t.tm_year}"
+    return f"{day} {t.tm_hour:02d}:{t.tm_min:02d}"
+
+
+def opened_words(when: float) -> str:
+    """ "opened 29 Nov 14:05"."""
+    return f"opened {when_words(when)}"
+
+
+def saved_words(path: str | Path) -> str:
+    """ "saved 29 Nov 14:02": when the project file was last written; "" if unreadable."""
+    try:
+        return f"saved {when_words((Path(path) / PROJECT_FILE).stat().st_mtime)}"
+    except OSError:
+        return ""
+
+
+def path_tag(path: str | Path) -> str:
+    """ "#3f2a": the same entry always gets the same tag and two entries almost never
+    share one (16 bits), yet it names nothing: a digest of the full path, not reversible."""
+    return "#" + hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:4]
 
 
 def project_words(path: str | Path) -> list[str]:
@@ -121,27 +142,51 @@ def project_words(path: str | Path) -> list[str]:
     return [count, " + ".join(shown)] if shown else [count]
 
 
-def recent_words(path: str, opened: float | None) -> str:
-    """A recent entry with names hidden: what it is and holds, when it was opened. Six
-    projects all read "project folder" before; still no folder or file name."""
+def recent_words(path: str, opened: float | None, open_now: bool = False) -> str:
+    """A recent entry with names hidden: what it is and holds, when it was last saved and
+    opened, and its tag. Nine copies of one project read alike with their kind, size and
+    opening minute alone; still no folder or file name."""
     words = [kind_words(path)]
     if words[0] == KIND_WORDS["project"]:
-        words += project_words(path)
-    if opened:
+        words += [*project_words(path), saved_words(path)]
+    if open_now:
+        words.append("open now")
+    elif opened:
         words.append(opened_words(opened))
-    return " · ".join(words)
+    words.append(path_tag(path))
+    return " · ".join(w for w in words if w)
 
 
-def fill_recent(menu: QMenu, open_path: Any) -> None:
-    """The recent-files menu: names and full paths only when identifiers are shown."""
+HIDDEN_TIP = (
+    "Names and paths are hidden (View > Hide names and paths). The tag after the times "
+    "stays with its file or folder, so an entry can be found again without its name."
+)
+
+
+def fill_recent(menu: QMenu, open_path: Any, open_now: str | Path | None = None) -> None:
+    """The recent-files menu: names and full paths only when identifiers are shown.
+    `open_now`: the project open in this window, marked and not offered again (opening
+    it would only read it again, with the unsaved-edits question)."""
     menu.clear()
+    menu.setToolTipsVisible(True)  # a menu shows none unless asked
     hide = hide_identifiers()
     opened = recent_opened() if hide else {}
     for n, path in enumerate(recent_files(), start=1):
-        words = f"&{n % 10}  {recent_words(path, opened.get(path))}" if hide else ""
-        act = menu.addAction(words or display_name(path))
-        if not hide:
+        here = open_now is not None and _same_path(path, open_now)
+        if hide:
+            act = menu.addAction(f"&{n % 10}  {recent_words(path, opened.get(path), here)}")
+            act.setToolTip(HIDDEN_TIP)
+        else:
+            act = menu.addAction(display_name(path) + ("  (open now)" if here else ""))
             act.setToolTip(path)
+        act.setEnabled(not here)
         act.triggered.connect(lambda _c=False, p=path: open_path(p))
     if not menu.actions():
         menu.addAction("(none)").setEnabled(False)
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
