@@ -101,3 +101,10 @@ def test_headers_keep_room_at_the_column_edges(qtbot) -> None:  # type: ignore[n
         room = header.sectionSize(col) - QFontMetrics(drawn).horizontalAdvance(name)
         assert room >= 8, f"{name}: {room} px for both edges"
     assert panel.table.sizeHintForColumn(0) <= header.sectionSize(0)  # swatch and text fit
+
+
+def test_the_compare_tables_dice_colours_are_legible() -> None:
+    from vertapp.gui.model.compare_panel import _dice_color
+
+    white = QColor(255, 255, 255)
+    assert min(contrast(_dice_color(d), white) for d in (0.95, 0.8, 0.3)) >= AA
