@@ -202,7 +202,8 @@ def test_names_hidden_the_folder_field_shows_no_path_and_writes_the_real_one(
 ) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QFileDialog, QPushButton
 
-    from vertapp.gui.window.labels3d_dialog import FOLDER, Export3DDialog
+    from vertapp.gui.window.labels3d_dialog import Export3DDialog
+    from vertapp.review.hidden_paths import FOLDER
 
     folder = tmp_path / PATIENT / "project"
     source = CtSource(copy=True, orientation="PIR")
@@ -246,7 +247,8 @@ def test_the_dialog_has_no_gap_around_its_note(qtbot, tmp_path) -> None:  # type
 def test_names_hidden_file_export_3d_labels_shows_no_project_path(
     qtbot, window, imported, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from vertapp.gui.window.labels3d_dialog import FOLDER, Export3DDialog
+    from vertapp.gui.window.labels3d_dialog import Export3DDialog
+    from vertapp.review.hidden_paths import FOLDER
 
     folder = tmp_path / PATIENT / "project"
     shutil.copytree(imported["nifti"], folder)

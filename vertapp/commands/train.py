@@ -454,7 +454,7 @@ def run(args: argparse.Namespace) -> int:
             f"{'n/a' if best is None else f'{best:.4f}'}); last epoch: {result.last}"
         )
         if result.kept_start:
-            from vertapp.ml.outcome import kept_start_words
+            from vertapp.ml.words import kept_start_words
 
             words = kept_start_words(result.out.name, result.best_val_mean_dice)
             print(words, file=sys.stderr, flush=True)

@@ -44,6 +44,7 @@ from vertapp.ml.metrics import score_image, union_by_label
 from vertapp.ml.model import build_model
 from vertapp.ml.predict import predict_job
 from vertapp.ml.unet import unet_loss
+from vertapp.ml.words import bare_sentence, empty_sentence, foreign_sentence, images_phrase
 
 
 class TrainingError(VertAppError):
@@ -94,9 +95,6 @@ def lr_factor(cfg: TrainConfig, it: int, total: int) -> float:
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
 
-MAX_IDS = 10  # image ids listed in one sentence; the rest are counted
-
-
 def _read_samples(
     data: str | Path | list[Sample], cfg: TrainConfig, about: str = ""
 ) -> Job[list[Sample]]:
@@ -138,7 +136,7 @@ def left_out(
     pending = sorted(images_to_review(coco))
     if pending:
         words.append(
-            f"{_images(pending)} left out of training: still holding predictions nobody "
+            f"{images_phrase(pending)} left out of training: still holding predictions nobody "
             "reviewed (review them first, or reject what is wrong)"
         )
     foreign = foreign_categories(coco, class_names) if class_names is not None else {}
@@ -159,44 +157,6 @@ def _empty_outlines(kept: list[Sample]) -> dict[str, int]:
         for name, n in sample.empty_outlines.items():
             counts[name] = counts.get(name, 0) + n
     return counts
-
-
-# The sentences of `left_out`, one function each, so the window's runs on project
-# snapshots (`vertapp.review.left_out`) say what they leave out in the same words.
-def foreign_sentence(category: str, n: int) -> str:
-    """'3 annotations of category 'C7' left out of training: not a class of the model'."""
-    return f"{annotations_phrase(category, n)} left out of training: not a class of the model"
-
-
-def empty_sentence(category: str, n: int) -> str:
-    """An outline that covers no pixel of its image (drawn off the image, or degenerate):
-    its mask would be empty, so it is dropped."""
-    return (
-        f"{annotations_phrase(category, n)} left out of training: the outline covers no pixel "
-        "of the image"
-    )
-
-
-def bare_sentence(ids: list[int]) -> str:
-    """The images that keep no annotation of the model's classes: they still train, as
-    images where there is nothing to find."""
-    return (
-        f"{_images(ids)} with no annotation of the model's classes: trained on as images "
-        "with nothing to find"
-    )
-
-
-def annotations_phrase(category: str, n: int) -> str:
-    """'3 annotations of category 'C7'': how every sentence on annotations starts, here and
-    in the radiograph run's (`vertapp.xray.training.unclassed_sentence`)."""
-    return f"{n} annotation{'s' if n != 1 else ''} of category {category!r}"
-
-
-def _images(ids: list[int]) -> str:
-    """'2 images (ids 3, 7)', at most MAX_IDS ids listed."""
-    shown = ", ".join(str(i) for i in ids[:MAX_IDS]) + (", ..." if len(ids) > MAX_IDS else "")
-    many = len(ids) != 1
-    return f"{len(ids)} image{'s' if many else ''} (id{'s' if many else ''} {shown})"
 
 
 def default_class_names(data: str | Path | list[Sample]) -> list[str] | None:

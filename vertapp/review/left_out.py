@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from vertapp.ml.words import bare_sentence, empty_sentence, foreign_sentence
+
 Unclassed = Callable[[str, int], str]  # (label, outlines) -> why they have no class
 
 
@@ -39,10 +41,6 @@ class LeftOut:
         pixel, then the images that train as "nothing to find". `unclassed`: the run's
         own sentence for a label of no class (a radiograph body: "vertebra level unknown",
         `vertapp.xray.training.unclassed_sentence`), else "not a class of the model"."""
-        if not (self.foreign or self.empty or self.bare):
-            return []  # nothing to say: ml.train (torch) not loaded for it
-        from vertapp.ml.train import bare_sentence, empty_sentence, foreign_sentence
-
         say = unclassed or foreign_sentence
         words = [say(label, n) for label, n in self.foreign.items()]
         words += [empty_sentence(label, n) for label, n in self.empty.items()]

@@ -29,6 +29,7 @@ from vertapp.errors import ModelError
 from vertapp.jobs import WARNINGS, Job, Progress
 from vertapp.ml.config import TrainConfig
 from vertapp.ml.dataset import Sample
+from vertapp.ml.words import bare_sentence, empty_sentence
 from vertapp.xray.parts import MODEL_VOCABULARIES, OTHER_PARTS
 from vertapp.xray.predict_images import ImageSource, read_film
 from vertapp.xray.training import (
@@ -162,8 +163,6 @@ def _load(
     """The films as samples, and what the run says of them before it trains, in the
     command line's order (`commands.train`): each film's read warnings, the outlines no
     class names, those that cover no pixel, then the films left with nothing to find."""
-    from vertapp.ml.train import bare_sentence, empty_sentence
-
     samples, words, empty = [], [], Counter[str]()
     for k, snap in enumerate(snaps):  # counted, not named: a file name may be the patient's
         yield Progress("load", k / max(len(snaps), 1), f"reading image {k + 1} of {len(snaps)}")

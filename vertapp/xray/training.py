@@ -35,6 +35,7 @@ from vertapp.ml.dataset import (
     resolve_dataset_path,
 )
 from vertapp.ml.masks import segmentation_to_mask
+from vertapp.ml.words import annotations_phrase, foreign_sentence
 from vertapp.xray.parts import (
     BODY,
     MODEL_VOCABULARIES,
@@ -219,10 +220,7 @@ def unclassed_words(data: str | Path, kept: list[Sample], class_names: list[str]
 
 def unclassed_sentence(category: str, n: int) -> str:
     """'2 annotations of category 'body' left out of training: vertebra level unknown ...';
-    any other category in the CT run's words (`vertapp.ml.train.foreign_sentence`)."""
-    # imported here: ml.train loads torch, which reading films does not need
-    from vertapp.ml.train import annotations_phrase, foreign_sentence
-
+    any other category in the CT run's words (`vertapp.ml.words.foreign_sentence`)."""
     if category == BODY or normalise_level(category) != UNKNOWN:  # its class is its level
         return (
             f"{annotations_phrase(category, n)} left out of training: vertebra level unknown "

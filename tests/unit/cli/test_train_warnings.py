@@ -119,7 +119,7 @@ def test_an_outline_covering_no_pixel_is_said_not_dropped_unsaid(
 
 def test_a_films_unclassed_part_is_said_in_the_ct_runs_words() -> None:
     """One wording: the radiograph run's sentence for a category no class names is the CT
-    run's (`ml.train.foreign_sentence`), not a copy of it."""
+    run's (`ml.words.foreign_sentence`), not a copy of it."""
     from vertapp.xray.training import unclassed_sentence
 
     said = "2 annotations of category 'pedicle' left out of training: not a class of the model"
@@ -127,10 +127,10 @@ def test_a_films_unclassed_part_is_said_in_the_ct_runs_words() -> None:
 
 
 def test_many_images_are_counted_and_the_first_ten_listed() -> None:
-    assert (
-        ml_train._images(list(range(1, 13))) == "12 images (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)"
-    )
-    assert ml_train._images([4]) == "1 image (id 4)"
+    from vertapp.ml.words import images_phrase
+
+    assert images_phrase(list(range(1, 13))) == "12 images (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)"
+    assert images_phrase([4]) == "1 image (id 4)"
 
 
 def test_what_the_phantoms_leave_out_is_said_as_theirs(

@@ -10,9 +10,9 @@ from vertapp.errors import ModelError
 from vertapp.jobs import Progress, run_job
 from vertapp.ml.checkpoint import read_checkpoint
 from vertapp.ml.config import TrainConfig
-from vertapp.ml.outcome import kept_start_words
 from vertapp.ml.recipe import pretrain_finetune_job, pretrained_path
 from vertapp.ml.train import train_job
+from vertapp.ml.words import kept_start_words
 
 from .conftest import TINY
 from .spines import spine_samples, write_coco_dataset

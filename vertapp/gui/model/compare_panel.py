@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from vertapp.errors import VertAppError
-from vertapp.gui.model.review_panel import ReviewHost
+from vertapp.gui.model.review_panel import STATUS_COLORS, ReviewHost
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.review import compare as comparison
+from vertapp.review import status as rv
 from vertapp.review.prediction import PredictRun
 
 COLUMNS = ("Vertebra", "Dice", "Identified", "Distance (mm)")
@@ -282,7 +283,7 @@ def _order(label: str) -> int:
 def _dice_color(dice: float) -> QColor:
     # the review table's status colours: each >= 4.5:1 on white (the orange was 2.9:1)
     if dice >= 0.9:
-        return QColor(0, 120, 50)
+        return STATUS_COLORS[rv.COMPLETED]
     if dice >= 0.7:
-        return QColor(170, 85, 0)
-    return QColor(200, 30, 30)
+        return STATUS_COLORS[rv.IN_PROGRESS]
+    return STATUS_COLORS[rv.FLAGGED]

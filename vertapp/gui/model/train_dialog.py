@@ -43,9 +43,9 @@ from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import WARNINGS, Job, Progress
-from vertapp.ml.outcome import kept_start_words
+from vertapp.ml.words import kept_start_words
 from vertapp.review import training
-from vertapp.review.model_file import shown_model_path
+from vertapp.review.hidden_paths import shown_model_path
 from vertapp.review.progress_text import describe_progress, friendly_error
 from vertapp.review.snapshot import DataImage, split_by_patient
 from vertapp.review.train_table import count_words, shown_names

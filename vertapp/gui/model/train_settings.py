@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from vertapp.gui.model.settings_form import SettingsForm
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.review import training
-from vertapp.review.model_file import shown_model_path, typed_model_path
+from vertapp.review.hidden_paths import shown_model_path, typed_model_path
 
 PRESET_WORDS = {
     "fast": "Quick (smaller images; minutes on a laptop)",

@@ -12,7 +12,7 @@ and reference its series in a SEG, as `vertapp backproject` does.
 
 While View > Hide names and paths is on, the Folder field shows "…" for the folder (the
 project's folder is often named after the patient), as the Train dialog shows
-"…/model.pt" (`vertapp.review.model_file`); what is typed there is read against the real
+"…/model.pt" (`vertapp.review.hidden_paths`); what is typed there is read against the real
 folder, which the export writes into.
 """
 
@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 from vertapp.gui.widgets.browse_row import browse_buttons, browse_row
 from vertapp.gui.window.labels3d_jobs import COPY_NAME, NIFTI_NAME, CtSource, ExportChoice
 from vertapp.gui.window.last_folder import EXPORTS, SCANS, last_folder, remember_choice
+from vertapp.review.hidden_paths import shown_folder, typed_folder
 
-FOLDER = "…"  # stands for the export's real folder while names are hidden
 HIDDEN_FOLDER_TIP = (
     "The folder is not shown while View > Hide names and paths is on (its path may name "
     "the patient): … stands for it. Type …/NAME for a folder inside it, or a full path."
@@ -62,25 +62,6 @@ def grid_words(source: CtSource, original: bool) -> str:
         "VerSe ids on the grid of the project's LPS copy of the CT: the project does not "
         "record how the original was stored (always written)"
     )
-
-
-def shown_folder(folder: Path, hidden: bool) -> str:
-    """The Folder field's text: the whole path, or while `hidden` "…"."""
-    return FOLDER if hidden else str(folder)
-
-
-def typed_folder(text: str, real: Path, hidden: bool) -> Path:
-    """The folder the field's `text` names. Names shown: the path as typed ('.' if empty).
-    Hidden: "…" (or an emptied field) is `real`, "…/sub" and a bare "sub" lie inside it;
-    a full path typed is the user's own and is taken as typed."""
-    text = text.strip()
-    if not hidden:
-        return Path(text or ".")
-    typed = Path(text)
-    if typed.is_absolute():
-        return typed
-    parts = typed.parts[1:] if typed.parts[:1] == (FOLDER,) else typed.parts
-    return real.joinpath(*parts)
 
 
 def seg_tip(source: CtSource, original: bool) -> str:

@@ -1,17 +1,19 @@
-"""The Train dialog's "Save the model as" while View > Hide names and paths is on (no Qt).
+"""Path fields while View > Hide names and paths is on (no Qt): the Train dialog's "Save
+the model as" and Export 3D labels' Folder.
 
 A run saves into PROJECT/models/model.pt, and the project folder is often named after the
 patient ("DOE_JOHN/models/model.pt"): the field showed that while the table beside it
 said "image 3" and "patient 1". While names are hidden it shows the file under an
 ellipsis for its folders ("…/model.pt"), and what the user types there is read back
-against the real folder, so a new name still saves beside the old one.
+against the real folder, so a new name still saves beside the old one. The export's
+Folder field shows "…" alone, and "…/sub" or "sub" typed there lies inside it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-FOLDER = "…"  # stands for the model's real folder in the field while names are hidden
+FOLDER = "…"  # stands for the real folder in a path field while names are hidden
 DEFAULT_NAME = "model.pt"  # an empty field, names shown (as the dialog always read it)
 
 
@@ -28,8 +30,29 @@ def typed_model_path(text: str, real: Path, hidden: bool) -> Path:
     text = text.strip()
     if not hidden:
         return Path(text or DEFAULT_NAME)
+    return _under(text, real.parent) or real
+
+
+def shown_folder(folder: Path, hidden: bool) -> str:
+    """The Folder field's text: the whole path, or while `hidden` "…"."""
+    return FOLDER if hidden else str(folder)
+
+
+def typed_folder(text: str, real: Path, hidden: bool) -> Path:
+    """The folder the field's `text` names. Names shown: the path as typed ('.' if empty).
+    Hidden: "…" (or an emptied field) is `real`, "…/sub" and a bare "sub" lie inside it;
+    a full path typed is the user's own and is taken as typed."""
+    text = text.strip()
+    if not hidden:
+        return Path(text or ".")
+    return _under(text, real) or real
+
+
+def _under(text: str, folder: Path) -> Path | None:
+    """What `text`, typed while names are hidden, names: a full path as typed, else the
+    path after an optional leading "…" inside `folder`; None when nothing follows."""
     typed = Path(text)
     if typed.is_absolute():
         return typed
     parts = typed.parts[1:] if typed.parts[:1] == (FOLDER,) else typed.parts
-    return real.parent.joinpath(*parts) if parts else real
+    return folder.joinpath(*parts) if parts else None
