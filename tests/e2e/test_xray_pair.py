@@ -125,6 +125,7 @@ def test_export_writes_the_three_outputs(qtbot, view, tmp_path: Path) -> None:  
     assert {p.name for p in out.iterdir()} == {
         "fused.png",
         "fused.tif",
+        "check.png",
         "alignment.json",
         "zois_low",
         "zois_high",

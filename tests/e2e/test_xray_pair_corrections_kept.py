@@ -16,7 +16,7 @@ from vertapp.jobs import Job
 from vertapp.xray.pair import PairInputs, PairState, pair_job
 
 LEVEL = "L1"  # the vertebra corrected by hand
-EXPORTED = {"fused.png", "fused.tif", "alignment.json", "zois_low", "zois_high"}
+EXPORTED = {"fused.png", "fused.tif", "check.png", "alignment.json", "zois_low", "zois_high"}
 
 
 @pytest.fixture(scope="module")

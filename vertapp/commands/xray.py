@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     align.add_argument(
         "--out", required=True, help="folder for alignment.json, fused.png, check.png"
     )
+    align.add_argument(
+        "--fuse-warned",
+        action="store_true",
+        help="also fuse the vertebrae warned for torsion or an inconsistent placement "
+        "(default: they keep their low-dose pixels, as failed ones do)",
+    )
     align.set_defaults(xray_run=run_align)
     add_import_parser(sub)  # `vertapp xray import` (landmark datasets), its own module
     add_levels_parser(sub)  # `vertapp xray levels` (level-context net of a body model)
@@ -119,9 +125,10 @@ def run_align(args: argparse.Namespace) -> int:
     from vertapp.io.out_paths import check_out_folder, make_out_folder
     from vertapp.jobs import run_job
     from vertapp.xray.align import align_job
-    from vertapp.xray.alignment_file import alignment_record
-    from vertapp.xray.fuse import checkerboard, fuse, outline, same_scale, to_display
+    from vertapp.xray.alignment_file import alignment_record, summary
+    from vertapp.xray.fuse import fuse, same_scale
     from vertapp.xray.images import read_noted
+    from vertapp.xray.pair import check_image
     from vertapp.xray.zoi_files import write_json, write_png
 
     if args.model is None and (args.zois_low is None or args.zois_high is None):
@@ -147,13 +154,14 @@ def run_align(args: argparse.Namespace) -> int:
         f"high-dose: {w}" for w in high_notes
     ]
     make_out_folder(out)
-    write_json(out / "alignment.json", alignment_record(result))
-    fused = fuse(low, high, result, high_zois)
+    warned = bool(args.fuse_warned)
+    record = alignment_record(result, warned)
+    write_json(out / "alignment.json", record)
+    fused = fuse(low, high, result, high_zois, warned)
     write_png(out / "fused.png", same_scale(fused, low))
-    tile = max(8, int(np.median([z.size_px for z in high_zois.values()]) // 3))
-    check = to_display(checkerboard(low, fused, tile), low, 8)
-    write_png(out / "check.png", outline(check, result, high_zois))
-    _print_summary(result, out)
+    write_png(out / "check.png", check_image(low, fused, result, high_zois, warned))
+    say_warnings(record["warnings"])
+    print(f"{summary(result, warned)} -> {out / 'alignment.json'}")
     return 0
 
 
@@ -172,12 +180,3 @@ def say_roles(low: Path, high: Path) -> None:
         say_notes([text])
     else:  # the window's words, but the command line swaps them by hand
         say_warnings([text.replace("swap them", "swap LOW and HIGH on the command line")])
-
-
-def _print_summary(result: Any, out: Path) -> None:
-    counts: dict[str, int] = {}
-    for v in result.vertebrae:
-        counts[v.status] = counts.get(v.status, 0) + 1
-    say_warnings(result.warnings)
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    print(f"{len(result.vertebrae)} vertebrae: {summary} -> {out / 'alignment.json'}")

@@ -7,6 +7,9 @@ high-dose ZOI onto the low-dose image, with the paper's failure modes handled.
   put it, searched around there, refined, and marked `fallback`.
 - A low score marks a vertebra `failed`; a result that the low-dose outline contradicts
   (`outline_check.py`) and torsion (`torsion.py`) add warnings.
+- A check across vertebrae (`consistency.py`): two vertebrae mapped onto one place (the
+  less likely one `failed`), and vertebrae placed away from where the film's overall
+  motion (`film_motion.py`, from the image content) puts them: a film numbered a level off.
 
 `align_job` is a job (`vertapp.jobs`): it yields one `Progress` per vertebra and returns an
 `Alignment`; closing it between vertebrae cancels it.
@@ -21,6 +24,8 @@ import numpy as np
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
+from vertapp.xray.consistency import check_placements
+from vertapp.xray.film_motion import film_motion
 from vertapp.xray.outline_check import DOUBTFUL, outline_warnings
 from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
@@ -32,6 +37,18 @@ RETRY_SCORE = 0.7  # below this, also try a start found by a masked template sea
 RETRY_MARGIN = 0.05  # ... and take it only when it scores this much better
 SEARCH_FRACTION = 0.25  # refinement may move a ZOI this share of its size from the start
 FALLBACK_SEARCH_FRACTION = 0.35  # wider: neighbours only roughly predict a missing one
+# how every refusal of films of different sizes ends (here, `pair_files`, `project_pair`,
+# the command line): the window knows by it that aligning again cannot help
+SAME_SIZE = "alignment needs both at the same size"
+
+
+@dataclass(frozen=True)
+class Automatic:
+    """A vertebra's automatic result, kept beside a hand correction of it."""
+
+    status: str
+    score: float
+    warnings: tuple[str, ...]
 
 
 @dataclass
@@ -42,6 +59,9 @@ class VertebraAlignment:
     score: float
     status: str  # "aligned" | "fallback" | "failed"
     warnings: list[str] = field(default_factory=list)
+    by_hand: bool = False  # placed by a hand correction (`pair.PairState.set_similarity`)
+    # what the alignment itself found, kept when corrected by hand (None until then)
+    automatic: Automatic | None = None
 
     @property
     def similarity(self) -> Similarity:
@@ -52,6 +72,8 @@ class VertebraAlignment:
 class Alignment:
     vertebrae: list[VertebraAlignment]
     warnings: list[str] = field(default_factory=list)
+    # the film's overall motion from the image content (`film_motion`), None when unknown
+    film_motion: np.ndarray | None = None
 
     def by_level(self) -> dict[str, VertebraAlignment]:
         return {v.level: v for v in self.vertebrae}
@@ -77,12 +99,18 @@ def align_job(
     result = [done[lv] for lv in levels]
     for level, notes in torsion_warnings(result, high_zois, low_zois).items():
         done[level].warnings += notes
-    warnings = [
+    motion = film_motion(low_f, high_f, high_zois)
+    verdict = check_placements(result, high_zois, motion, low.shape)
+    for level, notes in verdict.warnings.items():
+        done[level].warnings += notes
+    for level in verdict.failed:
+        done[level].status = "failed"
+    warnings = verdict.film + [
         f"{lv}: only on the low-dose image (no high-dose twin to align)"
         for lv in sorted(set(low_zois) - set(high_zois), key=lambda n: VERTEBRA_ID.get(n, 99))
     ]
     warnings += [f"{v.level}: {w}" for v in result for w in v.warnings]
-    return Alignment(result, warnings)
+    return Alignment(result, warnings, None if motion is None else motion.matrix)
 
 
 def _check_inputs(
@@ -91,7 +119,7 @@ def _check_inputs(
     if low.shape != high.shape:
         raise InputError(
             f"the low-dose image is {low.shape[1]}x{low.shape[0]} pixels and the high-dose one "
-            f"{high.shape[1]}x{high.shape[0]}: alignment needs both at the same size"
+            f"{high.shape[1]}x{high.shape[0]}: {SAME_SIZE}"
         )
     if not high_zois or not low_zois:
         side = "high" if not high_zois else "low"

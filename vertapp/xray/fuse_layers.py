@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vertapp.xray.align import VertebraAlignment
-from vertapp.xray.fuse import FEATHER_FRACTION, _target_box, _warped_zoi
+from vertapp.xray.fuse import FEATHER_FRACTION, _target_box, _warped_zoi, left_out
 from vertapp.xray.zoi import Zoi
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 of the full image, end excluded
@@ -43,10 +43,11 @@ def make_layer(
     v: VertebraAlignment,
     zoi: Zoi,
     shape: tuple[int, ...],
+    fuse_warned: bool = False,
 ) -> Layer | None:
     """`fuse`'s step for one vertebra against `out`, a region of the image at `origin` that
-    holds the vertebra's whole box; None where `fuse` skips it."""
-    if v.status == "failed":
+    holds the vertebra's whole box; None where `fuse` skips it (`fuse.left_out`)."""
+    if left_out(v, fuse_warned):
         return None
     sigma = max(1.0, FEATHER_FRACTION * zoi.size_px)
     box = _target_box(zoi, v.matrix, int(np.ceil(3 * sigma)) + 2, shape)
@@ -78,14 +79,20 @@ def blend(out: np.ndarray, origin: tuple[int, int], layer: Layer) -> None:
 
 
 def fuse_layers(
-    low: np.ndarray, high: np.ndarray, vertebrae: list[VertebraAlignment], zois: dict[str, Zoi]
+    low: np.ndarray,
+    high: np.ndarray,
+    vertebrae: list[VertebraAlignment],
+    zois: dict[str, Zoi],
+    fuse_warned: bool = False,
 ) -> tuple[np.ndarray, dict[str, Layer | None]]:
     """The fused image (as `fuse.fuse`) and every vertebra's layer."""
     out = np.asarray(low, np.float32).copy()
     high_f = np.asarray(high, np.float32)
     layers: dict[str, Layer | None] = {}
     for v in vertebrae:
-        layers[v.level] = layer = make_layer(out, (0, 0), high_f, v, zois[v.level], out.shape)
+        layers[v.level] = layer = make_layer(
+            out, (0, 0), high_f, v, zois[v.level], out.shape, fuse_warned
+        )
         if layer is not None:
             blend(out, (0, 0), layer)
     return out, layers
@@ -100,6 +107,7 @@ def refuse(
     layers: dict[str, Layer | None],
     moved: str,
     area: Box,
+    fuse_warned: bool = False,
 ) -> None:
     """Fuse `area` of `fused` again after `moved` changed (its old and new boxes lie in
     `area`); `layers[moved]` is replaced, the others are reused."""
@@ -107,7 +115,9 @@ def refuse(
     out = np.asarray(low[y0:y1, x0:x1], np.float32).copy()
     for v in vertebrae:
         if v.level == moved:
-            layers[moved] = make_layer(out, (x0, y0), high, v, zois[moved], fused.shape)
+            layers[moved] = make_layer(
+                out, (x0, y0), high, v, zois[moved], fused.shape, fuse_warned
+            )
         layer = layers.get(v.level)
         if layer is not None:
             blend(out, (x0, y0), layer)

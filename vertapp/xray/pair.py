@@ -3,7 +3,11 @@ table a window shows, hand corrections, and the export (Qt-free; `vertapp.gui.xr
 
 A hand correction replaces one vertebra's similarity and fuses again only the region it
 covered and covers, redoing its own layer and reusing its neighbours' (`fuse_layers`), so a
-nudge redraws without redoing the whole fused image.
+nudge redraws without redoing the whole fused image. The corrected record says so: status
+`aligned`, `by_hand`, the score recomputed for its new matrix, the automatic result kept
+beside it (`align.Automatic`) and its warnings those of the placement it has now (the
+automatic placement's are in `automatic`); a neighbour's "X lands on it" goes with X's
+correction.
 """
 
 from __future__ import annotations
@@ -20,17 +24,18 @@ import numpy as np
 
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
-from vertapp.xray.align import Alignment, VertebraAlignment, align_job
-from vertapp.xray.alignment_file import alignment_record
-from vertapp.xray.fuse import fuse, same_scale, to_display
+from vertapp.xray.align import FAIL_SCORE, Alignment, Automatic, VertebraAlignment, align_job
+from vertapp.xray.alignment_file import alignment_record, summary
+from vertapp.xray.consistency import OVERLAPPED
+from vertapp.xray.fuse import TORSION, checkerboard, fuse, left_out, outline, same_scale, to_display
 from vertapp.xray.fuse_layers import fuse_layers, padded_box, refuse
 from vertapp.xray.images import Film
+from vertapp.xray.register import match_score, zoi_patch
 from vertapp.xray.similarity import Similarity, apply_matrix, box_corners
 from vertapp.xray.zoi import Zoi
 from vertapp.xray.zoi_files import write_json, write_png, write_zois
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, end excluded)
-TORSION = "torsion"  # warnings naming it are torsion warnings (vertapp.xray.torsion)
 
 
 @dataclass
@@ -63,6 +68,7 @@ class Row:
     reason: str  # its warnings, joined; "" when none
     torsion: bool
     corrected: bool
+    not_fused: str = ""  # why it kept its low-dose pixels in the fused image ("" if fused)
 
     @property
     def flagged(self) -> bool:
@@ -73,14 +79,31 @@ class Row:
 class PairState:
     """The alignment of one pair and its fused image, kept in step."""
 
-    def __init__(self, inputs: PairInputs, alignment: Alignment) -> None:
+    def __init__(self, inputs: PairInputs, alignment: Alignment, fuse_warned: bool = False):
         self.inputs = inputs
         self.alignment = alignment
+        self.fuse_warned = fuse_warned  # warned vertebrae fused too (`fuse.left_out`)
         self._high = np.asarray(inputs.high, np.float32)
+        self._low: np.ndarray | None = None  # float32 copy, made for the first hand score
         self.fused, self._layers = fuse_layers(
-            inputs.low, self._high, alignment.vertebrae, inputs.high_zois
+            inputs.low, self._high, alignment.vertebrae, inputs.high_zois, fuse_warned
         )
         self.corrected: set[str] = set()
+        # level -> the neighbours' "level lands on it" warnings its correction dropped
+        self._dropped: dict[str, dict[str, list[str]]] = {}
+
+    def set_fuse_warned(self, fuse_warned: bool) -> None:
+        """Fuse the warned vertebrae too (or not): the fused image made again."""
+        if fuse_warned != self.fuse_warned:
+            self.fuse_warned = fuse_warned
+            inp = self.inputs
+            self.fused, self._layers = fuse_layers(
+                inp.low, self._high, self.alignment.vertebrae, inp.high_zois, fuse_warned
+            )
+
+    def summary(self) -> str:
+        """`8 vertebrae: 7 aligned, 1 by hand; ...` as the alignment is now."""
+        return summary(self.alignment, self.fuse_warned)
 
     def rows(self) -> list[Row]:
         return [self._row(v) for v in self.alignment.vertebrae]
@@ -98,9 +121,10 @@ class PairState:
             sim.scale,
             float(v.score),
             v.status,
-            "; ".join(v.warnings),
+            "; ".join(_reasons(v)),
             any(TORSION in w for w in v.warnings),
             v.level in self.corrected,
+            left_out(v, self.fuse_warned),
         )
 
     def similarity(self, level: str) -> Similarity:
@@ -113,12 +137,53 @@ class PairState:
         old = self.alignment.vertebrae[index]
         boxes = [self._box(old)]
         new = replace(old, matrix=sim.matrix)
-        if corrected and old.status == "failed":
-            new = replace(new, status="aligned")  # placed by hand: now shown in the fused image
+        if corrected:
+            new = self._by_hand(old, sim.matrix)
+            self._drop_landing_notes(level)
         self.alignment.vertebrae[index] = new
         boxes.append(self._box(new))
         (self.corrected.add if corrected else self.corrected.discard)(level)
         return self._refuse(level, boxes)
+
+    def _by_hand(self, old: VertebraAlignment, matrix: np.ndarray) -> VertebraAlignment:
+        """The record of a hand correction: aligned, by hand, scored where it is now; the
+        automatic result kept beside it (from before the first correction)."""
+        auto = old.automatic or Automatic(old.status, float(old.score), tuple(old.warnings))
+        score = self.score_at(old.level, matrix)
+        notes = []
+        if score < FAIL_SCORE:
+            notes.append(
+                f"placed by hand where the images correlate at {score:.2f} only "
+                f"(below {FAIL_SCORE})"
+            )
+        return replace(
+            old,
+            matrix=np.asarray(matrix, np.float64),
+            status="aligned",
+            score=score,
+            warnings=notes,
+            by_hand=True,
+            automatic=auto,
+        )
+
+    def score_at(self, level: str, matrix: np.ndarray) -> float:
+        """The alignment's score (`register.match_score`) for `level` placed by `matrix`."""
+        if self._low is None:
+            self._low = np.asarray(self.inputs.low, np.float32)
+        zoi = self.inputs.high_zois[level]
+        mask, fbox = zoi_patch(zoi, int(0.1 * zoi.size_px) + 4, self._high.shape)
+        return match_score(self._high, self._low, mask, fbox, matrix)
+
+    def _drop_landing_notes(self, level: str) -> None:
+        """`level` moved by hand: its neighbours' "`level` lands on it" no longer hold."""
+        said = f"{OVERLAPPED}: {level} lands on it"
+        dropped = self._dropped.setdefault(level, {})
+        for i, v in enumerate(self.alignment.vertebrae):
+            gone = [w for w in v.warnings if w.startswith(said)]
+            if gone:
+                dropped.setdefault(v.level, []).extend(gone)
+                keep = [w for w in v.warnings if not w.startswith(said)]
+                self.alignment.vertebrae[i] = replace(v, warnings=keep)
 
     def restore(self, level: str, previous: VertebraAlignment, was_corrected: bool) -> Box:
         """Undo a correction: the vertebra's record as it was before."""
@@ -126,6 +191,11 @@ class PairState:
         boxes = [self._box(self.alignment.vertebrae[index]), self._box(previous)]
         self.alignment.vertebrae[index] = previous
         (self.corrected.add if was_corrected else self.corrected.discard)(level)
+        if not previous.by_hand:  # back to the automatic result: its neighbours' notes too
+            for other, notes in self._dropped.pop(level, {}).items():
+                i = next(j for j, v in enumerate(self.alignment.vertebrae) if v.level == other)
+                v = self.alignment.vertebrae[i]
+                self.alignment.vertebrae[i] = replace(v, warnings=v.warnings + notes)
         return self._refuse(level, boxes)
 
     def record(self, level: str) -> VertebraAlignment:
@@ -156,9 +226,30 @@ class PairState:
             inp = self.inputs
             vertebrae = self.alignment.vertebrae
             refuse(
-                self.fused, inp.low, self._high, vertebrae, inp.high_zois, self._layers, level, area
+                self.fused,
+                inp.low,
+                self._high,
+                vertebrae,
+                inp.high_zois,
+                self._layers,
+                level,
+                area,
+                self.fuse_warned,
             )
         return area
+
+
+def _reasons(v: VertebraAlignment) -> list[str]:
+    """What the table's Reason column says: the warnings, and for a hand correction what
+    the automatic result was (its own warnings are in `automatic`)."""
+    if not v.by_hand or v.automatic is None:
+        return list(v.warnings)
+    auto = v.automatic
+    said = f" ({'; '.join(auto.warnings)})" if auto.warnings else ""
+    return [
+        *v.warnings,
+        f"corrected by hand; automatic: {auto.status}, score {auto.score:.2f}{said}",
+    ]
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -170,17 +261,18 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
-def pair_job(inputs: PairInputs) -> Job[PairState]:
+def pair_job(inputs: PairInputs, fuse_warned: bool = False) -> Job[PairState]:
     """Align the pair (progress per vertebra, close() cancels), then fuse it."""
     alignment = yield from align_job(inputs.low, inputs.high, inputs.low_zois, inputs.high_zois)
     alignment.warnings[:0] = list(inputs.notes)
     yield Progress("Fusing", None, "fused image")
-    return PairState(inputs, alignment)
+    return PairState(inputs, alignment, fuse_warned)
 
 
 EXPORT_FILES = (
     "fused.png",
     "fused.tif",
+    "check.png",
     "alignment.json",
     "zois_low/zois.json",
     "zois_high/zois.json",
@@ -217,23 +309,43 @@ def _write_set(state: PairState, stage: Path) -> Job[list[str]]:
     inputs = state.inputs
     yield Progress("Exporting", 0.0, "fused image")
     # fused again whole: the view's hand corrections kept their neighbours' grey fits
-    fused = fuse(inputs.low, inputs.high, state.alignment, inputs.high_zois)
+    warned = state.fuse_warned
+    fused = fuse(inputs.low, inputs.high, state.alignment, inputs.high_zois, warned)
     write_png(stage / "fused.png", same_scale(fused, inputs.low))
     _write_tiff16(stage / "fused.tif", fused, inputs.low)
+    write_png(
+        stage / "check.png",
+        check_image(inputs.low, fused, state.alignment, inputs.high_zois, warned),
+    )
     yield Progress("Exporting", 0.6, "ZOIs")
     pixels, values = _zoi_source(inputs.low, inputs.low_film)
     low = write_zois(pixels, inputs.low_zois, "low", stage / "zois_low", values).index
     pixels, values = _zoi_source(inputs.high, inputs.high_film)
     high = write_zois(pixels, inputs.high_zois, "high", stage / "zois_high", values).index
     yield Progress("Exporting", 0.8, "alignment.json")
-    write_json(stage / "alignment.json", alignment_record(state.alignment))
+    write_json(stage / "alignment.json", alignment_record(state.alignment, warned))
     return [
         "fused.png",
         "fused.tif",
+        "check.png",
         str(low.relative_to(stage)),
         str(high.relative_to(stage)),
         "alignment.json",
     ]
+
+
+def check_image(
+    low: np.ndarray,
+    fused: np.ndarray,
+    alignment: Alignment,
+    high_zois: dict[str, Zoi],
+    fuse_warned: bool = False,
+) -> np.ndarray:
+    """`check.png`, as `vertapp xray align` writes it: tiles of a third of a vertebra of
+    the low-dose and the fused image, each placed ZOI outlined (`fuse.outline`)."""
+    tile = max(8, int(np.median([z.size_px for z in high_zois.values()]) // 3))
+    check = to_display(checkerboard(low, fused, tile), low, 8)
+    return outline(check, alignment, high_zois, fuse_warned)
 
 
 def _zoi_source(pixels: np.ndarray, film: Film | None) -> tuple[np.ndarray, Any]:

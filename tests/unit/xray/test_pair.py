@@ -106,7 +106,7 @@ def test_an_export_that_fails_part_way_leaves_the_previous_one_whole(
     run_job(export_job(state, tmp_path))  # the next one replaces the set, ZOI folders too
     assert (tmp_path / "alignment.json").read_bytes() != before[Path("alignment.json")]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["alignment.json", "fused.png", "fused.tif", "zois_high", "zois_low"]
+        ["alignment.json", "check.png", "fused.png", "fused.tif", "zois_high", "zois_low"]
     )
 
 

@@ -35,6 +35,9 @@ BY_HAND = "by hand"  # a corrected row's status: "aligned (by hand)" was cut in 
 FAILED = QColor(255, 150, 150)
 WARNED = QColor(255, 225, 130)
 CORRECTED = QColor(170, 215, 255)
+# the reason's share of the wanted width: cut to this much, it reads beside its row (at
+# 1600 px it was scrolled off behind a horizontal scroll bar, the window half empty)
+REASON_PX = 280
 
 
 def _num(value: float | None, digits: int) -> str:
@@ -54,7 +57,8 @@ class PairTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().hide()
         # the reason takes the width left and is cut short ("…"); whole in its tooltip. Sized
-        # to its text it pushed the table wider than the dock (a horizontal scroll bar)
+        # to its text it pushed the table wider than the dock (a horizontal scroll bar);
+        # the window gives the table room for REASON_PX of it (`wanted_width`)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.horizontalHeader().setStretchLastSection(True)
@@ -102,10 +106,18 @@ class PairTable(QTableWidget):
         return shown + 2 * self.frameWidth() + bar
 
     def wanted_width(self) -> int:
-        """`essential_width` and room for the reason's title: without it a table of pixel
-        offsets only scrolled sideways for the last few pixels of a cut-off title."""
-        room = self.horizontalHeader().sectionSizeFromContents(REASON).width()
-        return self.essential_width() + room
+        """Every shown column and REASON_PX for the reason (cut there, whole in its
+        tooltip): what fits the table unscrolled. The window gives it while the views keep
+        half its width."""
+        header = self.horizontalHeader()
+        shown = sum(
+            header.sectionSize(c)
+            for c in range(self.columnCount())
+            if c != REASON and not header.isSectionHidden(c)
+        )
+        title = header.sectionSizeFromContents(REASON).width()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return shown + max(REASON_PX, title) + 2 * self.frameWidth() + bar
 
     def update_row(self, row: Row) -> None:
         """One vertebra changed (a nudge): refill its row only, widening a column its new

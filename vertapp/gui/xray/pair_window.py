@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +54,8 @@ from vertapp.gui.xray.pair_sides import RolesLine, Sides
 from vertapp.gui.xray.pair_table import PairTable
 from vertapp.gui.xray.screen_fit import fit_to_screen
 from vertapp.jobs import Job
+from vertapp.xray.align import SAME_SIZE
+from vertapp.xray.alignment_file import current_warnings
 from vertapp.xray.pair import Box, PairState, export_job
 from vertapp.xray.pair_files import film_notes
 
@@ -75,6 +78,11 @@ _RUNNING: set[JobWorker] = set()
 # widens it where the essential columns need more)
 TABLE_SHARE, TABLE_MOST = 0.42, 560
 NOT_HALFWAY = "An export is not stopped halfway: it would leave new and old files mixed"
+CANNOT_ALIGN = "Cannot align this pair"
+FUSE_WARNED_TIP = (
+    "Also fuse the vertebrae warned for torsion or an inconsistent placement (by default "
+    "they keep their low-dose pixels, as failed ones do); the export follows this choice"
+)
 
 
 def _keep(worker: JobWorker) -> JobWorker:
@@ -115,8 +123,14 @@ class PairWindow(QMainWindow):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._read_notes: list[str] = []  # the films' doubts and the alignment's warnings
+        self._read_notes: list[str] = []  # the films' doubts (the alignment's: `_show_notes`)
         self._refused = ""  # why the last export was refused, over those notes until done
+        self._refusal = ""  # why these films can never be aligned (sizes differ); "" if not
+        self.failure = QLabel()  # shown in place of the images when nothing was aligned
+        self.failure.setWordWrap(True)
+        self.failure.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.failure.setMargin(24)
+        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = ProgressBox()
         self.progress.cancel_button.clicked.connect(self.cancel)
         self.statusBar().addPermanentWidget(self.progress)
@@ -136,7 +150,10 @@ class PairWindow(QMainWindow):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.roles)
-        layout.addWidget(self.images, 1)
+        self.views = QStackedWidget()
+        self.views.addWidget(self.images)
+        self.views.addWidget(self.failure)
+        layout.addWidget(self.views, 1)
         self.setCentralWidget(box)
 
     def _build_dock(self) -> None:
@@ -180,6 +197,10 @@ class PairWindow(QMainWindow):
         self.act_fit = a(self, "&Fit", self.images.fit, "F", "Whole images in view")
         tip = "Take the other image as the low dose and align again"
         self.act_swap = a(self, "&Swap low/high dose", self.swap, None, tip)
+        self.act_fuse_warned = a(
+            self, "Fuse &warned vertebrae too", self.fuse_warned, None, FUSE_WARNED_TIP
+        )
+        self.act_fuse_warned.setCheckable(True)
         self.act_undo = self.stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(StdKey.Undo)
         self.act_redo = self.stack.createRedoAction(self, "&Redo")
@@ -196,6 +217,8 @@ class PairWindow(QMainWindow):
         bar.addActions([self.act_undo, self.act_redo])
         menu = self.menuBar().addMenu("&Pair")
         menu.addActions([self.act_align, self.act_swap, self.act_export, self.act_fit])
+        menu.addSeparator()
+        menu.addAction(self.act_fuse_warned)
         menu = self.menuBar().addMenu("&Correct")
         menu.addActions([self.act_undo, self.act_redo])
         menu.addSeparator()
@@ -304,9 +327,19 @@ class PairWindow(QMainWindow):
 
     def _set_busy(self, busy: bool) -> None:
         ready = not busy and self.state is not None
-        self.act_align.setEnabled(not busy)
-        self.act_swap.setEnabled(not busy and self.sides is not None)
+        # films that can never be aligned (sizes differ): aligning again or swapped fails
+        # the same way, so neither is offered; their tips say why
+        possible = not self._refusal
+        self.act_align.setEnabled(not busy and possible)
+        self.act_swap.setEnabled(not busy and self.sides is not None and possible)
+        for act, tip in (
+            (self.act_align, "Run the alignment again"),
+            (self.act_swap, "Take the other image as the low dose and align again"),
+        ):
+            act.setToolTip(tip if possible else self._refusal)
         self.act_export.setEnabled(ready)
+        self.act_fit.setEnabled(self.state is not None)
+        self.act_fuse_warned.setEnabled(ready)
         for act in self.nudge_actions:
             act.setEnabled(ready)
         # an undo while a job runs would change the alignment an export is writing
@@ -314,14 +347,29 @@ class PairWindow(QMainWindow):
         self.act_redo.setEnabled(not busy and self.stack.canRedo())
 
     def _on_failed(self, message: str) -> None:
+        """Said in a box and in place of the images when nothing was aligned (not only in
+        the status bar beside three black panes); films of different sizes can never be
+        aligned, so Align again and Swap are greyed out with the reason as their tip."""
         self.statusBar().showMessage(message)
         self.notes.setText(message)
+        if SAME_SIZE in message:
+            self._refusal = (
+                f"{message[0].upper()}{message[1:]}. These two films cannot be paired: "
+                "choose a low- and a high-dose film of the same size (the same view, "
+                "uncropped)."
+            )
+        if self.state is None:
+            self.failure.setText(self._refusal or f"Not aligned: {message}")
+            self.views.setCurrentWidget(self.failure)
+        self.tell(CANNOT_ALIGN, self._refusal or message)
 
     def _on_cancelled(self) -> None:
         self.statusBar().showMessage("Cancelled. Align again (Ctrl+R) to start over.")
 
     def _on_aligned(self, state: PairState) -> None:
         self.state = state
+        state.set_fuse_warned(self.act_fuse_warned.isChecked())
+        self.views.setCurrentWidget(self.images)
         self.stack.clear()
         tile = int(np.median([z.size_px for z in state.inputs.high_zois.values()]) // 3)
         self.images.set_images(state.inputs.low, state.inputs.high, state.fused, tile)
@@ -329,14 +377,21 @@ class PairWindow(QMainWindow):
         self.table.show_rows(rows)
         self._fit_dock()
         # the films' read doubts first: what was read decides what the rest is worth
-        self._read_notes = film_notes(state.inputs) + state.alignment.warnings
+        self._read_notes = film_notes(state.inputs)
         self._refused = ""
         self._show_notes()
-        counts: dict[str, int] = {}
-        for r in rows:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        self.statusBar().showMessage(f"{len(rows)} vertebrae: {summary}")
+        self.statusBar().showMessage(state.summary())
+
+    def fuse_warned(self) -> None:
+        """Fuse the warned vertebrae too, or keep their low-dose pixels, as the action is
+        checked (the export follows)."""
+        if self.state is None or self.busy():
+            return
+        self.state.set_fuse_warned(self.act_fuse_warned.isChecked())
+        self.images.update_fused(self.state.fused, (0, 0, *self.state.fused.shape[::-1]))
+        self.table.show_rows(self.state.rows())
+        self._show_notes()
+        self.statusBar().showMessage(self.state.summary())
 
     # review and correction -------------------------------------------------------------
     def zoom_to(self, level: str) -> None:
@@ -371,9 +426,12 @@ class PairWindow(QMainWindow):
     def _on_corrected(self, level: str, box: Box) -> None:
         assert self.state is not None
         self.images.update_fused(self.state.fused, box)
-        self.table.update_row(next(r for r in self.state.rows() if r.level == level))
+        # its own row, and a neighbour's whose "lands on it" its correction answered
+        self.table.show_rows(self.state.rows())
         self._fit_dock()  # a status grown wider ("by hand") widened its column
         self._frame_chosen()
+        self._show_notes()
+        self.statusBar().showMessage(self.state.summary())
 
     # export ----------------------------------------------------------------------------
     def ask_export(self) -> None:
@@ -413,7 +471,19 @@ class PairWindow(QMainWindow):
 
     def _show_notes(self) -> None:
         refused = [self._refused] if self._refused else []
-        self.notes.setText("\n".join(refused + self._read_notes))
+        # the alignment's warnings as its records are now: a hand correction drops some
+        said = current_warnings(self.state.alignment) if self.state is not None else []
+        self.notes.setText("\n".join(refused + self._read_notes + said + self._fused_note()))
+
+    def _fused_note(self) -> list[str]:
+        """Which vertebrae the fused image leaves out and why, as alignment.json says."""
+        if self.state is None:
+            return []
+        rows = [r for r in self.state.rows() if r.not_fused]
+        if not rows:
+            return []
+        names = ", ".join(f"{r.level} ({r.not_fused})" for r in rows)
+        return [f"Fused image: {names} keep their low-dose pixels"]
 
     def _on_exported(self, written: list[Path]) -> None:
         # nothing can change the corrections while an export runs (`_set_busy`): what is
@@ -424,7 +494,7 @@ class PairWindow(QMainWindow):
             self._show_notes()
         # no path in the message: folder names may carry a patient's name
         self.statusBar().showMessage(
-            f"Exported the fused image, alignment and ZOIs ({len(written)} files)"
+            f"Exported the fused image, check image, alignment and ZOIs ({len(written)} files)"
         )
 
     # unexported corrections --------------------------------------------------------------

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QWidget,
 )
@@ -30,6 +31,7 @@ from vertapp.gui.xray.pair_home import Folders, home_of
 from vertapp.gui.xray.pair_sides import RolesLine, Sides, beside, grow_to_fit
 from vertapp.gui.xray.pair_window import PairWindow
 from vertapp.xray.pair_roles import DoseClue, decide, name_word, verdict
+from vertapp.xray.pair_sizes import size_refusal
 from vertapp.xray.project_pair import ImageOutlines, outlines_of, project_pair_job
 
 
@@ -134,6 +136,12 @@ def pair_from_project(
         say("Choose two different radiographs: one low-dose, one high-dose")
         return None
     lo, hi = _outlines(doc, low), _outlines(doc, high)
+    refusal = size_refusal(lo, hi)
+    if refusal:  # said before any window opens: three black panes said nothing
+        say(refusal)
+        if not parent.window().property("headless"):
+            QMessageBox.warning(parent, "Cannot pair these radiographs", refusal)
+        return None
     sides = Sides(lambda: project_pair_job(hi, lo), *dialog.clues())
     return show_pair(lambda: project_pair_job(lo, hi), parent, sides, home_of(doc, folders))
 
