@@ -14,13 +14,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vertapp.commands.arg_types import score_value
 from vertapp.commands.predict_files import OutNames, image_record
 from vertapp.errors import InputError
+
+if TYPE_CHECKING:
+    from vertapp.ml.predict import Prediction
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -54,13 +57,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "patient, and an image not in the --out folder itself is copied beside it under "
         "its own name (no folder above or below --out is written)",
     )
+    parser.add_argument(
+        "--predict-non-hu",
+        action="store_true",
+        help="predict a CT volume even when the reader says its values are not CT Hounsfield "
+        "units (an 8-bit picture, a label map, an empty export); by default no vertebrae "
+        "are written for it",
+    )
+
+
+# The reader's verdicts (`vertapp.io.plausibility`) that a volume is not CT in Hounsfield
+# units. The model then finds hip bone or noise and calls it vertebrae (an 8-bit copy of
+# the TotalSegmentator CT: one "L5" at 0.64 on the pelvis), so such a volume is not
+# predicted unless --predict-non-hu. Doubts ("may not be", "no bone") still predict.
+NOT_HU_VERDICTS = (
+    "not CT in Hounsfield units",  # values 0..255 only
+    "values are not Hounsfield units",  # the file names another modality
+    "looks like a segmentation",  # a label map
+    "the volume is empty",
+    "the volume holds no voxels",
+)
+# An image record's private mark (taken out before the COCO file is written): why the
+# volume was not predicted.
+NOT_PREDICTED = "_not_predicted"
+
+
+def not_hu_verdict(warnings: list[str]) -> str | None:
+    """The reader's warning that says the volume is not CT in Hounsfield units, or None."""
+    return next((w for w in warnings if any(v in w for v in NOT_HU_VERDICTS)), None)
 
 
 def _mip_from_volume(
-    path: Path, out_dir: Path, names: OutNames | None = None, *, keep_names: bool = False
+    path: Path,
+    out_dir: Path,
+    names: OutNames | None = None,
+    *,
+    keep_names: bool = False,
+    predict_non_hu: bool = False,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The volume's MIP, written into `out_dir` under a name `names` picks (without it:
-    <stem>_mip.png, the caller having made sure that file may be replaced)."""
+    <stem>_mip.png, the caller having made sure that file may be replaced). A volume the
+    reader judged not CT in Hounsfield units gets the record's NOT_PREDICTED mark (the
+    reason) unless `predict_non_hu`."""
     try:
         from vertapp.io import read_volume
         from vertapp.preprocess import preprocess
@@ -86,7 +124,14 @@ def _mip_from_volume(
     write_image(out_dir / name, result.mip_u8)  # atomic: never half a PNG
     source = source_name(path) if not keep_names else path.name
     meta = {"source_volume": source, KEY: landmarks(result)}
-    return result.mip_u8, {"file_name": name, "vertapp": meta}
+    record: dict[str, Any] = {"file_name": name, "vertapp": meta}
+    verdict = None if predict_non_hu else not_hu_verdict(volume.warnings)
+    if verdict is not None:
+        record[NOT_PREDICTED] = (
+            f"not predicted, no vertebrae written for it: {verdict} "
+            "(--predict-non-hu predicts it anyway)"
+        )
+    return result.mip_u8, record
 
 
 def collect_images(
@@ -95,6 +140,7 @@ def collect_images(
     model: Path | None = None,
     kind: str | None = None,
     keep_names: bool = False,
+    predict_non_hu: bool = False,
 ) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
     """Images to predict and their COCO image records (ids unique, file names relative).
 
@@ -110,9 +156,11 @@ def collect_images(
     PNG copy beside `out` (`predict_files.image_record`) unless `keep_names`; so is one
     not in `out`'s folder itself, under its own name (the folders above or below it may
     name the patient).
+    A CT volume the reader judged not CT in Hounsfield units (`not_hu_verdict`) comes with
+    its record marked NOT_PREDICTED (the reason in words) unless `predict_non_hu`.
     """
     names = OutNames.for_out(out, inputs)
-    inputs_of = _Inputs(out, model or Path("the model"), kind, names, keep_names)
+    inputs_of = _Inputs(out, model or Path("the model"), kind, names, keep_names, predict_non_hu)
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
@@ -136,6 +184,7 @@ class _Inputs:
     kind: str | None
     names: OutNames
     keep_names: bool = False
+    predict_non_hu: bool = False
 
     def items(self, path: Path) -> list[Item]:
         from vertapp.io.dicom_film import dicom_file_kind
@@ -151,7 +200,15 @@ class _Inputs:
         if path.exists():
             what = f"is {dicom.what}" if dicom is not None else "is a CT volume"
             check_kind(self.model, self.kind, CT, f"{path.name} {what}")
-            return [_mip_from_volume(path, self.out.parent, self.names, keep_names=self.keep_names)]
+            return [
+                _mip_from_volume(
+                    path,
+                    self.out.parent,
+                    self.names,
+                    keep_names=self.keep_names,
+                    predict_non_hu=self.predict_non_hu,
+                )
+            ]
         raise InputError(f"{path}: no such file or folder")
 
     @property
@@ -308,12 +365,26 @@ def run(args: argparse.Namespace) -> int:
     from vertapp.xray.model_kind import loaded_model_kind
 
     kind = loaded_model_kind(loaded)
-    images, records = collect_images(inputs, out, model, kind, args.keep_names)
-    hips = [record_hip_top_row(r.get("vertapp")) for r in records]
-    job = predict_job(
-        loaded, images, score_thresh=args.score, order=not args.no_order, hip_top_rows=hips
+    images, records = collect_images(
+        inputs, out, model, kind, args.keep_names, getattr(args, "predict_non_hu", False)
     )
-    preds = run_job(job)
+    hips = [record_hip_top_row(r.get("vertapp")) for r in records]
+    skipped = {i: r.pop(NOT_PREDICTED) for i, r in enumerate(records) if NOT_PREDICTED in r}
+    run_on = [i for i in range(len(images)) if i not in skipped]
+    job = predict_job(
+        loaded,
+        [images[i] for i in run_on],
+        score_thresh=args.score,
+        order=not args.no_order,
+        hip_top_rows=[hips[i] for i in run_on],
+    )
+    predicted = dict(zip(run_on, run_job(job), strict=True))
+    for i, why in skipped.items():
+        say_warnings([why], f"image {records[i]['id']}")
+    k = len(loaded.class_names)
+    preds = [
+        predicted.get(i) or empty_prediction(images[i].shape[:2], k) for i in range(len(images))
+    ]
     coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
     atomic_write_bytes(out, json.dumps(coco).encode("utf-8"))  # temp + fsync + rename
     changed = sum(a["vertapp"]["order_changed"] for a in coco["annotations"])
@@ -322,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
         f"{counted(found, 'instance')} in {counted(len(images), 'image')} -> {out}"
         f" ({counted(changed, 'label')} changed by ordering)"
     )
-    if not found and images:
+    if not found and run_on:
         threshold = loaded.config.score_thresh if args.score is None else args.score
         say_warnings([nothing_found(threshold, args.score is not None, kind)])
     if not args.no_order and uses_ordering(loaded.class_names):
@@ -337,6 +408,21 @@ def run(args: argparse.Namespace) -> int:
             ids = f"{'id' if len(bare) == 1 else 'ids'} {', '.join(map(str, bare))}"
             print(f"{len(bare)} of {counted(len(images), 'image')} ({ids}): {what}")
     return 0
+
+
+def empty_prediction(shape: tuple[int, ...], k: int) -> Prediction:
+    """No instance on an image of `shape` (rows, cols) with `k` classes."""
+    from vertapp.ml.predict import Prediction
+
+    return Prediction(
+        boxes=np.zeros((0, 4), np.float32),
+        labels=np.zeros(0, np.int64),
+        scores=np.zeros(0, np.float32),
+        masks=np.zeros((0, *shape[:2]), bool),
+        class_probs=np.zeros((0, k), np.float32),
+        order_changed=np.zeros(0, bool),
+        original_labels=np.zeros(0, np.int64),
+    )
 
 
 def counted(n: int, noun: str) -> str:

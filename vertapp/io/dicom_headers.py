@@ -59,6 +59,9 @@ class SliceHeader:
     gantry_tilt: float
     pixels: PixelLocation | None = None  # where raw native pixels lie; None: decode via pydicom
     raw_description: str = ""  # SeriesDescription as stored (may name the patient)
+    kernel: str = ""  # ConvolutionKernel, values joined by "\\"
+    slice_thickness: float | None = None  # SliceThickness mm
+    acquisition: int | None = None  # AcquisitionNumber
 
     @property
     def normal(self) -> np.ndarray | None:
@@ -83,6 +86,13 @@ class SliceHeader:
 
         SeriesInstanceUID alone is not enough: it is blank in some anonymised
         exports, and localizers or reformats can share it with the axial stack.
+        Where it is blank, what else tells two series apart counts too: the
+        description, the reconstruction kernel, the slice thickness and the
+        acquisition number. Without them, a soft and a bone reconstruction or two
+        series offset by half a slice merged into one volume of interleaved slices
+        (two 2 mm series 1 mm apart: one 1 mm series of 40 slices). With a UID they
+        are not asked: one series may hold several acquisitions (a step-and-shoot
+        scan numbers each rotation).
         """
         iop = (
             None
@@ -90,6 +100,12 @@ class SliceHeader:
             else tuple(np.round([*self.row_dir, *self.col_dir], 3))
         )
         spacing = None if self.pixel_spacing is None else tuple(np.round(self.pixel_spacing, 4))
+        thickness = None if self.slice_thickness is None else round(self.slice_thickness, 3)
+        recon = (
+            ()
+            if self.series_uid
+            else (self.raw_description, self.kernel, thickness, self.acquisition)
+        )
         return (
             self.series_uid,
             self.series_number,
@@ -98,6 +114,7 @@ class SliceHeader:
             self.cols,
             iop,
             spacing,
+            *recon,
         )
 
 
@@ -233,6 +250,9 @@ def slice_header(
         gantry_tilt=float(_float_or_none(ds.get("GantryDetectorTilt")) or 0.0),
         pixels=pixels,
         raw_description=str(ds.get("SeriesDescription", "") or "").strip(),
+        kernel="\\".join(str(v).strip() for v in _as_list(ds.get("ConvolutionKernel"))),
+        slice_thickness=_finite_or_none(ds.get("SliceThickness")),
+        acquisition=_int_or_none(ds.get("AcquisitionNumber")),
     )
 
 
@@ -321,6 +341,11 @@ def _float_or_none(value: Any) -> float | None:
         return None if value in (None, "") else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = _float_or_none(value)
+    return number if number is not None and np.isfinite(number) else None
 
 
 def _short(err: BaseException) -> str:

@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from vertapp.errors import InputError, ModalityError
-from vertapp.io.dicom_geometry import SliceLayout, layout_slices, resample_positions, undo_tilt
+from vertapp.io.dicom_geometry import (
+    REL_TOLERANCE,
+    SliceLayout,
+    layout_slices,
+    resample_positions,
+    undo_tilt,
+)
 from vertapp.io.dicom_headers import (
     SliceHeader,
     identifiers,
@@ -35,6 +41,7 @@ from vertapp.jobs import Job, Progress
 
 HEADER_SHARE = 0.35  # fraction of the progress bar spent on the header pass
 OBLIQUE_DEG = 1.0
+MIXED_SHARE = 0.25  # gaps of several slices (missing ones) in a series without a UID
 
 
 @dataclass
@@ -120,6 +127,7 @@ def series_volume_job(
     layout = layout_slices(chosen, scan.source)
     stack, conversion = yield from _read_pixels(layout, scan.source)
     warnings = _geometry_warnings(layout) + conversion.warnings() + layout.warnings
+    warnings += _mixed_series_warning(layout)
     if scan.unreadable:
         warnings.append(f"{scan.unreadable} unreadable DICOM files were skipped")
     if layout.inplane_shift is not None:
@@ -213,6 +221,28 @@ def _geometry_warnings(layout: SliceLayout) -> list[str]:
             "kept as a rotation in the direction matrix"
         )
     return out
+
+
+def _mixed_series_warning(layout: SliceLayout) -> list[str]:
+    """Slices without a SeriesInstanceUID whose spacing is irregular: two series that
+    nothing in their headers tells apart (same description, kernel, thickness,
+    acquisition) may have been stacked into one. Irregular: a gap off the grid of the
+    usual spacing, or over MIXED_SHARE of the gaps not that spacing (two series offset by
+    a quarter of their spacing read as one series with every other slice missing); a
+    slice or two missing is not."""
+    if any(h.series_uid for h in layout.headers) or len(layout.positions) < 3:
+        return []
+    gaps = np.diff(layout.positions)
+    tol = max(REL_TOLERANCE * layout.step, 1e-3)
+    steps = np.maximum(np.rint(gaps / layout.step), 1)
+    off_grid = np.abs(gaps - steps * layout.step) > tol
+    if not off_grid.any() and np.mean(steps > 1) <= MIXED_SHARE:
+        return []
+    return [
+        f"the slices carry no series ID (SeriesInstanceUID) and are unevenly spaced "
+        f"({gaps.min():.2f} to {gaps.max():.2f} mm): two series may be mixed in one "
+        "volume; look at it before trusting it, or give each series a folder of its own"
+    ]
 
 
 def _stored_code(layout: SliceLayout) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 from vertapp.io.volume import Volume
 from vertapp.jobs import Job, Progress, run_job
 from vertapp.preprocess import canal
-from vertapp.preprocess.coverage import coverage_warning
+from vertapp.preprocess.coverage import coverage_warning, extent_warning
 from vertapp.preprocess.crop import compute_crop, sagittal_mip, to_display
 from vertapp.preprocess.hips import remove_hip_bones
 from vertapp.preprocess.params import PreprocessParams
@@ -104,8 +104,12 @@ def preprocess_job(volume: Volume, params: PreprocessParams | None = None) -> Jo
         cy = grid.origin[1] + grid.spacing * (grid.shape[1] - 1) / 2
         track_xy = np.tile([cx, cy], (nz, 1))
     else:
-        bridged = coverage_warning(tr.detected, grid.spacing)
-        warnings += [bridged] if bridged else []
+        bone = (scan["coronal"] > 0).any(axis=1)  # slices with a voxel in the bone window
+        for w in (
+            extent_warning(tr.detected, bone, grid.spacing),
+            coverage_warning(tr.detected, grid.spacing),
+        ):
+            warnings += [w] if w else []
     k_preview = _axial_preview_slice(tr.detected, circles[:, 0].astype(int))
     previews = {
         "coronal": scan["coronal"],
