@@ -210,13 +210,16 @@ def test_cancel_stops_and_keeps_a_loadable_checkpoint(window, qtbot, tmp_path):
         dialog.cancel()
     stopped_s = time.perf_counter() - t0
     assert not dialog.worker.isRunning() or dialog.worker.wait(5000)
-    last = tmp_path / "m.last.pt"
-    # names are hidden by default: the folder (often the patient's) is not shown
-    assert "last checkpoint is kept in " + str(Path("…") / last.name) in dialog.eta_label.text()
-    loaded = load_checkpoint(last)
-    assert 1 <= loaded.epoch < 20
-    assert not (tmp_path / "m.pt").exists()  # the run did not finish
-    assert window.model_workflow.predict_panel.model_path.text() == str(last)
+    model = tmp_path / "m.pt"
+    # the best epoch so far is the model, as after a finished run (a stopped run left
+    # m.best.pt and m.last.pt, and Predict took the starter); names are hidden by default:
+    # the folder (often the patient's) is not shown
+    assert str(Path("…") / model.name) in dialog.eta_label.text()
+    assert dialog.eta_label.text().startswith("Stopped after epoch ")
+    loaded = load_checkpoint(model)
+    assert 0 <= loaded.epoch < 20 and 1 <= loaded.extra["epochs_trained"] < 20
+    assert (tmp_path / "m.last.pt").is_file() and not (tmp_path / "m.best.pt").exists()
+    assert window.model_workflow.predict_panel.model_path.text() == str(model)
     print(f"cancel took {stopped_s:.2f} s")
 
 

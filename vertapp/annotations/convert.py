@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from vertapp.annotations import coco, labelme, store, via
+from vertapp.annotations import app_fields, coco, labelme, store, via
 from vertapp.annotations.model import Project
 from vertapp.annotations.validate import read_json
 from vertapp.errors import FormatError
@@ -46,16 +46,18 @@ def read_annotations(
     *,
     images_dir: Path | str | None = None,
     label_map: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[Project, str]:
-    """Read any supported input; returns (project, detected format)."""
+    """Read any supported input; returns (project, detected format). `notes`: where to
+    add what the user must hear (a VIA or labelme file without VertApp fields)."""
     p = Path(path)
     fmt = detect_format(p)
     if fmt == "project":
         return store.load_project(p), "coco"
     if fmt == "labelme":
-        return labelme.load_labelme(p, label_map=label_map), fmt
+        return labelme.load_labelme(p, label_map=label_map, notes=notes), fmt
     if fmt == "via":
-        return via.load_via(p, images_dir=images_dir, label_map=label_map), fmt
+        return via.load_via(p, images_dir=images_dir, label_map=label_map, notes=notes), fmt
     return coco.load_coco(p, root=images_dir, label_map=label_map), fmt
 
 
@@ -70,8 +72,18 @@ def output_format(out: Path, requested: str | None, input_format: str) -> str:
     return "coco"
 
 
+def export_notes(project: Project, fmt: str) -> list[str]:
+    """What writing `project` as `fmt` cannot keep (holes in VIA and labelme), or keeps
+    for VertApp only (review status), in words with counts; none for COCO."""
+    return app_fields.export_notes(project, fmt)
+
+
 def write_annotations(project: Project, out: Path | str, fmt: str) -> list[Path]:
-    """Write `project` as `fmt`; labelme writes one file per image into folder `out`."""
+    """Write `project` as `fmt`; labelme writes one file per image into folder `out`.
+
+    VIA and labelme carry VertApp's fields (`app_fields`), so reading the file back gives
+    the same review status, scores and image records; holes are written filled
+    (`export_notes` says how many)."""
     out = Path(out)
     if fmt == "coco":  # the project file's own fast, streamed writer: same COCO content
         return export_snapshot(coco.take_snapshot(project), out, fmt)
@@ -125,11 +137,15 @@ def _via_chunks(snap: coco.ProjectSnapshot, root: Path | None) -> Iterator[bytes
     """
     regions: dict[int, list[dict[str, Any]]] = {img["id"]: [] for img in snap.images}
     ring = 0
-    for image, iid, label, *_rest, n_polygons, n_holes in snap.insts:
+    for image, iid, label, *scalars, n_polygons, n_holes in snap.insts:
         joint = iid if n_polygons > 1 else None  # one vertebra, several regions
+        # source, reviewed, score, model_id, order_changed, extra (`coco.take_snapshot`)
+        fields = app_fields.instance_fields(iid, *scalars)
         for poly in snap.rings[ring : ring + n_polygons]:
             xs, ys = np.ascontiguousarray(poly[:, 0]), np.ascontiguousarray(poly[:, 1])
-            regions[image[0]].append(via.polygon_region(xs, ys, label, instance=joint))
+            regions[image[0]].append(
+                via.polygon_region(xs, ys, label, instance=joint, fields=fields)
+            )
         ring += n_polygons + n_holes
     head = coco.dumps_compact(via.via_document({}, list(snap.cat_ids)))
     marker = b'"_via_img_metadata":{}'
@@ -139,7 +155,9 @@ def _via_chunks(snap: coco.ProjectSnapshot, root: Path | None) -> Iterator[bytes
         entries = []
         for img in snap.images[i : i + coco.CHUNK_RECORDS]:
             size = via.file_size(root, img["file_name"])
-            key, value = via.image_entry(img["file_name"], size, regions[img["id"]])
+            key, value = via.image_entry(
+                img["file_name"], size, regions[img["id"]], app_fields.image_fields(img)
+            )
             entries.append(coco.dumps_compact({key: value})[1:-1])
         yield (b"," if i else b"") + b",".join(entries)
     yield b"}" + after

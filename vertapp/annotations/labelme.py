@@ -5,6 +5,11 @@ Read: shapes with shape_type "polygon" (default), "rectangle" (2 corners) and
 (point, line, linestrip) are skipped (logged). Shapes sharing a label and a
 non-null group_id form one instance with several polygons. Image size from
 imageWidth/imageHeight; embedded imageData is ignored, never decoded.
+
+VertApp's own fields (review status, score, model, patient, MIP geometry: what COCO holds
+under "vertapp") travel in a "vertapp" key of each shape and of the file, which labelme
+keeps (`app_fields`); a model's outline also gets a `description` labelme shows
+("VertApp predicted, score 0.93, not reviewed"). Holes cannot travel: written filled.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.annotations import app_fields
 from vertapp.annotations.labelmap import map_label
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.paths import safe_relpath
@@ -67,14 +73,24 @@ def image_from_labelme(
     first_instance_id: int,
     budget: VertexBudget | None = None,
     label_map: Mapping[str, str] | None = None,
+    found: list[bool] | None = None,
 ) -> ImageRecord:
-    """One labelme file -> ImageRecord with instances (ids from first_instance_id)."""
+    """One labelme file -> ImageRecord with instances (ids from first_instance_id).
+
+    `found`: gets True appended when the file holds any VertApp field."""
     where = Where(name)
     data = need_dict(data, where)
     budget = budget or VertexBudget(name)
     width, height = image_size(data.get("imageWidth"), data.get("imageHeight"), where)
     file_name = safe_relpath(data.get("imagePath"), str(where))
-    img = ImageRecord(id=image_id, file_name=file_name, width=width, height=height)
+    img, had = app_fields.read_image(
+        data.get(app_fields.FIELDS_KEY),
+        file_name=file_name,
+        width=width,
+        height=height,
+        image_id=image_id,
+        where=where,
+    )
     groups: dict[tuple[str, Any], Instance] = {}
     next_id = first_instance_id
     for j, shape in enumerate(need_list(data.get("shapes", []), where.sub("shapes"))):
@@ -93,11 +109,21 @@ def image_from_labelme(
         if group is not None and key in groups:
             groups[key].polygons.append(poly)
             continue
-        inst = Instance(id=next_id, label=label, polygons=[poly])
+        inst, shape_had = app_fields.read_instance(
+            shape.get(app_fields.FIELDS_KEY),
+            img=img,
+            label=label,
+            polygon=poly,
+            instance_id=next_id,
+            where=sw,
+        )
+        had |= shape_had
         next_id += 1
         img.instances.append(inst)
         if group is not None:
             groups[key] = inst
+    if found is not None and had:
+        found.append(True)
     return img
 
 
@@ -106,8 +132,12 @@ def load_labelme(
     *,
     root: Any = None,
     label_map: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> Project:
-    """Read labelme JSON files (a file, a list of files, or a folder of *.json)."""
+    """Read labelme JSON files (a file, a list of files, or a folder of *.json).
+
+    `notes`: where to add what the user must hear (files without VertApp fields: every
+    outline in them counts as drawn by hand)."""
     if isinstance(paths, (str, Path)):
         p = Path(paths)
         files = sorted(p.glob("*.json")) if p.is_dir() else [p]
@@ -117,6 +147,7 @@ def load_labelme(
     images: list[ImageRecord] = []
     next_inst = 1
     budget = VertexBudget(str(files[0]) if files else "labelme")
+    found: list[bool] = []
     for k, f in enumerate(files):
         img = image_from_labelme(
             read_json(f),
@@ -125,26 +156,38 @@ def load_labelme(
             first_instance_id=next_inst,
             budget=budget,
             label_map=label_map,
+            found=found,
         )
         next_inst += len(img.instances)
         images.append(img)
+    app_fields.settle_ids(images)
+    n_outlines = sum(len(img.instances) for img in images)
+    if notes is not None and not found and n_outlines:
+        what = Path(paths).name if isinstance(paths, (str, Path)) else "the labelme files"
+        notes.append(app_fields.no_fields_note(what, "labelme", n_outlines))
     return _assemble(images, root, Where(str(files[0]) if files else "labelme"))
 
 
 def image_to_labelme(img: ImageRecord) -> dict[str, Any]:
+    """A labelme file of one image, with VertApp's fields (`app_fields`) on the file
+    and on every shape (each polygon of a vertebra of several carries them)."""
     shapes = []
     for inst in img.instances:
         group = inst.id if len(inst.polygons) > 1 else None
+        fields = app_fields.fields_of_instance(inst)
         for poly in inst.polygons:
-            shapes.append(
-                {
-                    "label": inst.label,
-                    "points": poly.tolist(),
-                    "group_id": group,
-                    "shape_type": "polygon",
-                    "flags": {},
-                }
-            )
+            shape = {
+                "label": inst.label,
+                "points": poly.tolist(),
+                "group_id": group,
+                "shape_type": "polygon",
+                "flags": {},
+            }
+            said = app_fields.description(fields)
+            if said:
+                shape["description"] = said
+            shape[app_fields.FIELDS_KEY] = fields
+            shapes.append(shape)
     return {
         "version": "5.4.1",
         "flags": {},
@@ -153,4 +196,5 @@ def image_to_labelme(img: ImageRecord) -> dict[str, Any]:
         "imageData": None,
         "imageHeight": img.height,
         "imageWidth": img.width,
+        app_fields.FIELDS_KEY: app_fields.fields_of_image(img),
     }

@@ -13,6 +13,10 @@ default the JSON's folder) or from a `sizes` mapping file name -> (width, height
 
 Write: a VIA 2 project file; an instance with several polygons becomes several
 regions with the same label, so VIA -> COCO -> VIA keeps every polygon.
+
+VertApp's own fields (review status, score, model, patient, MIP geometry: what COCO holds
+under "vertapp") travel in a "vertapp" region attribute and file attribute
+(`app_fields`), so a round trip keeps them; holes cannot, and are written filled.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from vertapp.annotations import app_fields
 from vertapp.annotations.labelmap import infer_label_set, map_label
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.paths import safe_join, safe_relpath
@@ -147,20 +152,33 @@ def project_from_via(
     root: Any = None,
     label_map: Mapping[str, str] | None = None,
     label_key: str = "label",
+    notes: list[str] | None = None,
 ) -> Project:
-    """Build a Project from parsed VIA JSON. Any problem -> FormatError naming the record."""
+    """Build a Project from parsed VIA JSON. Any problem -> FormatError naming the record.
+
+    `notes`: where to add what the user must hear (a file without VertApp fields: every
+    outline in it counts as drawn by hand)."""
     where = Where(name)
     meta = _metadata(data, where)
     budget = VertexBudget(name)
     images: list[ImageRecord] = []
     next_inst = 1
     skipped = 0
+    found = False  # any VertApp field in the file
     for i, (key, entry) in enumerate(meta.items()):
         w = where.sub("_via_img_metadata", i, key=key)
         entry = need_dict(entry, w)
         file_name = safe_relpath(entry.get("filename"), str(w))
         width, height = size_of(file_name, w)
-        img = ImageRecord(id=i + 1, file_name=file_name, width=width, height=height)
+        img, had = app_fields.read_image(
+            _field(entry.get("file_attributes")),
+            file_name=file_name,
+            width=width,
+            height=height,
+            image_id=i + 1,
+            where=w.sub("file_attributes"),
+        )
+        found |= had
         joins: dict[tuple[str, str], Instance] = {}
         for j, region in enumerate(need_list(entry.get("regions", []), w.sub("regions"))):
             rw = w.sub("regions", j)
@@ -176,14 +194,32 @@ def project_from_via(
             if joined is not None:
                 joined.polygons.append(poly)
                 continue
-            img.instances.append(Instance(id=next_inst, label=label, polygons=[poly]))
+            inst, had = app_fields.read_instance(
+                _field(attrs),
+                img=img,
+                label=label,
+                polygon=poly,
+                instance_id=next_inst,
+                where=rw.sub("region_attributes"),
+            )
+            found |= had
+            img.instances.append(inst)
             if isinstance(attrs, dict) and attrs.get(INSTANCE_KEY) not in (None, ""):
                 joins[(str(attrs[INSTANCE_KEY]), label)] = img.instances[-1]
             next_inst += 1
         images.append(img)
     if skipped:
         log.warning("%s: %d point regions skipped (not areas)", name, skipped)
+    app_fields.settle_ids(images)
+    n_outlines = sum(len(img.instances) for img in images)
+    if notes is not None and not found and n_outlines:
+        notes.append(app_fields.no_fields_note(Path(name).name, "via", n_outlines))
     return _assemble(images, root, where)
+
+
+def _field(attrs: Any) -> Any:
+    """The "vertapp" value of a region's or file's attributes, if any."""
+    return attrs.get(app_fields.FIELDS_KEY) if isinstance(attrs, dict) else None
 
 
 def _joined(
@@ -221,6 +257,7 @@ def load_via(
     root: Any = None,
     label_map: Mapping[str, str] | None = None,
     label_key: str = "label",
+    notes: list[str] | None = None,
 ) -> Project:
     """Read a VIA 2 JSON file; image sizes from `sizes` or the image files in images_dir."""
     p = Path(path)
@@ -234,6 +271,7 @@ def load_via(
         root=root if root is not None else (images_dir or p.parent),
         label_map=label_map,
         label_key=label_key,
+        notes=notes,
     )
 
 
@@ -254,25 +292,40 @@ INSTANCE_KEY = "instance"  # region attribute: regions sharing it are one instan
 
 
 def polygon_region(
-    xs: Any, ys: Any, label: str, label_key: str = "label", instance: int | None = None
+    xs: Any,
+    ys: Any,
+    label: str,
+    label_key: str = "label",
+    instance: int | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One VIA region (xs/ys: lists, or contiguous numpy arrays for orjson to write).
 
     `instance`: given for an instance of several polygons (VIA has one polygon per
     region), so reading the file back joins them again instead of making one vertebra two.
+    `fields`: the instance's VertApp fields (`app_fields.instance_fields`).
     """
     attrs: dict[str, Any] = {label_key: label}
     if instance is not None:
         attrs[INSTANCE_KEY] = str(instance)
+    if fields is not None:
+        attrs[app_fields.FIELDS_KEY] = app_fields.as_text(fields)
     return {
         "shape_attributes": {"name": "polygon", "all_points_x": xs, "all_points_y": ys},
         "region_attributes": attrs,
     }
 
 
-def image_entry(file_name: str, size: int, regions: list[dict[str, Any]]) -> tuple[str, Any]:
-    """(key, value) of one image in `_via_img_metadata`."""
-    value = {"filename": file_name, "size": size, "regions": regions, "file_attributes": {}}
+def image_entry(
+    file_name: str,
+    size: int,
+    regions: list[dict[str, Any]],
+    fields: dict[str, Any] | None = None,
+) -> tuple[str, Any]:
+    """(key, value) of one image in `_via_img_metadata`; `fields`: the image's VertApp
+    fields (`app_fields.image_fields`), kept as a file attribute."""
+    attrs = {} if fields is None else {app_fields.FIELDS_KEY: app_fields.as_text(fields)}
+    value = {"filename": file_name, "size": size, "regions": regions, "file_attributes": attrs}
     return f"{file_name}{size}", value
 
 
@@ -289,10 +342,12 @@ def project_to_via(project: Project, *, label_key: str = "label") -> dict[str, A
                     i.label,
                     label_key,
                     i.id if len(i.polygons) > 1 else None,
+                    app_fields.fields_of_instance(i),
                 )
                 for i in img.instances
                 for p in i.polygons
             ],
+            app_fields.fields_of_image(img),
         )
         for img in project.images.values()
     )
@@ -317,8 +372,19 @@ def via_document(
                     "description": "vertebra",
                     "options": {n: n for n in labels},
                     "default_options": {},
-                }
+                },
+                app_fields.FIELDS_KEY: _fields_attribute("outline"),
             },
-            "file": {},
+            "file": {app_fields.FIELDS_KEY: _fields_attribute("image")},
         },
+    }
+
+
+def _fields_attribute(what: str) -> dict[str, Any]:
+    """The declared text attribute VertApp's fields travel in (VIA shows and keeps it)."""
+    return {
+        "type": "text",
+        "description": f"VertApp's fields of this {what} (review status, score, model, "
+        "patient): keep as is, VertApp reads them back",
+        "default_value": "",
     }

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vertapp.annotations.convert import FORMATS, output_format, read_annotations, write_annotations
+from vertapp.annotations.convert import (
+    FORMATS,
+    export_notes,
+    output_format,
+    read_annotations,
+    write_annotations,
+)
 from vertapp.annotations.labelmap import parse_map_args
+from vertapp.commands.notices import say_warnings
 from vertapp.commands.outputs import (
     check_file_out,
     check_folder_out,
@@ -51,8 +58,13 @@ def run(args: argparse.Namespace) -> int:
     # the format follows from --to or the output's name alone, so it is known up front
     fmt = output_format(args.out, args.to, "")
     check_out(args.out, fmt, args.input)
-    project, in_fmt = read_annotations(args.input, images_dir=args.images_dir, label_map=mapping)
+    notes: list[str] = []  # a VIA / labelme input without VertApp fields
+    project, in_fmt = read_annotations(
+        args.input, images_dir=args.images_dir, label_map=mapping, notes=notes
+    )
+    say_warnings(notes)
     written = write_annotations(project, args.out, fmt)
+    say_warnings(export_notes(project, fmt))  # holes written filled, pending predictions
     n_inst = sum(len(img.instances) for img in project.images.values())
     where = written[0] if len(written) == 1 else args.out
     print(f"{in_fmt} -> {fmt}: {len(project.images)} images, {n_inst} instances -> {where}")

@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ignore predictions scoring below this",
     )
     parser.add_argument("--no-ap", action="store_true", help="skip COCO AP")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="score_all",
+        help="score hand-drawn outlines of PRED as predictions too (default: model output "
+        "only, where PRED says which is which: a whole exported project)",
+    )
 
 
 def spacing_value(text: str) -> float:
@@ -41,11 +48,18 @@ def spacing_value(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vertapp.ml.metrics import evaluate, format_table
+    from vertapp.commands.notices import say_warnings
+    from vertapp.ml.metrics import evaluate, format_table, hand_drawn_words
 
     result = evaluate(
-        args.gt, args.pred, spacing_mm=args.spacing, score_thresh=args.score, coco_ap=not args.no_ap
+        args.gt,
+        args.pred,
+        spacing_mm=args.spacing,
+        score_thresh=args.score,
+        coco_ap=not args.no_ap,
+        score_all=args.score_all,
     )
+    say_warnings(hand_drawn_words(result))  # stderr: --json keeps stdout one object
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
     else:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -390,7 +392,176 @@ def _written_beside(out: Path, pretrain: bool) -> list[Path]:
     if pretrain:
         first = pretrained_path(out)
         paths += [first, *checkpoint_paths(first)]
-    return paths
+    # where an earlier run's MODEL.last.pt / .best.pt go aside (`clear_the_way`)
+    return paths + [previous_name(p) for p in paths if p.name.endswith((".last.pt", ".best.pt"))]
+
+
+PREVIOUS = ".prev"  # MODEL.last.pt of an earlier run -> MODEL.prev.last.pt
+
+
+def previous_name(path: Path) -> Path:
+    """Where an earlier run's MODEL.last.pt / MODEL.best.pt is kept: MODEL.prev.last.pt,
+    MODEL.prev.best.pt (still named X.last.pt: `--resume` continues it as run X.prev)."""
+    for tail in (".last.pt", ".best.pt"):
+        if path.name.endswith(tail):
+            return path.with_name(path.name[: -len(tail)] + PREVIOUS + tail)
+    raise ValueError(f"{path.name} is not a checkpoint written beside a model")
+
+
+def _run_files(out: Path, pretrain: bool) -> list[tuple[Path, Path]]:
+    """(last, best) of each model the run writes (its --out, and the pretrained stage's)."""
+    from vertapp.ml.recipe import pretrained_path
+    from vertapp.ml.train import checkpoint_paths
+
+    outs = [out, pretrained_path(out)] if pretrain else [out]
+    return [checkpoint_paths(o) for o in outs]
+
+
+def clear_the_way(args: argparse.Namespace) -> list[str]:
+    """Before a run writes beside --out: the previous run's resumable checkpoints go aside,
+    and the temporary files a killed write left there go (only those of the checkpoint
+    names). Returns what it did, in words.
+
+    Each epoch replaces MODEL.last.pt: a new run to the same --out replaced the previous
+    run's at its first epoch, and a run stopped then left MODEL.pt of one run beside
+    MODEL.last.pt of another, unsaid; a MODEL.best.pt an interrupted run left became the
+    next run's model when that run never validated. A run that resumes MODEL.last.pt
+    continues it: its files stay.
+    """
+    out = Path(args.out)
+    resumed = Path(args.resume).resolve() if args.resume else None
+    said: list[str] = []
+    stale = []
+    for last, best in _run_files(out, args.pretrain_epochs is not None):
+        for path in (out, last, best, previous_name(last), previous_name(best)):
+            tmp = path.with_name(path.name + ".tmp")
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
+                stale.append(tmp.name)
+        if resumed is not None and last.is_file() and last.resolve() == resumed:
+            continue  # the run it continues: its last and best are this run's
+        moved = []
+        for path in (last, best):
+            if not path.is_file():
+                continue
+            aside = previous_name(path)
+            if resumed is not None and aside.is_file() and aside.resolve() == resumed:
+                raise VertAppError(
+                    f"--resume {aside.name} into --out {out.name}: the run's first epoch "
+                    f"would replace {path.name}, another run's; resume it into --out "
+                    f"{_model_name(aside)}"
+                )
+            os.replace(path, aside)
+            moved.append(f"{path.name} as {aside.name}")
+        if moved:
+            aside_last = previous_name(last)
+            said.append(
+                f"the previous run's {' and '.join(moved)} kept (resume it with --out "
+                f"{_model_name(aside_last)} --resume {aside_last.name}); "
+                f"{_model_name(last)} stays that run's model until this run ends"
+            )
+    if stale:
+        n = len(stale)
+        said.insert(
+            0,
+            f"removed {n} temporary {'file' if n == 1 else 'files'} a stopped write left "
+            f"({', '.join(stale)})",
+        )
+    return said
+
+
+def _model_name(last: Path) -> str:
+    """MODEL.pt of MODEL.last.pt."""
+    return last.name[: -len(".last.pt")] + ".pt"
+
+
+NO_VALIDATION = re.compile(r" / 0 validation images")
+
+
+def no_validation_reason(val_fraction: float) -> str:
+    """Why a run has no validation images, in words (the split: `ml.dataset`)."""
+    if val_fraction <= 0:
+        return "--val-fraction 0"
+    return "the dataset holds one patient: validation holds out whole patients, not all"
+
+
+class _Run:
+    """What the run has done so far, from its progress events: said when it is
+    interrupted (which files it leaves, how to resume) or ends unvalidated."""
+
+    def __init__(self, args: argparse.Namespace, cfg: Any) -> None:
+        self.args, self.cfg = args, cfg
+        self.epoch = 0  # the epoch in progress
+        self.done = 0  # the last epoch this run finished (and saved)
+        self.best_epoch = 0  # the last epoch of this run that became the best
+        self.best: float | None = None
+        self.validated = False
+        self.trained = False  # the training job returned: MODEL.pt is written
+
+    def see(self, event: Any) -> None:
+        data = event.data or {}
+        if event.stage == "train" and data.get("epoch"):
+            self.epoch = int(data["epoch"])
+        if event.stage == "epoch" and data.get("epoch"):
+            self.done = int(data["epoch"])
+            self.epoch = self.done + 1  # the next one, from its first step
+            if data.get("val_mean_dice") is not None:
+                self.validated = True
+                if data["val_mean_dice"] == data.get("best_val_mean_dice"):
+                    self.best_epoch, self.best = self.done, data["val_mean_dice"]
+
+    def interrupted_words(self) -> list[str]:
+        """What an interrupted run keeps and how to go on, in words."""
+        args = self.args
+        out = Path(args.out)
+        last, best = _run_files(out, False)[0]
+        if self.trained:
+            return [
+                f"training had ended: {out.name} is written; its level-context net is not "
+                f"(add it with: vertapp xray levels {shlex.quote(args.dataset)} --model "
+                f"{shlex.quote(str(out))})"
+            ]
+        if args.pretrain_epochs is not None:
+            return [
+                f"a --pretrain-epochs run does not resume: run it again (its checkpoints so "
+                f"far stay beside {out.name} until then, and go aside as the previous run's)"
+            ]
+        now = f" during epoch {self.epoch}" if self.epoch else ""
+        if self.done and self.done >= self.cfg.epochs:
+            now = f" after its last epoch, before {out.name} was written"
+        kept = []
+        if self.done:
+            kept.append(f"{last.name} (epoch {self.done}, to resume from)")
+        if best.is_file():  # an earlier run's went aside (`clear_the_way`)
+            which = (
+                f"epoch {self.best_epoch}, validation mean Dice {self.best:.4f}"
+                if self.best_epoch and self.best is not None
+                else "the start, scored before the first epoch"
+                if not self.done and not args.resume
+                else "the start or an earlier epoch"
+            )
+            kept.append(f"{best.name} (the best so far: {which}; a model to predict with)")
+        if kept:
+            words = [f"interrupted{now}; kept: {', '.join(kept)}"]
+        elif args.resume:
+            words = [f"interrupted{now}, before an epoch ended: {args.resume} is as it was"]
+        else:
+            words = [f"interrupted{now}, before an epoch ended: no checkpoint of this run"]
+        resume = str(last) if self.done else args.resume
+        if resume:
+            words.append(f"resume with: {self.resume_command(resume)}")
+        model = "the previous run's model" if out.is_file() else "not written"
+        words.append(f"{out.name} is written when a run ends: it is {model}")
+        return words
+
+    def resume_command(self, resume: str) -> str:
+        args = self.args
+        cmd = ["vertapp", "train", args.dataset, "--out", str(args.out), "--resume", resume]
+        cmd += ["--epochs", str(self.cfg.epochs)]
+        for flag, value in (("--device", args.device), ("--workers", args.workers)):
+            if value is not None:
+                cmd += [flag, str(value)]
+        return " ".join(shlex.quote(c) for c in cmd)
 
 
 def _check_replaceable(path: Path) -> None:
@@ -405,7 +576,7 @@ def _check_replaceable(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vertapp.commands.notices import say_warnings
+    from vertapp.commands.notices import say_notes, say_warnings
     from vertapp.jobs import WARNINGS, run_job
 
     check_out(args)  # before minutes of training, not after
@@ -416,18 +587,33 @@ def run(args: argparse.Namespace) -> int:
     main = int(os.environ.get("RANK", "0")) == 0
     if args.resume and main:
         _say_resume_keeps(args)
+    if main:
+        say_notes(clear_the_way(args))
+    progress = _Run(args, cfg)
+    # a resumed run splits as the stored one did
+    val_fraction = float((stored or {}).get("config", {}).get("val_fraction", cfg.val_fraction))
+    if not args.resume:
+        val_fraction = cfg.val_fraction
 
     # Radiographs are read here, not by the job; what they leave out is said after the
     # job's "reading dataset", where a CT run's job says its own: one order for both.
     held = list(film_words) if main else []
 
     def show(event: Any) -> None:
+        progress.see(event)
         if not main or (args.quiet and event.stage == "train" and event.data):
             return
         if WARNINGS in event.data:  # what the run leaves out (ml.train.left_out)
             say_warnings(event.data[WARNINGS])
         elif level_line_due(event, getattr(args, "verbose", False)):
             print(event.message, file=sys.stderr, flush=True)
+        if event.stage == "train" and not event.data and NO_VALIDATION.search(event.message):
+            say_warnings(
+                [
+                    f"no validation images ({no_validation_reason(val_fraction)}): no epoch is "
+                    f"scored, and {Path(args.out).name} will be the last epoch, unvalidated"
+                ]
+            )
         if event.stage == "load":
             say_warnings(held)
             held.clear()
@@ -442,17 +628,30 @@ def run(args: argparse.Namespace) -> int:
     if why and main:
         print(f"start: {why}", file=sys.stderr, flush=True)
     try:
-        result = run_job(_job(args, cfg, data, start, stored), show)
-    finally:  # a run that fails before its "reading dataset" still says them
-        say_warnings(held)
-    if main and result.out is not None:
-        with_level_context(result.out, data, show)
+        try:
+            result = run_job(_job(args, cfg, data, start, stored), show)
+        finally:  # a run that fails before its "reading dataset" still says them
+            say_warnings(held)
+        progress.trained = True
+        if main and result.out is not None:
+            with_level_context(result.out, data, show)
+    except KeyboardInterrupt:  # Ctrl+C: what is kept, how to go on (cli says "interrupted")
+        if main:
+            say_notes(progress.interrupted_words())
+        raise
     if main:
         best = result.best_val_mean_dice
         print(
             f"model: {result.out} (epochs: {result.epochs}, best validation mean Dice: "
             f"{'n/a' if best is None else f'{best:.4f}'}); last epoch: {result.last}"
         )
+        if best is None and not progress.validated:
+            say_warnings(
+                [
+                    f"no validation ({no_validation_reason(val_fraction)}): {Path(args.out).name} "
+                    f"is the last epoch (epoch {result.epochs}), unvalidated"
+                ]
+            )
         if result.kept_start:
             from vertapp.ml.words import kept_start_words
 

@@ -239,13 +239,21 @@ MODEL_FIELDS = (
 )
 
 
+def finetune_kept(stored: TrainConfig) -> dict[str, Any]:
+    """What a fine-tune of a checkpoint whose config is `stored` takes from it, whatever
+    the run's own settings say (`finetune_config`): the model fields, weights "none" and
+    the score threshold. The train dialog greys out and shows these; the command line
+    trains from scratch when a --set names a model field (commands.train.starter_start)."""
+    model = {k: getattr(stored, k) for k in MODEL_FIELDS}
+    return {**model, "weights": "none", "score_thresh": stored.score_thresh}
+
+
 def finetune_config(run: TrainConfig, stored: TrainConfig) -> TrainConfig:
-    """`run` with the model fields of a checkpoint's `stored` config; weights "none"
+    """`run` with `finetune_kept(stored)`: the checkpoint's model fields; weights "none"
     (they come from the checkpoint, never from a pretrained file); and its score threshold:
     a fine-tune's scores are calibrated like its start's (the starter's, 0.3, fine-tuned
     under the fast preset took that preset's 0.9 and hid most of its vertebrae)."""
-    model = {k: getattr(stored, k) for k in MODEL_FIELDS}
-    return replace(run, **model, weights="none", score_thresh=stored.score_thresh).override()
+    return replace(run, **finetune_kept(stored)).override()
 
 
 # A fine-tune starts from weights that already work (the starter, a site's own model).

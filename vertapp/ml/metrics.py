@@ -7,6 +7,10 @@
 - Identification (VerSe): the predicted vertebra of the same label has its centroid
   within 20 mm of the true centroid and is the prediction closest to it.
 - Mask and box AP: pycocotools COCOeval, unchanged.
+- Only model output is scored: in a prediction file that marks where its outlines come
+  from (VertApp's `vertapp.source`), an outline drawn by hand is no prediction, and an
+  image holding only such outlines is left out (`score_all` scores them as before). A
+  whole exported project scored its hand-drawn images as perfect predictions.
 """
 
 from __future__ import annotations
@@ -55,6 +59,10 @@ class EvalResult:
     n_images: int
     coco: dict[str, dict[str, float]] = field(default_factory=dict)
     left_out: int = 0  # ground-truth images still holding predictions to review
+    # images whose "predictions" were all drawn by hand: not scored (`score_all`)
+    hand_drawn_images: int = 0
+    # hand-drawn outlines beside model output on the scored images: not scored either
+    hand_drawn_outlines: int = 0
 
     @property
     def mean_dice(self) -> float:
@@ -85,6 +93,8 @@ class EvalResult:
         return {
             "n_images": self.n_images,
             "images_left_out_in_review": self.left_out,
+            "images_hand_drawn_only_not_scored": self.hand_drawn_images,
+            "hand_drawn_outlines_not_scored": self.hand_drawn_outlines,
             "n_vertebrae": len(self.vertebrae),
             "mean_dice": self.mean_dice,
             "identification_rate": self.identification_rate,
@@ -195,6 +205,67 @@ def _prediction(ann: Any, where: Where) -> tuple[Where, dict[str, Any]]:
         need_number(ann["score"], where, "score")
     need_dict(ann.get("vertapp") or {}, where.sub("vertapp"))
     return where, ann
+
+
+MODEL_SOURCES = ("predicted", "corrected")
+
+
+def is_model_output(ann: dict[str, Any]) -> bool:
+    """A model's outline: VertApp's source "predicted" or "corrected", or a score."""
+    app = ann.get("vertapp")
+    source = app.get("source") if isinstance(app, dict) else None
+    return source in MODEL_SOURCES or ann.get("score") is not None
+
+
+def marks_sources(pred: _Predicted) -> bool:
+    """Whether the file says where its outlines come from (VertApp's `vertapp.source`):
+    plain COCO prediction files do not, and all their outlines are predictions."""
+    return any(
+        isinstance(a.get("vertapp"), dict) and "source" in a["vertapp"] for _, a in pred.annotations
+    )
+
+
+def model_output_only(
+    pred: _Predicted, id_map: dict[int, int]
+) -> tuple[_Predicted, set[int], dict[int, int]]:
+    """(the predictions less the hand-drawn outlines, the ground-truth ids of the images
+    that held only hand-drawn ones, ground-truth image id -> hand-drawn outlines beside
+    model output).
+
+    A whole exported project holds the hand-drawn labels of the images never predicted:
+    scored as predictions, each was a perfect one."""
+    if not marks_sources(pred):
+        return pred, set(), {}
+    drawn: dict[int, int] = {}
+    model: set[int] = set()
+    kept = []
+    for where, ann in pred.annotations:
+        image = id_map[int(ann["image_id"])]
+        if is_model_output(ann):
+            model.add(image)
+            kept.append((where, ann))
+        else:
+            drawn[image] = drawn.get(image, 0) + 1
+    beside = {image: n for image, n in drawn.items() if image in model}
+    return _Predicted(pred.name, pred.data, kept), set(drawn) - model, beside
+
+
+def hand_drawn_words(result: EvalResult) -> list[str]:
+    """What `evaluate` left out as hand-drawn, in words (none when nothing was)."""
+    words = []
+    n = result.hand_drawn_images
+    if n:
+        words.append(
+            f"{n} {'image holds' if n == 1 else 'images hold'} no model output (hand-drawn "
+            "only): not scored; --all to score them"
+        )
+    n = result.hand_drawn_outlines
+    if n:
+        words.append(
+            f"{n} hand-drawn {'outline' if n == 1 else 'outlines'} beside the model's on the "
+            "scored images: not scored as predictions; --all to score them"
+        )
+    return words
 
 
 def _category_names(data: Any, where: Where) -> dict[int, str]:
@@ -309,15 +380,24 @@ def evaluate(
     spacing_mm: float | None = None,
     score_thresh: float = 0.0,
     coco_ap: bool = True,
+    score_all: bool = False,
 ) -> EvalResult:
-    """Score a prediction COCO (dataset or results list) against a ground-truth COCO."""
+    """Score a prediction COCO (dataset or results list) against a ground-truth COCO.
+
+    Only model output is scored (`model_output_only`): in a file that marks its outlines'
+    source, hand-drawn ones are no predictions; `score_all` scores every outline."""
     _check_options(spacing_mm, score_thresh)
     gt_raw, gt_name = _load_json(gt, "ground truth")
     # the checks convert and review make (ids, sizes, references), naming file and record
     gt_data, in_review = labels_only(checked_coco(gt_raw, gt_name))
     predicted = _predictions(pred)
     id_map, image_ids = _image_map(gt_data, gt_name, predicted)
-    image_ids = [i for i in image_ids if i not in in_review]
+    drawn_only: set[int] = set()
+    beside: dict[int, int] = {}
+    if not score_all:
+        predicted, drawn_only, beside = model_output_only(predicted, id_map)
+    drawn_only -= in_review  # said as in review already
+    image_ids = [i for i in image_ids if i not in in_review and i not in drawn_only]
     gt_names = _category_names(gt_data, Where(gt_name))
     pred_names = _category_names(predicted.data, Where(predicted.name)) or gt_names
     records = {int(r["id"]): r for r in gt_data["images"]}
@@ -341,6 +421,8 @@ def evaluate(
         fps += f
     out = EvalResult(vertebrae, fps, len(image_ids))
     out.left_out = len(in_review)
+    out.hand_drawn_images = len(drawn_only)
+    out.hand_drawn_outlines = sum(beside.get(i, 0) for i in image_ids)
     if coco_ap:
         out.coco = coco_eval(gt_data, image_ids, results)
     return out

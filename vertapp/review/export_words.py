@@ -12,7 +12,13 @@ from vertapp.review.status import is_pending
 from vertapp.review.wording import count
 
 # How each format tells an undecided prediction (COCO: docs/review.md's table).
-MARKED = {"coco": " (marked reviewed: false)", "via": " (VIA keeps no review status)"}
+# VIA and labelme files keep it in a `vertapp` attribute VertApp reads back (round 14),
+# which VIA and other tools do not show.
+MARKED = {
+    "coco": " (marked reviewed: false)",
+    "via": " (marked in their 'vertapp' attribute; VIA itself shows them as plain outlines)",
+    "labelme": " (marked in their 'vertapp' field; labelme itself shows them as plain outlines)",
+}
 
 
 def export_sentence(project: Project, name: str, fmt: str) -> str:

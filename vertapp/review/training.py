@@ -38,16 +38,16 @@ def preset_values(name: str, finetune: bool = False) -> dict[str, Any]:
     return (finetune_lr(cfg) if finetune else cfg).to_dict()
 
 
-def start_settings(checkpoint: Path) -> dict[str, Any]:
-    """What a fine-tune of `checkpoint` takes from it whatever the preset says
-    (`ml.config.finetune_config`): architecture, backbone, score threshold. {} if unreadable."""
-    from vertapp.ml.checkpoint import read_checkpoint
+def starter_kept(checkpoint: Path) -> dict[str, Any]:
+    """What a fine-tune of `checkpoint` keeps from it whatever the run's settings say
+    (`ml.config.finetune_kept`, the engine's rule); {} when it cannot be read."""
+    from vertapp.ml.checkpoint import read_checkpoint, stored_config
+    from vertapp.ml.config import finetune_kept
 
     try:
-        stored = TrainConfig.from_dict(read_checkpoint(checkpoint)["config"])
+        return finetune_kept(stored_config(read_checkpoint(checkpoint), checkpoint))
     except (VertAppError, KeyError, TypeError, ValueError):
         return {}
-    return {"arch": stored.arch, "backbone": stored.backbone, "score_thresh": stored.score_thresh}
 
 
 def build_config(preset_name: str, values: dict[str, Any]) -> TrainConfig:

@@ -110,8 +110,8 @@ def test_closing_the_window_asks_before_stopping_training(window, qtbot, tmp_pat
     assert window.isVisible() and dialog.is_running()
     assert ask.titles == ["Work still running"]
     assert ask.texts[0] == (
-        "Training is running (epoch 2 of 3). Closing stops it; the model of the last "
-        "finished epoch stays in m.last.pt."
+        "Training is running (epoch 2 of 3). Closing stops it; its last finished epoch "
+        "becomes the project's model, m.pt."
     )
     time.sleep(0.05)
     assert dialog.is_running()  # kept running, not merely slow to stop
@@ -160,7 +160,7 @@ def test_a_train_dialog_of_its_own_asks_too(qtbot, tmp_path):
     dialog.start()
     qtbot.waitUntil(lambda: dialog._latest.get("epoch") == 2, timeout=5000)
     assert not dialog.close() and dialog.is_running()
-    assert asked and "m.last.pt" in asked[0]
+    assert asked and "becomes the project's model, m.pt" in asked[0]
     dialog.ask_stop = lambda text: True
     assert dialog.close() and not dialog.is_running()
 

@@ -120,6 +120,30 @@ def test_empty_data_and_missing_weights_are_sentences(qtbot, tmp_path: Path) -> 
     assert "weights file not found" in dlg2.error_label.text()
 
 
+def test_names_hidden_the_weights_field_shows_no_folders(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Pretrained weights showed the picked file's whole path while the model field beside
+    it said "…/model.pt"; the error for a missing file too."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from vertapp.review.hidden_paths import FOLDER
+
+    weights = tmp_path / "DOE_JOHN" / "backbone.pth"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(weights), ""))
+    dlg = TrainDialog(IMAGES, tmp_path / "m.pt", fake_train(), names_hidden=True)
+    qtbot.addWidget(dlg)
+    dlg.model_box._pick_weights()
+    assert dlg.weights.text() == f"{FOLDER}/backbone.pth"
+    assert dlg.model_box.weights_path() == str(weights)
+    assert dlg.model_box.remembered(0.2)["weights"] == str(weights)
+    dlg.start()  # the file is not there: said without its folders
+    assert "weights file not found" in dlg.error_label.text()
+    assert "DOE_JOHN" not in dlg.error_label.text()
+    dlg.set_names_hidden(False)
+    assert dlg.weights.text() == str(weights)
+    dlg.set_names_hidden(True)
+    assert dlg.weights.text() == f"{FOLDER}/backbone.pth"
+
+
 def test_engine_error_shown_in_words(qtbot, tmp_path: Path) -> None:
     def bad(request: TrainRequest):
         yield Progress("load")

@@ -29,7 +29,8 @@ def test_edited_but_not_accepted_ones_are_counted_apart() -> None:
     img.instances[1] = dataclasses.replace(img.instances[1], reviewed=True)
     assert sentence(project, "via") == (
         "Exported ann.json: 5 outlines, 2 of them predictions nobody reviewed, "
-        "1 edited but never accepted (VIA keeps no review status)"
+        "1 edited but never accepted (marked in their 'vertapp' attribute; VIA itself "
+        "shows them as plain outlines)"
     )
 
 

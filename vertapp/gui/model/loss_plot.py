@@ -46,10 +46,24 @@ LEGEND_COLUMNS = 2
 # goes under the loss plot: side by side, the loss plot had ~300 px for its curves, title
 # and legend, and pyqtgraph cut what did not fit.
 SIDE_BY_SIDE_PX = 720
-# Loss terms torchvision's Mask R-CNN returns get fixed colours; others cycle.
-_PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
+# Loss terms torchvision's Mask R-CNN returns get fixed colours, each of its own hue
+# family and dark enough to read as a thin line on white; others take the rest in turn.
+# By arrival order from one palette, "classification" (crimson) and "box regression (RPN)"
+# (purple) were two similar purples.
+TERM_COLOURS = {
+    "loss_classifier": "#d62728",  # red
+    "loss_box_reg": "#2ca02c",  # green
+    "loss_mask": "#1f77b4",  # blue
+    "loss_objectness": "#e07000",  # orange
+    "loss_rpn_box_reg": "#7b3294",  # purple
+    "loss_ce": "#d62728",  # the U-Net's two terms
+    "loss_dice": "#1f77b4",
+}
+_PALETTE = ("#8c564b", "#008080", "#7f7f7f", "#a6761d", "#c51b7d")  # the other terms
 TOTAL = "total"
+TERM_WIDTH = 1  # px (wider lines cost painting time); the total: 2, black
 _DICE_RANGE = (-0.02, 1.02)
+EMPTY_ITERATIONS = (0.0, 10.0)
 _DICE_EPOCHS = (0.0, 1.5)  # epochs are whole numbers: half an epoch of margin
 # View extents the curves grow into: at least 5/6 of the width is data, and the range
 # changes a few times per decade of iterations rather than on every redraw.
@@ -79,6 +93,16 @@ def epoch_tick_step(last_epoch: float) -> float:
             if last_epoch <= 10 * m * decade:
                 return float(m * decade)
         decade *= 10
+
+
+class WholeNumberAxis(pg.AxisItem):
+    """An axis of whole numbers (iterations): ticks 1, 2, 5, 10, ... apart, never at
+    0.5 or 1.5 (pyqtgraph's own spacing for a view of two iterations, 0.1..0.9 empty)."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # noqa: N802, N803 (pyqtgraph's names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        whole = [(step, offset) for step, offset in levels if step >= 1 and step == int(step)]
+        return whole or [(1.0, 0.0)]
 
 
 class Series:
@@ -176,7 +200,9 @@ class LossPlot(QWidget):
         self._dice_dirty = False
         # A short title: the plot is ~300 px wide in the dialog, and pyqtgraph cuts what
         # does not fit ("Training loss (log"); the axis says the scale.
-        self.loss_plot = self._make_plot("Training loss", "iteration", "loss (log scale)")
+        self.loss_plot = self._make_plot(
+            "Training loss", "iteration", "loss (log scale)", WholeNumberAxis("bottom")
+        )
         # Log scale: loss terms differ by orders of magnitude and a diverging run would
         # flatten every other curve on a linear axis.
         self.loss_plot.setLogMode(x=False, y=True)
@@ -188,6 +214,8 @@ class LossPlot(QWidget):
         self._legend_below(LEGEND_COLUMNS)
         self.dice_plot = self._make_plot("Validation mean Dice", "epoch", "Dice")
         self.loss_view = SteppedView(self.loss_plot)
+        # an empty plot's iterations: whole numbers (pyqtgraph's 0..1 had none inside)
+        self.loss_plot.setXRange(*EMPTY_ITERATIONS, padding=0.02)
         self.dice_view = SteppedView(self.dice_plot)
         self.dice_view.show(_DICE_EPOCHS, _DICE_RANGE)
         self.dice_plot.getPlotItem().getAxis("bottom").setTickSpacing(1.0, 1.0)
@@ -257,8 +285,10 @@ class LossPlot(QWidget):
         self._fit_legend()
 
     @staticmethod
-    def _make_plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(title=title)
+    def _make_plot(
+        title: str, xlabel: str, ylabel: str, bottom: pg.AxisItem | None = None
+    ) -> pg.PlotWidget:
+        plot = pg.PlotWidget(title=title, axisItems={"bottom": bottom} if bottom else None)
         plot.setBackground("w")
         plot.setLabel("bottom", xlabel)
         plot.setLabel("left", ylabel)
@@ -372,9 +402,8 @@ class LossPlot(QWidget):
         return (x0 - xpad, x1 + xpad), (y0 - ypad, y1 + ypad)
 
     def _new_curve(self, name: str) -> pg.PlotDataItem:
-        terms = sum(n not in (TOTAL, "loss") for n in self._curves)
-        color = "#000000" if name in (TOTAL, "loss") else _PALETTE[terms % 7]
-        width = 2 if name in (TOTAL, "loss") else 1
+        color = term_colour(name, [n for n in self._curves if n not in TERM_COLOURS])
+        width = 2 if name in (TOTAL, "loss") else TERM_WIDTH
         curve = self.loss_plot.plot(
             [], [], pen=pg.mkPen(color, width=width), name=plain_name(name), connect="finite"
         )
@@ -405,6 +434,17 @@ class LossPlot(QWidget):
         """Dice points currently drawn (a fresh plot's hidden warm-up point is none)."""
         x = self._dice_curve.xData
         return 0 if x is None or self._dice_warm_up else len(x)
+
+
+def term_colour(name: str, others: list[str]) -> str:
+    """A loss curve's colour: the total's black, a known term's own (TERM_COLOURS), any
+    other the next of _PALETTE after the `others` curves drawn already."""
+    if name in (TOTAL, "loss"):
+        return "#000000"
+    if name in TERM_COLOURS:
+        return TERM_COLOURS[name]
+    n = sum(o not in (TOTAL, "loss") for o in others)
+    return _PALETTE[n % len(_PALETTE)]
 
 
 def plain_name(name: str) -> str:

@@ -45,6 +45,7 @@ class SettingsForm(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._widgets: dict[str, QWidget] = {}
         self._types: dict[str, type] = {}
+        self._tips: dict[str, str] = {}  # each row's own tooltip, shown again when editable
         self._skip = HANDLED_ELSEWHERE | frozenset(skip)
         self._outside = frozenset(outside)
         self._words = words or {}
@@ -63,6 +64,26 @@ class SettingsForm(QWidget):
     def widget(self, name: str) -> QWidget:
         return self._widgets[name]
 
+    def hold(self, names: Collection[str], why: str) -> None:
+        """Grey out the rows `names` (field and label), `why` as their tooltip; the other
+        rows editable again, with their own tooltips. Widgets the caller places (`outside`)
+        are left to it."""
+        for name, w in self._widgets.items():
+            if name in self._outside:
+                continue
+            held = name in names
+            tip = why if held else self._tips.get(name, "")
+            w.setEnabled(not held)
+            w.setToolTip(tip)
+            label = self._layout.labelForField(w)
+            if label is not None:
+                label.setEnabled(not held)
+                label.setToolTip(tip)
+
+    def held(self) -> list[str]:
+        """The rows greyed out by `hold`."""
+        return [n for n, w in self._widgets.items() if n not in self._outside and not w.isEnabled()]
+
     def _rebuild(self, values: dict[str, Any]) -> None:
         while self._layout.rowCount():
             self._layout.removeRow(0)
@@ -80,6 +101,7 @@ class SettingsForm(QWidget):
                 continue
             label, tip = self._words.get(name, (name.replace("_", " "), ""))
             w.setToolTip(f"{tip} (engine setting '{name}')" if tip else f"engine setting '{name}'")
+            self._tips[name] = w.toolTip()
             self._layout.addRow(label, w)
             self._layout.labelForField(w).setToolTip(w.toolTip())
 
@@ -131,13 +153,20 @@ def _read_widget(widget: QWidget, kind: type) -> Any:
     if isinstance(widget, QDoubleSpinBox):
         return widget.value()
     text = widget.text().strip() if isinstance(widget, QLineEdit) else ""
-    if kind is type(None):  # optional number: empty means "automatic"
-        return _number(text) if text else None
+    if kind is type(None):  # optional number or switch: empty means "automatic"
+        return _optional(text) if text else None
     if kind in (tuple, list):
         parts = [p.strip() for p in text.split(",") if p.strip()]
         nums = [_number(p) for p in parts]
         return tuple(nums) if kind is tuple else nums
     return text
+
+
+def _optional(text: str) -> bool | int | float:
+    """An optional setting's text: a switch ("True"/"False", as a checkpoint's frozen_bn
+    is shown) or a number."""
+    switch = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+    return switch[text.lower()] if text.lower() in switch else _number(text)
 
 
 def _number(text: str) -> int | float:

@@ -8,12 +8,13 @@ the engine reports.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
@@ -45,14 +46,22 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import WARNINGS, Job, Progress
 from vertapp.ml.words import kept_start_words
 from vertapp.review import training
-from vertapp.review.hidden_paths import shown_model_path
+from vertapp.review.hidden_paths import shown_chosen, shown_model_path
 from vertapp.review.progress_text import describe_progress, friendly_error
 from vertapp.review.snapshot import DataImage, split_by_patient
+from vertapp.review.stopped_run import StoppedRun, keep_stopped_run, stopped_file, stopped_words
 from vertapp.review.train_table import count_words, shown_names
 from vertapp.review.training import TrainRequest
 
+log = logging.getLogger(__name__)
 TrainJobFactory = Callable[[TrainRequest], Job[Any]]
 UI_REFRESH_MS = 100
+CANCELLING = "Cancelling after the current iteration…"
+# The dialog's size where the screen has room; never over SCREEN_SHARE of the screen's
+# free area (a fixed 1200 x 720 took a 720 px screen's whole height, title bar off-screen),
+# never under what its layout needs.
+PREFERRED_SIZE = (1400, 900)
+SCREEN_SHARE = 0.9
 DATA_HEADING = "Check the training data:"  # over what the run leaves out (ml.train.left_out)
 COUNT_TIP = (
     "Vertebrae the run learns from. In brackets: outlines drawn but left out of training "
@@ -66,7 +75,8 @@ class TrainDialog(QDialog):
     snapshot what it needs and return the job generator (which then runs in the worker).
 
     Signals: `trained(result)` when a run finishes; `checkpoint_ready(Path)` when a usable
-    checkpoint exists after a run (the final model, or the last epoch's after a cancel).
+    checkpoint exists after a run (the final model; after a stop, the best epoch so far
+    made the model, `keep_stopped_run`).
     """
 
     trained = Signal(object)
@@ -101,6 +111,9 @@ class TrainDialog(QDialog):
         self.last_progress: Progress | None = None
         self._latest: dict[str, Any] = {}
         self._epochs_done = 0  # of the running run: whether closing keeps anything of it
+        self._earlier_model = False  # the run's model file held a model when it started
+        self._cancelling = False  # Cancel pressed: the run ends after its iteration
+        self.stopped: StoppedRun | None = None  # what a stopped run left (worker thread)
         self.result: Any = None
         self._build(out_path)
         self._timer = QTimer(self)
@@ -136,7 +149,14 @@ class TrainDialog(QDialog):
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.resize(1200, 720)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """As large as PREFERRED_SIZE where the screen has room, else SCREEN_SHARE of its
+        free area (task bars excluded), never under the layout's minimum."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else None
+        self.resize(fitted_size(self.minimumSizeHint(), room))
 
     def _data_group(self) -> QGroupBox:
         box = QGroupBox("Data")
@@ -311,7 +331,7 @@ class TrainDialog(QDialog):
             str(values.get("backbone", self.backbone.currentText())),
         )
         self.val_fraction.setValue(float(values.get("val_fraction", 0.2)))
-        self.settings.set_values(values)
+        self.model_box.show_preset_settings(values)
         self.model_box.show_start()  # what the starter decides stays shown as it has it
 
     def set_preset(self, name: str) -> None:
@@ -329,9 +349,10 @@ class TrainDialog(QDialog):
         except ValueError as err:
             raise VertAppError(f"A setting is not a number: {err}") from None
         start = self.model_box.start_from()
-        weights = "" if start else self.weights.text().strip()
+        weights = "" if start else self.model_box.weights_path()
         if weights and not Path(weights).is_file():
-            raise VertAppError(f"Pretrained weights file not found: {weights}")
+            shown = shown_chosen(weights, self._names_hidden)
+            raise VertAppError(f"Pretrained weights file not found: {shown}")
         values.update(
             arch=self.arch.currentText(),
             backbone=self.backbone.currentText(),
@@ -368,7 +389,12 @@ class TrainDialog(QDialog):
         self._latest = {}
         self._epochs_done = 0
         self.result = None
-        self.worker = JobWorker(lambda: job, self)
+        self._cancelling = False
+        self.stopped = None
+        # the engine writes the model at a run's end: a file there now is an earlier model
+        self._earlier_model = request.out_path.is_file()
+        stoppable = self._kept_on_stop(job, request, self._earlier_model)
+        self.worker = JobWorker(lambda: stoppable, self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished_ok.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
@@ -393,9 +419,32 @@ class TrainDialog(QDialog):
             self._remember(self.model_box.remembered(self.val_fraction.value()))
         return True
 
+    def _kept_on_stop(self, job: Job[Any], request: TrainRequest, earlier: bool) -> Job[Any]:
+        """`job`, passed through; stopped (Cancel, a close of the dialog or the window), its
+        best epoch so far becomes the model, in the worker thread, before `cancelled`
+        is sent, so a closing window keeps it too (`keep_stopped_run`)."""
+        epochs = 0
+        try:
+            while True:
+                try:
+                    event = next(job)
+                except StopIteration as stop:
+                    return stop.value
+                if isinstance(event, Progress) and event.stage == "epoch":
+                    epochs = int(event.data.get("epoch", epochs + 1))
+                yield event
+        except GeneratorExit:
+            job.close()  # the engine stops and its checkpoints are complete
+            validated = bool(request.val_ids)
+            self.stopped = keep_stopped_run(request.out_path, epochs, validated, earlier)
+            raise
+
     def cancel(self) -> None:
         if self.worker is not None and self.worker.isRunning():
-            self.eta_label.setText("Cancelling after the current iteration…")
+            # kept until the run ends: the progress timer wrote the last ETA over it
+            self._cancelling = True
+            self.cancel_button.setEnabled(False)
+            self.eta_label.setText(CANCELLING)
             self.worker.cancel()
 
     def is_running(self) -> bool:
@@ -411,7 +460,7 @@ class TrainDialog(QDialog):
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and not self._read_only)
-        self.cancel_button.setEnabled(running)
+        self.cancel_button.setEnabled(running and not self._cancelling)
         if running:
             self._timer.start()
         else:
@@ -440,6 +489,8 @@ class TrainDialog(QDialog):
             return
         if event.fraction is not None:
             self.progress_bar.setValue(round(1000 * event.fraction))
+        if self._cancelling and self.is_running():  # the words of the stop, not an ETA
+            return
         merged = Progress(event.stage, event.fraction, event.message, dict(self._latest))
         self.eta_label.setText(describe_progress(merged))
 
@@ -463,6 +514,15 @@ class TrainDialog(QDialog):
 
     def _on_cancelled(self) -> None:
         self._set_running(False)
+        self._cancelling = False
+        stopped, request = self.stopped, self._request
+        if stopped is not None and request is not None and (stopped.model or stopped.kept):
+            self.eta_label.setText(
+                stopped_words(stopped, request.out_path, request.config.epochs, self._names_hidden)
+            )
+            if stopped.model is not None:
+                self.checkpoint_ready.emit(stopped.model)
+            return
         last = self.checkpoint_after_cancel()
         if last is None:
             self.eta_label.setText(
@@ -497,8 +557,15 @@ class TrainDialog(QDialog):
     def _kept_after_stop(self) -> str:
         if self._epochs_done == 0 or self._request is None:
             return "no epoch has finished yet, so nothing of this run is kept."
-        last = training.last_checkpoint(self._request.out_path).name
-        return f"the model of the last finished epoch stays in {last}."
+        out = self._request.out_path
+        which = "best epoch so far" if self._request.val_ids else "last finished epoch"
+        if self._earlier_model:
+            kept = stopped_file(out, bool(self._request.val_ids)).name
+            return (
+                f"the earlier {out.name} stays the project's model and this run's {which} "
+                f"stays in {kept}."
+            )
+        return f"its {which} becomes the project's model, {out.name}."
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         # A run may have taken hours: stop it only when the user says so. A hidden dialog
@@ -508,9 +575,20 @@ class TrainDialog(QDialog):
             return
         # Closing the dialog does not abandon a thread: cancel and wait for its next yield.
         if self.is_running() and self.worker is not None:
+            self._cancelling = True
             self.worker.cancel()
             self.worker.wait(30_000)
         super().closeEvent(event)
+
+
+def fitted_size(minimum: QSize, room: QSize | None) -> QSize:
+    """The dialog's size: PREFERRED_SIZE within SCREEN_SHARE of the screen's free `room`
+    (None: unknown), at least `minimum`."""
+    width, height = PREFERRED_SIZE
+    if room is not None and room.width() > 0 and room.height() > 0:
+        width = min(width, int(SCREEN_SHARE * room.width()))
+        height = min(height, int(SCREEN_SHARE * room.height()))
+    return QSize(max(width, minimum.width()), max(height, minimum.height()))
 
 
 def ask_stop_training(parent: QWidget, text: str) -> bool:

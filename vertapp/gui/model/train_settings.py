@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -21,7 +22,12 @@ from PySide6.QtWidgets import (
 from vertapp.gui.model.settings_form import SettingsForm
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.review import training
-from vertapp.review.hidden_paths import shown_model_path, typed_model_path
+from vertapp.review.hidden_paths import (
+    shown_chosen,
+    shown_model_path,
+    typed_chosen,
+    typed_model_path,
+)
 
 PRESET_WORDS = {
     "fast": "Quick (smaller images; minutes on a laptop)",
@@ -40,6 +46,11 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
     "batch_size": ("Images per step", "More needs more memory; fewer makes steps noisier."),
     "min_size": ("Image size (short side, px)", "Images are scaled to this for the network."),
     "max_size": ("Image size limit (long side, px)", "Upper bound when scaling images."),
+    "min_scale": (
+        "Least enlargement (network px per mm)",
+        "No image is shrunk below this many network pixels per image pixel (per mm on a "
+        "CT MIP), so a short crop is seen as large as a whole spine; 0: image size alone.",
+    ),
     "views_per_image": (
         "Partial views per image",
         "Crops drawn from each image per epoch, so the model sees few and many vertebrae.",
@@ -85,6 +96,11 @@ OUTSIDE = frozenset({"epochs"})
 WEIGHTS_AUTO = "automatic: local torch cache if present, else random"
 NOT_IN_FORM = frozenset({"val_fraction", "class_names"})
 OUT_TIP = "The trained model's file; you are asked before it is replaced"
+# On the settings a fine-tune keeps from the starter model (ml.config.finetune_kept)
+STARTER_TIP = (
+    "Set by the starter model: a fine-tune keeps its value (start from Nothing: a new model "
+    "to choose it)"
+)
 OUT_HIDDEN_TIP = (
     "The trained model's file; its folders are hidden (View > Hide names and paths). "
     "A name typed here saves in the same folder; you are asked before a file is replaced"
@@ -108,6 +124,9 @@ class TrainSettingsBox(QGroupBox):
         self.starter = starter
         # the user's (or preset's) architecture while the starter's is shown in its place
         self._chosen: tuple[str, str] | None = None
+        # the user's (or preset's) values of the settings the starter keeps, while its are
+        # shown in their place (None: no starter in play)
+        self._own: dict[str, Any] | None = None
         self._start_read: dict[Path, dict[str, Any]] = {}  # starters' settings, read once
         self.start = _combo(
             ["starter", "scratch"] if starter else ["scratch"], "start", START_WORDS
@@ -129,8 +148,6 @@ class TrainSettingsBox(QGroupBox):
         self.set_model_path(out_path)
         self.settings = SettingsForm(skip=NOT_IN_FORM, outside=OUTSIDE, words=ADVANCED_WORDS)
         self.settings.set_values(training.preset_values(self.preset_name()))
-        # its words, shown again when the starter no longer sets the threshold
-        self._thresh_tip = self.settings.widget("score_thresh").toolTip()
         self.epochs = self.settings.widget("epochs")
         self.epochs.setToolTip(
             "Passes over every training image. More takes longer; the best epoch by "
@@ -168,9 +185,19 @@ class TrainSettingsBox(QGroupBox):
 
     def set_names_hidden(self, hidden: bool) -> None:
         """View > Hide names and paths changed: the same file (an edit kept), shown anew."""
-        path = self.model_path()  # read as the field was shown
+        path, weights = self.model_path(), self.weights_path()  # read as the fields were shown
         self._names_hidden = hidden
         self.set_model_path(path)
+        self.set_weights_path(weights)
+
+    def weights_path(self) -> str:
+        """The pretrained-weights file the field names ("" for none), typed or picked."""
+        return typed_chosen(self.weights.text(), self._weights, self._names_hidden)
+
+    def set_weights_path(self, path: str) -> None:
+        # the folder a user keeps weights in may name them (a home folder): "…/NAME"
+        self._weights = path
+        self.weights.setText(shown_chosen(path, self._names_hidden))
 
     def _path_typed(self) -> None:
         # a full path typed while names are hidden is hidden again once typed
@@ -182,21 +209,15 @@ class TrainSettingsBox(QGroupBox):
         return self.starter if self.start.currentData() == "starter" else None
 
     def show_start(self) -> None:
-        """The starter decides the architecture and the score threshold (its scores are
-        calibrated its way): shown as it has them, not in play. A fine-tune starts at a
-        tenth of the preset's learning rate (ml.config.finetune_lr), a new model at the
-        preset's."""
+        """The starter decides its architecture, input size, heads and score threshold (its
+        scores are calibrated its way; ml.config.finetune_kept): shown as it has them,
+        greyed out. A fine-tune starts at a tenth of the preset's learning rate
+        (ml.config.finetune_lr), a new model at the preset's."""
         start = self.start_from()
         fixed = start is not None
-        thresh = self.settings.widget("score_thresh")
-        for widget, own in (
-            (self.arch, ""),
-            (self.backbone, ""),
-            (self.weights, ""),
-            (thresh, self._thresh_tip),
-        ):
+        for widget in (self.arch, self.backbone, self.weights, self.weights_browse):
             widget.setEnabled(not fixed)
-            widget.setToolTip("Set by the starter model" if fixed else own)
+            widget.setToolTip(STARTER_TIP if fixed else "")
         preset = training.preset_values(self.preset_name(), finetune=fixed)
         values = {**self.settings.values(), "lr": preset["lr"]}
         if start is not None:  # shown as the starter has them: the preset's would not be trained
@@ -205,19 +226,41 @@ class TrainSettingsBox(QGroupBox):
             self.arch.setCurrentText(str(stored.get("arch") or self.arch.currentText()))
             self.backbone.setCurrentText(str(stored.get("backbone") or self.backbone.currentText()))
             self.weights.setPlaceholderText("the starter model's own")
-            values["score_thresh"] = stored.get("score_thresh", values["score_thresh"])
         else:
             if self._chosen:  # back to what was chosen before the starter was
                 self.arch.setCurrentText(self._chosen[0])
                 self.backbone.setCurrentText(self._chosen[1])
-                values["score_thresh"] = preset["score_thresh"]
             self._chosen = None
+            values.update(self._own or {})
+            self._own = None
             self.weights.setPlaceholderText(WEIGHTS_AUTO)
         self.settings.set_values(values)
+        self._show_kept()
+
+    def show_preset_settings(self, values: dict[str, Any]) -> None:
+        """A preset's (or a remembered run's) settings; those the starter keeps are shown as
+        it has them while it is in play, and come back when it no longer is."""
+        if self._own is not None:
+            self._own.update({k: values[k] for k in self._own if k in values})
+        self.settings.set_values(values)
+        self._show_kept()
+
+    def _show_kept(self) -> None:
+        """Grey out the settings a fine-tune of the starter keeps, showing its values."""
+        start = self.start_from()
+        if start is None:
+            self.settings.hold((), "")
+            return
+        values = self.settings.values()
+        kept = {k: v for k, v in self._start_settings(start).items() if k in values}
+        if self._own is None:  # what was chosen, shown again without the starter
+            self._own = {k: values[k] for k in kept}
+        self.settings.set_values({**values, **kept})
+        self.settings.hold(kept, STARTER_TIP)
 
     def _start_settings(self, start: Path) -> dict[str, Any]:
         if start not in self._start_read:  # read once: the file is megabytes
-            self._start_read[start] = training.start_settings(start)
+            self._start_read[start] = training.starter_kept(start)
         return self._start_read[start]
 
     def _user_architecture(self) -> tuple[str, str]:
@@ -238,11 +281,17 @@ class TrainSettingsBox(QGroupBox):
         self.backbone = _combo(training.backbone_names(), "backbone")
         self.weights = QLineEdit()
         self.weights.setPlaceholderText(WEIGHTS_AUTO)
+        self._weights = ""  # the file picked (shown as "…/NAME" while names are hidden)
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Architecture", self.arch)
         form.addRow("Backbone", self.backbone)
-        form.addRow("Pretrained weights", browse_row(self.weights, self._pick_weights))
+        row = browse_row(self.weights, self._pick_weights)
+        item = row.itemAt(1)
+        browse = item.widget() if item is not None else None
+        assert isinstance(browse, QPushButton)
+        self.weights_browse = browse  # greyed out with the field
+        form.addRow("Pretrained weights", row)
         note = QLabel("Engine settings (hover a name for what it does):")
         note.setWordWrap(True)
         form.addRow(note)
@@ -260,7 +309,7 @@ class TrainSettingsBox(QGroupBox):
             self, "Pretrained weights", "", "PyTorch weights (*.pt *.pth);;All files (*)"
         )
         if path:
-            self.weights.setText(path)
+            self.set_weights_path(path)
 
     def preset_name(self) -> str:
         return str(self.preset.currentData())
@@ -268,15 +317,17 @@ class TrainSettingsBox(QGroupBox):
     # -- remembered per project ------------------------------------------------------------
     def remembered(self, val_fraction: float) -> dict[str, Any]:
         """What to remember of this dialog for the project (JSON values only)."""
+        held = self.settings.held()
         return {
             "start": str(self.start.currentData()),
             "preset": self.preset_name(),
             "device": str(self.device.currentData()),
             "arch": self._user_architecture()[0],
             "backbone": self._user_architecture()[1],
-            "weights": self.weights.text().strip(),
+            "weights": self.weights_path(),
             "val_fraction": val_fraction,
-            "settings": self.settings.values(),
+            # what the run uses: not the starter's values shown in the greyed-out rows
+            "settings": {k: v for k, v in self.settings.values().items() if k not in held},
         }
 
     def restore(self, saved: dict[str, Any]) -> None:
@@ -288,11 +339,11 @@ class TrainSettingsBox(QGroupBox):
         arch, backbone = (str(saved.get(k, "")) for k in ("arch", "backbone"))
         if self.arch.findText(arch) >= 0 and self.backbone.findText(backbone) >= 0:
             self.show_preset_architecture(arch, backbone)
-        self.weights.setText(str(saved.get("weights", "")))
-        values = self.settings.values()
+        self.set_weights_path(str(saved.get("weights", "")))
+        values = {**self.settings.values(), **(self._own or {})}  # the user's, not the starter's
         stored = saved.get("settings") or {}
         values.update({k: v for k, v in stored.items() if k in values})
-        self.settings.set_values(values)
+        self.show_preset_settings(values)
 
 
 def _combo(items: list[str], name: str, words: dict[str, str] | None = None) -> QComboBox:

@@ -404,8 +404,26 @@ class ModelWorkflow(QObject):
             project.root, list(project.labels), self._kinds()
         )
         if is_starter:
-            return path, "the starter model", "this project has no model of its own"
+            return path, "the starter model", no_model_words(project.root)
         return path, "this project's model", ""
+
+
+def no_model_words(project_root: Path | None) -> str:
+    """Why Predict takes the starter: the project has no model; and where a stopped run
+    left its epochs when they did not become the model (a VertApp that did not yet make
+    a stopped run's best epoch the model, or an unreadable file)."""
+    words = "this project has no model of its own"
+    if project_root is None:
+        return words
+    from vertapp.ml.train import checkpoint_paths
+
+    last, best = checkpoint_paths(starter.project_model_path(project_root))
+    if not last.is_file():  # a best file alone is a fine-tune's start: the starter itself
+        return words
+    left = best if best.is_file() else last
+    return (
+        f"{words}; Browse… to use the {left.name} a stopped training run left in its models folder"
+    )
 
 
 def default_preset(kinds: list[str]) -> str:
