@@ -20,6 +20,7 @@ from vertapp.annotations.recovery_words import MENU
 from vertapp.annotations.store import (
     DISCARDED,
     NOT_RECOVERED,
+    SAVED_AS,
     SET_ASIDE,
     TAKEN_OVER,
     UNANSWERED,
@@ -34,6 +35,7 @@ ORIGINS = {
     UNANSWERED: "edits from a session that ended unexpectedly",
     NOT_RECOVERED: "edits that could not be recovered automatically",
     DISCARDED: "edits discarded after a crash",
+    SAVED_AS: "edits saved as a new project",
     "": "edits kept aside",
 }
 ORIGIN_DETAILS = {
@@ -48,6 +50,7 @@ ORIGIN_DETAILS = {
         "Unsaved edits of a VertApp session that ended unexpectedly, discarded when they "
         "were offered, and kept here in case that was a mistake."
     ),
+    SAVED_AS: "The unsaved edits of a window that then saved its project as a new one.",
     "": "Edits set aside earlier.",
 }
 

@@ -53,9 +53,11 @@ destroyed the other session's journal.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -105,11 +107,14 @@ SET_ASIDE = "set_aside"  # a session's own edits, set aside once its folder was 
 UNANSWERED = "unanswered"  # left by a session that ended unexpectedly, replayed by nobody
 NOT_RECOVERED = "not_recovered"  # a recovery that failed, or a journal too damaged to offer
 DISCARDED = "discarded"  # a crashed session's edits the user chose Discard for when offered
+SAVED_AS = "saved_as"  # a session's journal left in the folder it saved as a new project
 # In a kept folder: a copy of the project.json its journal was made on (keep_journal
 # with_base), so the edits still replay once the project was saved twice since (that
 # version is then neither project.json nor project.json.bak).
 BASE_COPY = "base.json"
 FSYNC_INTERVAL_S = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class ConflictError(VertAppError):
@@ -182,6 +187,7 @@ def atomic_write_chunks(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
+            _give_mode(f.fileno(), tmp, _mode_for(path))
             for chunk in chunks:
                 digest.update(chunk)
                 f.write(chunk)
@@ -198,6 +204,44 @@ def atomic_write_chunks(
         raise
     _fsync_dir(folder)
     return digest.hexdigest()
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a plain write of `path` would leave: the replaced file's own, else
+    read-write for everyone the umask allows (0644 under the usual 022).
+
+    mkstemp makes its file 0600, so every atomically written file (project.json, its
+    images, the journal) was readable by its owner alone: a colleague given a copy of
+    the project could open its PNGs but not its project.json."""
+    with contextlib.suppress(OSError):
+        return os.stat(path).st_mode & 0o7777
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux:
+    setting it to read it back races with files other threads create meanwhile)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return _UMASK_AT_START
+
+
+def _umask_now() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_START = _umask_now()  # where /proc does not say it (macOS, Windows)
+
+
+def _give_mode(fd: int, path: Path, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows: only the read-only flag exists
+        os.chmod(path, mode)
 
 
 def dumps_project(project: Project) -> bytes:
@@ -367,9 +411,27 @@ def _make_folder(project: Project, folder: Path) -> None:
     share) was silently re-created empty by the next save, which then failed on the
     missing state folder with a message about a previous file that was not there.
     """
-    if project.file_stamp is not None and not folder.exists() and _same_path(folder, project.root):
+    if own_folder_lost(project, folder):
         raise folder_gone(folder)
     folder.mkdir(parents=True, exist_ok=True)
+
+
+def own_folder_lost(project: Project, folder: Path | str) -> bool:
+    """`folder` is the saved project's own, and it is gone (moved, renamed, deleted, an
+    unmounted share), or something made a folder of that name again that holds neither
+    the project's file, nor its backup, nor any of its images: a save there would make a
+    project.json without images ("cannot read the image" on every one once reopened)."""
+    folder = Path(folder)
+    if project.file_stamp is None or not _same_path(folder, project.root):
+        return False
+    try:
+        if not folder.is_dir():
+            return True
+        if project_file(folder).exists() or (folder / BACKUP_FILE).exists():
+            return False
+        return bool(project.images) and len(missing_images(project)) == len(project.images)
+    except (OSError, VertAppError):  # cannot tell: the save says what it meets
+        return False
 
 
 def _same_path(a: Path, b: Path | None) -> bool:
@@ -504,6 +566,11 @@ class Journal:
         # and who wants to hear of it (called with that folder).
         self.aside: Path | None = None
         self.on_aside: Callable[[Path], None] | None = None
+        # Where it goes on when the project's folder itself is gone (moved, deleted, an
+        # unmounted share): a folder of the caller's outside the project (the window: its
+        # autosave area). A kept folder inside the project made the vanished folder again,
+        # holding a journal and no images, and the next save wrote a project.json there.
+        self.refuge: Path | None = None
         self._file: Any = None
         self._last_sync = 0.0
         self._unsubscribe: Any = None
@@ -544,7 +611,7 @@ class Journal:
         A journal whose file another session replaced restarts in a kept folder of its
         own instead (set_aside): the file at its path is that session's now.
         """
-        moved = self._displaced()
+        moved = self._displaced() or (self.aside is None and not self.folder.is_dir())
         if moved:
             self._go_aside()
         self.close()
@@ -611,10 +678,29 @@ class Journal:
     def _go_aside(self) -> None:
         self.close()
         replaced = self.id  # the journal the other session copied when it took the folder
+        if not self.folder.is_dir():  # the project's folder is gone: never made again
+            if self.refuge is None:
+                raise FileNotFoundError(
+                    errno.ENOENT, "the project folder is no longer there", str(self.folder)
+                )
+            self.state = _new_kept_dir(self.refuge, under="")
+            self.path, self.aside = self.state / JOURNAL_FILE, self.state
+            with contextlib.suppress(OSError):  # without it, it only says less of why
+                _write_kept_note(self.state, {"origin": SET_ASIDE, "supersedes": replaced})
+            return
         self.state = _new_kept_dir(_state_dir(self.folder))
         self.path = self.state / JOURNAL_FILE
         self.aside = self.state
         _note_superseded(self.folder, replaced, self.state)
+
+    @property
+    def outside(self) -> bool:
+        """It goes on outside the project, in `refuge`: the project's folder was gone."""
+        return (
+            self.aside is not None
+            and self.refuge is not None
+            and (self.aside.parent == self.refuge)
+        )
 
     def _tell_aside(self) -> None:
         """It went aside on its own (its file was replaced): `on_aside` hears where."""
@@ -629,7 +715,12 @@ class Journal:
         if self._file is None:
             return
         if self._displaced():  # its snapshot holds `op`, applied already
-            self.set_aside()
+            try:
+                self.set_aside()
+            except OSError as err:  # the edit itself is done: never undone by its journal
+                log.warning("%s: the journal stops: %s", self.folder, err)
+                self.close()
+                return
             self._tell_aside()
             return
         line = json.dumps(encode_op(op), separators=(",", ":")) + "\n"
@@ -958,10 +1049,16 @@ def note_saved_elsewhere(
     session may save elsewhere before it notices, and then sets nothing aside that
     would supersede the copy), and the folders those journals supersede (their notes
     name them). Nothing is said when a note cannot be written (a read-only share):
-    the copy stays listed, as before. Returns the folders noted."""
+    the copy stays listed, as before.
+
+    The folder's own journal, when it is one of `journal_ids` (the session's live journal
+    there, taken off by the "save as"), goes to a kept folder noted so too: left in
+    place, it was offered as a crashed session's edits when the project was next opened,
+    and recovering it added the same outlines a second time. Returns the folders noted."""
     root = _state_dir(Path(project_dir)) / KEPT_DIR
     ids = {i for i in journal_ids if i}
     name = Path(saved_to).name
+    _retire_saved_journal(Path(project_dir), ids)
     try:
         folders = sorted(p for p in root.iterdir() if p.is_dir()) if ids else []
     except OSError:
@@ -983,10 +1080,26 @@ def note_saved_elsewhere(
                 ids.add(replaced)
 
 
-def _new_kept_dir(state: Path) -> Path:
-    """A new, empty .vertapp/kept/<time>-<id>/ folder (time first: they sort by age)."""
+def _retire_saved_journal(folder: Path, ids: set[str]) -> None:
+    """The folder's journal, if its id is one of `ids`: kept (noted by the caller), then
+    removed. Where it cannot be kept it stays (offered again: nothing is lost)."""
+    header = _journal_header(folder)
+    if header is None or str(header.get("id") or "") not in ids:
+        return  # none, damaged, or another session's: not this work's
+    try:
+        keep_journal(folder, SAVED_AS)
+    except OSError as err:
+        log.warning("%s: the journal saved elsewhere could not be kept: %s", folder, err)
+        return
+    with contextlib.suppress(OSError):
+        clear_recovery(folder)
+
+
+def _new_kept_dir(state: Path, under: str = KEPT_DIR) -> Path:
+    """A new, empty .vertapp/kept/<time>-<id>/ folder (time first: they sort by age);
+    `under` "": right in `state` (a journal's refuge outside its vanished project)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    dest = state / KEPT_DIR / f"{stamp}-{uuid.uuid4().hex[:6]}"
+    dest = state / under / f"{stamp}-{uuid.uuid4().hex[:6]}"
     dest.mkdir(parents=True)
     return dest
 

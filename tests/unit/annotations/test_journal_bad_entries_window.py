@@ -152,3 +152,20 @@ def test_closing_after_discard_when_the_journal_cannot_be_removed(
     doc.close_session()  # the window's close goes on
     monkeypatch.undo()
     assert store.has_recovery(tmp_path)  # offered again next time: nothing lost
+
+
+def test_discard_at_close_keeps_a_copy_of_the_edits(make_project, tmp_path, qapp):
+    """The close prompt's Discard deleted the session's edits for good, while the crash
+    question's Discard kept a copy: one slip of the hand lost a session's work."""
+    from vertapp.gui.document.document import Document
+
+    store.save_project(make_project(root=tmp_path))
+    doc = Document()
+    doc.open_project(tmp_path)
+    doc.project.apply(ops.Relabel(1, "L5"))
+    doc.discard_unsaved()
+    doc.close_session()
+    assert not store.has_recovery(tmp_path)  # not offered when the project opens again
+    (kept,) = recovery.kept_journals(tmp_path)  # but there in File > Recover kept edits
+    recovered = store.recover_edits(tmp_path, kept)
+    assert recovered.project.instance(1).label == "L5"

@@ -8,6 +8,7 @@ geometry or reads files itself; it calls the annotation, io and preprocess layer
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import time
@@ -25,7 +26,7 @@ from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
 from vertapp.annotations.paths import safe_join
-from vertapp.annotations.recovery import discard_journal
+from vertapp.annotations.recovery import discard_into_kept, discard_journal
 from vertapp.annotations.store import PREPROCESS_DIR
 from vertapp.config import config_dir
 from vertapp.errors import UnsafePathError, VertAppError
@@ -67,7 +68,8 @@ class Document(QObject):
     `discard_failed(message)` (edits the user discarded could not be removed: why),
     `folder_lost(message)` (another session took the project's folder over: this window
     is read-only from now on, and where its unsaved edits are kept; "" when the write
-    that found it out says so itself), `stepped(words)` (an undo or redo was done, and where:
+    that found it out says so itself; or the folder itself is gone, and the unsaved edits
+    are journalled outside it: see _refuge), `stepped(words)` (an undo or redo was done, and where:
     "Undid Add T5 on image 4"; the image it changed is shown first)."""
 
     reset = Signal()
@@ -108,6 +110,9 @@ class Document(QObject):
         self._discard_on_replace = False  # the user chose Discard (see discard_unsaved)
         self.save_note = ""  # what the last save left out, in words ("" when nothing)
         self._told_unprotected: Path | None = None  # the folder `unprotected` named
+        # Why no journal could be written in the project's folder ("" when one is): its
+        # Save is refused in words, with "Save as" offered (see write_refusal)
+        self._unwritable = ""
         self.folder_lock = project_lock.SessionLock()  # the folder this window edits
         # Why edits are refused, in words ("" when editable): the project is open in
         # another session and was opened read-only here (see open_project).
@@ -140,6 +145,7 @@ class Document(QObject):
         self.folder_lock.keep_only(project.root)
         self.read_only = ""
         self._told_unprotected = None
+        self._unwritable = ""
         self._recovered = False
         self.recovery_pending = False
         self._autosave_key = None
@@ -380,8 +386,9 @@ class Document(QObject):
         if target is None:
             raise VertAppError("choose a folder to save the project in")
         old_root = self.project.root
-        moving = _is_move(folder, target, old_root)
-        refusal = self.write_refusal(target)  # in place, or "save as" inside the folder
+        moving = _is_move(self.project, folder, target, old_root)
+        # in place, or "save as" inside the folder (onto its own vanished path: allowed)
+        refusal = self.write_refusal(target, lost_ok=moving)
         if refusal:
             raise VertAppError(refusal)
         if moving and (target / store.PROJECT_FILE).exists():
@@ -396,6 +403,8 @@ class Document(QObject):
             if moving:  # made before any file goes in (removed again if the save fails)
                 target.mkdir(parents=True, exist_ok=True)
             missing = self._write_images(target, old_root if moving else None)
+            if moving and old_root is not None:
+                self._refuse_without_images(missing, old_root, target)
             file = self._snapshot(target, moving, force)
         except BaseException as err:
             problem = save_error(err, target) if isinstance(err, OSError) else None
@@ -405,6 +414,8 @@ class Document(QObject):
                 raise problem from None
             raise
         note = missing_note(missing, old_root, target) if old_root is not None else ""
+        if note and old_root is not None and _same_folder(old_root, target):
+            note = remade_note(missing, target)  # "missing there" named the folder just made
         left = old_root if ids else None
         return PendingSave(self.project, file, moving, before, note, left, ids)
 
@@ -415,8 +426,25 @@ class Document(QObject):
         journals = (self._journal, self._aside)
         return tuple(dict.fromkeys(j.id for j in journals if j is not None and j.id))
 
+    def _refuse_without_images(self, missing: list[str], old: Path, target: Path) -> None:
+        """A "save as" that could write none of the project's images (the folder it left
+        is gone, and the images are not in memory) is refused: the new project would show
+        nothing but "cannot read the image". Some missing are said once it is saved
+        (files.missing_note), and so are all of a folder that is still there."""
+        names = {rec.file_name for rec in self.project.images.values()}
+        if not names or not names <= set(missing) or old.is_dir():
+            return  # (a folder still there that lost its images: copied as it is)
+        raise VertAppError(
+            f"{target}: not saved: {old} no longer exists, none of the {len(names)} image "
+            "files could be copied from it and none is in memory, so the new project would "
+            "show no image. Find the project folder (moved or renamed?) and open it there, "
+            "or keep the annotations alone with File > Export COCO…"
+        )
+
     def _snapshot(self, target: Path, moving: bool, force: bool) -> store.PendingSave:
         if moving:
+            if self._journal is not None:  # its edits are all in the project: never kept
+                self.project.recovered_journal = self._journal.id  # aside by a re-attach
             self._detach_journal()  # the new folder gets its own journal when saved
         try:
             return store.prepare_save(self.project, target, force=force)
@@ -427,16 +455,35 @@ class Document(QObject):
 
     def _write_images(self, target: Path, copy_from: Path | None) -> list[str]:
         """The images `target` lacks; those neither on disk nor in memory (see write_images)."""
+        home = copy_from if copy_from is not None else target
+        # a MIP whose CT is open has its pixels in memory too (its folder may be gone)
+        mips = {i: np.asarray(o.mip.mip_u8) for i, o in self.ct.items() if i not in self._pixels}
         return write_images(
             self.project,
             self.pending_images,
-            self.ct,
+            {i: o for i, o in self.ct.items() if not self._ct_kept_in(home, i)},
             target,
             copy_from,
             self.raw.unsaved,
-            cached=self._pixels,
+            cached={**mips, **self._pixels},
             cached_raw=self.raw.cached(),
         )
+
+    def _ct_kept_in(self, folder: Path, image_id: int) -> bool:
+        """The folder saved from holds this image's scan and preprocessing already (a CT
+        reloaded from the project): copied as files on a "save as", left alone in place.
+        Handed to write_images, the CT read back from the project was written again as
+        volumes/<image>.nii.gz beside its own copy of another name (seconds of gzip, and
+        a raw ITK error in a read-only folder)."""
+        rec = self.project.images.get(image_id)
+        if rec is None or not rec.source_path:
+            return False
+        try:
+            source = safe_join(folder, rec.source_path, f"image {image_id} source")
+        except UnsafePathError:
+            return False
+        prep = folder / PREPROCESS_DIR / Path(rec.file_name).stem / "preprocess.json"
+        return source.is_file() and prep.is_file()
 
     def finish_save(self, pending: PendingSave, stamp: store.FileStamp) -> Path:
         """Second half: the file holds the snapshot. Edits made since keep the window
@@ -507,17 +554,22 @@ class Document(QObject):
             return
         # A read-only project's folder is another session's, and so is its journal: only
         # a journal set aside in a kept folder of its own goes on (a failed "save as").
-        journal = self._aside if self.read_only else store.Journal(self.project)
+        # So does one outside a folder that vanished (self._aside, not read-only).
+        aside = self.read_only or self._aside is not None
+        journal = self._aside if aside else store.Journal(self.project)
         if journal is None:
             return
         journal.on_aside = self._journal_displaced
+        journal.refuge = self._refuge(root)
         try:
             self._journal = journal.attach()
+            self._unwritable = ""
         except OSError as err:
             journal.detach()  # attach stopped half-way: no hook of it may stay behind
-            log.warning("no crash journal in %s: %s", root, err)
+            self._unwritable = err.strerror or "read-only"
             if self._told_unprotected == root:  # once: a failed "save as" tries again
                 return
+            log.warning("no crash journal in %s: %s", root, err)
             self._told_unprotected = root
             self.unprotected.emit(
                 f"{root}: this folder cannot be written ({err.strerror or 'read-only'}), so "
@@ -530,16 +582,48 @@ class Document(QObject):
             self._journal.detach()
             self._journal = None
 
+    @staticmethod
+    def _refuge(root: Path) -> Path:
+        """Where the journal goes on if the project's folder vanishes while open: the
+        app's autosave area (named by a digest of the folder's path, never its name),
+        not a kept folder inside the project, which made the vanished folder again."""
+        return config_dir() / "autosave" / f"lost-{source_key(root)}"
+
     # ------------------------------------------------------------ whose folder it is
-    def write_refusal(self, path: Path | str | None = None) -> str:
+    def write_refusal(self, path: Path | str | None = None, *, lost_ok: bool = False) -> str:
         """Why nothing may be written into the project's folder now, in words ("" when
         it may). `path`: what is about to be written; a path outside the folder (an
-        export elsewhere, "save as" a new folder) is never refused."""
+        export elsewhere, "save as" a new folder) is never refused. Refused: a folder
+        another session holds, one that vanished while open (unless `lost_ok`: "save as"
+        onto its own path makes it again from what the window holds), and one that cannot
+        be written (no journal could be: a read-only share or permissions)."""
         root = self.project.root
         if root is None or (path is not None and not _inside(Path(path), root)):
             return ""
         self.check_folder(tell=False)  # the caller says the refusal
-        return self.read_only
+        if self.read_only:
+            return self.read_only
+        if not lost_ok and store.own_folder_lost(self.project, root):
+            return str(store.folder_gone(root))
+        return self._unwritable_words(root)
+
+    def save_refusal(self) -> str:
+        """write_refusal for a Save in place. A folder no journal could be written in is
+        tried again first (the share remounted, the permissions mended): journalled from
+        now on if it can be. Not on every write_refusal: a try writes a snapshot."""
+        if self._unwritable and not self.recovery_pending and not self.read_only:
+            self._attach_journal()
+        return self.write_refusal()
+
+    def _unwritable_words(self, root: Path) -> str:
+        """Why the folder cannot be written ("" when it can): a Ctrl+S there rewrote the
+        CT copies and failed on the first with ITK's own error, offering no "Save as"."""
+        if not self._unwritable or self.recovery_pending:
+            return ""
+        return (
+            f"{root}: this folder cannot be written ({self._unwritable}); nothing was "
+            "written there. Use File > Save project as… to keep your work in another folder."
+        )
 
     def check_folder(self, *, tell: bool = True) -> bool:
         """Whether this window still holds its project's folder.
@@ -593,8 +677,14 @@ class Document(QObject):
 
     def _after_displaced(self) -> None:
         journal, root = self._journal, self.project.root
-        if journal is None or journal.aside is None or root is None or not self.check_folder():
-            return  # gone meanwhile, or taken over: read-only now (check_folder)
+        if journal is None or journal.aside is None or root is None:
+            return  # gone meanwhile
+        if journal.outside:  # the folder itself vanished: never made again from here
+            self._aside = journal  # its edits go to a "save as" (or Discard removes them)
+            self.folder_lost.emit(lost_folder_words(root))
+            return
+        if not self.check_folder():
+            return  # taken over: read-only now (check_folder)
         # Still this window's (the other session closed, releasing the lock, or the
         # journal was removed by hand): the folder's own journal again, the lock too.
         try:
@@ -614,6 +704,9 @@ class Document(QObject):
         if aside is not None and aside.aside is not None:
             aside.detach()
             shutil.rmtree(aside.aside, ignore_errors=True)
+            if aside.outside:  # the vanished folder's refuge, empty now
+                with contextlib.suppress(OSError):
+                    aside.aside.parent.rmdir()
 
     def has_recovery(self) -> bool:
         return self.recovery_pending
@@ -680,9 +773,25 @@ class Document(QObject):
         # An unanswered offer stays; so does a journal that is not this window's: the
         # project was open read-only, or another window took the folder over since.
         if root is not None and not self.recovery_pending and self._journal_is_mine(root):
-            problem = discard_journal(root)
+            problem = self._discard_kept(root)
         self._drop_untitled_autosave()
         return problem
+
+    @staticmethod
+    def _discard_kept(root: Path) -> str:
+        """Discard chosen at close or open: the edits are no longer offered, but a copy
+        stays in .vertapp/kept/ (File > Recover kept edits…) in case Discard was a slip of
+        the hand, as for a crash's edits discarded. Where no copy can be made, removed.
+        A journal holding no edits (every close of a project saved or never edited comes
+        here) is only removed: a copy of it listed nothing in File > Recover kept edits…"""
+        if not store.has_recovery(root):  # nothing in it to offer again: no news
+            discard_journal(root)  # (a read-only folder's failure is logged)
+            return ""
+        try:
+            return discard_into_kept(root)[1]
+        except OSError as err:
+            log.warning("discarded edits could not be kept aside: %s", err)
+            return discard_journal(root)
 
     def _journal_is_mine(self, root: Path) -> bool:
         """No other live session holds `root` (asked of the folder itself: an open
@@ -787,14 +896,36 @@ def _same_folder(a: Path, b: Path) -> bool:
         return False
 
 
-def _is_move(chosen: Path | None, target: Path, old_root: Path | None) -> bool:
+def _is_move(project: Project, chosen: Path | None, target: Path, old_root: Path | None) -> bool:
     """Whether a save writes a folder anew ("save as", a first save): another folder,
-    or the project's own path chosen in "Save as" after that folder vanished while open.
-    The user chose that path, so it is made again with the images still in memory; a
-    plain Save there is refused (store.folder_gone): it may be an unmounted share."""
+    or the project's own path chosen in "Save as" after that folder vanished while open
+    (or was made again without the project's files). The user chose that path, so it is
+    made again with the images still in memory; a plain Save there is refused
+    (store.folder_gone): it may be an unmounted share."""
     if old_root is None or Path(old_root).resolve() != target.resolve():
         return True
-    return chosen is not None and not target.exists()
+    return chosen is not None and (not target.exists() or store.own_folder_lost(project, target))
+
+
+def remade_note(missing: list[str], folder: Path) -> str:
+    """What "save as" onto a vanished folder's own path left out: what it had only there."""
+    names = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    files = "1 file" if len(missing) == 1 else f"{len(missing)} files"
+    return (
+        f"{folder}: made again without {files} (the folder had vanished, and they were not "
+        f"in memory): {names}. All the annotations are saved; copy those files back into "
+        "it to see those images again."
+    )
+
+
+def lost_folder_words(root: Path) -> str:
+    """What the window says when the project's folder vanished while it was open."""
+    return (
+        f"{root}: the project folder is no longer there (it was moved, renamed or deleted). "
+        "Your unsaved edits are safe, journalled outside it in VertApp's autosave folder; "
+        "Save cannot write them there: use File > Save project as… to keep them in a new "
+        "folder."
+    )
 
 
 def shape_of(inst: Instance) -> Shape:

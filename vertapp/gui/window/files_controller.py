@@ -55,6 +55,7 @@ from vertapp.gui.window.names import (
 from vertapp.gui.window.recovery_prompts import RecoveryPrompts
 from vertapp.gui.window.save_dialog import ask_new_project_folder
 from vertapp.io.volume import Volume
+from vertapp.logs import register_path
 from vertapp.review.export_words import export_sentence
 
 WARNING_HEADING = "Check this scan before annotating it:"
@@ -77,16 +78,25 @@ def scan_warnings(opened: OpenedCT | OpenedRadiograph) -> list[str]:
 def scan_notes(opened: OpenedCT | OpenedRadiograph) -> list[str]:
     """What the reader did that needs no look from the user (float values rounded, a PNG
     without pixel size): shown in the warning bar, it trained users to ignore the bar."""
-    image = opened.radiograph if isinstance(opened, OpenedRadiograph) else opened.volume
-    return list(image.notes)
+    if isinstance(opened, OpenedRadiograph):
+        film = opened.radiograph
+        # measured lengths depend on it: said where the reader found it (a DICOM film)
+        found = [f"pixel spacing {spacing_words(film.pixel_spacing)}"] if film.pixel_spacing else []
+        return [*film.notes, *found]
+    return list(opened.volume.notes)
+
+
+def spacing_words(spacing: tuple[float, float]) -> str:
+    rows, cols = spacing
+    return f"{rows:.3g} mm" if rows == cols else f"{rows:.3g} mm (rows) x {cols:.3g} mm (columns)"
 
 
 def tell_notes(host: WindowHost, notes: list[str], ms: int = 10000) -> None:
     """Information only: to the log and the status bar, never the warning bar or a box."""
     for note in notes:
         log.info("%s", note)
-    if notes:
-        host.show_status(f"Note: {'; '.join(notes)}", ms)
+    # none: the last scan's note goes ("spacing unknown" of a PNG stayed over a DICOM film)
+    host.show_status(f"Note: {'; '.join(notes)}" if notes else "", ms)
 
 
 def other_series(volume: Volume) -> list[str]:
@@ -138,6 +148,8 @@ class FilesController(QObject):
     def open_path(self, path: str | Path) -> None:
         """Open a volume, DICOM folder, radiograph or project folder (asynchronously)."""
         path = str(path)
+        if hide_identifiers():  # its names stay out of the log from here on
+            register_path(path)
         self.wait_for_save()
         if not self.confirm_discard():
             return
@@ -348,7 +360,8 @@ class FilesController(QObject):
                 return True
             self._take_words()  # not saved: cancelled, or the failure was said with them
             return False
-        refusal = self.doc.write_refusal() if folder is None else ""
+        # read-only, taken over, the folder gone or not writable (asked again each time)
+        refusal = self.doc.save_refusal() if folder is None else ""
         if refusal:
             return self._refused_in_place(refusal)
         if self.save_worker is not None:
