@@ -94,6 +94,18 @@ def register_identifier(value: str) -> None:
         _registered.update(p for p in parts if len(p) >= 3)
 
 
+def register_path(path: str | Path) -> None:
+    """Scrub a scan's file and folder names from every later log line: the user opened
+    it with names hidden, and those names are often the patient's (DOE_JANE/DOE_JANE_CT.dcm).
+    Paths in log lines keep only their last part; that part, a relative path typed, or
+    the folder's name in a message ("MUSTERMANN_HANS: no such file") went through."""
+    where = Path(path)
+    names = [where.name, where.name.split(".")[0], where.parent.name]
+    for name in names:
+        if name not in ("", ".", ".."):
+            register_identifier(name)
+
+
 def _shorten_path(match: re.Match[str]) -> str:
     text = match.group(0)
     return text if text.endswith(".py") else f"…/{match.group('leaf')}"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.e2e.window_driver import open_and_wait as _open
+from vertapp.gui.window.names import recent_entries
 
 pytestmark = pytest.mark.gui
 NAME = "DOE_JOHN_1961"
@@ -32,7 +33,7 @@ def patient_files(tmp_path):  # type: ignore[no-untyped-def]
 
 def _shown_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
     window._fill_recent()
-    acts = window.menu_recent.actions()
+    acts = recent_entries(window.menu_recent)
     return [
         window.windowTitle(),
         window.panel.summary.text(),
@@ -53,7 +54,7 @@ def test_names_and_paths_hidden_by_default(qtbot, window, patient_files) -> None
     assert not [t for t in texts if NAME in t], texts
     import re
 
-    entries = [a.text() for a in window.menu_recent.actions()]
+    entries = [a.text() for a in recent_entries(window.menu_recent)]
     kinds = [re.sub(r" · (saved|opened|open now)\b.*$", "", t) for t in entries]
     assert kinds == ["&1  project folder · 1 image · CT MIP", "&2  radiograph (.png)"]
 
@@ -84,7 +85,7 @@ def test_hidden_recent_projects_are_told_apart_without_their_names(
     _open(qtbot, window, mixed)
     texts = _shown_texts(window)
     assert not [t for t in texts if NAME in t], texts
-    entries = [a.text() for a in window.menu_recent.actions()]
+    entries = [a.text() for a in recent_entries(window.menu_recent)]
     when = r"\d{1,2} [A-Z][a-z]{2} \d\d:\d\d"
     tag = r"#[0-9a-f]{4}"
     mixed_words = rf"project folder · 3 images · CT MIP \+ X-ray · saved {when}"
@@ -93,7 +94,7 @@ def test_hidden_recent_projects_are_told_apart_without_their_names(
     assert re.fullmatch(rf"&2  {one_words} · {tag}", entries[1]), entries[1]
     (mixed / "project.json").write_text("not json")  # unreadable: the kind words still
     window._fill_recent()
-    first = window.menu_recent.actions()[0].text()
+    first = recent_entries(window.menu_recent)[0].text()
     assert re.fullmatch(rf"&1  project folder · saved {when} · open now · {tag}", first), first
 
 
@@ -105,7 +106,7 @@ def test_switch_off_shows_names_and_is_remembered(qtbot, window, patient_files) 
     window.act_hide_identifiers.setChecked(False)
     assert window.windowTitle().startswith(xray.name)  # follows at once
     window._fill_recent()
-    (act,) = window.menu_recent.actions()
+    (act,) = recent_entries(window.menu_recent)
     assert act.text() == xray.name and act.toolTip() == str(xray)
     second = MainWindow()
     qtbot.addWidget(second)
@@ -168,3 +169,37 @@ def test_the_train_dialog_names_no_file_or_patient_and_follows_the_switch(
     window.act_hide_identifiers.setChecked(True)
     assert row() == ["image 1", "patient 1", "1"]
     dialog.close()
+
+
+def test_names_of_scans_opened_with_names_hidden_stay_out_of_the_log(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Log lines "MUSTERMANN_HANS: no such file or folder" and "…/DOE_JANE_CT.dcm: DICOM file has no
+    pixel data" reached vertapp.log: paths keep their last part there, and the window's
+    error messages name the file they are about."""
+    import logging
+
+    from vertapp import logs
+
+    monkeypatch.setenv("VERTAPP_LOG_DIR", str(tmp_path / "logs"))
+    root = logging.getLogger()
+    before = list(root.handlers)
+    log_file = logs.setup_file_logging()
+    try:
+        window.open_path(tmp_path / "MUSTERMANN_HANS")  # not there
+        broken = tmp_path / "DOE_JANE" / "DOE_JANE_CT.dcm"
+        broken.parent.mkdir()
+        broken.write_bytes(b"DICM but no pixel data")
+        with qtbot.waitSignal(window.loaded, timeout=30_000):
+            window.open_path(broken)
+        assert "DOE_JANE_CT.dcm" in window._last_error  # the user is told which file
+        for handler in root.handlers:
+            handler.flush()
+        text = log_file.read_text(encoding="utf-8")
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+    assert "no such file" in text and text.count("[redacted]") >= 2, text
+    assert "MUSTERMANN" not in text and "DOE_JANE" not in text, text

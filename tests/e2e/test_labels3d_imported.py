@@ -222,9 +222,48 @@ def test_names_hidden_the_folder_field_shows_no_path_and_writes_the_real_one(
     next(b for b in hidden.findChildren(QPushButton) if b.text() == "Browse…").click()
     assert hidden.folder.text() == FOLDER and hidden.choice().folder == chosen
 
+    assert "the folder chosen" in hidden.folder_note.text()
+    project = Export3DDialog(None, folder, False, source, names_hidden=True)
+    qtbot.addWidget(project)
+    assert "project's folder" in project.folder_note.text()
+    untitled = Export3DDialog(None, None, True, names_hidden=True)  # a CT opened, no project
+    qtbot.addWidget(untitled)
+    assert "last export" in untitled.folder_note.text()  # "…" is not a project's folder
+
     shown = Export3DDialog(None, folder, False, source)  # names shown: as before
     qtbot.addWidget(shown)
     assert shown.folder.text() == str(folder) and shown.choice().folder == folder
+    assert shown.folder_note.isHidden()
+
+
+def test_names_hidden_the_original_ct_field_shows_no_path_and_reads_the_real_one(
+    qtbot, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The Original CT field showed the picked series' whole path (often the patient's
+    name) while the Folder field beside it said "…"."""
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from vertapp.gui.window.labels3d_dialog import Export3DDialog
+    from vertapp.review.hidden_paths import FOLDER
+
+    series = tmp_path / PATIENT / "CT_SERIES"
+    source = CtSource(copy=True, original_dicom=True)
+    hidden = Export3DDialog(None, tmp_path, False, source, names_hidden=True)
+    qtbot.addWidget(hidden)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(series))
+    next(b for b in hidden.findChildren(QPushButton) if b.text() == "Folder…").click()
+    assert hidden.original.text() == FOLDER and PATIENT not in hidden.original.toolTip()
+    choice = hidden.choice()
+    assert choice.original == series and choice.seg  # the real series is read
+    hidden.original.setText(str(tmp_path / "other"))  # typed: the user's own
+    assert hidden.choice().original == tmp_path / "other"
+    hidden.original.setText("")
+    assert hidden.choice().original is None
+
+    shown = Export3DDialog(None, tmp_path, False, source)
+    qtbot.addWidget(shown)
+    next(b for b in shown.findChildren(QPushButton) if b.text() == "Folder…").click()
+    assert shown.original.text() == str(series) and shown.choice().original == series
 
 
 def test_the_dialog_has_no_gap_around_its_note(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -124,6 +124,29 @@ def test_level_typed_for_the_selected_part_moves_it_and_undoes(qtbot, window, xr
     assert vertebra_of(inst.extra) == "T1"
 
 
+def test_n_on_a_radiograph_says_what_to_press_and_changes_no_part(qtbot, window, xray) -> None:  # type: ignore[no-untyped-def]
+    """N (the CT habit: next label) turned the selected L3 body into a spinous process,
+    the palette's part, without a word."""
+    from vertapp.gui.annotate.edit_controller import PARTS_NO_N
+
+    png, masks = xray
+    _open(qtbot, window, png)
+    window.activateWindow()
+    window.annot.canvas.view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_D)
+    qtbot.keyClick(window, Qt.Key.Key_B, SHIFT)
+    _type(qtbot, "L3")
+    _draw_around(qtbot, window, masks["body"])
+    window.labels.set_current("spinous_process")
+    qtbot.keyClick(window, Qt.Key.Key_S)
+    (inst,) = window.doc.project.images[window.doc.current_id].instances
+    window.annot.tool.select(inst.id)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    (inst,) = window.doc.project.images[window.doc.current_id].instances
+    assert (inst.label, vertebra_of(inst.extra)) == ("body", "L3")
+    assert window.statusBar().currentMessage() == PARTS_NO_N
+
+
 def test_part_keys_are_in_the_f1_sheet_and_clash_with_no_other_key(window) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QAction, QKeySequence
 
@@ -146,3 +169,20 @@ def test_part_keys_are_in_the_f1_sheet_and_clash_with_no_other_key(window) -> No
             owners.setdefault(key.toString(fmt), []).append(action.text())
     clashes = {k: v for k, v in owners.items() if len(v) > 1}
     assert not clashes  # an ambiguous key does nothing in Qt
+
+
+def test_the_palette_swap_leaves_one_palette_shown(window) -> None:  # type: ignore[no-untyped-def]
+    """File > Import landmark radiographs into an empty window drew the T1..L5 palette
+    over the part palette: the old one was left to deleteLater, which waits for the event
+    loop that posted it (here: the import's waiting save)."""
+    from vertapp.annotations.model import Project
+    from vertapp.gui.annotate.label_palette import LabelPalette
+    from vertapp.gui.annotate.part_palette import PartPalette
+
+    old = window.labels
+    assert type(old) is LabelPalette
+    window.doc.project = Project(label_set="parts")
+    window._set_label_set()  # no event loop runs here, as inside the waiting save
+    assert isinstance(window.labels, PartPalette)
+    shown = [p for p in window.findChildren(LabelPalette) if not p.isHidden()]
+    assert shown == [window.labels] and old.isHidden()

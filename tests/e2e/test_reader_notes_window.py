@@ -36,3 +36,22 @@ def test_a_png_radiograph_opens_without_the_warning_bar(qtbot, window, tmp_path)
     open_and_wait(qtbot, window, film)
     assert not window.warning_bar.isVisible(), window.warning_bar.lines
     assert "pixel spacing unknown" in window.statusBar().currentMessage()
+
+
+def test_a_dicom_film_after_a_png_says_its_spacing_not_the_pngs_note(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The PNG's "pixel spacing unknown" stayed in the status bar over the DICOM film
+    opened next, whose spacing was read but said nowhere."""
+    from tests.unit.io.iotest_helpers import write_dx
+
+    png = tmp_path / "film.png"
+    cv2.imwrite(str(png), np.tile(np.arange(40, 200, dtype=np.uint8), (120, 1)))
+    open_and_wait(qtbot, window, png)
+    assert "pixel spacing unknown" in window.statusBar().currentMessage()
+    pixels = np.tile(np.arange(100, 3000, 20, dtype=np.uint16), (160, 1))
+    dx = write_dx(tmp_path / "film.dcm", pixels, pixel_spacing=(0.5, 0.5))
+    monkeypatch.setattr(window.files, "confirm_discard", lambda: True)
+    open_and_wait(qtbot, window, dx)
+    message = window.statusBar().currentMessage()
+    assert "unknown" not in message and "pixel spacing 0.5 mm" in message

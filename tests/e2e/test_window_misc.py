@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
+from vertapp.gui.window.names import recent_entries
+
 pytestmark = pytest.mark.gui
 
 
@@ -49,7 +51,7 @@ def test_recent_files_are_remembered(qtbot, window, small_project) -> None:  # t
         window.open_path(small_project)
     assert window.recent_files()[0] == str(small_project)
     window._fill_recent()
-    names = [a.text() for a in window.menu_recent.actions()]
+    names = [a.text() for a in recent_entries(window.menu_recent)]
     assert names[0].startswith("&1  project folder · 1 image · CT MIP · saved ")
     assert " · open now · #" in names[0]  # the project open in the window: marked
     assert small_project.name not in names[0]  # no folder name by default

@@ -19,6 +19,17 @@ class Kind(Enum):
     VOLUME_FILE = "volume file"  # NIfTI / MetaImage / NRRD, read by SimpleITK
     IMAGE = "image"  # PNG / JPEG / TIFF / BMP
 
+    @property
+    def words(self) -> str:
+        """What is being read, for progress texts: never the file's name, which may be
+        the patient's (the window shows these while names are hidden)."""
+        return {
+            Kind.FOLDER: "a DICOM folder",
+            Kind.DICOM: "a DICOM file",
+            Kind.VOLUME_FILE: "a volume file",
+            Kind.IMAGE: "an image file",
+        }[self]
+
 
 def kind_of(path: Path) -> Kind:
     """The reader to use for `path`; InputError for a missing, empty or unknown file."""

@@ -68,7 +68,7 @@ def load_volume_job(
 
 def _load_volume_job(path: Path, keep_identifiers: bool, require_ct: bool) -> Job[LoadReport]:
     kind = kind_of(path)
-    yield Progress("Reading", 0.0, path.name)
+    yield Progress("Reading", 0.0, kind.words)
     if kind is Kind.FOLDER:
         scan = yield from scan_job(path)
         return (yield from _series_volume(scan, keep_identifiers, require_ct))
@@ -117,7 +117,7 @@ def load_any_job(
 
 def _load_any_job(path: Path, keep_identifiers: bool, require_ct: bool) -> Job[LoadReport]:
     kind = kind_of(path)
-    yield Progress("Reading", 0.0, path.name)
+    yield Progress("Reading", 0.0, kind.words)
     if kind is Kind.IMAGE:
         return LoadReport(read_image_radiograph(path), "image file")
     if kind is Kind.VOLUME_FILE:

@@ -48,6 +48,23 @@ def typed_folder(text: str, real: Path, hidden: bool) -> Path:
     return _under(text, real) or real
 
 
+def shown_chosen(path: str, hidden: bool, *, keep_name: bool = True) -> str:
+    """A picked file's field text: the path, or while `hidden` "…/NAME" (`keep_name`) or
+    "…" (its name may be the patient's: a DICOM series' folder)."""
+    if not hidden or not path:
+        return path
+    return str(Path(FOLDER) / Path(path).name) if keep_name else FOLDER
+
+
+def typed_chosen(text: str, real: str, hidden: bool) -> str:
+    """The file a picked-file field names: while `hidden`, its shown text (either form)
+    stands for `real`; anything else, or with names shown, is taken as typed."""
+    text = text.strip()
+    if hidden and real and text in (FOLDER, shown_chosen(real, True)):
+        return real
+    return text
+
+
 def _under(text: str, folder: Path) -> Path | None:
     """What `text`, typed while names are hidden, names: a full path as typed, else the
     path after an optional leading "…" inside `folder`; None when nothing follows."""

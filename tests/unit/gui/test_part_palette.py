@@ -30,6 +30,35 @@ def test_typing_a_level_chooses_it_and_esc_keeps_the_old_one(qtbot) -> None:  # 
     assert chosen == ["L2"] and palette.level == "L2"
 
 
+def test_clicking_away_takes_a_whole_level_and_says_a_broken_one(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Shift+T, "T1", then a click on the image: the field said T1 while the polygons
+    drawn took the level before (L3), silently."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFocusEvent
+    from PySide6.QtWidgets import QApplication
+
+    def focus_out(reason: Qt.FocusReason) -> None:  # what a click elsewhere sends it
+        QApplication.sendEvent(palette.entry, QFocusEvent(QEvent.Type.FocusOut, reason))
+
+    palette = PartPalette()
+    qtbot.addWidget(palette)
+    palette.set_level("L3")
+    chosen: list[str] = []
+    palette.level_chosen.connect(chosen.append)
+    palette.begin_entry()
+    qtbot.keyClicks(palette.entry, "T1")
+    assert chosen == [] and palette.level == "L3"  # T1 or T10..T12: waits for more
+    focus_out(Qt.FocusReason.ActiveWindowFocusReason)  # another window: the entry goes on
+    assert chosen == [] and palette.entry.text() == "T1"
+    focus_out(Qt.FocusReason.MouseFocusReason)
+    assert chosen == ["T1"] and palette.level == "T1" and "body of T1" in palette.next_label.text()
+    palette.begin_entry()
+    qtbot.keyClicks(palette.entry, "Q")
+    focus_out(Qt.FocusReason.MouseFocusReason)
+    assert chosen == ["T1"] and palette.level == "T1" and palette.entry.text() == "T1"
+    assert "not a level" in palette.hint.text() and "stays T1" in palette.hint.text()
+
+
 def test_enter_on_the_empty_entry_takes_the_last_vertebra(qtbot) -> None:  # type: ignore[no-untyped-def]
     palette = PartPalette()
     qtbot.addWidget(palette)

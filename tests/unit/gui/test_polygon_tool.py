@@ -84,3 +84,18 @@ def test_finish_draft_needs_three_points(view, qtbot) -> None:  # type: ignore[n
         assert tool.finish_draft()
     np.testing.assert_allclose(drawn.args[0], [[1, 1], [5, 1], [5, 5]])
     assert tool.draft == []
+
+
+def test_a_double_click_that_cannot_close_the_draft_says_why(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Two points and a double-click: nothing happened and nothing was said."""
+    from vertapp.gui.views.polygon_tool import TOO_FEW_POINTS
+
+    tool = view.tool
+    tool.set_mode(Mode.DRAW)
+    tool.draft = [(1.0, 1.0), (5.0, 1.0)]
+    with qtbot.waitSignal(tool.refused) as refused:
+        tool._draw_click(5.0, 1.0, double=True)
+    assert refused.args == [TOO_FEW_POINTS] and len(tool.draft) == 2  # kept: one more click
+    tool.draft = []
+    with qtbot.assertNotEmitted(tool.refused):
+        tool._draw_click(5.0, 1.0, double=True)  # nothing drawn yet: nothing to say

@@ -36,7 +36,7 @@ def test_copies_of_one_project_read_apart_and_the_open_one_is_marked(qapp, tmp_p
     menu = QMenu()
     opened: list[str] = []
     names.fill_recent(menu, opened.append, folders[-1])
-    acts = menu.actions()
+    acts = names.recent_entries(menu)
     texts = [a.text() for a in acts]
     assert len(set(texts)) == 3 and not [t for t in texts if NAME in t or "/" in t], texts
     when = r"\d{1,2} [A-Z][a-z]{2} \d\d:\d\d"
@@ -50,7 +50,7 @@ def test_copies_of_one_project_read_apart_and_the_open_one_is_marked(qapp, tmp_p
     acts[1].trigger()
     assert opened == [str(folders[1])]
     names.fill_recent(menu, opened.append, folders[-1])
-    assert [a.text()[-5:] for a in menu.actions()] == [t[-5:] for t in texts]  # kept
+    assert [a.text()[-5:] for a in names.recent_entries(menu)] == [t[-5:] for t in texts]  # kept
 
 
 def test_with_names_shown_the_entry_is_its_name_and_path(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +61,19 @@ def test_with_names_shown_the_entry_is_its_name_and_path(qapp, tmp_path) -> None
     names.set_hide_identifiers(False)
     menu = QMenu()
     names.fill_recent(menu, lambda _p: None, folder)
-    here, there = menu.actions()
+    here, there = names.recent_entries(menu)
     assert here.text() == f"{NAME}  (open now)" and not here.isEnabled()
     assert there.text() == "other" and there.toolTip() == str(other) and there.isEnabled()
+
+
+def test_clear_list_forgets_the_paths(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The list keeps full paths (to reopen them), which may name the patient: the user
+    can empty it, as in any editor's Open recent."""
+    names.remember_recent(str(_project(tmp_path / NAME)))
+    menu = QMenu()
+    names.fill_recent(menu, lambda _p: None)
+    (clear,) = [a for a in menu.actions() if a.text() == "Clear list"]
+    clear.trigger()
+    assert names.recent_files() == [] and names.recent_opened() == {}
+    names.fill_recent(menu, lambda _p: None)
+    assert [a.text() for a in menu.actions()] == ["(none)"] and not names.recent_entries(menu)

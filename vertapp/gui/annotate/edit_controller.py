@@ -1,7 +1,10 @@
 """Gestures on the MIP and edit commands turned into annotation operations (via `editing`).
 
 Every edit goes through `Document.edit`, so it is one undo step; a refused edit (the
-annotation layer says why) is shown in words and its preview dropped.
+annotation layer says why) is shown in words and its preview dropped. What an edit did
+is said in the status bar (a delete, a relabel; a step another panel pushes, such as a
+review decision, when that panel says nothing), and an outline a delete or a relabel
+was about is selected again when the step is undone or redone.
 """
 
 from __future__ import annotations
@@ -11,19 +14,30 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject
+from shiboken6 import isValid
 
 from vertapp.annotations import ops
 from vertapp.errors import VertAppError
 from vertapp.gui.annotate import editing
 from vertapp.gui.annotate.label_palette import LabelPalette
-from vertapp.gui.annotate.part_palette import PartPalette
+from vertapp.gui.annotate.part_palette import LEVEL_KEY, PART_KEYS, PartPalette
 from vertapp.gui.document.document import Document
 from vertapp.gui.views.annotation_view import AnnotationView
-from vertapp.gui.views.polygon_tool import Mode
+from vertapp.gui.views.polygon_tool import TOO_FEW_POINTS, Mode
 from vertapp.labels import VERTEBRAE
 from vertapp.review.decisions import label_holder
 from vertapp.review.status import status_after_hand_edit
 from vertapp.xray.part_display import instance_level
+
+# attributes of an undo step (an OpCommand): seen by `_after_stack_step` (pushed, not new);
+# the outline to select again when it is undone or redone
+SEEN, RESELECT = "vertapp_seen", "vertapp_reselect"
+
+# N applies the next T1..L5 label on a CT MIP; a radiograph's parts have none to suggest
+PARTS_NO_N = (
+    f"N names the next vertebra on CT outlines; on a radiograph a part key "
+    f"({', '.join(PART_KEYS.values())}) then the level, or {LEVEL_KEY} for the level alone"
+)
 
 
 class EditController(QObject):
@@ -54,19 +68,30 @@ class EditController(QObject):
         )
         t.brush_stroke.connect(self._on_brush_stroke)
         t.selection_changed.connect(self._on_selection)
+        t.mode_changed.connect(self.show_selection_label)
+        # after the image controller's own slots (connected before): the palette shows the
+        # selected outline's label, else this image's next one (`show_selection_label`)
+        doc.image_changed.connect(self.show_selection_label)
+        doc.instances_changed.connect(self.show_selection_label)
+        self._own_push = False  # a step of ours being pushed: we say it ourselves
+        self._stack_index = doc.stack.index()
+        doc.stack.indexChanged.connect(self._after_stack_step)
 
     def _next_gesture(self) -> int:
         """One drag = one gesture id, so its many small moves merge into one undo step."""
         self._gesture += 1
         return self._gesture
 
-    def edit(self, op: Any, text: str | None = None) -> bool:
+    def edit(self, op: Any, text: str | None = None, reselect: int | None = None) -> bool:
+        """Apply `op` as one undo step (False when refused, said in words); `reselect`:
+        the outline to select again when the step is undone or redone."""
         text = text or op.text
         img = self.doc.current
         deleted = op.instance_id if isinstance(op, ops.DeleteInstance) else None
         status = status_after_hand_edit(img, deleted) if img is not None else None
         if img is not None and status is not None:  # saved with the edit, undone with it
             op = ops.Macro((op, ops.SetImageStatus(img.id, status)), text)
+        self._own_push = True
         try:
             self.doc.edit(op, text)
         except VertAppError as err:
@@ -74,7 +99,38 @@ class EditController(QObject):
             if self.doc.current_id is not None:  # drop the preview of the refused edit
                 self.annot.set_shapes(self.doc.shapes(self.doc.current_id))
             return False
+        finally:
+            self._own_push = False
+        if reselect is not None:  # undone or redone, the step selects this outline again
+            command = self.doc.stack.command(self.doc.stack.index() - 1)
+            if command is not None:
+                setattr(command, RESELECT, reselect)
         return True
+
+    def _after_stack_step(self, index: int) -> None:
+        """After a push, an undo or a redo (the document has shown the image it changed and
+        said "Undid …"): a step pushed by another panel that says nothing itself is said
+        here (A accepted a prediction without a word), and an outline deleted or
+        relabelled by hand is selected again when its step is undone or redone."""
+        before, self._stack_index = self._stack_index, index
+        stack = self.doc.stack
+        if not (isValid(stack) and isValid(self.annot)):  # the window is going
+            return
+        if index == before + 1:  # a push or a redo
+            command = stack.command(index - 1)
+            if command is not None and not getattr(command, SEEN, False):  # a push
+                setattr(command, SEEN, True)
+                if not self._own_push:  # its panel's own words, emitted after, win
+                    self.show_status(editing.pushed_words(command.text()), 6000)
+                return
+        elif index == before - 1:  # an undo
+            command = stack.command(index)
+        else:  # a jump (a new project, the clean state set): nothing to say
+            return
+        key = getattr(command, RESELECT, None) if command is not None else None
+        if key is not None and key in self.annot.layer.shapes:  # on the image shown
+            self.annot.tool.select(key)
+        self.show_selection_label()
 
     def _on_polygon_drawn(self, points: np.ndarray) -> None:
         image_id = self.doc.current_id
@@ -143,7 +199,7 @@ class EditController(QObject):
     def finish_polygon(self) -> None:
         tool = self.annot.tool
         if tool.draft and not tool.finish_draft():  # the draft stays: one more click
-            self.show_status("An outline needs at least 3 points: click one more", 4000)
+            self.show_status(TOO_FEW_POINTS, 4000)
 
     def cancel_drawing(self) -> None:
         if self.annot.tool.draft:
@@ -158,12 +214,34 @@ class EditController(QObject):
         if not self.annot.tool.delete_selected_vertex():
             self.show_status("Select a vertex first (click on a handle)", 4000)
 
+    def delete_selected(self) -> None:
+        """Del / Backspace: the selected vertex (its red handle), else the selected
+        outline, as Delete does in labelme and CVAT ("Select a vertex first" made users
+        look for another key)."""
+        layer = self.annot.layer
+        if layer.selected is None:
+            self.show_status(
+                "Select an outline first (S, click it), or a vertex (its handle)", 4000
+            )
+        elif layer.selected_vertex is not None:
+            self.delete_vertex()
+        else:
+            self.delete_polygon()
+
     def delete_polygon(self) -> None:
         key = self.annot.layer.selected
-        if key is not None:
-            text = f"Delete {editing.instance_name(self.doc.project.instance(key))} outline"
-            self.annot.tool.select(None)
-            self.edit(editing.delete_instance(key), text)
+        if key is None or not self.doc.project.has_instance(key):
+            self.show_status("Select an outline first (S, click it)", 4000)
+            return
+        if self.annot.tool.locked:
+            self.show_status(self.annot.tool.locked, 6000)
+            return
+        name = editing.instance_name(self.doc.project.instance(key))
+        self.annot.tool.select(None)
+        if self.edit(editing.delete_instance(key), f"Delete {name} outline", reselect=key):
+            self.show_status(editing.deleted_words(name), 6000)
+        elif key in self.annot.layer.shapes:  # refused: it stays, selected
+            self.annot.tool.select(key)
 
     def choose_label(self, label: str) -> None:
         """Make `label` the one for the next polygon; outside Draw mode, relabel the
@@ -180,18 +258,22 @@ class EditController(QObject):
             self.show_status(f"Next outline: {label}", 4000)
             return
         key = self.annot.layer.selected
-        if key is not None and self._relabelled(key, label):
-            self._warn_double(key, label)
+        said = self._relabelled(key, label) if key is not None else None
+        if key is not None and said and not self._warn_double(key, label):
+            self.show_status(said, 4000)  # "T3 outline is now T4"
         palette.set_current(label)
 
     def _drawing(self) -> bool:
         tool = self.annot.tool
         return tool.mode is Mode.DRAW or bool(tool.draft)
 
-    def _relabelled(self, key: int, label: str) -> bool:
-        if self.doc.project.instance(key).label == label:
-            return False
-        return self.edit(editing.relabel(key, label))
+    def _relabelled(self, key: int, label: str) -> str | None:
+        """Give outline `key` the label; what was done in words (None: nothing was)."""
+        inst = self.doc.project.instance(key)
+        if inst.label == label:
+            return None
+        undo, said = editing.relabel_words(inst, label)
+        return said if self.edit(editing.relabel(key, label), undo, reselect=key) else None
 
     def _warn_double(self, key: int, label: str) -> bool:
         """A level is one vertebra: say so when a relabel or a drawn outline gives it to a
@@ -204,6 +286,9 @@ class EditController(QObject):
 
     def apply_suggested_label(self) -> None:
         palette = self.labels()
+        if isinstance(palette, PartPalette):  # no level to suggest: N turned a body into a process
+            self.show_status(PARTS_NO_N, 6000)
+            return
         if palette.none_left:  # the current label is on the image already: no twin by N
             self.show_status("Every level is on this image already: choose a label", 4000)
             return
@@ -233,8 +318,8 @@ class EditController(QObject):
     def _set_part(self, part: str) -> None:
         palette = self.labels()
         key = self._editing_selection()
-        if key is not None and self.doc.project.instance(key).label != part:
-            self.edit(editing.relabel(key, part))
+        if key is not None:
+            self._relabelled(key, part)
         palette.set_current(part)
 
     def choose_part(self, part: str) -> None:
@@ -251,8 +336,27 @@ class EditController(QObject):
         if isinstance(palette, PartPalette):
             palette.begin_entry()
 
+    def show_selection_label(self, *_args: object) -> None:
+        """The palette checks the selected outline's label (while not drawing: then the
+        keys name the next outline), else the next label for this image."""
+        palette = self.labels()
+        if isinstance(palette, PartPalette):  # its buttons are the part keys' (not levels)
+            return
+        key, label = self.annot.layer.selected, None
+        if key is not None and not self._drawing() and self.doc.project.has_instance(key):
+            label = self.doc.project.instance(key).label
+        palette.show_selected(label)
+
+    def selected_instance(self) -> Any:
+        """The selected outline's instance (None when nothing is selected)."""
+        key = self.annot.layer.selected
+        if key is None or not self.doc.project.has_instance(key):
+            return None
+        return self.doc.project.instance(key)
+
     def _on_selection(self, key: Any) -> None:
         """'Same vertebra as the last' follows the part last selected, too."""
+        self.show_selection_label()
         palette = self.labels()
         if (
             isinstance(palette, PartPalette)
@@ -270,7 +374,7 @@ class EditController(QObject):
         key = self._editing_selection()
         if key is not None:
             op = editing.set_level(self.doc.project, key, level)
-            if op is not None and self.edit(op):
+            if op is not None and self.edit(op, reselect=key):
                 self.annot.tool.select(key)
         if isinstance(palette, PartPalette):
             palette.set_level(level)

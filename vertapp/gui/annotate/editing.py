@@ -88,6 +88,39 @@ def instance_name(inst: Instance) -> str:
     return outline_name(inst.label, instance_level(inst.label, inst.extra))
 
 
+def relabel_words(inst: Instance, label: str) -> tuple[str, str]:
+    """(undo entry, status-bar sentence) of giving outline `inst` the label `label`, named
+    from and to: "Relabel T3 → T4", "T3 outline is now T4" (a part keeps its vertebra)."""
+    old, level = instance_name(inst), instance_level(inst.label, inst.extra)
+    new = outline_name(label, level)
+    return f"Relabel {old} → {new}", f"{old} outline is now {new}"
+
+
+def deleted_words(name: str) -> str:
+    """The status bar after an outline is deleted by hand."""
+    return f"Deleted {name} outline (Ctrl+Z brings it back)"
+
+
+# the first word of another panel's undo entries ("Accept 1 prediction"), told as done
+_DONE = {
+    "Accept": "Accepted",
+    "Reject": "Rejected",
+    "Flag": "Flagged",
+    "Relabel": "Relabelled",
+    "Swap": "Swapped",
+    "Move": "Moved",
+    "Predict": "Predicted",
+}
+
+
+def pushed_words(text: str) -> str:
+    """The status bar after a step another panel pushed without a word of its own:
+    "Accept 1 prediction" -> "Accepted 1 prediction (Ctrl+Z undoes it)"."""
+    verb, _, rest = text.partition(" ")
+    done = f"{_DONE[verb]} {rest}".strip() if verb in _DONE else text
+    return f"{done} (Ctrl+Z undoes it)"
+
+
 def stroke_text(
     project: Project,
     key: int | None,

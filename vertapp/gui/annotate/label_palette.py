@@ -49,6 +49,9 @@ class LabelPalette(QWidget):
         self.one_each = set(labels) <= set(VERTEBRAE)
         self.suggested: str | None = None  # what `suggest` proposed last
         self.none_left = False  # every level is used: nothing to propose (N does nothing)
+        # the selected outline's label, shown checked instead of the next one (None: the
+        # next one is shown; `show_selected`)
+        self.selected_label: str | None = None
         self.buttons: dict[str, QPushButton] = {}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -93,9 +96,32 @@ class LabelPalette(QWidget):
         if name in self.buttons:
             self.current = name
             self.none_left = False
-            self.buttons[name].setChecked(True)
             self.next_label.setText(f"Next label: {name}  (N)")
             self.next_label.setToolTip("")
+            self._check()
+
+    def show_selected(self, label: str | None) -> None:
+        """Check the selected outline's label (None: the next label for this image). The
+        next label (`current`, what a drawn outline gets) stays as it is: the palette
+        kept the previous image's choice checked while another outline was selected."""
+        self.selected_label = label if label in self.buttons else None
+        self._check()
+
+    def shown(self) -> str | None:
+        """The label whose button is checked (None: none is)."""
+        button = self.group.checkedButton()
+        return next((n for n, b in self.buttons.items() if b is button), None)
+
+    def _check(self) -> None:
+        """The selected outline's label, else the next one; none when none is left."""
+        name = self.selected_label or (None if self.none_left else self.current)
+        checked = self.group.checkedButton()
+        if name in self.buttons:
+            self.buttons[name].setChecked(True)
+        elif checked is not None:  # an exclusive group keeps one checked: let go a moment
+            self.group.setExclusive(False)
+            checked.setChecked(False)
+            self.group.setExclusive(True)
 
     def suggest(self, used: Sequence[str], last: str | None) -> None:
         """Propose the label for the next outline, given every label on the image
@@ -105,9 +131,12 @@ class LabelPalette(QWidget):
             name = last if last in self.labels else self.current
         self.suggested = name
         if name is None:
-            self.none_left = True  # the checked button stays: it labels a polygon drawn anyway
+            # `current` stays (it labels an outline drawn anyway), unchecked: it was the
+            # previous image's choice, shown as if it were this image's next label
+            self.none_left = True
             self.next_label.setText(NONE_LEFT)
             self.next_label.setToolTip(NONE_LEFT_TIP)
+            self._check()
         else:
             self.set_current(name)
 

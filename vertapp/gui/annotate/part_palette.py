@@ -9,7 +9,7 @@ vertebra of the last polygon. The palette always says what the next polygon will
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
     QGridLayout,
@@ -52,7 +52,9 @@ class LevelEdit(QLineEdit):
 
     entered = Signal()
     escaped = Signal()
+    left = Signal()  # the user clicked elsewhere (not another window, not a popup)
     _OWN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+    _AWAY = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 
     def event(self, event: QEvent) -> bool:
         # Enter and Esc are also window shortcuts (finish / cancel a polygon): while the
@@ -62,6 +64,11 @@ class LevelEdit(QLineEdit):
             event.accept()
             return True
         return super().event(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt naming)
+        super().focusOutEvent(event)
+        if event.reason() not in self._AWAY:  # back in this window, the entry goes on
+            self.left.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -97,6 +104,7 @@ class PartPalette(LabelPalette):
         self.entry.textEdited.connect(lambda text: self._read(text, enter=False))
         self.entry.entered.connect(lambda: self._read(self.entry.text(), enter=True))
         self.entry.escaped.connect(self._cancel)
+        self.entry.left.connect(self._leave)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         row = QHBoxLayout()
@@ -158,6 +166,27 @@ class PartPalette(LabelPalette):
             self.set_level(reading.level)
             self.level_chosen.emit(reading.level)
             self.entry_closed.emit()
+
+    def _leave(self) -> None:
+        """The user clicked away from the entry (to draw, mostly) without Enter: a level
+        typed whole is taken as Enter would ("T1" of T1/T10..T12), anything else is said
+        and the level stays. The field showed "T1" while the polygons drawn took L3."""
+        text = self.entry.text().strip()
+        if text == self.level:  # taken already (Enter, or a level typed whole)
+            return
+        if not text:  # nothing typed: the level stays, shown again
+            self.set_level(self.level)
+            return
+        reading = read_level(text, enter=True, last=self.last_level)
+        if reading.done and reading.level is not None:
+            self.set_level(reading.level)
+            self.hint.setText(reading.hint)
+            self.hint.setStyleSheet("")
+            self.level_chosen.emit(reading.level)
+            return
+        self.set_level(self.level)
+        self.hint.setText(f"{text!r} is not a level: the next part stays {self.level}")
+        self.hint.setStyleSheet("color: #c0392b;")
 
     def _cancel(self) -> None:
         self.set_level(self.level)

@@ -62,10 +62,14 @@ def open_ct_job(path: str) -> Job[OpenedCT]:
     return OpenedCT(path, volume, mip)
 
 
+# Progress texts never name the file or folder: its name may be the patient's, and the
+# window shows them while names are hidden (they read "reading DOE_JOHN.png").
+
+
 def open_radiograph_job(path: str) -> Job[OpenedRadiograph]:
     from vertapp.io import read_radiograph
 
-    yield Progress("read", None, f"reading {Path(path).name}")
+    yield Progress("read", None, "reading the radiograph")
     return OpenedRadiograph(path, read_radiograph(path))
 
 
@@ -73,7 +77,7 @@ def open_any_job(path: str) -> Job[OpenedCT | OpenedRadiograph]:
     """A single DICOM file: the reader decides whether it is a volume or a radiograph."""
     from vertapp.io import Radiograph, read_any
 
-    yield Progress("read", None, f"reading {Path(path).name}")
+    yield Progress("read", None, "reading the DICOM file")
     image = read_any(path)
     if isinstance(image, Radiograph):
         return OpenedRadiograph(path, image)
@@ -101,5 +105,5 @@ def open_project_job(folder: str) -> Job[Any]:
     """Load a project folder (a big one takes seconds: off the GUI thread)."""
     from vertapp.annotations import store
 
-    yield Progress("read", None, f"reading {Path(folder).name}")
+    yield Progress("read", None, "reading the project")
     return store.load_project(folder)

@@ -23,6 +23,7 @@ from vertapp.gui.views.polygon_layer import HANDLE_PX, PolygonLayer
 
 LEFT = Qt.MouseButton.LeftButton
 RIGHT = Qt.MouseButton.RightButton
+TOO_FEW_POINTS = "An outline needs at least 3 points: click one more"
 
 
 class Mode(Enum):
@@ -43,7 +44,9 @@ class PolygonTool(QObject):
     clicked = Signal(float, float)  # a plain left click (navigation)
     context_menu = Signal(object)  # global QPoint
     mode_changed = Signal(str)
-    refused = Signal(str)  # an editing gesture while `locked`: why (once per gesture)
+    # an editing gesture refused (while `locked`, once per gesture; a double-click that
+    # cannot close the draft): why, for the status bar
+    refused = Signal(str)
 
     def __init__(self, canvas: ImageCanvas, layer: PolygonLayer) -> None:
         super().__init__(canvas)
@@ -99,11 +102,23 @@ class PolygonTool(QObject):
     ) -> tuple[int, int, tuple[float, float]] | None:
         """(part, index of the new vertex, projected point) of the nearest edge within reach."""
         key = self.layer.selected if key is None else key
+        best = self._nearest_edge(key, x, y)
+        if best is None or best[0] > 2 * self._tolerance():
+            return None
+        return best[1], best[2], best[3]
+
+    def _nearest_edge(
+        self, key: int | None, x: float, y: float
+    ) -> tuple[float, int, int, tuple[float, float]] | None:
+        """(distance, part, index of a vertex inserted there, projected point) of the edge
+        of outline `key` nearest (x, y), at any distance; None without such an outline."""
         shape = self.layer.shapes.get(key) if key is not None else None
         if shape is None:
             return None
         best: tuple[float, int, int, tuple[float, float]] | None = None
         for part, poly in enumerate(shape.polygons):
+            if len(poly) == 0:
+                continue
             a, b = poly, np.roll(poly, -1, axis=0)
             ab = b - a
             denom = np.maximum((ab**2).sum(axis=1), 1e-12)
@@ -113,9 +128,31 @@ class PolygonTool(QObject):
             i = int(np.argmin(d))
             if best is None or d[i] < best[0]:
                 best = (float(d[i]), part, i + 1, (float(proj[i, 0]), float(proj[i, 1])))
-        if best is None or best[0] > 2 * self._tolerance():
-            return None
-        return best[1], best[2], best[3]
+        return best
+
+    def outline_at(self, x: float, y: float) -> int | None:
+        """The outline a right-click acts on (its menu's Delete, Label, ...): the one whose
+        line is under the cursor (the nearest line within a handle's reach; the selected
+        one on a shared border), else the one the point is inside (`hit_shape`), else the
+        selected one when its line is within the reach of Insert vertex; None on empty
+        space. (The old rule looked at the selected outline's edges alone: a right-click
+        on the black background, or on a neighbour's line, kept the old selection, and the
+        menu deleted or relabelled that one.)"""
+        selected = self.layer.selected
+        lines = []
+        for key in self.layer.shapes:
+            edge = self._nearest_edge(key, x, y)
+            if edge is not None:
+                lines.append((edge[0], key != selected, key))  # a tie goes to the selected
+        on_line = min(lines, default=None)
+        if on_line is not None and on_line[0] <= self._tolerance():
+            return on_line[2]
+        inside = self.hit_shape(x, y)
+        if inside is not None:
+            return inside
+        if selected is not None and self.hit_edge(x, y, selected) is not None:
+            return selected
+        return None
 
     def hit_shape(self, x: float, y: float) -> int | None:
         """The instance under (x, y); the selected one wins, then the smallest."""
@@ -166,15 +203,16 @@ class PolygonTool(QObject):
         return False
 
     def _right_click_select(self, x: float, y: float) -> None:
-        if self.mode is not Mode.SELECT:
+        """The menu acts on what is under the cursor (as in CVAT, labelme, Slicer): a
+        handle of the selected outline selects that vertex; an outline (on its line or
+        inside) is selected; empty space selects nothing. While drawing, the menu
+        finishes or cancels the draft, and the selection stays."""
+        if self.mode is Mode.DRAW:
             return
-        vertex = self.hit_vertex(x, y)
-        if vertex is not None:
-            self.select(self.layer.selected, vertex)
-        elif self.hit_edge(x, y) is None:
-            key = self.hit_shape(x, y)
-            if key is not None:
-                self.select(key)
+        key, vertex = self.outline_at(x, y), self.hit_vertex(x, y)
+        # a handle within reach counts unless another outline's line is nearer (adjacent
+        # vertebrae: a right-click on T6's line used to take T5's handle beside it)
+        self.select(key, vertex if key == self.layer.selected else None)
 
     def drag(self, ev: Any, pos: QPointF) -> bool:
         if ev.button() != LEFT:
@@ -205,7 +243,8 @@ class PolygonTool(QObject):
     # -- drawing ------------------------------------------------------------
     def _draw_click(self, x: float, y: float, double: bool) -> None:
         if double:
-            self.finish_draft()
+            if self.draft and not self.finish_draft():  # it stayed: said, not silent
+                self.refused.emit(TOO_FEW_POINTS)
             return
         if len(self.draft) >= 3:
             fx, fy = self.draft[0]

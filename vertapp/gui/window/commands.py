@@ -14,11 +14,14 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMenu, QWidget
 
 from vertapp.gui.annotate.edit_controller import EditController
-from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS
+from vertapp.gui.annotate.editing import instance_name
+from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS, swatch
+from vertapp.gui.annotate.part_palette import PartPalette
 from vertapp.gui.views.axial_view import WINDOW_PRESETS
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.views.radiograph_levels import KEY_PRESETS
 from vertapp.gui.widgets.actions import StdKey, exclusive, make_action
+from vertapp.gui.widgets.colors import label_color
 from vertapp.gui.widgets.read_only_bar import lock
 from vertapp.gui.window import last_folder as folder_memory
 from vertapp.gui.window.files_controller import FilesController
@@ -28,6 +31,7 @@ from vertapp.gui.window.landmark_import import TIP, LandmarkImport
 from vertapp.gui.xray.open_pair import open_pair
 from vertapp.gui.xray.project_pair import pair_from_project
 from vertapp.labels import VERTEBRAE
+from vertapp.review.status import FLAG_KEY, app_field
 
 if TYPE_CHECKING:
     from vertapp.gui.window.main_window import MainWindow
@@ -85,7 +89,16 @@ def build_actions(
     w.act_insert_vertex = a(
         w, "Insert vertex", editor.insert_vertex, "I", "Insert a vertex on the nearest edge"
     )
-    w.act_delete_vertex = a(w, "Delete vertex", editor.delete_vertex, ["Del", "Backspace"])
+    # Del deletes what is selected, the vertex first (labelme, CVAT); the image's menu
+    # has a "Delete vertex" of its own, for the handle under the cursor only
+    w.act_delete_vertex = a(
+        w,
+        "Delete vertex or polygon",
+        editor.delete_selected,
+        ["Del", "Backspace"],
+        "Delete the selected vertex (red handle); with no vertex selected, the selected "
+        "polygon. Ctrl+Z brings either back",
+    )
     w.act_delete_polygon = a(w, "Delete polygon", editor.delete_polygon, "Shift+Del")
     w.act_next_label = a(w, "Apply suggested label", editor.apply_suggested_label, "N")
     w.label_actions = {
@@ -284,21 +297,17 @@ def build_toolbars(w: MainWindow) -> None:
 
 
 def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) -> QMenu:
-    """The image's right-click menu. In a read-only window its edits are greyed out as in
-    the toolbar and the Edit menu, with why as their tooltip (shown here too)."""
+    """The image's right-click menu, about the outline under the cursor (the polygon tool
+    selected it, or nothing on empty space, before this opens). In a read-only window its
+    edits are greyed out as in the toolbar and the Edit menu, with why as their tooltip
+    (shown here too)."""
     menu = QMenu(w)
     menu.setObjectName("canvas_menu")
     menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click
     if w.annot.tool.mode is Mode.DRAW:
         menu.addActions([w.act_finish, w.act_cancel])
     else:
-        menu.addActions([w.act_insert_vertex, w.act_delete_vertex, w.act_delete_polygon])
-        sub = menu.addMenu("Label")
-        sub.setEnabled(w.annot.layer.selected is not None)
-        for name in w.labels.labels:
-            sub.addAction(name).triggered.connect(lambda _c=False, n=name: editor.choose_label(n))
-        if w.doc.read_only:  # relabelling is an edit
-            lock([sub.menuAction()], True)
+        _outline_entries(w, editor, menu)
     menu.addSeparator()
     menu.addActions([w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     menu.addSeparator()
@@ -306,3 +315,89 @@ def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) ->
     menu.setToolTipsVisible(bool(w.doc.read_only))
     menu.popup(global_pos)
     return menu
+
+
+def _outline_entries(w: MainWindow, editor: EditController, menu: QMenu) -> None:
+    """Review decisions (a prediction), vertex and polygon edits, the label entries."""
+    inst = editor.selected_instance()
+    locked = bool(w.doc.read_only)
+    review = _review_entries(w, editor, menu, inst)
+    if review:
+        menu.addActions(review)
+        menu.addSeparator()
+    # "Delete vertex" here deletes the handle under the cursor only (the Edit menu's Del
+    # falls back to the outline); greyed out when the right-click was not on a handle
+    vertex = QAction("Delete vertex", menu)
+    vertex.setEnabled(w.annot.layer.selected_vertex is not None)
+    vertex.triggered.connect(lambda _c=False: editor.delete_vertex())
+    menu.addActions([w.act_insert_vertex, vertex, w.act_delete_polygon])
+    palette = w.labels
+    suggested = QAction("Apply suggested label" + _key_hint(w.act_next_label), menu)
+    if not isinstance(palette, PartPalette):
+        nxt = "none left" if palette.none_left else palette.current
+        suggested.setText(f"Apply suggested label ({nxt})" + _key_hint(w.act_next_label))
+        suggested.setEnabled(inst is not None and not palette.none_left)
+        suggested.triggered.connect(lambda _c=False: editor.apply_suggested_label())
+        menu.addAction(suggested)
+    sub = menu.addMenu("Label")
+    sub.setEnabled(inst is not None)
+    current = inst.label if inst is not None else None
+    for name in palette.labels:
+        # the outline's own label checked, and a ✓ after it: with an icon, styles show
+        # a checked entry as a framed icon only, easily missed
+        mine = name == current
+        entry = sub.addAction(swatch(label_color(name)), f"{name}   ✓" if mine else name)
+        entry.setCheckable(True)
+        entry.setChecked(mine)
+        entry.triggered.connect(lambda _c=False, n=name: editor.choose_label(n))
+    if locked:  # relabelling is an edit; so is deleting a vertex
+        lock([sub.menuAction(), vertex, suggested], True)
+
+
+def _key_hint(action: QAction) -> str:
+    """The action's key, shown in a menu's key column ("\tN") by an entry that is not
+    that action (a second action bound to the key would make it ambiguous)."""
+    key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    return f"\t{key}" if key else ""
+
+
+def _review_entries(w: MainWindow, editor: EditController, menu: QMenu, inst: Any) -> list[QAction]:
+    """Accept / Reject / Flag for a predicted outline, where the model workflow is
+    installed: its own review actions (the review panel's decisions, on the outline
+    under the cursor; the status bar says what was done)."""
+    flow = getattr(w, "model_workflow", None)
+    if flow is None or inst is None or inst.source == "manual":
+        return []
+    name = instance_name(inst)
+    flagged = bool(app_field(inst, FLAG_KEY, False))
+    entries = (
+        ("accept", f"Accept {name}", inst.reviewed),
+        ("reject", f"Reject {name} (remove it)", False),
+        ("flag", f"Flag {name} for an expert", flagged),
+    )
+    out = []
+    for what, text, checked in entries:
+        source = flow.review_actions.get(what)
+        if source is None:
+            continue
+        entry = QAction(text + _key_hint(source), menu)
+        if checked:  # accepted or flagged already: shown, still allowed (flag toggles)
+            entry.setCheckable(True)
+            entry.setChecked(True)
+        entry.setEnabled(source.isEnabled())
+        entry.setToolTip(source.toolTip())
+        entry.triggered.connect(
+            lambda _c=False, a=source, k=inst.id: _decide(w, editor, flow, k, a)
+        )
+        out.append(entry)
+    return out
+
+
+def _decide(w: MainWindow, editor: EditController, flow: Any, key: int, action: QAction) -> None:
+    """The review panel's decision on outline `key`: its row selected first (it follows
+    the image's selection, but may list another row), then the workflow's own action."""
+    flow.review_panel.select_instance(key)
+    if key not in flow.review_panel.selected_ids():
+        editor.show_status("This outline is not in the review list (Model > Predict…)", 6000)
+        return
+    action.trigger()

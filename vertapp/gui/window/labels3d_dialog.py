@@ -13,7 +13,8 @@ and reference its series in a SEG, as `vertapp backproject` does.
 While View > Hide names and paths is on, the Folder field shows "…" for the folder (the
 project's folder is often named after the patient), as the Train dialog shows
 "…/model.pt" (`vertapp.review.hidden_paths`); what is typed there is read against the real
-folder, which the export writes into.
+folder, which the export writes into. The Original CT field shows "…" for the CT picked
+(a DICOM folder is often named after the patient), and the export reads the real one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from vertapp.gui.widgets.browse_row import browse_buttons, browse_row
 from vertapp.gui.window.labels3d_jobs import COPY_NAME, NIFTI_NAME, CtSource, ExportChoice
 from vertapp.gui.window.last_folder import EXPORTS, SCANS, last_folder, remember_choice
-from vertapp.review.hidden_paths import shown_folder, typed_folder
+from vertapp.review.hidden_paths import shown_chosen, shown_folder, typed_chosen, typed_folder
 
 HIDDEN_FOLDER_TIP = (
     "The folder is not shown while View > Hide names and paths is on (its path may name "
@@ -45,6 +46,12 @@ COPY_NOTE = (
     "CT lies is not recorded (its path may name the patient): choose it below to export "
     "on its grid and for a DICOM SEG. It is only read."
 )
+
+
+def folder_words(project: bool) -> str:
+    """Under the Folder field while names are hidden: what "…" is."""
+    where = "this project's folder" if project else "the folder of the last export"
+    return f"… is {where} (not shown: names are hidden)"
 
 
 def grid_words(source: CtSource, original: bool) -> str:
@@ -90,6 +97,9 @@ class Export3DDialog(QDialog):
         self._folder = Path(folder or last_folder(EXPORTS))
         self._names_hidden = names_hidden
         self.folder = QLineEdit(shown_folder(self._folder, names_hidden))
+        # which folder "…" stands for: an untitled CT has no project folder
+        self.folder_note = QLabel(folder_words(folder is not None))
+        self.folder_note.setVisible(names_hidden)
         if names_hidden:
             self.folder.setToolTip(HIDDEN_FOLDER_TIP)
         self.stem = QLineEdit(NIFTI_NAME)
@@ -98,6 +108,7 @@ class Export3DDialog(QDialog):
         self.grid.setWordWrap(True)
         self.original = QLineEdit()
         self.original.setPlaceholderText("not chosen: the project's copy is used")
+        self._original = ""  # the CT picked (the field shows "…" for it while names are hidden)
         self.centroids = QCheckBox("VerSe centroids (JSON)")
         self.centroids.setChecked(True)
         self.seg = QCheckBox("DICOM SEG referencing the source series")
@@ -110,6 +121,7 @@ class Export3DDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Folder", browse_row(self.folder, self._browse))
+        form.addRow("", self.folder_note)
         form.addRow("File name", self.stem)
         if self.source.copy:
             self._add_original_rows(form)
@@ -140,7 +152,10 @@ class Export3DDialog(QDialog):
         form.addRow("Original CT", browse_buttons(self.original, tips))
 
     def _has_original(self) -> bool:
-        return self.source.copy and bool(self.original.text().strip())
+        return self.source.copy and bool(self._original_path())
+
+    def _original_path(self) -> str:
+        return typed_chosen(self.original.text(), self._original, self._names_hidden)
 
     def _update(self) -> None:
         """Words, SEG boxes and the default name follow the original CT field."""
@@ -166,6 +181,7 @@ class Export3DDialog(QDialog):
         if path:
             self._folder = Path(path)
             self.folder.setText(shown_folder(self._folder, self._names_hidden))
+            self.folder_note.setText("… is the folder chosen (not shown: names are hidden)")
 
     def _browse_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Original CT", last_folder(SCANS))
@@ -179,7 +195,10 @@ class Export3DDialog(QDialog):
     def _set_original(self, path: str) -> None:
         if path:
             remember_choice(SCANS, path)  # its folder, never the series' own name
-            self.original.setText(path)
+            self._original = path
+            self.original.setText(shown_chosen(path, self._names_hidden, keep_name=False))
+            if self._names_hidden:
+                self.original.setToolTip("The CT picked (not shown while names are hidden)")
 
     def choice(self) -> ExportChoice:
         stem = self.stem.text().strip() or NIFTI_NAME
@@ -191,5 +210,5 @@ class Export3DDialog(QDialog):
             centroids=self.centroids.isChecked(),
             seg=self.seg.isChecked() and self.seg.isEnabled(),
             keep_identifiers=self.keep_ids.isChecked() and self.keep_ids.isEnabled(),
-            original=Path(self.original.text().strip()) if self._has_original() else None,
+            original=Path(self._original_path()) if self._has_original() else None,
         )

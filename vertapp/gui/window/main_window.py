@@ -380,6 +380,11 @@ class MainWindow(QMainWindow):
             new = PartPalette() if parts else LabelPalette(VERTEBRAE)
             self.editor.attach_palette(new)
             self._labels_layout.replaceWidget(self.labels, new)
+            # now, not queued: deleteLater (and the layout's show of the new one) wait for
+            # the event loop, and a swap inside a waiting save's loop left both palettes
+            # drawn over each other
+            new.show()
+            self.labels.hide()
             self.labels.deleteLater()
             self.labels = new
             self.read_only_view.lock_palette(new)

@@ -180,9 +180,26 @@ def fill_recent(menu: QMenu, open_path: Any, open_now: str | Path | None = None)
             act = menu.addAction(display_name(path) + ("  (open now)" if here else ""))
             act.setToolTip(path)
         act.setEnabled(not here)
+        act.setData(path)  # an entry (`recent_entries`), not the separator or Clear list
         act.triggered.connect(lambda _c=False, p=path: open_path(p))
     if not menu.actions():
         menu.addAction("(none)").setEnabled(False)
+        return
+    # the list keeps full paths (it must, to reopen them), which may name patients
+    menu.addSeparator()
+    clear = menu.addAction("Clear list")
+    clear.setToolTip("Forget these entries (the files themselves stay)")
+    clear.triggered.connect(clear_recent)
+
+
+def recent_entries(menu: QMenu) -> list[Any]:
+    """The menu's entries (recent files), without the separator and Clear list."""
+    return [a for a in menu.actions() if a.data() is not None]
+
+
+def clear_recent() -> None:
+    settings().remove("recent")
+    settings().remove("recent_opened")
 
 
 def _same_path(a: str | Path, b: str | Path) -> bool:
