@@ -19,3 +19,26 @@ def project() -> Project:
         inst = Instance(id=p.new_instance_id(), label=label, polygons=[poly])
         p._insert_instance(img.id, inst, None)
     return p
+
+
+@pytest.fixture(scope="module")
+def case():  # type: ignore[no-untyped-def]
+    """A T12-L2 phantom, its MIP and its labels on the MIP (the 3D-labels process tests)."""
+    from vertapp.preprocess import preprocess
+    from vertapp.preprocess.label_projection import project_labels
+    from vertapp.synth import make_ct_phantom
+
+    ph = make_ct_phantom(seed=3, first="T12", last="L2")
+    mip = preprocess(ph.volume)
+    truth = project_labels(ph.vertebra_labels, ph.volume, mip)
+    return ph.volume, mip, truth
+
+
+@pytest.fixture
+def process():  # type: ignore[no-untyped-def]
+    """The 3D labels' child process, closed after the test."""
+    from vertapp.gui.window.labels3d_process import LabelsProcess
+
+    p = LabelsProcess()
+    yield p
+    p.close()

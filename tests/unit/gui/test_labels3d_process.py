@@ -4,40 +4,17 @@ a killed child is replaced (no Qt needed: the window's worker thread drives thes
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from vertapp.backproject import backproject, footprint_from_masks
-from vertapp.gui.window.labels3d_process import HEARTBEAT, LabelsProcess
+from tests.unit.gui.labels3d_case import footprint
+from vertapp.backproject import backproject
+from vertapp.gui.window.labels3d_process import HEARTBEAT
 from vertapp.jobs import run_job
 from vertapp.labels import VERTEBRA_ID
 
 
-@pytest.fixture(scope="module")
-def case():  # type: ignore[no-untyped-def]
-    from vertapp.preprocess import preprocess
-    from vertapp.preprocess.label_projection import project_labels
-    from vertapp.synth import make_ct_phantom
-
-    ph = make_ct_phantom(seed=3, first="T12", last="L2")
-    mip = preprocess(ph.volume)
-    truth = project_labels(ph.vertebra_labels, ph.volume, mip)
-    return ph.volume, mip, truth
-
-
-def _footprint(truth: np.ndarray, names: list[str]) -> np.ndarray:
-    return footprint_from_masks([(n, truth == VERTEBRA_ID[n]) for n in names], truth.shape)
-
-
-@pytest.fixture
-def process():  # type: ignore[no-untyped-def]
-    p = LabelsProcess()
-    yield p
-    p.close()
-
-
 def test_labels_equal_an_in_process_run_and_preview_is_local(process, case) -> None:  # type: ignore[no-untyped-def]
     volume, mip, truth = case
-    fp = _footprint(truth, ["T12", "L1", "L2"])
+    fp = footprint(truth, ["T12", "L1", "L2"])
     bp = run_job(process.labels_job(1, volume, mip, fp))
     assert bp.labels.shape == volume.shape
     np.testing.assert_array_equal(bp.labels, backproject(volume, mip, fp).labels)
@@ -53,19 +30,19 @@ def test_a_cancelled_request_never_answers_a_later_one(process, case, monkeypatc
 
     monkeypatch.setattr(labels3d_process, "POLL_S", 0.001)  # wait-and-yield at once
     volume, mip, truth = case
-    run_job(process.labels_job(1, volume, mip, _footprint(truth, ["L1"])))
-    old = process.labels_job(2, volume, mip, _footprint(truth, ["T12"]))  # another CT
+    run_job(process.labels_job(1, volume, mip, footprint(truth, ["L1"])))
+    old = process.labels_job(2, volume, mip, footprint(truth, ["T12"]))  # another CT
     assert next(old).stage == "prepare"
     assert next(old) is HEARTBEAT  # sent; the child is preparing (seconds), we wait
     old.close()  # the window's worker was cancelled (the user moved on)
-    bp = run_job(process.labels_job(2, volume, mip, _footprint(truth, ["L2"])))
+    bp = run_job(process.labels_job(2, volume, mip, footprint(truth, ["L2"])))
     assert set(bp.counts) == {"L2"}  # prepared again, the T12 request never answered
     assert not process.child._mail  # nothing kept for a waiter that is gone
 
 
 def test_a_killed_child_is_replaced(process, case) -> None:  # type: ignore[no-untyped-def]
     volume, mip, truth = case
-    fp = _footprint(truth, ["L1"])
+    fp = footprint(truth, ["L1"])
     run_job(process.labels_job(1, volume, mip, fp))
     process.child._proc.kill()
     process.child._proc.join(5)

@@ -3,6 +3,10 @@
 The job runs in the worker thread; the GUI thread only receives signals, so
 widgets are never touched off the GUI thread. `cancel()` asks the thread to
 stop; the job is closed at its next `yield`, which runs its `finally` blocks.
+
+Lifecycle: a QThread must not be destroyed (deleted, or garbage-collected) while it
+runs. Whoever starts a worker keeps a reference to it until `finished`, then calls
+`release()` and `deleteLater()` on the GUI thread (see `window/job_runner.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from vertapp.errors import CancelledError, VertAppError
 from vertapp.jobs import Job, Progress
 
 log = logging.getLogger(__name__)
+
+
+def _released() -> Job[Any]:
+    raise RuntimeError("this worker has been released; start a new one")
 
 
 class JobWorker(QThread):
@@ -41,6 +49,12 @@ class JobWorker(QThread):
 
     def cancel(self) -> None:
         self.requestInterruption()
+
+    def release(self) -> None:
+        """Drop the result and the factory (which may hold volumes) once they are delivered;
+        called on the GUI thread after the thread has ended."""
+        self.result = None
+        self._factory = _released
 
     def run(self) -> None:  # runs in the worker thread
         job = None

@@ -51,7 +51,6 @@ class ImageController(QObject):
         self._ct_generation = 0  # bumped by every CT request; older reads are stale
         self._ct_wanted: int | None = None  # the newest image whose CT was asked for
         self._ct_reading: int | None = None  # the image whose CT the runner reads now
-        self._superseded = False  # the running read was cancelled for a newer one
         self.slices = SliceMemory()  # each CT image's axial slice, as the user left it
         self.axial_dock = AxialDock(dock_axial)  # hidden beside a radiograph
         doc.image_changed.connect(self.show_image)
@@ -89,13 +88,7 @@ class ImageController(QObject):
 
     def _on_job_cancelled(self) -> None:
         self.ct_loading = False
-        self._ct_reading = None
-        if self._superseded:  # not the user's cancel: a newer image wants its CT
-            self._superseded = False
-            self._read_wanted_ct()
-            if not self.ct_loading:
-                self._finish_pending_load(True)
-            return
+        self._ct_reading = None  # the user's cancel (a replaced read ends unheard)
         self._ct_wanted = None
         self.host.show_status("Cancelled", 5000)
         self._pending_loaded = True
@@ -181,7 +174,8 @@ class ImageController(QObject):
 
         Browsing fast asks for many CTs while one is read: only the newest request
         counts (a generation number, as image viewers do for stale tiles). A read for an
-        image no longer shown is cancelled, and the newest starts when the runner is free.
+        image no longer shown is cancelled and left to end on its own (its result unused),
+        and the newest starts at once: the GUI thread never waits for a stale read.
         """
         image_id = self.doc.current_id if image_id is None else image_id
         if image_id is None or image_id in self.doc.ct or self.doc.ct_source(image_id) is None:
@@ -193,12 +187,11 @@ class ImageController(QObject):
         if self._ct_reading is None:  # another task (an open): Ctrl+L reads it later
             self._ct_wanted = None
             return False
-        if self._ct_reading != image_id:
-            self._superseded = True
-            self.jobs.cancel()  # a stale read: its end starts the wanted one
+        if self._ct_reading != image_id:  # a stale read: replaced, it ends unheard
+            return self._start_ct_read(image_id, self._ct_generation, replace=True)
         return True
 
-    def _start_ct_read(self, image_id: int, generation: int) -> bool:
+    def _start_ct_read(self, image_id: int, generation: int, *, replace: bool = False) -> bool:
         source = self.doc.ct_source(image_id)
         if source is None:
             return False
@@ -216,7 +209,7 @@ class ImageController(QObject):
                 self._finish_pending_load(True)
 
         worker = self.jobs.run(
-            lambda: reload_ct_job(path, prep), f"Reading {shown_path(path)}", done
+            lambda: reload_ct_job(path, prep), f"Reading {shown_path(path)}", done, replace=replace
         )
         self.ct_loading = worker is not None
         self._ct_reading = image_id if worker is not None else None

@@ -47,6 +47,7 @@ from vertapp.gui.window.last_folder import EXPORTS, remember_folder
 from vertapp.labels import ID_VERTEBRA
 
 DEBOUNCE_MS = 600  # a drag or brush stroke is many edits: run once it has settled
+OVERLAY_WAIT_MS = 2000  # a close waits this long for a cancelled overlay run's thread
 PREVIEW = "3D labels: preview from the masks (updating…)"
 PREPARING = "3D labels: preparing the CT…"
 _RUNNING: set[JobWorker] = set()  # see `_keep`
@@ -223,14 +224,19 @@ class Labels3DController(QObject):
             self.worker = None
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """The window closes: stop the overlay run, let an export finish its files."""
+        """The window closes: stop the overlay run, let an export finish its files.
+
+        The child first (within `labels3d_process.STOP_S` and an ending): the overlay's
+        workers waiting on it end at once (a cancel), so the wait for them is short."""
         self._closed = True  # no new runs: signals during the close must not start one
         self.timer.stop()
         self._retire_worker()
-        for worker in [*self._retired, self.export_worker]:
-            if worker is not None and worker.isRunning():
-                worker.wait(timeout_ms)
         self.process.close()
+        for worker in list(self._retired):
+            if worker.isRunning():
+                worker.wait(OVERLAY_WAIT_MS)  # kept in _RUNNING if it still runs
+        if self.export_worker is not None and self.export_worker.isRunning():
+            self.export_worker.wait(timeout_ms)
 
     def busy(self) -> bool:
         return self.worker is not None or self.timer.isActive()

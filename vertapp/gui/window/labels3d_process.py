@@ -12,7 +12,10 @@ cancelled) is dropped, and a cancelled request stops in the child at its next st
 preparing, the child sends back the rays and the bone (not the CT) so the window can draw
 the instant footprint-only preview itself (`BackProjector.slice_preview`). The labels come
 back cropped to the rays' box (the rest is 0) to keep the pipe short. The child and its
-pipe are `vertapp.gui.model.persistent_child`'s (shared with the predictions). No Qt here.
+pipe are `vertapp.gui.model.persistent_child`'s (shared with the predictions): a reader
+thread at each end, so a CT sent while the child sends labels never deadlocks, and a
+request cancelled before it was sent (the user moved on) is never sent. The child writes
+nothing, so a close waits `STOP_S` for it at most, then ends it. No Qt here.
 """
 
 from __future__ import annotations
@@ -25,18 +28,22 @@ import numpy as np
 from vertapp.backproject import BackProjection, BackProjector
 from vertapp.errors import VertAppError
 from vertapp.gui.model.child_process import HEARTBEAT, ChildProcessError
-from vertapp.gui.model.persistent_child import PersistentChild
+from vertapp.gui.model.persistent_child import ChildClosed, PersistentChild
 from vertapp.jobs import Job, Progress
 
 __all__ = ["HEARTBEAT", "POLL_S", "LabelsProcess"]
 POLL_S = 0.1
+STOP_S = 0.5  # a close waits this long for the child to stop (nothing to save), then ends it
 
 
 class LabelsProcess:
     """One spawned child serving prepare/label requests for the CT `ct_id` names."""
 
     def __init__(self) -> None:
-        self.child = PersistentChild(_Labels(), name="the background process of the 3D labels")
+        self.child = PersistentChild(
+            _Labels(), name="the background process of the 3D labels", stop_s=STOP_S
+        )
+        self.closed = False  # the window closed: no new child for a worker still ending
         self.ct_id: int | None = None  # the CT the child has prepared
         self.preview: BackProjector | None = None  # GUI-side shell: slice_preview only
 
@@ -44,6 +51,8 @@ class LabelsProcess:
         self, ct_id: int, volume: Any, mip: Any, footprint: np.ndarray
     ) -> Job[BackProjection]:
         """The 3D labels of `footprint` on `volume`'s grid (preparing the CT when new)."""
+        if self.closed:
+            raise ChildClosed("the 3D labels were closed")
         if self.child.start():  # the first child, or one after a crash: no CT prepared
             self.ct_id, self.preview = None, None
         if self.ct_id != ct_id:
@@ -67,8 +76,9 @@ class LabelsProcess:
             self.ct_id = None  # the child died: a new one prepares the CT again
             raise
 
-    def close(self, timeout_s: float = 5.0) -> None:
-        """End the child (the window closes)."""
+    def close(self, timeout_s: float = STOP_S) -> None:
+        """End the child (the window closes): within `timeout_s` and an ending."""
+        self.closed = True
         self.child.close(timeout_s)
 
 
