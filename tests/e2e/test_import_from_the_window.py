@@ -279,3 +279,19 @@ def test_the_import_dialog_browses_to_folders_and_shows_whole_paths(
     dialog.name.setText("case 12")
     spec = dialog.spec()
     assert (spec.ct, spec.labels, spec.name) == (dicom, segmentations, "case 12")
+
+
+def test_a_dataset_folder_chosen_as_the_ct_says_how_to_import_it(qtbot, window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The verse-train folder chosen for both fields said "no DICOM files found in folder"
+    (with its full path, names hidden): the dialog imports one case; the words now point
+    to the command that imports a dataset, and nothing is made."""
+    data = tmp_path / "DOE_STUDY"
+    data.mkdir()
+    for k in (1, 2):
+        shutil.copy(CT, data / f"sub-case{k}_ct.nii.gz")
+        shutil.copy(LABELS, data / f"sub-case{k}_seg-vert_msk.nii.gz")
+    assert not window.importer.start(CaseSpec(data, data))
+    message = window._last_error
+    assert "holds a dataset of 2 labelled CT(s)" in message and "vertapp import" in message
+    assert "DOE_STUDY" not in message  # names hidden: "this folder"
+    assert window.doc.project.root is None and not window.doc.image_ids

@@ -18,7 +18,7 @@ unless the image was flagged for an expert, which only the user clears.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from vertapp.annotations.model import ImageRecord, Instance, Project
@@ -117,19 +117,49 @@ def hidden_pending(img: ImageRecord, threshold: float) -> list[Instance]:
     return [i for i in img.instances if is_pending(i) and hidden_by_threshold(i, threshold)]
 
 
+@dataclasses.dataclass(frozen=True)
+class PredictionCount:
+    """One image's model output, for the predict panel's summary: how many instances came
+    from a model, how many of those wait for a decision, and the models' exact ids. The
+    panel keeps one per image and recounts only the image a decision changed (a recount
+    of the whole project on every accept grew with it: 4 ms a vertebra at 300 images)."""
+
+    predicted: int = 0
+    pending: int = 0
+    model_ids: frozenset[str] = frozenset()
+
+
+def prediction_count(img: ImageRecord) -> PredictionCount:
+    predicted = [i for i in img.instances if i.model_id]
+    return PredictionCount(
+        len(predicted),
+        sum(is_pending(i) for i in predicted),
+        frozenset(str(i.model_id) for i in predicted),
+    )
+
+
+def predictions_text(counts: Iterable[PredictionCount]) -> str:
+    """The summary of these images' model output ("No prediction yet" when none)."""
+    predicted = pending = 0
+    ids: set[str] = set()
+    for c in counts:
+        predicted += c.predicted
+        pending += c.pending
+        ids |= c.model_ids
+    if not predicted:
+        return "No prediction yet"
+    models = sorted({model_words(i) for i in ids})  # once a model, not once a vertebra
+    return (
+        f"{count(predicted, 'predicted vertebra')} in this project, from "
+        f"{', '.join(models)}; {pending} waiting for review"
+    )
+
+
 def stored_predictions_text(project: Project) -> str:
     """What the predict panel says of the project's model output, recounted on every
     decision (it said "No prediction yet" above a table of them, then "9 waiting for
     review" after they were decided)."""
-    predicted = [i for img in project.images.values() for i in img.instances if i.model_id]
-    if not predicted:
-        return "No prediction yet"
-    models = sorted({model_words(str(i.model_id)) for i in predicted})
-    pending = sum(is_pending(i) for i in predicted)
-    return (
-        f"{count(len(predicted), 'predicted vertebra')} in this project, from "
-        f"{', '.join(models)}; {pending} waiting for review"
-    )
+    return predictions_text(prediction_count(img) for img in project.images.values())
 
 
 def stored_model_ids(project: Project) -> list[str]:

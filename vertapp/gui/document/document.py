@@ -935,4 +935,6 @@ def shape_of(inst: Instance) -> Shape:
         source=inst.source,
         score=inst.score if inst.source == "predicted" else None,
         level=instance_level(inst.label, inst.extra),  # parts are grouped by vertebra
+        # an accepted prediction is drawn solid: what is still dashed is left to check
+        reviewed=inst.reviewed,
     )

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vertapp.annotations.model import ImageRecord
 from vertapp.errors import VertAppError
 from vertapp.gui.document.undo import OpCommand
 from vertapp.gui.model.child_process import HEARTBEAT
 from vertapp.gui.model.jobs import predict_in_process
-from vertapp.gui.model.review_panel import ReviewHost
+from vertapp.gui.model.review_panel import AfterEdits, ReviewHost
 from vertapp.gui.widgets.browse_row import browse_row
 from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.worker import JobWorker
@@ -36,7 +37,7 @@ from vertapp.jobs import Job, Progress
 from vertapp.review.decisions import apply_predictions, shapes_for_labels
 from vertapp.review.prediction import SCORE_FLOOR, PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
-from vertapp.review.status import stored_model_ids, stored_predictions_text
+from vertapp.review.status import PredictionCount, prediction_count, predictions_text
 from vertapp.review.wording import count, model_words
 
 PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
@@ -80,9 +81,13 @@ class PredictPanel(QWidget):
         self._model_name: str | None = None  # None: the chosen file's own name
         self._model_why = ""
         self.read_only = False  # Predict greyed out: its results could not be added
+        # Each image's count, kept until a change to that image (see refresh_summary)
+        self._counts: dict[int, tuple[ImageRecord, PredictionCount]] = {}
         self._build()
-        # the count follows every decision (it said "9 waiting" after they were decided)
-        host.instances_changed.connect(lambda _id: self.refresh_summary())
+        # the count follows every decision (it said "9 waiting" after they were decided),
+        # once an undo step: Shift+A on 17 vertebrae recounted 17 times
+        self._stale = AfterEdits(host.stack, self.refresh_summary, self)
+        host.instances_changed.connect(self._on_instances_changed)
         host.reset.connect(self._on_reset)
         self.refresh_summary()
 
@@ -278,14 +283,29 @@ class PredictPanel(QWidget):
         self.status.setVisible(bool(text))
 
     # -- what the project holds ------------------------------------------------------------
+    def _on_instances_changed(self, image_id: object) -> None:
+        if isinstance(image_id, int):
+            self._counts.pop(image_id, None)
+        self._stale.schedule()
+
     def refresh_summary(self) -> None:
-        project = self.host.project
-        self.summary.setText(stored_predictions_text(project))
-        ids = stored_model_ids(project)
+        """The project's model output in words. Only the images changed since the last
+        summary are recounted: a recount of every instance took 4 ms at 300 images, on
+        each decision."""
+        self._stale.done()
+        counts = []
+        for image_id, img in self.host.project.images.items():
+            kept = self._counts.get(image_id)
+            if kept is None or kept[0] is not img:  # a new image, or another project's
+                kept = self._counts[image_id] = (img, prediction_count(img))
+            counts.append(kept[1])
+        self.summary.setText(predictions_text(counts))
+        ids = sorted({model_id for c in counts for model_id in c.model_ids})
         self.summary.setToolTip("Models: " + ", ".join(ids) if ids else "")
 
     def _on_reset(self) -> None:
         """Another project: the last run's words were about the one before."""
+        self._counts.clear()
         self.last_run = None
         if not self.is_running():
             self._say("")

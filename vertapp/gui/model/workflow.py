@@ -42,7 +42,7 @@ from vertapp.gui.model.completion_prompt import undecided_text
 from vertapp.gui.model.jobs import project_train_factory
 from vertapp.gui.model.predict_panel import PredictPanel
 from vertapp.gui.model.prestart import prestart_soon
-from vertapp.gui.model.review_panel import ACTIONS, DECISIONS, ReviewPanel
+from vertapp.gui.model.review_panel import ACTIONS, DECISIONS, AfterEdits, ReviewPanel
 from vertapp.gui.model.train_dialog import TrainDialog
 from vertapp.gui.views.order_marks import OrderMarks
 from vertapp.gui.widgets.actions import make_action
@@ -174,7 +174,9 @@ class ModelWorkflow(QObject):
         for panel in (p, r):
             panel.message.connect(lambda text: w.statusBar().showMessage(text, 8000))
         doc.image_changed.connect(lambda _id: self._update_marks())
-        doc.instances_changed.connect(lambda _id: self._update_marks())
+        # once an undo step, not once a vertebra of it (AfterEdits)
+        self._marks_stale = AfterEdits(doc.stack, self._update_marks, self)
+        doc.instances_changed.connect(lambda _id: self._marks_stale.schedule())
         doc.reset.connect(self._on_reset)
         r.set_threshold(p.threshold)
         c.set_threshold(p.threshold)
@@ -283,7 +285,9 @@ class ModelWorkflow(QObject):
         original = annot.set_shapes
 
         def set_shapes(shapes: dict[int, Any]) -> None:
-            hidden = self.hidden_ids()
+            img = self.window.doc.current
+            instances = [] if img is None else img.instances
+            hidden = {i.id for i in instances if self.review_panel.hidden_by_threshold(i)}
             original({k: v for k, v in shapes.items() if k not in hidden})
 
         annot.set_shapes = set_shapes
@@ -295,6 +299,7 @@ class ModelWorkflow(QObject):
         self._update_marks()
 
     def _update_marks(self) -> None:
+        self._marks_stale.done()
         self.marks.show(self.window.doc.current, self.hidden_ids())
 
     def _select_in_view(self, instance_id: int | None) -> None:

@@ -38,6 +38,9 @@ class Shape:
     source: str = "manual"
     score: float | None = None
     level: str | None = None  # vertebra of a part ("unknown" if not set); None: no part
+    # A prediction a reviewer accepted: outlined solid like a hand-drawn one (its name
+    # keeps the score); only the undecided ones stay dashed, what is left to check.
+    reviewed: bool = False
     path: QPainterPath = field(default_factory=QPainterPath)
     anchor: QPointF | None = None  # where the name goes: inside the outline (scene)
 
@@ -69,6 +72,13 @@ def _name_box(centre: QPointF, text_width: float, text_height: float) -> QRectF:
     """The screen rectangle of a name centred on `centre`, with its padding."""
     width, height = text_width + 2 * NAME_PAD[0], text_height + 2 * NAME_PAD[1]
     return QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
+
+
+def is_dashed(shape: Shape) -> bool:
+    """A prediction still waiting for a decision: its outline is dashed. Once accepted it
+    is drawn solid (after Accept all every outline stayed dashed, so the image did not
+    show what was left to check)."""
+    return shape.source == "predicted" and not shape.reviewed
 
 
 def polygon_f(points: np.ndarray) -> QPolygonF:
@@ -154,7 +164,7 @@ class PolygonLayer(pg.GraphicsObject):
         pen = QPen(color.lighter(130) if selected else color)
         pen.setCosmetic(True)
         pen.setWidthF(2.5 if selected else 1.5)
-        if shape.source == "predicted":
+        if is_dashed(shape):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(fill, style))

@@ -18,10 +18,12 @@ from vertapp.ctimport import (
     CaseReport,
     CaseSpec,
     add_case,
+    find_cases,
     image_name,
     prepare_case_job,
     unique_name,
 )
+from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
@@ -62,6 +64,10 @@ class ImportController(QObject):
         if missing:  # said before an empty window makes a project for it
             self.host.show_error(f"{missing[0]}: no such file or folder")
             return False
+        dataset = dataset_words(spec, hidden=not self.doc.keep_names)
+        if dataset:  # a whole dataset chosen as "the CT": it read "no DICOM files found"
+            self.host.show_error(dataset)
+            return False
         if not ensure_folder(self.doc, self.host, self.files, "vertebrae", WRITTEN):
             return False
         root = self.doc.project.root
@@ -86,6 +92,25 @@ class ImportController(QObject):
         self.files.save(say=summary(report))
         if report.warnings:  # what the user must look at: in view until dismissed
             self.host.show_error("; ".join(report.warnings))
+
+
+def dataset_words(spec: CaseSpec, hidden: bool) -> str:
+    """Why a folder chosen as the CT is refused when it holds a dataset (several CTs with
+    their label maps: VerSe's layout, name pairs), and what to do; "" otherwise."""
+    if not spec.ct.is_dir():
+        return ""
+    try:
+        cases = find_cases(spec.ct).cases
+    except VertAppError:
+        return ""
+    if len(cases) < 2 and not (cases and cases[0].ct != spec.ct):
+        return ""
+    folder = "this folder" if hidden else str(spec.ct)
+    return (
+        f"{folder} holds a dataset of {len(cases)} labelled CT(s), not one CT: import it "
+        "whole with `vertapp import FOLDER --out PROJECT` (then File > Open the project), "
+        "or choose one CT file and its label map here"
+    )
 
 
 def summary(report: CaseReport) -> str:
