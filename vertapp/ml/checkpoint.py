@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,15 +62,32 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
         raise
 
 
+def unreadable_words(path: Path, err: Exception) -> str:
+    """Why torch could not load `path`, in words (a cut-short file said only "OSError")."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        head = b""
+    if head == b"PK\x03\x04":  # torch's zip format, but not whole
+        return "the file is damaged or cut short (an interrupted copy or download?)"
+    if type(err).__name__ == "UnpicklingError":
+        return "it holds Python objects, not plain weights (refused: only weights are loaded)"
+    return "not a PyTorch checkpoint file"
+
+
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """The raw checkpoint dict; ModelError for a missing, corrupt or foreign file."""
     p = Path(path)
     if not p.is_file():
         raise ModelError(f"{p}: checkpoint not found")
     try:
-        data = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # a plain pickle: torch's note on its protocol
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
+            data = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as err:  # zip, pickle, EOF, unsafe-global errors all mean "not ours"
-        raise ModelError(f"{p}: not a readable checkpoint ({type(err).__name__})") from err
+        why = unreadable_words(p, err)
+        raise ModelError(f"{p}: not a readable checkpoint: {why} ({type(err).__name__})") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelError(f"{p}: not a VertApp checkpoint (trained elsewhere or another file)")
     version = data.get("schema_version")

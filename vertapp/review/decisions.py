@@ -84,7 +84,16 @@ def _predictions(project: Project, instance_ids: Sequence[int]) -> list[int]:
 
 
 def accept_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:
-    return [AcceptPrediction(i, True) for i in _predictions(project, instance_ids)]
+    """Accept the predictions not accepted yet (A on an accepted one added an undo step
+    that changed nothing)."""
+    ids = _predictions(project, instance_ids)
+    return [AcceptPrediction(i, True) for i in ids if not project.instance(i).reviewed]
+
+
+def already_accepted(project: Project, instance_ids: Sequence[int]) -> bool:
+    """Every one of `instance_ids` is a prediction accepted before (and there is one)."""
+    ids = _predictions(project, instance_ids)
+    return bool(ids) and all(project.instance(i).reviewed for i in ids)
 
 
 def reject_ops(project: Project, instance_ids: Sequence[int]) -> list[Operation]:

@@ -32,6 +32,14 @@ def test_partial_accept_puts_image_in_progress(project) -> None:
     assert project.images[1].status == st.IN_PROGRESS
 
 
+def test_accepting_an_accepted_prediction_adds_no_step(project) -> None:
+    """A on an accepted prediction pushed an undo step that changed nothing."""
+    dec.apply_with_status(project, dec.accept_ops(project, [1]), 1)
+    assert dec.accept_ops(project, [1]) == [] and dec.already_accepted(project, [1])
+    assert [op.instance_id for op in dec.accept_ops(project, [1, 2])] == [2]
+    assert not dec.already_accepted(project, [1, 2]) and not dec.already_accepted(project, [5])
+
+
 def test_reject_removes_and_hand_drawn_outlines_are_not_decided(project) -> None:
     assert dec.accept_ops(project, [5]) == [] and dec.reject_ops(project, [5]) == []
     inverse = dec.apply_with_status(project, dec.reject_ops(project, [4]), 2)

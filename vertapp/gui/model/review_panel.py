@@ -435,7 +435,10 @@ class ReviewPanel(QWidget):
         ids = self.selected_ids()
         after = max((self._row_ids.index(i) for i in ids), default=-1) + 1
         ops = decisions.accept_ops(self.host.project, ids)
-        if not ops:  # A on a hand-drawn outline did nothing, in silence
+        if not ops and decisions.already_accepted(self.host.project, ids):
+            self.message.emit("Already accepted: nothing changed.")
+            self._select_next_undecided(after)
+        elif not ops:  # A on a hand-drawn outline did nothing, in silence
             self.message.emit("Nothing to accept: a hand-drawn outline needs no decision.")
         elif self.push(ops, f"Accept {count(len(ops), 'prediction')}"):
             self._select_next_undecided(after)  # the next vertebra, ready for its decision
