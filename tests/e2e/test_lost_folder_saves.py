@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from tests.e2e.test_save_failures import _refuse_writes_under
+from tests.e2e.test_save_failures import _refuse_writes_under, fill_disk_under
 from tests.e2e.window_driver import answer_by_title, new_window
 from tests.e2e.window_driver import open_and_wait as _open
 from vertapp.annotations import ops, store
@@ -210,21 +210,13 @@ def test_a_failed_save_as_keeps_no_second_copy_of_the_edits(
     """The journal put back after a failed "save as" starts from the project as it is: the
     one it replaces holds nothing more, and was kept as a crashed session's edits (told
     in the warning bar at the next open, beside the same edits offered for recovery)."""
-    import errno
 
     from vertapp.annotations.recovery import kept_journals
 
     _open(qtbot, window, small_project)
     _relabel(window, "T9")
     stick = tmp_path / "stick" / "copy"
-    real = store.atomic_write_chunks
-
-    def full_disk(path, *args, **kw):  # type: ignore[no-untyped-def]
-        if str(path).startswith(str(stick)):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, *args, **kw)
-
-    monkeypatch.setattr(store, "atomic_write_chunks", full_disk)
+    real = fill_disk_under(monkeypatch, stick)
     assert not window.save(stick)
     monkeypatch.setattr(store, "atomic_write_chunks", real)
     assert kept_journals(small_project) == []

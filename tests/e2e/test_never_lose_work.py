@@ -7,6 +7,7 @@ import pytest
 from mouse_driver import draw_triangle
 from PySide6.QtWidgets import QMessageBox
 
+from tests.e2e.test_save_failures import fill_disk_under
 from tests.e2e.window_driver import leave_as_killed, new_window
 from tests.e2e.window_driver import open_and_wait as _open
 
@@ -290,20 +291,12 @@ def test_a_failed_save_as_keeps_the_journal_on(  # type: ignore[no-untyped-def]
 ) -> None:
     """Save as onto a full stick fails: the edits after it must still reach the journal
     (the save had taken it off for the new folder and never put it back)."""
-    import errno
 
     from vertapp.annotations import store
 
     _open(qtbot, window, small_project)
     stick = tmp_path / "stick" / "copy"
-    real = store.atomic_write_chunks
-
-    def full_disk(path, *args, **kw):  # type: ignore[no-untyped-def]
-        if str(path).startswith(str(stick)):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, *args, **kw)
-
-    monkeypatch.setattr(store, "atomic_write_chunks", full_disk)
+    real = fill_disk_under(monkeypatch, stick)
     if in_background:
         assert window.files.save(stick, wait=False)
         window.files.wait_for_save()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -61,6 +62,19 @@ def _refuse_writes_under(monkeypatch, folder: Path) -> None:  # type: ignore[no-
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
     monkeypatch.setattr(store, "atomic_write_chunks", write)
+
+
+def fill_disk_under(monkeypatch, folder: Path) -> Any:  # type: ignore[no-untyped-def]
+    """Writing under `folder` fails as on a full stick; the real writer (to put back)."""
+    real = store.atomic_write_chunks
+
+    def full_disk(path, *args, **kw):  # type: ignore[no-untyped-def]
+        if str(path).startswith(str(folder)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(store, "atomic_write_chunks", full_disk)
+    return real
 
 
 # ------------------------------------------------------------- lost folder, lost image

@@ -42,3 +42,16 @@ def process():  # type: ignore[no-untyped-def]
     p = LabelsProcess()
     yield p
     p.close()
+
+
+def shown_view(qtbot, shapes: dict) -> object:  # type: ignore[no-untyped-def]
+    """An AnnotationView shown at 400x400 on a black 100x100 image, holding `shapes`."""
+    from vertapp.gui.views.annotation_view import AnnotationView
+
+    v = AnnotationView()
+    qtbot.addWidget(v)
+    v.resize(400, 400)
+    v.show()
+    v.set_image(np.zeros((100, 100), np.uint8), "test")
+    v.set_shapes(shapes)
+    return v

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.gui.conftest import shown_view
 from vertapp.gui.annotate.label_palette import LabelPalette
-from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.labels import VERTEBRAE
@@ -26,13 +26,7 @@ def _square(x0: float, x1: float) -> np.ndarray:
 @pytest.fixture
 def view(qtbot):  # type: ignore[no-untyped-def]
     """T5 (10..40) and T6 two pixels to its right (42..80)."""
-    v = AnnotationView()
-    qtbot.addWidget(v)
-    v.resize(400, 400)
-    v.show()
-    v.set_image(np.zeros((100, 100), np.uint8), "test")
-    v.set_shapes({5: Shape([_square(10, 40)], "T5"), 6: Shape([_square(42, 80)], "T6")})
-    return v
+    return shown_view(qtbot, {5: Shape([_square(10, 40)], "T5"), 6: Shape([_square(42, 80)], "T6")})
 
 
 def test_right_click_on_empty_space_selects_nothing(view) -> None:  # type: ignore[no-untyped-def]

@@ -5,21 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vertapp.gui.views.annotation_view import AnnotationView
+from tests.unit.gui.conftest import shown_view
 from vertapp.gui.views.polygon_layer import Shape
 from vertapp.gui.views.polygon_tool import Mode
 
 
 @pytest.fixture
 def view(qtbot):  # type: ignore[no-untyped-def]
-    v = AnnotationView()
-    qtbot.addWidget(v)
-    v.resize(400, 400)
-    v.show()
-    v.set_image(np.zeros((100, 100), np.uint8), "test")
     square = np.array([[20, 20], [60, 20], [60, 60], [20, 60]], dtype=float)
-    v.set_shapes({7: Shape([square], "L1"), 8: Shape([square + 5], "L2")})
-    return v
+    return shown_view(qtbot, {7: Shape([square], "L1"), 8: Shape([square + 5], "L2")})
 
 
 def _square(lo: float, hi: float) -> np.ndarray:
