@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.widgets.colors import level_color, part_brush_style
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.labels import PARTS
 from vertapp.xray.part_display import PART_WORDS, describe, read_level
 from vertapp.xray.parts import UNKNOWN
@@ -56,6 +57,7 @@ class LevelEdit(QLineEdit):
     _OWN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
     _AWAY = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 
+    @qt_override
     def event(self, event: QEvent) -> bool:
         # Enter and Esc are also window shortcuts (finish / cancel a polygon): while the
         # entry has the keyboard they end the entry instead.
@@ -65,11 +67,13 @@ class LevelEdit(QLineEdit):
             return True
         return super().event(event)
 
+    @qt_override
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt naming)
         super().focusOutEvent(event)
         if event.reason() not in self._AWAY:  # back in this window, the entry goes on
             self.left.emit()
 
+    @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.entered.emit()

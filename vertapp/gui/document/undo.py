@@ -19,6 +19,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from vertapp.gui.widgets.qt_override import qt_override
+
 Apply = Callable[[Any], Any]  # op -> inverse op
 
 
@@ -45,12 +47,14 @@ class OpCommand(QUndoCommand):
         self._first = True
         self.replayed: Replayed | None = None  # set by undo/redo, taken by its reader
 
+    @qt_override
     def redo(self) -> None:
         if self._first:  # push() calls redo(); the op was applied already
             self._first = False
             return
         self._inverse = self._replay("Redid", self._forward)
 
+    @qt_override
     def undo(self) -> None:
         self._forward = self._replay("Undid", self._inverse)
 

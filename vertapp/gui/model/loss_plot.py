@@ -26,6 +26,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QGraphicsItem, QWidget
 
+from vertapp.gui.widgets.qt_override import qt_override
+
 REDRAW_MS = 250
 # The engines' loss terms in words (torchvision's Mask R-CNN, the U-Net); the legend shows
 # these, the data keeps the engine's keys. Others lose their "loss_" and underscores.
@@ -275,6 +277,7 @@ class LossPlot(QWidget):
         if columns != self._legend_columns:
             self._legend_below(columns)
 
+    @qt_override
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
         side = event.size().width() >= SIDE_BY_SIDE_PX
         direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom

@@ -40,6 +40,7 @@ from vertapp.gui.model.loss_plot import LossPlot
 from vertapp.gui.model.overwrite import ask_overwrite, free_model_path, taken_files
 from vertapp.gui.model.train_settings import TrainSettingsBox
 from vertapp.gui.widgets.heap import settle_heap
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
@@ -567,6 +568,7 @@ class TrainDialog(QDialog):
             )
         return f"its {which} becomes the project's model, {out.name}."
 
+    @qt_override
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         # A run may have taken hours: stop it only when the user says so. A hidden dialog
         # is closed by a program (tests, shutdown), not by the user: no question then.

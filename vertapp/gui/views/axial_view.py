@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from vertapp.gui.views.axial_tools import PointClick, WindowLevelDrag
 from vertapp.gui.views.canvas import ImageCanvas
 from vertapp.gui.widgets.colors import NO_CIRCLE, SLICE_LINE, cluster_color
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.io.volume import Volume
 
 MEASURED = QColor(60, 170, 90)  # "canal measured": found on this slice
@@ -143,6 +144,7 @@ class AxialView(QWidget):
         (self._top if wrap else self._wrapped_row).removeWidget(self.levels_bar)
         (self._wrapped_row if wrap else self._top).addWidget(self.levels_bar)
 
+    @qt_override
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
         self._reflow_header()

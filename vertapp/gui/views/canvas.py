@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from vertapp.gui.widgets.qt_override import qt_override
+
 
 class CanvasTool(Protocol):
     def click(self, ev: Any, pos: QPointF) -> bool: ...
@@ -29,6 +31,7 @@ class CanvasViewBox(pg.ViewBox):
         self.tools: list[CanvasTool] = []
         self.wheel_handler: Callable[[Any], bool] | None = None
 
+    @qt_override
     def wheelEvent(self, ev: Any, axis: Any = None) -> None:  # noqa: N802
         if self.wheel_handler is not None and self.wheel_handler(ev):
             ev.accept()

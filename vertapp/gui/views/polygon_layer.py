@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, Q
 
 from vertapp.annotations.label_anchor import label_anchor
 from vertapp.gui.widgets.colors import DRAFT, label_color, level_color, part_brush_style
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.xray.part_display import caption_keys
 
 HANDLE_PX = 7.0  # vertex handle size on screen, whatever the zoom
@@ -141,9 +142,11 @@ class PolygonLayer(pg.GraphicsObject):
         self.update()
 
     # -- painting ---------------------------------------------------------
+    @qt_override
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt naming)
         return self._bounds
 
+    @qt_override
     def paint(self, painter: QPainter, *args: object) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for key, shape in self.shapes.items():

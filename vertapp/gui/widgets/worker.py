@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from vertapp.errors import CancelledError, VertAppError
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.jobs import Job, Progress
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class JobWorker(QThread):
         self.result = None
         self._factory = _released
 
+    @qt_override
     def run(self) -> None:  # runs in the worker thread
         job = None
         try:

@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
+from vertapp.gui.widgets.qt_override import qt_override
+
 
 def dropped_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
     """Local files and folders carried by a drag (web links are not opened)."""
@@ -33,6 +35,7 @@ class DropOpener(QObject):
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
+    @qt_override
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if dropped_paths(event):  # type: ignore[arg-type]

@@ -233,7 +233,7 @@ class Labels3DController(QObject):
         self._retire_worker()
         self.process.close()
         for worker in list(self._retired):
-            if worker.isRunning():
+            if isValid(worker) and worker.isRunning():  # one ended may be deleted already
                 worker.wait(OVERLAY_WAIT_MS)  # kept in _RUNNING if it still runs
         if self.export_worker is not None and self.export_worker.isRunning():
             self.export_worker.wait(timeout_ms)

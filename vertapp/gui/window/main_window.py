@@ -13,8 +13,9 @@ The annotation, io and preprocess layers do the work.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
@@ -45,6 +46,7 @@ from vertapp.gui.widgets.app_icon import install_app_icon
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.notice_boxes import NoticeBoxes
 from vertapp.gui.widgets.progress_box import ProgressBox
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window import commands
@@ -61,6 +63,18 @@ from vertapp.labels import VERTEBRAE
 from vertapp.xray.part_display import takes_parts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _logged(step: Callable[[], T]) -> T | None:
+    """`step()`, or None when it failed: logged with its traceback (closing goes on)."""
+    try:
+        return step()
+    except Exception:
+        log.exception("closing the window: %s failed", getattr(step, "__name__", step))
+        return None
+
+
 AUTOSAVE_MS = 30_000
 
 
@@ -428,6 +442,7 @@ class MainWindow(QMainWindow):
         work = self.running_work()
         return not work or self.ask_stop("\n\n".join(work))
 
+    @qt_override
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.files.wait_for_save()
         self.files.wait_for_export()  # let the file be written whole
@@ -437,10 +452,12 @@ class MainWindow(QMainWindow):
         if not self._may_stop_work() or not self.files.confirm_discard():
             event.ignore()
             return
-        self.jobs.stop()
-        self.images.slices.flush()
-        self._stop_background()
-        problem = self.doc.close_session()
+        # The questions are answered: the window goes whatever a step below meets, and
+        # every step runs (a failure is logged), so no thread or child outlives it and the
+        # session is closed; edits not saved are in the journal already.
+        for step in (self.jobs.stop, self.images.slices.flush, self._stop_background):
+            _logged(step)
+        problem = _logged(self.doc.close_session)
         if problem:  # discarded edits still on disk: said before the window goes
             self._tell_before_closing(problem)
         event.accept()

@@ -14,6 +14,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 
+from vertapp.gui.widgets.qt_override import qt_override
+
 STATUS_COLORS = {  # keyed by the saved status's words (vertapp.review.status.STATUS_TEXT)
     "not started": QColor(150, 150, 150),
     "in progress": QColor(240, 200, 40),
@@ -55,9 +57,11 @@ class ImageListModel(QAbstractListModel):
         idx = self.index(row)
         self.dataChanged.emit(idx, idx)
 
+    @qt_override
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.names)
 
+    @qt_override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None

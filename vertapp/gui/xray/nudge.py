@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.xray.pair import Box, PairState, nudged
 
 NUDGE_ID = 4713
@@ -27,16 +28,20 @@ class NudgeCommand(QUndoCommand):
         self.was_corrected = level in state.corrected
         self.target = nudged(state.similarity(level), *step)
 
+    @qt_override
     def redo(self) -> None:
         self.on_change(self.level, self.state.set_similarity(self.level, self.target))
 
+    @qt_override
     def undo(self) -> None:
         box = self.state.restore(self.level, self.before, self.was_corrected)
         self.on_change(self.level, box)
 
+    @qt_override
     def id(self) -> int:
         return NUDGE_ID
 
+    @qt_override
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt naming)
         if not isinstance(other, NudgeCommand) or other.level != self.level:
             return False

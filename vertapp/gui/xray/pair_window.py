@@ -35,6 +35,7 @@ from shiboken6 import isValid
 
 from vertapp.gui.widgets.actions import StdKey, make_action
 from vertapp.gui.widgets.progress_box import ProgressBox
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.xray.keep_corrections import (
     CANCEL,
@@ -166,6 +167,7 @@ class PairWindow(QMainWindow):
         self.dock.setWidget(box)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
 
+    @qt_override
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         """Give the dock its share of the width the window is first shown at, not of the
         size it opened at (a window resized before it is shown, as tools and tests do)."""
@@ -548,6 +550,7 @@ class PairWindow(QMainWindow):
         self._wait_for_export()
         return self.stack.isClean()
 
+    @qt_override
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         self._wait_for_export()  # let its files be written whole, then ask
         # a hidden window was closed (and asked) before: closing it again loses nothing more
@@ -557,6 +560,7 @@ class PairWindow(QMainWindow):
         self._settle()
         super().closeEvent(event)
 
+    @qt_override
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         """The main window closing closes this one first, which may ask; cancelled there,
         the main window stays open too."""
