@@ -10,6 +10,7 @@ high-dose ZOI onto the low-dose image, with the paper's failure modes handled.
 - A check across vertebrae (`consistency.py`): two vertebrae mapped onto one place (the
   less likely one `failed`), and vertebrae placed away from where the film's overall
   motion (`film_motion.py`, from the image content) puts them: a film numbered a level off.
+  It is run again after every hand correction (`placement_verdict.py`).
 
 `align_job` is a job (`vertapp.jobs`): it yields one `Progress` per vertebra and returns an
 `Alignment`; closing it between vertebrae cancels it.
@@ -24,9 +25,9 @@ import numpy as np
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
-from vertapp.xray.consistency import check_placements
 from vertapp.xray.film_motion import film_motion
 from vertapp.xray.outline_check import DOUBTFUL, outline_warnings
+from vertapp.xray.placement_verdict import check_alignment
 from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
 from vertapp.xray.torsion import torsion_warnings
@@ -62,6 +63,9 @@ class VertebraAlignment:
     by_hand: bool = False  # placed by a hand correction (`pair.PairState.set_similarity`)
     # what the alignment itself found, kept when corrected by hand (None until then)
     automatic: Automatic | None = None
+    # its status before the check across vertebrae failed it (None: that check did not),
+    # given back when the check runs again (`placement_verdict`)
+    own_status: str | None = None
 
     @property
     def similarity(self) -> Similarity:
@@ -74,6 +78,8 @@ class Alignment:
     warnings: list[str] = field(default_factory=list)
     # the film's overall motion from the image content (`film_motion`), None when unknown
     film_motion: np.ndarray | None = None
+    # the check across vertebrae's film-level words, as in `warnings` (`placement_verdict`)
+    film_placement: list[str] = field(default_factory=list)
 
     def by_level(self) -> dict[str, VertebraAlignment]:
         return {v.level: v for v in self.vertebrae}
@@ -100,17 +106,13 @@ def align_job(
     for level, notes in torsion_warnings(result, high_zois, low_zois).items():
         done[level].warnings += notes
     motion = film_motion(low_f, high_f, high_zois)
-    verdict = check_placements(result, high_zois, motion, low.shape)
-    for level, notes in verdict.warnings.items():
-        done[level].warnings += notes
-    for level in verdict.failed:
-        done[level].status = "failed"
-    warnings = verdict.film + [
+    only_low = [
         f"{lv}: only on the low-dose image (no high-dose twin to align)"
         for lv in sorted(set(low_zois) - set(high_zois), key=lambda n: VERTEBRA_ID.get(n, 99))
     ]
-    warnings += [f"{v.level}: {w}" for v in result for w in v.warnings]
-    return Alignment(result, warnings, None if motion is None else motion.matrix)
+    alignment = Alignment(result, only_low, None if motion is None else motion.matrix)
+    check_alignment(alignment, high_zois, low.shape)  # its warnings, every vertebra's too
+    return alignment
 
 
 def _check_inputs(

@@ -15,8 +15,9 @@ Added keys (readers of the contract's keys are not affected):
   and `automatic` holds what the alignment itself found: `status`, `score`, `warnings`),
   `fused` (false: it kept its low-dose pixels in fused.png) and, when not fused,
   `not_fused_because` ("failed", "possible torsion", "inconsistent placement").
-Top-level `warnings` are the records' as they are now (a hand correction drops the ones
-it answered), prefixed with their level, after the film's and the inputs'.
+Top-level `warnings` are the records' as they are now (after a hand correction, the check
+across vertebrae as it finds every placement then), prefixed with their level, after the
+film's and the inputs'.
 """
 
 from __future__ import annotations

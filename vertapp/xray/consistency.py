@@ -10,7 +10,8 @@ Two things show it:
   they overlapped on the high-dose film) cannot both be right. Both are warned; the less
   likely one (the further from where the film's motion, or its neighbours, put it; the
   lower score on a tie) is `failed`, the other one `overlapped: L3 lands on it ...` (still
-  fused).
+  fused). A vertebra placed by hand is never failed (the user put it there): the less
+  likely one, it is warned and kept.
 - **placement**: each vertebra's mapped centre against where the film's overall motion
   (`film_motion`: the two films registered from their image content) puts it, and against
   where its nearest neighbours' motions put it. More than LIMIT of its height from both
@@ -31,7 +32,7 @@ import cv2
 import numpy as np
 
 from vertapp.labels import VERTEBRA_ID
-from vertapp.xray.film_motion import FilmMotion, heights
+from vertapp.xray.film_motion import heights
 from vertapp.xray.similarity import apply_matrix
 from vertapp.xray.zoi import Zoi
 
@@ -55,15 +56,19 @@ class Verdict:
 def check_placements(
     vertebrae: Sequence[Placed],
     high_zois: Mapping[str, Zoi],
-    motion: FilmMotion | None,
+    motion: np.ndarray | None,
     shape: tuple[int, ...],
+    tall: Mapping[str, float] | None = None,
 ) -> Verdict:
-    """See the module doc. `vertebrae`: level, matrix, centre, score, status of each."""
+    """See the module doc. `vertebrae`: level, matrix, centre, score, status (before this
+    check) of each; `motion`: the film's motion matrix (`film_motion`), None if unknown;
+    `tall`: `film_motion.heights(high_zois)` where the caller keeps it (the pair view runs
+    this check at every nudge, and the heights took half its time)."""
     live = [v for v in vertebrae if v.status != "failed"]
     out: dict[str, list[str]] = {v.level: [] for v in vertebrae}
     if not live:
         return Verdict(out, set(), [])
-    tall = heights(high_zois)
+    tall = heights(high_zois) if tall is None else tall
     film_off = _off_film(live, motion, tall)
     local_off = _off_neighbours(live, tall)
     many = motion is not None and len(live) >= 2 and 2 * len(film_off) >= len(live)
@@ -101,6 +106,7 @@ class Placed(Protocol):
     center: tuple[float, float]
     score: float
     status: str
+    by_hand: bool
 
 
 def _mapped(v: Placed) -> np.ndarray:
@@ -108,7 +114,7 @@ def _mapped(v: Placed) -> np.ndarray:
 
 
 def _off_film(
-    live: Sequence[Placed], motion: FilmMotion | None, tall: Mapping[str, float]
+    live: Sequence[Placed], motion: np.ndarray | None, tall: Mapping[str, float]
 ) -> dict[str, tuple[float, float]]:
     """Level -> (px, share of its height) for those further than LIMIT from the film's
     motion."""
@@ -116,7 +122,7 @@ def _off_film(
         return {}
     out = {}
     for v in live:
-        d = float(np.hypot(*(_mapped(v) - apply_matrix(motion.matrix, np.array(v.center))[0])))
+        d = float(np.hypot(*(_mapped(v) - apply_matrix(motion, np.array(v.center))[0])))
         if d > LIMIT * tall[v.level]:
             out[v.level] = (d, d / tall[v.level])
     return out
@@ -169,19 +175,25 @@ def _overlaps(
     levels = list(placed)
     for i, a in enumerate(levels):
         for b in levels[i + 1 :]:
-            share = _shared(placed[a], placed[b]) - _shared(_own(zois[a]), _own(zois[b]))
+            share = _shared(placed[a], placed[b])
+            if share <= OVERLAP_FRACTION:  # most pairs: what they shared before is not needed
+                continue
+            share -= _shared(_own(zois[a]), _own(zois[b]))
             if share <= OVERLAP_FRACTION:
                 continue
             loser, winner = (a, b) if doubt(a) > doubt(b) else (b, a)
             pct = f"{100 * share:.0f} % of the smaller"
+            kept = by_level[loser].by_hand  # the user's call: warned, never failed
             out[loser].append(
                 f"{INCONSISTENT}: lands where {winner} lands on the low-dose image "
-                f"({pct} overlap), and {winner} fits the film better: not aligned"
+                f"({pct} overlap), and {winner} fits the film better: "
+                + ("kept, as placed by hand" if kept else "not aligned")
             )
             out[winner].append(
                 f"{OVERLAPPED}: {loser} lands on it on the low-dose image ({pct} overlap)"
             )
-            failed.add(loser)
+            if not kept:
+                failed.add(loser)
     return failed
 
 
@@ -213,12 +225,12 @@ def _shared(a: Mask, b: Mask) -> float:
     """|A and B| / the smaller of |A|, |B|."""
     (ax, ay), am = a
     (bx, by), bm = b
-    na, nb = int(np.count_nonzero(am)), int(np.count_nonzero(bm))
-    if na == 0 or nb == 0:
-        return 0.0
     x0, y0 = max(ax, bx), max(ay, by)
     x1, y1 = min(ax + am.shape[1], bx + bm.shape[1]), min(ay + am.shape[0], by + bm.shape[0])
-    if x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0:  # apart: no need to count (most pairs)
+        return 0.0
+    na, nb = int(np.count_nonzero(am)), int(np.count_nonzero(bm))
+    if na == 0 or nb == 0:
         return 0.0
     both = am[y0 - ay : y1 - ay, x0 - ax : x1 - ax] & bm[y0 - by : y1 - by, x0 - bx : x1 - bx]
     return float(np.count_nonzero(both)) / min(na, nb)

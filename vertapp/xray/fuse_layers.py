@@ -3,7 +3,8 @@ feathered mask), so that one moved vertebra can be fused again in its own region
 warping, blurring and fitting its neighbours again (the pair view's hand correction).
 
 `fuse_layers` gives the same image as `fuse.fuse` (tests/unit/xray/test_pair.py); `refuse`
-redoes one vertebra's layer against the image as its predecessors left it and blends the
+redoes the moved vertebra's layer (and those of vertebrae the check across vertebrae now
+fuses or leaves out otherwise) against the image as its predecessors left it and blends the
 others' kept layers over it in the same order. A neighbour's grey fit is not redone: it was
 fitted before the vertebra moved: after every vertebra of a T1-L5 pair (1262 x 2600 px) was
 nudged 6 times the image differed from a fuse from scratch by at most 0.34 % of the grey
@@ -12,6 +13,7 @@ range (under one 8-bit grey level). The export fuses whole again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,18 +107,19 @@ def refuse(
     vertebrae: list[VertebraAlignment],
     zois: dict[str, Zoi],
     layers: dict[str, Layer | None],
-    moved: str,
+    changed: Collection[str],
     area: Box,
     fuse_warned: bool = False,
 ) -> None:
-    """Fuse `area` of `fused` again after `moved` changed (its old and new boxes lie in
-    `area`); `layers[moved]` is replaced, the others are reused."""
+    """Fuse `area` of `fused` again after the vertebrae `changed` did (moved, or now fused
+    or left out: their old and new boxes lie in `area`); their layers are replaced, the
+    others' reused."""
     x0, y0, x1, y1 = area
     out = np.asarray(low[y0:y1, x0:x1], np.float32).copy()
     for v in vertebrae:
-        if v.level == moved:
-            layers[moved] = make_layer(
-                out, (x0, y0), high, v, zois[moved], fused.shape, fuse_warned
+        if v.level in changed:
+            layers[v.level] = make_layer(
+                out, (x0, y0), high, v, zois[v.level], fused.shape, fuse_warned
             )
         layer = layers.get(v.level)
         if layer is not None:

@@ -6,8 +6,11 @@ covered and covers, redoing its own layer and reusing its neighbours' (`fuse_lay
 nudge redraws without redoing the whole fused image. The corrected record says so: status
 `aligned`, `by_hand`, the score recomputed for its new matrix, the automatic result kept
 beside it (`align.Automatic`) and its warnings those of the placement it has now (the
-automatic placement's are in `automatic`); a neighbour's "X lands on it" goes with X's
-correction.
+automatic placement's are in `automatic`). The check across vertebrae then runs again on
+every vertebra (`placement_verdict`), after the correction and after its undo: a
+neighbour's "X lands on it" goes when X no longer does (and comes when X is moved onto
+it), a neighbour failed for X's place is aligned again. A vertebra it now fuses or leaves
+out otherwise is fused again in its region too.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress
 from vertapp.xray.align import FAIL_SCORE, Alignment, Automatic, VertebraAlignment, align_job
 from vertapp.xray.alignment_file import alignment_record, summary
-from vertapp.xray.consistency import OVERLAPPED
+from vertapp.xray.film_motion import heights
 from vertapp.xray.fuse import TORSION, checkerboard, fuse, left_out, outline, same_scale, to_display
 from vertapp.xray.fuse_layers import fuse_layers, padded_box, refuse
 from vertapp.xray.images import Film
+from vertapp.xray.placement_verdict import check_alignment
 from vertapp.xray.register import match_score, zoi_patch
 from vertapp.xray.similarity import Similarity, apply_matrix, box_corners
 from vertapp.xray.zoi import Zoi
@@ -89,8 +93,7 @@ class PairState:
             inputs.low, self._high, alignment.vertebrae, inputs.high_zois, fuse_warned
         )
         self.corrected: set[str] = set()
-        # level -> the neighbours' "level lands on it" warnings its correction dropped
-        self._dropped: dict[str, dict[str, list[str]]] = {}
+        self._tall = heights(inputs.high_zois)  # for the check run again at every nudge
 
     def set_fuse_warned(self, fuse_warned: bool) -> None:
         """Fuse the warned vertebrae too (or not): the fused image made again."""
@@ -131,19 +134,12 @@ class PairState:
         return self.alignment.by_level()[level].similarity
 
     def set_similarity(self, level: str, sim: Similarity, corrected: bool = True) -> Box:
-        """Put `level` where `sim` says (a hand correction) and re-fuse where it changed;
-        returns that region (x0, y0, x1, y1)."""
-        index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
-        old = self.alignment.vertebrae[index]
-        boxes = [self._box(old)]
-        new = replace(old, matrix=sim.matrix)
-        if corrected:
-            new = self._by_hand(old, sim.matrix)
-            self._drop_landing_notes(level)
-        self.alignment.vertebrae[index] = new
-        boxes.append(self._box(new))
+        """Put `level` where `sim` says (a hand correction), check every vertebra again and
+        re-fuse where it changed; returns that region (x0, y0, x1, y1)."""
+        old = self.record(level)
+        new = self._by_hand(old, sim.matrix) if corrected else replace(old, matrix=sim.matrix)
         (self.corrected.add if corrected else self.corrected.discard)(level)
-        return self._refuse(level, boxes)
+        return self._put(new)
 
     def _by_hand(self, old: VertebraAlignment, matrix: np.ndarray) -> VertebraAlignment:
         """The record of a hand correction: aligned, by hand, scored where it is now; the
@@ -164,6 +160,7 @@ class PairState:
             warnings=notes,
             by_hand=True,
             automatic=auto,
+            own_status=None,
         )
 
     def score_at(self, level: str, matrix: np.ndarray) -> float:
@@ -174,29 +171,31 @@ class PairState:
         mask, fbox = zoi_patch(zoi, int(0.1 * zoi.size_px) + 4, self._high.shape)
         return match_score(self._high, self._low, mask, fbox, matrix)
 
-    def _drop_landing_notes(self, level: str) -> None:
-        """`level` moved by hand: its neighbours' "`level` lands on it" no longer hold."""
-        said = f"{OVERLAPPED}: {level} lands on it"
-        dropped = self._dropped.setdefault(level, {})
-        for i, v in enumerate(self.alignment.vertebrae):
-            gone = [w for w in v.warnings if w.startswith(said)]
-            if gone:
-                dropped.setdefault(v.level, []).extend(gone)
-                keep = [w for w in v.warnings if not w.startswith(said)]
-                self.alignment.vertebrae[i] = replace(v, warnings=keep)
-
     def restore(self, level: str, previous: VertebraAlignment, was_corrected: bool) -> Box:
-        """Undo a correction: the vertebra's record as it was before."""
-        index = next(i for i, v in enumerate(self.alignment.vertebrae) if v.level == level)
-        boxes = [self._box(self.alignment.vertebrae[index]), self._box(previous)]
-        self.alignment.vertebrae[index] = previous
+        """Undo a correction: the vertebra's record as it was before, every vertebra
+        checked again (as they were then: the placements are)."""
         (self.corrected.add if was_corrected else self.corrected.discard)(level)
-        if not previous.by_hand:  # back to the automatic result: its neighbours' notes too
-            for other, notes in self._dropped.pop(level, {}).items():
-                i = next(j for j, v in enumerate(self.alignment.vertebrae) if v.level == other)
-                v = self.alignment.vertebrae[i]
-                self.alignment.vertebrae[i] = replace(v, warnings=v.warnings + notes)
-        return self._refuse(level, boxes)
+        return self._put(previous)
+
+    def _put(self, new: VertebraAlignment) -> Box:
+        """`new` in place of its level's record, the check across vertebrae run again, and
+        fused again where `new` was and is, and where a vertebra is now fused or left out
+        otherwise (one the check failed or no longer fails); returns that region."""
+        before = self.alignment.by_level()
+        self.alignment.vertebrae = [
+            new if v.level == new.level else v for v in self.alignment.vertebrae
+        ]
+        check_alignment(self.alignment, self.inputs.high_zois, self.inputs.low.shape, self._tall)
+        after = self.alignment.by_level()
+        warned = self.fuse_warned
+        changed = [
+            level
+            for level in after
+            if level == new.level
+            or left_out(before[level], warned) != left_out(after[level], warned)
+        ]
+        boxes = [self._box(v[level]) for level in changed for v in (before, after)]
+        return self._refuse(changed, boxes)
 
     def record(self, level: str) -> VertebraAlignment:
         return self.alignment.by_level()[level]
@@ -218,9 +217,9 @@ class PairState:
     def _box(self, v: VertebraAlignment) -> Box:
         return padded_box(self.inputs.high_zois[v.level], v.matrix, self.inputs.low.shape)
 
-    def _refuse(self, level: str, boxes: list[Box]) -> Box:
-        """Fuse again where the vertebra was and is (`fuse_layers.refuse`: its own layer
-        redone, its neighbours' kept); returns that region."""
+    def _refuse(self, levels: list[str], boxes: list[Box]) -> Box:
+        """Fuse again where the vertebrae `levels` were and are (`fuse_layers.refuse`:
+        their layers redone, the others' kept); returns that region."""
         area = _union(boxes)
         if area[2] > area[0] and area[3] > area[1]:
             inp = self.inputs
@@ -232,7 +231,7 @@ class PairState:
                 vertebrae,
                 inp.high_zois,
                 self._layers,
-                level,
+                levels,
                 area,
                 self.fuse_warned,
             )

@@ -428,7 +428,8 @@ class PairWindow(QMainWindow):
     def _on_corrected(self, level: str, box: Box) -> None:
         assert self.state is not None
         self.images.update_fused(self.state.fused, box)
-        # its own row, and a neighbour's whose "lands on it" its correction answered
+        # every row: the check across vertebrae ran again (`PairState.set_similarity`), so
+        # a neighbour's status and warnings may have changed with this one's place
         self.table.show_rows(self.state.rows())
         self._fit_dock()  # a status grown wider ("by hand") widened its column
         self._frame_chosen()
