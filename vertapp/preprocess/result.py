@@ -23,6 +23,13 @@ from vertapp.preprocess.crop import Crop, crop_box_lps, mip_affine, to_display
 from vertapp.preprocess.params import PreprocessParams
 from vertapp.preprocess.resample import Grid
 
+# A MIP pixel below this shows no bone: nothing on its ray reached the bone window (0 HU,
+# black) or only a disc or a partial-volume edge did (100-150 HU, near black too). The
+# brightest voxel of such a ray is noise in soft tissue, its depth meaningless: a click
+# there put the linked cursor in the muscle at the slab's edge. The vertebral bodies'
+# cancellous bone shows at 150-250 HU on the TotalSegmentator example: kept as bone.
+SHOWN_BONE_HU = 150.0
+
 FORMAT = "vertapp.preprocess"
 VERSION = 1
 JSON_NAME, PNG_NAME, NPY_NAME, DEPTH_NAME = "preprocess.json", "mip.png", "mip.npy", "mip_depth.npy"
@@ -74,8 +81,11 @@ class MipResult:
 
     def mip_to_lps(self, row: float, col: float, depth: str = "track") -> np.ndarray:
         """LPS mm of a MIP pixel; x from the canal track ("track"), the voxel that won the
-        projection ("max") or the cuboid centre ("affine")."""
+        projection ("max"), the cuboid centre ("affine"), or what the pixel shows
+        ("shown": the winning voxel where it is bone, else `dark_pixel_depth`)."""
         xyz = self.affine @ np.array([row, col, 1.0])
+        if depth == "shown":
+            depth = "max" if self.shows_bone(row, col) else self.dark_pixel_depth()
         if depth == "affine":
             return xyz
         k = float(np.clip(self.crop.k[1] - 1 - row, 0, self.grid.shape[0] - 1))
@@ -86,6 +96,17 @@ class MipResult:
         else:
             xyz[0] = np.interp(k, np.arange(len(self.track)), self.track[:, 1])
         return xyz
+
+    def shows_bone(self, row: float, col: float) -> bool:
+        """Whether the MIP pixel nearest (row, col) shows bone (`SHOWN_BONE_HU`)."""
+        r = int(np.clip(round(row), 0, self.mip.shape[0] - 1))
+        c = int(np.clip(round(col), 0, self.mip.shape[1] - 1))
+        return bool(self.mip[r, c] >= SHOWN_BONE_HU)
+
+    def dark_pixel_depth(self) -> str:
+        """The depth of a pixel that shows no bone: its slice's canal track, or the middle
+        of the crop where no canal was found (the track is then the body's centre)."""
+        return "track" if self.spine_cluster >= 0 and len(self.track) else "affine"
 
     def lps_to_mip(self, xyz: np.ndarray | tuple[float, float, float]) -> tuple[float, float]:
         """(row, col) of the MIP pixel an LPS point projects onto (x is dropped)."""

@@ -235,8 +235,9 @@ def slice_of_mip_point(mip: Any, volume: Any, x: float, y: float) -> int | None:
 
 
 def mip_point_lps(mip: Any, x: float, y: float) -> np.ndarray:
-    """LPS mm of what a MIP pixel shows: the voxel that won the projection there."""
-    return np.asarray(mip.mip_to_lps(y - HALF, x - HALF, depth="max"), dtype=float)
+    """LPS mm of what a MIP pixel shows: the voxel that won the projection where it is
+    bone, else the canal track's depth on that slice (`MipResult.mip_to_lps`, "shown")."""
+    return np.asarray(mip.mip_to_lps(y - HALF, x - HALF, depth="shown"), dtype=float)
 
 
 def lps_mip_point(mip: Any, lps: Any) -> tuple[float, float] | None:

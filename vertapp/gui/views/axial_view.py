@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen, QResizeEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPen, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QGraphicsEllipseItem,
@@ -30,6 +31,19 @@ MEASURED = QColor(60, 170, 90)  # "canal measured": found on this slice
 # Bridged (interpolated between measured slices) is normal at every disc level: said in a
 # neutral grey, so red stays for what needs a look (a low share of the whole track).
 BRIDGED = QColor(115, 115, 115)
+
+PAGE_SLICES = 10  # PgUp / PgDown while the view has the keyboard
+# Keys the view takes while its image or slider has the keyboard (click it first), as in
+# 3D Slicer and ITK-SNAP: key -> (slices toward the head, what the shortcuts sheet says).
+# Elsewhere in the window PgUp / PgDown step one slice (View menu); Ctrl+Up / Ctrl+Down
+# step images, so only unmodified keys are taken.
+SLICE_KEYS: dict[Qt.Key, tuple[int, str]] = {
+    Qt.Key.Key_Up: (1, "Slice up (toward the head)"),
+    Qt.Key.Key_Down: (-1, "Slice down (toward the feet)"),
+    Qt.Key.Key_PageUp: (PAGE_SLICES, f"{PAGE_SLICES} slices up"),
+    Qt.Key.Key_PageDown: (-PAGE_SLICES, f"{PAGE_SLICES} slices down"),
+}
+KEYS_TITLE = "Axial view (click its image first)"
 
 # (width, level) in HU, as CT viewers name them.
 WINDOW_PRESETS: dict[str, tuple[float, float]] = {
@@ -79,6 +93,7 @@ class AxialView(QWidget):
         self.canvas.viewbox.wheel_handler = self._wheel
         self.canvas.mouse_moved.connect(self._report_cursor)
         self.slider = QSlider(Qt.Orientation.Vertical)
+        self.slider.setPageStep(PAGE_SLICES)
         self.head_step = 1  # the index step toward the head (set per volume)
         self.slider.valueChanged.connect(self.set_slice)
         self.preset = QComboBox()
@@ -166,6 +181,7 @@ class AxialView(QWidget):
         self.head_step = 1 if dz >= 0 else -1
         self.slider.blockSignals(True)
         self.slider.setInvertedAppearance(self.head_step < 0)  # head at the top, like the MIP
+        self.slider.setInvertedControls(self.head_step < 0)  # and Up toward it
         self.slider.setRange(0, nz - 1)
         self.slider.blockSignals(False)
         self.index = -1
@@ -347,6 +363,41 @@ class AxialView(QWidget):
     def visible_circles(self) -> list[QGraphicsEllipseItem]:
         return [item for item in self._circle_items if item.isVisible()]
 
+    # -- keys -------------------------------------------------------------------
+    focus_keys_title = KEYS_TITLE
+
+    def focus_keys(self, fmt: QKeySequence.SequenceFormat) -> list[tuple[str, str]]:
+        """(what it does, key) of `SLICE_KEYS`, for the shortcuts sheet."""
+        return [(words, QKeySequence(key).toString(fmt)) for key, (_n, words) in SLICE_KEYS.items()]
+
+    def _slice_key(self, event: QKeyEvent) -> int:
+        """Slices toward the head of a slice key on the image or slider, else 0."""
+        modified = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        focus = QApplication.focusWidget()
+        if modified or focus not in (self.canvas.view, self.slider):
+            return 0  # the W/L boxes and the preset keep their own arrow keys
+        return next((n for key, (n, _w) in SLICE_KEYS.items() if key == event.key()), 0)
+
+    @qt_override
+    def event(self, event: QEvent) -> bool:
+        # PgUp / PgDown are also window shortcuts (one slice): on the image they page
+        override = event.type() == QEvent.Type.ShortcutOverride
+        if override and isinstance(event, QKeyEvent) and self._slice_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    @qt_override
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        # the image's keys arrive here: pyqtgraph's view hands keys to its scene, which
+        # has no focus item and leaves them (the slider steps itself: `setPageStep`)
+        n = self._slice_key(event)
+        if not n:
+            super().keyPressEvent(event)
+            return
+        self.step_toward_head(n)
+        event.accept()
+
     # -- mouse ------------------------------------------------------------------
     def _wheel(self, ev: Any) -> bool:
         if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -370,4 +421,4 @@ class AxialView(QWidget):
         self.cursor_info.emit(f"Axial  L {lps[0]:.1f}  P {lps[1]:.1f}  S {lps[2]:.1f} mm   HU {hu}")
 
 
-__all__ = ["WINDOW_PRESETS", "AxialView", "CanalCircle"]
+__all__ = ["SLICE_KEYS", "WINDOW_PRESETS", "AxialView", "CanalCircle"]

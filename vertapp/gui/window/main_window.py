@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
@@ -59,6 +59,7 @@ from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.labels3d_controller import Labels3DController
 from vertapp.gui.window.project_panel import ProjectPanel
 from vertapp.gui.window.read_only_view import ReadOnlyView
+from vertapp.gui.window.view_shares import keep_central_share
 from vertapp.labels import VERTEBRAE
 from vertapp.xray.part_display import takes_parts
 
@@ -195,6 +196,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.dock_project, self.dock_axial], [260, 560], Qt.Orientation.Horizontal
         )
+
+    @qt_override
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        keep_central_share(self, event.oldSize().width(), event.size().width())
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -3,7 +3,9 @@
 The sheet is read from the window's menus when it opens, never typed by hand, so it
 cannot drift from the keys that really work: a new action, a changed key or a panel
 installed later (Model, review) shows up by itself. Actions that have a key but sit in
-no menu are listed under "Other".
+no menu are listed under "Other". Keys a view takes only while it has the keyboard (the
+axial view's arrow keys: no action, or PgUp would be two shortcuts at once) come from the
+view itself: a widget with `focus_keys()` and `focus_keys_title` gets a section.
 """
 
 from __future__ import annotations
@@ -67,11 +69,26 @@ def shortcut_rows(
     for top in window.menuBar().actions():
         if isinstance(top.menu(), QMenu):
             walk(top.menu(), _plain(top.text()))  # type: ignore[arg-type]
+    rows += _focus_rows(window, fmt)
     for action in window.findChildren(QAction):
         keys = _keys(action, fmt)
         if id(action) not in seen and keys and action.text() and action.isVisible():
             seen.add(id(action))
             rows.append(ShortcutRow(OTHER, _plain(action.text()), keys))
+    return rows
+
+
+def _focus_rows(window: QMainWindow, fmt: QKeySequence.SequenceFormat) -> list[ShortcutRow]:
+    """The sections of the views that take keys while they have the keyboard."""
+    rows: list[ShortcutRow] = []
+    titles: set[str] = set()
+    for widget in window.findChildren(QWidget):
+        title = getattr(widget, "focus_keys_title", None)
+        keys_of = getattr(widget, "focus_keys", None)
+        if not isinstance(title, str) or keys_of is None or title in titles:
+            continue  # one section per kind of view
+        titles.add(title)
+        rows += [ShortcutRow(title, words, keys) for words, keys in keys_of(fmt)]
     return rows
 
 
