@@ -30,8 +30,13 @@ def open_image(window, instances: list[Instance]) -> None:  # type: ignore[no-un
 
 def predict(window, labels: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     """What a prediction run does to the project (the panel's own path, without a model)."""
+    from PySide6.QtCore import QCoreApplication
+
     shapes = {1: [PredictedShape(name, 0.9, [box(i)]) for i, name in enumerate(labels)]}
     apply_predictions(window.doc.project, shapes, "m@e1:abc")
+    # a change made outside the undo stack is drawn at the next turn of the event loop
+    # (once for the whole run, not once a vertebra): before a user can look or act
+    QCoreApplication.processEvents()
 
 
 def test_the_next_label_follows_a_prediction_run(window) -> None:  # type: ignore[no-untyped-def]

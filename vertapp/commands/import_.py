@@ -6,7 +6,9 @@
 
 PROJECT is created, or added to when it already holds a project. Each CT becomes a MIP
 image with one polygon per vertebra (docs/import.md). Exit status 1 when a case failed
-(the others are imported and saved all the same).
+(the others are imported and saved all the same). A failed case leaves no file behind;
+when no case was imported, PROJECT is left as it was, and a PROJECT this run would have
+created is not there at all (no empty project that looks valid).
 """
 
 from __future__ import annotations
@@ -14,8 +16,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from vertapp.commands.new_paths import Before
 from vertapp.jobs import Progress
+
+if TYPE_CHECKING:
+    from vertapp.ctimport.case import CaseSpec
+    from vertapp.ctimport.dataset import DatasetReport
+
+# What the import writes in PROJECT (annotations.store's names, spelled here so that
+# `vertapp --help` does not load it): project.json, the folders of the cases' files
+# (ctimport.casefiles), the project's state folder (its lock).
+PROJECT_FILE = "project.json"
+CASE_FOLDERS = ("images", "volumes", "preprocess")
+PROJECT_PARTS = (PROJECT_FILE, *CASE_FOLDERS, ".vertapp")
 
 VOCABULARY_HELP = (
     "what the label ids mean: verse (VerSe: 8-19 T1-T12, 20-24 L1-L5; default), "
@@ -46,10 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vertapp.annotations.project_lock import locked_for_command
-    from vertapp.ctimport import CaseSpec, find_cases, import_to_folder_job
+    from vertapp.ctimport import CaseSpec, find_cases
     from vertapp.errors import InputError
-    from vertapp.jobs import run_job
 
     check_project_out(args.out)  # before any CT is read
     vocabulary = "table" if args.table is not None else args.vocabulary
@@ -61,9 +74,33 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--name and --patient need --labels (one CT, not a dataset)")
         scan = find_cases(args.input, vocabulary, args.table)
         cases, unmatched = scan.cases, scan.unmatched
-    # a project open in a window is not written under it (its journal and saves)
-    with locked_for_command(args.out):
-        report = run_job(import_to_folder_job(args.out, cases), _reporter(args.quiet))
+    before = Before.of(args.out, PROJECT_PARTS)
+    report = _import(args.out, cases, before, args.quiet)
+    _say_report(report, unmatched)
+    print(f"{args.out}: {len(report.imported)} imported, {len(report.failed)} failed")
+    if report.failed and not report.imported:
+        print(nothing_imported(len(report.failed), before), file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _import(out: Path, cases: list[CaseSpec], before: Before, quiet: bool) -> DatasetReport:
+    """Import the cases into `out` under its lock; what failed leaves nothing behind."""
+    from vertapp.annotations.project_lock import locked_for_command
+    from vertapp.ctimport import import_to_folder_job
+    from vertapp.jobs import run_job
+
+    saved = _stamp(out / PROJECT_FILE)
+    report: DatasetReport | None = None
+    try:
+        # a project open in a window is not written under it (its journal and saves)
+        with locked_for_command(out):
+            report = run_job(import_to_folder_job(out, cases), _reporter(quiet))
+        return report
+    finally:
+        _remove_failed(before, saved, report)  # after the lock: its file is new too
+
+
+def _say_report(report: DatasetReport, unmatched: list[Path]) -> None:
     for case in report.imported:
         left = "; ".join(f"{r}: {', '.join(v)}" for r, v in case.left_out.items())
         print(f"{case.name}: {', '.join(case.levels)}" + (f" (left out: {left})" if left else ""))
@@ -75,8 +112,51 @@ def run(args: argparse.Namespace) -> int:
         print(f"skipped {path}: no label map of the same name", file=sys.stderr)
     for name, reason in report.failed.items():
         print(f"FAILED {name}: {reason}", file=sys.stderr)
-    print(f"{args.out}: {len(report.imported)} imported, {len(report.failed)} failed")
-    return 1 if report.failed else 0
+
+
+def nothing_imported(n_failed: int, before: Before) -> str:
+    """Why there is no project to open after a run whose cases all failed."""
+    cases = "the only case" if n_failed == 1 else f"all {n_failed} cases"
+    if before.top is not None:
+        left = f"no project was created ({before.folder} is not there)"
+    elif PROJECT_FILE in before.paths:
+        left = f"the project {before.folder} was left as it was"
+    else:
+        left = f"{before.folder} was left as it was"
+    return f"nothing imported: {cases} failed (each said above); {left}"
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """A file's identity and version (inode, mtime, size), or None when it is not there:
+    project.json is saved (atomically: a new inode) after each case imported."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _remove_failed(
+    before: Before, saved: tuple[int, int, int] | None, report: DatasetReport | None
+) -> None:
+    """Remove what this run wrote for cases that were not imported: everything new when
+    no case was saved (an existing project is left as it was, a new one is not there),
+    else the files of the failed cases. An interrupted run that saved some cases leaves
+    all its files: without the report, which files are a saved case's is not known."""
+    from vertapp.ctimport.casefiles import file_names
+
+    if _stamp(before.folder / PROJECT_FILE) == saved:
+        before.remove_new()
+    elif report is not None:
+        kept = [f for case in report.imported for f in file_names(case.name).values()]
+        before.remove_new(keep=lambda rel: _kept(rel, kept))
+
+
+def _kept(rel: str, case_files: list[str]) -> bool:
+    """Whether a new path stays: the project's own files, an imported case's files."""
+    if rel.split("/")[0] not in CASE_FOLDERS:
+        return True
+    return any(rel == f or rel.startswith(f"{f}/") for f in case_files)
 
 
 def check_project_out(out: Path) -> None:

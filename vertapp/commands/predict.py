@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vertapp.annotations.hu_verdict import not_hu_verdict  # the window's Predict's rule too
 from vertapp.commands.arg_types import score_value
 from vertapp.commands.predict_files import OutNames, image_record
-from vertapp.errors import InputError
+from vertapp.errors import CancelledError, InputError, VertAppError
 
 if TYPE_CHECKING:
+    from vertapp.ml.checkpoint import LoadedModel
     from vertapp.ml.predict import Prediction
+
+log = logging.getLogger(__name__)
 
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -66,25 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# The reader's verdicts (`vertapp.io.plausibility`) that a volume is not CT in Hounsfield
-# units. The model then finds hip bone or noise and calls it vertebrae (an 8-bit copy of
-# the TotalSegmentator CT: one "L5" at 0.64 on the pelvis), so such a volume is not
-# predicted unless --predict-non-hu. Doubts ("may not be", "no bone") still predict.
-NOT_HU_VERDICTS = (
-    "not CT in Hounsfield units",  # values 0..255 only
-    "values are not Hounsfield units",  # the file names another modality
-    "looks like a segmentation",  # a label map
-    "the volume is empty",
-    "the volume holds no voxels",
-)
 # An image record's private mark (taken out before the COCO file is written): why the
 # volume was not predicted.
 NOT_PREDICTED = "_not_predicted"
-
-
-def not_hu_verdict(warnings: list[str]) -> str | None:
-    """The reader's warning that says the volume is not CT in Hounsfield units, or None."""
-    return next((w for w in warnings if any(v in w for v in NOT_HU_VERDICTS)), None)
 
 
 def _mip_from_volume(
@@ -141,8 +131,16 @@ def collect_images(
     kind: str | None = None,
     keep_names: bool = False,
     predict_non_hu: bool = False,
+    *,
+    names: OutNames | None = None,
+    failed: list[tuple[str, str]] | None = None,
 ) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
     """Images to predict and their COCO image records (ids unique, file names relative).
+
+    An INPUT that cannot be read leaves no file of its own behind (a MIP or copy written
+    for it is removed). Without `failed` its error is raised; with it, it is recorded
+    there ((INPUT, the reason in words)) and the other INPUTs are read all the same.
+    `names`: the run's image names beside `out` (its files removed if the run fails).
 
     `kind`: the model's ('radiograph', 'ct', None: not judged, `xray.model_kind`); an
     input of the other kind is refused in words before predicting (a volume: before
@@ -159,16 +157,39 @@ def collect_images(
     A CT volume the reader judged not CT in Hounsfield units (`not_hu_verdict`) comes with
     its record marked NOT_PREDICTED (the reason in words) unless `predict_non_hu`.
     """
-    names = OutNames.for_out(out, inputs)
+    names = names if names is not None else OutNames.for_out(out, inputs)
     inputs_of = _Inputs(out, model or Path("the model"), kind, names, keep_names, predict_non_hu)
     images: list[np.ndarray] = []
     records: list[dict[str, Any]] = []
     for raw in inputs:
-        for img, rec in inputs_of.items(Path(raw)):
+        try:
+            items = inputs_of.each(Path(raw))
+        except CancelledError:
+            raise
+        except INPUT_FAILURES as err:
+            if failed is None:
+                raise
+            failed.append((raw, failure_words(err)))
+            continue
+        for img, rec in items:
             rec.update(id=len(records) + 1, height=int(img.shape[0]), width=int(img.shape[1]))
             images.append(img)
             records.append(rec)
     return images, records
+
+
+# What one INPUT's failure may be: an error in words, or a damaged file failing deep
+# inside a reading library (as `vertapp import` takes a case's); the other INPUTs go on.
+INPUT_FAILURES = (VertAppError, OSError, RuntimeError, ValueError, MemoryError)
+
+
+def failure_words(err: BaseException) -> str:
+    """An INPUT's failure in words: the error's own (it names the file), or a library's
+    error with its kind ("ValueError: ...")."""
+    if isinstance(err, VertAppError):
+        return str(err)
+    log.debug("an input failed", exc_info=err)
+    return f"{type(err).__name__}: {err}"
 
 
 Rec = dict[str, Any]
@@ -185,6 +206,15 @@ class _Inputs:
     names: OutNames
     keep_names: bool = False
     predict_non_hu: bool = False
+
+    def each(self, path: Path) -> list[Item]:
+        """`items`, the files written for them removed when they fail."""
+        mark = self.names.mark()
+        try:
+            return self.items(path)
+        except BaseException:
+            self.names.remove_since(mark)
+            raise
 
     def items(self, path: Path) -> list[Item]:
         from vertapp.io.dicom_film import dicom_file_kind
@@ -344,30 +374,93 @@ def check_out(out: Path, items: list[str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vertapp.annotations.landmarks import record_hip_top_row
-    from vertapp.annotations.store import atomic_write_bytes
-    from vertapp.commands.notices import say_warnings
+    """Exit status 1 when an INPUT failed (each named on stderr with its reason; the
+    others are predicted and written all the same), or when all did (nothing written)."""
+    from vertapp.commands.new_paths import first_missing, remove_new_folders
     from vertapp.io.out_paths import make_out_folder
-    from vertapp.jobs import run_job
-    from vertapp.ml.checkpoint import load_checkpoint
-    from vertapp.ml.coco_out import predictions_to_coco
-    from vertapp.ml.predict import predict_job, uses_ordering
-    from vertapp.ml.train import resolve_device
-    from vertapp.review.numbering_caveat import NO_LANDMARK
 
     out = Path(args.out)
     check_out(out, args.inputs)  # before the model is loaded or any volume preprocessed
     model, inputs, why = choose_model(args.inputs)
     if why != "given":
         print(f"model: {model.name} ({why})")
+    made = first_missing(out.parent)
     make_out_folder(out.parent)
-    loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
+    names = OutNames.for_out(out, inputs)
+    try:
+        return _predict(args, out, model, inputs, names)
+    except BaseException:
+        # a failed run leaves nothing of its own: no MIP or copy without a COCO file
+        # naming it, no folder made for it (an earlier run's files are left as they are)
+        names.remove_since(0)
+        remove_new_folders(out.parent, made)
+        raise
+
+
+def _predict(
+    args: argparse.Namespace, out: Path, model: Path, inputs: list[str], names: OutNames
+) -> int:
+    from vertapp.annotations.store import atomic_write_bytes
+    from vertapp.ml.checkpoint import load_checkpoint
+    from vertapp.ml.coco_out import predictions_to_coco
+    from vertapp.ml.train import resolve_device
     from vertapp.xray.model_kind import loaded_model_kind
 
+    loaded = load_checkpoint(model, device=str(resolve_device(args.device)))
     kind = loaded_model_kind(loaded)
+    failed: list[tuple[str, str]] = []
     images, records = collect_images(
-        inputs, out, model, kind, args.keep_names, getattr(args, "predict_non_hu", False)
+        inputs,
+        out,
+        model,
+        kind,
+        args.keep_names,
+        getattr(args, "predict_non_hu", False),
+        names=names,
+        failed=failed,
     )
+    say_failed(failed, len(inputs), out)
+    preds, hips, run_on = _predictions(args, loaded, images, records)
+    coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
+    atomic_write_bytes(out, json.dumps(coco).encode("utf-8"))  # temp + fsync + rename
+    names.keep()  # the COCO file names them now: a later failure leaves them
+    _say_found(args, out, coco, loaded, kind, bool(run_on))
+    _say_no_landmark(args, loaded.class_names, records, hips, preds)
+    if failed:
+        print(
+            f"{len(failed)} of {counted(len(inputs), 'input')} failed (said above); "
+            f"{out} holds the others' predictions",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def say_failed(failed: list[tuple[str, str]], n_inputs: int, out: Path) -> None:
+    """Each failed INPUT and why on stderr; when every one failed, an InputError that
+    says so (a single INPUT's: its own words, as they were before INPUTs could fail
+    one by one)."""
+    if n_inputs == 1 and failed:
+        raise InputError(failed[0][1])
+    for raw, reason in failed:
+        said = reason if reason.startswith(str(Path(raw))) else f"{raw}: {reason}"
+        print(f"FAILED {said}", file=sys.stderr)
+    if failed and len(failed) == n_inputs:
+        left = "left as it was" if out.exists() else "not written"
+        raise InputError(
+            f"nothing predicted: all {n_inputs} inputs failed (each said above); {out} was {left}"
+        )
+
+
+def _predictions(
+    args: argparse.Namespace, loaded: LoadedModel, images: list[np.ndarray], records: list[Rec]
+) -> tuple[list[Prediction], list[float | None], list[int]]:
+    """Each image's prediction (an empty one for an image not predicted: NOT_PREDICTED,
+    said on stderr), each image's hip landmark row, and the images predicted."""
+    from vertapp.annotations.landmarks import record_hip_top_row
+    from vertapp.commands.notices import say_warnings
+    from vertapp.jobs import run_job
+    from vertapp.ml.predict import predict_job
+
     hips = [record_hip_top_row(r.get("vertapp")) for r in records]
     skipped = {i: r.pop(NOT_PREDICTED) for i, r in enumerate(records) if NOT_PREDICTED in r}
     run_on = [i for i in range(len(images)) if i not in skipped]
@@ -385,29 +478,50 @@ def run(args: argparse.Namespace) -> int:
     preds = [
         predicted.get(i) or empty_prediction(images[i].shape[:2], k) for i in range(len(images))
     ]
-    coco = predictions_to_coco(preds, records, loaded.class_names, model_name=model.name)
-    atomic_write_bytes(out, json.dumps(coco).encode("utf-8"))  # temp + fsync + rename
+    return preds, hips, run_on
+
+
+def _say_found(
+    args: argparse.Namespace,
+    out: Path,
+    coco: dict[str, Any],
+    loaded: LoadedModel,
+    kind: str | None,
+    ran: bool,
+) -> None:
+    from vertapp.commands.notices import say_warnings
+
     changed = sum(a["vertapp"]["order_changed"] for a in coco["annotations"])
     found = len(coco["annotations"])
     print(
-        f"{counted(found, 'instance')} in {counted(len(images), 'image')} -> {out}"
+        f"{counted(found, 'instance')} in {counted(len(coco['images']), 'image')} -> {out}"
         f" ({counted(changed, 'label')} changed by ordering)"
     )
-    if not found and run_on:
+    if not found and ran:
         threshold = loaded.config.score_thresh if args.score is None else args.score
         say_warnings([nothing_found(threshold, args.score is not None, kind)])
-    if not args.no_order and uses_ordering(loaded.class_names):
-        # ids, not file names: a CT's name may carry the patient's (DESIGN.md, privacy)
-        bare = [
-            r["id"]
-            for r, h, p in zip(records, hips, preds, strict=True)
-            if h is None and len(p.labels)
-        ]
-        if bare:
-            what = NO_LANDMARK.split(";")[0]
-            ids = f"{'id' if len(bare) == 1 else 'ids'} {', '.join(map(str, bare))}"
-            print(f"{len(bare)} of {counted(len(images), 'image')} ({ids}): {what}")
-    return 0
+
+
+def _say_no_landmark(
+    args: argparse.Namespace,
+    class_names: list[str],
+    records: list[Rec],
+    hips: list[float | None],
+    preds: list[Prediction],
+) -> None:
+    from vertapp.ml.predict import uses_ordering
+    from vertapp.review.numbering_caveat import NO_LANDMARK
+
+    if args.no_order or not uses_ordering(class_names):
+        return
+    # ids, not file names: a CT's name may carry the patient's (DESIGN.md, privacy)
+    bare = [
+        r["id"] for r, h, p in zip(records, hips, preds, strict=True) if h is None and len(p.labels)
+    ]
+    if bare:
+        what = NO_LANDMARK.split(";")[0]
+        ids = f"{'id' if len(bare) == 1 else 'ids'} {', '.join(map(str, bare))}"
+        print(f"{len(bare)} of {counted(len(records), 'image')} ({ids}): {what}")
 
 
 def empty_prediction(shape: tuple[int, ...], k: int) -> Prediction:

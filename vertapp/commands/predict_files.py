@@ -16,6 +16,7 @@ original wherever it is, as before.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -41,6 +42,10 @@ class OutNames:
     ours: frozenset[str] = frozenset()
     inputs: frozenset[str] = frozenset()  # resolved paths of this run's inputs
     taken: set[str] = field(default_factory=set)
+    # the names picked, in order, and those of them that were free (no file there): what
+    # a failed input, or a failed run, removes again; an earlier run's file is left
+    picked: list[str] = field(default_factory=list)
+    new: set[str] = field(default_factory=set)
 
     @classmethod
     def for_out(cls, out: Path, inputs: list[str]) -> OutNames:
@@ -53,8 +58,32 @@ class OutNames:
             name = f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}"
             if name not in self.taken and self._free(name):
                 self.taken.add(name)
+                self.picked.append(name)
+                if not os.path.lexists(self.folder / name):
+                    self.new.add(name)
                 return name
         raise AssertionError("unreachable")
+
+    def mark(self) -> int:
+        """Where `remove_since` starts: the names picked so far stay."""
+        return len(self.picked)
+
+    def remove_since(self, mark: int = 0) -> None:
+        """Remove the files written under the names picked since `mark` that this run
+        made (not an earlier run's it replaced), and free those names: what a failed
+        input wrote (all of them, mark 0: what a failed run wrote) goes."""
+        for name in self.picked[mark:]:
+            if name in self.new:
+                with contextlib.suppress(OSError):  # never in the way of the failure's words
+                    (self.folder / name).unlink()
+            self.taken.discard(name)
+            self.new.discard(name)
+        del self.picked[mark:]
+
+    def keep(self) -> None:
+        """The run succeeded (its COCO file names the files): nothing is removed now."""
+        self.picked.clear()
+        self.new.clear()
 
     def _free(self, name: str) -> bool:
         path = self.folder / name

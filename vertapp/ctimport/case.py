@@ -28,6 +28,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from vertapp.annotations.geometry import clean_polygons, mask_to_rings
+from vertapp.annotations.hu_verdict import verdict_meta
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.store import IMAGES_DIR
@@ -101,6 +102,7 @@ class PreparedCase:
     warnings: list[str]
     landmarks: dict[str, Any] = field(default_factory=dict)  # preprocess.landmarks
     notes: list[str] = field(default_factory=list)  # information only (the readers' notes)
+    verdict: dict[str, str] = field(default_factory=dict)  # hu_verdict.verdict_meta
 
 
 def import_case_job(
@@ -148,6 +150,7 @@ def prepare_case_job(
         warnings=warnings,
         landmarks=landmarks(result),
         notes=[_shown_words(note, spec) for note in volume.notes],
+        verdict=verdict_meta(volume.warnings),  # Predict asks before predicting it
     )
 
 
@@ -204,6 +207,7 @@ def add_case(project: Project, prepared: PreparedCase) -> CaseReport:
                 "source": "imported",
                 "import": prepared.import_record,
                 LANDMARKS: prepared.landmarks,
+                **prepared.verdict,
             }
         },
     )

@@ -237,7 +237,13 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> LoadedModel:
         path=Path(path),
         extra={
             k: data[k]
-            for k in ("best_val_mean_dice", "history", "epochs_trained", "level_context")
+            for k in (
+                "best_val_mean_dice",
+                "history",
+                "epochs_trained",
+                "level_context",
+                "trained_on",
+            )
             if k in data
         },
     )

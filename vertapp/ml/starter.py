@@ -34,7 +34,40 @@ MODEL_CARD = "models/MODEL_CARD.md"
 ENV_OVERRIDE = "VERTAPP_STARTER_MODEL"
 MAX_BYTES = 20_000_000  # the issue's limit for a file in the package
 # Kept from the training checkpoint: what a prediction, a fine-tune and an audit need.
-KEPT_KEYS = ("arch", "config", "class_names", "epoch", "epochs_trained", "best_val_mean_dice")
+# `trained_on`: what it learnt from (vertapp.ml.trained_on), so a score on it is not a test
+KEPT_KEYS = (
+    "arch",
+    "config",
+    "class_names",
+    "epoch",
+    "epochs_trained",
+    "best_val_mean_dice",
+    "trained_on",
+)
+
+
+def is_shipped_starter(path: Path) -> bool:
+    """Whether `path` is the starter file VertApp ships (or a copy of it, byte for byte),
+    whatever a site set in ENV_OVERRIDE: the shipped file predates `trained_on`."""
+    from vertapp.appresources import ResourceMissingError, resource_path
+
+    try:
+        shipped = resource_path(RESOURCE)
+        if path.resolve() == shipped.resolve():
+            return True
+        return path.stat().st_size == shipped.stat().st_size and _sha256(path) == _sha256(shipped)
+    except (ResourceMissingError, OSError):
+        return False
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def starter_path() -> Path:

@@ -25,6 +25,7 @@ from vertapp.annotations.landmarks import record_hip_top_row
 from vertapp.errors import ModelError, VertAppError
 from vertapp.jobs import WARNINGS, Job, Progress, run_job
 from vertapp.ml import distributed as dist_utils
+from vertapp.ml import trained_on
 from vertapp.ml.checkpoint import LoadedModel, read_checkpoint, save_checkpoint, stored_config
 from vertapp.ml.config import TrainConfig, finetune_config
 from vertapp.ml.ct_variants import with_ct_variants
@@ -177,6 +178,7 @@ class _State:
     iteration: int = 0
     best: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    trained_on: dict[str, list[str]] = field(default_factory=dict)  # vertapp.ml.trained_on
 
 
 def _build_state(cfg: TrainConfig, device: torch.device, total: int, ctx: Any) -> _State:
@@ -248,6 +250,7 @@ def _checkpoint(state: _State, cfg: TrainConfig) -> dict[str, Any]:
         "class_names": list(cfg.class_names),
         "best_val_mean_dice": state.best,
         "history": state.history,
+        "trained_on": state.trained_on,
         # the RPN and RoI heads draw their samples from torch's global generator: kept,
         # a resumed run goes on as the uninterrupted one would have (reseeded, it did not)
         "torch_rng": torch.get_rng_state(),
@@ -443,6 +446,8 @@ def _train(
         root = resolve_dataset_path(data)[1]
         train_s = with_ct_variants(train_s, root, cfg.ct_variants, cfg.class_names, cfg.seed)
     n_real = len(train_s)
+    # before the phantoms; the re-sliced copies' patients are their originals'
+    learnt = _trained_on(train_s, ckpt, start, start_path)
     if phantoms is not None:
         train_s = train_s + (yield from _read_samples(phantoms, cfg, "phantoms"))
     forget_reads()  # nothing reads the dataset again: its parsed copy need not stay
@@ -454,6 +459,7 @@ def _train(
     per_epoch = max(1, len(ds) // (batch * ctx.world_size))
     total = cfg.epochs * per_epoch
     state = _build_state(cfg, device, total, ctx)
+    state.trained_on = learnt
     if ckpt is not None:
         _restore(state, ckpt, resume or "checkpoint")
     if start is not None:
@@ -556,6 +562,22 @@ def _score_start(
         state.history.append({"epoch": 0, "train_loss": None, **summary, "start": True})
         save_checkpoint(best_path, _checkpoint(state, cfg))
     dist_utils.barrier(ctx)
+
+
+def _trained_on(
+    train_s: list[Sample],
+    ckpt: dict[str, Any] | None,
+    start: dict[str, Any] | None,
+    start_path: Path | None,
+) -> dict[str, list[str]]:
+    """What the run's model will have learnt from: its training split, and what the model
+    it continues (a fine-tune's start, a resumed run) had (`vertapp.ml.trained_on`)."""
+    record = trained_on.of_samples(train_s)
+    if start is not None:
+        record = record | trained_on.of_checkpoint(start, start_path)
+    if ckpt is not None:
+        record = record | trained_on.read(ckpt.get(trained_on.TRAINED_ON))
+    return record.plain()
 
 
 def _start_kept(history: list[dict[str, Any]]) -> bool:

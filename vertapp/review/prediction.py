@@ -12,6 +12,8 @@ import numpy as np
 
 from vertapp.annotations import geometry as geo
 from vertapp.jobs import Job, Progress, run_job
+from vertapp.ml import trained_on
+from vertapp.ml.trained_on import TrainedOn
 from vertapp.review.snapshot import ImageSnapshot
 
 # A run asks the model for every box down to min(this, the shown threshold), in the window
@@ -41,6 +43,9 @@ class PredictRun:
     coco: dict[str, Any]
     score_floor: float
     model_threshold: float | None = None  # the model's own score threshold (its config's)
+    # what the model was trained on (None: not recorded): Compare says a score on it is
+    # no test
+    trained_on: TrainedOn | None = None
 
 
 def model_id_of(path: Path, epoch: int, trained: int | None = None) -> str:
@@ -105,7 +110,10 @@ def predict_job_from_snapshots(
     for ann in coco["annotations"]:  # masks are not kept: RLE in the COCO is enough
         ann["segmentation"] = ann["vertapp"]["rle"]
     yield Progress("predict", 1.0, f"{len(images)} image(s) done")
-    return PredictRun(model_id, model_path, shapes, coco, score_floor, loaded.config.score_thresh)
+    learnt = trained_on.of_checkpoint(loaded.extra, model_path)
+    return PredictRun(
+        model_id, model_path, shapes, coco, score_floor, loaded.config.score_thresh, learnt
+    )
 
 
 def _predict_device() -> str:

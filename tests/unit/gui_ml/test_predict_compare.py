@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from vertapp.annotations import geometry as geo
-from vertapp.gui.model.compare_panel import ComparePanel, overlay_rgba
+from vertapp.gui.model.compare_panel import (
+    PRED_RGB,
+    SAME_RGB,
+    TRUTH_RGB,
+    WRONG_RGB,
+    ComparePanel,
+    overlay_rgba,
+)
 from vertapp.gui.model.predict_panel import PredictPanel
 from vertapp.ml.checkpoint import read_checkpoint
 from vertapp.review.prediction import PredictedShape, PredictRun
@@ -149,24 +156,24 @@ def test_overlay_colours() -> None:
     t = np.array([[True, True, False, False]])
     p = np.array([[False, True, True, False]])
     rgba = overlay_rgba({"T1": t}, {"T1": p}, t.shape)
-    assert rgba[0, 0, :3].tolist() == [0, 220, 0]
-    assert rgba[0, 1, :3].tolist() == [255, 255, 255]
-    assert rgba[0, 2, :3].tolist() == [230, 0, 230]
+    assert tuple(rgba[0, 0, :3]) == TRUTH_RGB
+    assert tuple(rgba[0, 1, :3]) == SAME_RGB
+    assert tuple(rgba[0, 2, :3]) == PRED_RGB
     assert rgba[0, 3, 3] == 0  # neither: transparent
 
 
 def test_a_prediction_of_another_level_is_no_overlap() -> None:
     """The overlay compared the union of the truth with the union of the predictions: a
-    T2 predicted over the true T1 showed white, "overlap", like a right one."""
+    T2 predicted over the true T1 showed as "overlap", like a right one."""
     t1 = np.array([[True, True, True, False]])
     t2 = np.array([[False, False, False, True]])
     p1 = np.array([[True, False, False, False]])
     p2 = np.array([[False, True, False, True]])  # over T1's second pixel, and over T2
     rgba = overlay_rgba({"T1": t1, "T2": t2}, {"T1": p1, "T2": p2}, t1.shape)
-    assert rgba[0, 0, :3].tolist() == [255, 255, 255]  # T1 on T1
-    assert rgba[0, 1, :3].tolist() == [255, 140, 0]  # T2 on T1: wrong level
-    assert rgba[0, 2, :3].tolist() == [0, 220, 0]  # truth alone
-    assert rgba[0, 3, :3].tolist() == [255, 255, 255]  # T2 on T2
+    assert tuple(rgba[0, 0, :3]) == SAME_RGB  # T1 on T1
+    assert tuple(rgba[0, 1, :3]) == WRONG_RGB  # T2 on T1: wrong level
+    assert tuple(rgba[0, 2, :3]) == TRUTH_RGB  # truth alone
+    assert tuple(rgba[0, 3, :3]) == SAME_RGB  # T2 on T2
 
 
 def test_compare_follows_edits_to_the_truth(qtbot, review_doc) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from vertapp.annotations import coco, project_lock, store
+from vertapp.annotations.hu_verdict import verdict_meta
 from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import Change, ImageRecord, Instance, Project
 from vertapp.annotations.ops import Macro
@@ -194,7 +195,9 @@ class Document(QObject):
         affine = np.asarray(opened.mip.affine, dtype=float).tolist()
         # source_path is set on save, when the CT is copied into the project
         # the hip landmark anchors the numbering of predictions (preprocess.landmarks)
-        extra = {"vertapp": {LANDMARKS: landmarks(opened.mip)}}
+        # and the reader's verdict when it is not CT in HU: Predict asks first (hu_verdict)
+        verdict = verdict_meta(list(getattr(opened.volume, "warnings", [])))
+        extra = {"vertapp": {LANDMARKS: landmarks(opened.mip), **verdict}}
         rec = add_record(
             project,
             opened.path,

@@ -1,9 +1,9 @@
 """Compare dock: a prediction run against hand-drawn ground truth, scored by the engine.
 
 Scores come from the engine's `vertapp.ml.evaluate` (the DESIGN metric definitions, same as the CLI's
-`vertapp evaluate`). The overlay shows truth in green, prediction in magenta, a prediction
-over the truth of its own level in white and over another level's truth in orange, on the
-image itself. Edits to the truth rescore the image shown once they pause; a whole-project
+`vertapp evaluate`). The overlay shows truth in sky blue, prediction in yellow, a prediction
+over the truth of its own level in blue and over another level's truth in vermillion,
+on the image itself. Edits to the truth rescore the image shown once they pause; a whole-project
 score they touch is marked out of date (its COCO AP is not recomputed at every stroke).
 """
 
@@ -33,12 +33,19 @@ from vertapp.gui.widgets.worker import JobWorker
 from vertapp.review import compare as comparison
 from vertapp.review import status as rv
 from vertapp.review.prediction import PredictRun
+from vertapp.review.seen_in_training import seen_in_training, seen_words
 
 COLUMNS = ("Vertebra", "Dice", "Identified", "Distance (mm)")
-TRUTH_RGB = (0, 220, 0)
-PRED_RGB = (230, 0, 230)
-SAME_RGB = (255, 255, 255)
-WRONG_RGB = (255, 140, 0)  # apart from green, magenta and white, and from the grey bone
+# Okabe-Ito colours, the four that stay apart from each other and from every grey of the
+# MIP (black to white bone) under deuteranopia, protanopia and tritanopia too (CIELAB
+# distance >= 13 after the overlay's alpha; tests/unit/gui_ml/test_compare_colours.py).
+# "Same level" was white, lost on the bone it covers; green is grey to a deuteranope.
+# The two overlaps lie on bone: blue and vermillion stand out most on light grey; the
+# rims of truth or prediction alone often lie on black, where sky blue and yellow do.
+TRUTH_RGB = (86, 180, 233)  # sky blue: truth no prediction covers
+PRED_RGB = (240, 228, 66)  # yellow: prediction over no truth
+SAME_RGB = (0, 114, 178)  # blue: the truth, covered by its own level
+WRONG_RGB = (213, 94, 0)  # vermillion: the truth, covered by another level only
 COLOURS = {  # overlay class (vertapp.review.compare) -> colour
     comparison.TRUTH: TRUTH_RGB,
     comparison.PREDICTION: PRED_RGB,
@@ -65,6 +72,7 @@ class ComparePanel(QWidget):
         self.stale = False  # one of them was edited after it was scored
         self._scoring: tuple[int, ...] = ()  # the images a Score all under way covers
         self._scoring_edited = False  # one of those was edited after its truth was taken
+        self._seen: dict[int, bool] = {}  # image id -> in the run's model's training data
         self._build()
         self.rescore = QTimer(self)
         self.rescore.setSingleShot(True)
@@ -77,6 +85,12 @@ class ComparePanel(QWidget):
     def _build(self) -> None:
         self.summary = QLabel("Run a prediction on an image with hand-drawn ground truth.")
         self.summary.setWordWrap(True)
+        # above the scores: a score on a scan the model learnt from read like a test result
+        self.trained_note = QLabel()
+        self.trained_note.setWordWrap(True)
+        colour = STATUS_COLORS[rv.FLAGGED].name()
+        self.trained_note.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.trained_note.hide()
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -99,6 +113,7 @@ class ComparePanel(QWidget):
         splitter.setSizes([320, 400])
         v = QVBoxLayout(self)
         v.setContentsMargins(4, 4, 4, 4)
+        v.addWidget(self.trained_note)
         v.addWidget(self.summary)
         v.addWidget(splitter, 1)
         v.addWidget(legend)
@@ -107,6 +122,7 @@ class ComparePanel(QWidget):
     # -- inputs ----------------------------------------------------------------------------
     def set_run(self, run: PredictRun) -> None:
         self.run = run
+        self._seen.clear()
         self.refresh()
 
     def set_threshold(self, value: float) -> None:
@@ -115,6 +131,7 @@ class ComparePanel(QWidget):
 
     def _on_reset(self) -> None:
         self.run = None
+        self._seen.clear()
         self.refresh()
 
     def _on_edit(self, image_id: int) -> None:
@@ -153,6 +170,7 @@ class ComparePanel(QWidget):
 
     def _clear(self, text: str) -> None:
         self.result = None
+        self.trained_note.hide()
         self.scored, self.stale, self.whole = (), False, False
         self.table.setRowCount(0)
         self.summary.setText(text)
@@ -181,6 +199,19 @@ class ComparePanel(QWidget):
             + (f"<br>{ap}" if ap else "")
         )
         self._say_stale()
+        self._say_seen(sorted({v.image_id for v in result.vertebrae} | set(self.scored)))
+
+    def _say_seen(self, image_ids: list[int]) -> None:
+        """Say above the scores when the model was trained on a scored image."""
+        fresh = [i for i in image_ids if i not in self._seen]
+        if self.run is not None and fresh:
+            pixels_of = getattr(self.host, "pixels", None)
+            seen = seen_in_training(self.host.project, fresh, self.run.trained_on, pixels_of)
+            self._seen.update((i, i in seen) for i in fresh)
+        seen = [i for i in image_ids if self._seen.get(i)]
+        text = seen_words(seen, len(image_ids), self._number)
+        self.trained_note.setText(text)
+        self.trained_note.setVisible(bool(text))
 
     def _say_stale(self) -> None:
         text = self.summary.text()
@@ -260,12 +291,13 @@ def legend_html() -> str:
     dock's light grey read under 3:1."""
 
     def swatch(rgb: tuple[int, int, int], words: str) -> str:
-        return f"<span style='color:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}'>■</span> {words}"
+        colour = f"#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"  # on grey, as over the image
+        return f"<span style='background:#808080;color:{colour}'>■</span> {words}"
 
     items = (
         swatch(TRUTH_RGB, "truth"),
         swatch(PRED_RGB, "prediction"),
-        "<span style='background:#808080;color:#ffffff'>■</span> overlap, same level",
+        swatch(SAME_RGB, "overlap, same level"),
         swatch(WRONG_RGB, "overlap, wrong level"),
     )
     return (

@@ -108,5 +108,11 @@ def merge_runs(runs: list[PredictRun]) -> PredictRun:
         dict(a, id=i + 1) for i, a in enumerate(a for run in runs for a in run.coco["annotations"])
     ]
     return PredictRun(
-        first.model_id, first.model_path, shapes, coco, first.score_floor, first.model_threshold
+        first.model_id,
+        first.model_path,
+        shapes,
+        coco,
+        first.score_floor,
+        first.model_threshold,
+        first.trained_on,
     )

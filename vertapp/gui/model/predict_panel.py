@@ -35,12 +35,17 @@ from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import Job, Progress
 from vertapp.review.decisions import apply_predictions, shapes_for_labels
+from vertapp.review.not_hu import not_hu_images, skipped_text
 from vertapp.review.prediction import SCORE_FLOOR, PredictRun
 from vertapp.review.snapshot import ImageSnapshot, snapshot
 from vertapp.review.status import PredictionCount, prediction_count, predictions_text
 from vertapp.review.wording import count, model_words
 
 PredictJobFactory = Callable[[Path, list[ImageSnapshot], float], Job[PredictRun]]
+# Asked before predicting one image whose CT was read as not CT in Hounsfield units (the
+# reader's verdict in words): True predicts it anyway. The window asks its way (headless:
+# Skip); without a window it is skipped, as `vertapp predict` skips it.
+AskNotHu = Callable[[str], bool]
 # The model used when no file is chosen: () -> (file, its name for the reader, why it was
 # taken or ""); raises VertAppError in words when there is none. The window's: the
 # project's own ("this project's model"), else the starter.
@@ -77,6 +82,8 @@ class PredictPanel(QWidget):
         self.last_run: PredictRun | None = None
         self._run_project: object = None  # the project a running prediction belongs to
         self.skipped_ground_truth: list[int] = []
+        self.skipped_not_hu: dict[int, str] = {}  # image id -> why it was not predicted
+        self.ask_not_hu: AskNotHu = lambda _verdict: False
         self.default_model: DefaultModel | None = None
         self._model_name: str | None = None  # None: the chosen file's own name
         self._model_why = ""
@@ -202,6 +209,9 @@ class PredictPanel(QWidget):
         if self.read_only:  # greyed out: reached from code only
             self.message.emit(LOCKED_TIP)
             return
+        image_ids = self._leave_out_not_hu(image_ids)
+        if not image_ids:
+            return
         try:
             path, self._model_name, self._model_why = self._model()
         except VertAppError as err:
@@ -225,6 +235,19 @@ class PredictPanel(QWidget):
         self._set_running(True)
         self._say(f"Predicting {count(len(image_ids), 'image')} with {self._running_name(path)}…")
         self.worker.start()
+
+    def _leave_out_not_hu(self, image_ids: list[int]) -> list[int]:
+        """The images to predict: one read as not CT in HU only if the user says so (asked),
+        several such left out (said in the run's words, as `vertapp predict` does)."""
+        found = not_hu_images(self.host.project, image_ids)
+        asked = len(image_ids) == 1 and bool(found)
+        if asked and self.ask_not_hu(found[image_ids[0]]):
+            found = {}
+        self.skipped_not_hu = found
+        if found and len(found) == len(image_ids):
+            self._done(skipped_text(found, asked))
+            self.message.emit(skipped_text(found, asked))
+        return [i for i in image_ids if i not in found]
 
     def _running_name(self, path: Path) -> str:
         why = f" ({self._model_why})" if self._model_why else ""
@@ -343,6 +366,8 @@ class PredictPanel(QWidget):
         if gt:
             kept = count(gt, "image")
             text += f" {kept} with ground truth kept as is: see Compare for the scores."
+        if self.skipped_not_hu:
+            text += f" {skipped_text(self.skipped_not_hu)}"
         return text
 
     def all_to_compare(self) -> bool:

@@ -49,7 +49,7 @@ from vertapp.gui.widgets.actions import make_action
 from vertapp.gui.widgets.heap import settle_heap
 from vertapp.gui.widgets.read_only_bar import lock
 from vertapp.ml import starter
-from vertapp.review import completion
+from vertapp.review import completion, not_hu
 from vertapp.review import status as rv
 from vertapp.review.snapshot import data_images
 from vertapp.review.training import load_train_settings, save_train_settings
@@ -60,6 +60,7 @@ RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 MIP_SHARE = 0.25  # of the width right of the project list: the MIP is where one draws
 AXIAL_WIDTH = 520  # px: an axial slice big enough to judge, the narrow MIP takes the rest
 REVIEW_WIDTH = 400  # px: the table's five columns and the buttons, unclipped
+NOT_HU_TITLE = "Not CT in Hounsfield units"
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -182,6 +183,7 @@ class ModelWorkflow(QObject):
         c.set_threshold(p.threshold)
         if hasattr(w, "ask"):  # the window's way of asking: unattended runs get Cancel
             r.ask_undecided = self._ask_undecided
+            p.ask_not_hu = self._ask_not_hu  # and Skip
         hide = getattr(w, "act_hide_identifiers", None)
         if hide is not None:  # an open train dialog renames its rows at once
             hide.toggled.connect(self._names_toggled)
@@ -271,6 +273,14 @@ class ModelWorkflow(QObject):
             "Predictions still undecided", undecided_text(n), words, button.Cancel
         )
         return {button.Yes: completion.ACCEPT, button.No: completion.REJECT}.get(answer, "cancel")
+
+    def _ask_not_hu(self, verdict: str) -> bool:
+        """Predict one image whose CT was read as not CT in HU: the window asks (Skip is
+        the default, as `vertapp predict` skips it); True predicts it anyway."""
+        button = QMessageBox.StandardButton
+        words = {button.Yes: "Predict anyway", button.No: "Skip"}
+        answer = self.window.ask(NOT_HU_TITLE, not_hu.question_text(verdict), words, button.No)
+        return answer == button.Yes
 
     # -- main view -------------------------------------------------------------------------
     def hidden_ids(self) -> set[int]:
