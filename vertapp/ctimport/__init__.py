@@ -13,6 +13,8 @@ Public API (the window's File > Import labelled CT… and `vertapp import` both 
     prepared = yield from prepare_case_job(spec, project.root, name)    (worker: slow,
         touches no Project)
     report = add_case(project, prepared)                                (GUI thread: fast)
+  try_prepare_case_job: the same, a failure its result (FailedCase(name, reason)); a case
+  that fails leaves none of its files in the folder
 - find_cases(folder, vocabulary, table) -> DatasetScan(cases, unmatched)
 - import_dataset_job(project, cases, params=None, after_case=None) -> Job[DatasetReport]:
   every case, failures reported by name while the others go on
@@ -27,12 +29,14 @@ TotalSegmentator folders, DICOM SEG), segrefs (a SEG's UIDs against the CT's), a
 from vertapp.ctimport.case import (
     CaseReport,
     CaseSpec,
+    FailedCase,
     PreparedCase,
     add_case,
     case_name,
     image_name,
     import_case_job,
     prepare_case_job,
+    try_prepare_case_job,
     unique_name,
 )
 from vertapp.ctimport.dataset import (
@@ -46,11 +50,13 @@ from vertapp.ctimport.dataset import (
 __all__ = [
     "CaseReport",
     "CaseSpec",
+    "FailedCase",
     "PreparedCase",
     "add_case",
     "case_name",
     "image_name",
     "prepare_case_job",
+    "try_prepare_case_job",
     "unique_name",
     "DatasetReport",
     "DatasetScan",

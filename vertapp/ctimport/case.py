@@ -19,6 +19,7 @@ kept: it may name the patient, and the record goes into every COCO export.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,10 @@ from vertapp.annotations.landmarks import KEY as LANDMARKS
 from vertapp.annotations.model import ImageRecord, Instance, Project
 from vertapp.annotations.store import IMAGES_DIR
 from vertapp.ctimport.alignment import labels_on_ct_grid, soft_tissue_warning
-from vertapp.ctimport.casefiles import write_case_files
+from vertapp.ctimport.casefiles import removed_if_failed, write_case_files
 from vertapp.ctimport.labelfiles import LabelMap, read_label_map
 from vertapp.ctimport.levels import class_of, drop_reason
-from vertapp.errors import InputError, VertAppError
+from vertapp.errors import CancelledError, InputError, VertAppError
 from vertapp.io.file_kinds import Kind, kind_of
 from vertapp.io.neutral_names import neutral_key, neutral_stem
 from vertapp.io.readers import load_volume_job
@@ -56,6 +57,11 @@ GENERIC_STEMS = ("ct", "image", "img", "volume", "scan")
 # project's file names, its image list or a COCO export.
 PSEUDONYM_FOLDER = re.compile(r"sub-[A-Za-z0-9]+|s\d{4,5}")
 BIDS_SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+)")  # 'sub-gl003' of 'sub-gl003_dir-ax'
+# What a case may fail with besides VertAppError: a damaged file can fail deep inside a
+# library; it is that case's failure, not a bug of the app (the next case still runs)
+CASE_ERRORS = (OSError, RuntimeError, ValueError, MemoryError)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -135,23 +141,50 @@ def prepare_case_job(
     rings = trace_levels(project_labels(classes, volume, result))
     warnings += result.warnings + _missing_on_mip(classes, list(rings), name)
     yield Progress("import", 0.9, f"{name}: writing the CT and its MIP")
-    files = write_case_files(root, name, volume, classes, result)
-    record = _import_record(label_map, spec, files["labels"], list(rings), left_out)
-    record.update(original_ct(spec.ct, report.stored_orientation))
-    return PreparedCase(
-        name=name,
-        patient=case_patient(spec, name),
-        shape=(int(result.mip_u8.shape[0]), int(result.mip_u8.shape[1])),
-        affine=np.asarray(result.affine, dtype=float).tolist(),
-        files=files,
-        rings=rings,
-        import_record=record,
-        left_out=left_out,
-        warnings=warnings,
-        landmarks=landmarks(result),
-        notes=[_shown_words(note, spec) for note in volume.notes],
-        verdict=verdict_meta(volume.warnings),  # Predict asks before predicting it
-    )
+    with removed_if_failed(root, name):  # a case that failed leaves no file behind
+        files = write_case_files(root, name, volume, classes, result)
+        record = _import_record(label_map, spec, files["labels"], list(rings), left_out)
+        record.update(original_ct(spec.ct, report.stored_orientation))
+        return PreparedCase(
+            name=name,
+            patient=case_patient(spec, name),
+            shape=(int(result.mip_u8.shape[0]), int(result.mip_u8.shape[1])),
+            affine=np.asarray(result.affine, dtype=float).tolist(),
+            files=files,
+            rings=rings,
+            import_record=record,
+            left_out=left_out,
+            warnings=warnings,
+            landmarks=landmarks(result),
+            notes=[_shown_words(note, spec) for note in volume.notes],
+            verdict=verdict_meta(volume.warnings),  # Predict asks before predicting it
+        )
+
+
+@dataclass(frozen=True)
+class FailedCase:
+    """A case not imported, and why in words; none of its files is left behind."""
+
+    name: str
+    reason: str
+
+
+def try_prepare_case_job(
+    spec: CaseSpec, root: Path, name: str, params: PreprocessParams | None = None
+) -> Job[PreparedCase | FailedCase]:
+    """`prepare_case_job` whose failure is its result, in the words the dataset import
+    uses, the CT's and the labels' names replaced while names are hidden (a CT's path
+    may name its patient); a cancel still raises."""
+    try:
+        return (yield from prepare_case_job(spec, root, name, params))
+    except CancelledError:
+        raise
+    except VertAppError as err:
+        reason = str(err)
+    except CASE_ERRORS as err:
+        log.debug("import of %s failed", name, exc_info=True)
+        reason = f"{type(err).__name__}: {err}"
+    return FailedCase(name, _shown_words(reason, spec))
 
 
 def _classes_on_ct(

@@ -25,6 +25,7 @@ from pathlib import Path
 from vertapp.annotations.model import Project
 from vertapp.annotations.store import PROJECT_FILE, load_project, new_project, save_project
 from vertapp.ctimport.case import (
+    CASE_ERRORS,
     CaseReport,
     CaseSpec,
     case_name,
@@ -161,7 +162,7 @@ def import_dataset_job(
             done = yield from sub_job(import_case_job(project, spec, params), k / n, (k + 1) / n)
         except VertAppError as err:
             report.failed[label] = str(err)
-        except (OSError, RuntimeError, ValueError, MemoryError) as err:
+        except CASE_ERRORS as err:
             # A damaged file can fail deep inside a library; the other cases still run.
             log.debug("import of %s failed", label, exc_info=True)
             report.failed[label] = f"{type(err).__name__}: {err}"

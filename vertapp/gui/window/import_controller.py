@@ -4,30 +4,34 @@ The slow half (`prepare_case_job`: read, resample, MIP, trace) runs in the windo
 runner with progress and cancel; it touches no `Project`. The result is added here on the
 GUI thread, where the project's observers live, and the project is then saved as usual.
 An empty window first gets a new project folder to import into (`import_target.py`).
+A case that fails leaves none of its files in the project (`try_prepare_case_job`), and
+one that failed or was cancelled leaves no project made for it (`import_target.take_back`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import QObject
 
 from vertapp.ctimport import (
     CaseReport,
     CaseSpec,
+    FailedCase,
+    PreparedCase,
     add_case,
     find_cases,
     image_name,
-    prepare_case_job,
+    try_prepare_case_job,
     unique_name,
 )
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
+from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.import_target import ensure_folder, refuse_import
+from vertapp.gui.window.import_target import Target, import_target, refuse_import, take_back
 from vertapp.gui.window.job_runner import JobRunner
 
 WRITTEN = "an imported CT is written"
@@ -40,6 +44,11 @@ class ImportController(QObject):
     ) -> None:
         super().__init__(jobs)
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
+        self._target = Target()  # the running import's
+        self._worker: JobWorker | None = None  # the running import
+        # a job that ended without a result (cancelled; a bug) imported nothing either
+        jobs.cancelled.connect(self._on_stopped)
+        jobs.failed.connect(self._on_stopped)
 
     def ask_import(self) -> None:
         """The dialog, then `start` (which asks an empty window for a project folder)."""
@@ -68,18 +77,41 @@ class ImportController(QObject):
         if dataset:  # a whole dataset chosen as "the CT": it read "no DICOM files found"
             self.host.show_error(dataset)
             return False
-        if not ensure_folder(self.doc, self.host, self.files, "vertebrae", WRITTEN):
+        target = import_target(self.doc, self.host, self.files, "vertebrae", WRITTEN)
+        if target is None:
             return False
         root = self.doc.project.root
-        assert root is not None  # ensure_folder made sure
+        assert root is not None  # import_target made sure
         spec = replace(spec, hide_names=not self.doc.keep_names)
         name = unique_name(self.doc.project, image_name(spec))
         worker = self.jobs.run(
-            lambda: prepare_case_job(spec, root, name), f"Importing {name}…", self._on_prepared
+            lambda: try_prepare_case_job(spec, root, name), f"Importing {name}…", self._on_done
         )
-        return worker is not None
+        if worker is None:  # another job runs (said): a project made for this one goes
+            take_back(self.doc, target, hidden=not self.doc.keep_names)
+            return False
+        self._target, self._worker = target, worker
+        return True
 
-    def _on_prepared(self, prepared: Any) -> None:
+    def _on_done(self, outcome: PreparedCase | FailedCase) -> None:
+        self._worker = None
+        if isinstance(outcome, FailedCase):
+            left = take_back(self.doc, self._target, hidden=not self.doc.keep_names)
+            self.host.show_error("; ".join(w for w in (failed_words(outcome), left) if w))
+        else:
+            self._on_prepared(outcome)
+
+    def _on_stopped(self, *_: object) -> None:
+        """Any job of the window ended without a result: if it was this import, a
+        project made for it goes (said after the job runner's "Cancelled" or error)."""
+        if self._worker is None or self.jobs.worker is not self._worker:
+            return
+        self._worker = None
+        left = take_back(self.doc, self._target, hidden=not self.doc.keep_names)
+        if left:
+            self.host.show_status(f"Nothing imported: {left}", 15000)
+
+    def _on_prepared(self, prepared: PreparedCase) -> None:
         report = add_case(self.doc.project, prepared)
         # The image list is set up on reset; a new image joins it without touching undo.
         self.doc.image_ids.append(report.image_id)
@@ -111,6 +143,11 @@ def dataset_words(spec: CaseSpec, hidden: bool) -> str:
         "whole with `vertapp import FOLDER --out PROJECT` (then File > Open the project), "
         "or choose one CT file and its label map here"
     )
+
+
+def failed_words(failed: FailedCase) -> str:
+    """'ct-1a2b3c4d5e6f not imported (none of its files kept): the CT: corrupt or …'."""
+    return f"{failed.name} not imported (none of its files kept): {failed.reason}"
 
 
 def summary(report: CaseReport) -> str:

@@ -4,13 +4,18 @@ Imports write into the project's folder (a labelled CT's volume and MIP, a landm
 folder's radiographs). An empty window has none, and used to answer "Save the project
 first (File > Save project as…)" while Save as was greyed out with nothing to save: a
 dead end. Now it asks for a new project folder right there (the Save as folder dialog)
-and creates an empty project in it, which the import then fills.
+and creates an empty project in it, which the import then fills. An import that adds
+nothing (it failed, or was cancelled) takes that project away again (`take_back`), as
+`vertapp import` does: it stayed open and on disk, an empty project that looked valid.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from vertapp.annotations.model import Project
 from vertapp.gui.document.document import Document
+from vertapp.gui.document.files import FolderBefore
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
 from vertapp.gui.window.save_dialog import ask_new_project_folder
@@ -32,19 +37,51 @@ def refuse_import(doc: Document, host: WindowHost, what: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where an import goes. `made`: the folder as it was before this import made its
+    project there (None: the project was open already)."""
+
+    made: FolderBefore | None = None
+
+
 def ensure_folder(
     doc: Document, host: WindowHost, files: FilesController, label_set: str, what: str
 ) -> bool:
-    """True when the open project has a folder to import into; an empty window asks for
-    a new project folder and creates an empty `label_set` project there (False:
-    refused, cancelled, or the folder could not be written, said in words)."""
+    """True when the open project has a folder to import into (see `import_target`)."""
+    return import_target(doc, host, files, label_set, what) is not None
+
+
+def import_target(
+    doc: Document, host: WindowHost, files: FilesController, label_set: str, what: str
+) -> Target | None:
+    """The open project's folder; an empty window asks for a new project folder and
+    creates an empty `label_set` project there (None: refused, cancelled, or the folder
+    could not be written, said in words)."""
     if refuse_import(doc, host, what):
-        return False
+        return None
     if doc.project.root is not None:
-        return True
+        return Target()
     folder = ask_new_project_folder(host.dialog_parent())
     if folder is None:
-        return False
+        return None
+    before = FolderBefore.of(folder)
     doc.set_project(Project(label_set=label_set), "")
     # Save as's own path: a folder holding a project is refused, a failure leaves none
-    return files.save(folder, wait=True) and doc.project.root is not None
+    saved = files.save(folder, wait=True) and doc.project.root is not None
+    return Target(before) if saved else None
+
+
+def take_back(doc: Document, target: Target, hidden: bool) -> str:
+    """After an import that added nothing: the project it made goes again, what its
+    folder held before stays, and the window is empty as it was; the words that say so
+    ("" when the project was not made for it, or holds images by now)."""
+    made = target.made
+    if made is None or doc.project.root != made.folder or doc.project.images:
+        return ""
+    doc.set_project(Project(), "")  # first let go of the folder: its lock and journal
+    made.remove_new()
+    where = made.folder.name if hidden else str(made.folder)
+    if made.created is not None:
+        return f"no project was created ({where} is not there)"
+    return f"{where} was left as it was"

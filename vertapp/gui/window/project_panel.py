@@ -110,7 +110,9 @@ class ProjectPanel(QWidget):
             if len(kinds) > 1
             else ""
         )
-        self.summary.setText(f"{title}: {len(names)} image{'s' if len(names) != 1 else ''}{mix}")
+        count = f"{len(names)} image{'s' if len(names) != 1 else ''}{mix}"
+        # an empty window again (an import that made its project took it back): as at start
+        self.summary.setText(f"{title}: {count}" if title or names else "No project")
 
     def selected_rows(self) -> list[int]:
         """The selected rows, in list order."""
