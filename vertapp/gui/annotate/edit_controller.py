@@ -26,6 +26,7 @@ from vertapp.gui.views.annotation_view import AnnotationView
 from vertapp.gui.views.polygon_tool import TOO_FEW_POINTS, Mode
 from vertapp.labels import VERTEBRAE
 from vertapp.review.decisions import label_holder
+from vertapp.review.outline_steps import outline_step
 from vertapp.review.status import status_after_hand_edit
 from vertapp.xray.part_display import instance_level
 
@@ -206,6 +207,28 @@ class EditController(QObject):
             self.annot.tool.cancel_draft()
         else:
             self.annot.tool.select(None)
+
+    def select_outline(self, step: int) -> None:
+        """Alt+Down / Alt+Up: the outline below / above the selected one (none selected:
+        the top / bottom one), among those shown. A label key, Del, A or R then acts on
+        it: without these keys an outline could only be selected with the mouse."""
+        img, tool = self.doc.current, self.annot.tool
+        if img is None:
+            return
+        if tool.draft:  # the clicks so far stay: the key must not drop them
+            self.show_status("Finish the polygon first (Enter), or cancel it (Esc)", 4000)
+            return
+        shown = [inst for inst in img.instances if inst.id in self.annot.layer.shapes]
+        key = outline_step(shown, self.annot.layer.selected, step)
+        if key is None:
+            where = "below" if step > 0 else "above"
+            self.show_status(
+                f"No outline {where} this one" if shown else "No outline on this image", 3000
+            )
+            return
+        tool.select(key)
+        name = editing.instance_name(self.doc.project.instance(key))
+        self.show_status(f"{name} outline selected", 3000)
 
     def insert_vertex(self) -> None:
         self.annot.tool.insert_vertex_at()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vertapp.gui.widgets.colors import label_color
+from vertapp.gui.widgets.qt_override import qt_override
 from vertapp.labels import VERTEBRAE
 from vertapp.review.next_label import suggest_next
 
@@ -25,6 +26,28 @@ def swatch(color: QColor, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(color)
     return QIcon(pixmap)
+
+
+# The palette asks the width it always has (six columns of 34 px): the window's layout
+# is sized round it. Its buttons take fewer columns when that is all the room there is.
+MIN_WIDTH = 218
+MAX_COLUMNS = 6
+SWATCH = 12
+SPACING = 2
+MARGIN = 2
+
+
+def grid_places(labels: Sequence[str], columns: int) -> dict[str, tuple[int, int]]:
+    """(row, column) of each label, `columns` wide; a new region (T, then L) starts a row
+    of its own, so the lumbar levels keep their place under each other at every width."""
+    places: dict[str, tuple[int, int]] = {}
+    row, col, region = 0, 0, None
+    for name in labels:
+        if col == columns or (region is not None and name[0] != region):
+            row, col = row + 1, 0
+        places[name] = (row, col)
+        region, col = name[0], col + 1
+    return places
 
 
 NONE_LEFT = "Next label: none left (all levels used)"
@@ -56,27 +79,53 @@ class LabelPalette(QWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.next_label = QLabel()
+        self.grid: QGridLayout | None = None  # the level buttons' grid (`reflow`)
+        self.columns = 0
         self._build()
         self.set_current(labels[0])
 
     def _build(self) -> None:
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        for i, name in enumerate(self.labels):
-            grid.addWidget(self._button(name), i // 6, i % 6)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(SPACING)
+        for name in self.labels:
+            self._button(name)
+        self._place(MAX_COLUMNS)
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(grid)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.addLayout(self.grid)
         layout.addWidget(self.next_label)
+
+    @qt_override
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if self.grid is not None:
+            self._place(self.columns_for(event.size().width()))
+
+    def columns_for(self, width: int) -> int:
+        """As many columns as fit buttons showing their whole text (T10 was cut to "T1("
+        in six columns of 34 px in the 222 px dock of a 1280 px window)."""
+        need = max(b.sizeHint().width() for b in self.buttons.values())
+        room = width - 2 * MARGIN + SPACING
+        return max(1, min(MAX_COLUMNS, room // (need + SPACING)))
+
+    def _place(self, columns: int) -> None:
+        if self.grid is None or columns == self.columns:
+            return
+        self.columns = columns
+        for name, (row, col) in grid_places(self.labels, columns).items():
+            self.grid.removeWidget(self.buttons[name])
+            self.grid.addWidget(self.buttons[name], row, col)
 
     def _button(self, name: str) -> QPushButton:
         color = label_color(name)
         key = VERTEBRA_KEYS.get(name)
         tip = f"Label {name}" + (f" ({key})" if key else "")
-        btn = self._add_button(name, name, swatch(color), tip)
-        btn.setMinimumWidth(34)
+        btn = self._add_button(name, name, swatch(color, SWATCH), tip)
+        btn.setIconSize(QSize(SWATCH, SWATCH))  # the swatch's own size: no room lost round it
+        btn.setMinimumWidth(34)  # below its text's width: the columns make room (`columns_for`)
         btn.setStyleSheet(
-            f"QPushButton {{ border-left: 5px solid {color.name()}; padding: 2px; }}"
+            f"QPushButton {{ border-left: 5px solid {color.name()}; padding: 2px 1px; }}"
             f"QPushButton:checked {{ background: {color.darker(180).name()}; color: white; }}"
         )
         return btn

@@ -85,7 +85,14 @@ def build_actions(
     exclusive(w, [w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     w.act_select.setChecked(True)
     w.act_finish = a(w, "Finish polygon", editor.finish_polygon, ["Return", "Enter"])
-    w.act_cancel = a(w, "Cancel drawing", editor.cancel_drawing, "Esc")
+    w.act_cancel = a(
+        w,
+        "Cancel drawing / deselect",
+        editor.cancel_drawing,
+        "Esc",
+        "Drop the polygon being drawn; with none, deselect the outline",
+    )
+    w.act_cancel.setIconText("Cancel drawing")  # the toolbar's button keeps its width
     w.act_insert_vertex = a(
         w, "Insert vertex", editor.insert_vertex, "I", "Insert a vertex on the nearest edge"
     )
@@ -100,6 +107,14 @@ def build_actions(
         "polygon. Ctrl+Z brings either back",
     )
     w.act_delete_polygon = a(w, "Delete polygon", editor.delete_polygon, "Shift+Del")
+    # CVAT's Tab, along the spine: Tab itself stays the focus key of the docks
+    tip = "Select the outline {} the selected one; a label key, Del, A or R then acts on it"
+    w.act_outline_below = a(
+        w, "Select outline below", lambda: editor.select_outline(1), "Alt+Down", tip.format("below")
+    )
+    w.act_outline_above = a(
+        w, "Select outline above", lambda: editor.select_outline(-1), "Alt+Up", tip.format("above")
+    )
     w.act_next_label = a(w, "Apply suggested label", editor.apply_suggested_label, "N")
     w.label_actions = {
         name: a(w, name, lambda n=name: editor.choose_label(n), VERTEBRA_KEYS.get(name))
@@ -250,6 +265,7 @@ def build_menus(w: MainWindow, files: FilesController) -> None:
     m.addActions([w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     m.addSeparator()
     m.addActions(edit_actions(w))
+    m.addActions([w.act_outline_below, w.act_outline_above])
     labels = m.addMenu("&Label")
     labels.addAction(w.act_next_label)
     labels.addActions(list(w.label_actions.values()))

@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
     act_insert_vertex: QAction
     act_delete_vertex: QAction
     act_delete_polygon: QAction
+    act_outline_below: QAction
+    act_outline_above: QAction
     act_next_label: QAction
     act_next_slice: QAction
     act_prev_slice: QAction
@@ -418,7 +420,7 @@ class MainWindow(QMainWindow):
         for act in (self.act_draw, self.act_brush, self.act_eraser):
             act.setEnabled(has_image and editable)
         self.act_finish.setEnabled(t.mode is Mode.DRAW)
-        self.act_cancel.setEnabled(t.mode is Mode.DRAW)
+        self.act_cancel.setEnabled(t.mode is Mode.DRAW or selected)  # Esc deselects too
         self.act_insert_vertex.setEnabled(selected and editable)
         self.act_delete_vertex.setEnabled(selected and editable)
         self.act_delete_polygon.setEnabled(selected and editable)
