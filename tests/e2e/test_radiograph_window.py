@@ -180,3 +180,23 @@ def test_training_copy_of_a_film_uses_the_engines_window(qtbot, window, tmp_path
     assert copy.dtype == np.uint8 and np.array_equal(copy, grey_u8(film))
     body, gap = copy[20:100, 110:130].mean(), copy[140:220, 110:130].mean()
     assert body - gap > 100  # vertebra against the disc gap: 78 grey levels with min..max
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_an_8_bit_films_training_copy_is_the_file_as_the_engine_reads_it(  # type: ignore[no-untyped-def]
+    qtbot, window, tmp_path, suffix
+) -> None:
+    """Audit r16: an 8-bit AASCE JPEG (brightest pixel 203) opened in the window reached
+    the model stretched over 0..255, while the command line and training read such files
+    as they are: a model that found 26 bodies on the file found none in the window. The
+    copy Predict reads (and a save keeps as images/*.png) is now the engine's own read."""
+    from vertapp.xray.training import read_radiograph
+
+    film = (tall_film(600, 240) // 400).astype(np.uint8)  # an 8-bit film, 0 .. ~150
+    assert 100 < film.max() < 200
+    path = tmp_path / f"film{suffix}"
+    assert cv2.imwrite(str(path), film)
+    _open(qtbot, window, path)
+    copy = window.doc.pending_images[window.doc.current_id]
+    assert copy.dtype == np.uint8 and np.array_equal(copy, read_radiograph(path))
+    assert copy.max() == pytest.approx(film.max(), abs=8)  # not stretched to 255

@@ -18,6 +18,7 @@ high-dose ZOI onto the low-dose image, with the paper's failure modes handled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from vertapp.jobs import Job, Progress
 from vertapp.labels import VERTEBRA_ID
 from vertapp.xray.film_motion import film_motion
 from vertapp.xray.outline_check import DOUBTFUL, outline_warnings
+from vertapp.xray.outline_overlap import shared_outline_note
 from vertapp.xray.placement_verdict import check_alignment
 from vertapp.xray.register import Registration, register_zoi, translation_search
 from vertapp.xray.similarity import Similarity, apply_matrix
@@ -97,7 +99,7 @@ def align_job(
     done: dict[str, VertebraAlignment] = {}
     total = len(levels)
     for level in paired:
-        done[level] = _align_paired(low_f, high_f, low_zois[level], high_zois[level])
+        done[level] = _align_paired(low_f, high_f, high_zois[level], low_zois)
         yield Progress("Aligning", len(done) / total, level)
     for level in missing:
         done[level] = _align_missing(low_f, high_f, high_zois[level], done)
@@ -133,7 +135,10 @@ def _check_inputs(
         )
 
 
-def _align_paired(low: np.ndarray, high: np.ndarray, lz: Zoi, hz: Zoi) -> VertebraAlignment:
+def _align_paired(
+    low: np.ndarray, high: np.ndarray, hz: Zoi, low_zois: Mapping[str, Zoi]
+) -> VertebraAlignment:
+    lz = low_zois[hz.level]
     hc, lc = hz.centroid, lz.centroid
     start = Similarity(0.0, 1.0, (lc[0] - hc[0], lc[1] - hc[1]), hc)
     reg = _best_of(high, low, hz, start, SEARCH_FRACTION, RETRY_SCORE)
@@ -141,6 +146,8 @@ def _align_paired(low: np.ndarray, high: np.ndarray, lz: Zoi, hz: Zoi) -> Verteb
     if reg.score < FAIL_SCORE:
         status = "failed"
         warnings.append(f"alignment score {reg.score:.2f} is below {FAIL_SCORE}: not aligned")
+        # the cause a reviewer can fix, where the outlines show it (audit r16)
+        warnings += [n for n in [shared_outline_note(hz.level, low_zois)] if n]
     else:
         warnings += outline_warnings(reg.matrix, hz, lz)
     return VertebraAlignment(hz.level, reg.matrix, hc, reg.score, status, warnings)

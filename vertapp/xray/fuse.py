@@ -50,7 +50,12 @@ def left_out_note(result: Alignment, fuse_warned: bool = False) -> str:
         if fuse_warned or all(why == "failed" for _, why in out)
         else ("; --fuse-warned (the window: Fuse warned vertebrae too) fuses the warned ones")
     )
-    return f"fused image: {names} keep their low-dose pixels{hint}"
+    return f"fused image: {names} {keep_words(len(out))}{hint}"
+
+
+def keep_words(n: int) -> str:
+    """The verb of `left_out_note` for `n` vertebrae ("L3 (failed) keep their" read wrong)."""
+    return "keeps its low-dose pixels" if n == 1 else "keep their low-dose pixels"
 
 
 def fuse(

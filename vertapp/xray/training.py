@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from vertapp.annotations.paths import safe_join
-from vertapp.errors import InputError
+from vertapp.errors import InputError, VertAppError
 from vertapp.ml.config import TrainConfig, preset
 from vertapp.ml.dataset import (
     Sample,
@@ -114,6 +114,22 @@ def read_radiograph_noted(path: Path) -> tuple[np.ndarray, list[str]]:
 
     pixels, warnings = read_noted(path)
     return grey_u8(pixels), warnings
+
+
+def engine_copy(path: Path, values: np.ndarray) -> np.ndarray:
+    """The 8-bit copy of a film the window opened that training and Predict read: the film
+    as the X-ray engine reads the file (`read_radiograph`, what `vertapp xray zoi FILM`
+    sees), so a model sees one contrast wherever a film comes from. The window's reader
+    holds every film as float values, and `grey_u8` of those stretched an 8-bit file over
+    its 0.5-99.5 % range, which the engine keeps as it is: a JPEG whose brightest pixel is
+    203 reached the model brighter than the films it learnt from (audit r16: a model that
+    found 26 bodies on the file found none in the window). `values` (the window's, bone
+    bright) serve where the engine cannot read the file."""
+    try:
+        copy, _warnings = read_radiograph_noted(Path(path))  # the window says its own
+    except VertAppError:
+        return grey_u8(values)
+    return copy if copy.shape == values.shape[:2] else grey_u8(values)
 
 
 def scale_for(shape: tuple[int, int], long_side: int) -> float:

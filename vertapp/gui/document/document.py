@@ -181,11 +181,12 @@ class Document(QObject):
     def new_from_radiograph(self, opened: OpenedRadiograph) -> int:
         project, arr = Project(label_set="parts"), opened.radiograph.array
         rec = add_radiograph(project, opened.path, opened.radiograph, self.keep_names)
-        # the 8-bit copy that training and Predict read: the same percentile window as the
-        # X-ray engine gives a film it reads itself (`vertapp xray zoi IMAGE`), so a model
-        # sees one contrast wherever the film comes from (min..max let a burnt-in marker or
-        # the shutters squeeze the bones into a few grey levels)
-        pending, raw = {rec.id: grey_u8(arr)}, {rec.id: arr}
+        # the 8-bit copy that training and Predict read: the film as the X-ray engine reads
+        # it itself (`vertapp xray zoi IMAGE`; made by the open job), so a model sees one
+        # contrast wherever the film comes from; else the engine's percentile window of
+        # the values (min..max let a burnt-in marker squeeze the bones into a few greys)
+        copy = grey_u8(arr) if opened.engine_u8 is None else opened.engine_u8
+        pending, raw = {rec.id: copy}, {rec.id: arr}
         self.set_project(project, Path(opened.path).name, pending=pending, raw=raw)
         self._autosave_key = source_key(opened.path)
         return rec.id

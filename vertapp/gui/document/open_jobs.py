@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vertapp.errors import InputError
 from vertapp.jobs import Job, Progress, sub_job
 
@@ -50,6 +52,9 @@ class OpenedCT:
 class OpenedRadiograph:
     path: str
     radiograph: Any  # vertapp.io.Radiograph
+    # the 8-bit copy training and Predict read, as the X-ray engine reads the file
+    # (`vertapp.xray.training.engine_copy`); None: made from the values (tests, tools)
+    engine_u8: np.ndarray | None = None
 
 
 def open_ct_job(path: str) -> Job[OpenedCT]:
@@ -70,7 +75,14 @@ def open_radiograph_job(path: str) -> Job[OpenedRadiograph]:
     from vertapp.io import read_radiograph
 
     yield Progress("read", None, "reading the radiograph")
-    return OpenedRadiograph(path, read_radiograph(path))
+    return _opened_film(path, read_radiograph(path))
+
+
+def _opened_film(path: str, radiograph: Any) -> OpenedRadiograph:
+    """The film with its engine copy, made here in the worker (a second read of the file)."""
+    from vertapp.xray.training import engine_copy
+
+    return OpenedRadiograph(path, radiograph, engine_copy(Path(path), radiograph.array))
 
 
 def open_any_job(path: str) -> Job[OpenedCT | OpenedRadiograph]:
@@ -80,7 +92,7 @@ def open_any_job(path: str) -> Job[OpenedCT | OpenedRadiograph]:
     yield Progress("read", None, "reading the DICOM file")
     image = read_any(path)
     if isinstance(image, Radiograph):
-        return OpenedRadiograph(path, image)
+        return _opened_film(path, image)
     return (yield from sub_job(_preprocess_only(path, image), 0.1, 1.0))
 
 

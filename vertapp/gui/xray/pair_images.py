@@ -21,6 +21,12 @@ from PySide6.QtWidgets import (
 from vertapp.xray.pair_display import Box, grey_range, mix, mix_region, to_u8
 
 LAYOUTS = ("Side by side", "Low-dose large", "High-dose large", "Fused large")
+CAPTION_GAP_PX = 3.0  # image pixels between a vertebra's box and its level
+CAPTION_ROOM = 0.14  # of the film's width, right of it when fitted: a level's text
+Point = tuple[float, float]
+RGB = tuple[int, int, int]
+Look = tuple[Point, RGB, int]  # a caption's place, colour and rank (higher: drawn on top)
+CAPTION_Z = 10.0  # over the image and the frame
 CHECKS = ("Blend", "Checkerboard")
 
 
@@ -55,6 +61,9 @@ class ImagePane(pg.GraphicsView):
         self.box.addItem(self.frame)
         self.title = title
         self.setToolTip(title)
+        # level -> its caption, and what it shows (place, colour): a nudge moves one
+        self.captions: dict[str, pg.TextItem] = {}
+        self._shown: dict[str, Look] = {}
 
     def show_image(self, pixels: np.ndarray) -> None:
         self.image.setImage(pixels, levels=(0, 255), autoLevels=False)
@@ -71,6 +80,29 @@ class ImagePane(pg.GraphicsView):
             return
         closed = np.vstack([corners, corners[:1]])
         self.frame.setData(closed[:, 0], closed[:, 1])
+
+    def show_captions(self, places: dict[str, Look]) -> None:
+        """Each level written at its place (image pixels: the left middle of the text) in
+        its colour, at a fixed screen size, the higher ranks on top; only changed ones are
+        redrawn (a nudge moves one vertebra, and a new text image per caption cost more
+        than the nudge)."""
+        for level in set(self.captions) - set(places):
+            self.box.removeItem(self.captions.pop(level))
+            self._shown.pop(level, None)
+        for level, (at, rgb, rank) in places.items():
+            if self._shown.get(level) == (at, rgb, rank):
+                continue
+            item = self.captions.get(level)
+            if item is None:
+                item = self.captions[level] = pg.TextItem(
+                    level, anchor=(0, 0.5), fill=pg.mkBrush(0, 0, 0, 170)
+                )
+                self.box.addItem(item)
+            if level not in self._shown or self._shown[level][1] != rgb:
+                item.setColor(pg.mkColor(rgb))
+            item.setZValue(CAPTION_Z + rank)
+            item.setPos(at[0] + CAPTION_GAP_PX, at[1])
+            self._shown[level] = (at, rgb, rank)
 
 
 class PairImages(QWidget):
@@ -154,8 +186,10 @@ class PairImages(QWidget):
         self.fused_pane.update_image(self.check8)
 
     def fit(self) -> None:
+        """The whole film, and room on its right for the levels written beside the
+        vertebrae (on a film whose spine reaches its edge they were cut to "T1")."""
         h, w = self.low8.shape
-        self.low_pane.box.setRange(QRectF(0, 0, w, h), padding=0.02)
+        self.low_pane.box.setRange(QRectF(0, 0, w * (1 + CAPTION_ROOM), h), padding=0.02)
 
     def zoom_to(self, high: np.ndarray, low: np.ndarray) -> None:
         """Show the vertebra (grown to context) in all views and frame it: `high` its ZOI's
@@ -167,6 +201,13 @@ class PairImages(QWidget):
             QRectF(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), padding=0
         )
         self.show_frames(high, low)
+
+    def show_captions(self, high: dict[str, Look], low: dict[str, Look]) -> None:
+        """Every vertebra's level: `high` places on the high dose, `low` where they land
+        on the low dose (the low-dose and fused views)."""
+        self.high_pane.show_captions(high)
+        self.low_pane.show_captions(low)
+        self.fused_pane.show_captions(low)
 
     def show_frames(self, high: np.ndarray | None, low: np.ndarray | None) -> None:
         """The same vertebra framed in all three views: on the high dose where its ZOI is, on

@@ -57,7 +57,9 @@ from vertapp.gui.xray.screen_fit import fit_to_screen
 from vertapp.jobs import Job
 from vertapp.xray.align import SAME_SIZE
 from vertapp.xray.alignment_file import current_warnings
+from vertapp.xray.fuse import keep_words
 from vertapp.xray.pair import Box, PairState, export_job
+from vertapp.xray.pair_captions import captions
 from vertapp.xray.pair_files import film_notes
 
 STEP_PX, TURN_DEG, GROW = 1.0, 0.5, 0.005  # one key press of a hand correction
@@ -377,12 +379,23 @@ class PairWindow(QMainWindow):
         self.images.set_images(state.inputs.low, state.inputs.high, state.fused, tile)
         rows = state.rows()
         self.table.show_rows(rows)
+        self._show_captions()
         self._fit_dock()
         # the films' read doubts first: what was read decides what the rest is worth
         self._read_notes = film_notes(state.inputs)
         self._refused = ""
         self._show_notes()
         self.statusBar().showMessage(state.summary())
+
+    def _show_captions(self) -> None:
+        """Every vertebra's level on the three views, as check.png writes them."""
+        if self.state is None:
+            return
+        found = captions(self.state)
+        self.images.show_captions(
+            {c.level: (c.high_at, c.rgb, c.rank) for c in found},
+            {c.level: (c.low_at, c.rgb, c.rank) for c in found},
+        )
 
     def fuse_warned(self) -> None:
         """Fuse the warned vertebrae too, or keep their low-dose pixels, as the action is
@@ -431,6 +444,7 @@ class PairWindow(QMainWindow):
         # every row: the check across vertebrae ran again (`PairState.set_similarity`), so
         # a neighbour's status and warnings may have changed with this one's place
         self.table.show_rows(self.state.rows())
+        self._show_captions()  # its place and colour, and any neighbour's new colour
         self._fit_dock()  # a status grown wider ("by hand") widened its column
         self._frame_chosen()
         self._show_notes()
@@ -486,7 +500,7 @@ class PairWindow(QMainWindow):
         if not rows:
             return []
         names = ", ".join(f"{r.level} ({r.not_fused})" for r in rows)
-        return [f"Fused image: {names} keep their low-dose pixels"]
+        return [f"Fused image: {names} {keep_words(len(rows))}"]
 
     def _on_exported(self, written: list[Path]) -> None:
         # nothing can change the corrections while an export runs (`_set_busy`): what is
