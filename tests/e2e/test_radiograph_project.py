@@ -97,7 +97,7 @@ def test_landmark_films_read_doubts_stay_in_view_by_row(
 def test_landmark_import_refusals_and_cancel(
     qtbot, window, small_project, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import vertapp.gui.window.landmark_import as gui_import
+    import vertapp.xray.landmark_import as core
     from vertapp.xray.landmark_import import prepare_landmarks_job
 
     (tmp_path / "empty").mkdir()
@@ -111,7 +111,7 @@ def test_landmark_import_refusals_and_cancel(
             yield event
             time.sleep(0.3)
 
-    monkeypatch.setattr(gui_import, "prepare_landmarks_job", slow)
+    monkeypatch.setattr(core, "prepare_landmarks_job", slow)  # the window's job runs it
     _import_landmarks(qtbot, window, monkeypatch, _dataset(tmp_path / "aasce"))
     images = small_project / "images"
     qtbot.waitUntil(lambda: len(list(images.iterdir())) == 2, timeout=10_000)  # one copied

@@ -9,8 +9,10 @@ image, copy it into the project's images/ under a neutral name (a DICOM film: as
 body's outline) runs in a worker and touches no `Project`; `add_landmarks` then adds each
 image whole, with one body polygon per vertebra naming its level, on the thread that owns
 the project (240 AASCE films: well under a second there). A failed or cancelled
-preparation removes the images it copied. The films' read warnings (frames dropped, colour
-converted) come back in the report for the window to show, by row, never by file name.
+preparation removes the images it copied; `try_prepare_landmarks_job` gives a failure in
+words as its result (the window then takes away a project it made for the import). The
+films' read warnings (frames dropped, colour converted) come back in the report for the
+window to show, by row, never by file name.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 from vertapp.annotations.geometry import clean_polygons
 from vertapp.annotations.model import ImageRecord, Instance, Project
-from vertapp.errors import FormatError, InputError, VertAppError
+from vertapp.errors import CancelledError, FormatError, InputError, VertAppError
 from vertapp.jobs import Job, Progress
 from vertapp.xray.dataset_films import put_film, read_dataset_film, source_path_of
 from vertapp.xray.landmark_checks import plausible_bodies
@@ -72,6 +74,26 @@ def vocabulary_of(project: Project) -> str:
             "project of vertebrae or vertebra parts"
         )
     return project.label_set
+
+
+@dataclass(frozen=True)
+class FailedLandmarks:
+    """A landmark folder that could not be imported: nothing of it was kept."""
+
+    reason: str  # the refusal in words
+
+
+def try_prepare_landmarks_job(
+    dataset_dir: str | Path, project_root: str | Path, taken: set[str], vocabulary: str
+) -> Job[PreparedLandmarks | FailedLandmarks]:
+    """`prepare_landmarks_job` whose refusal in words (a `VertAppError`) is its result;
+    a cancel (or a bug) still raises."""
+    try:
+        return (yield from prepare_landmarks_job(dataset_dir, project_root, taken, vocabulary))
+    except CancelledError:
+        raise
+    except VertAppError as err:
+        return FailedLandmarks(str(err))
 
 
 def prepare_landmarks_job(

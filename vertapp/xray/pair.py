@@ -9,8 +9,10 @@ beside it (`align.Automatic`) and its warnings those of the placement it has now
 automatic placement's are in `automatic`). The check across vertebrae then runs again on
 every vertebra (`placement_verdict`), after the correction and after its undo: a
 neighbour's "X lands on it" goes when X no longer does (and comes when X is moved onto
-it), a neighbour failed for X's place is aligned again. A vertebra it now fuses or leaves
-out otherwise is fused again in its region too.
+it), a neighbour failed for X's place is aligned again. So does the torsion check, which
+judges each vertebra against the others' median: a neighbour's torsion warning comes or
+goes with X's new score and scale, and the corrected vertebra's own are those of where it
+is now. A vertebra it now fuses or leaves out otherwise is fused again in its region too.
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ class PairState:
         self.alignment.vertebrae = [
             new if v.level == new.level else v for v in self.alignment.vertebrae
         ]
-        check_alignment(self.alignment, self.inputs.high_zois, self.inputs.low.shape, self._tall)
+        inp = self.inputs
+        check_alignment(self.alignment, inp.high_zois, inp.low.shape, self._tall, inp.low_zois)
         after = self.alignment.by_level()
         warned = self.fuse_warned
         changed = [

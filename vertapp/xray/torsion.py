@@ -10,6 +10,10 @@ mode 1). Two measured signs, each reported per vertebra with its numbers:
   same part in the other vertebrae (systematic outline differences between the two scans).
 - residual: after alignment, the vertebra's score falls well below the others' (the same
   anatomy imaged the same way should correlate about as well).
+
+Both judge a vertebra against the others (their median), so moving one vertebra by hand
+can change another's verdict: the pair view runs it again after every hand correction
+(`placement_verdict.check_alignment`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ RESIDUAL_DROP = 0.3  # score this far below the others' median -> warn
 SPREAD_MIN_PX = 1.5  # a part spreading this much more than usual -> warn ...
 SPREAD_FRACTION = 0.05  # ... or this share of the vertebra size, whichever is larger
 LATERAL_PARTS = ("pedicle", "transverse_process", "spinous_process")
+WORDS = "possible torsion"  # how its warnings start (taken off before it runs again)
 
 
 def torsion_warnings(
@@ -43,7 +48,7 @@ def torsion_warnings(
         typical = float(np.median(others)) if others else v.score
         if v.score < typical - RESIDUAL_DROP:
             out[v.level].append(
-                f"possible torsion or poor match: alignment score {v.score:.2f} against "
+                f"{WORDS} or poor match: alignment score {v.score:.2f} against "
                 f"{typical:.2f} for the other vertebrae (a 2D similarity does not explain "
                 "its change)"
             )
@@ -59,7 +64,7 @@ def torsion_warnings(
             excess = extra - (float(np.median(usual)) if usual else 0.0)
             if excess > limit:
                 out[level].append(
-                    f"possible torsion: the {part.replace('_', ' ')} outline spreads "
+                    f"{WORDS}: the {part.replace('_', ' ')} outline spreads "
                     f"{excess:.1f} px more than the similarity explains (limit {limit:.1f} px)"
                 )
     return out

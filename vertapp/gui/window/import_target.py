@@ -24,7 +24,7 @@ from vertapp.gui.window.save_dialog import ask_new_project_folder
 def refuse_import(doc: Document, host: WindowHost, what: str) -> bool:
     """True, having said why, when the open project cannot take an import: read-only
     (another window's), or an untitled scan that must be saved first (Save as is
-    enabled then, and keeps the scan). An empty window is no refusal: see `ensure_folder`."""
+    enabled then, and keeps the scan). An empty window is no refusal: see `import_target`."""
     refusal = doc.write_refusal()  # read-only, or the folder taken over by another window
     if refusal:
         host.show_error(refusal)
@@ -43,13 +43,6 @@ class Target:
     project there (None: the project was open already)."""
 
     made: FolderBefore | None = None
-
-
-def ensure_folder(
-    doc: Document, host: WindowHost, files: FilesController, label_set: str, what: str
-) -> bool:
-    """True when the open project has a folder to import into (see `import_target`)."""
-    return import_target(doc, host, files, label_set, what) is not None
 
 
 def import_target(

@@ -5,25 +5,33 @@ vertebra with its level (`vertapp.xray.landmark_import`, the CLI's `vertapp xray
 The images are read, checked and copied in the window's job runner (progress, Cancel); the
 records and polygons are added on the GUI thread, and the project is saved. An empty
 window first gets a new radiograph project (vertebra parts, as `vertapp xray import`
-makes) in a folder the user names (`import_target.py`).
+makes) in a folder the user names (`import_target.py`); an import that failed or was
+cancelled takes that project away again (`import_target.take_back`), as File > Import
+labelled CT… does: it stayed open and on disk, an empty project that looked valid.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
+from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.import_target import ensure_folder, refuse_import
+from vertapp.gui.window.import_target import Target, import_target, refuse_import, take_back
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.last_folder import LANDMARKS, last_folder, remember_choice
-from vertapp.xray.landmark_import import add_landmarks, prepare_landmarks_job, vocabulary_of
+from vertapp.xray.landmark_import import (
+    FailedLandmarks,
+    PreparedLandmarks,
+    add_landmarks,
+    try_prepare_landmarks_job,
+    vocabulary_of,
+)
 
 TIP = "A folder of radiographs with vertebra corner landmarks (AASCE layout): one body each"
 COPIED = "the radiographs are copied"
@@ -37,6 +45,11 @@ class LandmarkImport(QObject):
     ) -> None:
         super().__init__(jobs)
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
+        self._target = Target()  # the running import's
+        self._worker: JobWorker | None = None  # the running import
+        # a job that ended without a result (cancelled; a bug) imported nothing either
+        jobs.cancelled.connect(self._on_stopped)
+        jobs.failed.connect(self._on_stopped)
 
     def ask_import(self) -> None:
         """The folder, then `start` (which asks an empty window for a project folder)."""
@@ -56,24 +69,50 @@ class LandmarkImport(QObject):
         if not folder.is_dir():  # said before an empty window makes a project for it
             self.host.show_error(f"{folder}: no such folder")
             return False
-        if not ensure_folder(self.doc, self.host, self.files, NEW_PROJECT_LABELS, COPIED):
+        target = import_target(self.doc, self.host, self.files, NEW_PROJECT_LABELS, COPIED)
+        if target is None:
             return False
         root = self.doc.project.root
-        assert root is not None  # ensure_folder made sure
-        try:
+        assert root is not None  # import_target made sure
+        try:  # an open project's labels (a new one is made with parts)
             vocabulary = vocabulary_of(self.doc.project)
         except VertAppError as err:
             self.host.show_error(str(err))
             return False
         taken = {rec.file_name for rec in self.doc.project.images.values()}
         worker = self.jobs.run(
-            lambda: prepare_landmarks_job(folder, root, taken, vocabulary),
+            lambda: try_prepare_landmarks_job(folder, root, taken, vocabulary),
             "Importing landmark radiographs…",
-            self._on_prepared,
+            self._on_done,
         )
-        return worker is not None
+        if worker is None:  # another job runs (said): a project made for this one goes
+            self._take_back(target)
+            return False
+        self._target, self._worker = target, worker
+        return True
 
-    def _on_prepared(self, prepared: Any) -> None:
+    def _on_done(self, outcome: PreparedLandmarks | FailedLandmarks) -> None:
+        self._worker = None
+        if isinstance(outcome, FailedLandmarks):
+            left = self._take_back(self._target)
+            self.host.show_error("; ".join(w for w in (outcome.reason, left) if w))
+        else:
+            self._on_prepared(outcome)
+
+    def _on_stopped(self, *_: object) -> None:
+        """Any job of the window ended without a result: if it was this import, a
+        project made for it goes (said after the job runner's "Cancelled" or error)."""
+        if self._worker is None or self.jobs.worker is not self._worker:
+            return
+        self._worker = None
+        left = self._take_back(self._target)
+        if left:
+            self.host.show_status(f"Nothing imported: {left}", 15000)
+
+    def _take_back(self, target: Target) -> str:
+        return take_back(self.doc, target, hidden=not self.doc.keep_names)
+
+    def _on_prepared(self, prepared: PreparedLandmarks) -> None:
         if self.doc.modified:  # a clean journal: the import's one restart keeps nothing aside
             self.files.save(wait=True)
         report = add_landmarks(self.doc.project, prepared)
