@@ -16,6 +16,35 @@ def kept_start_words(out_name: str, best: float | None) -> str:
     )
 
 
+def learnt_nothing_words(
+    out_name: str, best: float | None, epochs: int | None, n_train: int, n_val: int
+) -> str | None:
+    """A finished run whose model learnt nothing measurable, in words with its numbers:
+    best validation mean Dice 0 (as shown, 3 decimals), or no validation images at all;
+    None when validation measured something. A short run ended "Model saved" with Dice 0,
+    and its model then found nothing (audit r16). The model is kept either way."""
+    if n_val and best is not None and round(best, 3) > 0:
+        return None
+    run = f"{_n(n_train, 'training image')}"
+    if epochs:
+        run = f"{_n(epochs, 'epoch')} on {run}"
+    if not n_val:
+        return (
+            f"{out_name} is saved, but nothing measured what it learnt: no validation "
+            f"images ({run}). Keep some patients for checking, or predict an image and look"
+        )
+    score = "not measured" if best is None else f"{best:.3f}"
+    return (
+        f"{out_name} is saved, but it learnt nothing measurable yet: best validation mean "
+        f"Dice {score} after {run}. Train longer (more epochs) or on more labelled images "
+        "before predicting with it"
+    )
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 MAX_IDS = 10  # image ids listed in one sentence; the rest are counted
 
 

@@ -56,30 +56,53 @@ def radiograph_config(
     view: str = "ap",
     **kw: Any,
 ) -> TrainConfig:
-    """The mobile preset set up for radiographs of `long_side` px.
-
-    `view` "ap" (front or back) allows a left-right mirror: levels stay and a mirrored
-    spine is still a spine. "lateral" does not: the processes would point forwards.
-    """
-    if view not in ("ap", "lateral"):
-        raise InputError(f"view must be 'ap' or 'lateral', got {view!r}")
+    """The mobile preset set up for radiographs of `long_side` px (`radiograph_defaults`,
+    `radiograph_forced`)."""
     if vocabulary not in MODEL_VOCABULARIES:
         raise InputError(f"vocabulary must be one of {', '.join(MODEL_VOCABULARIES)}")
     base: dict[str, Any] = dict(
         class_names=list(MODEL_VOCABULARIES[vocabulary]),
-        min_size=long_side,
+        **radiograph_defaults(view),
+        **radiograph_forced(long_side),
         max_size=long_side,
-        min_scale=0.0,  # pre-scaled to the long side: no floor (ml/input_scale.py)
-        resize_in_training=False,
+        detections_per_img=100 if vocabulary == "parts" else 40,
+    )
+    base.update({k: v for k, v in kw.items() if v is not None})
+    return preset("mobile", **base)
+
+
+def radiograph_defaults(view: str = "ap") -> dict[str, Any]:
+    """The augmentation a radiograph run starts from, whichever preset (the user may
+    change it): whole films as often as partial views, one view a film per epoch, small
+    turns and zooms.
+
+    `view` "ap" (front or back) mirrors left-right half the time: a mirrored AP film
+    swaps the patient's left and right, which no class depends on (levels T1..L5, and
+    pedicles and processes are not told left from right), and a curve convex to the
+    other side is still a spine. "lateral" does not: the processes would point forwards.
+    """
+    if view not in ("ap", "lateral"):
+        raise InputError(f"view must be 'ap' or 'lateral', got {view!r}")
+    return dict(
         hflip_prob=0.5 if view == "ap" else 0.0,
         partial_view_prob=0.5,
         views_per_image=1,
         rotate_deg=4.0,
         scale_range=0.1,
-        detections_per_img=100 if vocabulary == "parts" else 40,
     )
-    base.update({k: v for k, v in kw.items() if v is not None})
-    return preset("mobile", **base)
+
+
+def radiograph_forced(long_side: int) -> dict[str, Any]:
+    """What every radiograph run sets whatever its settings say: films come scaled to
+    `long_side` (the config's max_size) and train at that size; prediction scales any film
+    to it (min = max size), with no floor (ml/input_scale.py)."""
+    return dict(min_size=long_side, resize_in_training=False, min_scale=0.0)
+
+
+def radiograph_preset(name: str, view: str = "ap") -> TrainConfig:
+    """The preset `name` as a radiograph run trains it (`radiograph_defaults`, then
+    `radiograph_overrides`): what the train dialog shows on a radiograph project."""
+    return radiograph_overrides(preset(name, **radiograph_defaults(view)))
 
 
 def grey_u8(image: np.ndarray) -> np.ndarray:
@@ -298,5 +321,6 @@ def radiograph_vocabulary(path: str | Path) -> list[str] | None:
 
 
 def radiograph_overrides(cfg: TrainConfig) -> TrainConfig:
-    """`cfg` made to train at the data's own size, which is scaled to its long side."""
-    return cfg.override(min_size=cfg.max_size, resize_in_training=False, min_scale=0.0)
+    """`cfg` made to train at the data's own size, which is scaled to its long side
+    (`radiograph_forced`): what the window's and the command line's runs apply."""
+    return cfg.override(**radiograph_forced(cfg.max_size))

@@ -325,6 +325,15 @@ class PredictPanel(QWidget):
         self.summary.setText(predictions_text(counts))
         ids = sorted({model_id for c in counts for model_id in c.model_ids})
         self.summary.setToolTip("Models: " + ", ".join(ids) if ids else "")
+        # "No prediction yet" under a run that found nothing read as a run not done: the
+        # status above says it alone
+        nothing_held = not any(c.predicted for c in counts)
+        self.summary.setVisible(not (nothing_held and self.found_nothing()))
+
+    def found_nothing(self) -> bool:
+        """The last run found no vertebra on any image it predicted."""
+        run = self.last_run
+        return run is not None and not any(run.shapes.values())
 
     def _on_reset(self) -> None:
         """Another project: the last run's words were about the one before."""
@@ -350,6 +359,7 @@ class PredictPanel(QWidget):
             self._fail(str(err))
             return
         self._done(self.run_words(run, added), f"Model: {run.model_id}\n{run.model_path}")
+        self.refresh_summary()  # a run that added nothing changed no instance to recount
         self.run_finished.emit(run)
 
     def run_words(self, run: PredictRun, added: int) -> str:
@@ -359,7 +369,13 @@ class PredictPanel(QWidget):
         model = model_words(run.model_id, self._model_name)
         why = f"; {self._model_why}" if self._model_why else ""
         gt = len(self.skipped_ground_truth)
-        if added or not gt:
+        if not any(run.shapes.values()):  # "0 vertebrae predicted" said nothing of why
+            text = (
+                f"Last run: nothing found by {model} at score threshold "
+                f"{run.score_floor:.2f}{why}. Try a lower threshold and predict again, or "
+                "a better-trained model."
+            )
+        elif added or not gt:
             text = f"Last run: {count(added, 'vertebra')} predicted by {model}{why}."
         else:  # every image held ground truth: the whole run went to Compare
             text = f"Last run: predicted by {model}{why}."

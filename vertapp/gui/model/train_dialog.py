@@ -45,7 +45,7 @@ from vertapp.gui.widgets.read_only_bar import LOCKED_TIP, lock
 from vertapp.gui.widgets.warning_bar import WarningBar
 from vertapp.gui.widgets.worker import JobWorker
 from vertapp.jobs import WARNINGS, Job, Progress
-from vertapp.ml.words import kept_start_words
+from vertapp.ml.words import kept_start_words, learnt_nothing_words
 from vertapp.review import training
 from vertapp.review.hidden_paths import shown_chosen, shown_model_path
 from vertapp.review.progress_text import describe_progress, friendly_error
@@ -95,6 +95,7 @@ class TrainDialog(QDialog):
         starter: Path | None = None,
         preset: str = "fast",
         names_hidden: bool = True,
+        radiographs: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -102,6 +103,7 @@ class TrainDialog(QDialog):
         self._images = images
         self._starter = starter  # offered (and chosen) as the start when given
         self._preset = preset  # chosen when the dialog opens (radiographs: mobile)
+        self._radiographs = radiographs  # shown with the settings a radiograph run uses
         self._factory = job_factory
         self._class_names = class_names
         # View > Hide names and paths, as the window has it (`set_names_hidden` follows it)
@@ -228,7 +230,11 @@ class TrainDialog(QDialog):
 
     def _model_group(self, out_path: Path) -> QGroupBox:
         self.model_box = TrainSettingsBox(
-            out_path, starter=self._starter, preset=self._preset, names_hidden=self._names_hidden
+            out_path,
+            starter=self._starter,
+            preset=self._preset,
+            names_hidden=self._names_hidden,
+            radiographs=self._radiographs,
         )
         m = self.model_box  # the widgets tests and tools reach by name
         self.preset, self.device, self.out_path = m.preset, m.device, m.out_path
@@ -326,7 +332,7 @@ class TrainDialog(QDialog):
     # -- settings --------------------------------------------------------------------------
     def _apply_preset(self) -> None:
         finetune = self.model_box.start_from() is not None
-        values = training.preset_values(self.model_box.preset_name(), finetune=finetune)
+        values = self.model_box.preset_values(finetune=finetune)
         self.model_box.show_preset_architecture(
             str(values.get("arch", self.arch.currentText())),
             str(values.get("backbone", self.backbone.currentText())),
@@ -505,6 +511,16 @@ class TrainDialog(QDialog):
         if getattr(result, "kept_start", False):  # the fine-tune never beat its start
             words = kept_start_words(out.name, getattr(result, "best_val_mean_dice", None))
             self.eta_label.setText(f"Finished: {words}.")
+        elif hasattr(result, "best_val_mean_dice"):  # a result that says its validation
+            nothing = learnt_nothing_words(
+                out.name,
+                result.best_val_mean_dice,
+                getattr(result, "epochs", None),
+                len(self._request.train_ids),
+                len(self._request.val_ids),
+            )
+            if nothing:  # "Model saved" read as a model that works
+                self.eta_label.setText(f"Finished: {nothing}.")
         self.trained.emit(result)
         if out.is_file():
             self.checkpoint_ready.emit(out)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from vertapp.gui.model.settings_form import SettingsForm
 from vertapp.gui.widgets.browse_row import browse_row
+from vertapp.ml.config import finetune_lr
 from vertapp.review import training
 from vertapp.review.hidden_paths import (
     shown_chosen,
@@ -66,7 +68,11 @@ ADVANCED_WORDS: dict[str, tuple[str, str]] = {
     "rotate_deg": ("Rotation range (degrees)", "Largest random rotation."),
     "scale_range": ("Scaling range", "Largest random zoom, as a fraction."),
     "translate_frac": ("Shift range", "Largest random shift, as a fraction of the size."),
-    "hflip_prob": ("Mirror left-right", "Right for AP radiographs, wrong for MIPs and laterals."),
+    "hflip_prob": (
+        "Mirror left-right",
+        "Share of views mirrored: right for AP radiographs (no class is a left or a right "
+        "one), wrong for MIPs and lateral films (the processes would point forwards).",
+    ),
     "seed": ("Random seed", "Same seed, same split and same views: runs can be repeated."),
     "amp": ("Mixed precision (GPU)", "Faster on a GPU; ignored on the CPU."),
     "workers": ("Data loading threads", "0 loads in the training thread."),
@@ -101,6 +107,11 @@ STARTER_TIP = (
     "Set by the starter model: a fine-tune keeps its value (start from Nothing: a new model "
     "to choose it)"
 )
+# On the settings every radiograph run sets itself (xray.training.radiograph_forced)
+RADIOGRAPH_TIP = (
+    "Set by every radiograph run: films are scaled so their long side is the image size "
+    "limit, and trained and predicted at that size (change the limit instead)"
+)
 OUT_HIDDEN_TIP = (
     "The trained model's file; its folders are hidden (View > Hide names and paths). "
     "A name typed here saves in the same folder; you are asked before a file is replaced"
@@ -118,8 +129,11 @@ class TrainSettingsBox(QGroupBox):
         parent: QWidget | None = None,
         preset: str = "fast",
         names_hidden: bool = True,
+        radiographs: bool = False,
     ) -> None:
         super().__init__("Model", parent)
+        # the project's images are radiographs: the run's settings by the X-ray rules
+        self.radiographs = radiographs
         # The starter model (None: this project's images are not CT MIPs, or it is missing).
         self.starter = starter
         # the user's (or preset's) architecture while the starter's is shown in its place
@@ -147,7 +161,10 @@ class TrainSettingsBox(QGroupBox):
         self.out_path.editingFinished.connect(self._path_typed)
         self.set_model_path(out_path)
         self.settings = SettingsForm(skip=NOT_IN_FORM, outside=OUTSIDE, words=ADVANCED_WORDS)
-        self.settings.set_values(training.preset_values(self.preset_name()))
+        self.settings.set_values(self.preset_values())
+        long_side = self.settings.widget("max_size")
+        if radiographs and isinstance(long_side, QSpinBox):  # it decides the other sizes
+            long_side.valueChanged.connect(lambda _v: self._follow())
         self.epochs = self.settings.widget("epochs")
         self.epochs.setToolTip(
             "Passes over every training image. More takes longer; the best epoch by "
@@ -218,7 +235,7 @@ class TrainSettingsBox(QGroupBox):
         for widget in (self.arch, self.backbone, self.weights, self.weights_browse):
             widget.setEnabled(not fixed)
             widget.setToolTip(STARTER_TIP if fixed else "")
-        preset = training.preset_values(self.preset_name(), finetune=fixed)
+        preset = self.preset_values(finetune=fixed)
         values = {**self.settings.values(), "lr": preset["lr"]}
         if start is not None:  # shown as the starter has them: the preset's would not be trained
             self._chosen = self._user_architecture()
@@ -242,14 +259,39 @@ class TrainSettingsBox(QGroupBox):
         it has them while it is in play, and come back when it no longer is."""
         if self._own is not None:
             self._own.update({k: values[k] for k in self._own if k in values})
-        self.settings.set_values(values)
+        self.settings.set_values({**values, **self._forced(values)})
         self._show_kept()
+
+    def preset_values(self, finetune: bool = False) -> dict[str, Any]:
+        """The chosen preset's settings as this project's run will use them: on radiographs
+        the X-ray engine's (`xray.training.radiograph_preset`: its augmentation, films
+        trained at their scaled size), else the preset's; `finetune`: at the learning
+        rate a fine-tune starts from."""
+        if not self.radiographs:
+            return training.preset_values(self.preset_name(), finetune=finetune)
+        from vertapp.xray.training import radiograph_preset
+
+        cfg = radiograph_preset(self.preset_name())
+        return (finetune_lr(cfg) if finetune else cfg).to_dict()
+
+    def _forced(self, values: dict[str, Any]) -> dict[str, Any]:
+        """What the run sets whatever the form says (radiographs: from the long side)."""
+        if not self.radiographs or "max_size" not in values:
+            return {}
+        from vertapp.xray.training import radiograph_forced
+
+        return radiograph_forced(int(values["max_size"]))
+
+    def _follow(self) -> None:
+        """The long side changed: show the sizes the run derives from it."""
+        values = self.settings.values()
+        self.settings.set_values({**values, **self._forced(values)})
 
     def _show_kept(self) -> None:
         """Grey out the settings a fine-tune of the starter keeps, showing its values."""
         start = self.start_from()
         if start is None:
-            self.settings.hold((), "")
+            self.settings.hold(self._forced(self.settings.values()), RADIOGRAPH_TIP)
             return
         values = self.settings.values()
         kept = {k: v for k, v in self._start_settings(start).items() if k in values}
