@@ -29,6 +29,7 @@ from vertapp.review.decisions import label_holder
 from vertapp.review.outline_steps import outline_step
 from vertapp.review.status import status_after_hand_edit
 from vertapp.xray.part_display import instance_level
+from vertapp.xray.parts import UNKNOWN
 
 # attributes of an undo step (an OpCommand): seen by `_after_stack_step` (pushed, not new);
 # the outline to select again when it is undone or redone
@@ -208,16 +209,17 @@ class EditController(QObject):
         else:
             self.annot.tool.select(None)
 
-    def select_outline(self, step: int) -> None:
+    def select_outline(self, step: int) -> int | None:
         """Alt+Down / Alt+Up: the outline below / above the selected one (none selected:
         the top / bottom one), among those shown. A label key, Del, A or R then acts on
-        it: without these keys an outline could only be selected with the mouse."""
+        it: without these keys an outline could only be selected with the mouse. Returns
+        the outline selected (None: none was), for the window to bring it into view."""
         img, tool = self.doc.current, self.annot.tool
         if img is None:
-            return
+            return None
         if tool.draft:  # the clicks so far stay: the key must not drop them
             self.show_status("Finish the polygon first (Enter), or cancel it (Esc)", 4000)
-            return
+            return None
         shown = [inst for inst in img.instances if inst.id in self.annot.layer.shapes]
         key = outline_step(shown, self.annot.layer.selected, step)
         if key is None:
@@ -225,10 +227,11 @@ class EditController(QObject):
             self.show_status(
                 f"No outline {where} this one" if shown else "No outline on this image", 3000
             )
-            return
+            return None
         tool.select(key)
         name = editing.instance_name(self.doc.project.instance(key))
         self.show_status(f"{name} outline selected", 3000)
+        return int(key)
 
     def insert_vertex(self) -> None:
         self.annot.tool.insert_vertex_at()
@@ -378,7 +381,10 @@ class EditController(QObject):
         return self.doc.project.instance(key)
 
     def _on_selection(self, key: Any) -> None:
-        """'Same vertebra as the last' follows the part last selected, too."""
+        """A radiograph part selected: its vertebra is the palette's (the level box, "Next:
+        pedicle of T10", 'same vertebra as the last'), as the CT palette shows the selected
+        outline's label. A selected T10 body left "vertebra not set" there, so V, a part
+        key or the next polygon started from nothing."""
         self.show_selection_label()
         palette = self.labels()
         if (
@@ -388,6 +394,9 @@ class EditController(QObject):
         ):
             inst = self.doc.project.instance(key)
             level = instance_level(inst.label, inst.extra)
+            # an unknown level keeps the user's; a level being typed is not overwritten
+            if level not in (None, UNKNOWN) and not palette.entering:
+                palette.set_level(str(level))
             if level is not None:
                 palette.last_level = level
 

@@ -122,6 +122,10 @@ class ModelWorkflow(QObject):
         w = self.window
         w.add_model_actions(train=self.train, predict=self.show_review)
         w.act_train.setShortcut("Ctrl+T")
+        # the review list by key (it stays hidden until asked for); R alone is Reject.
+        # Ctrl+R is Align again in the pair window: another window, so no clash
+        w.act_predict.setShortcut("Ctrl+R")
+        w.act_predict.setToolTip("Show the Predict and review panels (Ctrl+R)")
         a = make_action
         # through the panel, shown first: its words (a run's progress, why it cannot
         # run) were written into a hidden dock, and Ctrl+P seemed to do nothing
@@ -395,6 +399,7 @@ class ModelWorkflow(QObject):
             starter=starter.starter_for(list(doc.project.labels), self._kinds()),
             preset=default_preset(self._kinds()),
             names_hidden=self.names_hidden(),
+            radiographs=all_radiographs(self._kinds()),
             parent=self.window,
         )
         dialog.set_read_only(self.read_only)
@@ -445,7 +450,12 @@ def default_preset(kinds: list[str]) -> str:
     """The preset the train dialog opens with: "mobile" for radiographs (the model
     `vertapp.xray.training.radiograph_config` and the AASCE benchmark train: MobileNetV3,
     long side 1024), else "fast" (CT MIPs; a fine-tune of the starter keeps its own)."""
-    return "mobile" if kinds and all(k == "radiograph" for k in kinds) else "fast"
+    return "mobile" if all_radiographs(kinds) else "fast"
+
+
+def all_radiographs(kinds: list[str]) -> bool:
+    """A radiograph project: its runs train by `vertapp.xray.training`'s rules."""
+    return bool(kinds) and all(k == "radiograph" for k in kinds)
 
 
 def default_model_path(project_root: Path | None) -> Path:

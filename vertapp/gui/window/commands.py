@@ -17,6 +17,7 @@ from vertapp.gui.annotate.edit_controller import EditController
 from vertapp.gui.annotate.editing import instance_name
 from vertapp.gui.annotate.label_palette import VERTEBRA_KEYS, swatch
 from vertapp.gui.annotate.part_palette import PartPalette
+from vertapp.gui.model.axial_focus import show_outline
 from vertapp.gui.views.axial_view import WINDOW_PRESETS
 from vertapp.gui.views.polygon_tool import Mode
 from vertapp.gui.views.radiograph_levels import KEY_PRESETS
@@ -85,14 +86,8 @@ def build_actions(
     exclusive(w, [w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     w.act_select.setChecked(True)
     w.act_finish = a(w, "Finish polygon", editor.finish_polygon, ["Return", "Enter"])
-    w.act_cancel = a(
-        w,
-        "Cancel drawing / deselect",
-        editor.cancel_drawing,
-        "Esc",
-        "Drop the polygon being drawn; with none, deselect the outline",
-    )
-    w.act_cancel.setIconText("Cancel drawing")  # the toolbar's button keeps its width
+    w.act_cancel = a(w, "Cancel drawing / deselect", editor.cancel_drawing, "Esc")
+    name_cancel(w.act_cancel, drawing=False)
     w.act_insert_vertex = a(
         w, "Insert vertex", editor.insert_vertex, "I", "Insert a vertex on the nearest edge"
     )
@@ -110,10 +105,18 @@ def build_actions(
     # CVAT's Tab, along the spine: Tab itself stays the focus key of the docks
     tip = "Select the outline {} the selected one; a label key, Del, A or R then acts on it"
     w.act_outline_below = a(
-        w, "Select outline below", lambda: editor.select_outline(1), "Alt+Down", tip.format("below")
+        w,
+        "Select outline below",
+        lambda: step_outline(w, editor, 1),
+        "Alt+Down",
+        tip.format("below"),
     )
     w.act_outline_above = a(
-        w, "Select outline above", lambda: editor.select_outline(-1), "Alt+Up", tip.format("above")
+        w,
+        "Select outline above",
+        lambda: step_outline(w, editor, -1),
+        "Alt+Up",
+        tip.format("above"),
     )
     w.act_next_label = a(w, "Apply suggested label", editor.apply_suggested_label, "N")
     w.label_actions = {
@@ -168,9 +171,33 @@ def build_actions(
     ]
     # model (train / predict dialogs are wired by the ML GUI, see add_model_actions)
     w.act_train = a(w, "&Train…", None, None, "Train a model on this project")
-    w.act_predict = a(w, "&Predict…", None, None, "Predict vertebrae on images")
+    w.act_predict = a(w, "&Predict and review…", None, None, "Predict vertebrae on images")
     w.act_train.setEnabled(False)
     w.act_predict.setEnabled(False)
+
+
+# The toolbar's Esc button says what it does now (the menu's entry says both): it read
+# "Cancel drawing" with an outline selected and nothing drawn, where it deselects. One
+# action, as Esc must stay one key (two actions on it: Qt runs neither).
+CANCEL_WORDS = {
+    True: ("Cancel drawing", "Drop the polygon being drawn; with none, deselect the outline"),
+    False: ("Deselect", "Deselect the outline (as a click on empty space)"),
+}
+
+
+def name_cancel(action: QAction, *, drawing: bool) -> None:
+    """The Esc action's button text and tooltip, in Draw mode or not."""
+    text, tip = CANCEL_WORDS[drawing]
+    action.setIconText(text)
+    action.setToolTip(f"{tip} (Esc)")
+
+
+def step_outline(w: MainWindow, editor: EditController, step: int) -> None:
+    """Alt+Down / Alt+Up: the next outline selected, brought into sight on the MIP and
+    shown on the axial view, as selecting its review row does."""
+    key = editor.select_outline(step)
+    if key is not None:
+        show_outline(w, key)
 
 
 def quit_keys() -> list[str]:
@@ -310,6 +337,13 @@ def build_toolbars(w: MainWindow) -> None:
     tb.addActions([w.act_select, w.act_draw, w.act_brush, w.act_eraser])
     tb.addSeparator()
     tb.addActions(edit_actions(w))
+    # the Esc button as wide as its longest words: the buttons after it stay in place
+    # when it turns from "Deselect" to "Cancel drawing"
+    button = tb.widgetForAction(w.act_cancel)
+    if button is not None:
+        name_cancel(w.act_cancel, drawing=True)
+        button.setMinimumWidth(button.sizeHint().width())
+        name_cancel(w.act_cancel, drawing=False)
 
 
 def show_context_menu(w: MainWindow, editor: EditController, global_pos: Any) -> QMenu:
@@ -414,6 +448,8 @@ def _decide(w: MainWindow, editor: EditController, flow: Any, key: int, action: 
     the image's selection, but may list another row), then the workflow's own action."""
     flow.review_panel.select_instance(key)
     if key not in flow.review_panel.selected_ids():
-        editor.show_status("This outline is not in the review list (Model > Predict…)", 6000)
+        editor.show_status(
+            "This outline is not in the review list (Model > Predict and review, Ctrl+R)", 6000
+        )
         return
     action.trigger()

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSlider,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from vertapp.gui.annotate.brush_box import BrushBox
 from vertapp.gui.annotate.edit_controller import EditController
 from vertapp.gui.annotate.label_palette import LabelPalette
 from vertapp.gui.annotate.part_actions import install_part_menu
@@ -231,12 +231,14 @@ class MainWindow(QMainWindow):
         self.opacity.setToolTip("Fill opacity of the polygons")
         self.show_polygons = QCheckBox("Show polygons")
         self.show_polygons.setChecked(True)
-        self.brush_radius = QSpinBox()
+        self.brush_radius = BrushBox()
         self.brush_radius.setRange(1, 50)
         self.brush_radius.setValue(int(self.annot.tool.brush_radius))
         self.brush_radius.setSuffix(" px")
         self.brush_radius.setToolTip("Brush / eraser radius in image pixels")
         self.brush_radius.valueChanged.connect(self._set_brush_radius)
+        # a step, Enter or Esc: the label keys and D go to the image again
+        self.brush_radius.done.connect(lambda: self.annot.canvas.view.setFocus())
         row = QHBoxLayout()
         row.addWidget(QLabel("Opacity"))
         row.addWidget(self.opacity, 1)
@@ -421,6 +423,7 @@ class MainWindow(QMainWindow):
             act.setEnabled(has_image and editable)
         self.act_finish.setEnabled(t.mode is Mode.DRAW)
         self.act_cancel.setEnabled(t.mode is Mode.DRAW or selected)  # Esc deselects too
+        commands.name_cancel(self.act_cancel, drawing=t.mode is Mode.DRAW)
         self.act_insert_vertex.setEnabled(selected and editable)
         self.act_delete_vertex.setEnabled(selected and editable)
         self.act_delete_polygon.setEnabled(selected and editable)
