@@ -28,10 +28,10 @@ from vertapp.ctimport import (
 )
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
-from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.import_target import Target, import_target, refuse_import, take_back
+from vertapp.gui.window.import_run import ImportRun
+from vertapp.gui.window.import_target import import_target, refuse_import
 from vertapp.gui.window.job_runner import JobRunner
 
 WRITTEN = "an imported CT is written"
@@ -44,11 +44,7 @@ class ImportController(QObject):
     ) -> None:
         super().__init__(jobs)
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
-        self._target = Target()  # the running import's
-        self._worker: JobWorker | None = None  # the running import
-        # a job that ended without a result (cancelled; a bug) imported nothing either
-        jobs.cancelled.connect(self._on_stopped)
-        jobs.failed.connect(self._on_stopped)
+        self.run = ImportRun(doc, host, jobs)  # its job, and the project made for it
 
     def ask_import(self) -> None:
         """The dialog, then `start` (which asks an empty window for a project folder)."""
@@ -84,32 +80,19 @@ class ImportController(QObject):
         assert root is not None  # import_target made sure
         spec = replace(spec, hide_names=not self.doc.keep_names)
         name = unique_name(self.doc.project, image_name(spec))
-        worker = self.jobs.run(
-            lambda: try_prepare_case_job(spec, root, name), f"Importing {name}…", self._on_done
+        return self.run.start(
+            target,
+            lambda: try_prepare_case_job(spec, root, name),
+            f"Importing {name}…",
+            self._on_done,
         )
-        if worker is None:  # another job runs (said): a project made for this one goes
-            take_back(self.doc, target, hidden=not self.doc.keep_names)
-            return False
-        self._target, self._worker = target, worker
-        return True
 
     def _on_done(self, outcome: PreparedCase | FailedCase) -> None:
-        self._worker = None
+        self.run.ended()
         if isinstance(outcome, FailedCase):
-            left = take_back(self.doc, self._target, hidden=not self.doc.keep_names)
-            self.host.show_error("; ".join(w for w in (failed_words(outcome), left) if w))
+            self.run.failed(failed_words(outcome))
         else:
             self._on_prepared(outcome)
-
-    def _on_stopped(self, *_: object) -> None:
-        """Any job of the window ended without a result: if it was this import, a
-        project made for it goes (said after the job runner's "Cancelled" or error)."""
-        if self._worker is None or self.jobs.worker is not self._worker:
-            return
-        self._worker = None
-        left = take_back(self.doc, self._target, hidden=not self.doc.keep_names)
-        if left:
-            self.host.show_status(f"Nothing imported: {left}", 15000)
 
     def _on_prepared(self, prepared: PreparedCase) -> None:
         report = add_case(self.doc.project, prepared)

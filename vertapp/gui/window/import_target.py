@@ -78,3 +78,17 @@ def take_back(doc: Document, target: Target, hidden: bool) -> str:
     if made.created is not None:
         return f"no project was created ({where} is not there)"
     return f"{where} was left as it was"
+
+
+def say_failed(doc: Document, host: WindowHost, target: Target, reason: str) -> None:
+    """An import that failed: the project made for it goes (`take_back`), said with why."""
+    left = take_back(doc, target, hidden=not doc.keep_names)
+    host.show_error("; ".join(w for w in (reason, left) if w))
+
+
+def say_stopped(doc: Document, host: WindowHost, target: Target) -> None:
+    """An import job that ended without a result (cancelled, or an error the job runner
+    said): the project made for it goes, said in the status bar."""
+    left = take_back(doc, target, hidden=not doc.keep_names)
+    if left:
+        host.show_status(f"Nothing imported: {left}", 15000)

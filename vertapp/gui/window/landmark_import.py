@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from vertapp.errors import VertAppError
 from vertapp.gui.document.document import Document
-from vertapp.gui.widgets.worker import JobWorker
 from vertapp.gui.window.files_controller import FilesController
 from vertapp.gui.window.host import WindowHost
-from vertapp.gui.window.import_target import Target, import_target, refuse_import, take_back
+from vertapp.gui.window.import_run import ImportRun
+from vertapp.gui.window.import_target import import_target, refuse_import
 from vertapp.gui.window.job_runner import JobRunner
 from vertapp.gui.window.last_folder import LANDMARKS, last_folder, remember_choice
 from vertapp.xray.landmark_import import (
@@ -45,11 +45,7 @@ class LandmarkImport(QObject):
     ) -> None:
         super().__init__(jobs)
         self.doc, self.host, self.jobs, self.files = doc, host, jobs, files
-        self._target = Target()  # the running import's
-        self._worker: JobWorker | None = None  # the running import
-        # a job that ended without a result (cancelled; a bug) imported nothing either
-        jobs.cancelled.connect(self._on_stopped)
-        jobs.failed.connect(self._on_stopped)
+        self.run = ImportRun(doc, host, jobs)  # its job, and the project made for it
 
     def ask_import(self) -> None:
         """The folder, then `start` (which asks an empty window for a project folder)."""
@@ -80,37 +76,19 @@ class LandmarkImport(QObject):
             self.host.show_error(str(err))
             return False
         taken = {rec.file_name for rec in self.doc.project.images.values()}
-        worker = self.jobs.run(
+        return self.run.start(
+            target,
             lambda: try_prepare_landmarks_job(folder, root, taken, vocabulary),
             "Importing landmark radiographs…",
             self._on_done,
         )
-        if worker is None:  # another job runs (said): a project made for this one goes
-            self._take_back(target)
-            return False
-        self._target, self._worker = target, worker
-        return True
 
     def _on_done(self, outcome: PreparedLandmarks | FailedLandmarks) -> None:
-        self._worker = None
+        self.run.ended()
         if isinstance(outcome, FailedLandmarks):
-            left = self._take_back(self._target)
-            self.host.show_error("; ".join(w for w in (outcome.reason, left) if w))
+            self.run.failed(outcome.reason)
         else:
             self._on_prepared(outcome)
-
-    def _on_stopped(self, *_: object) -> None:
-        """Any job of the window ended without a result: if it was this import, a
-        project made for it goes (said after the job runner's "Cancelled" or error)."""
-        if self._worker is None or self.jobs.worker is not self._worker:
-            return
-        self._worker = None
-        left = self._take_back(self._target)
-        if left:
-            self.host.show_status(f"Nothing imported: {left}", 15000)
-
-    def _take_back(self, target: Target) -> str:
-        return take_back(self.doc, target, hidden=not self.doc.keep_names)
 
     def _on_prepared(self, prepared: PreparedLandmarks) -> None:
         if self.doc.modified:  # a clean journal: the import's one restart keeps nothing aside
