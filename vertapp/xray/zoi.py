@@ -25,6 +25,9 @@ class Zoi:
     level: str
     mask: np.ndarray  # bool (rows, cols)
     parts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # what a check computed last from this ZOI and its placement (key -> value): after a
+    # hand correction only one vertebra moved, the others' results are the same
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     # cached: masks cover the whole image (millions of pixels), so each is computed once,
     # and all but the box on the box alone
@@ -45,6 +48,13 @@ class Zoi:
     def size_px(self) -> float:
         """A length scale: the square root of the mask's area."""
         return float(np.sqrt(np.count_nonzero(self.patch(self.mask))))
+
+    @cached_property
+    def part_spreads(self) -> dict[str, tuple[int, np.ndarray]]:
+        """Part -> (its pixel count, the 2x2 covariance of its pixels' (col, row)) inside
+        the box. Cached: the torsion check reads every vertebra's after each hand
+        correction (computed again, 34 ms of a 47 ms nudge on a 17-vertebra pair)."""
+        return {name: _count_and_covariance(self.patch(m)) for name, m in self.parts.items()}
 
     def patch(self, image: np.ndarray) -> np.ndarray:
         """`image` (the mask, a part mask, ...) inside this ZOI's bounding box."""
@@ -71,3 +81,11 @@ def zois_from_masks(
             raise InputError(f"vertebra {level}: its mask is empty (no pixel to cut out)")
         out[level] = Zoi(level, mask, dict(parts.get(level, {})) if parts else {})
     return out
+
+
+def _count_and_covariance(mask: np.ndarray) -> tuple[int, np.ndarray]:
+    """Pixels of `mask`, and the covariance of their (col, row) (zeros under 3 pixels)."""
+    rows, cols = np.nonzero(mask)
+    if rows.size < 3:
+        return int(rows.size), np.zeros((2, 2))
+    return int(rows.size), np.atleast_2d(np.cov(np.vstack([cols, rows]).astype(float)))
