@@ -69,3 +69,21 @@ def opened(qtbot, window, small_project):  # type: ignore[no-untyped-def]
         window.open_path(small_project)
     assert blocker.args == [True]
     return window
+
+
+@pytest.fixture(scope="module")
+def ct_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved project of four MIPs, each with its source CT and preprocessing (one
+    labelled): for browsing tests (the CT reads as images are stepped)."""
+    from vertapp.demo import DemoCase, build_demo_project
+    from vertapp.jobs import run_job
+
+    cases = (
+        DemoCase("a", seed=5, first="T12", last="L2"),
+        DemoCase("b", seed=6, first="L1", last="L3", labelled=False),
+        DemoCase("c", seed=7, first="T11", last="L1", labelled=False),
+        DemoCase("d", seed=8, first="L2", last="L4", labelled=False),
+    )
+    folder = tmp_path_factory.mktemp("ctproj") / "demo"
+    run_job(build_demo_project(folder, cases))
+    return folder

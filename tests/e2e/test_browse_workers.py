@@ -5,29 +5,12 @@ from __future__ import annotations
 
 import gc
 import time
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
 from tests.e2e.window_driver import open_and_wait as _open
-from vertapp.demo import DemoCase, build_demo_project
 from vertapp.gui.widgets.worker import JobWorker
-from vertapp.jobs import run_job
-
-CASES = (
-    DemoCase("a", seed=5, first="T12", last="L2"),
-    DemoCase("b", seed=6, first="L1", last="L3", labelled=False),
-    DemoCase("c", seed=7, first="T11", last="L1", labelled=False),
-)
-
-
-@pytest.fixture(scope="module")
-def ct_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ctbrowse") / "demo"
-    run_job(build_demo_project(folder, CASES))
-    return folder
 
 
 def _live_workers() -> list[JobWorker]:

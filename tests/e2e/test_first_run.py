@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.window_driver import open_and_wait as _open
-from vertapp.demo import DemoCase, build_demo_project
-from vertapp.jobs import run_job
-
-CASES = (
-    DemoCase("a", seed=5, first="T12", last="L2"),
-    DemoCase("b", seed=6, first="L1", last="L3", labelled=False),
-    DemoCase("c", seed=7, first="T11", last="L1", labelled=False),
-    DemoCase("d", seed=8, first="L2", last="L4", labelled=False),
-)
-
-
-@pytest.fixture(scope="module")
-def ct_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A saved project of four MIPs, each with its source CT and preprocessing."""
-    folder = tmp_path_factory.mktemp("ctproj") / "demo"
-    run_job(build_demo_project(folder, CASES))
-    return folder
 
 
 def test_stepping_fast_ends_on_the_current_images_ct(qtbot, window, ct_project) -> None:  # type: ignore[no-untyped-def]

@@ -88,7 +88,8 @@ def stubbed_engine(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(jobs, "run_in_process", lambda fn, *a, **_k: fn(*a))
 
 
-def _dialog(qtbot, tmp_path) -> TrainDialog:  # type: ignore[no-untyped-def]
+def _dialog(qtbot, tmp_path, **kw) -> TrainDialog:  # type: ignore[no-untyped-def]
+    """The Train dialog of `_project` (kept as `dlg.project`); `kw` for TrainDialog."""
     project = _project(tmp_path)
     dlg = TrainDialog(
         data_images(project, list(project.labels), has_class, unclassed_sentence),
@@ -96,7 +97,9 @@ def _dialog(qtbot, tmp_path) -> TrainDialog:  # type: ignore[no-untyped-def]
         jobs.project_train_factory(project),
         class_names=list(project.labels),
         preset="mobile",
+        **kw,
     )
+    dlg.project = project  # type: ignore[attr-defined]
     qtbot.addWidget(dlg)
     return dlg
 

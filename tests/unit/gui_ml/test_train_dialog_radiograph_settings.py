@@ -16,34 +16,18 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from tests.unit.gui_ml.test_train_dialog_radiograph import _project  # noqa: E402
+from tests.unit.gui_ml.test_train_dialog_radiograph import _dialog, _project  # noqa: E402
 from vertapp.gui.model import jobs  # noqa: E402
 from vertapp.gui.model.train_dialog import TrainDialog  # noqa: E402
 from vertapp.gui.model.train_settings import RADIOGRAPH_TIP  # noqa: E402
 from vertapp.jobs import Progress  # noqa: E402
 from vertapp.ml.config import CT_MIN_SCALE, TrainConfig  # noqa: E402
-from vertapp.review.snapshot import data_images, snapshot  # noqa: E402
+from vertapp.review.snapshot import snapshot  # noqa: E402
 from vertapp.xray import snapshot_training  # noqa: E402
-from vertapp.xray.snapshot_training import has_class  # noqa: E402
-from vertapp.xray.training import radiograph_preset, unclassed_sentence  # noqa: E402
+from vertapp.xray.training import radiograph_preset  # noqa: E402
 
 SHOTS = os.environ.get("VERTAPP_H8_PNG_DIR")  # where to render the dialogs, if set
 FORCED = ("min_size", "min_scale", "resize_in_training")
-
-
-def _dialog(qtbot, tmp_path, **kw) -> TrainDialog:  # type: ignore[no-untyped-def]
-    project = _project(tmp_path)
-    dlg = TrainDialog(
-        data_images(project, list(project.labels), has_class, unclassed_sentence),
-        tmp_path / "m.pt",
-        jobs.project_train_factory(project),
-        class_names=list(project.labels),
-        preset="mobile",
-        **kw,
-    )
-    dlg.project = project  # type: ignore[attr-defined]
-    qtbot.addWidget(dlg)
-    return dlg
 
 
 def _run_config(dlg: TrainDialog) -> TrainConfig:
